@@ -1,0 +1,27 @@
+"""User-given paths made absolute once, at start, the way the user meant them.
+
+Under `bazel run` the process starts inside the runfiles tree; a relative path typed by
+the user is relative to BUILD_WORKING_DIRECTORY, where the command was typed (SPEC §7).
+Nothing in this project chdirs, so an absolute path stays right for the whole run.
+"""
+
+import os
+from typing import Mapping, Optional
+
+
+def is_remote(path: str) -> bool:
+  """True for URL-style paths (gs://, s3://, ...) that tf.io.gfile handles."""
+  return '://' in path
+
+
+def absolute_user_path(path: str,
+                       environ: Optional[Mapping[str, str]] = None) -> str:
+  """Returns `path` made absolute against where the user typed the command."""
+  if not path or is_remote(path):
+    return path
+  environ = os.environ if environ is None else environ
+  path = os.path.expanduser(path)
+  if os.path.isabs(path):
+    return os.path.normpath(path)
+  base = environ.get('BUILD_WORKING_DIRECTORY') or os.getcwd()
+  return os.path.normpath(os.path.join(base, path))

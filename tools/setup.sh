@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One-time, idempotent setup of everything this project needs on a Debian machine:
+#   1. apt: Debian's bazel-bootstrap (Bazel 4.2.3, runs offline) and python3-venv;
+#   2. .venv/ inside the repository, with the pinned requirements.txt;
+#   3. user.bazelrc (ignored by git), pointing Bazel's Python toolchain at .venv.
+# A second run checks and returns in seconds. Needs root (or sudo) for apt only.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${repo}/.venv"
+requirements="${repo}/requirements.txt"
+stamp="${venv}/.requirements.sha256"
+
+say() { echo "[setup] $*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_packages=()
+command -v bazel >/dev/null 2>&1 || apt_packages+=(bazel-bootstrap)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  say "apt-get install ${apt_packages[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${apt_packages[@]}" >/dev/null
+else
+  say "apt packages present (bazel: $(command -v bazel))"
+fi
+
+want="$(sha256sum "${requirements}" | cut -d' ' -f1)"
+if [ -x "${venv}/bin/python3" ] && [ -f "${stamp}" ] && [ "$(cat "${stamp}")" = "${want}" ]; then
+  say "venv up to date: ${venv}"
+else
+  if [ ! -x "${venv}/bin/python3" ]; then
+    say "creating venv ${venv} with $(command -v python3) ($(python3 --version 2>&1))"
+    python3 -m venv "${venv}"
+  fi
+  say "pip install -r requirements.txt (first time: a few minutes, ~2 GB)"
+  "${venv}/bin/python3" -m pip install -q --disable-pip-version-check --upgrade pip
+  "${venv}/bin/python3" -m pip install -q --disable-pip-version-check -r "${requirements}"
+  "${venv}/bin/python3" -m pip check
+  echo "${want}" > "${stamp}"
+fi
+
+rc_line="common --repo_env=PYTHON_BIN_PATH=${venv}/bin/python3"
+if [ "$(cat "${repo}/user.bazelrc" 2>/dev/null)" != "${rc_line}" ]; then
+  say "writing user.bazelrc: ${rc_line}"
+  echo "${rc_line}" > "${repo}/user.bazelrc.tmp"
+  mv "${repo}/user.bazelrc.tmp" "${repo}/user.bazelrc"
+else
+  say "user.bazelrc up to date"
+fi
+say "done"

@@ -1,0 +1,75 @@
+"""Writes a small synthetic ImageNet (archives, label files, MD5SUMS) into a directory.
+
+  bazel run //inception:make_mini_imagenet -- --output_dir=/tmp/mini [--num_classes=10]
+
+The result can be fed to the pipeline as a local ImageNet download.
+"""
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+from inception import mini_imagenet
+from inception import user_paths
+
+_DEFAULTS = mini_imagenet.Config()
+
+_OUTPUT_DIR = flags.DEFINE_string('output_dir', None,
+                                  'Directory to write the archives into.')
+_NUM_CLASSES = flags.DEFINE_integer('num_classes', _DEFAULTS.num_classes,
+                                    'Number of classes (real wnids).')
+_IMAGES_PER_CLASS = flags.DEFINE_integer('images_per_class',
+                                         _DEFAULTS.images_per_class,
+                                         'Train images per class.')
+_NUM_VALIDATION_IMAGES = flags.DEFINE_integer('num_validation_images',
+                                              _DEFAULTS.num_validation_images,
+                                              'Number of validation images.')
+_MIN_SIDE = flags.DEFINE_integer('min_side', _DEFAULTS.min_side,
+                                 'Smallest image side in pixels.')
+_MAX_SIDE = flags.DEFINE_integer('max_side', _DEFAULTS.max_side,
+                                 'Largest image side in pixels.')
+_JPEG_QUALITY = flags.DEFINE_integer('jpeg_quality', _DEFAULTS.jpeg_quality,
+                                     'JPEG quality of the images.')
+_SEED = flags.DEFINE_integer('seed', _DEFAULTS.seed,
+                             'Random seed; the same flags give identical bytes.')
+flags.mark_flag_as_required('output_dir')
+
+
+def _summary(fixture: mini_imagenet.Fixture) -> str:
+  """A few human-readable lines about what was written."""
+  archives = [fixture.train_tar, fixture.validation_tar, fixture.bbox_train_tar_gz,
+              fixture.bbox_validation_tgz]
+  lines = ['Wrote mini-ImageNet to %s' % fixture.directory,
+           '  classes: %d (%s)' % (len(fixture.synsets), ', '.join(fixture.synsets)),
+           '  train images: %d, validation images: %d' %
+           (sum(fixture.train_counts.values()), len(fixture.validation_labels))]
+  for path in archives:
+    lines.append('  %s: %d bytes' % (path, tf.io.gfile.stat(path).length))
+  for kind, name in sorted(fixture.hard_cases.items()):
+    lines.append('  hard case %s: %s' % (kind, name))
+  for kind, name in sorted(fixture.box_cases.items()):
+    lines.append('  box case %s: %s' % (kind, name))
+  return '\n'.join(lines)
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  try:
+    config = mini_imagenet.Config(
+        num_classes=_NUM_CLASSES.value,
+        images_per_class=_IMAGES_PER_CLASS.value,
+        num_validation_images=_NUM_VALIDATION_IMAGES.value,
+        min_side=_MIN_SIDE.value,
+        max_side=_MAX_SIDE.value,
+        jpeg_quality=_JPEG_QUALITY.value,
+        seed=_SEED.value)
+  except ValueError as e:
+    raise app.UsageError(str(e))
+  fixture = mini_imagenet.generate(user_paths.absolute_user_path(_OUTPUT_DIR.value),
+                                   config)
+  print(_summary(fixture))
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,114 @@
+"""Tests for download_imagenet.main(), in-process, against a real HTTP server."""
+
+import contextlib
+import io
+import os
+from unittest import mock
+
+from absl import flags
+from absl.testing import absltest
+from absl.testing import flagsaver
+
+from inception import download
+from inception import download_imagenet
+from inception import mini_imagenet
+from tests import http_test_server
+
+FLAGS = flags.FLAGS
+_USER = 'frank'
+_KEY = 'k3y-that-must-not-leak'
+_NO_CREDENTIALS = {download.USERNAME_ENV: '', download.ACCESS_KEY_ENV: ''}
+
+
+class DownloadImagenetTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.fixture = mini_imagenet.generate(
+        os.path.join(absltest.TEST_TMPDIR.value, 'fixture'),
+        mini_imagenet.Config(num_classes=2, images_per_class=3,
+                             num_validation_images=4, min_side=48, max_side=48))
+
+  def setUp(self):
+    super().setUp()
+    self.server = http_test_server.FileServer(self.fixture.directory, _USER,
+                                              _KEY).start()
+    self.addCleanup(self.server.stop)
+    self.data_dir = self.create_tempdir().full_path
+    self.netrc = os.path.join(self.create_tempdir().full_path, 'no-netrc')
+
+  def main(self, *args, environ=None):
+    """Runs main() with these flags; returns (exit code, stderr)."""
+    env = {download.USERNAME_ENV: _USER, download.ACCESS_KEY_ENV: _KEY}
+    env.update(environ or {})
+    stderr = io.StringIO()
+    with flagsaver.flagsaver(), mock.patch.dict(os.environ, env), \
+        contextlib.redirect_stderr(stderr):
+      argv = FLAGS(['download_imagenet', '--netrc_file=' + self.netrc] + list(args))
+      code = download_imagenet.main(argv)
+    return code, stderr.getvalue()
+
+  def test_url_source_fetches_extracts_and_rerun_does_nothing(self):
+    code, _ = self.main('--source=' + self.server.url,
+                        '--checksums_file=' + self.fixture.checksums_file,
+                        '--with_bbox_val', self.data_dir)
+    self.assertEqual(code, 0)
+    raw = os.path.join(self.data_dir, 'raw-data')
+    for wnid, count in self.fixture.train_counts.items():
+      self.assertLen(os.listdir(os.path.join(raw, 'train', wnid)), count)
+    self.assertLen(os.listdir(os.path.join(raw, 'validation')), 4)
+    self.assertNotEmpty(os.listdir(os.path.join(raw, 'bounding_boxes')))
+    self.assertLen(os.listdir(os.path.join(raw, 'validation_bounding_boxes', 'val')),
+                   4)
+    self.assertLen(self.server.requests, 4)
+
+    self.server.reset_counters()
+    code, _ = self.main('--source=' + self.server.url,
+                        '--checksums_file=' + self.fixture.checksums_file,
+                        '--with_bbox_val', '--data_dir=' + self.data_dir,
+                        environ=_NO_CREDENTIALS)
+    self.assertEqual(code, 0)
+    self.assertEmpty(self.server.requests)
+
+  def test_refused_credentials_exit_non_zero_without_leaking_the_key(self):
+    code, stderr = self.main('--source=' + self.server.url,
+                             '--checksums_file=' + self.fixture.checksums_file,
+                             self.data_dir,
+                             environ={download.ACCESS_KEY_ENV: 'wrong-' + _KEY})
+    self.assertEqual(code, 1)
+    self.assertIn('ERROR: %s: the server refused the ImageNet credentials' %
+                  download.BBOX_TRAIN_TAR_GZ, stderr)
+    self.assertNotIn(_KEY, stderr)
+
+  def test_checksum_mismatch_exits_non_zero(self):
+    # Without the fixture's checksums file the published MD5s apply: a mismatch.
+    code, stderr = self.main('--source=' + self.server.url, '--noextract',
+                             self.data_dir)
+    self.assertEqual(code, 1)
+    self.assertIn('%s: MD5 mismatch: expected %s' % (
+        download.BBOX_TRAIN_TAR_GZ, download.KNOWN_FILES[
+            download.BBOX_TRAIN_TAR_GZ].md5), stderr)
+
+  def test_local_directory_symlinked_without_extraction(self):
+    code, _ = self.main('--source=' + self.fixture.directory, '--link_mode=symlink',
+                        '--checksums_file=' + self.fixture.checksums_file,
+                        '--noextract', self.data_dir,
+                        environ=_NO_CREDENTIALS)
+    self.assertEqual(code, 0)
+    self.assertCountEqual(
+        [name for name in os.listdir(self.data_dir)
+         if not name.endswith(download.STAMP_SUFFIX)],
+        list(download.DEFAULT_FILES))
+    self.assertTrue(os.path.islink(os.path.join(self.data_dir, download.TRAIN_TAR)))
+    self.assertEmpty(self.server.requests)
+
+  def test_usage_errors(self):
+    with self.assertRaisesRegex(Exception, 'give DATA_DIR'):
+      self.main()
+    with self.assertRaisesRegex(Exception, 'DATA_DIR given twice'):
+      self.main('--data_dir=/a', '/b')
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,260 @@
+"""Benchmark of the converter against the floor of copying the same bytes.
+
+  cd /work/main && PYTHONPATH=. .venv/bin/python bench/bench_convert.py --num_images=5000
+
+Generates (once, cached in --work_dir) an ImageNet-like folder set: `num_images` JPEGs
+of 300–500 px drawn by inception.mini_imagenet.render_photo (photo-like, ~110 KB at
+quality 90 like ImageNet's), in `train/<wnid>/<wnid>_<n>.JPEG`. Then measures, on the
+same files and the same shard plan (ImageNet's ~1251 images per shard):
+  (a) copy: read each file in plan order and append its bytes to the shard files
+      (one process, fsync per shard like the converter): the floor;
+  (b) convert: convert.convert_split with --num_threads workers (default: cores);
+  (c) convert --validate_images=full.
+Each line gives images/s, MB/s of input bytes, and the peak RSS and PSS of the process
+tree (the main process plus its workers, sampled every 50 ms), with the main's and the
+largest worker's peak RSS. The files are read once before timing, so all three runs
+see the same (warm) page cache. Not part of `bazel test`.
+
+  ... bench/bench_convert.py --plan_memory
+
+measures instead the main process at ImageNet scale without any image: RSS after
+importing the converter, after listing 1,281,167 entries (1000 classes, real-length
+paths), after reading boxes for half of them (ImageNet: 544,546 images, 615,299 boxes)
+and after planning 1024 shards.
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import threading
+import time
+
+import numpy as np
+
+
+def _parse_args():
+  parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+  parser.add_argument('--num_images', type=int, default=5000)
+  parser.add_argument('--num_classes', type=int, default=50)
+  parser.add_argument('--images_per_shard', type=int, default=1251)
+  parser.add_argument('--num_threads', type=int, default=None,
+                      help='converter worker processes (default: cores)')
+  parser.add_argument('--work_dir', default='/tmp/bench_convert')
+  parser.add_argument('--seed', type=int, default=0)
+  parser.add_argument('--skip', default='', help='comma list of a,b,c to skip')
+  parser.add_argument('--plan_memory', action='store_true',
+                      help='measure the main process at ImageNet scale instead')
+  return parser.parse_args()
+
+
+def generate(directory: str, num_images: int, num_classes: int, seed: int) -> None:
+  """Writes the image folders, or keeps them if a previous run made the same set."""
+  from inception import mini_imagenet  # pylint: disable=g-import-not-at-top
+  stamp = os.path.join(directory, 'DONE')
+  wanted = '%d %d %d\n' % (num_images, num_classes, seed)
+  if os.path.exists(stamp) and open(stamp).read() == wanted:
+    return
+  shutil.rmtree(directory, ignore_errors=True)
+  synsets = ['n%08d' % (1440764 + 1000 * i) for i in range(num_classes)]
+  start = time.monotonic()
+  for i in range(num_images):
+    synset = synsets[i % num_classes]
+    rng = np.random.default_rng([seed, i])
+    width, height = (int(v) for v in rng.integers(300, 501, 2))
+    data = mini_imagenet.encode_image(mini_imagenet.render_photo(rng, width, height),
+                                      None, 90)
+    class_dir = os.path.join(directory, 'train', synset)
+    os.makedirs(class_dir, exist_ok=True)
+    with open(os.path.join(class_dir, '%s_%d.JPEG' % (synset, i)), 'wb') as f:
+      f.write(data)
+    if (i + 1) % 1000 == 0:
+      print('generated %d/%d images (%.0f s)' % (i + 1, num_images,
+                                                  time.monotonic() - start), flush=True)
+  with open(os.path.join(directory, 'synsets.txt'), 'w') as f:
+    f.write(''.join(s + '\n' for s in synsets))
+  with open(os.path.join(directory, 'metadata.txt'), 'w') as f:
+    f.write(''.join('%s\tclass %s\n' % (s, s) for s in synsets))
+  with open(stamp, 'w') as f:
+    f.write(wanted)
+
+
+class TreeMemory(object):
+  """Samples RSS and PSS of this process and its descendants; keeps the peaks."""
+
+  def __init__(self, interval: float = 0.05):
+    self._interval = interval
+    self._stop = threading.Event()
+    self.peak_rss_sum = self.peak_pss_sum = 0
+    self.peak_main_rss = self.peak_worker_rss = 0
+    self._thread = threading.Thread(target=self._run, daemon=True)
+
+  def __enter__(self):
+    self._thread.start()
+    return self
+
+  def __exit__(self, *unused):
+    self._stop.set()
+    self._thread.join()
+
+  def _run(self):
+    main = os.getpid()
+    while not self._stop.is_set():
+      rss_sum = pss_sum = 0
+      for pid in [main] + _descendants(main):
+        rss, pss = _memory_kb(pid)
+        rss_sum += rss
+        pss_sum += pss
+        if pid == main:
+          self.peak_main_rss = max(self.peak_main_rss, rss)
+        else:
+          self.peak_worker_rss = max(self.peak_worker_rss, rss)
+      self.peak_rss_sum = max(self.peak_rss_sum, rss_sum)
+      self.peak_pss_sum = max(self.peak_pss_sum, pss_sum)
+      self._stop.wait(self._interval)
+
+
+def _descendants(pid: int):
+  children = []
+  try:
+    for task in os.listdir('/proc/%d/task' % pid):
+      with open('/proc/%d/task/%s/children' % (pid, task)) as f:
+        children.extend(int(c) for c in f.read().split())
+  except OSError:
+    return []
+  return children + [d for c in children for d in _descendants(c)]
+
+
+def _memory_kb(pid: int):
+  rss = pss = 0
+  try:
+    with open('/proc/%d/smaps_rollup' % pid) as f:
+      for line in f:
+        if line.startswith('Rss:'):
+          rss = int(line.split()[1])
+        elif line.startswith('Pss:'):
+          pss = int(line.split()[1])
+  except OSError:
+    pass
+  return rss, pss
+
+
+def copy_floor(plan, output_directory: str) -> int:
+  """Appends each planned file's bytes to its shard file; returns bytes copied."""
+  os.makedirs(output_directory, exist_ok=True)
+  total = 0
+  for task in plan.tasks:
+    with open(os.path.join(output_directory, os.path.basename(task.output_path)),
+              'wb') as out:
+      for entry in task.entries:
+        with open(entry.source, 'rb') as f:
+          data = f.read()
+        out.write(data)
+        total += len(data)
+      out.flush()
+      os.fsync(out.fileno())
+  return total
+
+
+def _line(name, num_images, num_bytes, seconds, memory):
+  return ('%-28s %7d images %6.1f s %8.1f images/s %7.1f MB/s   peak RSS: sum %5.0f MiB '
+          '(main %4.0f, largest worker %4.0f), PSS sum %5.0f MiB' %
+          (name, num_images, seconds, num_images / seconds, num_bytes / seconds / 1e6,
+           memory.peak_rss_sum / 1024, memory.peak_main_rss / 1024,
+           memory.peak_worker_rss / 1024, memory.peak_pss_sum / 1024))
+
+
+def _rss_mb() -> float:
+  return _memory_kb(os.getpid())[0] / 1024
+
+
+def plan_memory() -> int:
+  """Main-process RSS while planning ImageNet's train split (no image is read)."""
+  from inception import convert  # pylint: disable=g-import-not-at-top
+  imported = _rss_mb()
+  entries = []
+  for label in range(1, 1001):
+    synset = 'n%08d' % (1440764 + 13 * label)
+    text = 'the human text of class %d, with, some words' % label
+    for n in range(1282 if label <= 167 else 1281):
+      name = '%s_%d.JPEG' % (synset, 10000 + 7 * n)
+      entries.append(convert.ImageEntry(
+          '/data/imagenet/raw-data/train/%s/%s' % (synset, name), name, label, synset,
+          text))
+  del entries[1281167:]
+  listed = _rss_mb()
+  boxes = {}
+  for k, entry in enumerate(entries):
+    if k % 47 < 20:  # ~43% of images, ~1.13 boxes each, as ImageNet
+      count = 2 if k % 8 == 0 else 1
+      boxes[entry.filename] = convert._plain_boxes(  # pylint: disable=protected-access
+          [(0.1 + k * 1e-9, 0.2, 0.7, 0.9 - k * 1e-9)] * count)
+  with_boxes = _rss_mb()
+  start = time.monotonic()
+  plan = convert.plan_split('train', entries, 1024, '/nonexistent/out', boxes)
+  seconds = time.monotonic() - start
+  planned = _rss_mb()
+  print('main process RSS: %.0f MiB after imports; +%.0f MiB for %d entries; +%.0f MiB '
+        'for boxes of %d images; +%.0f MiB for the plan of %d shards (%.1f s); total '
+        '%.0f MiB' % (imported, listed - imported, len(entries), with_boxes - listed,
+                     len(boxes), planned - with_boxes, len(plan.tasks), seconds,
+                     planned))
+  return 0
+
+
+def main():
+  args = _parse_args()
+  from absl import logging  # pylint: disable=g-import-not-at-top
+  from inception import convert  # pylint: disable=g-import-not-at-top
+  logging.set_verbosity(logging.WARNING)
+  if args.plan_memory:
+    return plan_memory()
+  data_dir = os.path.join(args.work_dir, 'data')
+  generate(data_dir, args.num_images, args.num_classes, args.seed)
+  synsets, texts = convert.imagenet_classes(os.path.join(data_dir, 'synsets.txt'),
+                                            os.path.join(data_dir, 'metadata.txt'))
+  entries = convert.find_imagenet_entries(os.path.join(data_dir, 'train'), synsets, texts)
+  num_shards = max(1, round(len(entries) / args.images_per_shard))
+  num_workers = args.num_threads or convert.default_num_workers()
+  dataset_bytes = 0
+  for entry in entries:  # warm the page cache the same way for every run
+    with open(entry.source, 'rb') as f:
+      dataset_bytes += len(f.read())
+  print('%d images, %.1f MB (%.1f KB average), %d shards, %d workers, %d cores' %
+        (len(entries), dataset_bytes / 1e6, dataset_bytes / len(entries) / 1e3,
+         num_shards, num_workers, os.cpu_count()), flush=True)
+  skip = set(args.skip.split(','))
+  lines = []
+
+  if 'a' not in skip:
+    output = os.path.join(args.work_dir, 'out_copy')
+    shutil.rmtree(output, ignore_errors=True)
+    plan = convert.plan_split('train', entries, num_shards, output)
+    with TreeMemory() as memory:
+      start = time.monotonic()
+      copied = copy_floor(plan, output)
+      seconds = time.monotonic() - start
+    lines.append(_line('(a) copy (floor)', len(entries), copied, seconds, memory))
+    print(lines[-1], flush=True)
+
+  for key, name, validate in (('b', '(b) convert', 'none'),
+                              ('c', '(c) convert, validate=full', 'full')):
+    if key in skip:
+      continue
+    output = os.path.join(args.work_dir, 'out_' + key)
+    shutil.rmtree(output, ignore_errors=True)
+    options = convert.ConvertOptions(num_workers=num_workers, validate_images=validate,
+                                     progress_interval=1e9)
+    with TreeMemory() as memory:
+      start = time.monotonic()
+      result = convert.convert_split('train', entries, num_shards, output, None, options)
+      seconds = time.monotonic() - start
+    lines.append(_line(name, result.num_images, result.num_input_bytes, seconds, memory))
+    print(lines[-1], flush=True)
+
+  print('\n'.join(['', 'Summary:'] + lines))
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())

@@ -1,0 +1,61 @@
+"""Converts a folder-per-class image set to sharded TFRecords (the original's format).
+
+  bazel run //inception:build_image_data -- --train_directory=flowers/train \
+    --validation_directory=flowers/validation --output_directory=out \
+    --labels_file=flowers/labels.txt
+
+The labels file lists one class directory name per line; label = 1 + line index (0 is
+background), image/class/text = the directory name. Takes .jpg/.jpeg/.png files in any
+case of extension from `<directory>/<name>/`. Records carry the original
+build_image_data keys (no synset, no boxes). Same engine as build_imagenet_data:
+parallel processes, atomic shards, resume, --skip_bad_images, --write_index.
+"""
+
+import sys
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+from inception import convert
+from inception import convert_flags
+from inception import image_coding
+from inception import user_paths
+
+flags.DEFINE_string('train_directory', '/tmp/',
+                    'Training data directory (empty: no train split).')
+flags.DEFINE_string('validation_directory', '/tmp/',
+                    'Validation data directory (empty: no validation split).')
+flags.DEFINE_string('output_directory', '/tmp/',
+                    'Output data directory (local or any tf.io.gfile path, e.g. gs://).')
+flags.DEFINE_integer('train_shards', 2, 'Number of shards in training TFRecord files.',
+                     lower_bound=1)
+flags.DEFINE_integer('validation_shards', 2,
+                     'Number of shards in validation TFRecord files.', lower_bound=1)
+flags.DEFINE_string('labels_file', None,
+                    'Labels file: one class directory name per line.')
+flags.mark_flag_as_required('labels_file')
+convert_flags.define_flags()
+
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError('Too many command-line arguments: %s' % ' '.join(argv[1:]))
+  try:
+    convert.convert_generic(
+        train_directory=user_paths.absolute_user_path(FLAGS.train_directory),
+        validation_directory=user_paths.absolute_user_path(FLAGS.validation_directory),
+        output_directory=user_paths.absolute_user_path(FLAGS.output_directory),
+        labels_file=user_paths.absolute_user_path(FLAGS.labels_file),
+        train_shards=FLAGS.train_shards,
+        validation_shards=FLAGS.validation_shards,
+        options=convert_flags.options_from_flags(FLAGS))
+  except (convert.ConversionError, image_coding.ImageError, ValueError, OSError,
+          tf.errors.OpError) as e:
+    sys.exit('build_image_data: error: %s' % e)
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,81 @@
+"""Converts ImageNet folders to sharded TFRecords in the inception format (SPEC §2, §3).
+
+  bazel run //inception:build_imagenet_data -- \
+    --train_directory=raw-data/train --validation_directory=raw-data/validation \
+    --output_directory=out --bounding_box_file=raw-data/imagenet_2012_bounding_boxes.csv
+
+Expects `<train_directory>/<synset>/*.JPEG` and `<validation_directory>/<synset>/*.JPEG`
+for every synset of the labels file. Writes validation-NNNNN-of-00128 first, then
+train-NNNNN-of-01024, printing `Finished writing all N images in data set.` after each.
+A re-run skips the complete shards of the same plan. Exits non-zero on any failure.
+"""
+
+import sys
+
+from absl import app
+from absl import flags
+import tensorflow as tf
+
+from inception import convert
+from inception import convert_flags
+from inception import image_coding
+from inception import user_paths
+
+flags.DEFINE_string('train_directory', '/tmp/',
+                    'Training data directory (empty: no train split).')
+flags.DEFINE_string('validation_directory', '/tmp/',
+                    'Validation data directory (empty: no validation split).')
+flags.DEFINE_string('output_directory', '/tmp/',
+                    'Output data directory (local or any tf.io.gfile path, e.g. gs://).')
+flags.DEFINE_integer('train_shards', 1024, 'Number of shards in training TFRecord files.',
+                     lower_bound=1)
+flags.DEFINE_integer('validation_shards', 128,
+                     'Number of shards in validation TFRecord files.', lower_bound=1)
+flags.DEFINE_string(
+    'labels_file', None,
+    'The synsets file, one wnid per line; label = 1 + line index. Default: '
+    'data/imagenet_lsvrc_2015_synsets.txt (shipped).')
+flags.DEFINE_string(
+    'imagenet_metadata_file', None,
+    'wnid<TAB>human text lines. Default: data/imagenet_metadata.txt (shipped).')
+flags.DEFINE_string(
+    'bounding_box_file', './imagenet_2012_bounding_boxes.csv',
+    'Bounding-box CSV (file,xmin,ymin,xmax,ymax per line); several comma-separated '
+    'files are merged (e.g. train and validation); empty for no boxes.')
+convert_flags.define_flags()
+
+FLAGS = flags.FLAGS
+
+
+def _user_path(path):
+  return user_paths.absolute_user_path(path) if path else None
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError('Too many command-line arguments: %s' % ' '.join(argv[1:]))
+  box_files = [_user_path(p.strip()) for p in FLAGS.bounding_box_file.split(',')
+               if p.strip()]
+  try:
+    for path in box_files:
+      if not tf.io.gfile.exists(path):
+        raise FileNotFoundError(
+            'bounding box file %s does not exist (pass --bounding_box_file= to convert '
+            'without boxes)' % path)
+    convert.convert_imagenet(
+        train_directory=_user_path(FLAGS.train_directory),
+        validation_directory=_user_path(FLAGS.validation_directory),
+        output_directory=_user_path(FLAGS.output_directory),
+        labels_file=_user_path(FLAGS.labels_file),
+        imagenet_metadata_file=_user_path(FLAGS.imagenet_metadata_file),
+        bounding_box_files=box_files,
+        train_shards=FLAGS.train_shards,
+        validation_shards=FLAGS.validation_shards,
+        options=convert_flags.options_from_flags(FLAGS))
+  except (convert.ConversionError, image_coding.ImageError, ValueError, OSError,
+          tf.errors.OpError) as e:
+    sys.exit('build_imagenet_data: error: %s' % e)
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,179 @@
+"""Serialized tf.train.Example records in the inception format (SPEC §2).
+
+The protobuf wire format is written directly: the bytes equal TensorFlow's
+`tf.train.Example(...).SerializeToString(deterministic=True)` (features sorted by key,
+each list written as the original `_bytes_feature`/`_float_feature`/`_int64_feature`
+helpers built it), so shards are byte-identical on any machine and the shard workers
+need no TensorFlow. tests/example_records_test.py checks the equality against TF.
+
+`imagenet_example` writes exactly the 15 keys of SPEC §2; `generic_example` writes the
+9 keys of the original build_image_data.py (no synset, no boxes). A box is any
+sequence (xmin, ymin, xmax, ymax) in relative coordinates: a bounding_boxes.Box or a
+plain tuple in the same order (the workers get plain tuples; this module imports nothing
+that imports TensorFlow).
+"""
+
+import struct
+from typing import Sequence, Tuple
+
+COLORSPACE = b'RGB'
+CHANNELS = 3
+IMAGE_FORMAT = b'JPEG'
+
+IMAGENET_KEYS = (
+    'image/channels',
+    'image/class/label',
+    'image/class/synset',
+    'image/class/text',
+    'image/colorspace',
+    'image/encoded',
+    'image/filename',
+    'image/format',
+    'image/height',
+    'image/object/bbox/label',
+    'image/object/bbox/xmax',
+    'image/object/bbox/xmin',
+    'image/object/bbox/ymax',
+    'image/object/bbox/ymin',
+    'image/width',
+)
+
+GENERIC_KEYS = (
+    'image/channels',
+    'image/class/label',
+    'image/class/text',
+    'image/colorspace',
+    'image/encoded',
+    'image/filename',
+    'image/format',
+    'image/height',
+    'image/width',
+)
+
+BoxCoordinates = Sequence[float]  # (xmin, ymin, xmax, ymax), e.g. bounding_boxes.Box
+
+
+def imagenet_example(encoded: bytes, filename: str, height: int, width: int,
+                     label: int, synset: str, text: str,
+                     boxes: Sequence[BoxCoordinates] = ()) -> bytes:
+  """One ImageNet record: the 15 keys of SPEC §2.
+
+  Args:
+    encoded: the JPEG bytes.
+    filename: the image's basename, e.g. 'n01440764_10026.JPEG'.
+    height: pixel rows.
+    width: pixel columns.
+    label: 1..1000, 1 + the synset's line index in the synsets file.
+    synset: the wnid, e.g. 'n01440764'.
+    text: the class's human text, e.g. 'tench, Tinca tinca'.
+    boxes: relative boxes (xmin, ymin, xmax, ymax); the four bbox lists are present and
+      empty without any, and image/object/bbox/label repeats `label` once per box.
+  """
+  return _example([  # in key order, as deterministic serialization sorts map keys
+      _CONSTANT_ENTRIES['image/channels'],
+      _int64_entry('image/class/label', (label,)),
+      _bytes_entry('image/class/synset', synset.encode('utf-8')),
+      _bytes_entry('image/class/text', text.encode('utf-8')),
+      _CONSTANT_ENTRIES['image/colorspace'],
+      _bytes_entry('image/encoded', encoded),
+      _bytes_entry('image/filename', filename.encode('utf-8')),
+      _CONSTANT_ENTRIES['image/format'],
+      _int64_entry('image/height', (height,)),
+      _int64_entry('image/object/bbox/label', (label,) * len(boxes)),
+      _float_entry('image/object/bbox/xmax', [b[2] for b in boxes]),
+      _float_entry('image/object/bbox/xmin', [b[0] for b in boxes]),
+      _float_entry('image/object/bbox/ymax', [b[3] for b in boxes]),
+      _float_entry('image/object/bbox/ymin', [b[1] for b in boxes]),
+      _int64_entry('image/width', (width,)),
+  ])
+
+
+def generic_example(encoded: bytes, filename: str, height: int, width: int,
+                    label: int, text: str) -> bytes:
+  """One folder-per-class record, with the keys of the original build_image_data.py."""
+  return _example([  # in key order
+      _CONSTANT_ENTRIES['image/channels'],
+      _int64_entry('image/class/label', (label,)),
+      _bytes_entry('image/class/text', text.encode('utf-8')),
+      _CONSTANT_ENTRIES['image/colorspace'],
+      _bytes_entry('image/encoded', encoded),
+      _bytes_entry('image/filename', filename.encode('utf-8')),
+      _CONSTANT_ENTRIES['image/format'],
+      _int64_entry('image/height', (height,)),
+      _int64_entry('image/width', (width,)),
+  ])
+
+
+# Wire format (tensorflow/core/example/{example,feature}.proto):
+#   Example{1: Features}; Features{1: repeated MapEntry}; MapEntry{1: key, 2: Feature};
+#   Feature{1: BytesList | 2: FloatList | 3: Int64List}; XList{1: values, numbers packed}.
+# An entry is a (head, tail) pair of bytes: head holds every header, tail the value
+# bytes of a BytesList (the image is only referenced until the final join).
+_BYTES_LIST, _FLOAT_LIST, _INT64_LIST = 1, 2, 3
+_Entry = Tuple[bytes, bytes]
+
+
+def _example(entries: Sequence[_Entry]) -> bytes:
+  length = sum(len(head) + len(tail) for head, tail in entries)
+  pieces = [_header(1, length)]
+  for head, tail in entries:
+    pieces.append(head)
+    pieces.append(tail)
+  return b''.join(pieces)
+
+
+def _entry(key: str, kind: int, list_head: bytes, tail: bytes = b'') -> _Entry:
+  list_length = len(list_head) + len(tail)
+  feature = _header(kind, list_length) + list_head
+  key_field = _KEY_FIELDS.get(key) or _key_field(key)
+  value_header = _header(2, len(feature) + len(tail))
+  entry_length = len(key_field) + len(value_header) + len(feature) + len(tail)
+  return _header(1, entry_length) + key_field + value_header + feature, tail
+
+
+def _bytes_entry(key: str, value: bytes) -> _Entry:
+  return _entry(key, _BYTES_LIST, _header(1, len(value)), value)
+
+
+def _int64_entry(key: str, values: Sequence[int]) -> _Entry:
+  if not values:
+    return _entry(key, _INT64_LIST, b'')
+  payload = b''.join([_varint(v & 0xFFFFFFFFFFFFFFFF) for v in values])
+  return _entry(key, _INT64_LIST, _header(1, len(payload)) + payload)
+
+
+def _float_entry(key: str, values: Sequence[float]) -> _Entry:
+  if not values:
+    return _entry(key, _FLOAT_LIST, b'')
+  payload = struct.pack('<%df' % len(values), *values)
+  return _entry(key, _FLOAT_LIST, _header(1, len(payload)) + payload)
+
+
+def _header(number: int, length: int) -> bytes:
+  """Tag and length of a length-delimited field."""
+  return _SMALL_VARINTS[number << 3 | 2] + _varint(length)
+
+
+def _varint(value: int) -> bytes:
+  if value < 0x80:
+    return _SMALL_VARINTS[value]
+  out = bytearray()
+  while value >= 0x80:
+    out.append((value & 0x7F) | 0x80)
+    value >>= 7
+  out.append(value)
+  return bytes(out)
+
+
+def _key_field(key: str) -> bytes:
+  key_bytes = key.encode('utf-8')
+  return _header(1, len(key_bytes)) + key_bytes
+
+
+_SMALL_VARINTS = tuple(bytes((v,)) for v in range(0x80))
+_KEY_FIELDS = {key: _key_field(key) for key in IMAGENET_KEYS}
+_CONSTANT_ENTRIES = {
+    'image/channels': _int64_entry('image/channels', (CHANNELS,)),
+    'image/colorspace': _bytes_entry('image/colorspace', COLORSPACE),
+    'image/format': _bytes_entry('image/format', IMAGE_FORMAT),
+}

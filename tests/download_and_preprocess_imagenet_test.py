@@ -1,0 +1,116 @@
+"""Tests the driver binary as users run it: from the built binary's path, from another
+working directory, with a relative DATA_DIR (the classic runfiles bug)."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from absl.testing import absltest
+from runfiles import runfiles
+
+_BINARY = 'inception/inception/download_and_preprocess_imagenet'
+_SMALL_DEMO = ['--train_shards=2', '--validation_shards=1', '--num_threads=1']
+
+
+def _clean_environment(**extra):
+  """The environment of a user's shell: no Bazel test or runfiles variables."""
+  environ = {k: v for k, v in os.environ.items()
+             if not k.startswith(('RUNFILES_', 'TEST_', 'BUILD_'))}
+  environ.update(extra)
+  return environ
+
+
+def _train_shards(data_dir):
+  if not os.path.isdir(data_dir):
+    return []
+  return sorted(n for n in os.listdir(data_dir)
+                if n.startswith('train-') and 'incomplete' not in n)
+
+
+def _digests(data_dir):
+  digests = {}
+  for name in sorted(os.listdir(data_dir)):
+    if name.startswith(('train-', 'validation-')):
+      with open(os.path.join(data_dir, name), 'rb') as f:
+        digests[name] = hashlib.sha256(f.read()).hexdigest()
+  return digests
+
+
+class DriverBinaryTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.binary = runfiles.Create().Rlocation(_BINARY)
+
+  def _run(self, args, cwd, **environ):
+    return subprocess.run([self.binary] + args, cwd=cwd, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=_clean_environment(**environ), text=True, timeout=240)
+
+  def test_demo_from_another_directory_with_relative_data_dir(self):
+    cwd = self.create_tempdir('elsewhere').full_path
+    result = self._run(['--demo', 'out/demo'] + _SMALL_DEMO, cwd)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    last_line = result.stdout.strip().splitlines()[-1]
+    self.assertRegex(last_line, r'^Finished writing all \d+ images in data set\.$')
+    data_dir = os.path.join(cwd, 'out', 'demo')
+    self.assertTrue(os.path.isfile(os.path.join(data_dir, 'train-00000-of-00002')))
+    self.assertTrue(os.path.isfile(os.path.join(data_dir, 'validation-00000-of-00001')))
+    # A second run is a no-op that still ends with the same line.
+    again = self._run(['--demo', 'out/demo'] + _SMALL_DEMO, cwd)
+    self.assertEqual(again.returncode, 0, again.stderr[-3000:])
+    self.assertEqual(again.stdout.strip().splitlines()[-1], last_line)
+    self.assertIn('already finished, skipped', again.stderr)
+
+  def test_relative_path_resolves_against_build_working_directory(self):
+    typed_in = self.create_tempdir('typed_in').full_path
+    runfiles_cwd = self.create_tempdir('bazel_run_cwd').full_path
+    result = self._run(['--demo', 'rel'] + _SMALL_DEMO, runfiles_cwd,
+                       BUILD_WORKING_DIRECTORY=typed_in)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertTrue(os.path.isdir(os.path.join(typed_in, 'rel')))
+    self.assertFalse(os.path.exists(os.path.join(runfiles_cwd, 'rel')))
+
+  def test_killed_during_conversion_then_resumed_gives_identical_shards(self):
+    cwd = self.create_tempdir('killed').full_path
+    args = ['--train_shards=12', '--validation_shards=1', '--num_threads=1']
+    reference = self._run(['--demo', 'reference'] + args, cwd)
+    self.assertEqual(reference.returncode, 0, reference.stderr[-3000:])
+    data_dir = os.path.join(cwd, 'victim')
+    process = subprocess.Popen(
+        [self.binary, '--demo', data_dir] + args, cwd=cwd, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=_clean_environment(), start_new_session=True)
+    try:
+      deadline = time.monotonic() + 180
+      while not _train_shards(data_dir) and process.poll() is None:
+        self.assertLess(time.monotonic(), deadline, 'no train shard appeared')
+        time.sleep(0.05)
+    finally:
+      os.killpg(process.pid, signal.SIGKILL)
+      process.wait()
+    written_before_kill = _train_shards(data_dir)
+    self.assertLess(len(written_before_kill), 12, 'the run finished before the kill')
+    resumed = self._run(['--demo', data_dir] + args, cwd)
+    self.assertEqual(resumed.returncode, 0, resumed.stderr[-3000:])
+    reference_dir = os.path.join(cwd, 'reference')
+    self.assertEqual(_digests(data_dir), _digests(reference_dir))
+    self.assertLen(_train_shards(data_dir), 12)
+    self.assertFalse([n for n in os.listdir(data_dir) if 'incomplete' in n])
+
+  def test_failure_exits_non_zero_with_the_cause(self):
+    cwd = self.create_tempdir('failing').full_path
+    result = self._run(['--source=' + os.path.join(cwd, 'no_tarballs_here'), 'data'],
+                       cwd)
+    self.assertNotEqual(result.returncode, 0)
+    self.assertIn('no_tarballs_here', result.stderr)
+    self.assertNotIn('Finished writing', result.stdout)
+
+
+if __name__ == '__main__':
+  del sys.argv[1:]
+  absltest.main()

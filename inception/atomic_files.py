@@ -1,15 +1,16 @@
 """Atomic file output: write under a temporary name, rename when complete.
 
 A reader never sees a half-written file under its final name, and an interrupted run
-leaves only `*.incomplete-*` files, which the next run replaces. Paths go through
-tf.io.gfile so they may be local or gs://.
+leaves only `*.incomplete-*` files, which the next run replaces. Paths may be local
+(os.replace: an atomic rename) or gs:// (tf.io.gfile), through inception.file_io, so
+this module does not import TensorFlow for local paths.
 """
 
 import contextlib
 import os
 from typing import Iterator, IO
 
-import tensorflow as tf
+from inception import file_io
 
 INCOMPLETE_MARKER = '.incomplete-'
 
@@ -28,13 +29,12 @@ def atomic_output(path: str, mode: str = 'wb') -> Iterator[IO]:
   """Yields a file to write; renames it to `path` only if the block succeeds."""
   temporary = temporary_path(path)
   try:
-    with tf.io.gfile.GFile(temporary, mode) as f:
+    with file_io.open_file(temporary, mode) as f:
       yield f
       f.flush()
-    tf.io.gfile.rename(temporary, path, overwrite=True)
+    file_io.rename(temporary, path)
   except BaseException:
-    if tf.io.gfile.exists(temporary):
-      tf.io.gfile.remove(temporary)
+    file_io.remove(temporary, missing_ok=True)
     raise
 
 
@@ -52,11 +52,11 @@ def write_text(path: str, text: str) -> None:
 
 def remove_stale_temporaries(directory: str) -> int:
   """Deletes `*.incomplete-*` files an interrupted run left in `directory`."""
-  if not tf.io.gfile.isdir(directory):
+  if not file_io.isdir(directory):
     return 0
   removed = 0
-  for name in tf.io.gfile.listdir(directory):
+  for name in file_io.listdir(directory):
     if is_temporary_path(name):
-      tf.io.gfile.remove(os.path.join(directory, name))
+      file_io.remove(file_io.join(directory, name))
       removed += 1
   return removed

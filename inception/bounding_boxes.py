@@ -44,9 +44,8 @@ from typing import (IO, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Name
 import xml.etree.ElementTree as ElementTree
 import zlib
 
-import tensorflow as tf
-
 from inception import atomic_files
+from inception import file_io
 from inception import progress
 from inception import user_paths
 
@@ -318,7 +317,7 @@ def parse_csv_line(line: str, source: str = 'bounding box file',
 def read_boxes_csv(path: str) -> Dict[str, List[Box]]:
   """Reads a bounding-box CSV into {image file name: [Box, ...]} in file order."""
   boxes = collections.defaultdict(list)
-  with tf.io.gfile.GFile(path, 'r') as f:
+  with file_io.open_file(path, 'r') as f:
     for line_number, line in enumerate(f, 1):
       if line.strip():
         filename, box = parse_csv_line(line, path, line_number)
@@ -451,11 +450,7 @@ def list_xml_files(directory: str) -> List[str]:
   tf.io.gfile.walk on 544,546 files); a remote one with tf.io.gfile.walk.
   """
   paths = []
-  if user_paths.is_remote(directory):
-    walk = tf.io.gfile.walk(directory)
-  else:
-    walk = os.walk(directory)
-  for parent, _, names in walk:
+  for parent, _, names in file_io.walk(directory):
     paths.extend(os.path.join(parent, name) for name in names if _is_xml(name))
   return sorted(paths)
 
@@ -476,8 +471,7 @@ def _directory_items(source_index: int, paths: Sequence[str]) -> Iterator[_Item]
   for path in paths:
     data = None
     if remote:  # Read here: worker processes stay free of TensorFlow.
-      with tf.io.gfile.GFile(path, 'rb') as f:
-        data = f.read()
+      data = file_io.read_bytes(path)
     yield _Item((source_index, path), path, path, data)
 
 
@@ -507,7 +501,7 @@ def _tarball_items(source_index: int, tarball: str) -> Iterator[_Item]:
   must reach its end-of-archive marker.
   """
   try:
-    with tf.io.gfile.GFile(tarball, 'rb') as raw:
+    with file_io.open_file(tarball, 'rb') as raw:
       gzipped = raw.read(2) == b'\x1f\x8b'  # by content: names can lie
       raw.seek(0)
       reader = _CountingReader(gzip.GzipFile(fileobj=raw, mode='rb') if gzipped
@@ -572,8 +566,8 @@ def process_bounding_boxes(source: Union[str, Sequence[str]],
     stats, results = _read_sources(sources, rules, num_workers, strict)
     lines = _merge_results(results, stats, strict)
   parent = os.path.dirname(output_csv)
-  if parent and not tf.io.gfile.isdir(parent):
-    tf.io.gfile.makedirs(parent)
+  if parent and not file_io.isdir(parent):
+    file_io.makedirs(parent)
   with atomic_files.atomic_output(output_csv, 'w') as f:
     f.write(''.join(line + '\n' for line in lines))
   return stats
@@ -585,9 +579,9 @@ def _read_sources(sources: Sequence[str], rules: BoxRules, num_workers: int,
   stats = BoxStats()
   results: List[_FileResult] = []
   for source_index, path in enumerate(sources):
-    if not tf.io.gfile.exists(path):
+    if not file_io.exists(path):
       raise FileNotFoundError('XML source %s does not exist' % path)
-    if tf.io.gfile.isdir(path):
+    if file_io.isdir(path):
       files = list_xml_files(path)
       items = _directory_items(source_index, files)
       total = len(files)

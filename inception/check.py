@@ -22,7 +22,10 @@ What is checked (SPEC §2, §8):
               tf.io.decode_jpeg(channels=3) and must give (height, width, 3);
   duplicate   no file name twice, within or across splits;
   index       `index/<shard>.idx` (DALI, `offset size` per record), where present,
-              matches its shard, and every shard has one if any has.
+              matches its shard, and every shard has one if any has;
+  manifest    the conversion manifest (inception.conversion_manifest), where present,
+              is readable and says each split is complete: after a failed or
+              interrupted conversion, the split and its shards without a count.
 
 Two schemas are recognised from the first readable record: `imagenet` (the 15 keys of
 SPEC §2) and `generic` (the 9 keys of the original build_image_data.py: no synset and no
@@ -56,8 +59,11 @@ from PIL import Image, ImageDraw, ImageFont
 import tensorflow as tf
 
 from inception import atomic_files
+from inception import conversion_manifest
+from inception import file_io
 from inception import label_data
 from inception import progress
+from inception import shards as shard_files
 
 # Failure kinds.
 FRAMING = 'framing'
@@ -109,10 +115,6 @@ IMAGENET_NUM_IMAGES = {'train': 1281167, 'validation': 50000}
 IMAGENET_CLASS_COUNT_RANGE = {'train': (732, 1300), 'validation': (50, 50)}
 IMAGENET_NUM_CLASSES = 1000
 
-MANIFEST_FILE = 'conversion_manifest.json'
-_MANIFEST_FORMAT = 'inception-conversion-manifest'
-INDEX_DIRECTORY = 'index'
-INDEX_SUFFIX = '.idx'
 DEFAULT_REPORT_DIRECTORY = 'check_report'
 REPORT_JSON = 'check_report.json'
 REPORT_MARKDOWN = 'check_report.md'
@@ -379,12 +381,12 @@ def parse_expected_counts(text: str) -> Dict[str, int]:
 def read_manifest(directory: str) -> Optional[Dict[str, SplitExpectation]]:
   """Reads `<directory>/conversion_manifest.json` into per-split expectations.
 
-  Kept in this one function so a change of the converter's manifest is one edit. The
-  manifest (inception/conversion_manifest.py) is `{"format":
-  "inception-conversion-manifest", "version": 1, "splits": {split: {"record_format",
-  "num_shards", "shard_counts" (null for a shard not written yet), "complete",
-  "num_images" (null until complete), "class_counts" ({"<label>": n}, empty until
-  complete), ...}}}`. A missing or null value means nothing is known about it.
+  The file is read by inception.conversion_manifest (which documents its keys); of a
+  split's record this uses "record_format", "num_shards", "shard_counts" (null for a
+  shard not written yet), "complete", "num_images" (null until complete) and
+  "class_counts" ({"<label>": n}, empty until complete). A missing or null value means
+  nothing is known about it; a failed or interrupted conversion leaves `complete`
+  false, which the checks report as such.
 
   Returns:
     None when there is no manifest.
@@ -392,14 +394,11 @@ def read_manifest(directory: str) -> Optional[Dict[str, SplitExpectation]]:
   Raises:
     ValueError: the manifest exists but cannot be read as one.
   """
-  path = os.path.join(directory, MANIFEST_FILE)
-  if not tf.io.gfile.exists(path):
+  path = conversion_manifest.manifest_path(directory)
+  if not file_io.exists(path):
     return None
+  manifest = conversion_manifest.read_manifest(directory)
   try:
-    with tf.io.gfile.GFile(path, 'r') as f:
-      manifest = json.loads(f.read())
-    if manifest.get('format') != _MANIFEST_FORMAT:
-      raise ValueError('no "format": "%s"' % _MANIFEST_FORMAT)
     expectations = {}
     for split, entry in sorted(manifest.get('splits', {}).items()):
       shard_counts = entry.get('shard_counts')
@@ -943,7 +942,8 @@ def check_directory(directory: str, *,
   try:
     manifest = read_manifest(directory)
   except ValueError as e:
-    failures.append(Failure(MANIFEST, os.path.join(directory, MANIFEST_FILE), str(e)))
+    failures.append(Failure(MANIFEST, conversion_manifest.manifest_path(directory),
+                            str(e)))
     manifest = None
   shard_totals = {split: split_total(split_shards)
                   for split, split_shards in shards_by_split.items()}
@@ -1020,17 +1020,18 @@ def _read_label_files(synsets_file: str, metadata_file: Optional[str],
 
 def index_path(directory: str, shard: str) -> str:
   """Where the converter writes a shard's DALI index (SPEC §8)."""
-  return os.path.join(directory, INDEX_DIRECTORY, shard + INDEX_SUFFIX)
+  return shard_files.index_path(directory, shard)
 
 
 def _index_paths(directory: str, shards: Sequence[ShardName]
                  ) -> Tuple[Dict[str, str], List[Failure]]:
   """The index file of each shard that has one; failures for missing and extra ones."""
-  index_dir = os.path.join(directory, INDEX_DIRECTORY)
+  index_dir = os.path.join(directory, shard_files.INDEX_DIRECTORY)
   if not tf.io.gfile.isdir(index_dir):
     return {}, []
-  indexed = {n[:-len(INDEX_SUFFIX)] for n in tf.io.gfile.listdir(index_dir)
-             if n.endswith(INDEX_SUFFIX) and not atomic_files.is_temporary_path(n)}
+  suffix = shard_files.INDEX_SUFFIX
+  indexed = {n[:-len(suffix)] for n in tf.io.gfile.listdir(index_dir)
+             if n.endswith(suffix) and not atomic_files.is_temporary_path(n)}
   if not indexed:
     return {}, []
   shard_names = [s.name for s in shards]
@@ -1042,7 +1043,7 @@ def _index_paths(directory: str, shards: Sequence[ShardName]
   extra = sorted(indexed - set(shard_names))
   if extra:
     failures.append(Failure(INDEX, index_dir, 'index files without a shard: %s' %
-                            _first_items([n + INDEX_SUFFIX for n in extra])))
+                            _first_items([n + suffix for n in extra])))
   return {n: index_path(directory, n) for n in shard_names if n in indexed}, failures
 
 
@@ -1079,15 +1080,14 @@ def _expectation_failures(splits: Dict[str, SplitStats],
   """Counts per split, per shard and per class against what was expected."""
   failures = []
   for split, expectation in expectations.items():
+    if expectation.complete is False:
+      failures.append(Failure(MANIFEST, split, _incomplete_message(split, expectation)))
     stats = splits.get(split)
     if stats is None:
       failures.append(Failure(COUNT, split, 'no shards of this split (expected from '
                               '%s)' % expectation.source))
       continue
     total = split_total(shards_by_split[split])
-    if expectation.complete is False:
-      failures.append(Failure(MANIFEST, split, 'the conversion manifest says this split '
-                              'is not complete (an interrupted or running conversion)'))
     if expectation.record_format not in (None, schema):
       failures.append(Failure(SCHEMA, split, 'the %s says the records are %s, they are %s'
                               % (expectation.source, expectation.record_format, schema)))
@@ -1107,6 +1107,22 @@ def _expectation_failures(splits: Dict[str, SplitStats],
     if empty and stats.num_records >= stats.num_shards:
       failures.append(Failure(COUNT, split, 'empty shards: %s' % _first_items(empty)))
   return failures
+
+
+def _incomplete_message(split: str, expectation: SplitExpectation) -> str:
+  """Says that the conversion of `split` did not finish, and which shards it lacks."""
+  message = ('the conversion manifest says this split is not complete (a failed, '
+             'interrupted or running conversion)')
+  counts = expectation.shard_records
+  if counts is None:
+    return message
+  unwritten = [format_shard_name(split, index, len(counts))
+               for index, count in enumerate(counts) if count is None]
+  if unwritten:
+    return '%s: %d of %d shards have no count: %s' % (
+        message, len(unwritten), len(counts), _first_items(unwritten))
+  return ('%s: all %d shards have a count, but the run stopped before it finished the '
+          'split' % (message, len(counts)))
 
 
 def _shard_record_failures(split: str, expectation: SplitExpectation,

@@ -27,9 +27,8 @@ import json
 import os
 from typing import Any, Dict, Sequence
 
-import tensorflow as tf
-
 from inception import atomic_files
+from inception import file_io
 from inception import shard_tasks
 
 MANIFEST_NAME = 'conversion_manifest.json'
@@ -83,10 +82,9 @@ def read_manifest(output_directory: str) -> Dict[str, Any]:
     ValueError: the file exists but is not a manifest of this format.
   """
   path = manifest_path(output_directory)
-  if not tf.io.gfile.exists(path):
+  if not file_io.exists(path):
     return empty_manifest()
-  with tf.io.gfile.GFile(path, 'r') as f:
-    text = f.read()
+  text = file_io.read_text(path)
   try:
     manifest = json.loads(text)
   except ValueError as e:

@@ -9,8 +9,9 @@ import collections
 import re
 from typing import Dict, List, Optional
 
-import tensorflow as tf
 from runfiles import runfiles
+
+from inception import file_io
 
 SYNSETS_FILE = 'imagenet_lsvrc_2015_synsets.txt'
 VALIDATION_LABELS_FILE = 'imagenet_2012_validation_synset_labels.txt'
@@ -24,7 +25,7 @@ def data_file_path(basename: str) -> str:
   """Returns the absolute path of data/<basename> from the runfiles tree."""
   files = runfiles.Create()
   location = files.Rlocation('%s/data/%s' % (_WORKSPACE, basename)) if files else None
-  if not location or not tf.io.gfile.exists(location):
+  if not location or not file_io.exists(location):
     raise FileNotFoundError(
         'data/%s not found in the runfiles (run through Bazel, or declare '
         '//data:%s as a data dependency)' % (basename, basename))
@@ -73,27 +74,22 @@ def parse_validation_labels(text: str,
   return labels
 
 
-def _read_text(path: str) -> str:
-  with tf.io.gfile.GFile(path, 'r') as f:
-    return f.read()
-
-
 def read_synsets(path: Optional[str] = None) -> List[str]:
   """Reads the synsets file (default: data/ from runfiles)."""
   path = path or data_file_path(SYNSETS_FILE)
-  return parse_synsets(_read_text(path), source=path)
+  return parse_synsets(file_io.read_text(path), source=path)
 
 
 def read_metadata(path: Optional[str] = None) -> Dict[str, str]:
   """Reads the wnid → text metadata file (default: data/ from runfiles)."""
   path = path or data_file_path(METADATA_FILE)
-  return parse_metadata(_read_text(path), source=path)
+  return parse_metadata(file_io.read_text(path), source=path)
 
 
 def read_validation_labels(path: Optional[str] = None) -> List[str]:
   """Reads the validation label file (default: data/ from runfiles)."""
   path = path or data_file_path(VALIDATION_LABELS_FILE)
-  return parse_validation_labels(_read_text(path), source=path)
+  return parse_validation_labels(file_io.read_text(path), source=path)
 
 
 def class_texts(synsets: List[str], metadata: Dict[str, str],

@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable, NamedTuple, Optional, Tuple
 
 from inception import example_records
+from inception import file_io
 from inception import image_coding
 from inception import shards
 
@@ -108,12 +109,7 @@ def read_source_bytes(source: Any) -> bytes:
   try:
     if not isinstance(source, str):
       return source.read_bytes()
-    if '://' in source:
-      import tensorflow as tf  # pylint: disable=g-import-not-at-top  (remote only)
-      with tf.io.gfile.GFile(source, 'rb') as f:
-        return f.read()
-    with open(source, 'rb') as f:
-      return f.read()
+    return file_io.read_bytes(source)  # TensorFlow only for a remote path
   except image_coding.ImageError:
     raise
   except Exception as e:  # OSError, tf.errors.*, tar errors

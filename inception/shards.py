@@ -5,10 +5,11 @@
   shard i holds items [i*n//k, (i+1)*n//k): 1,281,167 in 1024 shards gives 1251–1252
   each, 50,000 in 128 gives 390–391. Integer arithmetic, so exact on any machine.
 - `ShardWriter`: TFRecord framing (SPEC §8: uint64 length, masked crc32c of the length,
-  data, masked crc32c of the data) written to a temporary name (`atomic_files`'
-  convention) and renamed once complete, closed and fsync-ed, so a shard under its final
-  name is always whole. With an index path it also writes the DALI / `tfrecord`-package
-  index while writing: one line `offset size` per record, size = 8 + 4 + len + 4.
+  data, masked crc32c of the data) written to a temporary name
+  (`atomic_files.temporary_path`) and renamed once complete, closed and fsync-ed, so a
+  shard under its final name is always whole. With an index path it also writes the
+  DALI / `tfrecord`-package index while writing: one line `offset size` per record,
+  size = 8 + 4 + len + 4.
 - `record_spans`: the fast framing check of an existing shard used by resume: the
   length fields must chain exactly to the end of the file (CRCs are not read).
 
@@ -17,21 +18,23 @@ Index files live in `<output>/index/<shard name>.idx` (`index_path`), so a reade
 `tfrecord` package, index_pattern '<output>/index/{}.idx' with data_pattern '<output>/{}'.
 
 Local paths use plain file I/O; URL paths (gs://...) go through tf.io.gfile, imported on
-first use only, so the shard workers need no TensorFlow for local output.
+first use only (inception.file_io), so the shard workers need no TensorFlow for local
+output.
 """
 
 import os
 import struct
-from typing import BinaryIO, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import google_crc32c
+
+from inception import atomic_files
+from inception import file_io
+from inception import user_paths
 
 INDEX_DIRECTORY = 'index'
 INDEX_SUFFIX = '.idx'
 RECORD_OVERHEAD = 16  # 8 length + 4 length crc + 4 data crc
-# The temporary-name convention of inception.atomic_files (not imported: it loads
-# TensorFlow); tests/shards_test.py checks atomic_files recognises these names.
-_INCOMPLETE_MARKER = '.incomplete-'
 _CRC_MASK_DELTA = 0xA282EAD8
 
 
@@ -55,17 +58,12 @@ def shard_ranges(num_items: int, num_shards: int) -> List[Tuple[int, int]]:
 
 def index_path(output_directory: str, name: str) -> str:
   """Where the index of shard `name` goes: <output>/index/<name>.idx."""
-  return _join(output_directory, INDEX_DIRECTORY, name + INDEX_SUFFIX)
+  return file_io.join(output_directory, INDEX_DIRECTORY, name + INDEX_SUFFIX)
 
 
 def index_text(spans: List[Tuple[int, int]]) -> str:
   """The index file's content: one `offset size` line per record."""
   return ''.join('%d %d\n' % span for span in spans)
-
-
-def temporary_path(path: str) -> str:
-  """The name a shard is written under until complete (as atomic_files names it)."""
-  return '%s%s%d' % (path, _INCOMPLETE_MARKER, os.getpid())
 
 
 def masked_crc32c(data: bytes) -> int:
@@ -96,15 +94,16 @@ class ShardWriter(object):
     self.index_file = index_file
     self.num_records = 0
     self.num_bytes = 0
-    self._temporary = temporary_path(path)
-    self._index_temporary = temporary_path(index_file) if index_file else None
+    self._temporary = atomic_files.temporary_path(path)
+    self._index_temporary = (atomic_files.temporary_path(index_file) if index_file
+                             else None)
     self._file = None
     self._index = None
 
   def __enter__(self) -> 'ShardWriter':
-    self._file = _open(self._temporary, 'wb')
+    self._file = file_io.open_file(self._temporary, 'wb')
     if self._index_temporary:
-      self._index = _open(self._index_temporary, 'w')
+      self._index = file_io.open_file(self._index_temporary, 'w')
     return self
 
   def write(self, record: bytes) -> None:
@@ -129,9 +128,9 @@ class ShardWriter(object):
     _close_durably(self._file, self._temporary)
     if self._index:
       _close_durably(self._index, self._index_temporary)
-      _rename(self._index_temporary, self.index_file)
+      file_io.rename(self._index_temporary, self.index_file)
     # The shard last: a shard under its final name implies its index is complete.
-    _rename(self._temporary, self.path)
+    file_io.rename(self._temporary, self.path)
 
   def _discard(self) -> None:
     for f, name in ((self._file, self._temporary), (self._index, self._index_temporary)):
@@ -140,7 +139,7 @@ class ShardWriter(object):
       try:
         f.close()
       finally:
-        _remove_if_exists(name)
+        file_io.remove(name, missing_ok=True)
 
 
 def record_spans(path: str) -> List[Tuple[int, int]]:
@@ -153,7 +152,7 @@ def record_spans(path: str) -> List[Tuple[int, int]]:
     CorruptShardError: the length fields do not chain exactly to the end of the file.
   """
   spans = []
-  with _open(path, 'rb') as f:
+  with file_io.open_file(path, 'rb') as f:
     f.seek(0, os.SEEK_END)
     total = f.tell()
     offset = 0
@@ -172,47 +171,11 @@ def record_spans(path: str) -> List[Tuple[int, int]]:
   return spans
 
 
-def _is_remote(path: str) -> bool:
-  return '://' in path
-
-
-def _join(*parts: str) -> str:
-  if _is_remote(parts[0]):
-    return '/'.join([parts[0].rstrip('/')] + list(parts[1:]))
-  return os.path.join(*parts)
-
-
-def _open(path: str, mode: str) -> BinaryIO:
-  if _is_remote(path):
-    return _gfile().GFile(path, mode)
-  return open(path, mode)
-
-
 def _close_durably(f, path: str) -> None:
   """Closes `f`; for a local file, also fsyncs it, so the rename publishes whole data."""
-  if _is_remote(path):
+  if user_paths.is_remote(path):
     f.close()
     return
   f.flush()
   os.fsync(f.fileno())
   f.close()
-
-
-def _rename(source: str, target: str) -> None:
-  if _is_remote(source):
-    _gfile().rename(source, target, overwrite=True)
-  else:
-    os.replace(source, target)
-
-
-def _remove_if_exists(path: str) -> None:
-  if _is_remote(path):
-    if _gfile().exists(path):
-      _gfile().remove(path)
-  elif os.path.exists(path):
-    os.remove(path)
-
-
-def _gfile():
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (remote paths only)
-  return tf.io.gfile

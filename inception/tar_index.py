@@ -9,17 +9,16 @@ directly (`TarMember.read_bytes`, `read_members`) with no 140 GB copy on disk.
 Member names are checked as for extraction (`extract.plain_member_name`): plain file
 names of regular files only, so a crafted archive cannot smuggle paths or links in.
 Remote paths (gs://...) go through tf.io.gfile; local ones through plain files, which
-read tar headers several times faster.
+read tar headers several times faster (inception.file_io), so a converter worker reading
+members of a local tar does not import TensorFlow.
 """
 
 import os
 import tarfile
 from typing import Dict, IO, Iterable, Iterator, List, NamedTuple, Tuple
 
-import tensorflow as tf
-
 from inception import extract
-from inception import user_paths
+from inception import file_io
 
 # Checks need a destination; an index writes nothing, so any absolute path will do.
 _NOWHERE = os.path.join(os.sep, 'tar-index')
@@ -34,14 +33,8 @@ class TarMember(NamedTuple):
 
   def read_bytes(self) -> bytes:
     """Reads this member's bytes (opens the archive; see `read_members` for many)."""
-    with _open(self.archive_path) as f:
+    with file_io.open_file(self.archive_path, 'rb') as f:
       return _read_at(f, self)
-
-
-def _open(path: str) -> IO[bytes]:
-  if user_paths.is_remote(path):
-    return tf.io.gfile.GFile(path, 'rb')
-  return open(path, 'rb')
 
 
 def _read_at(f: IO[bytes], member: TarMember) -> bytes:
@@ -64,7 +57,7 @@ def read_members(members: Iterable[TarMember]) -> Iterator[Tuple[TarMember, byte
         if current_file is not None:
           current_file.close()
         current_path = member.archive_path
-        current_file = _open(current_path)
+        current_file = file_io.open_file(current_path, 'rb')
       yield member, _read_at(current_file, member)
   finally:
     if current_file is not None:
@@ -101,7 +94,7 @@ def index_train_tar(train_tar: str) -> Dict[str, List[TarMember]]:
   """
   label = os.path.basename(train_tar)
   index = {}
-  with _open(train_tar) as f:
+  with file_io.open_file(train_tar, 'rb') as f:
     outer = _open_tar(f, label)
     with outer:
       try:
@@ -129,7 +122,7 @@ def index_train_tar(train_tar: str) -> Dict[str, List[TarMember]]:
 def index_flat_tar(tar_path: str) -> List[TarMember]:
   """[TarMember] of an uncompressed tar of plain files (e.g. the validation tar)."""
   label = os.path.basename(tar_path)
-  with _open(tar_path) as f:
+  with file_io.open_file(tar_path, 'rb') as f:
     with _open_tar(f, label) as tar:
       try:
         return _index_members(tar, tar_path, label, 0)

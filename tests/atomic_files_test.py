@@ -3,6 +3,7 @@
 import os
 
 from absl.testing import absltest
+import tensorflow as tf
 
 from inception import atomic_files
 
@@ -37,6 +38,29 @@ class AtomicOutputTest(absltest.TestCase):
     open(os.path.join(directory, 'keep'), 'wb').close()
     self.assertEqual(atomic_files.remove_stale_temporaries(directory), 1)
     self.assertEqual(os.listdir(directory), ['keep'])
+
+  def test_remote_path(self):
+    # ram:// is served by tf.io.gfile like gs://. (Its `exists` matches any name that
+    # starts with the path, the temporary too: listdir tells what is there.)
+    directory = 'ram://atomic_files_test'
+    tf.io.gfile.makedirs(directory)
+    path = directory + '/out.txt'
+    with atomic_files.atomic_output(path, 'w') as f:
+      f.write('abc')
+      written = tf.io.gfile.listdir(directory)
+      self.assertLen(written, 1)
+      self.assertTrue(atomic_files.is_temporary_path(written[0]))
+    with self.assertRaises(RuntimeError):
+      with atomic_files.atomic_output(path, 'w') as f:
+        f.write('new')
+        raise RuntimeError('boom')
+    with tf.io.gfile.GFile(path, 'r') as f:
+      self.assertEqual(f.read(), 'abc')
+    self.assertEqual(tf.io.gfile.listdir(directory), ['out.txt'])
+    with tf.io.gfile.GFile(atomic_files.temporary_path(path), 'w') as f:
+      f.write('stale')
+    self.assertEqual(atomic_files.remove_stale_temporaries(directory), 1)
+    self.assertEqual(tf.io.gfile.listdir(directory), ['out.txt'])
 
 
 if __name__ == '__main__':

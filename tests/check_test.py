@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 import tensorflow as tf
 
 from inception import check
+from inception import conversion_manifest
 
 _SYNSETS = ['n00000011', 'n00000022', 'n00000033']
 _TEXTS = ['first class, one', 'second class', 'third class']
@@ -391,7 +392,7 @@ class DamageTest(CheckTestBase):
                        'num_images': 4, 'shard_counts': [2, 2],
                        'class_counts': {'1': 2, '2': 1}},
     }}
-    path = os.path.join(self.directory, check.MANIFEST_FILE)
+    path = conversion_manifest.manifest_path(self.directory)
     with open(path, 'w') as f:
       json.dump(manifest, f)
     report = self.run_check()
@@ -410,13 +411,52 @@ class DamageTest(CheckTestBase):
     with open(path, 'w') as f:
       json.dump(manifest, f)
     report = self.run_check()
-    self.assertFails(report, check.MANIFEST, 'train', 'not complete')
+    self.assertFails(report, check.MANIFEST, 'train', 'not complete',
+                     '1 of 2 shards have no count: train-00001-of-00002')
     self.assertFails(report, check.SCHEMA, 'validation', 'records are generic')
     self.assertLen(report.failures, 2)
 
     with open(path, 'w') as f:
       f.write('{"splits": []}')
     self.assertFails(self.run_check(), check.MANIFEST, 'not a conversion manifest')
+
+  def test_failed_conversion_is_reported_as_incomplete(self):
+    # The manifest as a failed run leaves it (conversion_manifest's own writer): the
+    # split is planned, two train shards were written and recorded, the rest not.
+    _write_output(self.directory, layout={'train': [3, 3, 2, 2]})
+    for name in ('train-00002-of-00004', 'train-00003-of-00004'):
+      os.remove(os.path.join(self.directory, name))
+      os.remove(check.index_path(self.directory, name))
+    manifest = conversion_manifest.empty_manifest()
+    record = conversion_manifest.new_split_record('imagenet', 4, 'f' * 64, 10)
+    record['shard_counts'][:2] = [3, 3]
+    manifest['splits']['train'] = record
+    conversion_manifest.write_manifest(self.directory, manifest)
+
+    report = self.run_check()
+    self.assertFalse(report.ok)
+    self.assertFails(report, check.MANIFEST, 'train', 'not complete',
+                     '2 of 4 shards have no count',
+                     'train-00002-of-00004, train-00003-of-00004')
+    self.assertFails(report, check.SHARD_NAMES, '2 of 4 shards missing')
+    self.assertFalse([f for f in report.failures
+                      if 'not a conversion manifest' in f.message])
+    self.assertLen(report.failures, 2)
+
+    # Nothing written before the failure: still named as incomplete, with every shard.
+    for name in ('train-00000-of-00004', 'train-00001-of-00004'):
+      os.remove(os.path.join(self.directory, name))
+    record['shard_counts'][:2] = [None, None]
+    conversion_manifest.write_manifest(self.directory, manifest)
+    report = self.run_check()
+    self.assertFails(report, check.MANIFEST, 'train', '4 of 4 shards have no count')
+    self.assertFails(report, check.COUNT, 'train', 'no shards of this split')
+
+    # Every shard recorded, but the split was not finished.
+    record['shard_counts'] = [3, 3, 2, 2]
+    conversion_manifest.write_manifest(self.directory, manifest)
+    report = self.run_check()
+    self.assertFails(report, check.MANIFEST, 'train', 'all 4 shards have a count')
 
   def test_failure_report_names_the_failures(self):
     _write_output(self.directory)

@@ -114,12 +114,6 @@ class ShardWriterTest(absltest.TestCase):
         raise RuntimeError('boom')
     self.assertEqual(os.listdir(self.directory), [])
 
-  def test_temporaries_follow_atomic_files_convention(self):
-    temporary = shards.temporary_path(self.path)
-    self.assertTrue(atomic_files.is_temporary_path(temporary))
-    open(temporary, 'wb').close()
-    self.assertEqual(atomic_files.remove_stale_temporaries(self.directory), 1)
-
 
 class RecordSpansTest(absltest.TestCase):
 

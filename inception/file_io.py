@@ -1,0 +1,104 @@
+"""File operations on a local or remote path, without TensorFlow for local ones.
+
+A path with a scheme (`gs://...`, `ram://...`: `user_paths.is_remote`) goes through
+tf.io.gfile, imported on first use only; any other path through `open`/`os`, which is
+faster and keeps TensorFlow (~500 MiB of RSS) out of processes that only touch local
+files, such as the converter's workers.
+
+Behaviour is the same on both sides where callers rely on it: text is UTF-8 with no
+newline translation (as tf.io.gfile.GFile), `rename` replaces the target atomically
+(os.replace locally), `listdir` returns names only, and a missing file raises an
+OSError locally or a tf.errors.OpError remotely.
+"""
+
+import os
+from typing import IO, Iterator, List, Tuple
+
+from inception import user_paths
+
+
+def _gfile():
+  """The tf.io.gfile module (imports TensorFlow: for remote paths only)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (remote paths only)
+  return tf.io.gfile
+
+
+def open_file(path: str, mode: str = 'r') -> IO:
+  """Opens `path` like tf.io.gfile.GFile: 'r', 'w', 'a' (UTF-8 text) or with 'b'."""
+  if user_paths.is_remote(path):
+    return _gfile().GFile(path, mode)
+  if 'b' in mode:
+    return open(path, mode)
+  return open(path, mode, encoding='utf-8', newline='')
+
+
+def read_text(path: str) -> str:
+  with open_file(path, 'r') as f:
+    return f.read()
+
+
+def read_bytes(path: str) -> bytes:
+  with open_file(path, 'rb') as f:
+    return f.read()
+
+
+def exists(path: str) -> bool:
+  if user_paths.is_remote(path):
+    return _gfile().exists(path)
+  return os.path.exists(path)
+
+
+def isdir(path: str) -> bool:
+  if user_paths.is_remote(path):
+    return _gfile().isdir(path)
+  return os.path.isdir(path)
+
+
+def listdir(path: str) -> List[str]:
+  """The names in directory `path` (not paths), in no particular order."""
+  if user_paths.is_remote(path):
+    return _gfile().listdir(path)
+  return os.listdir(path)
+
+
+def makedirs(path: str) -> None:
+  """Creates `path` and its parents; nothing if it is already a directory."""
+  if user_paths.is_remote(path):
+    _gfile().makedirs(path)
+  else:
+    os.makedirs(path, exist_ok=True)
+
+
+def remove(path: str, missing_ok: bool = False) -> None:
+  """Deletes the file `path`; with `missing_ok`, a missing file is not an error."""
+  if user_paths.is_remote(path):
+    if not missing_ok or _gfile().exists(path):
+      _gfile().remove(path)
+    return
+  try:
+    os.remove(path)
+  except FileNotFoundError:
+    if not missing_ok:
+      raise
+
+
+def rename(source: str, target: str) -> None:
+  """Renames `source` to `target`, replacing it (atomically for local paths)."""
+  if user_paths.is_remote(source):
+    _gfile().rename(source, target, overwrite=True)
+  else:
+    os.replace(source, target)
+
+
+def walk(top: str) -> Iterator[Tuple[str, List[str], List[str]]]:
+  """(directory, subdirectory names, file names) for `top` and below, top first."""
+  if user_paths.is_remote(top):
+    return iter(_gfile().walk(top))
+  return os.walk(top)
+
+
+def join(directory: str, *names: str) -> str:
+  """Joins path parts; a remote path always with '/'."""
+  if user_paths.is_remote(directory):
+    return '/'.join([directory.rstrip('/')] + list(names))
+  return os.path.join(directory, *names)

@@ -1,0 +1,123 @@
+"""Tests for inception.file_io: local paths by os, remote ones by tf.io.gfile.
+
+Remote paths use TensorFlow's in-memory filesystem `ram://`, which tf.io.gfile serves
+like gs:// (and which lives only in this process).
+"""
+
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import textwrap
+
+from absl.testing import absltest
+from absl.testing import parameterized
+import tensorflow as tf
+
+from inception import file_io
+
+
+class FileIoTest(parameterized.TestCase):
+
+  def _root(self, kind: str) -> str:
+    """A fresh directory: local under TEST_TMPDIR, or remote under ram://."""
+    if kind == 'local':
+      return self.create_tempdir().full_path
+    root = 'ram://file_io_test/%s' % self.id().split('.')[-1]
+    tf.io.gfile.makedirs(root)
+    return root
+
+  @parameterized.parameters('local', 'remote')
+  def test_write_read_list_rename_remove(self, kind):
+    root = self._root(kind)
+    directory = file_io.join(root, 'a', 'b')
+    self.assertFalse(file_io.exists(directory))
+    file_io.makedirs(directory)
+    file_io.makedirs(directory)  # already there: no error
+    self.assertTrue(file_io.isdir(directory))
+    text_path = file_io.join(directory, 'text.txt')
+    with file_io.open_file(text_path, 'w') as f:
+      f.write('tench, Tinca tinca\r\nß\n')
+    with file_io.open_file(file_io.join(directory, 'data.bin'), 'wb') as f:
+      f.write(b'\x00\xff' * 3)
+    # Text is UTF-8 and its newlines are kept as written, on both sides.
+    self.assertEqual(file_io.read_text(text_path), 'tench, Tinca tinca\r\nß\n')
+    with tf.io.gfile.GFile(text_path, 'rb') as f:
+      self.assertEqual(f.read(), 'tench, Tinca tinca\r\nß\n'.encode('utf-8'))
+    self.assertEqual(file_io.read_bytes(file_io.join(directory, 'data.bin')),
+                     b'\x00\xff' * 3)
+    self.assertCountEqual(file_io.listdir(directory), ['text.txt', 'data.bin'])
+    self.assertFalse(file_io.isdir(text_path))
+
+    # rename replaces an existing target.
+    file_io.rename(file_io.join(directory, 'data.bin'), text_path)
+    self.assertEqual(file_io.listdir(directory), ['text.txt'])
+    self.assertEqual(file_io.read_bytes(text_path), b'\x00\xff' * 3)
+
+    file_io.remove(text_path)
+    self.assertFalse(file_io.exists(text_path))
+    file_io.remove(text_path, missing_ok=True)
+    with self.assertRaises((OSError, tf.errors.OpError)):
+      file_io.remove(text_path)
+    with self.assertRaises((OSError, tf.errors.OpError)):
+      file_io.read_bytes(text_path)
+
+  @parameterized.parameters('local', 'remote')
+  def test_walk_and_seek(self, kind):
+    root = self._root(kind)
+    for name in ('x/1.xml', 'x/y/2.xml', 'z.xml'):
+      path = file_io.join(root, *name.split('/'))
+      file_io.makedirs(os.path.dirname(path))
+      with file_io.open_file(path, 'wb') as f:
+        f.write(b'0123456789')
+    found = sorted(file_io.join(parent, name) for parent, _, names in file_io.walk(root)
+                   for name in names)
+    self.assertEqual(found, [file_io.join(root, 'x', '1.xml'),
+                             file_io.join(root, 'x', 'y', '2.xml'),
+                             file_io.join(root, 'z.xml')])
+    with file_io.open_file(file_io.join(root, 'z.xml'), 'rb') as f:
+      f.seek(4)
+      self.assertEqual(f.read(3), b'456')
+
+  def test_join(self):
+    self.assertEqual(file_io.join('gs://b/out/', 'index', 'x.idx'),
+                     'gs://b/out/index/x.idx')
+    self.assertEqual(file_io.join('/data', 'index', 'x.idx'),
+                     os.path.join('/data', 'index', 'x.idx'))
+
+  def test_local_work_imports_no_tensorflow(self):
+    """Atomic writes, label files, box CSVs, shards and tar members read locally."""
+    directory = self.create_tempdir().full_path
+    archive = os.path.join(directory, 'images.tar')
+    with tarfile.open(archive, 'w') as tar:
+      info = tarfile.TarInfo('n01440764_1.JPEG')
+      info.size = 5
+      tar.addfile(info, io.BytesIO(b'\xff\xd8\xffAB'))
+    script = textwrap.dedent('''
+        import os, sys
+        from inception import atomic_files, bounding_boxes, label_data, shards, tar_index
+        directory, archive = sys.argv[1:]
+        synsets = os.path.join(directory, 'synsets.txt')
+        atomic_files.write_text(synsets, 'n01440764\\n')
+        assert label_data.read_synsets(synsets) == ['n01440764']
+        boxes = os.path.join(directory, 'boxes.csv')
+        atomic_files.write_text(boxes, 'n01440764_1.JPEG,0.1,0.2,0.3,0.4\\n')
+        assert list(bounding_boxes.read_boxes_csv(boxes)) == ['n01440764_1.JPEG']
+        member, = tar_index.index_flat_tar(archive)
+        assert member.read_bytes() == b'\\xff\\xd8\\xffAB'
+        with shards.ShardWriter(os.path.join(directory, 'train-00000-of-00001')) as w:
+          w.write(member.read_bytes())
+        assert atomic_files.remove_stale_temporaries(directory) == 0
+        print('tensorflow' in sys.modules)
+        ''')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    output = subprocess.run([sys.executable, '-c', script, directory, archive],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            check=False)
+    self.assertEqual(output.returncode, 0, output.stderr.decode())
+    self.assertEqual(output.stdout.decode().strip(), 'False')
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -9,7 +9,9 @@ same files and the same shard plan (ImageNet's ~1251 images per shard):
   (a) copy: read each file in plan order and append its bytes to the shard files
       (one process, fsync per shard like the converter): the floor;
   (b) convert: convert.convert_split with --num_threads workers (default: cores);
-  (c) convert --validate_images=full.
+  (c) convert --validate_images=full;
+  (d) convert --runner=DirectRunner: the same plan and shard writer run by Apache
+      Beam's local engine (multi-process FnApiRunner, --num_threads workers).
 Each line gives images/s, MB/s of input bytes, and the peak RSS and PSS of the process
 tree (the main process plus its workers, sampled every 50 ms), with the main's and the
 largest worker's peak RSS. The files are read once before timing, so all three runs
@@ -42,7 +44,7 @@ def _parse_args():
                       help='converter worker processes (default: cores)')
   parser.add_argument('--work_dir', default='/tmp/bench_convert')
   parser.add_argument('--seed', type=int, default=0)
-  parser.add_argument('--skip', default='', help='comma list of a,b,c to skip')
+  parser.add_argument('--skip', default='', help='comma list of a,b,c,d to skip')
   parser.add_argument('--plan_memory', action='store_true',
                       help='measure the main process at ImageNet scale instead')
   return parser.parse_args()
@@ -164,6 +166,13 @@ def _line(name, num_images, num_bytes, seconds, memory):
            memory.peak_worker_rss / 1024, memory.peak_pss_sum / 1024))
 
 
+def _same_file(first: str, second: str) -> bool:
+  if not os.path.isfile(first):
+    return True  # directories (index/) are not written by the benchmark
+  with open(first, 'rb') as f, open(second, 'rb') as g:
+    return f.read() == g.read()
+
+
 def _rss_mb() -> float:
   return _memory_kb(os.getpid())[0] / 1024
 
@@ -237,14 +246,16 @@ def main():
     lines.append(_line('(a) copy (floor)', len(entries), copied, seconds, memory))
     print(lines[-1], flush=True)
 
-  for key, name, validate in (('b', '(b) convert', 'none'),
-                              ('c', '(c) convert, validate=full', 'full')):
+  for key, name, validate, runner in (
+      ('b', '(b) convert', 'none', convert.LOCAL_RUNNER),
+      ('c', '(c) convert, validate=full', 'full', convert.LOCAL_RUNNER),
+      ('d', '(d) convert, DirectRunner', 'none', 'DirectRunner')):
     if key in skip:
       continue
     output = os.path.join(args.work_dir, 'out_' + key)
     shutil.rmtree(output, ignore_errors=True)
     options = convert.ConvertOptions(num_workers=num_workers, validate_images=validate,
-                                     progress_interval=1e9)
+                                     progress_interval=1e9, runner=runner)
     with TreeMemory() as memory:
       start = time.monotonic()
       result = convert.convert_split('train', entries, num_shards, output, None, options)
@@ -252,6 +263,11 @@ def main():
     lines.append(_line(name, result.num_images, result.num_input_bytes, seconds, memory))
     print(lines[-1], flush=True)
 
+  if not {'b', 'd'} & skip:
+    same = all(_same_file(os.path.join(args.work_dir, 'out_b', name),
+                          os.path.join(args.work_dir, 'out_d', name))
+               for name in os.listdir(os.path.join(args.work_dir, 'out_b')))
+    lines.append('(d) shards byte-identical to (b): %s' % ('yes' if same else 'NO'))
   print('\n'.join(['', 'Summary:'] + lines))
   return 0
 

@@ -1,7 +1,6 @@
 """The converter: image folders → sharded TFRecords, inception format (SPEC §2, §3).
 
-Stages, each usable on its own (the Beam runner of a later issue replaces only the
-middle one):
+Stages, each usable on its own (a runner replaces only the fourth):
 1. Find the images: `find_imagenet_entries` (per synset `<dir>/<synset>/*.JPEG`, also
    .jpg/.jpeg/.png in any case) or `find_generic_entries` (flowers style).
 2. Plan: `plan_split` sorts the entries by (label, filename), shuffles them with
@@ -11,15 +10,19 @@ middle one):
 3. Prepare: `prepare_split` checks the output directory against the conversion
    manifest (inception.conversion_manifest), keeps the complete shards of the same plan
    and returns the tasks still to write.
-4. Write: `shard_tasks.write_shard` per task, here through `shard_pool` processes.
+4. Write: `shard_tasks.write_shard` per task: `run_local` through `shard_pool`
+   processes (runner 'local', the default), or `beam_runner.run_beam` through an
+   Apache Beam pipeline (any other runner name: DirectRunner, DataflowRunner, ...),
+   which gives byte-identical shards. `write_pending` picks one by options.runner;
+   apache_beam is imported only for a Beam runner.
 5. Finish: `finish_split` writes the final manifest, the bad-image report (under
    --skip_bad_images: `<output>/bad_images-<split>.txt`, `source<TAB>reason` lines) and
    prints `Finished writing all N images in data set.`
 
-`convert_split` does 2–5; `convert_imagenet` and `convert_generic` do it all, the
-validation split first, then train, as the original. Any failure raises (a bad image
-names its path), after which no 'Finished' line is printed and nothing partial is left
-under a shard's final name; a re-run resumes.
+`convert_split` does 2–5 with the runner of its options; `convert_imagenet` and
+`convert_generic` do it all, the validation split first, then train, as the original.
+Any failure raises (a bad image names its path), after which no 'Finished' line is
+printed and nothing partial is left under a shard's final name; a re-run resumes.
 """
 
 import collections
@@ -50,6 +53,7 @@ SHUFFLE_SEED = 12345
 IMAGE_EXTENSIONS = ('.jpeg', '.jpg', '.png')
 VALIDATION = 'validation'
 TRAIN = 'train'
+LOCAL_RUNNER = 'local'
 
 _SHARD_NAME = re.compile(r'^(?P<split>.+)-(?P<index>\d{5})-of-(?P<count>\d{5})$')
 
@@ -70,6 +74,10 @@ class ConvertOptions:
       shards of the split that belong to another plan.
     write_index: write `<output>/index/<shard>.idx` (SPEC §8) with each shard.
     progress_interval: seconds between progress lines.
+    runner: 'local' (worker processes of this machine) or an Apache Beam runner's
+      name: 'DirectRunner' (this machine, multi-process), 'DataflowRunner', ...
+    beam_pipeline_args: options for a Beam runner as '--name=value' strings (project,
+      region, temp_location, num_workers, setup_file, direct_num_workers, ...).
   """
   num_workers: Optional[int] = None
   validate_images: str = 'none'
@@ -77,6 +85,8 @@ class ConvertOptions:
   overwrite: bool = False
   write_index: bool = False
   progress_interval: float = 10.0
+  runner: str = LOCAL_RUNNER
+  beam_pipeline_args: Tuple[str, ...] = ()
 
 
 class SplitPlan(NamedTuple):
@@ -441,6 +451,35 @@ def run_local(prepared: PreparedSplit, options: Optional[ConvertOptions] = None
   return results
 
 
+def write_pending(prepared: PreparedSplit, options: Optional[ConvertOptions] = None
+                  ) -> List[ShardResult]:
+  """Writes the pending shards with the runner of `options`; returns their results.
+
+  Raises:
+    ConversionError: options.beam_pipeline_args without a Beam runner, apache_beam
+      missing, or the Beam pipeline failed other than by a shard's own exception
+      (which is raised as it is, e.g. image_coding.ImageError naming the image).
+  """
+  options = options or ConvertOptions()
+  if options.runner.strip().lower() == LOCAL_RUNNER:
+    if options.beam_pipeline_args:
+      raise ConversionError('Beam pipeline options (%s) need a Beam runner, e.g. '
+                            '--runner=DirectRunner' %
+                            ' '.join(options.beam_pipeline_args))
+    return run_local(prepared, options)
+  try:
+    from inception import beam_runner  # pylint: disable=g-import-not-at-top
+  except ImportError as e:
+    raise ConversionError('--runner=%s needs apache-beam (pip install -r '
+                          'requirements.txt): %s' % (options.runner, e)) from e
+  try:
+    return beam_runner.run_beam(prepared, options, options.runner,
+                                options.beam_pipeline_args,
+                                on_result=lambda r: _record_result(prepared, r))
+  except beam_runner.BeamPipelineError as e:
+    raise ConversionError(str(e)) from e
+
+
 def finish_split(prepared: PreparedSplit, results: Sequence[ShardResult],
                  options: Optional[ConvertOptions] = None) -> SplitResult:
   """Checks every shard is written, writes the final manifest and the report.
@@ -503,12 +542,12 @@ def convert_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
                   boxes: Optional[Mapping[str, Sequence[bounding_boxes.Box]]] = None,
                   options: Optional[ConvertOptions] = None,
                   record_format: str = shard_tasks.IMAGENET_FORMAT) -> SplitResult:
-  """Plans, writes (resuming) and finishes one split with local worker processes."""
+  """Plans, writes (resuming) and finishes one split with the runner of `options`."""
   options = options or ConvertOptions()
   plan = plan_split(split, entries, num_shards, output_directory, boxes, options,
                     record_format)
   prepared = prepare_split(plan, options)
-  results = run_local(prepared, options)
+  results = write_pending(prepared, options)
   return finish_split(prepared, results, options)
 
 

@@ -5,9 +5,16 @@ defined on import, so library users and the pipeline driver can import this modu
 without their own flags clashing.
 """
 
+from typing import Tuple
+
 from absl import flags
 
 from inception import convert
+from inception import user_paths
+
+# Beam options naming files of this machine: made absolute against the directory the
+# user ran `bazel run` from (Bazel runs binaries from their runfiles tree).
+_BEAM_LOCAL_FILE_OPTIONS = ('setup_file', 'requirements_file', 'extra_package')
 
 
 def define_flags() -> None:
@@ -33,6 +40,38 @@ def define_flags() -> None:
       'write_index', False,
       'Also write <output>/index/<shard>.idx, the per-record "offset size" index that '
       'NVIDIA DALI and the tfrecord package read.')
+  flags.DEFINE_string(
+      'runner', convert.LOCAL_RUNNER,
+      'Where the shards are written. local: worker processes of this machine. Any '
+      'other value is an Apache Beam runner running the same shard plan with the same '
+      'record writer (byte-identical shards): DirectRunner (this machine, '
+      'multi-process), DataflowRunner, FlinkRunner, SparkRunner, ...')
+  flags.DEFINE_string(
+      'beam_pipeline_options', '',
+      'Comma-separated Beam pipeline options for a Beam --runner, without the '
+      'leading "--", e.g. "project=P,region=R,temp_location=gs://b/tmp,'
+      'num_workers=50,setup_file=./setup.py". DirectRunner defaults: '
+      'direct_running_mode=multi_processing, direct_num_workers=--num_threads.')
+
+
+def parse_beam_pipeline_options(text: str) -> Tuple[str, ...]:
+  """'project=P,region=R,save_main_session' → ('--project=P', '--region=R', ...).
+
+  Options that name a local file (setup_file, requirements_file, ...) are made
+  absolute against the user's working directory.
+  """
+  arguments = []
+  for item in text.split(','):
+    item = item.strip().lstrip('-')
+    if not item:
+      continue
+    name, has_value, value = item.partition('=')
+    if not name:
+      raise ValueError('--beam_pipeline_options: %r has no option name' % item)
+    if has_value and name in _BEAM_LOCAL_FILE_OPTIONS and value:
+      value = user_paths.absolute_user_path(value)
+    arguments.append('--%s=%s' % (name, value) if has_value else '--' + name)
+  return tuple(arguments)
 
 
 def options_from_flags(values: flags.FlagValues = flags.FLAGS) -> convert.ConvertOptions:
@@ -41,4 +80,6 @@ def options_from_flags(values: flags.FlagValues = flags.FLAGS) -> convert.Conver
       validate_images=values.validate_images,
       skip_bad_images=values.skip_bad_images,
       overwrite=values.overwrite,
-      write_index=values.write_index)
+      write_index=values.write_index,
+      runner=values.runner.strip() or convert.LOCAL_RUNNER,
+      beam_pipeline_args=parse_beam_pipeline_options(values.beam_pipeline_options))

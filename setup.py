@@ -1,0 +1,41 @@
+"""Packages the `inception` modules for remote Apache Beam workers (--setup_file).
+
+Not needed to run anything here (Bazel and tools/setup.sh do that). A remote runner such
+as Dataflow starts its workers from Beam's SDK container, which holds apache-beam and
+its dependencies but neither this project's code nor the libraries the shard writer
+imports. With `--beam_pipeline_options=...,setup_file=./setup.py` Beam builds an sdist
+of the `inception` package on the launching machine, stages it, and each worker
+pip-installs it with the requirements below.
+
+Workers need only what `inception.beam_runner` and `inception.shard_tasks` import, not
+all of requirements.txt (no urllib3, bazel-runfiles; apache-beam is the container's own,
+the same version as the launcher's):
+- pillow: image headers, and re-encoding PNG and CMYK JPEG images. Pinned to the
+  version of requirements.txt: the re-encoded bytes depend on it, and the shards must
+  be byte-identical to the local engine's.
+- tensorflow-cpu: tf.io.gfile, for gs:// inputs and outputs (and
+  --validate_images=full). Pinned like requirements.txt. It is the largest install
+  (~600 MB per worker); a custom container (--sdk_container_image) with these packages
+  preinstalled makes worker start-up faster, and the pip install then does nothing.
+- google-crc32c (TFRecord framing), absl-py (logging), numpy (rare images).
+"""
+
+import setuptools
+
+# Keep the two pins equal to requirements.txt.
+WORKER_REQUIREMENTS = [
+    'pillow==12.3.0',
+    'tensorflow-cpu==2.21.0',
+    'google-crc32c>=1.5',
+    'absl-py>=1.0',
+    'numpy>=1.26',
+]
+
+setuptools.setup(
+    name='inception-imagenet-tfrecords',
+    version='1.0.0',
+    description='ImageNet and image folders to sharded TFRecords, inception format',
+    packages=['inception'],
+    python_requires='>=3.10',
+    install_requires=WORKER_REQUIREMENTS,
+)

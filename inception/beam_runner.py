@@ -42,6 +42,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from inception import atomic_files
+from inception import file_io
 from inception import image_coding
 from inception import progress
 from inception import shard_tasks
@@ -173,7 +174,7 @@ def write_staged_shard(task_path: str) -> int:
   Leaves `<shard>.result.json` next to the task, or `<shard>.error` (the pickled
   exception) before re-raising a failure. Returns the shard's index.
   """
-  task = pickle.loads(_read_bytes(task_path))
+  task = pickle.loads(file_io.read_bytes(task_path))
   stem = task_path[:-len(TASK_SUFFIX)]
   try:
     result = shard_tasks.write_shard(task)
@@ -208,14 +209,6 @@ def _pickled_exception(e: BaseException) -> bytes:
     return data
   except Exception:  # pylint: disable=broad-except
     return pickle.dumps(RuntimeError('%s: %s' % (type(e).__name__, e)))
-
-
-def _read_bytes(path: str) -> bytes:
-  if '://' in path:
-    with _gfile().GFile(path, 'rb') as f:
-      return f.read()
-  with open(path, 'rb') as f:
-    return f.read()
 
 
 # Launcher side.
@@ -304,16 +297,15 @@ def _check_reachable_paths(runner: str, output_directory: str,
 
 def _new_staging_directory(output_directory: str, split: str) -> str:
   """A fresh staging directory; removes those an interrupted run left for `split`."""
-  gfile = _gfile()
   prefix = '%s%s-' % (STAGING_PREFIX, split)
-  for name in gfile.listdir(output_directory):
+  for name in file_io.listdir(output_directory):
     name = name.rstrip('/')
     if name.startswith(prefix):
       logging.info('Removing %s, left by an interrupted Beam run',
                    os.path.join(output_directory, name))
       _remove_tree(os.path.join(output_directory, name))
   staging = os.path.join(output_directory, prefix + uuid.uuid4().hex[:12])
-  gfile.makedirs(staging)
+  file_io.makedirs(staging)
   return staging
 
 
@@ -337,7 +329,7 @@ def _first_shard_error(staging: str) -> Optional[BaseException]:
   if not names:
     return None
   try:
-    return pickle.loads(_read_bytes(os.path.join(staging, names[0])))
+    return pickle.loads(file_io.read_bytes(os.path.join(staging, names[0])))
   except Exception as e:  # pylint: disable=broad-except
     return BeamPipelineError('%s failed (its error could not be read: %s)' %
                              (names[0][:-len(ERROR_SUFFIX)], e))
@@ -350,14 +342,12 @@ def _summary(error: BaseException) -> str:
 
 
 def _list_names(directory: str) -> List[str]:
-  return [n.rstrip('/') for n in _gfile().listdir(directory)]
+  return [n.rstrip('/') for n in file_io.listdir(directory)]
 
 
 def _remove_tree(directory: str) -> None:
-  gfile = _gfile()
   try:
-    if gfile.exists(directory):
-      gfile.rmtree(directory)
+    file_io.remove_tree(directory)
   except Exception as e:  # pylint: disable=broad-except  (cleanup must not mask)
     logging.warning('Could not remove %s: %s', directory, e)
 
@@ -372,11 +362,6 @@ def _num_cores() -> int:
 def _option_names(arguments: Sequence[str]) -> set:
   """The names of '--name=value' / '--name value' / '--flag' options."""
   return {a[2:].split('=', 1)[0] for a in arguments if a.startswith('--')}
-
-
-def _gfile():
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (launcher, remote)
-  return tf.io.gfile
 
 
 class _ResultCollector(object):
@@ -396,7 +381,7 @@ class _ResultCollector(object):
         if not name.endswith(RESULT_SUFFIX) or name in self._results:
           continue
         result = result_from_json(json.loads(
-            _read_bytes(os.path.join(self._staging, name)).decode('utf-8')))
+            file_io.read_bytes(os.path.join(self._staging, name)).decode('utf-8')))
         self._results[name] = result
         self._meter.update(result.num_records + len(result.skipped),
                            result.num_input_bytes)

@@ -15,23 +15,14 @@ import sys
 
 from absl import app
 from absl import flags
-import tensorflow as tf
 
 from inception import convert
 from inception import convert_flags
+from inception import file_io
 from inception import image_coding
 from inception import user_paths
 
-flags.DEFINE_string('train_directory', '/tmp/',
-                    'Training data directory (empty: no train split).')
-flags.DEFINE_string('validation_directory', '/tmp/',
-                    'Validation data directory (empty: no validation split).')
-flags.DEFINE_string('output_directory', '/tmp/',
-                    'Output data directory (local or any tf.io.gfile path, e.g. gs://).')
-flags.DEFINE_integer('train_shards', 2, 'Number of shards in training TFRecord files.',
-                     lower_bound=1)
-flags.DEFINE_integer('validation_shards', 2,
-                     'Number of shards in validation TFRecord files.', lower_bound=1)
+convert_flags.define_directory_flags(2, 2)
 flags.DEFINE_string('labels_file', None,
                     'Labels file: one class directory name per line.')
 flags.mark_flag_as_required('labels_file')
@@ -52,8 +43,8 @@ def main(argv):
         train_shards=FLAGS.train_shards,
         validation_shards=FLAGS.validation_shards,
         options=convert_flags.options_from_flags(FLAGS))
-  except (convert.ConversionError, image_coding.ImageError, ValueError, OSError,
-          tf.errors.OpError) as e:
+  except (convert.ConversionError, image_coding.ImageError, ValueError,
+          *file_io.error_types()) as e:
     sys.exit('build_image_data: error: %s' % e)
 
 

@@ -14,23 +14,14 @@ import sys
 
 from absl import app
 from absl import flags
-import tensorflow as tf
 
 from inception import convert
 from inception import convert_flags
+from inception import file_io
 from inception import image_coding
 from inception import user_paths
 
-flags.DEFINE_string('train_directory', '/tmp/',
-                    'Training data directory (empty: no train split).')
-flags.DEFINE_string('validation_directory', '/tmp/',
-                    'Validation data directory (empty: no validation split).')
-flags.DEFINE_string('output_directory', '/tmp/',
-                    'Output data directory (local or any tf.io.gfile path, e.g. gs://).')
-flags.DEFINE_integer('train_shards', 1024, 'Number of shards in training TFRecord files.',
-                     lower_bound=1)
-flags.DEFINE_integer('validation_shards', 128,
-                     'Number of shards in validation TFRecord files.', lower_bound=1)
+convert_flags.define_directory_flags(1024, 128)
 flags.DEFINE_string(
     'labels_file', None,
     'The synsets file, one wnid per line; label = 1 + line index. Default: '
@@ -47,33 +38,29 @@ convert_flags.define_flags()
 FLAGS = flags.FLAGS
 
 
-def _user_path(path):
-  return user_paths.absolute_user_path(path) if path else None
-
-
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError('Too many command-line arguments: %s' % ' '.join(argv[1:]))
-  box_files = [_user_path(p.strip()) for p in FLAGS.bounding_box_file.split(',')
+  box_files = [user_paths.absolute_user_path(p.strip()) for p in FLAGS.bounding_box_file.split(',')
                if p.strip()]
   try:
     for path in box_files:
-      if not tf.io.gfile.exists(path):
+      if not file_io.exists(path):
         raise FileNotFoundError(
             'bounding box file %s does not exist (pass --bounding_box_file= to convert '
             'without boxes)' % path)
     convert.convert_imagenet(
-        train_directory=_user_path(FLAGS.train_directory),
-        validation_directory=_user_path(FLAGS.validation_directory),
-        output_directory=_user_path(FLAGS.output_directory),
-        labels_file=_user_path(FLAGS.labels_file),
-        imagenet_metadata_file=_user_path(FLAGS.imagenet_metadata_file),
+        train_directory=user_paths.absolute_user_path(FLAGS.train_directory),
+        validation_directory=user_paths.absolute_user_path(FLAGS.validation_directory),
+        output_directory=user_paths.absolute_user_path(FLAGS.output_directory),
+        labels_file=user_paths.absolute_user_path(FLAGS.labels_file),
+        imagenet_metadata_file=user_paths.absolute_user_path(FLAGS.imagenet_metadata_file),
         bounding_box_files=box_files,
         train_shards=FLAGS.train_shards,
         validation_shards=FLAGS.validation_shards,
         options=convert_flags.options_from_flags(FLAGS))
-  except (convert.ConversionError, image_coding.ImageError, ValueError, OSError,
-          tf.errors.OpError) as e:
+  except (convert.ConversionError, image_coding.ImageError, ValueError,
+          *file_io.error_types()) as e:
     sys.exit('build_imagenet_data: error: %s' % e)
 
 

@@ -89,8 +89,7 @@ def main(argv: Sequence[str]) -> int:
                                          label_data.VALIDATION_LABELS_FILE),
       sample_fraction=FLAGS.sample,
       num_workers=FLAGS.num_workers,
-      report_dir=(user_paths.absolute_user_path(FLAGS.report_dir)
-                  if FLAGS.report_dir else None))
+      report_dir=user_paths.absolute_user_path(FLAGS.report_dir))
   for name, path in sorted(report.report_files.items()):
     print('%s: %s' % (name, path))
   if not report.ok:

@@ -33,11 +33,11 @@ import re
 from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from absl import logging
-import tensorflow as tf
 
 from inception import atomic_files
 from inception import bounding_boxes
 from inception import conversion_manifest
+from inception import file_io
 from inception import label_data
 from inception import progress
 from inception import shard_pool
@@ -167,8 +167,8 @@ def find_generic_entries(directory: str, labels: Sequence[str]) -> List[ImageEnt
 
 def read_generic_labels(labels_file: str) -> List[str]:
   """Reads a build_image_data labels file: one class directory name per line."""
-  with tf.io.gfile.GFile(labels_file, 'r') as f:
-    labels = [line.strip() for line in f if line.strip()]
+  labels = [line.strip() for line in file_io.read_text(labels_file).splitlines()
+            if line.strip()]
   if not labels:
     raise ValueError('%s lists no class' % labels_file)
   duplicates = sorted(n for n, c in collections.Counter(labels).items() if c > 1)
@@ -201,9 +201,9 @@ def _list_files(directory: str) -> Optional[List[str]]:
   than silently left out.
   """
   if '://' in directory:
-    if not tf.io.gfile.isdir(directory):
+    if not file_io.isdir(directory):
       return None
-    return [n for n in tf.io.gfile.listdir(directory) if not n.endswith('/')]
+    return [n for n in file_io.listdir(directory) if not n.endswith('/')]
   try:
     with os.scandir(directory) as scan:
       return [e.name for e in scan if not e.is_dir()]
@@ -305,11 +305,11 @@ def prepare_split(plan: SplitPlan, options: Optional[ConvertOptions] = None
   """
   options = options or ConvertOptions()
   directory = plan.output_directory
-  tf.io.gfile.makedirs(directory)
+  file_io.makedirs(directory)
   atomic_files.remove_stale_temporaries(directory)
   index_directory = os.path.join(directory, shards.INDEX_DIRECTORY)
   if options.write_index:
-    tf.io.gfile.makedirs(index_directory)
+    file_io.makedirs(index_directory)
   atomic_files.remove_stale_temporaries(index_directory)
 
   manifest = conversion_manifest.read_manifest(directory)
@@ -345,7 +345,7 @@ def prepare_split(plan: SplitPlan, options: Optional[ConvertOptions] = None
     if result is None:
       pending.append(task)
       if not options.write_index:
-        _remove_if_exists(shards.index_path(directory, name))
+        file_io.remove(shards.index_path(directory, name), missing_ok=True)
     else:
       reused.append(result)
 
@@ -361,7 +361,7 @@ def prepare_split(plan: SplitPlan, options: Optional[ConvertOptions] = None
 
 def _split_shard_names(directory: str, split: str) -> set:
   names = set()
-  for name in tf.io.gfile.listdir(directory):
+  for name in file_io.listdir(directory):
     match = _SHARD_NAME.match(name.rstrip('/'))
     if match and match.group('split') == split:
       names.add(name.rstrip('/'))
@@ -370,13 +370,8 @@ def _split_shard_names(directory: str, split: str) -> set:
 
 def _remove_shard(directory: str, name: str) -> None:
   logging.info('Removing %s (another plan; --overwrite)', os.path.join(directory, name))
-  tf.io.gfile.remove(os.path.join(directory, name))
-  _remove_if_exists(shards.index_path(directory, name))
-
-
-def _remove_if_exists(path: str) -> None:
-  if tf.io.gfile.exists(path):
-    tf.io.gfile.remove(path)
+  file_io.remove(os.path.join(directory, name))
+  file_io.remove(shards.index_path(directory, name), missing_ok=True)
 
 
 def _reusable_shard(task: ShardTask, previous: dict,
@@ -401,15 +396,11 @@ def _reusable_shard(task: ShardTask, previous: dict,
     return None
   if task.index_path:
     text = shards.index_text(spans)
-    if not tf.io.gfile.exists(task.index_path) or _read_text(task.index_path) != text:
+    if (not file_io.exists(task.index_path) or
+        file_io.read_text(task.index_path) != text):
       atomic_files.write_text(task.index_path, text)
   return ShardResult(task.split, task.index, task.output_path, len(spans), 0,
                      sum(size for _, size in spans), skipped, True, 0.0)
-
-
-def _read_text(path: str) -> str:
-  with tf.io.gfile.GFile(path, 'r') as f:
-    return f.read()
 
 
 def _record_result(prepared: PreparedSplit, result: ShardResult, write: bool = True

@@ -17,6 +17,22 @@ from inception import user_paths
 _BEAM_LOCAL_FILE_OPTIONS = ('setup_file', 'requirements_file', 'extra_package')
 
 
+def define_directory_flags(train_shards: int, validation_shards: int) -> None:
+  """Defines the original's --train_directory, --validation_directory,
+  --output_directory, --train_shards and --validation_shards."""
+  flags.DEFINE_string('train_directory', '/tmp/',
+                      'Training data directory (empty: no train split).')
+  flags.DEFINE_string('validation_directory', '/tmp/',
+                      'Validation data directory (empty: no validation split).')
+  flags.DEFINE_string(
+      'output_directory', '/tmp/',
+      'Output data directory (local or any tf.io.gfile path, e.g. gs://).')
+  flags.DEFINE_integer('train_shards', train_shards,
+                       'Number of shards in training TFRecord files.', lower_bound=1)
+  flags.DEFINE_integer('validation_shards', validation_shards,
+                       'Number of shards in validation TFRecord files.', lower_bound=1)
+
+
 def define_flags() -> None:
   """Defines --num_threads, --validate_images, --skip_bad_images, --overwrite, ..."""
   flags.DEFINE_integer(

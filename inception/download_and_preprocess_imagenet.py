@@ -77,17 +77,13 @@ convert_flags.define_flags()
 FLAGS = flags.FLAGS
 
 
-def _user_path(path):
-  return user_paths.absolute_user_path(path) if path else None
-
-
 def _data_dir(argv):
   if len(argv) > 2 or (len(argv) == 2 and _DATA_DIR.value):
     raise app.UsageError('Give DATA_DIR once: as the argument or as --data_dir.')
   data_dir = argv[1] if len(argv) == 2 else _DATA_DIR.value
   if not data_dir:
     raise app.UsageError('DATA_DIR is required.')
-  return _user_path(data_dir)
+  return user_paths.absolute_user_path(data_dir)
 
 
 def _settings(data_dir):
@@ -103,14 +99,14 @@ def _settings(data_dir):
     return pipeline.demo_settings(data_dir, **values)
   source = _SOURCE.value
   if not download.is_url(source):
-    source = _user_path(source)
+    source = user_paths.absolute_user_path(source)
   return pipeline.Settings(
       data_dir=data_dir, source=source, link_mode=_LINK_MODE.value,
-      checksums_file=_user_path(_CHECKSUMS_FILE.value),
+      checksums_file=user_paths.absolute_user_path(_CHECKSUMS_FILE.value),
       validation_bounding_boxes=_VALIDATION_BOUNDING_BOXES.value,
-      labels_file=_user_path(_LABELS_FILE.value),
-      imagenet_metadata_file=_user_path(_METADATA_FILE.value),
-      validation_labels_file=_user_path(_VALIDATION_LABELS_FILE.value), **values)
+      labels_file=user_paths.absolute_user_path(_LABELS_FILE.value),
+      imagenet_metadata_file=user_paths.absolute_user_path(_METADATA_FILE.value),
+      validation_labels_file=user_paths.absolute_user_path(_VALIDATION_LABELS_FILE.value), **values)
 
 
 def _credentials(settings):

@@ -103,8 +103,7 @@ def main(argv):
   source = _SOURCE.value
   if not download.is_url(source):
     source = user_paths.absolute_user_path(source)
-  checksums_file = (user_paths.absolute_user_path(_CHECKSUMS_FILE.value)
-                    if _CHECKSUMS_FILE.value else None)
+  checksums_file = user_paths.absolute_user_path(_CHECKSUMS_FILE.value)
   netrc_file = (user_paths.absolute_user_path(_NETRC_FILE.value) if _NETRC_FILE.value
                 else os.path.expanduser(os.path.join('~', '.netrc')))
   try:

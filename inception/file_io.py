@@ -12,7 +12,9 @@ OSError locally or a tf.errors.OpError remotely.
 """
 
 import os
-from typing import IO, Iterator, List, Tuple
+import shutil
+import sys
+from typing import IO, Iterator, List, Tuple, Type
 
 from inception import user_paths
 
@@ -21,6 +23,15 @@ def _gfile():
   """The tf.io.gfile module (imports TensorFlow: for remote paths only)."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top  (remote paths only)
   return tf.io.gfile
+
+
+def error_types() -> Tuple[Type[BaseException], ...]:
+  """The exceptions a file operation may raise: OSError, and tf.errors.OpError once
+  TensorFlow is loaded (it cannot have raised one before)."""
+  tensorflow = sys.modules.get('tensorflow')
+  if tensorflow is None or not hasattr(tensorflow, 'errors'):
+    return (OSError,)
+  return (OSError, tensorflow.errors.OpError)
 
 
 def open_file(path: str, mode: str = 'r') -> IO:
@@ -80,6 +91,18 @@ def remove(path: str, missing_ok: bool = False) -> None:
   except FileNotFoundError:
     if not missing_ok:
       raise
+
+
+def remove_tree(path: str) -> None:
+  """Deletes the directory `path` and everything below it; nothing if it is missing."""
+  if user_paths.is_remote(path):
+    if _gfile().exists(path):
+      _gfile().rmtree(path)
+    return
+  try:
+    shutil.rmtree(path)
+  except FileNotFoundError:
+    pass
 
 
 def rename(source: str, target: str) -> None:

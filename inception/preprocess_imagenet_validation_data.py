@@ -39,7 +39,7 @@ def main(argv):
     raise app.UsageError('give --validation_dir')
   validation_dir = user_paths.absolute_user_path(validation_dir)
   try:
-    labels_path = (user_paths.absolute_user_path(labels_file) if labels_file else
+    labels_path = (user_paths.absolute_user_path(labels_file) or
                    label_data.data_file_path(label_data.VALIDATION_LABELS_FILE))
     labels = label_data.read_validation_labels(labels_path)
     stats = validation_relabel.relabel_validation_directory(validation_dir, labels,

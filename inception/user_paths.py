@@ -14,10 +14,15 @@ def is_remote(path: str) -> bool:
   return '://' in path
 
 
-def absolute_user_path(path: str,
-                       environ: Optional[Mapping[str, str]] = None) -> str:
-  """Returns `path` made absolute against where the user typed the command."""
-  if not path or is_remote(path):
+def absolute_user_path(path: Optional[str],
+                       environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+  """Returns `path` made absolute against where the user typed the command.
+
+  An empty or None path (an optional flag left unset) gives None.
+  """
+  if not path:
+    return None
+  if is_remote(path):
     return path
   environ = os.environ if environ is None else environ
   path = os.path.expanduser(path)

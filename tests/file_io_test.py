@@ -80,6 +80,18 @@ class FileIoTest(parameterized.TestCase):
       f.seek(4)
       self.assertEqual(f.read(3), b'456')
 
+  @parameterized.parameters('local', 'remote')
+  def test_remove_tree(self, kind):
+    root = self._root(kind)
+    tree = file_io.join(root, 'staging')
+    file_io.makedirs(file_io.join(tree, 'deep'))
+    with file_io.open_file(file_io.join(tree, 'deep', 'task.pkl'), 'wb') as f:
+      f.write(b'x')
+    file_io.remove_tree(tree)
+    self.assertFalse(file_io.isdir(tree))
+    self.assertEmpty([n for n in file_io.listdir(root) if n.rstrip('/') == 'staging'])
+    file_io.remove_tree(tree)  # already gone: no error
+
   def test_join(self):
     self.assertEqual(file_io.join('gs://b/out/', 'index', 'x.idx'),
                      'gs://b/out/index/x.idx')

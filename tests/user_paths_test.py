@@ -18,6 +18,10 @@ class AbsoluteUserPathTest(absltest.TestCase):
     self.assertEqual(user_paths.absolute_user_path('d', {}),
                      os.path.join(os.getcwd(), 'd'))
 
+  def test_unset_optional_path_is_none(self):
+    self.assertIsNone(user_paths.absolute_user_path(''))
+    self.assertIsNone(user_paths.absolute_user_path(None))
+
   def test_absolute_and_remote_paths_are_kept(self):
     environ = {'BUILD_WORKING_DIRECTORY': '/elsewhere'}
     self.assertEqual(user_paths.absolute_user_path('/data//x/', environ), '/data/x')

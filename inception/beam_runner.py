@@ -46,6 +46,7 @@ from inception import file_io
 from inception import image_coding
 from inception import progress
 from inception import shard_tasks
+from inception import shards
 
 ResultCallback = Callable[[shard_tasks.ShardResult], None]
 
@@ -152,6 +153,11 @@ def run_beam(prepared, options, runner: str, pipeline_args: Sequence[str],
         failure = e
     collector.collect()
     if failure is not None:
+      # Workers stopped mid-shard by the failure cannot remove their temporary files;
+      # this process is the only writer of the directory now (as prepare_split assumes).
+      for directory in (plan.output_directory,
+                        file_io.join(plan.output_directory, shards.INDEX_DIRECTORY)):
+        atomic_files.remove_stale_temporaries(directory)
       shard_error = _first_shard_error(staging)
       if shard_error is None:
         raise BeamPipelineError('%s: the Beam pipeline (%s) failed: %s' %

@@ -30,7 +30,7 @@ import dataclasses
 import os
 import random
 import re
-from typing import Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from absl import logging
 
@@ -576,6 +576,16 @@ def imagenet_classes(labels_file: Optional[str] = None,
   return synsets, texts
 
 
+def splits_in_order(train: Any, validation: Any, train_shards: int,
+                    validation_shards: int) -> List[Tuple[str, Any, int]]:
+  """(split, its images' source, its shard count) for each source given (not None or
+  empty): validation first, then train, the original's order."""
+  return [(split, source, num_shards)
+          for split, source, num_shards in ((VALIDATION, validation, validation_shards),
+                                            (TRAIN, train, train_shards))
+          if source]
+
+
 def convert_imagenet(train_directory: Optional[str],
                      validation_directory: Optional[str],
                      output_directory: str,
@@ -590,11 +600,8 @@ def convert_imagenet(train_directory: Optional[str],
   synsets, texts = imagenet_classes(labels_file, imagenet_metadata_file)
   boxes = read_bounding_boxes(bounding_box_files)
   results = {}
-  for split, directory, num_shards in ((VALIDATION, validation_directory,
-                                        validation_shards),
-                                       (TRAIN, train_directory, train_shards)):
-    if not directory:
-      continue
+  for split, directory, num_shards in splits_in_order(
+      train_directory, validation_directory, train_shards, validation_shards):
     entries = find_imagenet_entries(directory, synsets, texts)
     logging.info('%s: found %d images in %d classes, %d with bounding boxes', split,
                  len(entries), len(synsets), sum(e.filename in boxes for e in entries))
@@ -614,11 +621,8 @@ def convert_generic(train_directory: Optional[str],
   """Converts a folder-per-class set like build_image_data: validation, then train."""
   labels = read_generic_labels(labels_file)
   results = {}
-  for split, directory, num_shards in ((VALIDATION, validation_directory,
-                                        validation_shards),
-                                       (TRAIN, train_directory, train_shards)):
-    if not directory:
-      continue
+  for split, directory, num_shards in splits_in_order(
+      train_directory, validation_directory, train_shards, validation_shards):
     entries = find_generic_entries(directory, labels)
     logging.info('%s: found %d images in %d classes', split, len(entries), len(labels))
     results[split] = convert_split(split, entries, num_shards, output_directory, None,

@@ -361,13 +361,10 @@ def _convert_from_tarballs(settings: Settings, boxes_csvs: Sequence[str]
       texts, validation_tar)
   train = train_entries_from_tar(tar_index.index_train_tar(train_tar), synsets, texts,
                                  train_tar)
-  results = {}
-  for split, entries, num_shards in (
-      (convert.VALIDATION, validation, settings.validation_shards),
-      (convert.TRAIN, train, settings.train_shards)):
-    results[split] = convert.convert_split(split, entries, num_shards,
-                                           settings.data_dir, boxes, settings.options)
-  return results
+  return {split: convert.convert_split(split, entries, num_shards, settings.data_dir,
+                                       boxes, settings.options)
+          for split, entries, num_shards in convert.splits_in_order(
+              train, validation, settings.train_shards, settings.validation_shards)}
 
 
 def run_check(settings: Settings) -> Dict[str, Any]:

@@ -18,6 +18,7 @@ from inception import convert
 from inception import convert_flags
 from inception import image_coding
 from tests import conversion_fixtures as fixtures
+from tests import file_trees
 
 SYNSETS = fixtures.synset_names(4)
 _BEAM_OPTIONS = 'direct_running_mode=multi_processing,direct_num_workers=2'
@@ -28,17 +29,6 @@ def _run_binary(name, args, cwd):
   return subprocess.run([binary] + args, cwd=cwd, stdin=subprocess.DEVNULL,
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                         timeout=120)
-
-
-def _tree(directory):
-  """{relative path: bytes} of every file under `directory`."""
-  files = {}
-  for parent, _, names in os.walk(directory):
-    for name in names:
-      path = os.path.join(parent, name)
-      with open(path, 'rb') as f:
-        files[os.path.relpath(path, directory)] = f.read()
-  return files
 
 
 class BinariesTest(absltest.TestCase):
@@ -55,7 +45,7 @@ class BinariesTest(absltest.TestCase):
                            cwd=root)
       self.assertEqual(result.returncode, 0, result.stderr[-3000:])
       self.assertEqual(result.stdout.splitlines(), expected_stdout)
-      trees[runner_args[0]] = _tree(os.path.join(root, output))
+      trees[runner_args[0]] = file_trees.file_contents(os.path.join(root, output))
     local, beam = trees['--num_threads=2'], trees['--runner=DirectRunner']
     self.assertEqual(sorted(n for n in local if '-of-' in n and '/' not in n),
                      expected_shards)

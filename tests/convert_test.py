@@ -19,6 +19,7 @@ from inception import conversion_manifest
 from inception import image_coding
 from inception import shards
 from tests import conversion_fixtures as fixtures
+from tests import file_trees
 
 SYNSETS = fixtures.synset_names(3)
 WORKER_SYNSETS = fixtures.synset_names(4)
@@ -324,18 +325,6 @@ def _components(jpeg):
   return None
 
 
-def _tree(directory):
-  """{relative path: bytes} of every file under `directory`."""
-  files = {}
-  for parent, _, names in os.walk(directory):
-    for name in names:
-      path = os.path.join(parent, name)
-      with open(path, 'rb') as f:
-        files[os.path.relpath(path, directory)] = f.read()
-  return files
-
-
-
 # Worker counts.
 
 
@@ -361,7 +350,7 @@ class WorkerCountTest(absltest.TestCase):
             options=convert.ConvertOptions(num_workers=workers, write_index=True))
       self.assertEqual(stdout.getvalue(), 'Finished writing all 28 images in data set.\n')
       self.assertEqual(result['train'].num_images, 28)
-      outputs[workers] = _tree(output)
+      outputs[workers] = file_trees.file_contents(output)
     self.assertLen(outputs[1], 5 + 5 + 1)  # shards, indexes, manifest
     self.assertEqual(outputs[2], outputs[1])
     self.assertEqual(outputs[3], outputs[1])
@@ -394,30 +383,30 @@ class ResumeTest(absltest.TestCase):
     self.convert(output)
     before = {n: os.stat(os.path.join(output, n)).st_ino for n in os.listdir(output)
               if '-of-' in n}
-    contents = _tree(output)
+    contents = file_trees.file_contents(output)
     result = self.convert(output, write_index=True)
     self.assertEqual(result.num_reused_shards, 6)
     self.assertEqual(self.stdout, 'Finished writing all 24 images in data set.\n')
     for name, inode in before.items():
       self.assertEqual(os.stat(os.path.join(output, name)).st_ino, inode)
-    after = _tree(output)
+    after = file_trees.file_contents(output)
     self.assertLen([n for n in after if n.startswith('index/')], 6)  # added on reuse
     self.assertEqual({n: b for n, b in after.items() if not n.startswith('index/')},
                      contents)
     result = self.convert(output, overwrite=True)
     self.assertEqual(result.num_reused_shards, 0)
-    self.assertEqual(_tree(output), contents)  # and the index files of no use are gone
+    self.assertEqual(file_trees.file_contents(output), contents)  # and the index files of no use are gone
 
   def test_corrupt_or_missing_shard_is_rewritten(self):
     output = os.path.join(self.root, 'out')
     self.convert(output)
-    contents = _tree(output)
+    contents = file_trees.file_contents(output)
     with open(os.path.join(output, 'train-00002-of-00006'), 'r+b') as f:
       f.truncate(100)
     os.remove(os.path.join(output, 'train-00004-of-00006'))
     result = self.convert(output)
     self.assertEqual(result.num_reused_shards, 4)
-    self.assertEqual(_tree(output), contents)
+    self.assertEqual(file_trees.file_contents(output), contents)
 
   def test_killed_run_resumes_to_identical_output(self):
     reference = os.path.join(self.root, 'reference')
@@ -456,7 +445,7 @@ class ResumeTest(absltest.TestCase):
     fixtures.write(blocked, self.files[os.path.basename(blocked)])
     result = self.convert(output)
     self.assertEqual(result.num_reused_shards, 5)
-    self.assertEqual(_tree(output), _tree(reference))
+    self.assertEqual(file_trees.file_contents(output), file_trees.file_contents(reference))
 
   def test_shards_of_another_plan_are_refused_unless_overwrite(self):
     output = os.path.join(self.root, 'out')

@@ -1,7 +1,6 @@
 """Tests the driver binary as users run it: from the built binary's path, from another
 working directory, with a relative DATA_DIR (the classic runfiles bug)."""
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -10,6 +9,8 @@ import time
 
 from absl.testing import absltest
 from runfiles import runfiles
+
+from tests import file_trees
 
 _BINARY = 'inception/inception/download_and_preprocess_imagenet'
 _SMALL_DEMO = ['--train_shards=2', '--validation_shards=1', '--num_threads=1']
@@ -28,15 +29,6 @@ def _train_shards(data_dir):
     return []
   return sorted(n for n in os.listdir(data_dir)
                 if n.startswith('train-') and 'incomplete' not in n)
-
-
-def _digests(data_dir):
-  digests = {}
-  for name in sorted(os.listdir(data_dir)):
-    if name.startswith(('train-', 'validation-')):
-      with open(os.path.join(data_dir, name), 'rb') as f:
-        digests[name] = hashlib.sha256(f.read()).hexdigest()
-  return digests
 
 
 class DriverBinaryTest(absltest.TestCase):
@@ -98,7 +90,7 @@ class DriverBinaryTest(absltest.TestCase):
     resumed = self._run(['--demo', data_dir] + args, cwd)
     self.assertEqual(resumed.returncode, 0, resumed.stderr[-3000:])
     reference_dir = os.path.join(cwd, 'reference')
-    self.assertEqual(_digests(data_dir), _digests(reference_dir))
+    self.assertEqual(file_trees.shard_digests(data_dir), file_trees.shard_digests(reference_dir))
     self.assertLen(_train_shards(data_dir), 12)
     self.assertFalse([n for n in os.listdir(data_dir) if 'incomplete' in n])
 

@@ -1,6 +1,5 @@
 """Tests for inception.pipeline: the whole pipeline in-process on a mini ImageNet."""
 
-import hashlib
 import json
 import os
 import shutil
@@ -11,6 +10,7 @@ import tensorflow as tf
 from inception import convert
 from inception import mini_imagenet
 from inception import pipeline
+from tests import file_trees
 
 _FIXTURE = mini_imagenet.Config(num_classes=3, images_per_class=7,
                                 num_validation_images=6, min_side=48, max_side=80,
@@ -22,16 +22,6 @@ def _settings(data_dir, **overrides):
                 options=convert.ConvertOptions(num_workers=1, progress_interval=60))
   values.update(overrides)
   return pipeline.demo_settings(data_dir, _FIXTURE, **values)
-
-
-def _shard_digests(data_dir):
-  """{shard name: sha256} of every train-*/validation-* file."""
-  digests = {}
-  for name in sorted(os.listdir(data_dir)):
-    if name.startswith(('train-', 'validation-')):
-      with open(os.path.join(data_dir, name), 'rb') as f:
-        digests[name] = hashlib.sha256(f.read()).hexdigest()
-  return digests
 
 
 def _records(path):
@@ -52,7 +42,7 @@ class PipelineTest(absltest.TestCase):
     counts = pipeline.total_images(self.reference_state)
     fixture = pipeline.demo_source(self.reference_dir, _FIXTURE)
     self.assertEqual(counts, fixture['expected_counts'])
-    digests = _shard_digests(self.reference_dir)
+    digests = file_trees.shard_digests(self.reference_dir)
     self.assertEqual(sorted(digests), [
         'train-00000-of-00003', 'train-00001-of-00003', 'train-00002-of-00003',
         'validation-00000-of-00002', 'validation-00001-of-00002'])
@@ -78,18 +68,18 @@ class PipelineTest(absltest.TestCase):
     # run once to record them, then check that the second run does nothing at all.
     first = pipeline.run(_settings(data_dir))
     mtimes = {n: os.stat(os.path.join(data_dir, n)).st_mtime_ns
-              for n in _shard_digests(data_dir)}
+              for n in file_trees.shard_digests(data_dir)}
     second = pipeline.run(_settings(data_dir))
     self.assertEqual(first, second)
     self.assertEqual(mtimes, {n: os.stat(os.path.join(data_dir, n)).st_mtime_ns
                               for n in mtimes})
-    self.assertEqual(_shard_digests(data_dir), _shard_digests(self.reference_dir))
+    self.assertEqual(file_trees.shard_digests(data_dir), file_trees.shard_digests(self.reference_dir))
 
   def test_no_extract_gives_identical_shards_without_raw_data(self):
     data_dir = os.path.join(self.root, 'no_extract')
     state = pipeline.run(_settings(data_dir, no_extract=True))
     self.assertEqual(list(state), list(pipeline.NO_EXTRACT_STEPS))
-    self.assertEqual(_shard_digests(data_dir), _shard_digests(self.reference_dir))
+    self.assertEqual(file_trees.shard_digests(data_dir), file_trees.shard_digests(self.reference_dir))
     self.assertFalse(os.path.exists(os.path.join(data_dir, 'raw-data')))
 
   def test_failed_conversion_resumes_to_identical_output(self):
@@ -98,7 +88,7 @@ class PipelineTest(absltest.TestCase):
     pipeline.run(settings)
     # As if the conversion had died before writing the train shards, with one image
     # broken since: the redone conversion fails and names it.
-    for name in _shard_digests(data_dir):
+    for name in file_trees.shard_digests(data_dir):
       if name.startswith('train-'):
         os.remove(os.path.join(data_dir, name))
     class_dir = os.path.join(data_dir, 'raw-data', 'train', 'n01440764')
@@ -117,7 +107,7 @@ class PipelineTest(absltest.TestCase):
     with open(victim_path, 'wb') as f:
       f.write(good_bytes)
     state = pipeline.run(settings)
-    self.assertEqual(_shard_digests(data_dir), _shard_digests(self.reference_dir))
+    self.assertEqual(file_trees.shard_digests(data_dir), file_trees.shard_digests(self.reference_dir))
     self.assertEqual(pipeline.total_images(state),
                      pipeline.total_images(self.reference_state))
 

@@ -1,6 +1,5 @@
 """Tests for inception.validation_relabel: idempotent, refusing, never deleting."""
 
-import hashlib
 import io
 import os
 import tarfile
@@ -10,6 +9,7 @@ from PIL import Image
 
 from inception import mini_imagenet
 from inception import validation_relabel
+from tests import file_trees
 
 TENCH = 'n01440764'
 GOLDFISH = 'n01443537'
@@ -22,17 +22,6 @@ def _jpeg(seed):
   buffer = io.BytesIO()
   image.save(buffer, 'JPEG')
   return buffer.getvalue()
-
-
-def _tree(directory):
-  """{relative path: md5} of every file under `directory`."""
-  files = {}
-  for parent, _, names in os.walk(directory):
-    for name in names:
-      path = os.path.join(parent, name)
-      with open(path, 'rb') as f:
-        files[os.path.relpath(path, directory)] = hashlib.md5(f.read()).hexdigest()
-  return files
 
 
 def _expected_tree(flat_tree, labels):
@@ -78,18 +67,18 @@ class RelabelTest(absltest.TestCase):
                              validation_relabel.validation_filename(index + 1)),
                 'wb') as f:
         f.write(_jpeg(index))
-    self.flat = _tree(self.directory)
+    self.flat = file_trees.file_contents(self.directory)
     self.expected = _expected_tree(self.flat, LABELS)
 
   def test_moves_then_a_rerun_is_a_no_op(self):
     stats = validation_relabel.relabel_validation_directory(self.directory, LABELS)
     self.assertEqual((stats.images, stats.moved, stats.already_in_place), (6, 6, 0))
-    self.assertEqual(_tree(self.directory), self.expected)
+    self.assertEqual(file_trees.file_contents(self.directory), self.expected)
     mtimes = {path: os.stat(os.path.join(self.directory, path)).st_mtime_ns
               for path in self.expected}
     stats = validation_relabel.relabel_validation_directory(self.directory, LABELS)
     self.assertEqual((stats.moved, stats.already_in_place), (0, 6))
-    self.assertEqual(_tree(self.directory), self.expected)
+    self.assertEqual(file_trees.file_contents(self.directory), self.expected)
     self.assertEqual({path: os.stat(os.path.join(self.directory, path)).st_mtime_ns
                       for path in self.expected}, mtimes)
 
@@ -100,17 +89,17 @@ class RelabelTest(absltest.TestCase):
                 os.path.join(self.directory, synset, name))
     stats = validation_relabel.relabel_validation_directory(self.directory, LABELS)
     self.assertEqual((stats.moved, stats.already_in_place), (3, 3))
-    self.assertEqual(_tree(self.directory), self.expected)
+    self.assertEqual(file_trees.file_contents(self.directory), self.expected)
 
   def _assert_refused(self, labels, *words):
-    before = _tree(self.directory)
+    before = file_trees.file_contents(self.directory)
     with self.assertRaises(validation_relabel.DirectoryMismatchError) as raised:
       validation_relabel.relabel_validation_directory(self.directory, labels,
                                                       '/labels.txt')
     message = str(raised.exception)
     for word in words + (self.directory, 'Nothing was moved'):
       self.assertIn(word, message)
-    self.assertEqual(_tree(self.directory), before)  # nothing moved, nothing deleted
+    self.assertEqual(file_trees.file_contents(self.directory), before)  # nothing moved, nothing deleted
 
   def test_more_labels_than_images_is_refused(self):
     self._assert_refused(LABELS + [SHARK], '/labels.txt (7 images)', '1 missing',
@@ -146,7 +135,7 @@ class RelabelTest(absltest.TestCase):
     stats = validation_relabel.relabel_validation_directory(self.directory, LABELS)
     self.assertEqual(stats.flat_copies_left, [name])
     self.assertEqual((stats.moved, stats.already_in_place), (5, 1))
-    self.assertEqual(_tree(self.directory),
+    self.assertEqual(file_trees.file_contents(self.directory),
                      dict(self.expected, **{name: self.flat[name]}))
     self.assertIn('identical flat copies', stats.summary())
 
@@ -170,12 +159,12 @@ class MiniImagenetTest(absltest.TestCase):
     directory = self.create_tempdir().full_path
     with tarfile.open(fixture.validation_tar) as archive:
       archive.extractall(directory, filter='data')
-    flat = _tree(directory)
+    flat = file_trees.file_contents(directory)
     self.assertLen(flat, 6)
     for _ in range(2):
       stats = validation_relabel.relabel_validation_directory(
           directory, fixture.validation_labels, fixture.validation_labels_file)
-      self.assertEqual(_tree(directory),
+      self.assertEqual(file_trees.file_contents(directory),
                        _expected_tree(flat, fixture.validation_labels))
     self.assertEqual((stats.moved, stats.already_in_place), (0, 6))
     self.assertCountEqual(os.listdir(directory), set(fixture.validation_labels))

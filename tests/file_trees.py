@@ -1,0 +1,23 @@
+"""What a directory holds, for tests that compare outputs byte for byte."""
+
+import hashlib
+import os
+from typing import Dict
+
+
+def file_contents(directory: str) -> Dict[str, bytes]:
+  """{path relative to `directory`: bytes} of every file below it."""
+  files = {}
+  for parent, _, names in os.walk(directory):
+    for name in names:
+      path = os.path.join(parent, name)
+      with open(path, 'rb') as f:
+        files[os.path.relpath(path, directory)] = f.read()
+  return files
+
+
+def shard_digests(directory: str) -> Dict[str, str]:
+  """{shard name: sha256} of the train-* and validation-* files in `directory`."""
+  return {name: hashlib.sha256(content).hexdigest()
+          for name, content in file_contents(directory).items()
+          if os.sep not in name and name.startswith(('train-', 'validation-'))}

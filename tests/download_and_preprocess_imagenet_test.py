@@ -36,12 +36,19 @@ class DriverBinaryTest(absltest.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.binary = runfiles.Create().Rlocation(_BINARY)
+    # The built binary itself (bazel-bin/inception/...), with its own runfiles tree
+    # beside it, as a user starts it: not the link in this test's runfiles.
+    cls.binary = os.path.realpath(runfiles.Create().Rlocation(_BINARY))
 
   def _run(self, args, cwd, **environ):
     return subprocess.run([self.binary] + args, cwd=cwd, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           env=_clean_environment(**environ), text=True, timeout=240)
+
+  def test_binary_is_the_built_one_with_its_own_runfiles(self):
+    self.assertTrue(self.binary.endswith('/bin/inception/download_and_preprocess_imagenet'),
+                    self.binary)
+    self.assertTrue(os.path.isdir(self.binary + '.runfiles'))
 
   def test_demo_from_another_directory_with_relative_data_dir(self):
     cwd = self.create_tempdir('elsewhere').full_path

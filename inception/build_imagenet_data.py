@@ -41,7 +41,8 @@ FLAGS = flags.FLAGS
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError('Too many command-line arguments: %s' % ' '.join(argv[1:]))
-  box_files = [user_paths.absolute_user_path(p.strip()) for p in FLAGS.bounding_box_file.split(',')
+  box_files = [user_paths.absolute_user_path(p.strip())
+               for p in FLAGS.bounding_box_file.split(',')
                if p.strip()]
   try:
     for path in box_files:
@@ -54,7 +55,8 @@ def main(argv):
         validation_directory=user_paths.absolute_user_path(FLAGS.validation_directory),
         output_directory=user_paths.absolute_user_path(FLAGS.output_directory),
         labels_file=user_paths.absolute_user_path(FLAGS.labels_file),
-        imagenet_metadata_file=user_paths.absolute_user_path(FLAGS.imagenet_metadata_file),
+        imagenet_metadata_file=user_paths.absolute_user_path(
+            FLAGS.imagenet_metadata_file),
         bounding_box_files=box_files,
         train_shards=FLAGS.train_shards,
         validation_shards=FLAGS.validation_shards,

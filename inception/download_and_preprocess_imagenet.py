@@ -106,7 +106,9 @@ def _settings(data_dir):
       validation_bounding_boxes=_VALIDATION_BOUNDING_BOXES.value,
       labels_file=user_paths.absolute_user_path(_LABELS_FILE.value),
       imagenet_metadata_file=user_paths.absolute_user_path(_METADATA_FILE.value),
-      validation_labels_file=user_paths.absolute_user_path(_VALIDATION_LABELS_FILE.value), **values)
+      validation_labels_file=user_paths.absolute_user_path(
+          _VALIDATION_LABELS_FILE.value),
+      **values)
 
 
 def _credentials(settings):

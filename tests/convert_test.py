@@ -395,7 +395,8 @@ class ResumeTest(absltest.TestCase):
                      contents)
     result = self.convert(output, overwrite=True)
     self.assertEqual(result.num_reused_shards, 0)
-    self.assertEqual(file_trees.file_contents(output), contents)  # and the index files of no use are gone
+    # ... and the index files of no use are gone.
+    self.assertEqual(file_trees.file_contents(output), contents)
 
   def test_corrupt_or_missing_shard_is_rewritten(self):
     output = os.path.join(self.root, 'out')
@@ -445,7 +446,8 @@ class ResumeTest(absltest.TestCase):
     fixtures.write(blocked, self.files[os.path.basename(blocked)])
     result = self.convert(output)
     self.assertEqual(result.num_reused_shards, 5)
-    self.assertEqual(file_trees.file_contents(output), file_trees.file_contents(reference))
+    self.assertEqual(file_trees.file_contents(output),
+                     file_trees.file_contents(reference))
 
   def test_shards_of_another_plan_are_refused_unless_overwrite(self):
     output = os.path.join(self.root, 'out')

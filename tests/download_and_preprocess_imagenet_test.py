@@ -46,8 +46,9 @@ class DriverBinaryTest(absltest.TestCase):
                           env=_clean_environment(**environ), text=True, timeout=240)
 
   def test_binary_is_the_built_one_with_its_own_runfiles(self):
-    self.assertTrue(self.binary.endswith('/bin/inception/download_and_preprocess_imagenet'),
-                    self.binary)
+    self.assertTrue(
+        self.binary.endswith('/bin/inception/download_and_preprocess_imagenet'),
+        self.binary)
     self.assertTrue(os.path.isdir(self.binary + '.runfiles'))
 
   def test_demo_from_another_directory_with_relative_data_dir(self):
@@ -97,7 +98,8 @@ class DriverBinaryTest(absltest.TestCase):
     resumed = self._run(['--demo', data_dir] + args, cwd)
     self.assertEqual(resumed.returncode, 0, resumed.stderr[-3000:])
     reference_dir = os.path.join(cwd, 'reference')
-    self.assertEqual(file_trees.shard_digests(data_dir), file_trees.shard_digests(reference_dir))
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(reference_dir))
     self.assertLen(_train_shards(data_dir), 12)
     self.assertFalse([n for n in os.listdir(data_dir) if 'incomplete' in n])
 

@@ -73,13 +73,15 @@ class PipelineTest(absltest.TestCase):
     self.assertEqual(first, second)
     self.assertEqual(mtimes, {n: os.stat(os.path.join(data_dir, n)).st_mtime_ns
                               for n in mtimes})
-    self.assertEqual(file_trees.shard_digests(data_dir), file_trees.shard_digests(self.reference_dir))
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
 
   def test_no_extract_gives_identical_shards_without_raw_data(self):
     data_dir = os.path.join(self.root, 'no_extract')
     state = pipeline.run(_settings(data_dir, no_extract=True))
     self.assertEqual(list(state), list(pipeline.NO_EXTRACT_STEPS))
-    self.assertEqual(file_trees.shard_digests(data_dir), file_trees.shard_digests(self.reference_dir))
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
     self.assertFalse(os.path.exists(os.path.join(data_dir, 'raw-data')))
 
   def test_failed_conversion_resumes_to_identical_output(self):
@@ -107,7 +109,8 @@ class PipelineTest(absltest.TestCase):
     with open(victim_path, 'wb') as f:
       f.write(good_bytes)
     state = pipeline.run(settings)
-    self.assertEqual(file_trees.shard_digests(data_dir), file_trees.shard_digests(self.reference_dir))
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
     self.assertEqual(pipeline.total_images(state),
                      pipeline.total_images(self.reference_state))
 

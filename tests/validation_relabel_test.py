@@ -99,7 +99,8 @@ class RelabelTest(absltest.TestCase):
     message = str(raised.exception)
     for word in words + (self.directory, 'Nothing was moved'):
       self.assertIn(word, message)
-    self.assertEqual(file_trees.file_contents(self.directory), before)  # nothing moved, nothing deleted
+    # Nothing moved, nothing deleted.
+    self.assertEqual(file_trees.file_contents(self.directory), before)
 
   def test_more_labels_than_images_is_refused(self):
     self._assert_refused(LABELS + [SHARK], '/labels.txt (7 images)', '1 missing',

@@ -28,7 +28,6 @@ import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from absl import logging
-import tensorflow as tf
 
 from inception import atomic_files
 from inception import bounding_boxes
@@ -36,6 +35,7 @@ from inception import check
 from inception import convert
 from inception import download
 from inception import extract
+from inception import file_io
 from inception import label_data
 from inception import mini_imagenet
 from inception import tar_index
@@ -158,14 +158,13 @@ def step_names(settings: Settings) -> Sequence[str]:
 def read_state(data_dir: str) -> Dict[str, Any]:
   """The recorded steps: {step: {'settings': ..., 'outputs': ..., 'finished': t}}."""
   path = os.path.join(data_dir, STATE_FILE)
-  if not tf.io.gfile.exists(path):
+  if not file_io.exists(path):
     return {}
-  with tf.io.gfile.GFile(path, 'r') as f:
-    try:
-      state = json.load(f)
-    except ValueError as e:
-      raise PipelineError('%s is not valid JSON (%s); delete it to start the steps '
-                          'over (each step still resumes its own work)' % (path, e))
+  try:
+    state = json.loads(file_io.read_text(path))
+  except ValueError as e:
+    raise PipelineError('%s is not valid JSON (%s); delete it to start the steps '
+                        'over (each step still resumes its own work)' % (path, e))
   return state.get('steps', {})
 
 
@@ -211,8 +210,8 @@ def run_download(settings: Settings,
                  credentials: Optional[download.Credentials]) -> Dict[str, Any]:
   checksums = None
   if settings.checksums_file:
-    with tf.io.gfile.GFile(settings.checksums_file, 'r') as f:
-      checksums = download.parse_checksums_file(f.read(), settings.checksums_file)
+    checksums = download.parse_checksums_file(
+        file_io.read_text(settings.checksums_file), settings.checksums_file)
   summary = download.fetch_all(downloads_dir(settings.data_dir), settings.source,
                                _archive_names(settings), credentials, checksums,
                                settings.link_mode)
@@ -405,7 +404,7 @@ def run(settings: Settings, credentials: Optional[download.Credentials] = None,
   """
   if settings.check_mode not in CHECK_MODES:
     raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
-  tf.io.gfile.makedirs(settings.data_dir)
+  file_io.makedirs(settings.data_dir)
   names = step_names(settings)
   state = read_state(settings.data_dir)
   pending = steps_to_run(names, state, settings, redo)
@@ -452,9 +451,8 @@ def demo_source(data_dir: str, config: mini_imagenet.Config = DEMO_FIXTURE
   record_path = os.path.join(source, DEMO_RECORD)
   wanted = dataclasses.asdict(config)
   record = None
-  if tf.io.gfile.exists(record_path):
-    with tf.io.gfile.GFile(record_path, 'r') as f:
-      record = json.load(f)
+  if file_io.exists(record_path):
+    record = json.loads(file_io.read_text(record_path))
   if not record or record.get('config') != wanted:
     fixture = mini_imagenet.generate(source, config)
     record = {'config': wanted,

@@ -8,7 +8,6 @@ import contextlib
 import io
 import os
 import re
-import subprocess
 
 from absl.testing import absltest
 from runfiles import runfiles
@@ -17,18 +16,12 @@ from inception import beam_runner
 from inception import convert
 from inception import convert_flags
 from inception import image_coding
+from tests import binaries
 from tests import conversion_fixtures as fixtures
 from tests import file_trees
 
 SYNSETS = fixtures.synset_names(4)
 _BEAM_OPTIONS = 'direct_running_mode=multi_processing,direct_num_workers=2'
-
-
-def _run_binary(name, args, cwd):
-  binary = runfiles.Create().Rlocation('inception/inception/' + name)
-  return subprocess.run([binary] + args, cwd=cwd, stdin=subprocess.DEVNULL,
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                        timeout=120)
 
 
 class BinariesTest(absltest.TestCase):
@@ -41,7 +34,7 @@ class BinariesTest(absltest.TestCase):
                         ['--runner=DirectRunner',
                          '--beam_pipeline_options=' + _BEAM_OPTIONS]):
       output = 'out_%s' % runner_args[0].split('=')[1]
-      result = _run_binary(binary, args + runner_args + ['--output_directory=' + output],
+      result = binaries.run(binary, args + runner_args + ['--output_directory=' + output],
                            cwd=root)
       self.assertEqual(result.returncode, 0, result.stderr[-3000:])
       self.assertEqual(result.stdout.splitlines(), expected_stdout)

@@ -1,22 +1,14 @@
 """Tests the build_image_data binary: a flowers-style folder-per-class set."""
 
 import os
-import subprocess
 
 from absl.testing import absltest
-from runfiles import runfiles
 import tensorflow as tf
 
+from tests import binaries
 from tests import conversion_fixtures as fixtures
 
-_BINARY = 'inception/inception/build_image_data'
-
-
-def _run(args, cwd):
-  binary = runfiles.Create().Rlocation(_BINARY)
-  return subprocess.run([binary] + args, cwd=cwd, stdin=subprocess.DEVNULL,
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                        timeout=120)
+_BINARY = 'build_image_data'
 
 
 class BuildImageDataTest(absltest.TestCase):
@@ -35,7 +27,7 @@ class BuildImageDataTest(absltest.TestCase):
     for name, data in files.items():
       fixtures.write(os.path.join(root, name), data)
     fixtures.write(os.path.join(root, 'labels.txt'), b'daisy\nroses\n')
-    result = _run(['--train_directory=train', '--validation_directory=validation',
+    result = binaries.run(_BINARY, ['--train_directory=train', '--validation_directory=validation',
                    '--output_directory=out', '--labels_file=labels.txt'], cwd=root)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     self.assertEqual(result.stdout.splitlines(),
@@ -65,7 +57,7 @@ class BuildImageDataTest(absltest.TestCase):
     root = self.create_tempdir().full_path
     fixtures.write(os.path.join(root, 'train', 'daisy', 'a.jpg'), fixtures.image_bytes(1))
     fixtures.write(os.path.join(root, 'labels.txt'), b'daisy\ntulips\n')
-    result = _run(['--train_directory=train', '--validation_directory=',
+    result = binaries.run(_BINARY, ['--train_directory=train', '--validation_directory=',
                    '--output_directory=out', '--labels_file=labels.txt'], cwd=root)
     self.assertNotEqual(result.returncode, 0)
     self.assertIn(os.path.join(root, 'train', 'tulips') + ' does not exist',

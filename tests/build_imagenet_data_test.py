@@ -1,25 +1,16 @@
 """Tests the build_imagenet_data binary as users run it (exit status, output, flags)."""
 
 import os
-import subprocess
 
 from absl.testing import absltest
 from PIL import Image
-from runfiles import runfiles
 import tensorflow as tf
 
 from inception import label_data
+from tests import binaries
 from tests import conversion_fixtures as fixtures
 
-_BINARY = 'inception/inception/build_imagenet_data'
-
-
-def _run(args, cwd, **environ):
-  binary = runfiles.Create().Rlocation(_BINARY)
-  env = dict(os.environ, **environ)
-  return subprocess.run([binary] + args, cwd=cwd, stdin=subprocess.DEVNULL,
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                        text=True, timeout=120)
+_BINARY = 'build_imagenet_data'
 
 
 def _tiny_jpeg(path, shade):
@@ -40,7 +31,7 @@ class ShippedLabelFilesTest(absltest.TestCase):
     with open(os.path.join(root, 'raw', 'boxes.csv'), 'w') as f:
       f.write('n01440764_1.JPEG,0.1000,0.2000,0.3000,0.4000\n')
     elsewhere = self.create_tempdir().full_path
-    result = _run(['--train_directory=raw/train', '--validation_directory=raw/validation',
+    result = binaries.run(_BINARY, ['--train_directory=raw/train', '--validation_directory=raw/validation',
                    '--output_directory=out', '--bounding_box_file=raw/boxes.csv',
                    '--train_shards=4', '--validation_shards=2', '--num_threads=2'],
                   cwd=elsewhere, BUILD_WORKING_DIRECTORY=root)
@@ -90,13 +81,13 @@ class FailureTest(absltest.TestCase):
             '--train_shards=2', '--validation_shards=1', '--num_threads=1'] + list(extra)
 
   def test_bad_image_exits_non_zero_naming_it(self):
-    result = _run(self._args('--bounding_box_file='), cwd=self.root)
+    result = binaries.run(_BINARY, self._args('--bounding_box_file='), cwd=self.root)
     self.assertNotEqual(result.returncode, 0)
     self.assertIn(self.bad, result.stderr)
     self.assertEqual(result.stdout, 'Finished writing all 4 images in data set.\n')
 
   def test_skip_bad_images_exits_zero_with_honest_counts(self):
-    result = _run(self._args('--bounding_box_file=', '--skip_bad_images',
+    result = binaries.run(_BINARY, self._args('--bounding_box_file=', '--skip_bad_images',
                              '--write_index'), cwd=self.root)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     self.assertEqual(result.stdout.splitlines(),
@@ -107,7 +98,7 @@ class FailureTest(absltest.TestCase):
     self.assertLen(os.listdir(os.path.join(self.root, 'out', 'index')), 3)
 
   def test_missing_default_bounding_box_file(self):
-    result = _run(self._args(), cwd=self.root)
+    result = binaries.run(_BINARY, self._args(), cwd=self.root)
     self.assertNotEqual(result.returncode, 0)
     self.assertIn('imagenet_2012_bounding_boxes.csv does not exist', result.stderr)
     self.assertIn('--bounding_box_file=', result.stderr)

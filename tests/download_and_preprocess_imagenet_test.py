@@ -8,20 +8,12 @@ import sys
 import time
 
 from absl.testing import absltest
-from runfiles import runfiles
 
+from tests import binaries
 from tests import file_trees
 
-_BINARY = 'inception/inception/download_and_preprocess_imagenet'
+_BINARY = 'download_and_preprocess_imagenet'
 _SMALL_DEMO = ['--train_shards=2', '--validation_shards=1', '--num_threads=1']
-
-
-def _clean_environment(**extra):
-  """The environment of a user's shell: no Bazel test or runfiles variables."""
-  environ = {k: v for k, v in os.environ.items()
-             if not k.startswith(('RUNFILES_', 'TEST_', 'BUILD_'))}
-  environ.update(extra)
-  return environ
 
 
 def _train_shards(data_dir):
@@ -36,14 +28,7 @@ class DriverBinaryTest(absltest.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    # The built binary itself (bazel-bin/inception/...), with its own runfiles tree
-    # beside it, as a user starts it: not the link in this test's runfiles.
-    cls.binary = os.path.realpath(runfiles.Create().Rlocation(_BINARY))
-
-  def _run(self, args, cwd, **environ):
-    return subprocess.run([self.binary] + args, cwd=cwd, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          env=_clean_environment(**environ), text=True, timeout=240)
+    cls.binary = binaries.path(_BINARY)
 
   def test_binary_is_the_built_one_with_its_own_runfiles(self):
     self.assertTrue(
@@ -53,7 +38,7 @@ class DriverBinaryTest(absltest.TestCase):
 
   def test_demo_from_another_directory_with_relative_data_dir(self):
     cwd = self.create_tempdir('elsewhere').full_path
-    result = self._run(['--demo', 'out/demo'] + _SMALL_DEMO, cwd)
+    result = binaries.run(_BINARY, ['--demo', 'out/demo'] + _SMALL_DEMO, cwd)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     last_line = result.stdout.strip().splitlines()[-1]
     self.assertRegex(last_line, r'^Finished writing all \d+ images in data set\.$')
@@ -61,7 +46,7 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertTrue(os.path.isfile(os.path.join(data_dir, 'train-00000-of-00002')))
     self.assertTrue(os.path.isfile(os.path.join(data_dir, 'validation-00000-of-00001')))
     # A second run is a no-op that still ends with the same line.
-    again = self._run(['--demo', 'out/demo'] + _SMALL_DEMO, cwd)
+    again = binaries.run(_BINARY, ['--demo', 'out/demo'] + _SMALL_DEMO, cwd)
     self.assertEqual(again.returncode, 0, again.stderr[-3000:])
     self.assertEqual(again.stdout.strip().splitlines()[-1], last_line)
     self.assertIn('already finished, skipped', again.stderr)
@@ -69,7 +54,7 @@ class DriverBinaryTest(absltest.TestCase):
   def test_relative_path_resolves_against_build_working_directory(self):
     typed_in = self.create_tempdir('typed_in').full_path
     runfiles_cwd = self.create_tempdir('bazel_run_cwd').full_path
-    result = self._run(['--demo', 'rel'] + _SMALL_DEMO, runfiles_cwd,
+    result = binaries.run(_BINARY, ['--demo', 'rel'] + _SMALL_DEMO, runfiles_cwd,
                        BUILD_WORKING_DIRECTORY=typed_in)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     self.assertTrue(os.path.isdir(os.path.join(typed_in, 'rel')))
@@ -78,13 +63,13 @@ class DriverBinaryTest(absltest.TestCase):
   def test_killed_during_conversion_then_resumed_gives_identical_shards(self):
     cwd = self.create_tempdir('killed').full_path
     args = ['--train_shards=12', '--validation_shards=1', '--num_threads=1']
-    reference = self._run(['--demo', 'reference'] + args, cwd)
+    reference = binaries.run(_BINARY, ['--demo', 'reference'] + args, cwd)
     self.assertEqual(reference.returncode, 0, reference.stderr[-3000:])
     data_dir = os.path.join(cwd, 'victim')
     process = subprocess.Popen(
         [self.binary, '--demo', data_dir] + args, cwd=cwd, stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=_clean_environment(), start_new_session=True)
+        env=binaries.user_environment(), start_new_session=True)
     try:
       deadline = time.monotonic() + 180
       while not _train_shards(data_dir) and process.poll() is None:
@@ -95,7 +80,7 @@ class DriverBinaryTest(absltest.TestCase):
       process.wait()
     written_before_kill = _train_shards(data_dir)
     self.assertLess(len(written_before_kill), 12, 'the run finished before the kill')
-    resumed = self._run(['--demo', data_dir] + args, cwd)
+    resumed = binaries.run(_BINARY, ['--demo', data_dir] + args, cwd)
     self.assertEqual(resumed.returncode, 0, resumed.stderr[-3000:])
     reference_dir = os.path.join(cwd, 'reference')
     self.assertEqual(file_trees.shard_digests(data_dir),
@@ -105,7 +90,7 @@ class DriverBinaryTest(absltest.TestCase):
 
   def test_failure_exits_non_zero_with_the_cause(self):
     cwd = self.create_tempdir('failing').full_path
-    result = self._run(['--source=' + os.path.join(cwd, 'no_tarballs_here'), 'data'],
+    result = binaries.run(_BINARY, ['--source=' + os.path.join(cwd, 'no_tarballs_here'), 'data'],
                        cwd)
     self.assertNotEqual(result.returncode, 0)
     self.assertIn('no_tarballs_here', result.stderr)

@@ -1,6 +1,5 @@
 """Tests for inception.extract on the mini fixture and on crafted malicious tars."""
 
-import io
 import os
 import tarfile
 
@@ -9,21 +8,7 @@ from absl.testing import parameterized
 
 from inception import extract
 from inception import mini_imagenet
-
-
-def _tar_bytes(members, mode='w'):
-  """A tar (or tar.gz with mode 'w:gz') of TarInfo/bytes pairs or name/bytes pairs."""
-  out = io.BytesIO()
-  with tarfile.open(fileobj=out, mode=mode, format=tarfile.GNU_FORMAT) as tar:
-    for member in members:
-      if isinstance(member, tarfile.TarInfo):
-        tar.addfile(member)
-      else:
-        name, data = member
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-  return out.getvalue()
+from tests import archives
 
 
 def _file_member(name, data=b'x'):
@@ -186,7 +171,7 @@ class MiniImagenetTest(absltest.TestCase):
     extract.extract_validation(self.fixture.validation_tar, self.raw_dir)
     other = _write(os.path.join(self.create_tempdir().full_path,
                                 mini_imagenet.VALIDATION_TAR),
-                   _tar_bytes([('ILSVRC2012_val_00000001.JPEG', b'new')]))
+                   archives.tar_bytes([('ILSVRC2012_val_00000001.JPEG', b'new')]))
     self.assertEqual(extract.extract_validation(other, self.raw_dir), 1)
     self.assertEqual(_tree(os.path.join(self.raw_dir, 'validation')),
                      {'ILSVRC2012_val_00000001.JPEG': b'new'})
@@ -248,10 +233,10 @@ class MaliciousTarTest(parameterized.TestCase):
   @parameterized.parameters(*_KINDS)
   def test_class_tar_inside_train_tar(self, kind):
     member_name, members = self.bad_members(kind)
-    good_class = _tar_bytes([('n01_1.JPEG', b'good')])
-    bad_class = _tar_bytes([('n02_1.JPEG', b'fine')] + members)
+    good_class = archives.tar_bytes([('n01_1.JPEG', b'good')])
+    bad_class = archives.tar_bytes([('n02_1.JPEG', b'fine')] + members)
     train = _write(os.path.join(self.archives, 'ILSVRC2012_img_train.tar'),
-                   _tar_bytes([('n01.tar', good_class), ('n02.tar', bad_class)]))
+                   archives.tar_bytes([('n01.tar', good_class), ('n02.tar', bad_class)]))
     with self.assertRaises(extract.UnsafeArchiveError) as raised:
       extract.extract_train(train, self.raw_dir)
     self.assert_refused(raised, 'ILSVRC2012_img_train.tar:n02.tar', member_name)
@@ -263,7 +248,7 @@ class MaliciousTarTest(parameterized.TestCase):
   def test_train_tar_itself(self, kind):
     member_name, members = self.bad_members(kind)
     train = _write(os.path.join(self.archives, 'ILSVRC2012_img_train.tar'),
-                   _tar_bytes(members))
+                   archives.tar_bytes(members))
     with self.assertRaises(extract.UnsafeArchiveError) as raised:
       extract.extract_train(train, self.raw_dir)
     self.assert_refused(raised, 'ILSVRC2012_img_train.tar', member_name)
@@ -272,7 +257,7 @@ class MaliciousTarTest(parameterized.TestCase):
   def test_validation_tar(self, kind):
     member_name, members = self.bad_members(kind)
     tar = _write(os.path.join(self.archives, 'ILSVRC2012_img_val.tar'),
-                 _tar_bytes([('ILSVRC2012_val_00000001.JPEG', b'v')] + members))
+                 archives.tar_bytes([('ILSVRC2012_val_00000001.JPEG', b'v')] + members))
     with self.assertRaises(extract.UnsafeArchiveError) as raised:
       extract.extract_validation(tar, self.raw_dir)
     self.assert_refused(raised, 'ILSVRC2012_img_val.tar', member_name)
@@ -282,7 +267,7 @@ class MaliciousTarTest(parameterized.TestCase):
   def test_bounding_box_tar_gz(self, kind):
     member_name, members = self.bad_members(kind)
     tar = _write(os.path.join(self.archives, 'ILSVRC2012_bbox_train_v2.tar.gz'),
-                 _tar_bytes([('n01/n01_1.xml', b'<a/>')] + members, 'w:gz'))
+                 archives.tar_bytes([('n01/n01_1.xml', b'<a/>')] + members, 'w:gz'))
     with self.assertRaises(extract.UnsafeArchiveError) as raised:
       extract.extract_bounding_boxes(tar, self.raw_dir)
     self.assert_refused(raised, 'ILSVRC2012_bbox_train_v2.tar.gz', member_name)
@@ -290,13 +275,13 @@ class MaliciousTarTest(parameterized.TestCase):
 
   def test_subdirectory_in_image_archive_is_refused(self):
     tar = _write(os.path.join(self.archives, 'val.tar'),
-                 _tar_bytes([('sub/ILSVRC2012_val_00000001.JPEG', b'v')]))
+                 archives.tar_bytes([('sub/ILSVRC2012_val_00000001.JPEG', b'v')]))
     with self.assertRaisesRegex(extract.UnsafeArchiveError, 'not a plain file name'):
       extract.extract_validation(tar, self.raw_dir)
 
   def test_outer_member_that_is_not_a_class_tar(self):
     train = _write(os.path.join(self.archives, 'train.tar'),
-                   _tar_bytes([('README.txt', b'hello')]))
+                   archives.tar_bytes([('README.txt', b'hello')]))
     with self.assertRaisesRegex(extract.ExtractionError,
                                 r"train.tar: member 'README.txt' is not a class tar"):
       extract.extract_train(train, self.raw_dir)
@@ -308,7 +293,7 @@ class MaliciousTarTest(parameterized.TestCase):
     with self.assertRaisesRegex(extract.ExtractionError, 'garbage.tar'):
       extract.extract_validation(garbage, self.raw_dir)
     bad_class = _write(os.path.join(self.archives, 'train.tar'),
-                       _tar_bytes([('n01.tar', b'\x02' * 3000)]))
+                       archives.tar_bytes([('n01.tar', b'\x02' * 3000)]))
     with self.assertRaisesRegex(extract.ExtractionError, r'train.tar:n01.tar: not a '):
       extract.extract_train(bad_class, self.raw_dir)
 

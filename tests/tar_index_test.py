@@ -1,6 +1,5 @@
 """Tests for inception.tar_index: offsets read back equal the extracted bytes."""
 
-import io
 import os
 import re
 import tarfile
@@ -10,20 +9,7 @@ from absl.testing import absltest
 from inception import extract
 from inception import mini_imagenet
 from inception import tar_index
-
-
-def _tar_bytes(members):
-  out = io.BytesIO()
-  with tarfile.open(fileobj=out, mode='w', format=tarfile.GNU_FORMAT) as tar:
-    for member in members:
-      if isinstance(member, tarfile.TarInfo):
-        tar.addfile(member)
-      else:
-        name, data = member
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-  return out.getvalue()
+from tests import archives
 
 
 def _read(path):
@@ -77,7 +63,7 @@ class TarIndexTest(absltest.TestCase):
   def test_truncated_archive_is_reported(self):
     path = os.path.join(self.create_tempdir().full_path, 'val.tar')
     with open(path, 'wb') as f:
-      f.write(_tar_bytes([('a.JPEG', b'x' * 5000)]))
+      f.write(archives.tar_bytes([('a.JPEG', b'x' * 5000)]))
     member = tar_index.index_flat_tar(path)[0]
     with open(path, 'r+b') as f:
       f.truncate(member.offset + 100)
@@ -99,13 +85,13 @@ class TarIndexTest(absltest.TestCase):
     for kind, (members, message) in cases.items():
       flat = os.path.join(directory, kind + '_val.tar')
       with open(flat, 'wb') as f:
-        f.write(_tar_bytes(members))
+        f.write(archives.tar_bytes(members))
       with self.assertRaisesRegex(extract.UnsafeArchiveError,
                                   re.escape(kind + '_val.tar: member ' + message)):
         tar_index.index_flat_tar(flat)
       nested = os.path.join(directory, kind + '_train.tar')
       with open(nested, 'wb') as f:
-        f.write(_tar_bytes([('n01.tar', _tar_bytes(members))]))
+        f.write(archives.tar_bytes([('n01.tar', archives.tar_bytes(members))]))
       with self.assertRaisesRegex(extract.UnsafeArchiveError,
                                   re.escape(kind + '_train.tar:n01.tar: member ' +
                                             message)):
@@ -114,7 +100,7 @@ class TarIndexTest(absltest.TestCase):
   def test_outer_member_must_be_a_class_tar(self):
     path = os.path.join(self.create_tempdir().full_path, 'train.tar')
     with open(path, 'wb') as f:
-      f.write(_tar_bytes([('n01.JPEG', b'x')]))
+      f.write(archives.tar_bytes([('n01.JPEG', b'x')]))
     with self.assertRaisesRegex(extract.ExtractionError, 'is not a class tar'):
       tar_index.index_train_tar(path)
 

@@ -1,0 +1,23 @@
+"""Tar archives built in memory, for the tests of code that reads them."""
+
+import io
+import tarfile
+from typing import Iterable, Tuple, Union
+
+Member = Union[tarfile.TarInfo, Tuple[str, bytes]]
+
+
+def tar_bytes(members: Iterable[Member], mode: str = 'w') -> bytes:
+  """A tar (mode 'w') or tar.gz ('w:gz') of (name, bytes) files, or of TarInfos as they
+  are (links, devices, odd names: what the safety checks must refuse)."""
+  out = io.BytesIO()
+  with tarfile.open(fileobj=out, mode=mode, format=tarfile.GNU_FORMAT) as tar:
+    for member in members:
+      if isinstance(member, tarfile.TarInfo):
+        tar.addfile(member)
+      else:
+        name, data = member
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+  return out.getvalue()

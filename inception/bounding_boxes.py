@@ -552,8 +552,9 @@ def process_bounding_boxes(source: Union[str, Sequence[str]],
 
   Raises:
     FileNotFoundError: a source does not exist.
-    ValueError: a source holds no XML or is not a readable archive; with `strict`,
-      a bad XML (malformed, no size, unreadable, or a second XML for one image).
+    ValueError: a source holds no XML or is not a readable archive, or no XML at
+      all could be used; with `strict`, a bad XML (malformed, no size, unreadable,
+      or a second XML for one image).
   """
   sources = [source] if isinstance(source, str) else list(source)
   if not sources:
@@ -603,6 +604,9 @@ def _read_sources(sources: Sequence[str], rules: BoxRules, num_workers: int,
     meter.finish()
     if stats.files_read == files_before:
       raise ValueError('%s holds no .xml file' % path)
+  if stats.bad_files and len(stats.bad_files) == stats.files_read:
+    raise ValueError('none of the %d XML files could be used (wrong source?); first: %s'
+                     % (stats.files_read, stats.bad_files[0].message))
   return stats, results
 
 

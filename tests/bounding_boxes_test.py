@@ -260,6 +260,15 @@ class ProcessBoundingBoxesTest(absltest.TestCase):
       self.assertEqual(_read(output), 'old\n')
     self.assertEqual(sorted(os.listdir(self.directory)), ['boxes.csv', 'xml'])
 
+  def test_a_source_of_only_bad_xmls_fails_even_without_strict(self):
+    xml_dir = _write_tree(os.path.join(self.directory, 'bad'), {
+        'n01440764/n01440764_1.xml': b'<annotation><size>',
+        'n01440764/n01440764_2.xml': b'not xml at all'})
+    output = os.path.join(self.directory, 'boxes.csv')
+    with self.assertRaisesRegex(ValueError, r'none of the 2 XML files.*n01440764_1\.xml'):
+      bounding_boxes.process_bounding_boxes(xml_dir, output, num_workers=1)
+    self.assertFalse(os.path.exists(output))
+
   def test_files_of_other_synsets_are_skipped_with_synsets(self):
     xml_dir = _write_tree(os.path.join(self.directory, 'other'), {
         'n02000000/n02000000_1.xml': _xml(10, 10, [('n02000000', 1, 1, 5, 5)]),

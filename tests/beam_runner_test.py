@@ -14,7 +14,6 @@ from runfiles import runfiles
 
 from inception import beam_runner
 from inception import convert
-from inception import convert_flags
 from inception import image_coding
 from tests import binaries
 from tests import conversion_fixtures as fixtures
@@ -170,18 +169,6 @@ class OptionsTest(absltest.TestCase):
     with self.assertRaisesRegex(ValueError, 'gs://'):
       convert.convert_split('train', entries, 1, os.path.join(root, 'out'),
                             options=options)
-
-  def test_beam_pipeline_options_flag(self):
-    self.assertEqual(
-        convert_flags.parse_beam_pipeline_options(
-            'project=P, region=R,temp_location=gs://b/tmp,,--save_main_session,'
-            'setup_file=/src/setup.py'),
-        ('--project=P', '--region=R', '--temp_location=gs://b/tmp',
-         '--save_main_session', '--setup_file=/src/setup.py'))
-    self.assertEqual(
-        convert_flags.parse_beam_pipeline_options('requirements_file=req.txt'),
-        ('--requirements_file=' + os.path.abspath('req.txt'),))
-    self.assertEqual(convert_flags.parse_beam_pipeline_options(''), ())
 
   def test_pipeline_options_without_a_beam_runner_are_refused(self):
     root = self.create_tempdir().full_path

@@ -7,7 +7,7 @@ imports. With `--beam_pipeline_options=...,setup_file=./setup.py` Beam builds an
 of the `inception` package on the launching machine, stages it, and each worker
 pip-installs it with the requirements below.
 
-Workers need only what `inception.beam_runner` and `inception.shard_tasks` import, not
+Workers need only what `inception.convert` and `inception.records` import, not
 all of requirements.txt (no urllib3, bazel-runfiles; apache-beam is the container's own,
 the same version as the launcher's):
 - pillow: image headers, and re-encoding PNG and CMYK JPEG images. Pinned to the
@@ -35,7 +35,7 @@ setuptools.setup(
     name='inception-imagenet-tfrecords',
     version='1.0.0',
     description='ImageNet and image folders to sharded TFRecords, inception format',
-    packages=['inception'],
+    packages=setuptools.find_packages(include=['inception', 'inception.*']),
     python_requires='>=3.10',
     install_requires=WORKER_REQUIREMENTS,
 )

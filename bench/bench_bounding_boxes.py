@@ -23,7 +23,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from inception import bounding_boxes
+from inception import annotations
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('num_files', 544546, 'XML files to generate (real train set: '
@@ -124,7 +124,7 @@ class _BytesReader(object):
 
 def _run(label: str, source: str, output_csv: str, num_files: int) -> float:
   start = time.monotonic()
-  stats = bounding_boxes.process_bounding_boxes(source, output_csv,
+  stats = annotations.process_bounding_boxes(source, output_csv,
                                                 num_workers=FLAGS.num_workers)
   seconds = time.monotonic() - start
   print('%-9s %d files, %d boxes (%d dropped, %d swapped, %d clamped) in %.1f s: '

@@ -52,7 +52,7 @@ def _parse_args():
 
 def generate(directory: str, num_images: int, num_classes: int, seed: int) -> None:
   """Writes the image folders, or keeps them if a previous run made the same set."""
-  from inception import mini_imagenet  # pylint: disable=g-import-not-at-top
+  from inception import demo  # pylint: disable=g-import-not-at-top
   stamp = os.path.join(directory, 'DONE')
   wanted = '%d %d %d\n' % (num_images, num_classes, seed)
   if os.path.exists(stamp) and open(stamp).read() == wanted:
@@ -64,7 +64,7 @@ def generate(directory: str, num_images: int, num_classes: int, seed: int) -> No
     synset = synsets[i % num_classes]
     rng = np.random.default_rng([seed, i])
     width, height = (int(v) for v in rng.integers(300, 501, 2))
-    data = mini_imagenet.encode_image(mini_imagenet.render_photo(rng, width, height),
+    data = demo.encode_image(demo.render_photo(rng, width, height),
                                       None, 90)
     class_dir = os.path.join(directory, 'train', synset)
     os.makedirs(class_dir, exist_ok=True)
@@ -180,6 +180,7 @@ def _rss_mb() -> float:
 def plan_memory() -> int:
   """Main-process RSS while planning ImageNet's train split (no image is read)."""
   from inception import convert  # pylint: disable=g-import-not-at-top
+  from inception.convert import _conversion  # pylint: disable=g-import-not-at-top
   imported = _rss_mb()
   entries = []
   for label in range(1, 1001):
@@ -196,7 +197,7 @@ def plan_memory() -> int:
   for k, entry in enumerate(entries):
     if k % 47 < 20:  # ~43% of images, ~1.13 boxes each, as ImageNet
       count = 2 if k % 8 == 0 else 1
-      boxes[entry.filename] = convert._plain_boxes(  # pylint: disable=protected-access
+      boxes[entry.filename] = _conversion._plain_boxes(  # pylint: disable=protected-access
           [(0.1 + k * 1e-9, 0.2, 0.7, 0.9 - k * 1e-9)] * count)
   with_boxes = _rss_mb()
   start = time.monotonic()
@@ -215,6 +216,7 @@ def main():
   args = _parse_args()
   from absl import logging  # pylint: disable=g-import-not-at-top
   from inception import convert  # pylint: disable=g-import-not-at-top
+  from inception.convert import _conversion  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)
   if args.plan_memory:
     return plan_memory()

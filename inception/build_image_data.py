@@ -16,17 +16,16 @@ import sys
 from absl import app
 from absl import flags
 
+from inception import cli
 from inception import convert
-from inception import convert_flags
-from inception import file_io
-from inception import image_coding
-from inception import user_paths
+from inception import core
+from inception import records
 
-convert_flags.define_directory_flags(2, 2)
+cli.define_directory_flags(2, 2)
 flags.DEFINE_string('labels_file', None,
                     'Labels file: one class directory name per line.')
 flags.mark_flag_as_required('labels_file')
-convert_flags.define_flags()
+cli.define_flags()
 
 FLAGS = flags.FLAGS
 
@@ -36,15 +35,15 @@ def main(argv):
     raise app.UsageError('Too many command-line arguments: %s' % ' '.join(argv[1:]))
   try:
     convert.convert_generic(
-        train_directory=user_paths.absolute_user_path(FLAGS.train_directory),
-        validation_directory=user_paths.absolute_user_path(FLAGS.validation_directory),
-        output_directory=user_paths.absolute_user_path(FLAGS.output_directory),
-        labels_file=user_paths.absolute_user_path(FLAGS.labels_file),
+        train_directory=core.absolute_user_path(FLAGS.train_directory),
+        validation_directory=core.absolute_user_path(FLAGS.validation_directory),
+        output_directory=core.absolute_user_path(FLAGS.output_directory),
+        labels_file=core.absolute_user_path(FLAGS.labels_file),
         train_shards=FLAGS.train_shards,
         validation_shards=FLAGS.validation_shards,
-        options=convert_flags.options_from_flags(FLAGS))
-  except (convert.ConversionError, image_coding.ImageError, ValueError,
-          *file_io.error_types()) as e:
+        options=cli.options_from_flags(FLAGS))
+  except (convert.ConversionError, records.ImageError, ValueError,
+          *core.error_types()) as e:
     sys.exit('build_image_data: error: %s' % e)
 
 

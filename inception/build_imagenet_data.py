@@ -15,13 +15,12 @@ import sys
 from absl import app
 from absl import flags
 
+from inception import cli
 from inception import convert
-from inception import convert_flags
-from inception import file_io
-from inception import image_coding
-from inception import user_paths
+from inception import core
+from inception import records
 
-convert_flags.define_directory_flags(1024, 128)
+cli.define_directory_flags(1024, 128)
 flags.DEFINE_string(
     'labels_file', None,
     'The synsets file, one wnid per line; label = 1 + line index. Default: '
@@ -33,7 +32,7 @@ flags.DEFINE_string(
     'bounding_box_file', './imagenet_2012_bounding_boxes.csv',
     'Bounding-box CSV (file,xmin,ymin,xmax,ymax per line); several comma-separated '
     'files are merged (e.g. train and validation); empty for no boxes.')
-convert_flags.define_flags()
+cli.define_flags()
 
 FLAGS = flags.FLAGS
 
@@ -41,28 +40,28 @@ FLAGS = flags.FLAGS
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError('Too many command-line arguments: %s' % ' '.join(argv[1:]))
-  box_files = [user_paths.absolute_user_path(p.strip())
+  box_files = [core.absolute_user_path(p.strip())
                for p in FLAGS.bounding_box_file.split(',')
                if p.strip()]
   try:
     for path in box_files:
-      if not file_io.exists(path):
+      if not core.exists(path):
         raise FileNotFoundError(
             'bounding box file %s does not exist (pass --bounding_box_file= to convert '
             'without boxes)' % path)
     convert.convert_imagenet(
-        train_directory=user_paths.absolute_user_path(FLAGS.train_directory),
-        validation_directory=user_paths.absolute_user_path(FLAGS.validation_directory),
-        output_directory=user_paths.absolute_user_path(FLAGS.output_directory),
-        labels_file=user_paths.absolute_user_path(FLAGS.labels_file),
-        imagenet_metadata_file=user_paths.absolute_user_path(
+        train_directory=core.absolute_user_path(FLAGS.train_directory),
+        validation_directory=core.absolute_user_path(FLAGS.validation_directory),
+        output_directory=core.absolute_user_path(FLAGS.output_directory),
+        labels_file=core.absolute_user_path(FLAGS.labels_file),
+        imagenet_metadata_file=core.absolute_user_path(
             FLAGS.imagenet_metadata_file),
         bounding_box_files=box_files,
         train_shards=FLAGS.train_shards,
         validation_shards=FLAGS.validation_shards,
-        options=convert_flags.options_from_flags(FLAGS))
-  except (convert.ConversionError, image_coding.ImageError, ValueError,
-          *file_io.error_types()) as e:
+        options=cli.options_from_flags(FLAGS))
+  except (convert.ConversionError, records.ImageError, ValueError,
+          *core.error_types()) as e:
     sys.exit('build_imagenet_data: error: %s' % e)
 
 

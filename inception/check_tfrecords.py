@@ -15,8 +15,8 @@ from absl import app
 from absl import flags
 
 from inception import check
-from inception import label_data
-from inception import user_paths
+from inception import core
+from inception import label_files
 
 FLAGS = flags.FLAGS
 
@@ -41,12 +41,12 @@ flags.DEFINE_bool('label_files', True,
                   '--nolabel_files for a data set that is not ImageNet: then each '
                   'label need only have one synset and text across the output.')
 flags.DEFINE_string('synsets_file', None,
-                    'Synsets file; default data/%s.' % label_data.SYNSETS_FILE)
+                    'Synsets file; default data/%s.' % label_files.SYNSETS_FILE)
 flags.DEFINE_string('metadata_file', None,
-                    'wnid<TAB>text file; default data/%s.' % label_data.METADATA_FILE)
+                    'wnid<TAB>text file; default data/%s.' % label_files.METADATA_FILE)
 flags.DEFINE_string('validation_labels_file', None,
                     'Validation label file; default data/%s.' %
-                    label_data.VALIDATION_LABELS_FILE)
+                    label_files.VALIDATION_LABELS_FILE)
 # An empty label file flag (--validation_labels_file=) leaves that file out.
 flags.DEFINE_integer('show_failures', 20, 'How many failures to print.')
 
@@ -56,8 +56,8 @@ def _label_file(flag_value: Optional[str], basename: str) -> Optional[str]:
   if not FLAGS.label_files or flag_value == '':
     return None
   if flag_value is None:
-    return label_data.data_file_path(basename)
-  return user_paths.absolute_user_path(flag_value)
+    return label_files.data_file_path(basename)
+  return core.absolute_user_path(flag_value)
 
 
 def _expected_counts() -> dict:
@@ -81,15 +81,15 @@ def main(argv: Sequence[str]) -> int:
   if not 0.0 <= FLAGS.sample <= 1.0:
     raise app.UsageError('--sample must be in [0, 1], got %g' % FLAGS.sample)
   report = check.check_directory(
-      user_paths.absolute_user_path(directory),
+      core.absolute_user_path(directory),
       expected_counts=_expected_counts() or None,
-      synsets_file=_label_file(FLAGS.synsets_file, label_data.SYNSETS_FILE),
-      metadata_file=_label_file(FLAGS.metadata_file, label_data.METADATA_FILE),
+      synsets_file=_label_file(FLAGS.synsets_file, label_files.SYNSETS_FILE),
+      metadata_file=_label_file(FLAGS.metadata_file, label_files.METADATA_FILE),
       validation_labels_file=_label_file(FLAGS.validation_labels_file,
-                                         label_data.VALIDATION_LABELS_FILE),
+                                         label_files.VALIDATION_LABELS_FILE),
       sample_fraction=FLAGS.sample,
       num_workers=FLAGS.num_workers,
-      report_dir=user_paths.absolute_user_path(FLAGS.report_dir))
+      report_dir=core.absolute_user_path(FLAGS.report_dir))
   for name, path in sorted(report.report_files.items()):
     print('%s: %s' % (name, path))
   if not report.ok:

@@ -20,10 +20,10 @@ from absl import flags
 from absl import logging
 import urllib3
 
-from inception import convert_flags
-from inception import download
+from inception import acquire
+from inception import cli
+from inception import core
 from inception import pipeline
-from inception import user_paths
 
 _DATA_DIR = flags.DEFINE_string(
     'data_dir', None, 'Where everything goes (also accepted as the only argument).')
@@ -33,10 +33,10 @@ _DEMO = flags.DEFINE_boolean(
     'hard case) under DATA_DIR/demo-source/ and run the identical pipeline on it, '
     'with no credentials.')
 _SOURCE = flags.DEFINE_string(
-    'source', download.DEFAULT_BASE_URL,
+    'source', acquire.DEFAULT_BASE_URL,
     'Base URL of the tarballs (http or https), or a local directory holding them.')
 _LINK_MODE = flags.DEFINE_enum(
-    'link_mode', 'copy', list(download.LINK_MODES),
+    'link_mode', 'copy', list(acquire.LINK_MODES),
     'For a directory --source: copy the tarballs into DATA_DIR/downloads/ or symlink '
     'them.')
 _CHECKSUMS_FILE = flags.DEFINE_string(
@@ -72,7 +72,7 @@ _REDO = flags.DEFINE_list(
     + ', '.join(pipeline.STEPS) + '.')
 _NETRC = flags.DEFINE_string('netrc', '~/.netrc',
                              'netrc file searched for image-net.org credentials.')
-convert_flags.define_flags()
+cli.define_flags()
 
 FLAGS = flags.FLAGS
 
@@ -83,14 +83,14 @@ def _data_dir(argv):
   data_dir = argv[1] if len(argv) == 2 else _DATA_DIR.value
   if not data_dir:
     raise app.UsageError('DATA_DIR is required.')
-  return user_paths.absolute_user_path(data_dir)
+  return core.absolute_user_path(data_dir)
 
 
 def _settings(data_dir):
   """Settings from the flags; the demo's mini ImageNet supplies its own sources."""
   values = dict(
       no_extract=_NO_EXTRACT.value, check_mode=_CHECK.value,
-      options=convert_flags.options_from_flags(FLAGS))
+      options=cli.options_from_flags(FLAGS))
   for key, flag in (('train_shards', _TRAIN_SHARDS),
                     ('validation_shards', _VALIDATION_SHARDS)):
     if flag.value is not None:
@@ -98,15 +98,15 @@ def _settings(data_dir):
   if _DEMO.value:
     return pipeline.demo_settings(data_dir, **values)
   source = _SOURCE.value
-  if not download.is_url(source):
-    source = user_paths.absolute_user_path(source)
+  if not acquire.is_url(source):
+    source = core.absolute_user_path(source)
   return pipeline.Settings(
       data_dir=data_dir, source=source, link_mode=_LINK_MODE.value,
-      checksums_file=user_paths.absolute_user_path(_CHECKSUMS_FILE.value),
+      checksums_file=core.absolute_user_path(_CHECKSUMS_FILE.value),
       validation_bounding_boxes=_VALIDATION_BOUNDING_BOXES.value,
-      labels_file=user_paths.absolute_user_path(_LABELS_FILE.value),
-      imagenet_metadata_file=user_paths.absolute_user_path(_METADATA_FILE.value),
-      validation_labels_file=user_paths.absolute_user_path(
+      labels_file=core.absolute_user_path(_LABELS_FILE.value),
+      imagenet_metadata_file=core.absolute_user_path(_METADATA_FILE.value),
+      validation_labels_file=core.absolute_user_path(
           _VALIDATION_LABELS_FILE.value),
       **values)
 
@@ -116,10 +116,10 @@ def _credentials(settings):
   pending = pipeline.steps_to_run(pipeline.step_names(settings),
                                   pipeline.read_state(settings.data_dir), settings,
                                   _REDO.value)
-  if pipeline.DOWNLOAD not in pending or not download.is_url(settings.source):
+  if pipeline.DOWNLOAD not in pending or not acquire.is_url(settings.source):
     return None
   netrc = os.path.expanduser(_NETRC.value) if _NETRC.value else None
-  return download.resolve_credentials(
+  return acquire.resolve_credentials(
       os.environ, netrc, prompt=sys.stdin.isatty(),
       host=urllib3.util.parse_url(settings.source).host)
 

@@ -21,17 +21,16 @@ from absl import flags
 from absl import logging
 import urllib3
 
-from inception import download
-from inception import extract
-from inception import user_paths
+from inception import acquire
+from inception import core
 
 _DATA_DIR = flags.DEFINE_string(
     'data_dir', None, 'Where the tarballs go and raw-data/ is made (or positional).')
 _SOURCE = flags.DEFINE_string(
-    'source', download.DEFAULT_BASE_URL,
+    'source', acquire.DEFAULT_BASE_URL,
     'An http(s) base URL holding the files, or a local directory of tarballs.')
 _LINK_MODE = flags.DEFINE_enum(
-    'link_mode', 'copy', list(download.LINK_MODES),
+    'link_mode', 'copy', list(acquire.LINK_MODES),
     'For a directory source: copy the tarballs, or symlink them.')
 _CHECKSUMS_FILE = flags.DEFINE_string(
     'checksums_file', None,
@@ -48,11 +47,11 @@ _NETRC_FILE = flags.DEFINE_string(
 
 
 class RunResult(NamedTuple):
-  fetched: download.FetchSummary
-  extracted: Optional[extract.ExtractResult]
+  fetched: acquire.FetchSummary
+  extracted: Optional[acquire.ExtractResult]
 
 
-def run(data_dir: str, source: str = download.DEFAULT_BASE_URL,
+def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
         link_mode: str = 'copy', checksums_file: Optional[str] = None,
         with_bbox_val: bool = False, with_devkit: bool = False,
         do_extract: bool = True, environ: Optional[Mapping[str, str]] = None,
@@ -69,24 +68,24 @@ def run(data_dir: str, source: str = download.DEFAULT_BASE_URL,
   checksums = None
   if checksums_file:
     with open(checksums_file) as f:
-      checksums = download.parse_checksums_file(f.read(), checksums_file)
-  files = download.files_to_fetch(with_bbox_val, with_devkit)
+      checksums = acquire.parse_checksums_file(f.read(), checksums_file)
+  files = acquire.files_to_fetch(with_bbox_val, with_devkit)
   credentials = None
-  if (download.is_url(source) and
-      download.files_needing_fetch(data_dir, files, checksums)):
-    credentials = download.resolve_credentials(
+  if (acquire.is_url(source) and
+      acquire.files_needing_fetch(data_dir, files, checksums)):
+    credentials = acquire.resolve_credentials(
         environ, netrc_file, prompt, input_fn, getpass_fn,
         host=urllib3.util.parse_url(source).host or '')
-  fetched = download.fetch_all(data_dir, source, files, credentials, checksums,
+  fetched = acquire.fetch_all(data_dir, source, files, credentials, checksums,
                                link_mode, **fetch_options)
   extracted = None
   if do_extract:
     paths = fetched.paths
-    extracted = extract.extract_all(
-        data_dir, train_tar=paths[download.TRAIN_TAR],
-        validation_tar=paths[download.VALIDATION_TAR],
-        bbox_train_tar_gz=paths[download.BBOX_TRAIN_TAR_GZ],
-        bbox_validation_tgz=paths.get(download.BBOX_VALIDATION_TGZ))
+    extracted = acquire.extract_all(
+        data_dir, train_tar=paths[acquire.TRAIN_TAR],
+        validation_tar=paths[acquire.VALIDATION_TAR],
+        bbox_train_tar_gz=paths[acquire.BBOX_TRAIN_TAR_GZ],
+        bbox_validation_tgz=paths.get(acquire.BBOX_VALIDATION_TGZ))
   return RunResult(fetched, extracted)
 
 
@@ -101,16 +100,16 @@ def main(argv):
   if not data_dir:
     raise app.UsageError('give DATA_DIR (positional or --data_dir)')
   source = _SOURCE.value
-  if not download.is_url(source):
-    source = user_paths.absolute_user_path(source)
-  checksums_file = user_paths.absolute_user_path(_CHECKSUMS_FILE.value)
-  netrc_file = (user_paths.absolute_user_path(_NETRC_FILE.value) if _NETRC_FILE.value
+  if not acquire.is_url(source):
+    source = core.absolute_user_path(source)
+  checksums_file = core.absolute_user_path(_CHECKSUMS_FILE.value)
+  netrc_file = (core.absolute_user_path(_NETRC_FILE.value) if _NETRC_FILE.value
                 else os.path.expanduser(os.path.join('~', '.netrc')))
   try:
-    run(user_paths.absolute_user_path(data_dir), source, _LINK_MODE.value,
+    run(core.absolute_user_path(data_dir), source, _LINK_MODE.value,
         checksums_file, _WITH_BBOX_VAL.value, _WITH_DEVKIT.value, _EXTRACT.value,
         netrc_file=netrc_file, prompt=sys.stdin is not None and sys.stdin.isatty())
-  except (download.DownloadError, extract.ExtractionError, ValueError, OSError) as e:
+  except (acquire.DownloadError, acquire.ExtractionError, ValueError, OSError) as e:
     logging.error('%s', e)
     print('ERROR: %s' % e, file=sys.stderr)
     return 1

@@ -9,10 +9,10 @@ from absl import app
 from absl import flags
 import tensorflow as tf
 
-from inception import mini_imagenet
-from inception import user_paths
+from inception import core
+from inception import demo
 
-_DEFAULTS = mini_imagenet.Config()
+_DEFAULTS = demo.Config()
 
 _OUTPUT_DIR = flags.DEFINE_string('output_dir', None,
                                   'Directory to write the archives into.')
@@ -35,7 +35,7 @@ _SEED = flags.DEFINE_integer('seed', _DEFAULTS.seed,
 flags.mark_flag_as_required('output_dir')
 
 
-def _summary(fixture: mini_imagenet.Fixture) -> str:
+def _summary(fixture: demo.Fixture) -> str:
   """A few human-readable lines about what was written."""
   archives = [fixture.train_tar, fixture.validation_tar, fixture.bbox_train_tar_gz,
               fixture.bbox_validation_tgz]
@@ -56,7 +56,7 @@ def main(argv):
   if len(argv) > 1:
     raise app.UsageError('unexpected arguments: %s' % ' '.join(argv[1:]))
   try:
-    config = mini_imagenet.Config(
+    config = demo.Config(
         num_classes=_NUM_CLASSES.value,
         images_per_class=_IMAGES_PER_CLASS.value,
         num_validation_images=_NUM_VALIDATION_IMAGES.value,
@@ -66,7 +66,7 @@ def main(argv):
         seed=_SEED.value)
   except ValueError as e:
     raise app.UsageError(str(e))
-  fixture = mini_imagenet.generate(user_paths.absolute_user_path(_OUTPUT_DIR.value),
+  fixture = demo.generate(core.absolute_user_path(_OUTPUT_DIR.value),
                                    config)
   print(_summary(fixture))
 

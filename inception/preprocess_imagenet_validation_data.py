@@ -17,9 +17,9 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from inception import label_data
-from inception import user_paths
-from inception import validation_relabel
+from inception import annotations
+from inception import core
+from inception import label_files
 
 _VALIDATION_DIR = flags.DEFINE_string(
     'validation_dir', None, 'Directory of the extracted ILSVRC2012_img_val.tar.')
@@ -37,12 +37,12 @@ def main(argv):
   labels_file = _LABELS_FILE.value or (positional[1] if len(positional) > 1 else None)
   if not validation_dir:
     raise app.UsageError('give --validation_dir')
-  validation_dir = user_paths.absolute_user_path(validation_dir)
+  validation_dir = core.absolute_user_path(validation_dir)
   try:
-    labels_path = (user_paths.absolute_user_path(labels_file) or
-                   label_data.data_file_path(label_data.VALIDATION_LABELS_FILE))
-    labels = label_data.read_validation_labels(labels_path)
-    stats = validation_relabel.relabel_validation_directory(validation_dir, labels,
+    labels_path = (core.absolute_user_path(labels_file) or
+                   label_files.data_file_path(label_files.VALIDATION_LABELS_FILE))
+    labels = label_files.read_validation_labels(labels_path)
+    stats = annotations.relabel_validation_directory(validation_dir, labels,
                                                             labels_path)
   except (OSError, ValueError, tf.errors.OpError) as e:
     logging.error('%s', e)

@@ -17,10 +17,9 @@ from absl import flags
 from absl import logging
 import tensorflow as tf
 
-from inception import bounding_boxes
-from inception import label_data
-from inception import user_paths
-from inception import validation_relabel
+from inception import annotations
+from inception import core
+from inception import label_files
 
 _DEFAULT = 'default'
 
@@ -47,8 +46,8 @@ def _label_path(value, basename):
   if not value:
     return None
   if value == _DEFAULT:
-    return label_data.data_file_path(basename)
-  return user_paths.absolute_user_path(value)
+    return label_files.data_file_path(basename)
+  return core.absolute_user_path(value)
 
 
 def main(argv):
@@ -64,17 +63,17 @@ def main(argv):
   synsets_flag = _SYNSETS_FILE.value or (positional[1] if len(positional) > 1
                                          else None)
   try:
-    synsets_path = _label_path(synsets_flag, label_data.SYNSETS_FILE)
+    synsets_path = _label_path(synsets_flag, label_files.SYNSETS_FILE)
     labels_path = _label_path(_VALIDATION_LABELS_FILE.value,
-                              label_data.VALIDATION_LABELS_FILE)
-    synsets = label_data.read_synsets(synsets_path) if synsets_path else None
+                              label_files.VALIDATION_LABELS_FILE)
+    synsets = label_files.read_synsets(synsets_path) if synsets_path else None
     image_synsets = None
     if labels_path:
-      labels = label_data.read_validation_labels(labels_path)
-      image_synsets = dict(validation_relabel.plan_moves(labels))
-    output_file = user_paths.absolute_user_path(_OUTPUT_FILE.value)
-    stats = bounding_boxes.process_bounding_boxes(
-        [user_paths.absolute_user_path(source) for source in sources], output_file,
+      labels = label_files.read_validation_labels(labels_path)
+      image_synsets = dict(annotations.plan_moves(labels))
+    output_file = core.absolute_user_path(_OUTPUT_FILE.value)
+    stats = annotations.process_bounding_boxes(
+        [core.absolute_user_path(source) for source in sources], output_file,
         synsets=synsets, image_synsets=image_synsets,
         num_workers=_NUM_WORKERS.value, strict=_STRICT.value)
   except (OSError, ValueError, tf.errors.OpError) as e:

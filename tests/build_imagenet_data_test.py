@@ -6,7 +6,7 @@ from absl.testing import absltest
 from PIL import Image
 import tensorflow as tf
 
-from inception import label_data
+from inception import label_files
 from tests import binaries
 from tests import conversion_fixtures as fixtures
 
@@ -22,7 +22,7 @@ class ShippedLabelFilesTest(absltest.TestCase):
 
   def test_all_1000_classes_with_default_label_files_and_relative_paths(self):
     root = self.create_tempdir().full_path
-    synsets = label_data.read_synsets()
+    synsets = label_files.read_synsets()
     self.assertLen(synsets, 1000)
     for index, synset in enumerate(synsets):
       _tiny_jpeg(os.path.join(root, 'raw', 'train', synset, '%s_1.JPEG' % synset), index)

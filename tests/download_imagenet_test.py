@@ -9,15 +9,15 @@ from absl import flags
 from absl.testing import absltest
 from absl.testing import flagsaver
 
-from inception import download
+from inception import acquire
+from inception import demo
 from inception import download_imagenet
-from inception import mini_imagenet
 from tests import http_test_server
 
 FLAGS = flags.FLAGS
 _USER = 'frank'
 _KEY = 'k3y-that-must-not-leak'
-_NO_CREDENTIALS = {download.USERNAME_ENV: '', download.ACCESS_KEY_ENV: ''}
+_NO_CREDENTIALS = {acquire.USERNAME_ENV: '', acquire.ACCESS_KEY_ENV: ''}
 
 
 class DownloadImagenetTest(absltest.TestCase):
@@ -25,9 +25,9 @@ class DownloadImagenetTest(absltest.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.fixture = mini_imagenet.generate(
+    cls.fixture = demo.generate(
         os.path.join(absltest.TEST_TMPDIR.value, 'fixture'),
-        mini_imagenet.Config(num_classes=2, images_per_class=3,
+        demo.Config(num_classes=2, images_per_class=3,
                              num_validation_images=4, min_side=48, max_side=48))
 
   def setUp(self):
@@ -40,7 +40,7 @@ class DownloadImagenetTest(absltest.TestCase):
 
   def main(self, *args, environ=None):
     """Runs main() with these flags; returns (exit code, stderr)."""
-    env = {download.USERNAME_ENV: _USER, download.ACCESS_KEY_ENV: _KEY}
+    env = {acquire.USERNAME_ENV: _USER, acquire.ACCESS_KEY_ENV: _KEY}
     env.update(environ or {})
     stderr = io.StringIO()
     with flagsaver.flagsaver(), mock.patch.dict(os.environ, env), \
@@ -75,10 +75,10 @@ class DownloadImagenetTest(absltest.TestCase):
     code, stderr = self.main('--source=' + self.server.url,
                              '--checksums_file=' + self.fixture.checksums_file,
                              self.data_dir,
-                             environ={download.ACCESS_KEY_ENV: 'wrong-' + _KEY})
+                             environ={acquire.ACCESS_KEY_ENV: 'wrong-' + _KEY})
     self.assertEqual(code, 1)
     self.assertIn('ERROR: %s: the server refused the ImageNet credentials' %
-                  download.BBOX_TRAIN_TAR_GZ, stderr)
+                  acquire.BBOX_TRAIN_TAR_GZ, stderr)
     self.assertNotIn(_KEY, stderr)
 
   def test_checksum_mismatch_exits_non_zero(self):
@@ -87,8 +87,8 @@ class DownloadImagenetTest(absltest.TestCase):
                              self.data_dir)
     self.assertEqual(code, 1)
     self.assertIn('%s: MD5 mismatch: expected %s' % (
-        download.BBOX_TRAIN_TAR_GZ, download.KNOWN_FILES[
-            download.BBOX_TRAIN_TAR_GZ].md5), stderr)
+        acquire.BBOX_TRAIN_TAR_GZ, acquire.KNOWN_FILES[
+            acquire.BBOX_TRAIN_TAR_GZ].md5), stderr)
 
   def test_local_directory_symlinked_without_extraction(self):
     code, _ = self.main('--source=' + self.fixture.directory, '--link_mode=symlink',
@@ -98,9 +98,9 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertEqual(code, 0)
     self.assertCountEqual(
         [name for name in os.listdir(self.data_dir)
-         if not name.endswith(download.STAMP_SUFFIX)],
-        list(download.DEFAULT_FILES))
-    self.assertTrue(os.path.islink(os.path.join(self.data_dir, download.TRAIN_TAR)))
+         if not name.endswith(acquire.STAMP_SUFFIX)],
+        list(acquire.DEFAULT_FILES))
+    self.assertTrue(os.path.islink(os.path.join(self.data_dir, acquire.TRAIN_TAR)))
     self.assertEmpty(self.server.requests)
 
   def test_usage_errors(self):

@@ -7,13 +7,13 @@ from typing import List
 
 from absl.testing import absltest
 
-from inception import mini_imagenet
+from inception import demo
 from tests import binaries
 from tests import file_trees
 
 _BINARY = 'preprocess_imagenet_validation_data'
 _NUM_IMAGES = 6
-_CONFIG = mini_imagenet.Config(num_classes=2, images_per_class=1,
+_CONFIG = demo.Config(num_classes=2, images_per_class=1,
                                num_validation_images=_NUM_IMAGES, min_side=32,
                                max_side=48)
 _VALIDATION_DIR = os.path.join('raw-data', 'validation')
@@ -31,7 +31,7 @@ class PreprocessValidationBinaryTest(absltest.TestCase):
   def setUp(self):
     super().setUp()
     self.cwd = self.create_tempdir('user').full_path
-    fixture = mini_imagenet.generate(os.path.join(self.cwd, 'mini'), _CONFIG)
+    fixture = demo.generate(os.path.join(self.cwd, 'mini'), _CONFIG)
     with open(fixture.validation_labels_file) as f:
       self.labels = f.read().split()
     self.assertLen(self.labels, _NUM_IMAGES)

@@ -9,12 +9,12 @@ import xml.etree.ElementTree as ElementTree
 
 from absl.testing import absltest
 
-from inception import mini_imagenet
+from inception import demo
 
 from tests import binaries
 
 _BINARY = 'process_bounding_boxes'
-_CONFIG = mini_imagenet.Config(num_classes=2, images_per_class=5,
+_CONFIG = demo.Config(num_classes=2, images_per_class=5,
                                num_validation_images=2, min_side=32, max_side=48)
 _CSV_LINE = re.compile(r'^(n\d{8}_\d+\.JPEG),(\d\.\d{4}),(\d\.\d{4}),(\d\.\d{4}),'
                        r'(\d\.\d{4})$')
@@ -42,8 +42,8 @@ class ProcessBoundingBoxesBinaryTest(absltest.TestCase):
 
   def test_mini_imagenet_train_boxes(self):
     cwd = self.create_tempdir('user').full_path
-    fixture = mini_imagenet.generate(os.path.join(cwd, 'mini'), _CONFIG)
-    self.assertCountEqual(fixture.box_cases, mini_imagenet.BOX_CASE_KINDS)
+    fixture = demo.generate(os.path.join(cwd, 'mini'), _CONFIG)
+    self.assertCountEqual(fixture.box_cases, demo.BOX_CASE_KINDS)
     result = binaries.run(_BINARY, ['--xml_source=mini/ILSVRC2012_bbox_train_v2.tar.gz',
                    '--synsets_file=mini/imagenet_lsvrc_2015_synsets.txt',
                    '--output_file=raw-data/boxes.csv'], cwd)
@@ -119,7 +119,7 @@ class ProcessBoundingBoxesBinaryTest(absltest.TestCase):
     bad = os.path.join(cwd, 'xml', 'n01440764', 'n01440764_11.xml')
     os.makedirs(os.path.dirname(good))
     with open(good, 'wb') as f:
-      f.write(mini_imagenet.annotation_xml('n01440764', 'n01440764_10', 40, 30,
+      f.write(demo.annotation_xml('n01440764', 'n01440764_10', 40, 30,
                                            [('n01440764', (2, 3, 30, 20))]))
     with open(bad, 'w') as f:
       f.write('<annotation><size><width>40</width>')  # cut short: not well-formed

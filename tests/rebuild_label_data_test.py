@@ -2,7 +2,7 @@
 
 from absl.testing import absltest
 
-from inception import label_data
+from inception import label_files
 from tools import rebuild_label_data
 
 # Real lines of WordNet 3.0's data.noun (pointers shortened: the parser ignores them).
@@ -19,7 +19,7 @@ class RebuildLabelDataTest(absltest.TestCase):
 
   def test_texts_match_the_shipped_metadata(self):
     texts = rebuild_label_data.wordnet_noun_texts(_DATA_NOUN)
-    shipped = label_data.read_metadata()
+    shipped = label_files.read_metadata()
     self.assertCountEqual(texts, ['n01440764', 'n00007846', 'n04596742'])
     for wnid, text in texts.items():
       self.assertEqual(text, shipped[wnid], wnid)

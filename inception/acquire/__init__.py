@@ -1,0 +1,71 @@
+"""TODO docstring for inception.acquire."""
+
+from inception.acquire._download import ACCESS_KEY_ENV
+from inception.acquire._download import BBOX_TRAIN_TAR_GZ
+from inception.acquire._download import BBOX_VALIDATION_TGZ
+from inception.acquire._download import Credentials
+from inception.acquire._download import DEFAULT_BASE_URL
+from inception.acquire._download import DEFAULT_FILES
+from inception.acquire._download import DownloadError
+from inception.acquire._download import FetchSummary
+from inception.acquire._download import KNOWN_FILES
+from inception.acquire._download import LINK_MODES
+from inception.acquire._download import STAMP_SUFFIX
+from inception.acquire._download import TRAIN_TAR
+from inception.acquire._download import USERNAME_ENV
+from inception.acquire._download import VALIDATION_TAR
+from inception.acquire._download import fetch_all
+from inception.acquire._download import files_needing_fetch
+from inception.acquire._download import files_to_fetch
+from inception.acquire._download import is_url
+from inception.acquire._download import parse_checksums_file
+from inception.acquire._download import resolve_credentials
+from inception.acquire._extract import BOUNDING_BOXES_DIRNAME
+from inception.acquire._extract import ExtractResult
+from inception.acquire._extract import ExtractionError
+from inception.acquire._extract import TRAIN_DIRNAME
+from inception.acquire._extract import UnsafeArchiveError
+from inception.acquire._extract import VALIDATION_BOUNDING_BOXES_DIRNAME
+from inception.acquire._extract import VALIDATION_DIRNAME
+from inception.acquire._extract import extract_all
+from inception.acquire._extract import extract_train
+from inception.acquire._extract import extract_validation
+from inception.acquire._extract import raw_data_dir
+from inception.acquire._tar_index import index_flat_tar
+from inception.acquire._tar_index import index_train_tar
+
+__all__ = [
+    'ACCESS_KEY_ENV',
+    'BBOX_TRAIN_TAR_GZ',
+    'BBOX_VALIDATION_TGZ',
+    'BOUNDING_BOXES_DIRNAME',
+    'Credentials',
+    'DEFAULT_BASE_URL',
+    'DEFAULT_FILES',
+    'DownloadError',
+    'ExtractResult',
+    'ExtractionError',
+    'FetchSummary',
+    'KNOWN_FILES',
+    'LINK_MODES',
+    'STAMP_SUFFIX',
+    'TRAIN_DIRNAME',
+    'TRAIN_TAR',
+    'USERNAME_ENV',
+    'UnsafeArchiveError',
+    'VALIDATION_BOUNDING_BOXES_DIRNAME',
+    'VALIDATION_DIRNAME',
+    'VALIDATION_TAR',
+    'extract_all',
+    'extract_train',
+    'extract_validation',
+    'fetch_all',
+    'files_needing_fetch',
+    'files_to_fetch',
+    'index_flat_tar',
+    'index_train_tar',
+    'is_url',
+    'parse_checksums_file',
+    'raw_data_dir',
+    'resolve_credentials',
+]

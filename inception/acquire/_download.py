@@ -1,0 +1,753 @@
+"""Fetches the ILSVRC2012 tarballs into a directory: resumable, verified, safe.
+
+Sources (SPEC §1 step 2): a base URL (http or https; files are `<base>/<name>`, sent
+with HTTP basic auth when credentials are given) or a local directory of tarballs,
+copied or symlinked. Every file is verified by size (when known) and MD5 (SPEC §5, or
+a checksums file for mirrors and fixtures) before it gets its final name.
+
+Files in the download directory:
+  <name>                    complete and verified; never fetched again.
+  <name>.partial            an interrupted download or copy; the next run continues it
+                            (HTTP Range request) instead of starting over.
+  <name>.md5-verified       stamp '<md5> <size> <mtime_ns>' written when <name> passed
+                            verification. While <name> keeps that size and mtime, a
+                            re-run trusts the stamp instead of re-reading 140 GB.
+  <name>.bad-md5-<md5>      a file that failed verification, moved aside (never used).
+
+Credentials: a `Credentials` object never shows its access key in repr/str; the key is
+only ever put in the Authorization header. No message, log line or file written here
+contains it. The server's answer to the first request of a file is checked before any
+body is read: 401/403 raises `CredentialsRefused` at once.
+"""
+
+import hashlib
+import netrc
+import os
+import re
+import time
+import urllib.parse
+from typing import (Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence,
+                    Tuple)
+
+from absl import logging
+import urllib3
+
+from inception import core
+
+DEFAULT_BASE_URL = 'https://image-net.org/data/ILSVRC/2012/'
+USERNAME_ENV = 'IMAGENET_USERNAME'
+ACCESS_KEY_ENV = 'IMAGENET_ACCESS_KEY'
+
+TRAIN_TAR = 'ILSVRC2012_img_train.tar'
+VALIDATION_TAR = 'ILSVRC2012_img_val.tar'
+BBOX_TRAIN_TAR_GZ = 'ILSVRC2012_bbox_train_v2.tar.gz'
+BBOX_VALIDATION_TGZ = 'ILSVRC2012_bbox_val_v3.tgz'
+DEVKIT_TAR_GZ = 'ILSVRC2012_devkit_t12.tar.gz'
+
+LINK_MODES = ('copy', 'symlink')
+PARTIAL_SUFFIX = '.partial'
+STAMP_SUFFIX = '.md5-verified'
+BAD_MD5_INFIX = '.bad-md5-'
+
+_CHUNK_SIZE = 1 << 20
+# Hashing shorter files logs no final progress line.
+_LOG_HASHING_ABOVE = 64 << 20
+_RETRY_STATUSES = (500, 502, 503, 504)
+_MD5_PATTERN = re.compile(r'^[0-9a-f]{32}$')
+_CHECKSUM_LINE = re.compile(r'^([0-9a-fA-F]{32}) [ *](.+)$')
+_CONTENT_RANGE = re.compile(r'^bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)$')
+
+
+class KnownFile(NamedTuple):
+  """What a published ILSVRC2012 file must be: byte size (None if unpublished), MD5."""
+  name: str
+  size: Optional[int]
+  md5: str
+
+
+KNOWN_FILES: Dict[str, KnownFile] = {
+    known.name: known for known in (
+        KnownFile(TRAIN_TAR, 147897477120, '1d675b47d978889d74fa0da5fadfb00e'),
+        KnownFile(VALIDATION_TAR, 6744924160, '29b22e2961454d5413ddabcf34fc5622'),
+        KnownFile(BBOX_TRAIN_TAR_GZ, None, '9271167e2176350e65cfe4e546f14b17'),
+        KnownFile(BBOX_VALIDATION_TGZ, None, 'f4cd18b5ea29fe6bbea62ec9c20d80f0'),
+        KnownFile(DEVKIT_TAR_GZ, None, 'fa75699e90414af021442c21a62c3abf'),
+    )
+}
+# Smallest first, so that a refused login or a missing file shows up within seconds.
+DEFAULT_FILES = (BBOX_TRAIN_TAR_GZ, VALIDATION_TAR, TRAIN_TAR)
+OPTIONAL_FILES = (BBOX_VALIDATION_TGZ, DEVKIT_TAR_GZ)
+
+
+class DownloadError(Exception):
+  """A file could not be fetched or verified; the message names it."""
+
+
+class CredentialsRefused(DownloadError):
+  """The server answered 401 or 403."""
+
+
+class ChecksumMismatch(DownloadError):
+  """A file's size or MD5 is not the expected one."""
+
+  def __init__(self, name: str, what: str, expected: str, actual: str,
+               moved_to: Optional[str]):
+    self.name = name
+    self.expected = expected
+    self.actual = actual
+    self.moved_to = moved_to
+    where = ('; the file was moved aside to %s' % moved_to) if moved_to else ''
+    super().__init__('%s: %s mismatch: expected %s, actual %s%s' %
+                     (name, what, expected, actual, where))
+
+
+class Credentials(object):
+  """An ImageNet username and access key; repr and str never show the key."""
+
+  __slots__ = ('username', '_access_key')
+
+  def __init__(self, username: str, access_key: str):
+    self.username = username
+    self._access_key = access_key
+
+  @property
+  def access_key(self) -> str:
+    return self._access_key
+
+  def authorization_headers(self) -> Dict[str, str]:
+    """The HTTP basic auth header carrying these credentials."""
+    return urllib3.util.make_headers(
+        basic_auth='%s:%s' % (self.username, self._access_key))
+
+  def __eq__(self, other) -> bool:
+    return (isinstance(other, Credentials) and self.username == other.username and
+            self._access_key == other._access_key)
+
+  def __repr__(self) -> str:
+    return 'Credentials(username=%r, access_key=<hidden>)' % self.username
+
+  __str__ = __repr__
+
+  def __reduce__(self):
+    raise TypeError('Credentials are not picklable, so they never reach a file')
+
+
+class Expected(NamedTuple):
+  """What one file must be after fetching."""
+  size: Optional[int]
+  md5: str
+
+
+class FileResult(NamedTuple):
+  """What fetching one file did. `action` is one of: downloaded, resumed, copied,
+  symlinked, verified (was there, hashed now), already verified (stamp trusted)."""
+  name: str
+  path: str
+  action: str
+  bytes_transferred: int
+  seconds: float
+
+
+class FetchSummary(NamedTuple):
+  """The results of `fetch_all`, one per file in the order fetched."""
+  files: List[FileResult]
+
+  @property
+  def paths(self) -> Dict[str, str]:
+    return {result.name: result.path for result in self.files}
+
+  @property
+  def bytes_transferred(self) -> int:
+    return sum(result.bytes_transferred for result in self.files)
+
+
+def files_to_fetch(with_bbox_val: bool = False, with_devkit: bool = False) -> List[str]:
+  """The default files, plus the optional ones asked for."""
+  names = list(DEFAULT_FILES)
+  if with_bbox_val:
+    names.append(BBOX_VALIDATION_TGZ)
+  if with_devkit:
+    names.append(DEVKIT_TAR_GZ)
+  return names
+
+
+def is_url(source: str) -> bool:
+  """True for http(s) URLs; anything else is taken as a local directory."""
+  return urllib.parse.urlsplit(source).scheme.lower() in ('http', 'https')
+
+
+def parse_checksums_file(text: str, path: str = '<checksums>') -> Dict[str, str]:
+  """Parses md5sum output (`<md5>  <name>` or `<md5> *<name>`) into {basename: md5}.
+
+  Blank lines and `#` comments are skipped; any other malformed line is an error
+  naming `path` and the line number.
+  """
+  checksums = {}
+  for number, line in enumerate(text.splitlines(), 1):
+    stripped = line.strip()
+    if not stripped or stripped.startswith('#'):
+      continue
+    match = _CHECKSUM_LINE.match(stripped)
+    if not match:
+      raise ValueError('%s:%d: not an md5sum line ("<32 hex digits>  <name>"): %r' %
+                       (path, number, line[:200]))
+    checksums[os.path.basename(match.group(2))] = match.group(1).lower()
+  return checksums
+
+
+def expected_checksums(names: Sequence[str],
+                       overrides: Optional[Mapping[str, str]] = None
+                      ) -> Dict[str, Expected]:
+  """Size and MD5 to check for each name: SPEC §5, or an override (MD5 only).
+
+  An override means other content (a mirror's repack, the mini fixture), so the
+  published size no longer applies.
+  """
+  overrides = overrides or {}
+  expected = {}
+  for name in names:
+    if name in overrides:
+      md5 = overrides[name].lower()
+      if not _MD5_PATTERN.match(md5):
+        raise ValueError('%s: checksum %r is not an MD5 (32 hex digits)' % (name, md5))
+      expected[name] = Expected(None, md5)
+    elif name in KNOWN_FILES:
+      expected[name] = Expected(KNOWN_FILES[name].size, KNOWN_FILES[name].md5)
+    else:
+      raise ValueError('%s: no checksum known; give one with a checksums file' % name)
+  return expected
+
+
+def resolve_credentials(environ: Mapping[str, str], netrc_path: Optional[str],
+                        prompt: bool, input_fn: Callable[[str], str] = input,
+                        getpass_fn: Optional[Callable[[str], str]] = None,
+                        host: str = 'image-net.org') -> Optional[Credentials]:
+  """Finds credentials: environment, then ~/.netrc, then (if `prompt`) asks once.
+
+  Args:
+    environ: where IMAGENET_USERNAME / IMAGENET_ACCESS_KEY are looked up.
+    netrc_path: a netrc file to search for `host` (None or missing: skipped).
+    prompt: whether asking on the terminal is allowed.
+    input_fn: reads the username.
+    getpass_fn: reads the access key without echo (default getpass.getpass).
+    host: the machine name looked up in the netrc file.
+
+  Returns:
+    Credentials, or None when none are configured and the user gave no username
+    (a mirror may need none).
+
+  Raises:
+    DownloadError: only a username is set and asking is not allowed, or the netrc
+      file cannot be parsed (the message never quotes its content).
+  """
+  username = environ.get(USERNAME_ENV, '').strip()
+  access_key = environ.get(ACCESS_KEY_ENV, '')
+  if username and access_key:
+    return Credentials(username, access_key)
+  if netrc_path and os.path.isfile(netrc_path):
+    try:
+      entry = netrc.netrc(netrc_path).authenticators(host)
+    except netrc.NetrcParseError as e:
+      raise DownloadError('%s: cannot parse line %s' % (netrc_path, e.lineno)) from None
+    if entry and entry[2] and (not username or entry[0] == username):
+      return Credentials(entry[0] or username, entry[2])
+  if not prompt:
+    if username:
+      raise DownloadError('%s is set but %s is not, and there is no terminal to ask '
+                          'for it' % (USERNAME_ENV, ACCESS_KEY_ENV))
+    return None
+  if not username:
+    username = input_fn('ImageNet username (empty if the source needs none): ').strip()
+    if not username:
+      return None
+  if getpass_fn is None:
+    import getpass  # pylint: disable=g-import-not-at-top
+    getpass_fn = getpass.getpass
+  return Credentials(username, getpass_fn('ImageNet access key for %s: ' % username))
+
+
+def make_pool(retries: int = 5, backoff_seconds: float = 1.0,
+              connect_timeout: float = 30.0,
+              read_timeout: float = 120.0) -> urllib3.PoolManager:
+  """An HTTP pool that retries connection errors and 5xx answers with backoff."""
+  retry = urllib3.Retry(
+      total=retries, connect=retries, read=retries, status=retries, other=retries,
+      backoff_factor=backoff_seconds, status_forcelist=_RETRY_STATUSES,
+      allowed_methods=frozenset(['GET']), raise_on_status=False,
+      respect_retry_after_header=True)
+  return urllib3.PoolManager(
+      retries=retry, timeout=urllib3.Timeout(connect=connect_timeout,
+                                             read=read_timeout),
+      headers={'User-Agent': 'inception-imagenet-download/1.0',
+               'Accept-Encoding': 'identity'})
+
+
+# Verification.
+
+
+def _stamp_path(path: str) -> str:
+  return path + STAMP_SUFFIX
+
+
+def _stamp_text(md5: str, stat: os.stat_result) -> str:
+  return '%s %d %d\n' % (md5, stat.st_size, stat.st_mtime_ns)
+
+
+def _stamp_matches(path: str, md5: str) -> bool:
+  """True if `path` was verified against `md5` and has not changed since."""
+  try:
+    with open(_stamp_path(path)) as f:
+      stamp = f.read()
+    return stamp == _stamp_text(md5, os.stat(path))
+  except OSError:
+    return False
+
+
+def _write_stamp(path: str, md5: str) -> None:
+  core.write_text(_stamp_path(path), _stamp_text(md5, os.stat(path)))
+
+
+def _remove_if_exists(path: str) -> None:
+  if os.path.lexists(path):
+    os.remove(path)
+
+
+def _move_aside(path: str, actual_md5: str, final_path: str) -> str:
+  """Renames a bad file to `<final>.bad-md5-<md5>` so it is never used."""
+  aside = '%s%s%s' % (final_path, BAD_MD5_INFIX, actual_md5)
+  os.replace(path, aside)
+  return aside
+
+
+def _hash_file(path: str, size: Optional[int] = None, description: str = '',
+               interval: float = 10.0) -> Tuple['hashlib._Hash', int]:
+  """An MD5 hasher fed the first `size` bytes of `path` (all if None), and the count.
+
+  The hasher (not just its digest) is returned so a resumed transfer can go on
+  feeding it.
+  """
+  hasher = hashlib.md5()
+  done = 0
+  total = size if size is not None else os.path.getsize(path)
+  tracker = core.Progress(description or 'verify %s' % os.path.basename(path),
+                              total=total, unit='bytes', interval=interval)
+  with open(path, 'rb') as f:
+    while size is None or done < size:
+      chunk = f.read(_CHUNK_SIZE if size is None else min(_CHUNK_SIZE, size - done))
+      if not chunk:
+        break
+      hasher.update(chunk)
+      done += len(chunk)
+      tracker.update(len(chunk), len(chunk))
+  if total > _LOG_HASHING_ABOVE:
+    tracker.finish()
+  return hasher, done
+
+
+def _check(name: str, expected: Expected, size: int, md5: str, path: str,
+           final_path: str, move: bool = True) -> None:
+  """Raises ChecksumMismatch (moving `path` aside if `move`) unless size and MD5 fit."""
+  if expected.size is not None and size != expected.size:
+    aside = _move_aside(path, md5, final_path) if move else None
+    raise ChecksumMismatch(name, 'size', '%d bytes' % expected.size,
+                           '%d bytes' % size, aside)
+  if md5 != expected.md5:
+    aside = _move_aside(path, md5, final_path) if move else None
+    raise ChecksumMismatch(name, 'MD5', expected.md5, md5, aside)
+
+
+def is_verified(path: str, expected: Expected) -> bool:
+  """True if `path` exists and its stamp says it matched `expected` (no hashing)."""
+  return os.path.exists(path) and _stamp_matches(path, expected.md5)
+
+
+def _verify_existing(name: str, path: str, expected: Expected,
+                     interval: float) -> bool:
+  """Checks a file already at its final name; a bad one is moved aside (False)."""
+  if not os.path.lexists(path):
+    return False
+  if not os.path.exists(path):  # A dangling symlink.
+    logging.warning('%s: %s is a dangling symlink; removing it', name, path)
+    os.remove(path)
+    return False
+  if _stamp_matches(path, expected.md5):
+    return True
+  hasher, size = _hash_file(path, interval=interval)
+  md5 = hasher.hexdigest()
+  try:
+    _check(name, expected, size, md5, path, path)
+  except ChecksumMismatch as e:
+    logging.warning('%s; fetching it again', e)
+    _remove_if_exists(_stamp_path(path))
+    return False
+  _write_stamp(path, expected.md5)
+  return True
+
+
+def _adopt_short_file(name: str, path: str, partial: str, expected: Expected) -> None:
+  """Continues a file shorter than the published size (e.g. an interrupted wget).
+
+  Only for a regular file with no stamp and no partial download: it becomes the
+  partial download, so its bytes are not fetched again (the MD5 still decides).
+  """
+  if (expected.size is not None and os.path.isfile(path) and
+      not os.path.islink(path) and not os.path.exists(partial) and
+      not _stamp_matches(path, expected.md5) and
+      os.path.getsize(path) < expected.size):
+    logging.info('%s: %s is shorter than %d bytes; continuing it', name, path,
+                 expected.size)
+    os.replace(path, partial)
+
+
+# HTTP.
+
+
+def _parse_content_range(value: Optional[str]) -> Tuple[Optional[int], Optional[int]]:
+  """(first byte, total size) from a Content-Range header; None where unknown."""
+  match = _CONTENT_RANGE.match((value or '').strip())
+  if not match:
+    return None, None
+  first = int(match.group(1)) if match.group(1) is not None else None
+  total = int(match.group(3)) if match.group(3) != '*' else None
+  return first, total
+
+
+def _truncate(path: str) -> None:
+  with open(path, 'wb'):
+    pass
+
+
+class _Transfer(object):
+  """The state of one download into `<name>.partial`: bytes on disk and their MD5."""
+
+  def __init__(self, name: str, partial: str, expected: Expected, interval: float):
+    self.name = name
+    self.partial = partial
+    self.expected = expected
+    self.interval = interval
+    self.hasher = hashlib.md5()
+    self.hashed = 0
+    self.transferred = 0
+    self.resumed = False
+    self.complete = False
+
+  def offset(self) -> int:
+    """Bytes already on disk; drops a partial file longer than the expected size."""
+    size = os.path.getsize(self.partial) if os.path.exists(self.partial) else 0
+    if self.expected.size is not None and size > self.expected.size:
+      logging.warning('%s: %s is longer than the file; starting over', self.name,
+                      self.partial)
+      self.restart()
+      return 0
+    if size != self.hashed:
+      # Bytes from an earlier run: hash them once, so the end needs no second pass.
+      self.hasher, self.hashed = (
+          _hash_file(self.partial, size, 'hash partial %s' % self.name, self.interval)
+          if size else (hashlib.md5(), 0))
+    return size
+
+  def restart(self) -> None:
+    _truncate(self.partial)
+    self.hasher, self.hashed = hashlib.md5(), 0
+
+  def write(self, f, chunk: bytes) -> None:
+    f.write(chunk)
+    self.hasher.update(chunk)
+    self.hashed += len(chunk)
+    self.transferred += len(chunk)
+
+
+def _request(pool: urllib3.PoolManager, url: str, name: str,
+             headers: Dict[str, str]) -> urllib3.BaseHTTPResponse:
+  try:
+    return pool.request('GET', url, headers=headers, preload_content=False,
+                        decode_content=False)
+  except urllib3.exceptions.HTTPError as e:
+    raise DownloadError('%s: cannot download %s: %s' % (name, url, e)) from None
+
+
+def _check_status(response: urllib3.BaseHTTPResponse, url: str, name: str,
+                  has_credentials: bool) -> None:
+  """Turns a refused, missing or failed answer into an error, before any body."""
+  status = response.status
+  if status in (401, 403):
+    if has_credentials:
+      raise CredentialsRefused(
+          '%s: the server refused the ImageNet credentials (HTTP %d) for %s; check '
+          'the username and access key' % (name, status, url))
+    raise CredentialsRefused(
+        '%s: the server requires credentials (HTTP %d) for %s; set %s and %s, add '
+        'the host to ~/.netrc, or run from a terminal to be asked' %
+        (name, status, url, USERNAME_ENV, ACCESS_KEY_ENV))
+  if status == 404:
+    raise DownloadError('%s: not found at %s (HTTP 404)' % (name, url))
+  if status not in (200, 206, 416):
+    raise DownloadError('%s: HTTP %d %s from %s' %
+                        (name, status, response.reason or '', url))
+
+
+def _download_attempt(pool: urllib3.PoolManager, url: str, transfer: _Transfer,
+                      auth_headers: Dict[str, str], chunk_size: int) -> None:
+  """One GET from the current offset to the end (or an exception).
+
+  Raises urllib3 errors for a broken transfer (the caller retries), DownloadError for
+  answers that retrying cannot fix.
+  """
+  name, expected = transfer.name, transfer.expected
+  offset = transfer.offset()
+  if offset and expected.size is not None and offset == expected.size:
+    transfer.complete = True
+    return
+  headers = dict(auth_headers)
+  if offset:
+    headers['Range'] = 'bytes=%d-' % offset
+  response = _request(pool, url, name, headers)
+  try:
+    _check_status(response, url, name, bool(auth_headers))
+    if response.status == 416:
+      _, total = _parse_content_range(response.headers.get('Content-Range'))
+      if offset and total == offset:
+        transfer.complete = transfer.resumed = True  # The partial file holds it all.
+        return
+      logging.warning('%s: the server cannot resume at byte %d (HTTP 416); starting '
+                      'over', name, offset)
+      transfer.restart()
+      raise urllib3.exceptions.ProtocolError('range not satisfiable')
+    if response.status == 206:
+      first, total = _parse_content_range(response.headers.get('Content-Range'))
+      if first != offset:
+        logging.warning('%s: asked for byte %d on, the server sent %s; starting over',
+                        name, offset, response.headers.get('Content-Range'))
+        transfer.restart()
+        raise urllib3.exceptions.ProtocolError('unexpected Content-Range')
+      mode = 'ab'
+      transfer.resumed = True
+    else:  # 200: the whole file.
+      length = response.headers.get('Content-Length')
+      total = int(length) if length and length.isdigit() else None
+    if expected.size is not None and total is not None and total != expected.size:
+      raise DownloadError(
+          '%s: %s offers %d bytes, expected %d (a different file, or a login page?)' %
+          (name, url, total, expected.size))
+    if response.status == 200:
+      if offset:
+        logging.warning('%s: the server ignored the Range request; restarting the file '
+                        'from byte 0', name)
+      transfer.restart()
+      offset, mode = 0, 'wb'
+    tracker = core.Progress(
+        'download %s%s' % (name, ' (from byte %d)' % offset if offset else ''),
+        total=(total - offset) if total is not None else None, unit='bytes',
+        interval=transfer.interval)
+    with open(transfer.partial, mode) as f:
+      while True:
+        chunk = response.read1(chunk_size, decode_content=False)
+        if not chunk:
+          break
+        transfer.write(f, chunk)
+        tracker.update(len(chunk), len(chunk))
+    tracker.finish()
+    if total is not None and transfer.hashed != total:
+      raise urllib3.exceptions.ProtocolError(
+          'connection closed after %d of %d bytes' % (transfer.hashed, total))
+    transfer.complete = True
+  finally:
+    response.close()
+
+
+def fetch_url(url: str, path: str, expected: Expected, *,
+              pool: Optional[urllib3.PoolManager] = None,
+              credentials: Optional[Credentials] = None,
+              chunk_size: int = _CHUNK_SIZE, max_attempts: int = 5,
+              backoff_seconds: float = 1.0,
+              progress_interval: float = 10.0) -> FileResult:
+  """Downloads `url` to `path` via `path.partial`, resuming, and verifies it.
+
+  A complete verified file is not fetched again. A broken transfer is retried from
+  where it stopped (HTTP Range) up to `max_attempts` times in a row without progress,
+  with exponential backoff; a server that ignores Range restarts the file cleanly.
+
+  Raises:
+    CredentialsRefused: HTTP 401/403 (raised on the first answer, before any body).
+    ChecksumMismatch: the downloaded file is wrong; it was moved aside.
+    DownloadError: 404, other HTTP errors, or retries exhausted (the partial file is
+      kept for the next run).
+  """
+  name = os.path.basename(path)
+  start = time.monotonic()
+  partial = path + PARTIAL_SUFFIX
+  _adopt_short_file(name, path, partial, expected)
+  if _verify_existing(name, path, expected, progress_interval):
+    return FileResult(name, path, 'already verified', 0, time.monotonic() - start)
+  pool = pool or make_pool(backoff_seconds=backoff_seconds)
+  transfer = _Transfer(name, partial, expected, progress_interval)
+  auth_headers = credentials.authorization_headers() if credentials else {}
+  failures = 0
+  while not transfer.complete:
+    before = transfer.transferred
+    try:
+      _download_attempt(pool, url, transfer, auth_headers, chunk_size)
+    except (urllib3.exceptions.HTTPError, ConnectionError) as e:
+      failures = 1 if transfer.transferred > before else failures + 1
+      if failures >= max_attempts:
+        raise DownloadError(
+            '%s: the transfer from %s broke %d times in a row (last: %s); the %d bytes '
+            'received are kept in %s and the next run resumes from there' %
+            (name, url, failures, e, transfer.hashed, partial)) from None
+      delay = min(backoff_seconds * 2 ** (failures - 1), 120.0)
+      logging.warning('%s: transfer broke at byte %d (%s); retrying in %.1f s', name,
+                      transfer.hashed, e, delay)
+      time.sleep(delay)
+  md5 = transfer.hasher.hexdigest()
+  _check(name, expected, transfer.hashed, md5, partial, path)
+  os.replace(partial, path)
+  _write_stamp(path, expected.md5)
+  return FileResult(name, path, 'resumed' if transfer.resumed else 'downloaded',
+                    transfer.transferred, time.monotonic() - start)
+
+
+# Local sources.
+
+
+def _copy_with_resume(source: str, partial: str, name: str,
+                      interval: float) -> Tuple[str, int, int]:
+  """Copies `source` into `partial`, continuing a shorter partial copy.
+
+  Returns (md5, size, bytes copied now).
+  """
+  source_size = os.path.getsize(source)
+  offset = os.path.getsize(partial) if os.path.exists(partial) else 0
+  if offset > source_size:
+    _truncate(partial)
+    offset = 0
+  hasher = hashlib.md5()
+  if offset:
+    hasher, offset = _hash_file(partial, offset, 'hash partial %s' % name, interval)
+  tracker = core.Progress('copy %s' % name, total=source_size - offset,
+                              unit='bytes', interval=interval)
+  copied = 0
+  with open(source, 'rb') as src, open(partial, 'ab' if offset else 'wb') as dst:
+    src.seek(offset)
+    for chunk in iter(lambda: src.read(_CHUNK_SIZE), b''):
+      dst.write(chunk)
+      hasher.update(chunk)
+      copied += len(chunk)
+      tracker.update(len(chunk), len(chunk))
+  tracker.finish()
+  return hasher.hexdigest(), offset + copied, copied
+
+
+def fetch_local(source_path: str, path: str, expected: Expected,
+                link_mode: str = 'copy', progress_interval: float = 10.0) -> FileResult:
+  """Copies or symlinks a local tarball to `path`, verified.
+
+  A source file that fails verification is never moved (it is the user's); the
+  error names it and nothing is linked. A bad copy is moved aside.
+  """
+  if link_mode not in LINK_MODES:
+    raise ValueError('link_mode must be one of %s, got %r' % (LINK_MODES, link_mode))
+  name = os.path.basename(path)
+  start = time.monotonic()
+  if _verify_existing(name, path, expected, progress_interval):
+    return FileResult(name, path, 'already verified', 0, time.monotonic() - start)
+  if not os.path.isfile(source_path):
+    raise DownloadError('%s: not found in the source directory (%s)' %
+                        (name, source_path))
+  if link_mode == 'symlink':
+    hasher, size = _hash_file(source_path, interval=progress_interval)
+    md5 = hasher.hexdigest()
+    _check(source_path, expected, size, md5, source_path, source_path, move=False)
+    os.symlink(os.path.abspath(source_path), path)
+    _write_stamp(path, expected.md5)
+    return FileResult(name, path, 'symlinked', 0, time.monotonic() - start)
+  partial = path + PARTIAL_SUFFIX
+  md5, size, copied = _copy_with_resume(source_path, partial, name, progress_interval)
+  _check(name, expected, size, md5, partial, path)
+  os.replace(partial, path)
+  _write_stamp(path, expected.md5)
+  return FileResult(name, path, 'copied', copied, time.monotonic() - start)
+
+
+# Everything.
+
+
+def files_needing_fetch(data_dir: str, names: Sequence[str],
+                        checksums: Optional[Mapping[str, str]] = None) -> List[str]:
+  """The names without a trusted verified copy in `data_dir` (no hashing)."""
+  expected = expected_checksums(names, checksums)
+  return [name for name in names
+          if not is_verified(os.path.join(data_dir, name), expected[name])]
+
+
+def _format_bytes(count: int) -> str:
+  for unit, scale in (('GB', 1e9), ('MB', 1e6), ('KB', 1e3)):
+    if count >= scale:
+      return '%.1f %s' % (count / scale, unit)
+  return '%d bytes' % count
+
+
+def log_summary(summary: FetchSummary) -> None:
+  """One line per file, and the total transferred."""
+  for result in summary.files:
+    rate = (' (%s/s)' % _format_bytes(int(result.bytes_transferred / result.seconds))
+            if result.bytes_transferred and result.seconds > 0 else '')
+    logging.info('%s: %s, %s in %s%s', result.name, result.action,
+                 _format_bytes(result.bytes_transferred),
+                 core.format_duration(result.seconds), rate)
+  logging.info('Fetched %d files, %s transferred.', len(summary.files),
+               _format_bytes(summary.bytes_transferred))
+
+
+def fetch_all(data_dir: str, source: str, files: Sequence[str],
+              credentials: Optional[Credentials] = None,
+              checksums: Optional[Mapping[str, str]] = None,
+              link_mode: str = 'copy', *,
+              pool: Optional[urllib3.PoolManager] = None,
+              chunk_size: int = _CHUNK_SIZE, max_attempts: int = 5,
+              backoff_seconds: float = 1.0,
+              progress_interval: float = 10.0) -> FetchSummary:
+  """Fetches `files` from `source` into `data_dir`, verified, and logs a summary.
+
+  Args:
+    data_dir: local directory the tarballs go to (created if missing).
+    source: an http(s) base URL, or a local directory holding the tarballs.
+    files: basenames to fetch, e.g. `files_to_fetch()`.
+    credentials: sent as HTTP basic auth to a URL source.
+    checksums: {name: md5} adding to or overriding SPEC §5 (see expected_checksums).
+    link_mode: for a directory source, 'copy' or 'symlink'.
+    pool, chunk_size, max_attempts, backoff_seconds, progress_interval: transfer
+      settings (see fetch_url); tests make them small.
+
+  Returns:
+    A FetchSummary; `summary.paths[name]` is where each file is.
+  """
+  if '://' in data_dir:
+    raise ValueError('the download directory must be local, got %s' % data_dir)
+  if link_mode not in LINK_MODES:
+    raise ValueError('link_mode must be one of %s, got %r' % (LINK_MODES, link_mode))
+  expected = expected_checksums(files, checksums)
+  os.makedirs(data_dir, exist_ok=True)
+  url_source = is_url(source)
+  if not url_source and '://' in source:
+    raise ValueError('unsupported source %s: give an http(s) URL or a local directory'
+                     % source)
+  if not url_source and not os.path.isdir(source):
+    raise DownloadError('source directory %s does not exist' % source)
+  if url_source and pool is None:
+    pool = make_pool(retries=max_attempts, backoff_seconds=backoff_seconds)
+  results = []
+  for name in files:
+    path = os.path.join(data_dir, name)
+    if url_source:
+      url = source.rstrip('/') + '/' + urllib.parse.quote(name)
+      result = fetch_url(url, path, expected[name], pool=pool,
+                         credentials=credentials, chunk_size=chunk_size,
+                         max_attempts=max_attempts, backoff_seconds=backoff_seconds,
+                         progress_interval=progress_interval)
+    else:
+      result = fetch_local(os.path.join(source, name), path, expected[name],
+                           link_mode, progress_interval)
+    results.append(result)
+  summary = FetchSummary(results)
+  log_summary(summary)
+  return summary

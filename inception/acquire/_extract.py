@@ -1,0 +1,441 @@
+"""Extracts the ILSVRC2012 tarballs into the raw-data layout (SPEC §1 step 3), safely.
+
+  <data_dir>/raw-data/train/<wnid>/*.JPEG      one directory per class tar inside
+                                               ILSVRC2012_img_train.tar
+  <data_dir>/raw-data/validation/*.JPEG        ILSVRC2012_img_val.tar (the relabel step
+                                               later moves them into <synset>/)
+  <data_dir>/raw-data/bounding_boxes/<wnid>/*.xml   ILSVRC2012_bbox_train_v2.tar.gz
+  <data_dir>/raw-data/validation_bounding_boxes/val/*.xml
+                                               ILSVRC2012_bbox_val_v3.tgz
+
+The devkit is not extracted (nothing downstream reads it).
+
+Safety (CVE-2007-4559): every member is checked before anything is written. An
+absolute name, a `..` component, a link, a device or other special file, or (in the
+image archives) anything but a plain file name is refused with an error naming the
+archive and the member; tarfile's 'data' extraction filter (PEP 706) then guards the
+write itself. Nothing is ever written outside the destination.
+
+One pass: the train tar is read once, front to back; each class tar inside it is
+unpacked from where it lies (only its headers are read to check it first). A class
+already extracted is recognised from those headers (same names and sizes on disk)
+and costs no writes.
+
+Atomic and idempotent: each class directory (and the validation and box directories
+as a whole) is built under raw-data/.extracting/ and renamed into place when
+complete, so a directory in the layout is complete or absent; the staging left by an
+interrupted run is deleted, never mixed in. When an archive is done, a stamp
+raw-data/.<archive>.extracted (archive size, mtime and counts) lets a re-run skip it
+without reading it. For validation the stamp alone decides (with the directory still
+present), because the relabel step moves the files afterwards.
+"""
+
+import json
+import os
+import shutil
+import sys
+import tarfile
+from typing import Dict, NamedTuple, Optional, Tuple
+
+from absl import logging
+
+from inception import core
+
+RAW_DATA_DIRNAME = 'raw-data'
+TRAIN_DIRNAME = 'train'
+VALIDATION_DIRNAME = 'validation'
+BOUNDING_BOXES_DIRNAME = 'bounding_boxes'
+VALIDATION_BOUNDING_BOXES_DIRNAME = 'validation_bounding_boxes'
+STAGING_DIRNAME = '.extracting'
+
+
+class ExtractionError(Exception):
+  """An archive cannot be extracted; the message names it (and the member)."""
+
+
+class UnsafeArchiveError(ExtractionError):
+  """A member would write outside the destination, or is not a plain file."""
+
+  def __init__(self, archive: str, member_name: str, problem: str):
+    self.archive = archive
+    self.member_name = member_name
+    super().__init__('%s: member %r %s; refusing to extract it (CVE-2007-4559)' %
+                     (archive, member_name, problem))
+
+
+class ExtractResult(NamedTuple):
+  """What `extract_all` produced; None for an archive that was not given."""
+  raw_dir: str
+  train_counts: Optional[Dict[str, int]]
+  num_validation_images: Optional[int]
+  num_bounding_box_files: Optional[int]
+  num_validation_bounding_box_files: Optional[int]
+
+
+def require_extraction_filters() -> None:
+  """Raises unless this Python's tarfile has extraction filters (PEP 706)."""
+  if not hasattr(tarfile, 'data_filter'):
+    raise ExtractionError(
+        'this Python (%s) lacks tarfile extraction filters (PEP 706), needed to '
+        'extract archives safely; use Python >= 3.11.4' %
+        '.'.join(map(str, sys.version_info[:3])))
+
+
+def _filter_problem(error: Exception) -> str:
+  """A short description of a tarfile.FilterError."""
+  if isinstance(error, tarfile.AbsolutePathError):
+    return 'has an absolute path'
+  if isinstance(error, tarfile.OutsideDestinationError):
+    return 'would be written outside the destination'
+  if isinstance(error, tarfile.SpecialFileError):
+    return 'is a device or other special file'
+  if isinstance(error, tarfile.AbsoluteLinkError):
+    return 'is a link to the absolute path %r' % error.tarinfo.linkname
+  if isinstance(error, tarfile.LinkOutsideDestinationError):
+    return 'is a link leading outside the destination (to %r)' % (
+        error.tarinfo.linkname)
+  return 'is refused by the data filter (%s)' % error
+
+
+def plain_member_name(archive: str, member: tarfile.TarInfo, dest_path: str,
+                      allow_subdirectories: bool = False) -> str:
+  """Checks one member before anything is written; returns its relative name.
+
+  Args:
+    archive: the archive's name, for messages (e.g. 'train.tar:n01440764.tar').
+    member: the member to check.
+    dest_path: the directory it would be extracted into.
+    allow_subdirectories: False for the image archives, whose members are plain
+      file names; True for the box archives (`<wnid>/<name>.xml`, and directories).
+
+  Returns:
+    The member's name without a leading './'.
+
+  Raises:
+    UnsafeArchiveError: absolute name, '..', link, special file, sparse file, or a
+      path where a plain name is expected.
+  """
+  name = member.name
+  if name.startswith(('/', '\\')) or os.path.isabs(name) or (
+      len(name) > 1 and name[1] == ':'):
+    raise UnsafeArchiveError(archive, name, 'has an absolute path')
+  if '..' in name.replace('\\', '/').split('/'):
+    raise UnsafeArchiveError(archive, name, "climbs out of the destination with '..'")
+  if not (member.isreg() or member.isdir()):
+    # Links and special files: tarfile's own verdict names the problem precisely.
+    # (Plain files and directories pass it once the checks above hold; extraction
+    # applies it again anyway.)
+    try:
+      tarfile.data_filter(member, dest_path)
+    except tarfile.FilterError as e:
+      raise UnsafeArchiveError(archive, name, _filter_problem(e)) from None
+  if member.issym() or member.islnk():
+    raise UnsafeArchiveError(archive, name, 'is a link (to %r); ImageNet archives '
+                             'hold only files' % member.linkname)
+  if member.issparse():
+    raise UnsafeArchiveError(archive, name, 'is a sparse file')
+  relative = name[2:] if name.startswith('./') else name
+  relative = relative.rstrip('/')
+  if not relative or relative == '.':
+    raise UnsafeArchiveError(archive, name, 'has an empty name')
+  if member.isdir():
+    if not allow_subdirectories:
+      raise UnsafeArchiveError(archive, name, 'is a directory; expected plain files')
+  elif not member.isreg():
+    raise UnsafeArchiveError(archive, name, 'is not a regular file')
+  if not allow_subdirectories and '/' in relative:
+    raise UnsafeArchiveError(archive, name, 'is not a plain file name')
+  return relative
+
+
+# Stamps and staging.
+
+
+def _stamp_path(raw_dir: str, archive_path: str) -> str:
+  return os.path.join(raw_dir, '.%s.extracted' % os.path.basename(archive_path))
+
+
+def _archive_key(archive_path: str) -> Dict[str, int]:
+  stat = os.stat(archive_path)
+  return {'size': stat.st_size, 'mtime_ns': stat.st_mtime_ns}
+
+
+def _read_stamp(raw_dir: str, archive_path: str) -> Optional[dict]:
+  """The stamp's content if it was written for this very archive file."""
+  try:
+    with open(_stamp_path(raw_dir, archive_path)) as f:
+      stamp = json.load(f)
+  except (OSError, ValueError):
+    return None
+  if stamp.get('archive') != _archive_key(archive_path):
+    return None
+  return stamp
+
+
+def _write_stamp(raw_dir: str, archive_path: str, **content) -> None:
+  content['archive'] = _archive_key(archive_path)
+  core.write_text(_stamp_path(raw_dir, archive_path),
+                          json.dumps(content, sort_keys=True) + '\n')
+
+
+def _remove(path: str) -> None:
+  """Deletes a file, a symlink (not its target) or a directory tree, if present."""
+  if os.path.isdir(path) and not os.path.islink(path):
+    shutil.rmtree(path)
+  elif os.path.lexists(path):
+    os.remove(path)
+
+
+def _fresh_staging(raw_dir: str, *parts: str) -> str:
+  """An empty staging directory raw-data/.extracting/<parts> (old content deleted)."""
+  path = os.path.join(raw_dir, STAGING_DIRNAME, *parts)
+  _remove(path)
+  os.makedirs(path)
+  return path
+
+
+def _replace_dir(staging: str, final: str) -> None:
+  """Moves a complete staging directory to `final`, replacing what was there."""
+  if os.path.lexists(final):
+    old = staging.rstrip('/') + '.old'
+    _remove(old)
+    os.rename(final, old)
+    os.rename(staging, final)
+    _remove(old)
+  else:
+    os.rename(staging, final)
+
+
+def _remove_empty_staging(raw_dir: str) -> None:
+  """Deletes raw-data/.extracting when nothing is left in it."""
+  root = os.path.join(raw_dir, STAGING_DIRNAME)
+  for directory, _, _ in sorted(os.walk(root), reverse=True):
+    try:
+      os.rmdir(directory)
+    except OSError:
+      pass
+
+
+def _files_on_disk(directory: str) -> Dict[str, int]:
+  """{name: size} of the regular files directly in `directory`."""
+  with os.scandir(directory) as entries:
+    return {entry.name: entry.stat().st_size for entry in entries
+            if entry.is_file(follow_symlinks=False)}
+
+
+def _count_files(directory: str) -> int:
+  if not os.path.isdir(directory):
+    return -1
+  return len(_files_on_disk(directory))
+
+
+def _open_error(archive: str, error: Exception) -> ExtractionError:
+  return ExtractionError('%s: not a readable tar archive (%s)' % (archive, error))
+
+
+# Train.
+
+
+def extract_train(train_tar: str, raw_dir: str,
+                  progress_interval: float = 10.0) -> Dict[str, int]:
+  """Unpacks the tar of per-class tars into raw_dir/train/<wnid>/, in one pass.
+
+  Returns:
+    {wnid: number of images}, in archive order.
+
+  Raises:
+    UnsafeArchiveError: a member of the outer tar or of a class tar is refused
+      (nothing of that class is kept).
+    ExtractionError: an unreadable archive, or a member that is not `<wnid>.tar`.
+  """
+  require_extraction_filters()
+  label = os.path.basename(train_tar)
+  train_dir = os.path.join(raw_dir, TRAIN_DIRNAME)
+  stamp = _read_stamp(raw_dir, train_tar)
+  if stamp and all(_count_files(os.path.join(train_dir, wnid)) == count
+                   for wnid, count in stamp['counts'].items()):
+    logging.info('%s: already extracted to %s (%d classes)', label, train_dir,
+                 len(stamp['counts']))
+    return dict(stamp['counts'])
+  os.makedirs(train_dir, exist_ok=True)
+  staging_root = _fresh_staging(raw_dir, TRAIN_DIRNAME)
+  counts = {}
+  extracted = skipped = 0
+  tracker = core.Progress('extract %s' % label, total=os.path.getsize(train_tar),
+                              unit='bytes', interval=progress_interval)
+  try:
+    outer = tarfile.open(train_tar, 'r:')
+  except (OSError, tarfile.TarError) as e:
+    _remove_empty_staging(raw_dir)
+    raise _open_error(train_tar, e) from None
+  with outer:
+    position = 0
+    try:
+      for member in outer:
+        name = plain_member_name(label, member, train_dir)
+        if not name.endswith('.tar') or len(name) <= len('.tar'):
+          raise ExtractionError('%s: member %r is not a class tar (<wnid>.tar)' %
+                                (label, name))
+        wnid = name[:-len('.tar')]
+        if wnid in counts:
+          raise ExtractionError('%s: class tar %r appears twice' % (label, name))
+        class_dir = os.path.join(train_dir, wnid)
+        with outer.extractfile(member) as class_file:
+          counts[wnid], written = _extract_class(
+              class_file, '%s:%s' % (label, name), class_dir,
+              os.path.join(staging_root, wnid))
+        extracted += written
+        skipped += not written
+        tracker.description = 'extract %s (%d classes: %d written, %d complete)' % (
+            label, len(counts), extracted, skipped)
+        # outer.offset is where the next header starts: progress in archive bytes.
+        tracker.update(outer.offset - position, member.size)
+        position = outer.offset
+    except tarfile.TarError as e:
+      raise ExtractionError('%s: corrupt archive (%s)' % (label, e)) from None
+    finally:
+      _remove_empty_staging(raw_dir)
+  tracker.update(max(0, tracker.total - position))  # The end-of-archive padding.
+  tracker.finish()
+  if not counts:
+    raise ExtractionError('%s: holds no class tars' % label)
+  _write_stamp(raw_dir, train_tar, counts=counts)
+  return counts
+
+
+def _extract_class(class_file, label: str, class_dir: str,
+                   staging: str) -> Tuple[int, bool]:
+  """Unpacks one class tar; returns (image count, False if it was already complete)."""
+  try:
+    inner = tarfile.open(fileobj=class_file, mode='r:')
+    members = inner.getmembers()  # Headers only: data is skipped by seeking.
+  except tarfile.TarError as e:
+    raise ExtractionError('%s: not a readable tar archive (%s)' % (label, e)) from None
+  sizes = {}
+  for member in members:
+    sizes[plain_member_name(label, member, staging)] = member.size
+  if os.path.isdir(class_dir) and _files_on_disk(class_dir) == sizes:
+    return len(sizes), False
+  _remove(staging)
+  os.makedirs(staging)
+  try:
+    for member in members:
+      inner.extract(member, staging, set_attrs=False, filter='data')
+  except BaseException:
+    shutil.rmtree(staging, ignore_errors=True)
+    raise
+  _replace_dir(staging, class_dir)
+  return len(sizes), True
+
+
+# Flat archives: validation images and bounding boxes.
+
+
+def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
+                  allow_subdirectories: bool, progress_interval: float) -> int:
+  """Streams `archive_path` (any compression) into raw_dir/dirname atomically.
+
+  Returns the number of files. Skips the archive if its stamp is valid and the
+  directory exists.
+  """
+  require_extraction_filters()
+  label = os.path.basename(archive_path)
+  final = os.path.join(raw_dir, dirname)
+  stamp = _read_stamp(raw_dir, archive_path)
+  if stamp and os.path.isdir(final):
+    logging.info('%s: already extracted to %s (%d files)', label, final,
+                 stamp['count'])
+    return stamp['count']
+  staging = _fresh_staging(raw_dir, dirname)
+  tracker = core.Progress('extract %s' % label, unit='files',
+                              interval=progress_interval)
+  count = 0
+  try:
+    try:
+      archive = tarfile.open(archive_path, 'r|*')
+    except (OSError, tarfile.TarError) as e:
+      raise _open_error(archive_path, e) from None
+    with archive:
+      while True:
+        member = archive.next()
+        if member is None:
+          break
+        plain_member_name(label, member, staging, allow_subdirectories)
+        archive.extract(member, staging, set_attrs=False, filter='data')
+        # Streaming keeps every header in `members`; 500k box files would pile up.
+        archive.members.clear()
+        if member.isreg():
+          count += 1
+          tracker.update(1, member.size)
+  except tarfile.TarError as e:
+    shutil.rmtree(staging, ignore_errors=True)
+    _remove_empty_staging(raw_dir)
+    raise ExtractionError('%s: corrupt archive (%s)' % (label, e)) from None
+  except BaseException:
+    shutil.rmtree(staging, ignore_errors=True)
+    _remove_empty_staging(raw_dir)
+    raise
+  tracker.finish()
+  if not count:
+    shutil.rmtree(staging)
+    _remove_empty_staging(raw_dir)
+    raise ExtractionError('%s: holds no files' % label)
+  _replace_dir(staging, final)
+  _write_stamp(raw_dir, archive_path, count=count)
+  _remove_empty_staging(raw_dir)
+  return count
+
+
+def extract_validation(validation_tar: str, raw_dir: str,
+                       progress_interval: float = 10.0) -> int:
+  """ILSVRC2012_img_val.tar → raw_dir/validation/*.JPEG. Returns the image count."""
+  return _extract_tree(validation_tar, raw_dir, VALIDATION_DIRNAME,
+                       allow_subdirectories=False, progress_interval=progress_interval)
+
+
+def extract_bounding_boxes(tar_gz: str, raw_dir: str,
+                           dirname: str = BOUNDING_BOXES_DIRNAME,
+                           progress_interval: float = 10.0) -> int:
+  """A box archive → raw_dir/<dirname>/ with the archive's own layout.
+
+  The train boxes give bounding_boxes/<wnid>/*.xml; the validation boxes (v3) give
+  validation_bounding_boxes/val/*.xml. Returns the number of files.
+  """
+  return _extract_tree(tar_gz, raw_dir, dirname, allow_subdirectories=True,
+                       progress_interval=progress_interval)
+
+
+def raw_data_dir(data_dir: str) -> str:
+  return os.path.join(data_dir, RAW_DATA_DIRNAME)
+
+
+def extract_all(data_dir: str, train_tar: Optional[str] = None,
+                validation_tar: Optional[str] = None,
+                bbox_train_tar_gz: Optional[str] = None,
+                bbox_validation_tgz: Optional[str] = None,
+                progress_interval: float = 10.0) -> ExtractResult:
+  """Extracts the given archives into data_dir/raw-data, smallest first."""
+  if '://' in data_dir:
+    raise ValueError('extraction needs a local directory, got %s' % data_dir)
+  raw_dir = raw_data_dir(data_dir)
+  os.makedirs(raw_dir, exist_ok=True)
+  boxes = validation_boxes = validation = train = None
+  if bbox_train_tar_gz:
+    boxes = extract_bounding_boxes(bbox_train_tar_gz, raw_dir, BOUNDING_BOXES_DIRNAME,
+                                   progress_interval)
+  if bbox_validation_tgz:
+    validation_boxes = extract_bounding_boxes(
+        bbox_validation_tgz, raw_dir, VALIDATION_BOUNDING_BOXES_DIRNAME,
+        progress_interval)
+  if validation_tar:
+    validation = extract_validation(validation_tar, raw_dir, progress_interval)
+  if train_tar:
+    train = extract_train(train_tar, raw_dir, progress_interval)
+  result = ExtractResult(raw_dir, train, validation, boxes, validation_boxes)
+  logging.info('Extracted into %s: %s', raw_dir, ', '.join(
+      '%s %d' % (what, count) for what, count in (
+          ('train classes', len(train) if train is not None else None),
+          ('train images', sum(train.values()) if train is not None else None),
+          ('validation images', validation), ('box files', boxes),
+          ('validation box files', validation_boxes)) if count is not None))
+  return result

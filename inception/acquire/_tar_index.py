@@ -1,0 +1,130 @@
+"""Where each image lies inside the ImageNet tars, for converting without extracting.
+
+`index_train_tar` reads the train tar once, front to back, and only its headers: for
+every class tar inside it, the headers of its members, skipping the image data by
+seeking. An image's bytes are then `size` bytes at `offset` of the outer archive
+(outer member data offset + inner member data offset), so the converter can read them
+directly (`TarMember.read_bytes`, `read_members`) with no 140 GB copy on disk.
+
+Member names are checked as for extraction (`_extract.plain_member_name`): plain file
+names of regular files only, so a crafted archive cannot smuggle paths or links in.
+Remote paths (gs://...) go through tf.io.gfile; local ones through plain files, which
+read tar headers several times faster (inception.file_io), so a converter worker reading
+members of a local tar does not import TensorFlow.
+"""
+
+import os
+import tarfile
+from typing import Dict, IO, Iterable, Iterator, List, NamedTuple, Tuple
+
+from inception import core
+from inception.acquire import _extract
+
+# Checks need a destination; an index writes nothing, so any absolute path will do.
+_NOWHERE = os.path.join(os.sep, 'tar-index')
+
+
+class TarMember(NamedTuple):
+  """One file inside an archive: `size` bytes at byte `offset` of `archive_path`."""
+  archive_path: str
+  offset: int
+  size: int
+  name: str
+
+  def read_bytes(self) -> bytes:
+    """Reads this member's bytes (opens the archive; see `read_members` for many)."""
+    with core.open_file(self.archive_path, 'rb') as f:
+      return _read_at(f, self)
+
+
+def _read_at(f: IO[bytes], member: TarMember) -> bytes:
+  f.seek(member.offset)
+  data = f.read(member.size)
+  if len(data) != member.size:
+    raise IOError('%s: member %s is truncated: %d of %d bytes at offset %d' %
+                  (member.archive_path, member.name, len(data), member.size,
+                   member.offset))
+  return data
+
+
+def read_members(members: Iterable[TarMember]) -> Iterator[Tuple[TarMember, bytes]]:
+  """Yields (member, bytes) in the given order, opening each archive once per run of
+  consecutive members from it."""
+  current_path, current_file = None, None
+  try:
+    for member in members:
+      if member.archive_path != current_path:
+        if current_file is not None:
+          current_file.close()
+        current_path = member.archive_path
+        current_file = core.open_file(current_path, 'rb')
+      yield member, _read_at(current_file, member)
+  finally:
+    if current_file is not None:
+      current_file.close()
+
+
+def _index_members(tar: tarfile.TarFile, archive_path: str, label: str,
+                   base_offset: int) -> List[TarMember]:
+  """TarMembers for a tar of plain files whose data starts at `base_offset`."""
+  members = []
+  for member in tar:
+    name = _extract.plain_member_name(label, member, _NOWHERE)
+    members.append(TarMember(archive_path, base_offset + member.offset_data,
+                             member.size, name))
+  return members
+
+
+def _open_tar(fileobj: IO[bytes], label: str) -> tarfile.TarFile:
+  try:
+    return tarfile.open(fileobj=fileobj, mode='r:')
+  except tarfile.TarError as e:
+    raise _extract.ExtractionError('%s: not a readable tar archive (%s)' %
+                                  (label, e)) from None
+
+
+def index_train_tar(train_tar: str) -> Dict[str, List[TarMember]]:
+  """{wnid: [TarMember of each image]} for the train tar of per-class tars.
+
+  One sequential pass over headers only; the image data is never read.
+
+  Raises:
+    _extract.UnsafeArchiveError: a member name or type is refused.
+    _extract.ExtractionError: unreadable archive, or a member that is not <wnid>.tar.
+  """
+  label = os.path.basename(train_tar)
+  index = {}
+  with core.open_file(train_tar, 'rb') as f:
+    outer = _open_tar(f, label)
+    with outer:
+      try:
+        for member in outer:
+          name = _extract.plain_member_name(label, member, _NOWHERE)
+          if not name.endswith('.tar') or len(name) <= len('.tar'):
+            raise _extract.ExtractionError(
+                '%s: member %r is not a class tar (<wnid>.tar)' % (label, name))
+          wnid = name[:-len('.tar')]
+          if wnid in index:
+            raise _extract.ExtractionError('%s: class tar %r appears twice' %
+                                          (label, name))
+          inner_label = '%s:%s' % (label, name)
+          with outer.extractfile(member) as class_file:
+            with _open_tar(class_file, inner_label) as inner:
+              index[wnid] = _index_members(inner, train_tar, inner_label,
+                                           member.offset_data)
+      except tarfile.TarError as e:
+        raise _extract.ExtractionError('%s: corrupt archive (%s)' % (label, e)) from None
+  if not index:
+    raise _extract.ExtractionError('%s: holds no class tars' % label)
+  return index
+
+
+def index_flat_tar(tar_path: str) -> List[TarMember]:
+  """[TarMember] of an uncompressed tar of plain files (e.g. the validation tar)."""
+  label = os.path.basename(tar_path)
+  with core.open_file(tar_path, 'rb') as f:
+    with _open_tar(f, label) as tar:
+      try:
+        return _index_members(tar, tar_path, label, 0)
+      except tarfile.TarError as e:
+        raise _extract.ExtractionError('%s: corrupt archive (%s)' % (label, e)) from None

@@ -1,0 +1,115 @@
+"""Command-line flags shared by the converter binaries, and the options they make.
+
+`define_flags()` defines them (call it once, at the top of a binary); nothing is
+defined on import, so library users and the pipeline driver can import this module
+without their own flags clashing.
+"""
+
+from typing import Tuple
+
+from absl import flags
+
+from inception import convert
+from inception import core
+
+# Beam options naming files of this machine: made absolute against the directory the
+# user ran `bazel run` from (Bazel runs binaries from their runfiles tree).
+_BEAM_LOCAL_FILE_OPTIONS = ('setup_file', 'requirements_file', 'extra_package')
+
+
+def define_directory_flags(train_shards: int, validation_shards: int,
+                           flag_values: flags.FlagValues = flags.FLAGS) -> None:
+  """Defines the original's --train_directory, --validation_directory,
+  --output_directory, --train_shards and --validation_shards."""
+  flags.DEFINE_string(
+      'train_directory', '/tmp/', 'Training data directory (empty: no train split).',
+      flag_values=flag_values)
+  flags.DEFINE_string(
+      'validation_directory', '/tmp/',
+      'Validation data directory (empty: no validation split).',
+      flag_values=flag_values)
+  flags.DEFINE_string(
+      'output_directory', '/tmp/',
+      'Output data directory (local or any tf.io.gfile path, e.g. gs://).',
+      flag_values=flag_values)
+  flags.DEFINE_integer(
+      'train_shards', train_shards, 'Number of shards in training TFRecord files.',
+      lower_bound=1, flag_values=flag_values)
+  flags.DEFINE_integer(
+      'validation_shards', validation_shards,
+      'Number of shards in validation TFRecord files.', lower_bound=1,
+      flag_values=flag_values)
+
+
+def define_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
+  """Defines --num_threads, --validate_images, --skip_bad_images, --overwrite, ..."""
+  flags.DEFINE_integer(
+      'num_threads', None,
+      'Worker processes writing shards in parallel (the name is the original\'s; they '
+      'are processes). Default: the number of cores. The shards are the same for any '
+      'value.', lower_bound=1, flag_values=flag_values)
+  flags.DEFINE_enum(
+      'validate_images', 'none', ['none', 'full'],
+      'none: read each JPEG\'s size from its header; full: also decode every image '
+      'with TensorFlow and fail on any that does not decode.',
+      flag_values=flag_values)
+  flags.DEFINE_boolean(
+      'skip_bad_images', False,
+      'Leave corrupt or unreadable images out and list them in '
+      '<output>/bad_images-<split>.txt, instead of stopping at the first one.',
+      flag_values=flag_values)
+  flags.DEFINE_boolean(
+      'overwrite', False,
+      'Rewrite every shard, even complete ones from an earlier run of the same plan, '
+      'and delete shards of another plan.',
+      flag_values=flag_values)
+  flags.DEFINE_boolean(
+      'write_index', False,
+      'Also write <output>/index/<shard>.idx, the per-record "offset size" index that '
+      'NVIDIA DALI and the tfrecord package read.',
+      flag_values=flag_values)
+  flags.DEFINE_string(
+      'runner', convert.LOCAL_RUNNER,
+      'Where the shards are written. local: worker processes of this machine. Any '
+      'other value is an Apache Beam runner running the same shard plan with the same '
+      'record writer (byte-identical shards): DirectRunner (this machine, '
+      'multi-process), DataflowRunner, FlinkRunner, SparkRunner, ...',
+      flag_values=flag_values)
+  flags.DEFINE_string(
+      'beam_pipeline_options', '',
+      'Comma-separated Beam pipeline options for a Beam --runner, without the '
+      'leading "--", e.g. "project=P,region=R,temp_location=gs://b/tmp,'
+      'num_workers=50,setup_file=./setup.py". DirectRunner defaults: '
+      'direct_running_mode=multi_processing, direct_num_workers=--num_threads.',
+      flag_values=flag_values)
+
+
+def parse_beam_pipeline_options(text: str) -> Tuple[str, ...]:
+  """'project=P,region=R,save_main_session' → ('--project=P', '--region=R', ...).
+
+  Options that name a local file (setup_file, requirements_file, ...) are made
+  absolute against the user's working directory.
+  """
+  arguments = []
+  for item in text.split(','):
+    item = item.strip().lstrip('-')
+    if not item:
+      continue
+    name, has_value, value = item.partition('=')
+    if not name:
+      raise ValueError('--beam_pipeline_options: %r has no option name' % item)
+    if has_value and name in _BEAM_LOCAL_FILE_OPTIONS and value:
+      value = core.absolute_user_path(value)
+    arguments.append('--%s=%s' % (name, value) if has_value else '--' + name)
+  return tuple(arguments)
+
+
+def options_from_flags(values: flags.FlagValues = flags.FLAGS) -> convert.ConvertOptions:
+  return convert.ConvertOptions(
+      num_workers=values.num_threads,
+      validate_images=values.validate_images,
+      skip_bad_images=values.skip_bad_images,
+      overwrite=values.overwrite,
+      write_index=values.write_index,
+      runner=values.runner.strip() or convert.LOCAL_RUNNER,
+      beam_pipeline_args=parse_beam_pipeline_options(values.beam_pipeline_options))

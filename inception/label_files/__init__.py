@@ -1,0 +1,21 @@
+"""TODO docstring for inception.label_files."""
+
+from inception.label_files._label_data import METADATA_FILE
+from inception.label_files._label_data import SYNSETS_FILE
+from inception.label_files._label_data import VALIDATION_LABELS_FILE
+from inception.label_files._label_data import class_texts
+from inception.label_files._label_data import data_file_path
+from inception.label_files._label_data import read_metadata
+from inception.label_files._label_data import read_synsets
+from inception.label_files._label_data import read_validation_labels
+
+__all__ = [
+    'METADATA_FILE',
+    'SYNSETS_FILE',
+    'VALIDATION_LABELS_FILE',
+    'class_texts',
+    'data_file_path',
+    'read_metadata',
+    'read_synsets',
+    'read_validation_labels',
+]

@@ -1,0 +1,25 @@
+"""TODO docstring for inception.pipeline."""
+
+from inception.pipeline._driver import CHECK_MODES
+from inception.pipeline._driver import DOWNLOAD
+from inception.pipeline._driver import STEPS
+from inception.pipeline._driver import Settings
+from inception.pipeline._driver import demo_settings
+from inception.pipeline._driver import read_state
+from inception.pipeline._driver import run
+from inception.pipeline._driver import step_names
+from inception.pipeline._driver import steps_to_run
+from inception.pipeline._driver import total_images
+
+__all__ = [
+    'CHECK_MODES',
+    'DOWNLOAD',
+    'STEPS',
+    'Settings',
+    'demo_settings',
+    'read_state',
+    'run',
+    'step_names',
+    'steps_to_run',
+    'total_images',
+]

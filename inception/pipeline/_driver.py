@@ -1,0 +1,481 @@
+"""The whole pipeline of SPEC §1, in-process: download → … → convert → check.
+
+Each step is a library call (no subprocess, no chdir). The steps, in order:
+
+  download            tarballs into <data_dir>/downloads/ (URL or local directory)
+  extract             <data_dir>/raw-data/{train,validation,bounding_boxes,...}
+  bounding_boxes      <data_dir>/raw-data/imagenet_2012_bounding_boxes.csv
+                      (+ imagenet_2012_validation_bounding_boxes.csv with the v3 XMLs)
+  validation_relabel  raw-data/validation/<synset>/ILSVRC2012_val_*.JPEG
+  convert             <data_dir>/train-?????-of-01024, validation-?????-of-00128
+  check               <data_dir>/check_report/
+
+With `no_extract`, `extract` and `validation_relabel` are not run: the box CSVs are
+read straight from the .tar.gz files into <data_dir>/downloads/, and the converter
+reads each image by its offset inside the tarballs (inception.tar_index), in the same
+order and with the same records as the extract path.
+
+Resumable as a whole: <data_dir>/pipeline_state.json records each finished step, the
+settings it ran with and what it produced. A re-run skips a finished step whose
+settings are unchanged, and runs the others (each step is itself idempotent and
+resumes its own partial work). Redoing a step redoes every step after it.
+"""
+
+import dataclasses
+import json
+import os
+import time
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+
+from absl import logging
+
+from inception import acquire
+from inception import annotations
+from inception import check
+from inception import convert
+from inception import core
+from inception import demo
+from inception import label_files
+
+DOWNLOAD = 'download'
+EXTRACT = 'extract'
+BOUNDING_BOXES = 'bounding_boxes'
+VALIDATION_RELABEL = 'validation_relabel'
+CONVERT = 'convert'
+CHECK = 'check'
+STEPS = (DOWNLOAD, EXTRACT, BOUNDING_BOXES, VALIDATION_RELABEL, CONVERT, CHECK)
+NO_EXTRACT_STEPS = (DOWNLOAD, BOUNDING_BOXES, CONVERT, CHECK)
+
+STATE_FILE = 'pipeline_state.json'
+DOWNLOADS_DIRNAME = 'downloads'
+DEMO_SOURCE_DIRNAME = 'demo-source'
+DEMO_RECORD = 'fixture.json'
+TRAIN_BOXES_CSV = 'imagenet_2012_bounding_boxes.csv'
+VALIDATION_BOXES_CSV = 'imagenet_2012_validation_bounding_boxes.csv'
+CHECK_MODES = ('quick', 'full')
+
+# The demo's mini ImageNet: a few classes, a few hundred photo-like images.
+DEMO_FIXTURE = demo.Config(num_classes=8, images_per_class=32,
+                                    num_validation_images=64, seed=2012)
+DEMO_TRAIN_SHARDS = 8
+DEMO_VALIDATION_SHARDS = 2
+
+
+class PipelineError(RuntimeError):
+  """A step cannot go on; the message says which input is wrong."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+  """Everything that decides what the pipeline produces (all paths absolute).
+
+  Attributes:
+    data_dir: where everything goes; the shards land directly in it.
+    source: base URL, or a local directory holding the tarballs.
+    link_mode: for a directory source: 'copy' or 'symlink'.
+    checksums_file: md5sum-format file adding to or overriding SPEC §5's MD5s.
+    validation_bounding_boxes: also fetch ILSVRC2012_bbox_val_v3.tgz and give
+      validation records their boxes (the original gave them none).
+    no_extract: convert straight from the tarballs, writing no raw-data/ images.
+    labels_file, imagenet_metadata_file, validation_labels_file: None = data/.
+    train_shards, validation_shards: shard counts.
+    expected_counts: {'train': N, 'validation': M} for the check; None = ImageNet's.
+    check_mode: 'quick' (decode a sample of images) or 'full' (decode all).
+    options: converter options (workers, index files, validation, skipping).
+  """
+  data_dir: str
+  source: str = acquire.DEFAULT_BASE_URL
+  link_mode: str = 'copy'
+  checksums_file: Optional[str] = None
+  validation_bounding_boxes: bool = False
+  no_extract: bool = False
+  labels_file: Optional[str] = None
+  imagenet_metadata_file: Optional[str] = None
+  validation_labels_file: Optional[str] = None
+  train_shards: int = 1024
+  validation_shards: int = 128
+  expected_counts: Optional[Mapping[str, int]] = None
+  check_mode: str = 'quick'
+  options: convert.ConvertOptions = convert.ConvertOptions()
+
+  def step_settings(self, step: str) -> Dict[str, Any]:
+    """The settings a step's output depends on: a change re-runs the step."""
+    common = {'no_extract': self.no_extract}
+    by_step = {
+        DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
+                   'checksums_file': self.checksums_file,
+                   'validation_bounding_boxes': self.validation_bounding_boxes},
+        EXTRACT: {},
+        BOUNDING_BOXES: {'labels_file': self.labels_file,
+                         'validation_labels_file': self.validation_labels_file,
+                         'validation_bounding_boxes': self.validation_bounding_boxes},
+        VALIDATION_RELABEL: {'validation_labels_file': self.validation_labels_file},
+        CONVERT: {'labels_file': self.labels_file,
+                  'imagenet_metadata_file': self.imagenet_metadata_file,
+                  'train_shards': self.train_shards,
+                  'validation_shards': self.validation_shards,
+                  'write_index': self.options.write_index,
+                  'validate_images': self.options.validate_images,
+                  'skip_bad_images': self.options.skip_bad_images},
+        CHECK: {'check_mode': self.check_mode,
+                'expected_counts': dict(self.expected_counts or {})},
+    }
+    return dict(common, **by_step[step])
+
+
+# Paths of the layout.
+
+
+def downloads_dir(data_dir: str) -> str:
+  return os.path.join(data_dir, DOWNLOADS_DIRNAME)
+
+
+def raw_dir(data_dir: str) -> str:
+  return acquire.raw_data_dir(data_dir)
+
+
+def boxes_csv_paths(settings: Settings) -> List[str]:
+  """The box CSVs the bounding_boxes step writes (train, then validation)."""
+  directory = (downloads_dir(settings.data_dir) if settings.no_extract
+               else raw_dir(settings.data_dir))
+  names = [TRAIN_BOXES_CSV]
+  if settings.validation_bounding_boxes:
+    names.append(VALIDATION_BOXES_CSV)
+  return [os.path.join(directory, name) for name in names]
+
+
+def step_names(settings: Settings) -> Sequence[str]:
+  return NO_EXTRACT_STEPS if settings.no_extract else STEPS
+
+
+# The state file.
+
+
+def read_state(data_dir: str) -> Dict[str, Any]:
+  """The recorded steps: {step: {'settings': ..., 'outputs': ..., 'finished': t}}."""
+  path = os.path.join(data_dir, STATE_FILE)
+  if not core.exists(path):
+    return {}
+  try:
+    state = json.loads(core.read_text(path))
+  except ValueError as e:
+    raise PipelineError('%s is not valid JSON (%s); delete it to start the steps '
+                        'over (each step still resumes its own work)' % (path, e))
+  return state.get('steps', {})
+
+
+def _write_state(data_dir: str, steps: Mapping[str, Any]) -> None:
+  core.write_text(os.path.join(data_dir, STATE_FILE),
+                          json.dumps({'steps': steps}, indent=2, sort_keys=True) + '\n')
+
+
+def steps_to_run(names: Sequence[str], state: Mapping[str, Any],
+                 settings: Settings, redo: Sequence[str] = ()) -> List[str]:
+  """The steps that must run: the first not finished with the same settings, or
+  redone, and every step after it."""
+  unknown = sorted(set(redo) - set(STEPS))
+  if unknown:
+    raise ValueError('unknown step(s) to redo: %s (steps: %s)' %
+                     (', '.join(unknown), ', '.join(STEPS)))
+  for position, name in enumerate(names):
+    record = state.get(name)
+    done = (record is not None and name not in redo and
+            record.get('settings') == _jsonable(settings.step_settings(name)))
+    if not done:
+      return list(names[position:])
+  return []
+
+
+def _jsonable(value: Any) -> Any:
+  return json.loads(json.dumps(value, sort_keys=True))
+
+
+# The steps. Each returns a JSON-able dict of what it produced.
+
+
+def _archive_names(settings: Settings) -> List[str]:
+  return acquire.files_to_fetch(with_bbox_val=settings.validation_bounding_boxes)
+
+
+def _archive_paths(settings: Settings) -> Dict[str, str]:
+  return {name: os.path.join(downloads_dir(settings.data_dir), name)
+          for name in _archive_names(settings)}
+
+
+def run_download(settings: Settings,
+                 credentials: Optional[acquire.Credentials]) -> Dict[str, Any]:
+  checksums = None
+  if settings.checksums_file:
+    checksums = acquire.parse_checksums_file(
+        core.read_text(settings.checksums_file), settings.checksums_file)
+  summary = acquire.fetch_all(downloads_dir(settings.data_dir), settings.source,
+                               _archive_names(settings), credentials, checksums,
+                               settings.link_mode)
+  return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
+
+
+def run_extract(settings: Settings) -> Dict[str, Any]:
+  archives = _archive_paths(settings)
+  result = acquire.extract_all(
+      settings.data_dir,
+      train_tar=archives[acquire.TRAIN_TAR],
+      validation_tar=archives[acquire.VALIDATION_TAR],
+      bbox_train_tar_gz=archives[acquire.BBOX_TRAIN_TAR_GZ],
+      bbox_validation_tgz=archives.get(acquire.BBOX_VALIDATION_TGZ))
+  return {'raw_dir': result.raw_dir,
+          'train_classes': len(result.train_counts or {}),
+          'train_images': sum((result.train_counts or {}).values()),
+          'validation_images': result.num_validation_images}
+
+
+def _validation_image_synsets(settings: Settings) -> Dict[str, str]:
+  labels = label_files.read_validation_labels(settings.validation_labels_file)
+  return {annotations.validation_filename(i): synset
+          for i, synset in enumerate(labels, 1)}
+
+
+def run_bounding_boxes(settings: Settings) -> Dict[str, Any]:
+  archives = _archive_paths(settings)
+  synsets = label_files.read_synsets(settings.labels_file)
+  if settings.no_extract:
+    train_source = archives[acquire.BBOX_TRAIN_TAR_GZ]
+    validation_source = archives.get(acquire.BBOX_VALIDATION_TGZ)
+  else:
+    train_source = os.path.join(raw_dir(settings.data_dir),
+                                acquire.BOUNDING_BOXES_DIRNAME)
+    validation_source = os.path.join(raw_dir(settings.data_dir),
+                                     acquire.VALIDATION_BOUNDING_BOXES_DIRNAME)
+  csv_paths = boxes_csv_paths(settings)
+  outputs = {}
+  stats = annotations.process_bounding_boxes(
+      train_source, csv_paths[0], synsets=synsets,
+      num_workers=settings.options.num_workers)
+  outputs[csv_paths[0]] = _box_counts(stats)
+  if settings.validation_bounding_boxes:
+    stats = annotations.process_bounding_boxes(
+        validation_source, csv_paths[1], synsets=synsets,
+        image_synsets=_validation_image_synsets(settings),
+        num_workers=settings.options.num_workers)
+    outputs[csv_paths[1]] = _box_counts(stats)
+  return outputs
+
+
+def _box_counts(stats: annotations.BoxStats) -> Dict[str, Any]:
+  for line in stats.summary_lines():
+    logging.info(line)
+  return {'files': stats.files_read, 'boxes': stats.boxes_written,
+          'dropped': sum(stats.boxes_dropped.values()), 'bad_files': len(stats.bad_files)}
+
+
+def run_validation_relabel(settings: Settings) -> Dict[str, Any]:
+  labels = label_files.read_validation_labels(settings.validation_labels_file)
+  directory = os.path.join(raw_dir(settings.data_dir), acquire.VALIDATION_DIRNAME)
+  stats = annotations.relabel_validation_directory(
+      directory, labels, settings.validation_labels_file or
+      label_files.VALIDATION_LABELS_FILE)
+  logging.info(stats.summary())
+  return {'directory': directory, 'images': stats.images, 'moved': stats.moved}
+
+
+def train_entries_from_tar(members_by_synset: Mapping[str, Sequence[Any]],
+                           synsets: Sequence[str], texts: Sequence[str],
+                           archive: str) -> List[convert.ImageEntry]:
+  """Train entries read in place from the tar, as find_imagenet_entries lists them."""
+  entries = []
+  for label, (synset, text) in enumerate(zip(synsets, texts), 1):
+    members = [m for m in members_by_synset.get(synset, ())
+               if m.name.lower().endswith(convert.IMAGE_EXTENSIONS)]
+    if not members:
+      raise PipelineError('%s holds no image of class %s (%s.tar missing or empty)' %
+                          (archive, synset, synset))
+    entries.extend(convert.ImageEntry(m, m.name, label, synset, text)
+                   for m in sorted(members, key=lambda m: m.name))
+  return entries
+
+
+def validation_entries_from_tar(members: Sequence[Any], labels: Sequence[str],
+                                synsets: Sequence[str], texts: Sequence[str],
+                                archive: str) -> List[convert.ImageEntry]:
+  """Validation entries read in place; each image's synset from the label list."""
+  expected = {annotations.validation_filename(i): synset
+              for i, synset in enumerate(labels, 1)}
+  present = {m.name for m in members}
+  missing = sorted(set(expected) - present)
+  unexpected = sorted(present - set(expected))
+  if missing or unexpected:
+    raise PipelineError(
+        '%s does not match the validation label file (%d images named there): '
+        '%d missing (first: %s), %d unexpected (first: %s)' %
+        (archive, len(expected), len(missing), ', '.join(missing[:3]) or '-',
+         len(unexpected), ', '.join(unexpected[:3]) or '-'))
+  label_of = {synset: label for label, synset in enumerate(synsets, 1)}
+  entries = []
+  for member in members:
+    synset = expected[member.name]
+    if synset not in label_of:
+      raise PipelineError('%s: %s is labelled %s, which is not in the synsets file' %
+                          (archive, member.name, synset))
+    label = label_of[synset]
+    entries.append(convert.ImageEntry(member, member.name, label, synset,
+                                      texts[label - 1]))
+  return entries
+
+
+def run_convert(settings: Settings) -> Dict[str, Any]:
+  boxes_csvs = boxes_csv_paths(settings)
+  if settings.no_extract:
+    results = _convert_from_tarballs(settings, boxes_csvs)
+  else:
+    raw = raw_dir(settings.data_dir)
+    results = convert.convert_imagenet(
+        os.path.join(raw, acquire.TRAIN_DIRNAME),
+        os.path.join(raw, acquire.VALIDATION_DIRNAME), settings.data_dir,
+        labels_file=settings.labels_file,
+        imagenet_metadata_file=settings.imagenet_metadata_file,
+        bounding_box_files=boxes_csvs, train_shards=settings.train_shards,
+        validation_shards=settings.validation_shards, options=settings.options)
+  return {split: {'images': result.num_images, 'shards': result.num_shards,
+                  'skipped': len(result.skipped)}
+          for split, result in results.items()}
+
+
+def _convert_from_tarballs(settings: Settings, boxes_csvs: Sequence[str]
+                           ) -> Dict[str, convert.SplitResult]:
+  """convert_imagenet's work, reading the images inside the tarballs."""
+  archives = _archive_paths(settings)
+  synsets, texts = convert.imagenet_classes(settings.labels_file,
+                                            settings.imagenet_metadata_file)
+  boxes = convert.read_bounding_boxes(boxes_csvs)
+  validation_tar = archives[acquire.VALIDATION_TAR]
+  train_tar = archives[acquire.TRAIN_TAR]
+  logging.info('Indexing %s and %s (one pass over the headers)', validation_tar,
+               train_tar)
+  validation = validation_entries_from_tar(
+      acquire.index_flat_tar(validation_tar),
+      label_files.read_validation_labels(settings.validation_labels_file), synsets,
+      texts, validation_tar)
+  train = train_entries_from_tar(acquire.index_train_tar(train_tar), synsets, texts,
+                                 train_tar)
+  return {split: convert.convert_split(split, entries, num_shards, settings.data_dir,
+                                       boxes, settings.options)
+          for split, entries, num_shards in convert.splits_in_order(
+              train, validation, settings.train_shards, settings.validation_shards)}
+
+
+def run_check(settings: Settings) -> Dict[str, Any]:
+  report = check.check_directory(
+      settings.data_dir, expected_counts=(dict(settings.expected_counts)
+                                          if settings.expected_counts else None),
+      synsets_file=settings.labels_file or label_files.data_file_path(
+          label_files.SYNSETS_FILE),
+      metadata_file=settings.imagenet_metadata_file or label_files.data_file_path(
+          label_files.METADATA_FILE),
+      validation_labels_file=settings.validation_labels_file or
+      label_files.data_file_path(label_files.VALIDATION_LABELS_FILE),
+      sample_fraction=(1.0 if settings.check_mode == 'full'
+                       else check.QUICK_SAMPLE_FRACTION),
+      num_workers=settings.options.num_workers)
+  logging.info(report.summary_line())
+  print(report.summary_line(), flush=True)
+  if not report.ok:
+    raise PipelineError('%s\nFirst failures:\n  %s\nReport: %s' % (
+        report.summary_line(),
+        '\n  '.join(str(f) for f in report.failures[:10]),
+        ', '.join(sorted(report.report_files.values()))))
+  return {'records': {name: stats.num_records for name, stats in report.splits.items()},
+          'report_files': report.report_files}
+
+
+# The driver.
+
+
+def run(settings: Settings, credentials: Optional[acquire.Credentials] = None,
+        redo: Sequence[str] = (),
+        clock: Callable[[], float] = time.time) -> Dict[str, Any]:
+  """Runs the steps that are not finished; returns the state of every step.
+
+  Raises:
+    PipelineError (or a step's own error): a step failed; the steps before it stay
+      recorded as finished, so a re-run resumes there.
+  """
+  if settings.check_mode not in CHECK_MODES:
+    raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
+  core.makedirs(settings.data_dir)
+  names = step_names(settings)
+  state = read_state(settings.data_dir)
+  pending = steps_to_run(names, state, settings, redo)
+  for name in names:
+    if name not in pending:
+      logging.info('Step %s: already finished, skipped', name)
+  runners = {
+      DOWNLOAD: lambda: run_download(settings, credentials),
+      EXTRACT: lambda: run_extract(settings),
+      BOUNDING_BOXES: lambda: run_bounding_boxes(settings),
+      VALIDATION_RELABEL: lambda: run_validation_relabel(settings),
+      CONVERT: lambda: run_convert(settings),
+      CHECK: lambda: run_check(settings),
+  }
+  for name in pending:
+    state.pop(name, None)
+  _write_state(settings.data_dir, state)
+  for name in pending:
+    logging.info('Step %s: starting', name)
+    started = clock()
+    outputs = runners[name]()
+    state[name] = _jsonable({'settings': settings.step_settings(name),
+                             'outputs': outputs, 'seconds': round(clock() - started, 3)})
+    _write_state(settings.data_dir, state)
+    logging.info('Step %s: finished in %.1f s', name, clock() - started)
+  return state
+
+
+def total_images(state: Mapping[str, Any]) -> Dict[str, int]:
+  """Images written per split, from the convert step's record."""
+  return {split: value['images']
+          for split, value in state.get(CONVERT, {}).get('outputs', {}).items()}
+
+
+def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
+                ) -> Dict[str, Any]:
+  """Builds the demo's mini ImageNet under <data_dir>/demo-source/ once.
+
+  Returns the paths and expected counts the settings need. The counts are recorded
+  in demo-source/fixture.json so that a re-run neither regenerates nor touches the
+  tarballs (the download and extract steps trust their stamps).
+  """
+  source = os.path.join(data_dir, DEMO_SOURCE_DIRNAME)
+  record_path = os.path.join(source, DEMO_RECORD)
+  wanted = dataclasses.asdict(config)
+  record = None
+  if core.exists(record_path):
+    record = json.loads(core.read_text(record_path))
+  if not record or record.get('config') != wanted:
+    fixture = demo.generate(source, config)
+    record = {'config': wanted,
+              'expected_counts': {convert.TRAIN: sum(fixture.train_counts.values()),
+                                  convert.VALIDATION: len(fixture.validation_labels)},
+              'hard_cases': dict(fixture.hard_cases)}
+    core.write_text(record_path, json.dumps(record, indent=2, sort_keys=True))
+  paths = {key: os.path.join(source, name) for key, name in (
+      ('checksums_file', demo.CHECKSUMS_FILE),
+      ('labels_file', label_files.SYNSETS_FILE),
+      ('metadata_file', label_files.METADATA_FILE),
+      ('validation_labels_file', label_files.VALIDATION_LABELS_FILE))}
+  return dict(record, source=source, **paths)
+
+
+def demo_settings(data_dir: str, config: demo.Config = DEMO_FIXTURE,
+                  **overrides: Any) -> Settings:
+  """The settings that run the identical pipeline on the demo's mini ImageNet,
+  with no credentials (the tarballs are symlinked from demo-source/)."""
+  fixture = demo_source(data_dir, config)
+  values = dict(
+      data_dir=data_dir, source=fixture['source'], link_mode='symlink',
+      checksums_file=fixture['checksums_file'], validation_bounding_boxes=True,
+      labels_file=fixture['labels_file'],
+      imagenet_metadata_file=fixture['metadata_file'],
+      validation_labels_file=fixture['validation_labels_file'],
+      train_shards=DEMO_TRAIN_SHARDS, validation_shards=DEMO_VALIDATION_SHARDS,
+      expected_counts=fixture['expected_counts'])
+  values.update(overrides)
+  return Settings(**values)

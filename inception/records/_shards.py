@@ -1,0 +1,179 @@
+"""Shard names, shard boundaries, and the atomic TFRecord shard writer.
+
+- `shard_name`: '%s-%.5d-of-%.5d' (SPEC §2), e.g. 'train-00042-of-01024'.
+- `shard_ranges`: boundaries from (number of items, number of shards) alone (SPEC §3),
+  shard i holds items [i*n//k, (i+1)*n//k): 1,281,167 in 1024 shards gives 1251–1252
+  each, 50,000 in 128 gives 390–391. Integer arithmetic, so exact on any machine.
+- `ShardWriter`: TFRecord framing (SPEC §8: uint64 length, masked crc32c of the length,
+  data, masked crc32c of the data) written to a temporary name
+  (`core.temporary_path`) and renamed once complete, closed and fsync-ed, so a
+  shard under its final name is always whole. With an index path it also writes the
+  DALI / `tfrecord`-package index while writing: one line `offset size` per record,
+  size = 8 + 4 + len + 4.
+- `record_spans`: the fast framing check of an existing shard used by resume: the
+  length fields must chain exactly to the end of the file (CRCs are not read).
+
+Index files live in `<output>/index/<shard name>.idx` (`index_path`), so a reader's glob
+`<output>/train-*` matches shards only. For DALI, pass index_path(...) per shard; for the
+`tfrecord` package, index_pattern '<output>/index/{}.idx' with data_pattern '<output>/{}'.
+
+Local paths use plain file I/O; URL paths (gs://...) go through tf.io.gfile, imported on
+first use only (inception.file_io), so the shard workers need no TensorFlow for local
+output.
+"""
+
+import os
+import struct
+from typing import List, Optional, Tuple
+
+import google_crc32c
+
+from inception import core
+
+INDEX_DIRECTORY = 'index'
+INDEX_SUFFIX = '.idx'
+RECORD_OVERHEAD = 16  # 8 length + 4 length crc + 4 data crc
+_CRC_MASK_DELTA = 0xA282EAD8
+
+
+class CorruptShardError(ValueError):
+  """An existing shard whose TFRecord framing does not chain to its end."""
+
+
+def shard_name(split: str, index: int, num_shards: int) -> str:
+  return '%s-%.5d-of-%.5d' % (split, index, num_shards)
+
+
+def shard_ranges(num_items: int, num_shards: int) -> List[Tuple[int, int]]:
+  """Returns [start, end) of each shard; depends on (num_items, num_shards) only."""
+  if num_shards < 1:
+    raise ValueError('the number of shards must be at least 1, got %d' % num_shards)
+  if num_items < 0:
+    raise ValueError('the number of items cannot be negative, got %d' % num_items)
+  bounds = [i * num_items // num_shards for i in range(num_shards + 1)]
+  return list(zip(bounds[:-1], bounds[1:]))
+
+
+def index_path(output_directory: str, name: str) -> str:
+  """Where the index of shard `name` goes: <output>/index/<name>.idx."""
+  return core.join(output_directory, INDEX_DIRECTORY, name + INDEX_SUFFIX)
+
+
+def index_text(spans: List[Tuple[int, int]]) -> str:
+  """The index file's content: one `offset size` line per record."""
+  return ''.join('%d %d\n' % span for span in spans)
+
+
+def masked_crc32c(data: bytes) -> int:
+  crc = google_crc32c.value(data)
+  return (((crc >> 15) | (crc << 17)) + _CRC_MASK_DELTA) & 0xFFFFFFFF
+
+
+def frame_record(data: bytes) -> Tuple[bytes, bytes]:
+  """The TFRecord header (length + its crc) and footer (data crc) around `data`."""
+  length = struct.pack('<Q', len(data))
+  return (length + struct.pack('<I', masked_crc32c(length)),
+          struct.pack('<I', masked_crc32c(data)))
+
+
+class ShardWriter(object):
+  """Writes one TFRecord shard atomically, and optionally its index, while writing.
+
+  Use as a context manager: the shard (and index) appear under their final names only
+  if the block completes; on any exception the temporary files are deleted.
+
+    with ShardWriter(path, index_path) as writer:
+      for record in records:
+        writer.write(record)
+  """
+
+  def __init__(self, path: str, index_file: Optional[str] = None):
+    self.path = path
+    self.index_file = index_file
+    self.num_records = 0
+    self.num_bytes = 0
+    self._temporary = core.temporary_path(path)
+    self._index_temporary = (core.temporary_path(index_file) if index_file
+                             else None)
+    self._file = None
+    self._index = None
+
+  def __enter__(self) -> 'ShardWriter':
+    self._file = core.open_file(self._temporary, 'wb')
+    if self._index_temporary:
+      self._index = core.open_file(self._index_temporary, 'w')
+    return self
+
+  def write(self, record: bytes) -> None:
+    """Appends one record (a serialized tf.train.Example)."""
+    header, footer = frame_record(record)
+    self._file.write(header)
+    self._file.write(record)
+    self._file.write(footer)
+    size = len(record) + RECORD_OVERHEAD
+    if self._index:
+      self._index.write('%d %d\n' % (self.num_bytes, size))
+    self.num_bytes += size
+    self.num_records += 1
+
+  def __exit__(self, exc_type, exc_value, traceback) -> None:
+    if exc_type is None:
+      self._commit()
+    else:
+      self._discard()
+
+  def _commit(self) -> None:
+    _close_durably(self._file, self._temporary)
+    if self._index:
+      _close_durably(self._index, self._index_temporary)
+      core.rename(self._index_temporary, self.index_file)
+    # The shard last: a shard under its final name implies its index is complete.
+    core.rename(self._temporary, self.path)
+
+  def _discard(self) -> None:
+    for f, name in ((self._file, self._temporary), (self._index, self._index_temporary)):
+      if f is None:
+        continue
+      try:
+        f.close()
+      finally:
+        core.remove(name, missing_ok=True)
+
+
+def record_spans(path: str) -> List[Tuple[int, int]]:
+  """Returns (offset, size) of each record of an existing shard.
+
+  Reads only the 8-byte length fields, seeking over the data: fast enough to check
+  every shard of ImageNet on resume.
+
+  Raises:
+    CorruptShardError: the length fields do not chain exactly to the end of the file.
+  """
+  spans = []
+  with core.open_file(path, 'rb') as f:
+    f.seek(0, os.SEEK_END)
+    total = f.tell()
+    offset = 0
+    while offset < total:
+      f.seek(offset)
+      header = f.read(8)
+      if len(header) < 8:
+        raise CorruptShardError('%s: record %d at byte %d is cut short (file has %d '
+                                'bytes)' % (path, len(spans), offset, total))
+      size = struct.unpack('<Q', header)[0] + RECORD_OVERHEAD
+      if offset + size > total:
+        raise CorruptShardError('%s: record %d at byte %d needs %d bytes, file has %d'
+                                % (path, len(spans), offset, size, total))
+      spans.append((offset, size))
+      offset += size
+  return spans
+
+
+def _close_durably(f, path: str) -> None:
+  """Closes `f`; for a local file, also fsyncs it, so the rename publishes whole data."""
+  if core.is_remote(path):
+    f.close()
+    return
+  f.flush()
+  os.fsync(f.fileno())
+  f.close()

@@ -1,0 +1,109 @@
+"""Tests for inception.tar_index: offsets read back equal the extracted bytes."""
+
+import os
+import re
+import tarfile
+
+from absl.testing import absltest
+
+from inception import acquire
+from inception import demo
+from inception.acquire import _tar_index
+from tests import archives
+
+
+def _read(path):
+  with open(path, 'rb') as f:
+    return f.read()
+
+
+class TarIndexTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    root = os.path.join(absltest.TEST_TMPDIR.value, 'tar_index')
+    cls.fixture = demo.generate(
+        os.path.join(root, 'fixture'),
+        demo.Config(num_classes=3, images_per_class=5,
+                             num_validation_images=7, min_side=64, max_side=96))
+    cls.raw_dir = os.path.join(root, 'raw-data')
+    acquire.extract_train(cls.fixture.train_tar, cls.raw_dir)
+    acquire.extract_validation(cls.fixture.validation_tar, cls.raw_dir)
+
+  def test_train_index_reads_back_the_extracted_bytes(self):
+    index = _tar_index.index_train_tar(self.fixture.train_tar)
+    self.assertEqual(list(index), self.fixture.synsets)
+    self.assertEqual({wnid: len(members) for wnid, members in index.items()},
+                     self.fixture.train_counts)
+    for wnid, members in index.items():
+      for member in members:
+        self.assertEqual(member.archive_path, self.fixture.train_tar)
+        extracted = _read(os.path.join(self.raw_dir, 'train', wnid, member.name))
+        self.assertLen(extracted, member.size)
+        self.assertEqual(member.read_bytes(), extracted)
+
+  def test_validation_index_and_read_members(self):
+    members = _tar_index.index_flat_tar(self.fixture.validation_tar)
+    self.assertEqual([m.name for m in members],
+                     [demo.validation_filename(i) for i in range(7)])
+    pairs = list(_tar_index.read_members(reversed(members)))
+    self.assertEqual([m for m, _ in pairs], list(reversed(members)))
+    for member, data in pairs:
+      self.assertEqual(data, _read(os.path.join(self.raw_dir, 'validation',
+                                                member.name)))
+
+  def test_read_members_across_archives(self):
+    train = _tar_index.index_train_tar(self.fixture.train_tar)
+    validation = _tar_index.index_flat_tar(self.fixture.validation_tar)
+    mixed = [validation[0], train[self.fixture.synsets[1]][0], validation[1]]
+    self.assertEqual([data for _, data in _tar_index.read_members(mixed)],
+                     [m.read_bytes() for m in mixed])
+
+  def test_truncated_archive_is_reported(self):
+    path = os.path.join(self.create_tempdir().full_path, 'val.tar')
+    with open(path, 'wb') as f:
+      f.write(archives.tar_bytes([('a.JPEG', b'x' * 5000)]))
+    member = _tar_index.index_flat_tar(path)[0]
+    with open(path, 'r+b') as f:
+      f.truncate(member.offset + 100)
+    with self.assertRaisesRegex(IOError, 'a.JPEG is truncated: 100 of 5000 bytes'):
+      member.read_bytes()
+
+  def test_unsafe_or_unexpected_members_are_refused(self):
+    directory = self.create_tempdir().full_path
+    link = tarfile.TarInfo('link.JPEG')
+    link.type = tarfile.SYMTYPE
+    link.linkname = '../../etc/passwd'
+    cases = {
+        'dotdot': ([('../evil.JPEG', b'x')], "'../evil.JPEG' climbs out"),
+        'absolute': ([('/etc/evil.JPEG', b'x')],
+                     "'/etc/evil.JPEG' has an absolute path"),
+        'symlink': ([link], "'link.JPEG' is a link leading outside"),
+        'subdir': ([('a/b.JPEG', b'x')], "'a/b.JPEG' is not a plain file name"),
+    }
+    for kind, (members, message) in cases.items():
+      flat = os.path.join(directory, kind + '_val.tar')
+      with open(flat, 'wb') as f:
+        f.write(archives.tar_bytes(members))
+      with self.assertRaisesRegex(acquire.UnsafeArchiveError,
+                                  re.escape(kind + '_val.tar: member ' + message)):
+        _tar_index.index_flat_tar(flat)
+      nested = os.path.join(directory, kind + '_train.tar')
+      with open(nested, 'wb') as f:
+        f.write(archives.tar_bytes([('n01.tar', archives.tar_bytes(members))]))
+      with self.assertRaisesRegex(acquire.UnsafeArchiveError,
+                                  re.escape(kind + '_train.tar:n01.tar: member ' +
+                                            message)):
+        _tar_index.index_train_tar(nested)
+
+  def test_outer_member_must_be_a_class_tar(self):
+    path = os.path.join(self.create_tempdir().full_path, 'train.tar')
+    with open(path, 'wb') as f:
+      f.write(archives.tar_bytes([('n01.JPEG', b'x')]))
+    with self.assertRaisesRegex(acquire.ExtractionError, 'is not a class tar'):
+      _tar_index.index_train_tar(path)
+
+
+if __name__ == '__main__':
+  absltest.main()

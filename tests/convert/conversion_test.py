@@ -1,0 +1,541 @@
+"""Tests for inception.convert: finding, planning and converting whole splits."""
+
+import contextlib
+import glob
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from absl.testing import absltest
+import tensorflow as tf
+
+from inception import annotations
+from inception import records as records_lib
+from inception.convert import _conversion
+from tests import conversion_fixtures as fixtures
+from tests import file_trees
+
+SYNSETS = fixtures.synset_names(3)
+WORKER_SYNSETS = fixtures.synset_names(4)
+
+
+def spec_parse(serialized):
+  """A parser written from SPEC §2 (as the inception / TPU readers parse)."""
+  features = tf.io.parse_single_example(serialized, {
+      'image/encoded': tf.io.FixedLenFeature([], tf.string, ''),
+      'image/filename': tf.io.FixedLenFeature([], tf.string, ''),
+      'image/height': tf.io.FixedLenFeature([], tf.int64, -1),
+      'image/width': tf.io.FixedLenFeature([], tf.int64, -1),
+      'image/class/label': tf.io.FixedLenFeature([], tf.int64, -1),
+      'image/class/synset': tf.io.FixedLenFeature([], tf.string, ''),
+      'image/class/text': tf.io.FixedLenFeature([], tf.string, ''),
+      'image/object/bbox/xmin': tf.io.VarLenFeature(tf.float32),
+      'image/object/bbox/ymin': tf.io.VarLenFeature(tf.float32),
+      'image/object/bbox/xmax': tf.io.VarLenFeature(tf.float32),
+      'image/object/bbox/ymax': tf.io.VarLenFeature(tf.float32),
+  })
+  boxes = tf.stack([tf.sparse.to_dense(features['image/object/bbox/' + k])
+                    for k in ('ymin', 'xmin', 'ymax', 'xmax')], axis=-1)
+  return features, boxes
+
+
+def read_split(output, split):
+  """[(features, boxes)] of every record of `split`, in shard then record order."""
+  records = []
+  for path in sorted(glob.glob(os.path.join(output, split + '-*'))):
+    for serialized in tf.data.TFRecordDataset(path):
+      records.append(spec_parse(serialized))
+  return records
+
+
+class FindEntriesTest(absltest.TestCase):
+
+  def test_imagenet_entries_sorted_with_labels_in_synset_order(self):
+    root = self.create_tempdir().full_path
+    synsets = ['n00000002', 'n00000001']  # file order decides labels, not sorting
+    for synset, names in ((synsets[0], ['b.JPEG', 'a.jpg', 'c.PNG', 'notes.txt']),
+                          (synsets[1], ['z.jpeg'])):
+      for name in names:
+        fixtures.write(os.path.join(root, synset, name), b'x')
+    os.makedirs(os.path.join(root, synsets[1], 'sub.JPEG'))
+    entries = _conversion.find_imagenet_entries(root, synsets, ['two', 'one'])
+    self.assertEqual([(e.filename, e.label, e.synset, e.text) for e in entries],
+                     [('a.jpg', 1, 'n00000002', 'two'),
+                      ('b.JPEG', 1, 'n00000002', 'two'),
+                      ('c.PNG', 1, 'n00000002', 'two'),
+                      ('z.jpeg', 2, 'n00000001', 'one')])
+    self.assertEqual(entries[0].source, os.path.join(root, 'n00000002', 'a.jpg'))
+
+  def test_missing_or_empty_class_directory_is_an_error(self):
+    root = self.create_tempdir().full_path
+    fixtures.write(os.path.join(root, 'n00000001', 'a.JPEG'), b'x')
+    with self.assertRaisesRegex(_conversion.ConversionError,
+                                'n00000002 does not exist'):
+      _conversion.find_imagenet_entries(root, ['n00000001', 'n00000002'], ['a', 'b'])
+    fixtures.write(os.path.join(root, 'n00000002', 'readme.txt'), b'x')
+    with self.assertRaisesRegex(_conversion.ConversionError, 'n00000002 holds no'):
+      _conversion.find_imagenet_entries(root, ['n00000001', 'n00000002'], ['a', 'b'])
+
+  def test_generic_entries(self):
+    root = self.create_tempdir().full_path
+    for name in ('roses/r1.JPG', 'roses/r2.png', 'tulips/t.Jpeg', 'tulips/t.gif'):
+      fixtures.write(os.path.join(root, name), b'x')
+    labels_file = fixtures.write(os.path.join(root, 'labels.txt'), b'tulips\nroses\n')
+    labels = _conversion.read_generic_labels(labels_file)
+    entries = _conversion.find_generic_entries(root, labels)
+    self.assertEqual([(e.filename, e.label, e.text, e.synset) for e in entries],
+                     [('t.Jpeg', 1, 'tulips', ''), ('r1.JPG', 2, 'roses', ''),
+                      ('r2.png', 2, 'roses', '')])
+
+
+class PlanTest(absltest.TestCase):
+
+  def _entries(self, count):
+    return [_conversion.ImageEntry('/raw/%d.JPEG' % i, '%03d.JPEG' % i, 1 + i % 3,
+                               'n%d' % (1 + i % 3), 't') for i in range(count)]
+
+  def test_shuffle_is_the_originals(self):
+    items = list('abcdefghijklmnopqrstuvwxyz')
+    index = list(range(len(items)))
+    random.seed(12345)
+    random.shuffle(index)
+    self.assertEqual(_conversion.shuffled(items), [items[i] for i in index])
+    state = random.getstate()
+    _conversion.shuffled(items)
+    self.assertEqual(random.getstate(), state)  # the caller's random is untouched
+
+  def test_plan_sorts_shuffles_and_cuts_by_counts_only(self):
+    entries = self._entries(23)
+    output = self.create_tempdir().full_path
+    plan = _conversion.plan_split('train', entries, 4, output)
+    reversed_plan = _conversion.plan_split('train', entries[::-1], 4, output)
+    self.assertEqual(plan, reversed_plan)
+    expected = _conversion.shuffled(sorted(entries, key=lambda e: (e.label, e.filename)))
+    self.assertEqual([e for t in plan.tasks for e in t.entries], expected)
+    self.assertEqual([len(t.entries) for t in plan.tasks], [5, 6, 6, 6])
+    self.assertEqual([os.path.basename(t.output_path) for t in plan.tasks],
+                     ['train-%05d-of-00004' % i for i in range(4)])
+    self.assertEqual(plan.num_images, 23)
+
+  def test_boxes_go_with_their_image_as_plain_tuples(self):
+    entries = self._entries(4)
+    boxes = {'002.JPEG': [annotations.Box(0.1, 0.2, 0.3, 0.4)]}
+    plan = _conversion.plan_split('train', entries, 1, '/out', boxes)
+    (task,) = plan.tasks
+    for entry, entry_boxes in zip(task.entries, task.boxes):
+      self.assertEqual(entry_boxes,
+                       ((0.1, 0.2, 0.3, 0.4),) if entry.filename == '002.JPEG' else ())
+      self.assertTrue(all(type(b) is tuple for b in entry_boxes))
+
+  def test_empty_split_and_bad_options(self):
+    with self.assertRaisesRegex(_conversion.ConversionError, 'no images'):
+      _conversion.plan_split('train', [], 2, '/out')
+    with self.assertRaisesRegex(ValueError, 'validate_images'):
+      _conversion.plan_split('train', self._entries(2), 1, '/out',
+                         options=_conversion.ConvertOptions(validate_images='most'))
+
+
+class ConvertImagenetTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    root = absltest.get_default_test_tmpdir()
+    cls.root = os.path.join(root, 'convert_imagenet')
+    special = {
+        '%s_0.JPEG' % SYNSETS[0]: fixtures.image_bytes(900, 'png', 52, 36),
+        '%s_1.JPEG' % SYNSETS[0]: fixtures.image_bytes(901, 'cmyk', 44, 40),
+        '%s_0.JPEG' % SYNSETS[1]: fixtures.image_bytes(902, 'grayscale', 41, 39),
+        '%s_1.JPEG' % SYNSETS[1]: fixtures.image_bytes(903, 'progressive', 50, 30),
+        '%s_0.JPEG' % SYNSETS[2]: fixtures.image_bytes(904, 'exif', 47, 33),
+    }
+    cls.train_files = fixtures.make_imagenet_split(
+        os.path.join(cls.root, 'train'), SYNSETS, 6, seed=1, special=special)
+    cls.validation_files = fixtures.make_imagenet_split(
+        os.path.join(cls.root, 'validation'), SYNSETS, 3, seed=2,
+        name_format='val_%(synset)s_%(n)d.JPEG')
+    cls.synsets_file, cls.metadata_file = fixtures.write_label_files(
+        os.path.join(cls.root, 'labels'), SYNSETS)
+    train_boxes = fixtures.write(os.path.join(cls.root, 'train_boxes.csv'), (
+        '%s_2.JPEG,0.1000,0.2000,0.3000,0.4000\n'
+        '%s_2.JPEG,0.5000,0.6000,0.7000,0.8000\n'
+        '%s_0.JPEG,0.0000,0.0000,1.0000,1.0000\n' % (SYNSETS[0], SYNSETS[0], SYNSETS[0])
+    ).encode())
+    validation_boxes = fixtures.write(os.path.join(cls.root, 'val_boxes.csv'), (
+        'val_%s_1.JPEG,0.2500,0.2500,0.7500,0.7500\n' % SYNSETS[2]).encode())
+    cls.output = os.path.join(cls.root, 'out')
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+      cls.results = _conversion.convert_imagenet(
+          os.path.join(cls.root, 'train'), os.path.join(cls.root, 'validation'),
+          cls.output, cls.synsets_file, cls.metadata_file,
+          [train_boxes, validation_boxes], train_shards=3, validation_shards=2,
+          options=_conversion.ConvertOptions(num_workers=1, write_index=True))
+    cls.stdout = stdout.getvalue()
+
+  def test_finished_lines_validation_first(self):
+    self.assertEqual(self.stdout.splitlines(),
+                     ['Finished writing all 9 images in data set.',
+                      'Finished writing all 18 images in data set.'])
+    self.assertEqual(list(self.results), ['validation', 'train'])
+    self.assertEqual(self.results['train'].num_images, 18)
+
+  def test_shard_names_and_counts(self):
+    names = sorted(n for n in os.listdir(self.output) if '-of-' in n)
+    self.assertEqual(names, ['train-00000-of-00003', 'train-00001-of-00003',
+                             'train-00002-of-00003', 'validation-00000-of-00002',
+                             'validation-00001-of-00002'])
+    counts = [sum(1 for _ in tf.data.TFRecordDataset(os.path.join(self.output, n)))
+              for n in names]
+    self.assertEqual(counts, [6, 6, 6, 4, 5])
+
+  def test_round_trip_labels_texts_and_boxes(self):
+    records = read_split(self.output, 'train')
+    self.assertLen(records, 18)
+    filenames = [f['image/filename'].numpy().decode() for f, _ in records]
+    self.assertCountEqual(filenames, self.train_files)
+    for features, boxes in records:
+      filename = features['image/filename'].numpy().decode()
+      label = SYNSETS.index(filename.split('_')[0]) + 1
+      self.assertEqual(features['image/class/label'].numpy(), label)
+      self.assertEqual(features['image/class/synset'].numpy().decode(),
+                       SYNSETS[label - 1])
+      self.assertEqual(features['image/class/text'].numpy().decode(),
+                       'class %s, number %d' % (SYNSETS[label - 1][-3:], label - 1))
+      expected_boxes = {
+          '%s_2.JPEG' % SYNSETS[0]: [[0.2, 0.1, 0.4, 0.3], [0.6, 0.5, 0.8, 0.7]],
+          '%s_0.JPEG' % SYNSETS[0]: [[0.0, 0.0, 1.0, 1.0]],
+      }.get(filename, [])
+      self.assertAllClose(boxes.numpy().tolist(), expected_boxes)
+    (validation_boxed,) = [b for f, b in read_split(self.output, 'validation')
+                           if b.shape[0]]
+    self.assertAllClose(validation_boxed.numpy().tolist(), [[0.25, 0.25, 0.75, 0.75]])
+
+  def assertAllClose(self, actual, expected):
+    self.assertEqual(len(actual), len(expected))
+    for a, e in zip(actual, expected):
+      self.assertSequenceAlmostEqual(a, e, places=5)
+
+  def test_order_is_the_shuffled_sorted_list(self):
+    filenames = [f['image/filename'].numpy().decode()
+                 for f, _ in read_split(self.output, 'train')]
+    ordered = sorted(self.train_files, key=lambda n: (SYNSETS.index(n.split('_')[0]), n))
+    self.assertEqual(filenames, _conversion.shuffled(ordered))
+
+  def test_images_decode_to_their_size_with_three_channels(self):
+    for split, files in (('train', self.train_files),
+                         ('validation', self.validation_files)):
+      for features, _ in read_split(self.output, split):
+        encoded = features['image/encoded'].numpy()
+        decoded = tf.io.decode_jpeg(encoded, channels=3)
+        self.assertEqual(tuple(decoded.shape), (features['image/height'].numpy(),
+                                                features['image/width'].numpy(), 3))
+        original = files[features['image/filename'].numpy().decode()]
+        if original[:8] == b'\x89PNG\r\n\x1a\n' or _components(original) == 4:
+          self.assertNotEqual(encoded, original)
+          self.assertEqual(_components(encoded), 3)
+        else:  # plain, grayscale, progressive, EXIF: byte for byte
+          self.assertEqual(encoded, original)
+
+  def test_hard_cases_sizes(self):
+    sizes = {f['image/filename'].numpy().decode(): (f['image/height'].numpy(),
+                                                    f['image/width'].numpy())
+             for f, _ in read_split(self.output, 'train')}
+    self.assertEqual(sizes['%s_0.JPEG' % SYNSETS[0]], (36, 52))  # PNG
+    self.assertEqual(sizes['%s_1.JPEG' % SYNSETS[0]], (40, 44))  # CMYK
+    self.assertEqual(sizes['%s_0.JPEG' % SYNSETS[1]], (39, 41))  # grayscale
+    self.assertEqual(sizes['%s_1.JPEG' % SYNSETS[1]], (30, 50))  # progressive
+    self.assertEqual(sizes['%s_0.JPEG' % SYNSETS[2]], (33, 47))  # EXIF
+
+  def test_index_files_match_the_shards(self):
+    for name in (n for n in os.listdir(self.output) if '-of-' in n):
+      shard = os.path.join(self.output, name)
+      with open(records_lib.index_path(self.output, name)) as f:
+        lines = [tuple(map(int, line.split())) for line in f]
+      self.assertEqual(lines, records_lib.record_spans(shard))
+      with open(shard, 'rb') as f:
+        data = f.read()
+      records = [r.numpy() for r in tf.data.TFRecordDataset(shard)]
+      self.assertEqual([data[o + 12:o + s - 4] for o, s in lines], records)
+    self.assertEqual(glob.glob(os.path.join(self.output, 'train-*')),
+                     glob.glob(os.path.join(self.output, 'train-*-of-00003')))
+
+  def test_manifest(self):
+    manifest = records_lib.read_manifest(self.output)
+    train = manifest['splits']['train']
+    self.assertEqual((train['num_shards'], train['num_images'], train['complete']),
+                     (3, 18, True))
+    self.assertEqual(train['shard_counts'], [6, 6, 6])
+    self.assertEqual(train['class_counts'], {'1': 6, '2': 6, '3': 6})
+    self.assertEqual((train['num_skipped'], train['skipped_images']), (0, []))
+    self.assertEqual(manifest['splits']['validation']['shard_counts'], [4, 5])
+
+  def test_merged_box_files_must_not_overlap(self):
+    csv = fixtures.write(os.path.join(self.create_tempdir().full_path, 'b.csv'),
+                         b'x.JPEG,0.1,0.1,0.2,0.2\n')
+    with self.assertRaisesRegex(ValueError, 'x.JPEG has boxes in both'):
+      _conversion.read_bounding_boxes([csv, csv])
+
+
+class GfilePathTest(absltest.TestCase):
+  """Input and output through tf.io.gfile (ram:// stands in for gs://; it lives in
+  this process's memory, hence one worker)."""
+
+  def test_ram_filesystem_in_and_out_with_resume(self):
+    labels_dir = self.create_tempdir().full_path
+    synsets_file, metadata_file = fixtures.write_label_files(labels_dir, SYNSETS)
+    for synset in SYNSETS:
+      for n in range(3):
+        with tf.io.gfile.GFile('ram://raw/train/%s/%s_%d.JPEG' % (synset, synset, n),
+                               'wb') as f:
+          f.write(fixtures.image_bytes(n, 'png' if n == 2 else None))
+    options = _conversion.ConvertOptions(num_workers=1, write_index=True)
+    for expected_reused in (0, 2):
+      with contextlib.redirect_stdout(io.StringIO()):
+        result = _conversion.convert_imagenet('ram://raw/train', None, 'ram://out',
+                                          synsets_file, metadata_file,
+                                          train_shards=2, options=options)['train']
+      self.assertEqual((result.num_images, result.num_reused_shards),
+                       (9, expected_reused))
+    self.assertCountEqual(tf.io.gfile.listdir('ram://out'),
+                          ['conversion_manifest.json', 'index', 'train-00000-of-00002',
+                           'train-00001-of-00002'])
+    records = list(tf.data.TFRecordDataset(tf.io.gfile.glob('ram://out/train-*')))
+    self.assertLen(records, 9)
+    spans = records_lib.record_spans('ram://out/train-00000-of-00002')
+    with tf.io.gfile.GFile('ram://out/index/train-00000-of-00002.idx') as f:
+      self.assertEqual(records_lib.index_text(spans), f.read())
+
+
+def _components(jpeg):
+  """The component count of a JPEG's SOF segment."""
+  position = 2
+  while position < len(jpeg):
+    marker, length = jpeg[position + 1], int.from_bytes(jpeg[position + 2:position + 4],
+                                                        'big')
+    if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+      return jpeg[position + 9]
+    position += 2 + length
+  return None
+
+
+# Worker counts.
+
+
+class WorkerCountTest(absltest.TestCase):
+
+  def test_identical_shards_and_indexes_for_one_two_and_three_workers(self):
+    root = self.create_tempdir().full_path
+    special = {'%s_0.JPEG' % WORKER_SYNSETS[0]: fixtures.image_bytes(1, 'png'),
+               '%s_1.JPEG' % WORKER_SYNSETS[1]: fixtures.image_bytes(2, 'cmyk'),
+               '%s_2.JPEG' % WORKER_SYNSETS[2]: fixtures.image_bytes(3, 'grayscale')}
+    fixtures.make_imagenet_split(os.path.join(root, 'train'), WORKER_SYNSETS, 7,
+                                 special=special)
+    synsets_file, metadata_file = fixtures.write_label_files(root, WORKER_SYNSETS)
+    boxes = fixtures.write(os.path.join(root, 'boxes.csv'),
+                           ('%s_3.JPEG,0.1,0.2,0.3,0.4\n' % WORKER_SYNSETS[3]).encode())
+    outputs = {}
+    for workers in (1, 2, 3):
+      output = os.path.join(root, 'out%d' % workers)
+      with contextlib.redirect_stdout(io.StringIO()) as stdout:
+        result = _conversion.convert_imagenet(
+            os.path.join(root, 'train'), None, output, synsets_file, metadata_file,
+            [boxes], train_shards=5,
+            options=_conversion.ConvertOptions(num_workers=workers, write_index=True))
+      self.assertEqual(stdout.getvalue(), 'Finished writing all 28 images in data set.\n')
+      self.assertEqual(result['train'].num_images, 28)
+      outputs[workers] = file_trees.file_contents(output)
+    self.assertLen(outputs[1], 5 + 5 + 1)  # shards, indexes, manifest
+    self.assertEqual(outputs[2], outputs[1])
+    self.assertEqual(outputs[3], outputs[1])
+
+
+# Resuming: complete shards are kept, a killed run resumes to identical output,
+# shards of another plan are refused, and bad images stop or are skipped honestly.
+
+
+class ResumeTest(absltest.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.root = self.create_tempdir().full_path
+    self.train = os.path.join(self.root, 'train')
+    self.files = fixtures.make_imagenet_split(self.train, SYNSETS, 8)
+    self.labels = fixtures.write_label_files(os.path.join(self.root, 'labels'), SYNSETS)
+
+  def convert(self, output, num_shards=6, **options):
+    options.setdefault('num_workers', 1)
+    with contextlib.redirect_stdout(io.StringIO()) as stdout:
+      result = _conversion.convert_imagenet(self.train, None, output, *self.labels,
+                                        train_shards=num_shards,
+                                        options=_conversion.ConvertOptions(**options))
+    self.stdout = stdout.getvalue()
+    return result.get('train')
+
+  def test_rerun_keeps_complete_shards(self):
+    output = os.path.join(self.root, 'out')
+    self.convert(output)
+    before = {n: os.stat(os.path.join(output, n)).st_ino for n in os.listdir(output)
+              if '-of-' in n}
+    contents = file_trees.file_contents(output)
+    result = self.convert(output, write_index=True)
+    self.assertEqual(result.num_reused_shards, 6)
+    self.assertEqual(self.stdout, 'Finished writing all 24 images in data set.\n')
+    for name, inode in before.items():
+      self.assertEqual(os.stat(os.path.join(output, name)).st_ino, inode)
+    after = file_trees.file_contents(output)
+    self.assertLen([n for n in after if n.startswith('index/')], 6)  # added on reuse
+    self.assertEqual({n: b for n, b in after.items() if not n.startswith('index/')},
+                     contents)
+    result = self.convert(output, overwrite=True)
+    self.assertEqual(result.num_reused_shards, 0)
+    # ... and the index files of no use are gone.
+    self.assertEqual(file_trees.file_contents(output), contents)
+
+  def test_corrupt_or_missing_shard_is_rewritten(self):
+    output = os.path.join(self.root, 'out')
+    self.convert(output)
+    contents = file_trees.file_contents(output)
+    with open(os.path.join(output, 'train-00002-of-00006'), 'r+b') as f:
+      f.truncate(100)
+    os.remove(os.path.join(output, 'train-00004-of-00006'))
+    result = self.convert(output)
+    self.assertEqual(result.num_reused_shards, 4)
+    self.assertEqual(file_trees.file_contents(output), contents)
+
+  def test_killed_run_resumes_to_identical_output(self):
+    reference = os.path.join(self.root, 'reference')
+    self.convert(reference)
+    # Block one image (a FIFO never written) so the run is mid-way when killed.
+    plan = _conversion.plan_split('train', _conversion.find_imagenet_entries(
+        self.train, SYNSETS, ['t'] * 3), 6, '/unused')
+    blocked_shard = 3
+    blocked = plan.tasks[blocked_shard].entries[1].source
+    os.remove(blocked)
+    os.mkfifo(blocked)
+    output = os.path.join(self.root, 'out')
+    code = ('from inception import convert\n'
+            'convert.convert_imagenet(%r, None, %r, %r, %r, train_shards=6,\n'
+            '    options=convert.ConvertOptions(num_workers=2))\n' %
+            ((self.train, output) + tuple(self.labels)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    child = subprocess.Popen([sys.executable, '-c', code], env=env,
+                             start_new_session=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+    others = ['train-%05d-of-00006' % i for i in range(6) if i != blocked_shard]
+    deadline = time.monotonic() + 50
+    while not all(os.path.exists(os.path.join(output, n)) for n in others):
+      self.assertIsNone(child.poll(), 'the run ended before it was killed')
+      self.assertLess(time.monotonic(), deadline, 'the run did not get far enough')
+      time.sleep(0.05)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    self.assertNotIn(b'Finished', child.stdout.read())
+    child.stdout.close()
+    names = os.listdir(output)
+    self.assertNotIn('train-00003-of-00006', names)
+    self.assertTrue(any('train-00003-of-00006.incomplete-' in n for n in names), names)
+
+    os.remove(blocked)
+    fixtures.write(blocked, self.files[os.path.basename(blocked)])
+    result = self.convert(output)
+    self.assertEqual(result.num_reused_shards, 5)
+    self.assertEqual(file_trees.file_contents(output),
+                     file_trees.file_contents(reference))
+
+  def test_shards_of_another_plan_are_refused_unless_overwrite(self):
+    output = os.path.join(self.root, 'out')
+    self.convert(output, num_shards=2)
+    with self.assertRaisesRegex(_conversion.ConversionError, 'another plan'):
+      self.convert(output, num_shards=3)
+    fixtures.write(os.path.join(self.train, SYNSETS[0], 'extra.JPEG'),
+                   fixtures.image_bytes(77))
+    with self.assertRaisesRegex(_conversion.ConversionError, 'different plan'):
+      self.convert(output, num_shards=2)
+    self.convert(output, num_shards=3, overwrite=True)
+    self.assertEqual(sorted(n for n in os.listdir(output) if '-of-' in n),
+                     ['train-%05d-of-00003' % i for i in range(3)])
+    self.assertEqual(self.stdout, 'Finished writing all 25 images in data set.\n')
+
+  def test_shards_without_a_manifest_are_refused(self):
+    output = os.path.join(self.root, 'out')
+    fixtures.write(os.path.join(output, 'train-00000-of-00006'), b'')
+    with self.assertRaisesRegex(_conversion.ConversionError, 'no record of their plan'):
+      self.convert(output)
+
+
+class BadImageTest(absltest.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.root = self.create_tempdir().full_path
+    self.train = os.path.join(self.root, 'train')
+    self.bad_name = '%s_2.JPEG' % SYNSETS[1]
+    self.bad_path = os.path.join(self.train, SYNSETS[1], self.bad_name)
+    fixtures.make_imagenet_split(self.train, SYNSETS, 5,
+                                 special={self.bad_name: fixtures.truncated_jpeg()})
+    self.labels = fixtures.write_label_files(os.path.join(self.root, 'labels'), SYNSETS)
+    self.output = os.path.join(self.root, 'out')
+
+  def convert(self, **options):
+    with contextlib.redirect_stdout(io.StringIO()) as stdout:
+      try:
+        return _conversion.convert_imagenet(self.train, None, self.output, *self.labels,
+                                        train_shards=3,
+                                        options=_conversion.ConvertOptions(**options))
+      finally:
+        self.stdout = stdout.getvalue()
+
+  def test_default_stops_naming_the_image(self):
+    with self.assertRaises(records_lib.ImageError) as raised:
+      self.convert(num_workers=2)
+    self.assertIn(self.bad_path, str(raised.exception))
+    self.assertEqual(self.stdout, '')
+    plan = _conversion.plan_split('train', _conversion.find_imagenet_entries(
+        self.train, SYNSETS, ['t'] * 3), 3, self.output)
+    (bad_task,) = [t for t in plan.tasks
+                   if self.bad_name in [e.filename for e in t.entries]]
+    self.assertFalse(os.path.exists(bad_task.output_path))
+    self.assertEqual([n for n in os.listdir(self.output) if 'incomplete' in n], [])
+    record = records_lib.read_manifest(self.output)['splits']['train']
+    self.assertFalse(record['complete'])
+    self.assertIsNone(record['shard_counts'][bad_task.index])
+
+  def test_skip_lists_the_image_and_counts_honestly(self):
+    result = self.convert(num_workers=2, skip_bad_images=True)['train']
+    self.assertEqual(self.stdout, 'Finished writing all 14 images in data set.\n')
+    self.assertEqual(result.num_images, 14)
+    self.assertEqual([(s.source, s.filename) for s in result.skipped],
+                     [(self.bad_path, self.bad_name)])
+    with open(os.path.join(self.output, 'bad_images-train.txt')) as f:
+      lines = f.read().splitlines()
+    self.assertLen(lines, 1)
+    self.assertTrue(lines[0].startswith(self.bad_path + '\tcorrupt JPEG header'))
+    with open(os.path.join(self.output, 'conversion_manifest.json')) as f:
+      record = json.load(f)['splits']['train']
+    self.assertEqual((record['num_images'], record['num_skipped']), (14, 1))
+    self.assertEqual(sum(record['shard_counts']), 14)
+    self.assertEqual(record['class_counts'], {'1': 5, '2': 4, '3': 5})
+    self.assertEqual(record['skipped_images'][0]['filename'], self.bad_name)
+
+    # A resumed skip run keeps everything; a strict run redoes the shard and fails.
+    again = self.convert(num_workers=1, skip_bad_images=True)['train']
+    self.assertEqual((again.num_reused_shards, again.num_images, len(again.skipped)),
+                     (3, 14, 1))
+    with self.assertRaisesRegex(records_lib.ImageError, self.bad_name):
+      self.convert(num_workers=1)
+
+  def test_full_validation_finds_cut_scan_data(self):
+    fixtures.write(self.bad_path, fixtures.truncated_scan_jpeg())
+    self.assertEqual(self.convert(num_workers=1)['train'].num_images, 15)
+    with self.assertRaisesRegex(records_lib.ImageError, 'TensorFlow cannot decode'):
+      self.convert(num_workers=2, validate_images='full', overwrite=True)
+
+
+if __name__ == '__main__':
+  absltest.main()

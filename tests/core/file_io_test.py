@@ -1,0 +1,135 @@
+"""Tests for inception.file_io: local paths by os, remote ones by tf.io.gfile.
+
+Remote paths use TensorFlow's in-memory filesystem `ram://`, which tf.io.gfile serves
+like gs:// (and which lives only in this process).
+"""
+
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import textwrap
+
+from absl.testing import absltest
+from absl.testing import parameterized
+import tensorflow as tf
+
+from inception.core import _file_io
+
+
+class FileIoTest(parameterized.TestCase):
+
+  def _root(self, kind: str) -> str:
+    """A fresh directory: local under TEST_TMPDIR, or remote under ram://."""
+    if kind == 'local':
+      return self.create_tempdir().full_path
+    root = 'ram://file_io_test/%s' % self.id().split('.')[-1]
+    tf.io.gfile.makedirs(root)
+    return root
+
+  @parameterized.parameters('local', 'remote')
+  def test_write_read_list_rename_remove(self, kind):
+    root = self._root(kind)
+    directory = _file_io.join(root, 'a', 'b')
+    self.assertFalse(_file_io.exists(directory))
+    _file_io.makedirs(directory)
+    _file_io.makedirs(directory)  # already there: no error
+    self.assertTrue(_file_io.isdir(directory))
+    text_path = _file_io.join(directory, 'text.txt')
+    with _file_io.open_file(text_path, 'w') as f:
+      f.write('tench, Tinca tinca\r\nß\n')
+    with _file_io.open_file(_file_io.join(directory, 'data.bin'), 'wb') as f:
+      f.write(b'\x00\xff' * 3)
+    # Text is UTF-8 and its newlines are kept as written, on both sides.
+    self.assertEqual(_file_io.read_text(text_path), 'tench, Tinca tinca\r\nß\n')
+    with tf.io.gfile.GFile(text_path, 'rb') as f:
+      self.assertEqual(f.read(), 'tench, Tinca tinca\r\nß\n'.encode('utf-8'))
+    self.assertEqual(_file_io.read_bytes(_file_io.join(directory, 'data.bin')),
+                     b'\x00\xff' * 3)
+    self.assertCountEqual(_file_io.listdir(directory), ['text.txt', 'data.bin'])
+    self.assertFalse(_file_io.isdir(text_path))
+
+    # rename replaces an existing target.
+    _file_io.rename(_file_io.join(directory, 'data.bin'), text_path)
+    self.assertEqual(_file_io.listdir(directory), ['text.txt'])
+    self.assertEqual(_file_io.read_bytes(text_path), b'\x00\xff' * 3)
+
+    _file_io.remove(text_path)
+    self.assertFalse(_file_io.exists(text_path))
+    _file_io.remove(text_path, missing_ok=True)
+    with self.assertRaises((OSError, tf.errors.OpError)):
+      _file_io.remove(text_path)
+    with self.assertRaises((OSError, tf.errors.OpError)):
+      _file_io.read_bytes(text_path)
+
+  @parameterized.parameters('local', 'remote')
+  def test_walk_and_seek(self, kind):
+    root = self._root(kind)
+    for name in ('x/1.xml', 'x/y/2.xml', 'z.xml'):
+      path = _file_io.join(root, *name.split('/'))
+      _file_io.makedirs(os.path.dirname(path))
+      with _file_io.open_file(path, 'wb') as f:
+        f.write(b'0123456789')
+    found = sorted(_file_io.join(parent, name) for parent, _, names in _file_io.walk(root)
+                   for name in names)
+    self.assertEqual(found, [_file_io.join(root, 'x', '1.xml'),
+                             _file_io.join(root, 'x', 'y', '2.xml'),
+                             _file_io.join(root, 'z.xml')])
+    with _file_io.open_file(_file_io.join(root, 'z.xml'), 'rb') as f:
+      f.seek(4)
+      self.assertEqual(f.read(3), b'456')
+
+  @parameterized.parameters('local', 'remote')
+  def test_remove_tree(self, kind):
+    root = self._root(kind)
+    tree = _file_io.join(root, 'staging')
+    _file_io.makedirs(_file_io.join(tree, 'deep'))
+    with _file_io.open_file(_file_io.join(tree, 'deep', 'task.pkl'), 'wb') as f:
+      f.write(b'x')
+    _file_io.remove_tree(tree)
+    self.assertFalse(_file_io.isdir(tree))
+    self.assertEmpty([n for n in _file_io.listdir(root) if n.rstrip('/') == 'staging'])
+    _file_io.remove_tree(tree)  # already gone: no error
+
+  def test_join(self):
+    self.assertEqual(_file_io.join('gs://b/out/', 'index', 'x.idx'),
+                     'gs://b/out/index/x.idx')
+    self.assertEqual(_file_io.join('/data', 'index', 'x.idx'),
+                     os.path.join('/data', 'index', 'x.idx'))
+
+  def test_local_work_imports_no_tensorflow(self):
+    """Atomic writes, label files, box CSVs, shards and tar members read locally."""
+    directory = self.create_tempdir().full_path
+    archive = os.path.join(directory, 'images.tar')
+    with tarfile.open(archive, 'w') as tar:
+      info = tarfile.TarInfo('n01440764_1.JPEG')
+      info.size = 5
+      tar.addfile(info, io.BytesIO(b'\xff\xd8\xffAB'))
+    script = textwrap.dedent('''
+        import os, sys
+        from inception import acquire, annotations, core, label_files, records
+        directory, archive = sys.argv[1:]
+        synsets = os.path.join(directory, 'synsets.txt')
+        core.write_text(synsets, 'n01440764\\n')
+        assert label_files.read_synsets(synsets) == ['n01440764']
+        boxes = os.path.join(directory, 'boxes.csv')
+        core.write_text(boxes, 'n01440764_1.JPEG,0.1,0.2,0.3,0.4\\n')
+        assert list(annotations.read_boxes_csv(boxes)) == ['n01440764_1.JPEG']
+        member, = acquire.index_flat_tar(archive)
+        assert member.read_bytes() == b'\\xff\\xd8\\xffAB'
+        with records.ShardWriter(os.path.join(directory, 'train-00000-of-00001')) as w:
+          w.write(member.read_bytes())
+        assert core.remove_stale_temporaries(directory) == 0
+        print('tensorflow' in sys.modules)
+        ''')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    output = subprocess.run([sys.executable, '-c', script, directory, archive],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            check=False)
+    self.assertEqual(output.returncode, 0, output.stderr.decode())
+    self.assertEqual(output.stdout.decode().strip(), 'False')
+
+
+if __name__ == '__main__':
+  absltest.main()

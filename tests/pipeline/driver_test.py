@@ -1,0 +1,151 @@
+"""Tests for inception.pipeline: the whole pipeline in-process on a mini ImageNet."""
+
+import json
+import os
+import shutil
+
+from absl.testing import absltest
+import tensorflow as tf
+
+from inception import convert
+from inception import demo
+from inception.pipeline import _driver
+from tests import file_trees
+
+_FIXTURE = demo.Config(num_classes=3, images_per_class=7,
+                                num_validation_images=6, min_side=48, max_side=80,
+                                seed=5)
+
+
+def _settings(data_dir, **overrides):
+  values = dict(train_shards=3, validation_shards=2,
+                options=convert.ConvertOptions(num_workers=1, progress_interval=60))
+  values.update(overrides)
+  return _driver.demo_settings(data_dir, _FIXTURE, **values)
+
+
+def _records(path):
+  return list(tf.data.TFRecordDataset(path).as_numpy_iterator())
+
+
+class PipelineTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.root = absltest.get_default_test_tmpdir()
+    cls.reference_dir = os.path.join(cls.root, 'reference')
+    cls.reference_state = _driver.run(_settings(cls.reference_dir))
+
+  def test_demo_runs_every_step_and_writes_all_images(self):
+    self.assertEqual(list(self.reference_state), list(_driver.STEPS))
+    counts = _driver.total_images(self.reference_state)
+    fixture = _driver.demo_source(self.reference_dir, _FIXTURE)
+    self.assertEqual(counts, fixture['expected_counts'])
+    digests = file_trees.shard_digests(self.reference_dir)
+    self.assertEqual(sorted(digests), [
+        'train-00000-of-00003', 'train-00001-of-00003', 'train-00002-of-00003',
+        'validation-00000-of-00002', 'validation-00001-of-00002'])
+    total = sum(len(_records(os.path.join(self.reference_dir, name)))
+                for name in digests if name.startswith('train-'))
+    self.assertEqual(total, counts['train'])
+    self.assertTrue(os.path.isfile(os.path.join(
+        self.reference_dir, 'raw-data', _driver.TRAIN_BOXES_CSV)))
+
+  def test_validation_records_get_boxes_from_v3_xmls(self):
+    example = tf.train.Example()
+    example.ParseFromString(_records(os.path.join(
+        self.reference_dir, 'validation-00000-of-00002'))[0])
+    features = example.features.feature
+    self.assertNotEmpty(features['image/object/bbox/xmin'].float_list.value)
+    self.assertStartsWith(features['image/filename'].bytes_list.value[0],
+                          b'ILSVRC2012_val_')
+
+  def test_rerun_is_a_no_op(self):
+    data_dir = os.path.join(self.root, 'rerun')
+    shutil.copytree(self.reference_dir, data_dir, symlinks=True)
+    # The copied state names the reference paths; settings of this dir differ, so
+    # run once to record them, then check that the second run does nothing at all.
+    first = _driver.run(_settings(data_dir))
+    mtimes = {n: os.stat(os.path.join(data_dir, n)).st_mtime_ns
+              for n in file_trees.shard_digests(data_dir)}
+    second = _driver.run(_settings(data_dir))
+    self.assertEqual(first, second)
+    self.assertEqual(mtimes, {n: os.stat(os.path.join(data_dir, n)).st_mtime_ns
+                              for n in mtimes})
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+
+  def test_no_extract_gives_identical_shards_without_raw_data(self):
+    data_dir = os.path.join(self.root, 'no_extract')
+    state = _driver.run(_settings(data_dir, no_extract=True))
+    self.assertEqual(list(state), list(_driver.NO_EXTRACT_STEPS))
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+    self.assertFalse(os.path.exists(os.path.join(data_dir, 'raw-data')))
+
+  def test_failed_conversion_resumes_to_identical_output(self):
+    data_dir = os.path.join(self.root, 'resume')
+    settings = _settings(data_dir)
+    _driver.run(settings)
+    # As if the conversion had died before writing the train shards, with one image
+    # broken since: the redone conversion fails and names it.
+    for name in file_trees.shard_digests(data_dir):
+      if name.startswith('train-'):
+        os.remove(os.path.join(data_dir, name))
+    class_dir = os.path.join(data_dir, 'raw-data', 'train', 'n01440764')
+    victim = sorted(os.listdir(class_dir))[0]
+    victim_path = os.path.join(class_dir, victim)
+    with open(victim_path, 'rb') as f:
+      good_bytes = f.read()
+    with open(victim_path, 'wb') as f:
+      f.write(b'not an image')
+    with self.assertRaisesRegex(Exception, victim):
+      _driver.run(settings, redo=[_driver.CONVERT])
+    recorded = _driver.read_state(data_dir)
+    self.assertNotIn(_driver.CONVERT, recorded)
+    self.assertIn(_driver.VALIDATION_RELABEL, recorded)
+    # Repaired, a plain re-run resumes with convert and check only.
+    with open(victim_path, 'wb') as f:
+      f.write(good_bytes)
+    state = _driver.run(settings)
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+    self.assertEqual(_driver.total_images(state),
+                     _driver.total_images(self.reference_state))
+
+  def test_steps_to_run_redo_reruns_later_steps(self):
+    settings = _settings(self.reference_dir)
+    state = _driver.read_state(self.reference_dir)
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, settings), [])
+    self.assertEqual(
+        _driver.steps_to_run(_driver.STEPS, state, settings,
+                              redo=[_driver.VALIDATION_RELABEL]),
+        [_driver.VALIDATION_RELABEL, _driver.CONVERT, _driver.CHECK])
+    changed = _settings(self.reference_dir, check_mode='full')
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, changed),
+                     [_driver.CHECK])
+    with self.assertRaisesRegex(ValueError, 'unpack'):
+      _driver.steps_to_run(_driver.STEPS, state, settings, redo=['unpack'])
+
+  def test_state_file_is_json_with_settings_and_outputs(self):
+    with open(os.path.join(self.reference_dir, _driver.STATE_FILE)) as f:
+      steps = json.load(f)['steps']
+    self.assertEqual(steps[_driver.CONVERT]['outputs']['train']['shards'], 3)
+    self.assertEqual(steps[_driver.DOWNLOAD]['settings']['link_mode'], 'symlink')
+
+  def test_validation_tar_must_match_the_label_file(self):
+
+    class Member(object):
+
+      def __init__(self, name):
+        self.name = name
+
+    with self.assertRaisesRegex(_driver.PipelineError, 'ILSVRC2012_val_00000002'):
+      _driver.validation_entries_from_tar(
+          [Member('ILSVRC2012_val_00000001.JPEG')], ['n01440764', 'n01440764'],
+          ['n01440764'], ['tench'], 'val.tar')
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -19,32 +19,94 @@ from inception.core._file_io import remove
 from inception.core._file_io import remove_tree
 from inception.core._file_io import rename
 from inception.core._file_io import walk
+from inception.core._layout import BAD_IMAGES_FORMAT
+from inception.core._layout import BOUNDING_BOXES_DIRNAME
+from inception.core._layout import CHECK_REPORT_DIRNAME
+from inception.core._layout import DEMO_SOURCE_DIRNAME
+from inception.core._layout import DOWNLOADS_DIRNAME
+from inception.core._layout import INDEX_DIRNAME
+from inception.core._layout import INDEX_SUFFIX
+from inception.core._layout import MANIFEST_FILENAME
+from inception.core._layout import RAW_DATA_DIRNAME
+from inception.core._layout import STATE_FILENAME
+from inception.core._layout import TRAIN_BOXES_CSV
+from inception.core._layout import TRAIN_DIRNAME
+from inception.core._layout import VALIDATION_BOUNDING_BOXES_DIRNAME
+from inception.core._layout import VALIDATION_BOXES_CSV
+from inception.core._layout import VALIDATION_DIRNAME
+from inception.core._layout import bad_images_path
+from inception.core._layout import boxes_csv_dir
+from inception.core._layout import check_report_dir
+from inception.core._layout import demo_source_dir
+from inception.core._layout import downloads_dir
+from inception.core._layout import index_dir
+from inception.core._layout import index_path
+from inception.core._layout import manifest_path
+from inception.core._layout import raw_data_dir
+from inception.core._layout import state_path
+from inception.core._layout import train_boxes_csv
+from inception.core._layout import train_images_dir
+from inception.core._layout import train_xml_dir
+from inception.core._layout import validation_boxes_csv
+from inception.core._layout import validation_images_dir
+from inception.core._layout import validation_xml_dir
 from inception.core._progress import Progress
 from inception.core._progress import format_duration
 from inception.core._user_paths import absolute_user_path
 from inception.core._user_paths import is_remote
 
 __all__ = [
+    'BAD_IMAGES_FORMAT',
+    'BOUNDING_BOXES_DIRNAME',
+    'CHECK_REPORT_DIRNAME',
+    'DEMO_SOURCE_DIRNAME',
+    'DOWNLOADS_DIRNAME',
+    'INDEX_DIRNAME',
+    'INDEX_SUFFIX',
+    'MANIFEST_FILENAME',
     'Progress',
+    'RAW_DATA_DIRNAME',
+    'STATE_FILENAME',
+    'TRAIN_BOXES_CSV',
+    'TRAIN_DIRNAME',
+    'VALIDATION_BOUNDING_BOXES_DIRNAME',
+    'VALIDATION_BOXES_CSV',
+    'VALIDATION_DIRNAME',
     'absolute_user_path',
     'atomic_output',
+    'bad_images_path',
+    'boxes_csv_dir',
+    'check_report_dir',
+    'demo_source_dir',
+    'downloads_dir',
     'error_types',
     'exists',
     'format_duration',
+    'index_dir',
+    'index_path',
     'is_remote',
     'is_temporary_path',
     'isdir',
     'join',
     'listdir',
     'makedirs',
+    'manifest_path',
     'open_file',
+    'raw_data_dir',
     'read_bytes',
     'read_text',
     'remove',
     'remove_stale_temporaries',
     'remove_tree',
     'rename',
+    'state_path',
     'temporary_path',
+    'train_boxes_csv',
+    'train_images_dir',
+    'train_xml_dir',
+    'validation_boxes_csv',
+    'validation_images_dir',
+    'validation_xml_dir',
     'walk',
     'write_bytes',
     'write_text',

@@ -216,6 +216,7 @@ def main():
   args = _parse_args()
   from absl import logging  # pylint: disable=g-import-not-at-top
   from inception import convert  # pylint: disable=g-import-not-at-top
+  from inception import core  # pylint: disable=g-import-not-at-top
   from inception.convert import _conversion  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)
   if args.plan_memory:
@@ -226,7 +227,7 @@ def main():
                                             os.path.join(data_dir, 'metadata.txt'))
   entries = convert.find_imagenet_entries(os.path.join(data_dir, 'train'), synsets, texts)
   num_shards = max(1, round(len(entries) / args.images_per_shard))
-  num_workers = args.num_threads or convert.default_num_workers()
+  num_workers = args.num_threads or core.default_num_workers()
   dataset_bytes = 0
   for entry in entries:  # warm the page cache the same way for every run
     with open(entry.source, 'rb') as f:

@@ -1,4 +1,4 @@
-"""Bounding boxes: ImageNet annotation XMLs → the CSV of SPEC §4, and back.
+"""Bounding boxes: ImageNet annotation XMLs → the CSV (docs/FORMAT.md, "Bounding boxes"), and back.
 
 CSV line per box: `<image file name>,<xmin>,<ymin>,<xmax>,<ymax>`, coordinates relative
 to the image size in [0, 1], 4 decimals, e.g.
@@ -30,17 +30,15 @@ the run (unless strict).
 """
 
 import collections
-import concurrent.futures
 import contextlib
 import dataclasses
 import gc
 import gzip
-import multiprocessing
 import os
 import re
 import tarfile
-from typing import (IO, Dict, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple,
-                    Optional, Sequence, Tuple, Union)
+from typing import (IO, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping,
+                    NamedTuple, Optional, Sequence, Tuple, Union)
 import xml.etree.ElementTree as ElementTree
 import zlib
 
@@ -374,17 +372,13 @@ def _process_chunk(items: Sequence[_Item], rules: BoxRules) -> _ChunkResult:
   return _ChunkResult(files, bad_files)
 
 
-_worker_rules = BoxRules()
-
-
-def _initialize_worker(rules: BoxRules) -> None:
-  global _worker_rules
-  _worker_rules = rules
+def _process_numbered_chunk(rules: BoxRules, numbered: Tuple[int, Sequence[_Item]],
+                            report_progress=None) -> Tuple[int, _ChunkResult]:
+  """The runner's work: one chunk, with its number (results arrive in any order)."""
+  del report_progress  # progress is counted per chunk result
   gc.disable()  # A worker makes no reference cycles (see _garbage_collection_paused).
-
-
-def _process_chunk_in_worker(items: Sequence[_Item]) -> _ChunkResult:
-  return _process_chunk(items, _worker_rules)
+  number, items = numbered
+  return number, _process_chunk(items, rules)
 
 
 @contextlib.contextmanager
@@ -405,31 +399,30 @@ def _garbage_collection_paused() -> Iterator[None]:
 
 
 def _process_chunks(chunks: Iterable[Sequence[_Item]], rules: BoxRules,
-                    num_workers: int) -> Iterator[_ChunkResult]:
-  """Yields each chunk's result in chunk order, using `num_workers` processes.
+                    num_workers: int, on_chunk: Callable[[_ChunkResult], None]) -> None:
+  """Calls `on_chunk` with each chunk's result, in chunk order, parsing in workers.
 
-  At most a few chunks per worker are in flight, so a streamed tarball is never held
-  in memory whole. Workers are forked: they only parse XML (no TensorFlow in them).
+  The workers (inception.core's local pool) take the chunks as they are free, so a
+  streamed tarball is never held in memory whole; results that finish early wait in
+  a small buffer until the ones before them are in, so the run is deterministic.
   """
-  if num_workers <= 1:
-    for chunk in chunks:
-      yield _process_chunk(chunk, rules)
-    return
-  methods = multiprocessing.get_all_start_methods()
-  context = multiprocessing.get_context('fork' if 'fork' in methods else None)
-  executor = concurrent.futures.ProcessPoolExecutor(
-      num_workers, mp_context=context, initializer=_initialize_worker,
-      initargs=(rules,))
-  pending = collections.deque()
-  try:
-    for chunk in chunks:
-      pending.append(executor.submit(_process_chunk_in_worker, chunk))
-      if len(pending) >= 3 * num_workers:
-        yield pending.popleft().result()
-    while pending:
-      yield pending.popleft().result()
-  finally:
-    executor.shutdown(wait=True, cancel_futures=True)
+  waiting: Dict[int, _ChunkResult] = {}
+  next_number = [0]
+
+  def on_result(numbered: Tuple[int, _ChunkResult]) -> None:
+    waiting[numbered[0]] = numbered[1]
+    while next_number[0] in waiting:
+      on_chunk(waiting.pop(next_number[0]))
+      next_number[0] += 1
+
+  runner = core.ProcessPoolRunner(_process_numbered_chunk, num_workers,
+                                  describe=_describe_chunk, shared=rules)
+  runner.run(enumerate(chunks), on_result)
+
+
+def _describe_chunk(numbered: Tuple[int, Sequence[_Item]]) -> str:
+  items = numbered[1]
+  return 'parsing %s … %s' % (items[0].source, items[-1].source)
 
 
 # ---------------------------------------------------------------------------------------
@@ -558,7 +551,7 @@ def process_bounding_boxes(source: Union[str, Sequence[str]],
     raise ValueError('no XML source given')
   rules = BoxRules(frozenset(synsets) if synsets is not None else None,
                    dict(image_synsets) if image_synsets else None)
-  num_workers = max(1, num_workers or os.cpu_count() or 1)
+  num_workers = num_workers or core.default_num_workers()
 
   with _garbage_collection_paused():
     stats, results = _read_sources(sources, rules, num_workers, strict)
@@ -588,16 +581,17 @@ def _read_sources(sources: Sequence[str], rules: BoxRules, num_workers: int,
       total = None
     meter = core.Progress('Bounding boxes from %s' % path, total, 'XML files')
     files_before = stats.files_read
-    chunks = _process_chunks(_chunked(items, _CHUNK_FILES), rules, num_workers)
-    with contextlib.closing(chunks):
-      for chunk in chunks:
-        if strict and chunk.bad_files:
-          raise ValueError(chunk.bad_files[0].message)
-        stats.bad_files.extend(chunk.bad_files)
-        results.extend(chunk.files)
-        read = len(chunk.files) + len(chunk.bad_files)
-        stats.files_read += read
-        meter.update(read)
+
+    def on_chunk(chunk: _ChunkResult) -> None:
+      if strict and chunk.bad_files:
+        raise ValueError(chunk.bad_files[0].message)
+      stats.bad_files.extend(chunk.bad_files)
+      results.extend(chunk.files)
+      read = len(chunk.files) + len(chunk.bad_files)
+      stats.files_read += read
+      meter.update(read)
+
+    _process_chunks(_chunked(items, _CHUNK_FILES), rules, num_workers, on_chunk)
     meter.finish()
     if stats.files_read == files_before:
       raise ValueError('%s holds no .xml file' % path)

@@ -11,7 +11,6 @@ from inception.convert._conversion import VALIDATION
 from inception.convert._conversion import convert_generic
 from inception.convert._conversion import convert_imagenet
 from inception.convert._conversion import convert_split
-from inception.convert._conversion import default_num_workers
 from inception.convert._conversion import find_imagenet_entries
 from inception.convert._conversion import imagenet_classes
 from inception.convert._conversion import plan_split
@@ -30,7 +29,6 @@ __all__ = [
     'convert_generic',
     'convert_imagenet',
     'convert_split',
-    'default_num_workers',
     'find_imagenet_entries',
     'imagenet_classes',
     'plan_split',

@@ -35,7 +35,7 @@ import os
 import pickle
 import threading
 import uuid
-from typing import Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence
 
 from absl import logging
 import apache_beam as beam
@@ -43,8 +43,6 @@ from apache_beam.metrics import Metrics
 
 from inception import core
 from inception import records
-
-ResultCallback = Callable[[records.ShardResult], None]
 
 DIRECT_RUNNER_NAMES = ('direct', 'directrunner')
 STAGING_PREFIX = '.beam-'
@@ -64,7 +62,7 @@ _STAGING_THREADS = 16  # object stores take tens of ms per small write
 _WORKER_LOG_FORWARDER = 'apache_beam.runners.portability.local_job_service'
 
 
-class BeamPipelineError(RuntimeError):
+class BeamPipelineError(core.WorkerError):
   """The Beam pipeline failed other than by a shard's own exception."""
 
 
@@ -93,78 +91,70 @@ def pipeline_arguments(runner: str, pipeline_args: Sequence[str],
                      '(%s)' % ' '.join(arguments))
   if is_direct_runner(runner):
     defaults = _DIRECT_DEFAULTS + (('direct_num_workers',
-                                    str(num_workers or _num_cores())),)
+                                    str(num_workers or core.default_num_workers())),)
     given = _option_names(arguments)
     arguments += ['--%s=%s' % (name, value) for name, value in defaults
                   if name not in given]
   return arguments
 
 
-def run_beam(prepared, options, runner: str, pipeline_args: Sequence[str],
-             on_result: Optional[ResultCallback] = None
-             ) -> List[records.ShardResult]:
-  """Writes the prepared split's pending shards with a Beam pipeline.
+class BeamRunner(core.Runner):
+  """The runner interface over an Apache Beam pipeline, for shard tasks.
 
-  Args:
-    prepared: a convert.PreparedSplit (its plan and pending tasks are used).
-    options: the convert.ConvertOptions (num_workers, progress_interval).
-    runner: the Beam runner's name: DirectRunner (this machine), DataflowRunner, ...
-    pipeline_args: Beam options as '--name=value' strings.
-    on_result: called with each shard's result as it is collected (in one thread
-      at a time), also for the shards that completed before a failure.
+  `run(tasks, on_result, on_progress)` writes every task's shard with
+  `records.write_shard` on Beam's workers; `on_result` gets each shard's result as it
+  is collected (also for the shards that completed before a failure), and
+  `on_progress` its images and input bytes.
 
-  Returns:
-    The written shards' results, in shard order.
-
-  Raises:
+  Raises (from run):
     The first failed shard's own exception (e.g. records.ImageError naming the
     image) when one failed, else BeamPipelineError when the pipeline did; nothing is
     left under a failed shard's final name.
   """
-  plan = prepared.plan
-  pending = tuple(prepared.pending)
-  if not pending:
-    logging.info('%s: all %d shards already complete', plan.split, plan.num_shards)
-    return []
-  arguments = pipeline_arguments(runner, pipeline_args, options.num_workers)
-  _check_reachable_paths(runner, plan.output_directory, pending)
-  total = sum(len(t.entries) for t in pending)
-  logging.info('%s: %d images in %d shards; %d shards already complete, %d to write '
-               'with the Beam runner %s (options: %s)', plan.split, plan.num_images,
-               plan.num_shards, len(prepared.reused), len(pending), runner,
-               ', '.join(sorted(_option_names(arguments))) or 'none')
-  meter = core.Progress(plan.split, total=total, unit='images',
-                            interval=options.progress_interval)
-  staging = _new_staging_directory(plan.output_directory, plan.split)
-  collector = _ResultCollector(staging, on_result, meter)
-  try:
-    task_paths = _stage_tasks(staging, pending)
-    failure = None
-    poller = _Poller(collector, min(options.progress_interval, _MAX_POLL_SECONDS))
-    with poller:
-      try:
-        _run_pipeline(runner, arguments, task_paths, '%s %s' % (plan.output_directory,
-                                                                plan.split))
-      except Exception as e:  # pylint: disable=broad-except  (re-raised below)
-        failure = e
-    collector.collect()
-    if failure is not None:
-      # Workers stopped mid-shard by the failure cannot remove their temporary files;
-      # this process is the only writer of the directory now (as prepare_split assumes).
-      for directory in (plan.output_directory,
-                        core.join(plan.output_directory, records.INDEX_DIRECTORY)):
-        core.remove_stale_temporaries(directory)
-      shard_error = _first_shard_error(staging)
-      if shard_error is None:
-        raise BeamPipelineError('%s: the Beam pipeline (%s) failed: %s' %
-                                (plan.split, runner, _summary(failure))) from failure
-      if isinstance(shard_error, records.ImageError):
-        raise shard_error from None  # names the image, as the local engine does
-      raise shard_error from failure
-    meter.finish()
-    return collector.results()
-  finally:
-    _remove_tree(staging)
+
+  def __init__(self, runner: str, pipeline_args: Sequence[str],
+               num_workers: Optional[int] = None, poll_seconds: float = _MAX_POLL_SECONDS):
+    """`runner` is Beam's name for it (DirectRunner, DataflowRunner, ...)."""
+    self._runner = runner
+    self._arguments = pipeline_arguments(runner, pipeline_args, num_workers)
+    self._poll_seconds = min(poll_seconds, _MAX_POLL_SECONDS)
+
+  def __str__(self) -> str:
+    return 'the Beam runner %s (options: %s)' % (
+        self._runner, ', '.join(sorted(_option_names(self._arguments))) or 'none')
+
+  def run(self, tasks, on_result, on_progress=None) -> None:
+    if not tasks:
+      return
+    output_directory = os.path.dirname(tasks[0].output_path)
+    split = tasks[0].split
+    _check_reachable_paths(self._runner, output_directory, tasks)
+    staging = _new_staging_directory(output_directory, split)
+    collector = _ResultCollector(staging, on_result, on_progress)
+    try:
+      task_paths = _stage_tasks(staging, tasks)
+      failure = None
+      with _Poller(collector, self._poll_seconds):
+        try:
+          _run_pipeline(self._runner, self._arguments, task_paths,
+                        '%s %s' % (output_directory, split))
+        except Exception as e:  # pylint: disable=broad-except  (re-raised below)
+          failure = e
+      collector.collect()
+      if failure is not None:
+        # Workers stopped mid-shard by the failure cannot remove their temporary
+        # files; this process is the only writer of the directory now.
+        for directory in (output_directory, core.index_dir(output_directory)):
+          core.remove_stale_temporaries(directory)
+        shard_error = _first_shard_error(staging)
+        if shard_error is None:
+          raise BeamPipelineError('%s: the Beam pipeline (%s) failed: %s' %
+                                  (split, self._runner, _summary(failure))) from failure
+        if isinstance(shard_error, records.ImageError):
+          raise shard_error from None  # names the image, as the local engine does
+        raise shard_error from failure
+    finally:
+      _remove_tree(staging)
 
 
 # Worker side.
@@ -181,7 +171,7 @@ def write_staged_shard(task_path: str) -> int:
   try:
     result = records.write_shard(task)
   except Exception as e:
-    core.write_bytes(stem + ERROR_SUFFIX, _pickled_exception(e))
+    core.write_bytes(stem + ERROR_SUFFIX, pickle.dumps(core.portable_exception(e)))
     raise
   core.write_text(stem + RESULT_SUFFIX, json.dumps(result_to_json(result)))
   Metrics.counter(METRICS_NAMESPACE, 'shards_written').inc()
@@ -201,16 +191,6 @@ def result_from_json(record: Dict) -> records.ShardResult:
   fields = dict(record)
   fields['skipped'] = tuple(records.SkippedImage(**s) for s in record['skipped'])
   return records.ShardResult(**fields)
-
-
-def _pickled_exception(e: BaseException) -> bytes:
-  """The exception pickled, or a RuntimeError with its text if it does not pickle."""
-  try:
-    data = pickle.dumps(e, protocol=pickle.HIGHEST_PROTOCOL)
-    pickle.loads(data)
-    return data
-  except Exception:  # pylint: disable=broad-except
-    return pickle.dumps(RuntimeError('%s: %s' % (type(e).__name__, e)))
 
 
 # Launcher side.
@@ -354,13 +334,6 @@ def _remove_tree(directory: str) -> None:
     logging.warning('Could not remove %s: %s', directory, e)
 
 
-def _num_cores() -> int:
-  try:
-    return len(os.sched_getaffinity(0))
-  except AttributeError:
-    return os.cpu_count() or 1
-
-
 def _option_names(arguments: Sequence[str]) -> set:
   """The names of '--name=value' / '--name value' / '--flag' options."""
   return {a[2:].split('=', 1)[0] for a in arguments if a.startswith('--')}
@@ -369,11 +342,11 @@ def _option_names(arguments: Sequence[str]) -> set:
 class _ResultCollector(object):
   """Reads the shards' result files as they appear; reports each once."""
 
-  def __init__(self, staging: str, on_result: Optional[ResultCallback],
-               meter: core.Progress):
+  def __init__(self, staging: str, on_result: core.ResultCallback,
+               on_progress: Optional[core.ProgressCallback]):
     self._staging = staging
     self._on_result = on_result
-    self._meter = meter
+    self._on_progress = on_progress
     self._results = {}
     self._lock = threading.Lock()
 
@@ -385,14 +358,10 @@ class _ResultCollector(object):
         result = result_from_json(json.loads(
             core.read_bytes(os.path.join(self._staging, name)).decode('utf-8')))
         self._results[name] = result
-        self._meter.update(result.num_records + len(result.skipped),
-                           result.num_input_bytes)
-        if self._on_result is not None:
-          self._on_result(result)
-
-  def results(self) -> List[records.ShardResult]:
-    with self._lock:
-      return sorted(self._results.values(), key=lambda r: r.index)
+        if self._on_progress is not None:
+          self._on_progress(result.num_records + len(result.skipped),
+                            result.num_input_bytes)
+        self._on_result(result)
 
 
 class _Poller(object):

@@ -10,11 +10,10 @@ Stages, each usable on its own (a runner replaces only the fourth):
 3. Prepare: `prepare_split` checks the output directory against the conversion
    manifest (inception.conversion_manifest), keeps the complete shards of the same plan
    and returns the tasks still to write.
-4. Write: `records.write_shard` per task: `run_local` through `shard_pool`
-   processes (runner 'local', the default), or `_beam_runner.run_beam` through an
+4. Write: `records.write_shard` per task, by the runner `shard_runner` picks for
+   options.runner: inception.core's local process pool ('local', the default), or an
    Apache Beam pipeline (any other runner name: DirectRunner, DataflowRunner, ...),
-   which gives byte-identical shards. `write_pending` picks one by options.runner;
-   apache_beam is imported only for a Beam runner.
+   which gives byte-identical shards; apache_beam is imported only for a Beam runner.
 5. Finish: `finish_split` writes the final manifest, the bad-image report (under
    --skip_bad_images: `<output>/bad_images-<split>.txt`, `source<TAB>reason` lines) and
    prints `Finished writing all N images in data set.`
@@ -38,7 +37,6 @@ from inception import annotations
 from inception import core
 from inception import label_files
 from inception import records
-from inception.convert import _shard_pool
 
 ImageEntry = records.ImageEntry
 ShardTask = records.ShardTask
@@ -114,14 +112,6 @@ class SplitResult(NamedTuple):
   num_reused_shards: int
   num_input_bytes: int
   report_path: Optional[str]
-
-
-def default_num_workers() -> int:
-  """The number of cores this process may use."""
-  try:
-    return len(os.sched_getaffinity(0))
-  except AttributeError:
-    return os.cpu_count() or 1
 
 
 # 1. Finding the images.
@@ -414,57 +404,65 @@ def _record_result(prepared: PreparedSplit, result: ShardResult, write: bool = T
 # 4. Writing, and 5. finishing.
 
 
-def run_local(prepared: PreparedSplit, options: Optional[ConvertOptions] = None
-              ) -> List[ShardResult]:
-  """Writes the pending shards with local worker processes; returns their results."""
-  options = options or ConvertOptions()
-  plan = prepared.plan
-  num_workers = options.num_workers or default_num_workers()
-  total = sum(len(t.entries) for t in prepared.pending)
-  logging.info('%s: %d images in %d shards; %d shards already complete, %d to write '
-               'with %d workers', plan.split, plan.num_images, plan.num_shards,
-               len(prepared.reused), len(prepared.pending), num_workers)
-  meter = core.Progress(plan.split, total=total, unit='images',
-                            interval=options.progress_interval)
-  results = []
+def shard_runner(options: ConvertOptions) -> core.Runner:
+  """The runner that writes shards for `options.runner`: the local pool, or Beam.
 
-  def on_result(result: ShardResult) -> None:
-    results.append(result)
-    _record_result(prepared, result)
-
-  _shard_pool.run_shard_tasks(prepared.pending, num_workers, on_result, meter.update)
-  if total:
-    meter.finish()
-  return results
+  Raises:
+    ConversionError: Beam options without a Beam runner, or apache_beam missing.
+  """
+  if options.runner.strip().lower() == LOCAL_RUNNER:
+    if options.beam_pipeline_args:
+      raise ConversionError('Beam pipeline options (%s) need a Beam runner, e.g. '
+                            '--runner=DirectRunner' %
+                            ' '.join(options.beam_pipeline_args))
+    return core.ProcessPoolRunner(records.write_shard, options.num_workers,
+                                  describe=lambda task: 'writing ' + task.output_path,
+                                  expected_errors=(records.ImageError,))
+  try:
+    from inception.convert import _beam_runner  # pylint: disable=g-import-not-at-top
+  except ImportError as e:
+    raise ConversionError('--runner=%s needs apache-beam (pip install -r '
+                          'requirements.txt): %s' % (options.runner, e)) from e
+  return _beam_runner.BeamRunner(options.runner, options.beam_pipeline_args,
+                                 options.num_workers, options.progress_interval)
 
 
 def write_pending(prepared: PreparedSplit, options: Optional[ConvertOptions] = None
                   ) -> List[ShardResult]:
   """Writes the pending shards with the runner of `options`; returns their results.
 
+  Each shard is recorded in the manifest as it completes, so an interrupted run
+  keeps what it finished.
+
   Raises:
-    ConversionError: options.beam_pipeline_args without a Beam runner, apache_beam
-      missing, or the Beam pipeline failed other than by a shard's own exception
-      (which is raised as it is, e.g. image_coding.ImageError naming the image).
+    ConversionError: no runner for the options, or the runner failed other than by
+      a shard's own exception (which is raised as it is, e.g. records.ImageError
+      naming the image).
   """
   options = options or ConvertOptions()
-  if options.runner.strip().lower() == LOCAL_RUNNER:
-    if options.beam_pipeline_args:
-      raise ConversionError('Beam pipeline options (%s) need a Beam runner, e.g. '
-                            '--runner=DirectRunner' %
-                            ' '.join(options.beam_pipeline_args))
-    return run_local(prepared, options)
+  plan = prepared.plan
+  runner = shard_runner(options)
+  if not prepared.pending:
+    logging.info('%s: all %d shards already complete', plan.split, plan.num_shards)
+    return []
+  total = sum(len(t.entries) for t in prepared.pending)
+  logging.info('%s: %d images in %d shards; %d shards already complete, %d to write '
+               'with %s', plan.split, plan.num_images, plan.num_shards,
+               len(prepared.reused), len(prepared.pending), runner)
+  meter = core.Progress(plan.split, total=total, unit='images',
+                        interval=options.progress_interval)
+  results = []
+
+  def on_result(result: ShardResult) -> None:
+    results.append(result)
+    _record_result(prepared, result)
+
   try:
-    from inception.convert import _beam_runner  # pylint: disable=g-import-not-at-top
-  except ImportError as e:
-    raise ConversionError('--runner=%s needs apache-beam (pip install -r '
-                          'requirements.txt): %s' % (options.runner, e)) from e
-  try:
-    return _beam_runner.run_beam(prepared, options, options.runner,
-                                options.beam_pipeline_args,
-                                on_result=lambda r: _record_result(prepared, r))
-  except _beam_runner.BeamPipelineError as e:
+    runner.run(prepared.pending, on_result, meter.update)
+  except core.WorkerError as e:
     raise ConversionError(str(e)) from e
+  meter.finish()
+  return sorted(results, key=lambda r: r.index)
 
 
 def finish_split(prepared: PreparedSplit, results: Sequence[ShardResult],

@@ -50,8 +50,16 @@ from inception.core._layout import train_xml_dir
 from inception.core._layout import validation_boxes_csv
 from inception.core._layout import validation_images_dir
 from inception.core._layout import validation_xml_dir
+from inception.core._process_pool import ProcessPoolRunner
 from inception.core._progress import Progress
 from inception.core._progress import format_duration
+from inception.core._runner import InProcessRunner
+from inception.core._runner import ProgressCallback
+from inception.core._runner import ResultCallback
+from inception.core._runner import Runner
+from inception.core._runner import WorkerError
+from inception.core._runner import default_num_workers
+from inception.core._runner import portable_exception
 from inception.core._user_paths import absolute_user_path
 from inception.core._user_paths import is_remote
 
@@ -63,20 +71,27 @@ __all__ = [
     'DOWNLOADS_DIRNAME',
     'INDEX_DIRNAME',
     'INDEX_SUFFIX',
+    'InProcessRunner',
     'MANIFEST_FILENAME',
+    'ProcessPoolRunner',
     'Progress',
+    'ProgressCallback',
     'RAW_DATA_DIRNAME',
+    'ResultCallback',
+    'Runner',
     'STATE_FILENAME',
     'TRAIN_BOXES_CSV',
     'TRAIN_DIRNAME',
     'VALIDATION_BOUNDING_BOXES_DIRNAME',
     'VALIDATION_BOXES_CSV',
     'VALIDATION_DIRNAME',
+    'WorkerError',
     'absolute_user_path',
     'atomic_output',
     'bad_images_path',
     'boxes_csv_dir',
     'check_report_dir',
+    'default_num_workers',
     'demo_source_dir',
     'downloads_dir',
     'error_types',
@@ -92,6 +107,7 @@ __all__ = [
     'makedirs',
     'manifest_path',
     'open_file',
+    'portable_exception',
     'raw_data_dir',
     'read_bytes',
     'read_text',

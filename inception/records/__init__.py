@@ -14,7 +14,6 @@ from inception.records._shard_tasks import Boxes
 from inception.records._shard_tasks import GENERIC_FORMAT
 from inception.records._shard_tasks import IMAGENET_FORMAT
 from inception.records._shard_tasks import ImageEntry
-from inception.records._shard_tasks import ProgressCallback
 from inception.records._shard_tasks import RECORD_FORMATS
 from inception.records._shard_tasks import ShardResult
 from inception.records._shard_tasks import ShardTask
@@ -41,7 +40,6 @@ __all__ = [
     'ImageEntry',
     'ImageError',
     'MANIFEST_NAME',
-    'ProgressCallback',
     'RECORD_FORMATS',
     'ShardResult',
     'ShardTask',

@@ -2,7 +2,7 @@
 
 A `ShardTask` is plain, picklable data (what to write and where); `write_shard(task)` is
 a pure function of it, so any runner can map it over a plan: the local process pool
-(inception.shard_pool), or an Apache Beam DoFn with one element per shard. The same
+(inception.core's), or an Apache Beam pipeline with one element per shard. The same
 task always gives the same bytes, whichever process runs it and in which order.
 
 Imports no TensorFlow (workers stay small and start fast), unless an output or input
@@ -10,7 +10,7 @@ path is remote or `validate_images='full'`, which import it on first use.
 """
 
 import time
-from typing import Any, Callable, NamedTuple, Optional, Tuple
+from typing import Any, NamedTuple, Optional, Tuple
 
 from inception import core
 from inception.records import _example_records
@@ -23,7 +23,6 @@ RECORD_FORMATS = (IMAGENET_FORMAT, GENERIC_FORMAT)
 VALIDATE_IMAGES = ('none', 'full')
 
 Boxes = Tuple[Tuple[float, float, float, float], ...]  # (xmin, ymin, xmax, ymax) each
-ProgressCallback = Callable[[int, int], None]  # (images, bytes) done since last call
 
 _PROGRESS_INTERVAL_SECONDS = 0.5
 
@@ -131,7 +130,7 @@ def validate_task(task: ShardTask) -> None:
 
 
 def write_shard(task: ShardTask,
-                on_progress: Optional[ProgressCallback] = None) -> ShardResult:
+                on_progress: Optional[core.ProgressCallback] = None) -> ShardResult:
   """Writes one shard atomically; returns its counts.
 
   Streams one image at a time: memory does not grow with the shard.

@@ -537,5 +537,69 @@ class BadImageTest(absltest.TestCase):
       self.convert(num_workers=2, validate_images='full', overwrite=True)
 
 
+class LocalShardRunnerTest(absltest.TestCase):
+  """The local pool writing shards: what `shard_runner` gives for runner 'local'."""
+
+  def setUp(self):
+    super().setUp()
+    self.directory = self.create_tempdir().full_path
+
+  def _runner(self, num_workers):
+    return _conversion.shard_runner(_conversion.ConvertOptions(num_workers=num_workers))
+
+  def _tasks(self, num_shards, per_shard, bad=None):
+    tasks = []
+    for index in range(num_shards):
+      entries = []
+      for n in range(per_shard):
+        name = 's%d_%d.JPEG' % (index, n)
+        data = fixtures.image_bytes(index * 100 + n)
+        if name == bad:
+          data = b'garbage'
+        path = fixtures.write(os.path.join(self.directory, 'raw', name), data)
+        entries.append(records_lib.ImageEntry(path, name, index + 1, 'n1', 't'))
+      tasks.append(records_lib.ShardTask(
+          'train', index, num_shards,
+          os.path.join(self.directory, 'train-%05d-of-%05d' % (index, num_shards)),
+          tuple(entries), tuple(() for _ in entries)))
+    return tasks
+
+  def _bytes(self, tasks):
+    result = []
+    for task in tasks:
+      with open(task.output_path, 'rb') as f:
+        result.append(f.read())
+    return result
+
+  def test_workers_write_every_shard_as_in_process_does(self):
+    tasks = self._tasks(5, 3)
+    results, progress = [], []
+    self._runner(3).run(tasks, results.append, lambda n, b: progress.append((n, b)))
+    self.assertCountEqual([r.index for r in results], range(5))
+    self.assertEqual(sum(n for n, _ in progress), 15)
+    self.assertEqual(sum(b for _, b in progress), sum(r.num_input_bytes for r in results))
+    from_workers = self._bytes(tasks)
+    in_process = []
+    self._runner(1).run(tasks, in_process.append)
+    self.assertEqual([r.index for r in in_process], list(range(5)))
+    self.assertEqual(self._bytes(tasks), from_workers)
+
+  def test_a_failure_is_raised_with_the_image_path(self):
+    tasks = self._tasks(4, 2, bad='s1_1.JPEG')
+    results = []
+    with self.assertRaises(records_lib.ImageError) as raised:
+      self._runner(2).run(tasks, results.append)
+    self.assertIn(os.path.join(self.directory, 'raw', 's1_1.JPEG'), str(raised.exception))
+    self.assertNotIn(1, [r.index for r in results])
+    self.assertFalse(os.path.exists(tasks[1].output_path))
+    for result in results:  # shards reported done are whole
+      self.assertTrue(os.path.exists(result.output_path))
+    leftovers = [n for n in os.listdir(self.directory) if 'incomplete' in n]
+    self.assertEqual(leftovers, [])
+
+  def test_no_tasks(self):
+    self._runner(4).run([], self.fail)
+
+
 if __name__ == '__main__':
   absltest.main()

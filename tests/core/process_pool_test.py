@@ -1,0 +1,99 @@
+"""Tests for inception.core's local process pool: real worker processes."""
+
+import os
+
+from absl.testing import absltest
+
+from inception import core
+from inception.core import _process_pool
+from tests.core import pool_work
+
+
+def _tasks(count, **extra):
+  return [dict(n=n, **extra.get(n, {})) for n in range(count)]
+
+
+class ProcessPoolRunnerTest(absltest.TestCase):
+
+  def test_every_task_runs_once_in_workers(self):
+    results, progress = [], []
+    runner = _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2)
+    runner.run(_tasks(6), results.append, lambda units, b: progress.append((units, b)))
+    self.assertCountEqual([r[:2] for r in results], [(n, n * n) for n in range(6)])
+    self.assertEqual(sum(u for u, _ in progress), 6)
+    self.assertEqual(sum(b for _, b in progress), sum(range(6)))
+    self.assertNotIn(os.getpid(), {r[2] for r in results})
+
+  def test_one_worker_runs_in_this_process_in_task_order(self):
+    results = []
+    _process_pool.ProcessPoolRunner(pool_work.square, num_workers=1).run(
+        _tasks(4), results.append)
+    self.assertEqual([r[0] for r in results], [0, 1, 2, 3])
+    self.assertEqual({r[2] for r in results}, {os.getpid()})
+
+  def test_the_works_own_error_is_raised_as_it_is(self):
+    results = []
+    runner = _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2,
+                                             expected_errors=(pool_work.BadInput,))
+    tasks = _tasks(5)
+    tasks[2]['fail'] = 'bad'
+    with self.assertRaisesRegex(pool_work.BadInput, 'bad input 2'):
+      runner.run(tasks, results.append)
+    self.assertNotIn(2, [r[0] for r in results])
+
+  def test_an_unpicklable_error_arrives_with_its_text(self):
+    tasks = _tasks(3)
+    tasks[1]['fail'] = 'unpicklable'
+    runner = _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2)
+    with self.assertRaisesRegex(core.WorkerError, 'Unpicklable: cannot pickle 1'):
+      runner.run(tasks, lambda result: None)
+
+  def test_a_killed_worker_names_its_task_and_status(self):
+    tasks = _tasks(3)
+    tasks[1]['fail'] = 'die'
+    runner = _process_pool.ProcessPoolRunner(
+        pool_work.square, num_workers=2, describe=lambda task: 'squaring %d' % task['n'])
+    with self.assertRaisesRegex(core.WorkerError,
+                                r'worker process \d+ exited \(status -9\) while '
+                                r'squaring 1'):
+      runner.run(tasks, lambda result: None)
+
+  def test_shared_input_reaches_every_worker(self):
+    results = []
+    runner = _process_pool.ProcessPoolRunner(pool_work.scaled, num_workers=2, shared=10)
+    runner.run(_tasks(5), results.append)
+    self.assertCountEqual([r[:2] for r in results], [(n, 10 * n) for n in range(5)])
+
+  def test_tasks_are_taken_lazily_from_an_iterator(self):
+    taken, results = [], []
+
+    def stream():
+      for task in _tasks(8):
+        taken.append(task['n'])
+        # Two workers hold at most two tasks and this one being made.
+        self.assertLessEqual(len(taken) - len(results), 3)
+        yield task
+
+    _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2).run(
+        stream(), results.append)
+    self.assertCountEqual([r[0] for r in results], range(8))
+
+  def test_an_error_of_the_callback_stops_the_run(self):
+    def on_result(result):
+      if result[0] == 1:
+        raise RuntimeError('callback failed on 1')
+
+    runner = _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2)
+    with self.assertRaisesRegex(RuntimeError, 'callback failed on 1'):
+      runner.run(_tasks(6), on_result)
+
+  def test_no_tasks(self):
+    _process_pool.ProcessPoolRunner(pool_work.square, num_workers=3).run([], self.fail)
+
+  def test_work_must_be_importable_by_name(self):
+    with self.assertRaisesRegex(ValueError, 'module-level function'):
+      _process_pool.ProcessPoolRunner(lambda task, report: task)
+
+
+if __name__ == '__main__':
+  absltest.main()

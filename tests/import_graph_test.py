@@ -1,0 +1,158 @@
+"""The import graph of inception/: layered packages, public faces, no circles.
+
+docs/ARCHITECTURE.md draws the layers. This test reads every module's imports (with
+ast, importing nothing) and checks the rules that keep them layered:
+- a package imports only packages below it, and those only through their public
+  `__init__` (`from inception import records`), never another package's `_module`;
+- inside a package the private modules import each other without circles;
+- a package's `__init__` imports only its own private modules, and its `__all__`
+  is exactly the names it imports;
+- the binaries (inception/*.py) import only public packages and absl/third-party.
+"""
+
+import ast
+import os
+
+from absl.testing import absltest
+from bazel_tools.tools.python.runfiles import runfiles
+
+# Bottom to top: each package may import only those before it.
+LAYERS = ('core', 'label_files', 'records', 'acquire', 'annotations', 'convert',
+          'check', 'demo', 'pipeline', 'cli')
+
+
+def _inception_root() -> str:
+  return os.path.dirname(runfiles.Create().Rlocation('inception/inception/__init__.py'))
+
+
+def _imports(path: str):
+  """(imported module, imported names, line) of every 'inception' import in a file."""
+  with open(path, encoding='utf-8') as f:
+    tree = ast.parse(f.read(), path)
+  for node in ast.walk(tree):
+    if isinstance(node, ast.ImportFrom) and node.module and (
+        node.module == 'inception' or node.module.startswith('inception.')):
+      yield node.module, [a.name for a in node.names], node.lineno
+    elif isinstance(node, ast.Import):
+      for alias in node.names:
+        if alias.name == 'inception' or alias.name.startswith('inception.'):
+          yield alias.name, [], node.lineno
+
+
+def _targets(module: str, names):
+  """The (package, private module or None) pairs an import statement reaches."""
+  parts = module.split('.')
+  if len(parts) == 1:  # from inception import records, core
+    return [(name, None) for name in names]
+  if len(parts) == 2:  # from inception.records import _shards  /  import inception.x
+    if names and all(n.startswith('_') for n in names):
+      return [(parts[1], name) for name in names]
+    return [(parts[1], None)]
+  return [(parts[1], parts[2])]  # from inception.records._shards import x
+
+
+class ImportGraphTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.root = _inception_root()
+    cls.packages = sorted(d for d in os.listdir(cls.root)
+                          if os.path.isfile(os.path.join(cls.root, d, '__init__.py')))
+    cls.binaries = sorted(f for f in os.listdir(cls.root)
+                          if f.endswith('.py') and f != '__init__.py')
+
+  def _modules(self, package):
+    directory = os.path.join(self.root, package)
+    return sorted(f[:-3] for f in os.listdir(directory) if f.endswith('.py'))
+
+  def test_every_package_has_a_layer(self):
+    self.assertCountEqual(self.packages, LAYERS)
+    self.assertNotEmpty(self.binaries)
+
+  def test_packages_import_only_lower_layers_through_their_public_face(self):
+    problems = []
+    for package in self.packages:
+      for module in self._modules(package):
+        path = os.path.join(self.root, package, module + '.py')
+        for imported, names, line in _imports(path):
+          for target, private in _targets(imported, names):
+            where = '%s/%s.py:%d' % (package, module, line)
+            if target == package:
+              if private is None:
+                problems.append('%s imports its own package publicly' % where)
+            elif target not in LAYERS or LAYERS.index(target) > LAYERS.index(package):
+              problems.append('%s imports %s, a higher layer' % (where, target))
+            elif private is not None:
+              problems.append('%s imports %s.%s, a private module' %
+                              (where, target, private))
+    self.assertEqual(problems, [])
+
+  def test_no_circles_inside_a_package(self):
+    for package in self.packages:
+      graph = {}
+      for module in self._modules(package):
+        if module == '__init__':
+          continue
+        path = os.path.join(self.root, package, module + '.py')
+        graph[module] = {private for imported, names, _ in _imports(path)
+                         for target, private in _targets(imported, names)
+                         if target == package and private}
+      self.assertEqual(_cycle(graph), None, 'inception/%s' % package)
+
+  def test_init_exports_exactly_what_it_imports(self):
+    for package in self.packages:
+      path = os.path.join(self.root, package, '__init__.py')
+      with open(path, encoding='utf-8') as f:
+        tree = ast.parse(f.read(), path)
+      imported, exported = set(), None
+      for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+          self.assertTrue(node.module.startswith('inception.%s._' % package),
+                          '%s: %s' % (path, node.module))
+          imported.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Assign) and node.targets[0].id == '__all__':
+          exported = set(ast.literal_eval(node.value))
+      self.assertEqual(exported, imported, path)
+      self.assertTrue(ast.get_docstring(tree), '%s has no docstring' % path)
+
+  def test_binaries_use_only_public_packages(self):
+    problems = []
+    for binary in self.binaries:
+      for imported, names, line in _imports(os.path.join(self.root, binary)):
+        for target, private in _targets(imported, names):
+          if private is not None or target not in LAYERS:
+            problems.append('%s:%d imports %s' % (binary, line, imported))
+    self.assertEqual(problems, [])
+
+  def test_the_checker_finds_a_circle(self):
+    self.assertEqual(_cycle({'a': {'b'}, 'b': {'c'}, 'c': set()}), None)
+    self.assertEqual(_cycle({'a': {'b'}, 'b': {'a'}}), ['a', 'b', 'a'])
+
+
+def _cycle(graph):
+  """A circle [a, b, ..., a] in {node: successors}, or None."""
+  state = {}
+
+  def visit(node, path):
+    state[node] = 'open'
+    for successor in sorted(graph.get(node, ())):
+      if state.get(successor) == 'open':
+        return path + [node, successor]
+      if successor not in state:
+        found = visit(successor, path + [node])
+        if found:
+          return found
+    state[node] = 'done'
+    return None
+
+  for node in sorted(graph):
+    if node not in state:
+      found = visit(node, [])
+      if found:
+        return found[found.index(found[-1]):]
+  return None
+
+
+if __name__ == '__main__':
+  absltest.main()

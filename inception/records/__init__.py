@@ -1,6 +1,8 @@
 """TODO docstring for inception.records."""
 
 from inception.records._image_coding import ImageError
+from inception.records._image_coding import is_jpeg
+from inception.records._image_coding import is_png
 from inception.records._manifest import MANIFEST_NAME
 from inception.records._manifest import empty_manifest
 from inception.records._manifest import manifest_path
@@ -24,8 +26,11 @@ from inception.records._shards import CorruptShardError
 from inception.records._shards import ShardWriter
 from inception.records._shards import INDEX_DIRECTORY
 from inception.records._shards import INDEX_SUFFIX
+from inception.records._shards import RECORD_OVERHEAD
+from inception.records._shards import ShardName
 from inception.records._shards import index_path
 from inception.records._shards import index_text
+from inception.records._shards import parse_shard_name
 from inception.records._shards import record_spans
 from inception.records._shards import shard_name
 from inception.records._shards import shard_ranges
@@ -41,6 +46,8 @@ __all__ = [
     'ImageError',
     'MANIFEST_NAME',
     'RECORD_FORMATS',
+    'RECORD_OVERHEAD',
+    'ShardName',
     'ShardResult',
     'ShardTask',
     'ShardWriter',
@@ -49,8 +56,11 @@ __all__ = [
     'empty_manifest',
     'index_path',
     'index_text',
+    'is_jpeg',
+    'is_png',
     'manifest_path',
     'new_split_record',
+    'parse_shard_name',
     'plan_fingerprint',
     'read_manifest',
     'record_spans',

@@ -1,6 +1,7 @@
 """Shard names, shard boundaries, and the atomic TFRecord shard writer.
 
-- `shard_name`: '%s-%.5d-of-%.5d' (SPEC §2), e.g. 'train-00042-of-01024'.
+- `shard_name`: '%s-%.5d-of-%.5d' (SPEC §2), e.g. 'train-00042-of-01024';
+  `parse_shard_name` reads any name of that shape back into a `ShardName`.
 - `shard_ranges`: boundaries from (number of items, number of shards) alone (SPEC §3),
   shard i holds items [i*n//k, (i+1)*n//k): 1,281,167 in 1024 shards gives 1251–1252
   each, 50,000 in 128 gives 390–391. Integer arithmetic, so exact on any machine.
@@ -22,7 +23,9 @@ first use only (inception.file_io), so the shard workers need no TensorFlow for 
 output.
 """
 
+import dataclasses
 import os
+import re
 import struct
 from typing import List, Optional, Tuple
 
@@ -34,6 +37,7 @@ INDEX_DIRECTORY = 'index'
 INDEX_SUFFIX = '.idx'
 RECORD_OVERHEAD = 16  # 8 length + 4 length crc + 4 data crc
 _CRC_MASK_DELTA = 0xA282EAD8
+_SHARD_LIKE_NAME = re.compile(r'^(?P<split>.+)-(?P<index>\d+)-of-(?P<num_shards>\d+)$')
 
 
 class CorruptShardError(ValueError):
@@ -42,6 +46,32 @@ class CorruptShardError(ValueError):
 
 def shard_name(split: str, index: int, num_shards: int) -> str:
   return '%s-%.5d-of-%.5d' % (split, index, num_shards)
+
+
+@dataclasses.dataclass(frozen=True)
+class ShardName:
+  """The parts of a shard's file name."""
+  split: str
+  index: int
+  num_shards: int
+
+  @property
+  def name(self) -> str:
+    """The name `shard_name` gives these parts."""
+    return shard_name(self.split, self.index, self.num_shards)
+
+
+def parse_shard_name(name: str) -> Optional[ShardName]:
+  """Parses a name shaped like a shard's, `<split>-<digits>-of-<digits>`; else None.
+
+  The digits need not be five: `train-1-of-2` parses too, so that a caller can name it
+  as wrong. A name is a shard's own only when `parsed.name == name`.
+  """
+  match = _SHARD_LIKE_NAME.match(name)
+  if not match:
+    return None
+  return ShardName(match.group('split'), int(match.group('index')),
+                   int(match.group('num_shards')))
 
 
 def shard_ranges(num_items: int, num_shards: int) -> List[Tuple[int, int]]:

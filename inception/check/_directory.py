@@ -1,0 +1,197 @@
+"""`check_directory`: the walk over a directory of shards, and the verdict on it.
+
+The names in the directory give the shards of each split (`_expectations`); the
+manifest, the `--expected_counts` flag or ImageNet's numbers say what each split should
+hold; the first readable record gives the schema. Each shard is then checked by
+`_shard_checks.check_shard_task`, in a pool of worker processes (spawn) or in this
+process, and the per-shard results are merged and checked across shards
+(`_split_checks`) into a `CheckReport`, written out by `_reports`.
+"""
+
+import collections
+import contextlib
+import math
+import multiprocessing
+import os
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from absl import logging
+
+from inception import core
+from inception import records
+from inception.check import _expectations
+from inception.check import _failures
+from inception.check import _record_checks
+from inception.check import _reports
+from inception.check import _shard_checks
+from inception.check import _split_checks
+
+# Share of images fully decoded in the driver's quick check; everything else is
+# checked for every record in both modes.
+QUICK_SAMPLE_FRACTION = 0.02
+
+_MAX_REPORTED_FAILURES = 1000
+_CONTACT_SHEET_SAMPLES = 24
+_MAX_SAMPLES_PER_SHARD = 8
+
+
+def check_directory(directory: str, *,
+                    expected_counts: Optional[Dict[str, int]] = None,
+                    synsets_file: Optional[str] = None,
+                    metadata_file: Optional[str] = None,
+                    validation_labels_file: Optional[str] = None,
+                    sample_fraction: float = 1.0,
+                    num_workers: Optional[int] = None,
+                    report_dir: Optional[str] = None) -> _reports.CheckReport:
+  """Checks every shard in `directory` and writes the reports.
+
+  Args:
+    directory: the converter's output directory (local or gs://).
+    expected_counts: records per split; overrides the manifest and ImageNet defaults.
+    synsets_file: label i+1 is line i; None checks only that each label has one
+      synset and text across the output. Used for the imagenet schema only.
+    metadata_file: `wnid<TAB>text`, checks image/class/text (needs synsets_file).
+    validation_labels_file: checks `ILSVRC2012_val_%08d.JPEG` records' synsets.
+    sample_fraction: share of images fully decoded (all headers are always read).
+    num_workers: processes; default one per core; 1 checks in this process.
+    report_dir: where the reports go; default `<directory>/check_report`.
+
+  Returns:
+    The report; `ok` is False on any failure.
+
+  Raises:
+    FileNotFoundError: `directory` does not exist.
+    ValueError: a label file is malformed.
+  """
+  started = time.monotonic()
+  if not core.isdir(directory):
+    raise FileNotFoundError('%s is not a directory' % directory)
+  if not 0.0 <= sample_fraction <= 1.0:
+    raise ValueError('sample_fraction must be in [0, 1], got %r' % sample_fraction)
+  names = [n.rstrip('/') for n in core.listdir(directory)]
+  shards_by_split, failures = _expectations.check_shard_names(names)
+  warnings = ['leftover temporary file %s (an interrupted run?)' % n
+              for n in sorted(names) if core.is_temporary_path(n)]
+  shards = [s for split_shards in shards_by_split.values() for s in split_shards]
+  if not shards:
+    failures.append(_failures.Failure(_failures.SHARD_NAMES, directory,
+                                      'no shards found'))
+
+  try:
+    manifest = _expectations.manifest_expectations(directory)
+  except ValueError as e:
+    failures.append(_failures.Failure(_failures.MANIFEST, core.manifest_path(directory),
+                                      str(e)))
+    manifest = None
+  shard_totals = {split: _expectations.split_total(split_shards)
+                  for split, split_shards in shards_by_split.items()}
+  expectations = _expectations.resolve_expectations(shard_totals, expected_counts,
+                                                    manifest)
+
+  paths = [core.join(directory, s.name) for s in shards]
+  schema = _shard_checks.peek_schema(paths)
+  labels = None
+  if schema != _record_checks.IMAGENET_SCHEMA or not synsets_file:
+    synsets_file = metadata_file = validation_labels_file = None
+  else:  # read here first, so that a malformed file fails before any shard is checked
+    _record_checks.read_label_files.cache_clear()
+    labels = _record_checks.read_label_files(synsets_file, metadata_file,
+                                             validation_labels_file)
+  index_paths, index_failures = _index_paths(directory, shards)
+  failures.extend(index_failures)
+
+  samples_per_shard = (min(_MAX_SAMPLES_PER_SHARD,
+                           math.ceil(_CONTACT_SHEET_SAMPLES / len(shards)))
+                       if shards else 0)
+  settings = _shard_checks.CheckSettings(schema, synsets_file, metadata_file,
+                                         validation_labels_file, sample_fraction,
+                                         samples_per_shard)
+  tasks = [_shard_checks.ShardCheckTask(path, shard, index_paths.get(shard.name),
+                                        settings)
+           for path, shard in zip(paths, shards)]
+  num_workers = num_workers or os.cpu_count() or 1
+  results = _check_shards(tasks, min(num_workers, max(1, len(tasks))),
+                          'check %s' % directory)
+
+  # Failures in order: names and files, then each shard's, then what the merge finds.
+  by_kind = collections.Counter(f.kind for f in failures)
+  for result in results:
+    failures.extend(result.failures)
+    by_kind.update(result.failures_by_kind)
+  splits = _split_checks.merge_splits(results, shards_by_split, expectations)
+  merged = _split_checks.expectation_failures(splits, shards_by_split, expectations,
+                                              results, schema)
+  if labels is None:
+    merged.extend(_split_checks.consistency_failures(results))
+  merged.extend(_split_checks.duplicate_failures(results))
+  failures.extend(merged)
+  by_kind.update(f.kind for f in merged)
+  warnings.extend(_split_checks.shard_size_warnings(splits))
+  num_failures = sum(by_kind.values())
+
+  report = _reports.CheckReport(
+      directory=directory, ok=num_failures == 0, schema=schema,
+      sample_fraction=sample_fraction, failures=failures[:_MAX_REPORTED_FAILURES],
+      num_failures=num_failures, failures_by_kind=dict(sorted(by_kind.items())),
+      warnings=warnings, splits=splits,
+      class_names=_split_checks.class_names(results, labels))
+  samples = _split_checks.choose_samples(results, _CONTACT_SHEET_SAMPLES)
+  report.report_files = _reports.write_reports(
+      report, samples, report_dir or core.check_report_dir(directory))
+  logging.info('%s (%.1f s)', report.summary_line(), time.monotonic() - started)
+  return report
+
+
+def _index_paths(directory: str, shards: Sequence[records.ShardName]
+                 ) -> Tuple[Dict[str, str], List[_failures.Failure]]:
+  """The index file of each shard that has one; failures for missing and extra ones."""
+  index_dir = core.index_dir(directory)
+  if not core.isdir(index_dir):
+    return {}, []
+  suffix = core.INDEX_SUFFIX
+  indexed = {n[:-len(suffix)] for n in core.listdir(index_dir)
+             if n.endswith(suffix) and not core.is_temporary_path(n)}
+  if not indexed:
+    return {}, []
+  shard_names = [s.name for s in shards]
+  failures = []
+  missing = [n for n in shard_names if n not in indexed]
+  if missing:
+    failures.append(_failures.Failure(
+        _failures.INDEX, index_dir, '%d of %d shards have no index file: %s' % (
+            len(missing), len(shard_names), _failures.first_items(missing))))
+  extra = sorted(indexed - set(shard_names))
+  if extra:
+    failures.append(_failures.Failure(
+        _failures.INDEX, index_dir, 'index files without a shard: %s' %
+        _failures.first_items([n + suffix for n in extra])))
+  return ({n: core.index_path(directory, n) for n in shard_names if n in indexed},
+          failures)
+
+
+def _init_worker() -> None:
+  """One worker process per core already: keeps each worker's TensorFlow to one thread."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (workers only)
+  tf.config.threading.set_intra_op_parallelism_threads(1)
+  tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask], num_workers: int,
+                  description: str) -> List[_shard_checks.ShardCheckResult]:
+  """Runs check_shard_task on every task, in `num_workers` processes; in task order."""
+  tracker = core.Progress(description, total=len(tasks), unit='shards')
+  results = []
+  with contextlib.ExitStack() as stack:
+    if num_workers <= 1 or len(tasks) <= 1:
+      outcomes = map(_shard_checks.check_shard_task, tasks)
+    else:
+      pool = stack.enter_context(multiprocessing.get_context('spawn').Pool(
+          num_workers, initializer=_init_worker))
+      outcomes = pool.imap_unordered(_shard_checks.check_shard_task, tasks)
+    for result in outcomes:
+      results.append(result)
+      tracker.update(1, result.num_bytes)
+  tracker.finish()
+  order = {task.shard.name: i for i, task in enumerate(tasks)}
+  return sorted(results, key=lambda r: order[r.name])

@@ -1,0 +1,178 @@
+"""What a directory should hold: its shards' names, and the records of each split.
+
+`check_shard_names` groups a directory's shards by split and names gaps, extras and
+disagreeing `-of-` totals (docs/FORMAT.md, "Shards"). `resolve_expectations` chooses
+what each split should hold: the `--expected_counts` flag (`parse_expected_counts`),
+else the conversion manifest (`manifest_expectations`), else ImageNet's numbers when
+the shard totals are ImageNet's (docs/FORMAT.md, "Data facts").
+"""
+
+import collections
+import dataclasses
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from inception import core
+from inception import records
+from inception.check import _failures
+
+# ImageNet 2012 (docs/FORMAT.md, "Data facts"): shards per split, images per split and
+# per class.
+IMAGENET_NUM_SHARDS = {'train': 1024, 'validation': 128}
+IMAGENET_NUM_IMAGES = {'train': 1281167, 'validation': 50000}
+IMAGENET_CLASS_COUNT_RANGE = {'train': (732, 1300), 'validation': (50, 50)}
+IMAGENET_NUM_CLASSES = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitExpectation:
+  """What a split should hold; None where nothing is known."""
+  source: str
+  num_records: Optional[int] = None
+  num_shards: Optional[int] = None
+  # Records per shard in index order; None for a shard not known.
+  shard_records: Optional[Tuple[Optional[int], ...]] = None
+  # Images per class, keyed by label digits, or by synset (imagenet schema) / text.
+  class_counts: Optional[Dict[str, int]] = None
+  class_count_range: Optional[Tuple[int, int]] = None
+  num_classes: Optional[int] = None
+  record_format: Optional[str] = None  # the schema the converter says it wrote
+  complete: Optional[bool] = None  # False: the conversion did not finish
+
+
+def split_total(shards: Sequence[records.ShardName]) -> int:
+  """The `-of-` total most of a split's shard names carry (the larger on a tie)."""
+  totals = collections.Counter(shard.num_shards for shard in shards)
+  return max(totals, key=lambda total: (totals[total], total))
+
+
+def check_shard_names(
+    names: Iterable[str]
+) -> Tuple[Dict[str, List[records.ShardName]], List[_failures.Failure]]:
+  """Groups shard file names by split; reports gaps, extras and mixed totals.
+
+  Args:
+    names: file names (not paths) in the output directory. Names that do not look
+      like `<split>-<index>-of-<total>` are ignored, as are temporaries.
+
+  Returns:
+    The shards of each split sorted by index, and the failures found.
+  """
+  by_split: Dict[str, List[records.ShardName]] = collections.defaultdict(list)
+  failures = []
+  for name in sorted(names):
+    if core.is_temporary_path(name):
+      continue
+    shard = records.parse_shard_name(name)
+    if shard is None:
+      continue
+    if shard.name != name:
+      failures.append(_failures.Failure(
+          _failures.SHARD_NAMES, name, 'not a shard name of the form %s' % shard.name))
+      continue
+    by_split[shard.split].append(shard)
+  for split, shards in sorted(by_split.items()):
+    totals = collections.Counter(shard.num_shards for shard in shards)
+    total = split_total(shards)
+    if len(totals) > 1:
+      described = ', '.join('%d say -of-%05d' % (totals[t], t) for t in sorted(totals))
+      failures.append(_failures.Failure(
+          _failures.SHARD_NAMES, split,
+          'shard names disagree on the total: %s' % described))
+    present = {shard.index for shard in shards if shard.num_shards == total}
+    missing = [records.shard_name(split, i, total) for i in range(total)
+               if i not in present]
+    if missing:
+      failures.append(_failures.Failure(
+          _failures.SHARD_NAMES, split, '%d of %d shards missing: %s' % (
+              len(missing), total, _failures.first_items(missing))))
+    extra = [shard.name for shard in shards if shard.index >= shard.num_shards]
+    if extra:
+      failures.append(_failures.Failure(
+          _failures.SHARD_NAMES, split,
+          'shard index beyond the total: %s' % _failures.first_items(extra)))
+    by_split[split] = sorted(shards, key=lambda s: (s.index, s.num_shards))
+  return dict(sorted(by_split.items())), failures
+
+
+def parse_expected_counts(text: str) -> Dict[str, int]:
+  """Parses the `--expected_counts` flag: `train=1281167,validation=50000`."""
+  counts = {}
+  for item in filter(None, (part.strip() for part in text.split(','))):
+    split, separator, value = item.partition('=')
+    if not separator or not split.strip() or not value.strip().isdigit():
+      raise ValueError('expected counts: %r is not split=N (e.g. train=1281167)' % item)
+    counts[split.strip()] = int(value)
+  return counts
+
+
+def manifest_expectations(directory: str) -> Optional[Dict[str, SplitExpectation]]:
+  """Reads `<directory>/conversion_manifest.json` into per-split expectations.
+
+  The file is read by records.read_manifest (inception/records/_manifest.py documents
+  its keys); of a split's record this uses "record_format", "num_shards",
+  "shard_counts" (null for a shard not written yet), "complete", "num_images" (null
+  until complete) and "class_counts" ({"<label>": n}, empty until complete). A missing
+  or null value means nothing is known about it; a failed or interrupted conversion
+  leaves `complete` false, which the checks report as such.
+
+  Returns:
+    None when there is no manifest.
+
+  Raises:
+    ValueError: the manifest exists but cannot be read as one.
+  """
+  path = core.manifest_path(directory)
+  if not core.exists(path):
+    return None
+  manifest = records.read_manifest(directory)
+  try:
+    expectations = {}
+    for split, entry in sorted(manifest.get('splits', {}).items()):
+      shard_counts = entry.get('shard_counts')
+      class_counts = entry.get('class_counts')
+      expectations[split] = SplitExpectation(
+          source='manifest',
+          num_records=_optional_int(entry.get('num_images')),
+          num_shards=_optional_int(entry.get('num_shards')),
+          shard_records=(tuple(_optional_int(n) for n in shard_counts)
+                         if shard_counts is not None else None),
+          class_counts=({str(k): int(v) for k, v in class_counts.items()}
+                        if class_counts else None),
+          record_format=entry.get('record_format'),
+          complete=entry.get('complete'))
+    return expectations
+  except (ValueError, TypeError, AttributeError) as e:
+    raise ValueError('%s is not a conversion manifest: %s' % (path, e)) from e
+
+
+def resolve_expectations(
+    shard_totals: Dict[str, int],
+    expected_counts: Optional[Dict[str, int]] = None,
+    manifest: Optional[Dict[str, SplitExpectation]] = None,
+) -> Dict[str, SplitExpectation]:
+  """Chooses what each split should hold: flag > manifest > ImageNet defaults.
+
+  The ImageNet defaults apply, without a manifest, when every split found is `train`
+  or `validation` with ImageNet's shard total (1024 and 128).
+  """
+  expectations: Dict[str, SplitExpectation] = {}
+  if manifest is not None:
+    expectations.update(manifest)
+  elif shard_totals and all(IMAGENET_NUM_SHARDS.get(split) == total
+                            for split, total in shard_totals.items()):
+    for split in shard_totals:
+      expectations[split] = SplitExpectation(
+          source='ImageNet defaults',
+          num_records=IMAGENET_NUM_IMAGES[split],
+          num_shards=IMAGENET_NUM_SHARDS[split],
+          class_count_range=IMAGENET_CLASS_COUNT_RANGE[split],
+          num_classes=IMAGENET_NUM_CLASSES)
+  for split, count in (expected_counts or {}).items():
+    previous = expectations.get(split, SplitExpectation(source='flag'))
+    expectations[split] = dataclasses.replace(previous, num_records=count,
+                                              source='flag')
+  return dict(sorted(expectations.items()))
+
+
+def _optional_int(value: Any) -> Optional[int]:
+  return None if value is None else int(value)

@@ -1,0 +1,346 @@
+"""Checks of one record: its schema, label, boxes and image (docs/FORMAT.md, "Records").
+
+Two schemas are recognised (`detect_schema`): `imagenet`, the 15 keys of the inception
+format, and `generic`, the 9 keys of the original build_image_data.py (no synset and no
+boxes). `check_example` checks the keys and value types, the constant fields, the label
+against the label files (`LabelFiles`) and the boxes; `check_image` checks that
+image/encoded is a JPEG whose frame header (`jpeg_header`) has the recorded size and 1
+or 3 components, and, for the records `in_sample` chooses, that TensorFlow decodes it
+to that size.
+
+Each check returns (kind, message) problems; the shard check gives them a location.
+TensorFlow (to parse an Example, and to decode) is imported on first use.
+"""
+
+import dataclasses
+import functools
+import re
+import struct
+import zlib
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from google.protobuf import message as protobuf_message
+
+from inception import label_files
+from inception import records
+from inception.check import _failures
+
+IMAGENET_SCHEMA = 'imagenet'
+GENERIC_SCHEMA = 'generic'
+
+_BYTES = 'bytes_list'
+_INT64 = 'int64_list'
+_FLOAT = 'float_list'
+_BOX_COORDINATE_KEYS = ('image/object/bbox/xmin', 'image/object/bbox/ymin',
+                        'image/object/bbox/xmax', 'image/object/bbox/ymax')
+_BOX_LABEL_KEY = 'image/object/bbox/label'
+IMAGENET_FEATURES: Dict[str, str] = {
+    'image/encoded': _BYTES,
+    'image/height': _INT64,
+    'image/width': _INT64,
+    'image/colorspace': _BYTES,
+    'image/channels': _INT64,
+    'image/format': _BYTES,
+    'image/filename': _BYTES,
+    'image/class/label': _INT64,
+    'image/class/synset': _BYTES,
+    'image/class/text': _BYTES,
+    **{key: _FLOAT for key in _BOX_COORDINATE_KEYS},
+    _BOX_LABEL_KEY: _INT64,
+}
+GENERIC_FEATURES: Dict[str, str] = {
+    key: kind for key, kind in IMAGENET_FEATURES.items()
+    if key != 'image/class/synset' and not key.startswith('image/object/')
+}
+FEATURES_BY_SCHEMA = {IMAGENET_SCHEMA: IMAGENET_FEATURES,
+                      GENERIC_SCHEMA: GENERIC_FEATURES}
+_LIST_KEYS = frozenset(_BOX_COORDINATE_KEYS + (_BOX_LABEL_KEY,))
+
+_WNID_PREFIX = re.compile(r'^(n\d{8})_')
+_VALIDATION_NAME = re.compile(r'^ILSVRC2012_val_(\d{8})\.JPEG$')
+
+Problems = List[Tuple[str, str]]  # (failure kind, message)
+Box = Tuple[float, float, float, float]  # xmin, ymin, xmax, ymax
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelFiles:
+  """The class list a check compares records against (label i+1 is synsets[i])."""
+  synsets: Tuple[str, ...]
+  texts: Optional[Tuple[str, ...]] = None
+  validation_labels: Optional[Tuple[str, ...]] = None
+
+
+@functools.lru_cache(maxsize=1)
+def read_label_files(synsets_file: str, metadata_file: Optional[str],
+                     validation_labels_file: Optional[str]) -> LabelFiles:
+  """Reads the label files once per process (each shard check of a run needs them).
+
+  Raises:
+    ValueError: a label file is malformed.
+  """
+  synsets = label_files.read_synsets(synsets_file)
+  texts = None
+  if metadata_file:
+    texts = tuple(label_files.class_texts(
+        synsets, label_files.read_metadata(metadata_file), source=metadata_file))
+  validation_labels = None
+  if validation_labels_file:
+    validation_labels = tuple(label_files.read_validation_labels(validation_labels_file))
+  return LabelFiles(tuple(synsets), texts, validation_labels)
+
+
+@dataclasses.dataclass
+class RecordFields:
+  """The values of one Example that the checks and the summary use."""
+  filename: str = ''
+  label: Optional[int] = None
+  synset: str = ''
+  text: str = ''
+  height: Optional[int] = None
+  width: Optional[int] = None
+  encoded: bytes = b''
+  boxes: List[Box] = dataclasses.field(default_factory=list)
+
+
+def detect_schema(serialized: bytes) -> str:
+  """`imagenet` when a record has a synset or box key, else `generic`."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
+  keys = tf.train.Example.FromString(serialized).features.feature.keys()
+  if any(k == 'image/class/synset' or k.startswith('image/object/') for k in keys):
+    return IMAGENET_SCHEMA
+  return GENERIC_SCHEMA
+
+
+def check_example(serialized: bytes, schema: str = IMAGENET_SCHEMA,
+                  labels: Optional[LabelFiles] = None) -> Tuple[RecordFields, Problems]:
+  """Checks one serialized Example against the schema and the label files.
+
+  Returns:
+    The fields read (those that could be read), and (kind, message) problems.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
+  fields = RecordFields()
+  problems: Problems = []
+  try:
+    example = tf.train.Example.FromString(serialized)
+  except protobuf_message.DecodeError as e:
+    return fields, [(_failures.SCHEMA, 'not a tf.train.Example: %s' % e)]
+  features = example.features.feature
+  expected = FEATURES_BY_SCHEMA[schema]
+  missing = sorted(set(expected) - set(features.keys()))
+  extra = sorted(set(features.keys()) - set(expected))
+  if missing:
+    problems.append((_failures.SCHEMA, 'missing keys: %s' % ', '.join(missing)))
+  if extra:
+    problems.append((_failures.SCHEMA, 'unexpected keys: %s' % ', '.join(extra)))
+  values: Dict[str, Any] = {}
+  for key, kind in expected.items():
+    if key not in features:
+      continue
+    actual = features[key].WhichOneof('kind')
+    if actual != kind:
+      problems.append((_failures.SCHEMA, '%s is a %s, expected a %s' % (
+          key, actual or 'feature without values', kind)))
+      continue
+    value_list = list(getattr(features[key], kind).value)
+    if key in _LIST_KEYS:
+      values[key] = value_list
+    elif len(value_list) != 1:
+      problems.append((_failures.SCHEMA, '%s holds %d values, expected 1' % (
+          key, len(value_list))))
+    elif kind == _BYTES and key != 'image/encoded':
+      try:
+        values[key] = value_list[0].decode('utf-8')
+      except UnicodeDecodeError:
+        problems.append((_failures.SCHEMA, '%s is not UTF-8: %r' % (
+            key, value_list[0][:40])))
+    else:
+      values[key] = value_list[0]
+
+  fields.filename = values.get('image/filename', '')
+  fields.label = values.get('image/class/label')
+  fields.synset = values.get('image/class/synset', '')
+  fields.text = values.get('image/class/text', '')
+  fields.height = values.get('image/height')
+  fields.width = values.get('image/width')
+  fields.encoded = values.get('image/encoded', b'')
+  problems.extend(_check_constants(values))
+  if 'image/filename' in values and (not fields.filename or '/' in fields.filename):
+    problems.append((_failures.SCHEMA, 'image/filename %r is not a base name' %
+                     fields.filename))
+  for key in ('image/height', 'image/width'):
+    if key in values and values[key] <= 0:
+      problems.append((_failures.SCHEMA, '%s is %d' % (key, values[key])))
+  problems.extend(_check_label(fields, schema, labels))
+  if schema == IMAGENET_SCHEMA:
+    box_problems, fields.boxes = _check_boxes(values, fields.label)
+    problems.extend(box_problems)
+  return fields, problems
+
+
+def _check_constants(values: Dict[str, Any]) -> Problems:
+  problems = []
+  for key, expected in (('image/colorspace', 'RGB'), ('image/format', 'JPEG'),
+                        ('image/channels', 3)):
+    if key in values and values[key] != expected:
+      problems.append((_failures.SCHEMA, '%s is %r, expected %r' % (
+          key, values[key], expected)))
+  return problems
+
+
+def _check_label(fields: RecordFields, schema: str,
+                 labels: Optional[LabelFiles]) -> Problems:
+  """Label against the label files, and the file name against the synset."""
+  problems = []
+  label = fields.label
+  if label is None:
+    return problems
+  if label < 1:
+    problems.append((_failures.LABEL, 'image/class/label is %d; labels start at 1 (0 '
+                     'is the background class)' % label))
+    return problems
+  if schema != IMAGENET_SCHEMA:
+    return problems
+  if labels is not None:
+    if label > len(labels.synsets):
+      problems.append((_failures.LABEL, 'image/class/label %d is beyond the %d classes '
+                       'of the synsets file' % (label, len(labels.synsets))))
+      return problems
+    synset = labels.synsets[label - 1]
+    if fields.synset and fields.synset != synset:
+      problems.append((_failures.LABEL, 'label %d is %s in the synsets file, but '
+                       'image/class/synset is %s' % (label, synset, fields.synset)))
+    elif labels.texts is not None and fields.text != labels.texts[label - 1]:
+      problems.append((_failures.LABEL, 'image/class/text of %s is %r, the metadata '
+                       'file says %r' % (synset, fields.text, labels.texts[label - 1])))
+    validation = _VALIDATION_NAME.match(fields.filename)
+    if validation and labels.validation_labels and fields.synset:
+      number = int(validation.group(1))
+      if number > len(labels.validation_labels):
+        problems.append((_failures.LABEL, '%s is beyond the %d lines of the validation '
+                         'label file' % (fields.filename, len(labels.validation_labels))))
+      elif labels.validation_labels[number - 1] != fields.synset:
+        problems.append((_failures.LABEL, 'the validation label file says %s is %s, '
+                         'the record says %s' % (fields.filename,
+                                                 labels.validation_labels[number - 1],
+                                                 fields.synset)))
+  prefix = _WNID_PREFIX.match(fields.filename)
+  if prefix and fields.synset and prefix.group(1) != fields.synset:
+    problems.append((_failures.LABEL, 'file name %s is of class %s, the record says %s'
+                     % (fields.filename, prefix.group(1), fields.synset)))
+  return problems
+
+
+def _check_boxes(values: Dict[str, Any],
+                 label: Optional[int]) -> Tuple[Problems, List[Box]]:
+  """Boxes: equal list lengths, coordinates in [0, 1], min < max, labels equal."""
+  coordinates = [values.get(key) for key in _BOX_COORDINATE_KEYS]
+  box_labels = values.get(_BOX_LABEL_KEY)
+  if any(c is None for c in coordinates) or box_labels is None:
+    return [], []
+  lengths = [len(c) for c in coordinates] + [len(box_labels)]
+  if len(set(lengths)) != 1:
+    return [(_failures.BOX, 'box lists differ in length (xmin, ymin, xmax, ymax, '
+             'label): %s' % ', '.join(map(str, lengths)))], []
+  problems = []
+  boxes = []
+  for i, (xmin, ymin, xmax, ymax) in enumerate(zip(*coordinates)):
+    box = (xmin, ymin, xmax, ymax)
+    if not all(0.0 <= v <= 1.0 for v in box):  # also rejects NaN
+      problems.append((_failures.BOX, 'box %d %s is not within [0, 1]' % (
+          i, _format_box(box))))
+    elif not (xmin < xmax and ymin < ymax):
+      problems.append((_failures.BOX, 'box %d %s does not have min < max' % (
+          i, _format_box(box))))
+    else:
+      boxes.append(box)
+  wrong = [b for b in box_labels if b != label]
+  if label is not None and wrong:
+    problems.append((_failures.BOX, 'image/object/bbox/label holds %s, expected the '
+                     'class label %d' % (sorted(set(wrong))[:5], label)))
+  return problems, boxes
+
+
+def _format_box(box: Sequence[float]) -> str:
+  return '(%s)' % ', '.join('%.4g' % v for v in box)
+
+
+def jpeg_header(data: bytes) -> Tuple[int, int, int]:
+  """Returns (height, width, components) from a JPEG's frame (SOFn) header.
+
+  Raises:
+    ValueError: the bytes are not a JPEG, or end before the frame header.
+  """
+  if data[:2] != b'\xff\xd8':
+    raise ValueError('no JPEG start-of-image marker (starts with %r)' % data[:4])
+  position = 2
+  while position + 4 <= len(data):
+    if data[position] != 0xFF:
+      raise ValueError('no JPEG marker at byte %d' % position)
+    marker = data[position + 1]
+    if marker == 0xFF:  # fill byte
+      position += 1
+      continue
+    if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+      position += 2
+      continue
+    if marker in (0xD9, 0xDA):
+      raise ValueError('JPEG scan or end before any frame header')
+    length = struct.unpack('>H', data[position + 2:position + 4])[0]
+    if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+      if length < 8 or position + 10 > len(data):
+        raise ValueError('JPEG frame header cut short at byte %d' % position)
+      _, height, width, components = struct.unpack(
+          '>BHHB', data[position + 4:position + 10])
+      return height, width, components
+    position += 2 + length
+  raise ValueError('JPEG ends at byte %d before its frame header' % len(data))
+
+
+def check_image(fields: RecordFields, decode: bool) -> Tuple[Problems, bool]:
+  """Checks image/encoded: JPEG magic, header size and components, optional decode.
+
+  Returns:
+    (kind, message) problems, and whether a full decode was done and succeeded.
+  """
+  encoded = fields.encoded
+  if not encoded:
+    return [(_failures.IMAGE, 'image/encoded is empty')], False
+  if not records.is_jpeg(encoded):
+    kind = 'PNG' if records.is_png(encoded) else 'not JPEG'
+    return [(_failures.IMAGE, 'image/encoded is not a JPEG (%s, starts with %r)' %
+             (kind, encoded[:4]))], False
+  try:
+    height, width, components = jpeg_header(encoded)
+  except ValueError as e:
+    return [(_failures.IMAGE, 'image/encoded: %s' % e)], False
+  problems = []
+  if (fields.height, fields.width) != (height, width):
+    problems.append((_failures.IMAGE, 'JPEG is %dx%d (height x width), the record says '
+                     '%sx%s' % (height, width, fields.height, fields.width)))
+  if components not in (1, 3):
+    problems.append((_failures.IMAGE, 'JPEG has %d components (CMYK?); it should have '
+                     'been re-encoded as RGB' % components))
+  if not decode:
+    return problems, False
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
+  try:
+    shape = tuple(tf.io.decode_jpeg(encoded, channels=3).shape)
+  except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as e:
+    problems.append((_failures.IMAGE, 'image/encoded does not decode: %s' %
+                     _failures.first_line(e.message)))
+    return problems, False
+  if shape != (fields.height, fields.width, 3):
+    problems.append((_failures.IMAGE, 'decodes to shape %s, the record says (%s, %s, 3)'
+                     % (shape, fields.height, fields.width)))
+  return problems, not problems
+
+
+def in_sample(shard: str, record: int, fraction: float) -> bool:
+  """Whether a record is fully decoded: a fixed pseudo-random `fraction` of them."""
+  if fraction >= 1.0:
+    return True
+  if fraction <= 0.0:
+    return False
+  return zlib.crc32(('%s/%d' % (shard, record)).encode()) < fraction * 2**32

@@ -1,0 +1,257 @@
+"""Checks across the shards: each split's totals, labels and file names.
+
+The shard checks' results are merged here into each split's numbers
+(`merge_splits`) and compared with what the split should hold
+(`expectation_failures`: records per split and per shard, shard total, images per
+class, schema, and whether the conversion finished); without label files to compare
+with, each label must name one class across the whole output
+(`consistency_failures`); and no file name may appear twice, within or across splits
+(`duplicate_failures`).
+"""
+
+import collections
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from inception import records
+from inception.check import _expectations
+from inception.check import _failures
+from inception.check import _record_checks
+from inception.check import _reports
+from inception.check import _shard_checks
+
+Failure = _failures.Failure
+Results = Sequence[_shard_checks.ShardCheckResult]  # in the order of the shard names
+ShardsBySplit = Dict[str, List[records.ShardName]]
+Expectations = Dict[str, _expectations.SplitExpectation]
+Splits = Dict[str, _reports.SplitStats]
+
+
+def merge_splits(results: Results, shards_by_split: ShardsBySplit,
+                 expectations: Expectations) -> Splits:
+  """Each split's numbers: the sums of its shards', and what was expected."""
+  splits = {name: _reports.SplitStats(name=name) for name in shards_by_split}
+  for result in results:
+    stats = splits[result.split]
+    stats.num_shards += 1
+    stats.num_records += result.num_records
+    stats.num_bytes += result.num_bytes
+    stats.shard_records.append(result.num_records)
+    stats.shard_bytes.append(result.num_bytes)
+    for label, count in result.class_counts.items():
+      stats.class_counts[label] = stats.class_counts.get(label, 0) + count
+    stats.num_boxes += result.num_boxes
+    stats.num_images_with_boxes += result.num_images_with_boxes
+    stats.num_decoded += result.num_decoded
+  for name, stats in splits.items():
+    stats.class_counts = dict(sorted(stats.class_counts.items()))
+    expectation = expectations.get(name)
+    if expectation is not None:
+      stats.expected_records = expectation.num_records
+      stats.expected_source = expectation.source
+  return splits
+
+
+def expectation_failures(splits: Splits, shards_by_split: ShardsBySplit,
+                         expectations: Expectations, results: Results,
+                         schema: str) -> List[Failure]:
+  """Counts per split, per shard and per class against what was expected."""
+  failures = []
+  for split, expectation in expectations.items():
+    if expectation.complete is False:
+      failures.append(Failure(_failures.MANIFEST, split,
+                              _incomplete_message(split, expectation)))
+    stats = splits.get(split)
+    if stats is None:
+      failures.append(Failure(_failures.COUNT, split, 'no shards of this split '
+                              '(expected from %s)' % expectation.source))
+      continue
+    total = _expectations.split_total(shards_by_split[split])
+    if expectation.record_format not in (None, schema):
+      failures.append(Failure(_failures.SCHEMA, split,
+                              'the %s says the records are %s, they are %s' % (
+                                  expectation.source, expectation.record_format,
+                                  schema)))
+    if expectation.num_shards is not None and expectation.num_shards != total:
+      failures.append(Failure(_failures.SHARD_NAMES, split,
+                              'shard names say -of-%05d, the %s says %d shards' % (
+                                  total, expectation.source, expectation.num_shards)))
+    if (expectation.num_records is not None and
+        stats.num_records != expectation.num_records):
+      failures.append(Failure(_failures.COUNT, split,
+                              '%d records, expected %d (from %s)' % (
+                                  stats.num_records, expectation.num_records,
+                                  expectation.source)))
+    if expectation.shard_records is not None:
+      failures.extend(_shard_record_failures(split, expectation, results))
+    failures.extend(_class_count_failures(split, stats, expectation, results, schema))
+  for split, stats in splits.items():
+    empty = [r.name for r in results if r.split == split and r.num_records == 0]
+    if empty and stats.num_records >= stats.num_shards:
+      failures.append(Failure(_failures.COUNT, split,
+                              'empty shards: %s' % _failures.first_items(empty)))
+  return failures
+
+
+def _incomplete_message(split: str, expectation: _expectations.SplitExpectation) -> str:
+  """Says that the conversion of `split` did not finish, and which shards it lacks."""
+  message = ('the conversion manifest says this split is not complete (a failed, '
+             'interrupted or running conversion)')
+  counts = expectation.shard_records
+  if counts is None:
+    return message
+  unwritten = [records.shard_name(split, index, len(counts))
+               for index, count in enumerate(counts) if count is None]
+  if unwritten:
+    return '%s: %d of %d shards have no count: %s' % (
+        message, len(unwritten), len(counts), _failures.first_items(unwritten))
+  return ('%s: all %d shards have a count, but the run stopped before it finished the '
+          'split' % (message, len(counts)))
+
+
+def _shard_record_failures(split: str, expectation: _expectations.SplitExpectation,
+                           results: Results) -> List[Failure]:
+  failures = []
+  by_index = {records.parse_shard_name(r.name).index: r
+              for r in results if r.split == split}
+  for index, count in enumerate(expectation.shard_records):
+    result = by_index.get(index)
+    if result is not None and count is not None and result.num_records != count:
+      failures.append(Failure(_failures.COUNT, result.name, '%d records, the %s says %d'
+                              % (result.num_records, expectation.source, count)))
+  return failures
+
+
+def _class_count_failures(split: str, stats: _reports.SplitStats,
+                          expectation: _expectations.SplitExpectation,
+                          results: Results, schema: str) -> List[Failure]:
+  failures = []
+  if expectation.class_count_range is not None:
+    low, high = expectation.class_count_range
+    num_classes = expectation.num_classes or max(stats.class_counts, default=0)
+    outside = [(label, stats.class_counts.get(label, 0))
+               for label in range(1, num_classes + 1)
+               if not low <= stats.class_counts.get(label, 0) <= high]
+    extra = sorted(label for label in stats.class_counts if label > num_classes)
+    if outside:
+      failures.append(Failure(_failures.CLASS_COUNT, split,
+                              '%d classes outside %d..%d images (from %s): %s' % (
+                                  len(outside), low, high, expectation.source,
+                                  _failures.first_items(
+                                      ['label %d: %d' % o for o in outside]))))
+    if extra:
+      failures.append(Failure(_failures.CLASS_COUNT, split, 'labels beyond %d: %s' % (
+          num_classes, _failures.first_items([str(label) for label in extra]))))
+  if expectation.class_counts is not None:
+    actual = _class_counts_by_key(split, results, schema,
+                                  keys=expectation.class_counts.keys())
+    differing = ['%s: %d, expected %d' % (key, actual.get(key, 0), count)
+                 for key, count in sorted(expectation.class_counts.items())
+                 if actual.get(key, 0) != count]
+    differing += ['%s: %d, expected none' % (key, count)
+                  for key, count in sorted(actual.items())
+                  if key not in expectation.class_counts]
+    if differing:
+      failures.append(Failure(_failures.CLASS_COUNT, split,
+                              '%d classes differ from the %s: %s' % (
+                                  len(differing), expectation.source,
+                                  _failures.first_items(differing))))
+  return failures
+
+
+def _class_counts_by_key(split: str, results: Results, schema: str,
+                         keys: Iterable[str]) -> Dict[str, int]:
+  """Images per class keyed like the manifest: label digits, or synset/text."""
+  by_label = all(str(k).isdigit() for k in keys)
+  counts: Dict[str, int] = collections.Counter()
+  for result in (r for r in results if r.split == split):
+    for label, count in result.class_counts.items():
+      if by_label:
+        counts[str(label)] += count
+      else:
+        # A label with several names is reported elsewhere; count it under its first.
+        synset, text = sorted(result.class_keys[label])[0]
+        counts[synset if schema == _record_checks.IMAGENET_SCHEMA else text] += count
+  return dict(counts)
+
+
+def consistency_failures(results: Results) -> List[Failure]:
+  """Without label files: each label one (synset, text), each synset one label."""
+  names: Dict[int, Set[Tuple[str, str]]] = collections.defaultdict(set)
+  for result in results:
+    for label, keys in result.class_keys.items():
+      names[label].update(keys)
+  failures = []
+  labels_of: Dict[str, Set[int]] = collections.defaultdict(set)
+  for label, keys in sorted(names.items()):
+    if len(keys) > 1:
+      failures.append(Failure(_failures.LABEL, 'label %d' % label,
+                              'has several classes: %s' % _failures.first_items(
+                                  ['%s %r' % k for k in sorted(keys)])))
+    for synset, text in keys:
+      labels_of[synset or text].add(label)
+  for key, labels in sorted(labels_of.items()):
+    if len(labels) > 1:
+      failures.append(Failure(_failures.LABEL, key, 'has several labels: %s' %
+                              ', '.join(map(str, sorted(labels)))))
+  return failures
+
+
+def duplicate_failures(results: Results) -> List[Failure]:
+  """No image/filename twice, within or across splits."""
+  first_seen: Dict[str, int] = {}
+  duplicates: Dict[str, List[int]] = collections.defaultdict(list)
+  for shard_number, result in enumerate(results):
+    for record, filename in enumerate(result.filenames):
+      if not filename:
+        continue
+      position = (shard_number << 32) | record
+      previous = first_seen.setdefault(filename, position)
+      if previous != position:
+        duplicates[filename].append(position)
+
+  def where(position: int) -> str:
+    return '%s record %d' % (results[position >> 32].name, position & 0xFFFFFFFF)
+
+  failures = []
+  for filename, positions in sorted(duplicates.items(), key=lambda kv: kv[1][0]):
+    failures.append(Failure(_failures.DUPLICATE, filename,
+                            'file name appears %d times: %s' % (
+                                len(positions) + 1, _failures.first_items(
+                                    [where(first_seen[filename])] +
+                                    [where(p) for p in positions]))))
+  return failures
+
+
+def shard_size_warnings(splits: Splits) -> List[str]:
+  """A warning for each split whose shards differ by more than one record."""
+  warnings = []
+  for name, stats in splits.items():
+    if stats.shard_records and max(stats.shard_records) - min(stats.shard_records) > 1:
+      warnings.append('%s: shard sizes range from %d to %d records; the converter\'s '
+                      'boundaries make them differ by at most 1' %
+                      (name, min(stats.shard_records), max(stats.shard_records)))
+  return warnings
+
+
+def class_names(results: Results,
+                labels: Optional[_record_checks.LabelFiles]) -> Dict[int, str]:
+  """label → 'synset text' (or text) for the report, from the files or the records."""
+  names: Dict[int, str] = {}
+  if labels is not None:
+    for label, synset in enumerate(labels.synsets, 1):
+      text = labels.texts[label - 1] if labels.texts else ''
+      names[label] = ('%s %s' % (synset, text)).strip()
+  for result in results:
+    for label, keys in result.class_keys.items():
+      if label not in names:
+        names[label] = ('%s %s' % sorted(keys)[0]).strip()
+  return dict(sorted(names.items()))
+
+
+def choose_samples(results: Results, count: int) -> List[_shard_checks.Sample]:
+  """Up to `count` samples spread evenly over the shards, in shard order."""
+  samples = [sample for result in results for sample in result.samples]
+  if len(samples) <= count:
+    return samples
+  step = len(samples) / count
+  return [samples[int(i * step)] for i in range(count)]

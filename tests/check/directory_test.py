@@ -1,0 +1,104 @@
+"""Tests of inception.check._directory: check_directory over a whole output."""
+
+import json
+import os
+import subprocess
+import sys
+
+from absl.testing import absltest
+from PIL import Image
+
+from inception.check import _directory
+from inception.check import _failures
+from inception.check import _record_checks
+from inception.check import _reports
+from tests.check import check_fixtures
+
+
+class DirectoryTest(check_fixtures.CheckTestBase):
+
+  def test_good_output_passes_with_counts_and_reports(self):
+    check_fixtures.write_output(self.directory)
+    report = self.run_check(expected_counts={'train': 6, 'validation': 3})
+    self.assertTrue(report.ok, '\n'.join(map(str, report.failures)))
+    self.assertEqual(report.schema, _record_checks.IMAGENET_SCHEMA)
+    self.assertEqual(report.splits['train'].num_records, 6)
+    self.assertEqual(report.splits['train'].class_counts, {1: 2, 2: 2, 3: 2})
+    self.assertEqual(report.splits['validation'].shard_records, [2, 1])
+    self.assertEqual(report.splits['train'].num_boxes, 3)
+    self.assertEqual(report.splits['validation'].num_decoded, 3)
+    self.assertEqual(report.class_names[2], 'n00000022 second class')
+
+    with open(report.report_files['json']) as f:
+      data = json.load(f)
+    self.assertTrue(data['ok'])
+    self.assertEqual(data['splits']['train']['class_counts'], {'1': 2, '2': 2, '3': 2})
+    self.assertEqual(data['splits']['validation']['expected_source'], 'flag')
+    with open(report.report_files['markdown']) as f:
+      markdown = f.read()
+    self.assertIn('PASSED', markdown)
+    self.assertIn('| train | 2 | 6 | 6 | flag | 3 |', markdown)
+    for key in ('class_histogram', 'contact_sheet'):
+      with Image.open(report.report_files[key]) as image:
+        image.load()
+        self.assertEqual(image.format, 'PNG')
+        self.assertGreater(image.width, 200)
+        self.assertGreater(image.height, 100)
+        # Something is drawn: not a blank page.
+        self.assertGreater(len(image.convert('L').getcolors(256 * 256) or []), 3)
+    report_dir = os.path.dirname(report.report_files['json'])
+    self.assertEqual(report_dir, os.path.join(self.directory, 'check_report'))
+    for name in os.listdir(report_dir):
+      self.assertFalse(name.startswith(('train-', 'validation-')), name)
+
+  def test_parallel_check_gives_the_same_report(self):
+    check_fixtures.write_output(self.directory)
+    serial = self.run_check(report_dir=self.create_tempdir('serial').full_path)
+    parallel = self.run_check(num_workers=2,
+                              report_dir=self.create_tempdir('parallel').full_path)
+    self.assertTrue(parallel.ok, '\n'.join(map(str, parallel.failures)))
+    for name in (_reports.REPORT_JSON, _reports.REPORT_MARKDOWN,
+                 _reports.CONTACT_SHEET_PNG, _reports.CLASS_HISTOGRAM_PNG):
+      with open(os.path.join(os.path.dirname(serial.report_files['json']), name),
+                'rb') as a, open(os.path.join(
+                    os.path.dirname(parallel.report_files['json']), name), 'rb') as b:
+        self.assertEqual(a.read(), b.read(), name)
+
+  def test_generic_schema_passes(self):
+    check_fixtures.write_output(self.directory, generic=True)
+    report = self.run_check()
+    self.assertTrue(report.ok, '\n'.join(map(str, report.failures)))
+    self.assertEqual(report.schema, _record_checks.GENERIC_SCHEMA)
+
+  def test_sample_fraction_decodes_a_share(self):
+    check_fixtures.write_output(self.directory)
+    none = self.run_check(sample_fraction=0.0)
+    self.assertTrue(none.ok)
+    self.assertEqual(sum(s.num_decoded for s in none.splits.values()), 0)
+    everything = self.run_check(sample_fraction=1.0)
+    self.assertEqual(sum(s.num_decoded for s in everything.splits.values()), 9)
+
+  def test_missing_directory_raises(self):
+    with self.assertRaisesRegex(FileNotFoundError, 'nowhere'):
+      _directory.check_directory(os.path.join(self.directory, 'nowhere'))
+
+  def test_missing_shard(self):
+    check_fixtures.write_output(self.directory)
+    os.remove(os.path.join(self.directory, 'validation-00001-of-00002'))
+    report = self.run_check()
+    self.assertFails(report, _failures.SHARD_NAMES, '1 of 2 shards missing',
+                     'validation-00001-of-00002')
+    self.assertFails(report, _failures.INDEX, 'validation-00001-of-00002.idx')
+
+  def test_import_needs_no_tensorflow(self):
+    # The shard workers import the check's modules; TensorFlow comes with the first
+    # shard, not with the import.
+    output = subprocess.run(
+        [sys.executable, '-c', 'import sys; from inception import check; '
+         'print("tensorflow" in sys.modules)'],
+        check=True, capture_output=True, text=True).stdout
+    self.assertEqual(output.strip(), 'False')
+
+
+if __name__ == '__main__':
+  absltest.main()

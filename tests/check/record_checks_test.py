@@ -1,0 +1,134 @@
+"""Tests of inception.check._record_checks: schema, labels, boxes, image."""
+
+import io
+
+from absl.testing import absltest
+from PIL import Image
+import tensorflow as tf
+
+from inception.check import _failures
+from inception.check import _record_checks
+from tests.check import check_fixtures
+
+
+class RecordDamageTest(check_fixtures.CheckTestBase):
+
+  def test_wrong_label_synset_pair(self):
+    def change(split, shard, record, fields):
+      if (split, shard, record) == ('train', 0, 1):
+        fields['synset'] = check_fixtures.SYNSETS[2].encode()
+        fields['filename'] = b'x.JPEG'
+
+    check_fixtures.write_output(self.directory, change)
+    self.assertFails(self.run_check(), _failures.LABEL, 'train-00000-of-00002 record 1',
+                     'label 2 is n00000022', 'n00000033')
+    # Without the label files the pair still disagrees with the rest of the output.
+    self.assertFails(self.run_check(use_label_files=False), _failures.LABEL, 'label 2',
+                     'several classes')
+
+  def test_wrong_text_and_validation_label(self):
+    def change(split, shard, record, fields):
+      if (split, shard, record) == ('validation', 0, 0):
+        fields['text'] = b'something else'
+      if (split, shard, record) == ('validation', 1, 0):
+        fields['label'], fields['synset'] = 1, check_fixtures.SYNSETS[0].encode()
+        fields['text'] = check_fixtures.TEXTS[0].encode()
+
+    check_fixtures.write_output(self.directory, change)
+    report = self.run_check()
+    self.assertFails(report, _failures.LABEL, 'validation-00000-of-00002 record 0',
+                     "'something else'")
+    self.assertFails(report, _failures.LABEL, 'validation-00001-of-00002 record 0',
+                     'ILSVRC2012_val_00000003.JPEG is n00000033')
+
+  def test_bad_boxes(self):
+    def change(split, shard, record, fields):
+      if (split, shard, record) == ('train', 0, 0):
+        fields['boxes'] = [(0.9, 0.2, 0.3, 0.8)]
+      if (split, shard, record) == ('train', 0, 2):
+        fields['boxes'] = [(0.1, 0.2, 1.5, 0.8)]
+      if (split, shard, record) == ('train', 1, 1):  # label 2, one box
+        fields['box_labels'] = [3]
+
+    check_fixtures.write_output(self.directory, change)
+    report = self.run_check()
+    self.assertFails(report, _failures.BOX, 'train-00000-of-00002 record 0', 'min < max')
+    self.assertFails(report, _failures.BOX, 'train-00000-of-00002 record 2',
+                     'within [0, 1]')
+    self.assertFails(report, _failures.BOX, 'train-00001-of-00002 record 1',
+                     'bbox/label holds [3], expected the class label 2')
+
+  def test_undecodable_image(self):
+    def change(split, shard, record, fields):
+      if (split, shard, record) == ('train', 1, 1):
+        # A valid header, then the scan data cut short.
+        fields['encoded'] = fields['encoded'][:len(fields['encoded']) * 2 // 3]
+
+    check_fixtures.write_output(self.directory, change)
+    self.assertFails(self.run_check(), _failures.IMAGE, 'train-00001-of-00002 record 1',
+                     'does not decode')
+    # Reading the header alone (quick mode, nothing decoded) cannot see it.
+    self.assertTrue(self.run_check(sample_fraction=0.0).ok)
+
+  def test_image_not_jpeg_wrong_size_or_cmyk(self):
+    def change(split, shard, record, fields):
+      if (split, shard, record) == ('train', 0, 0):
+        buffer = io.BytesIO()
+        Image.new('RGB', (fields['width'], fields['height'])).save(buffer, 'PNG')
+        fields['encoded'] = buffer.getvalue()
+      if (split, shard, record) == ('train', 0, 1):
+        fields['height'] += 1
+      if (split, shard, record) == ('train', 0, 2):
+        fields['encoded'] = check_fixtures.jpeg(fields['width'], fields['height'], 1,
+                                                mode='CMYK')
+      if (split, shard, record) == ('train', 1, 0):
+        fields['encoded'] = b'\xff\xd8\xff\xe0 not really a JPEG'
+
+    check_fixtures.write_output(self.directory, change)
+    report = self.run_check(sample_fraction=0.0)
+    self.assertFails(report, _failures.IMAGE, 'record 0', 'not a JPEG (PNG')
+    self.assertFails(report, _failures.IMAGE, 'record 1', 'the record says')
+    self.assertFails(report, _failures.IMAGE, 'record 2', '4 components')
+    self.assertFails(report, _failures.IMAGE, 'train-00001-of-00002 record 0',
+                     'image/encoded')
+
+  def test_schema_keys_and_types(self):
+    def change(split, shard, record, fields):
+      if (split, shard, record) == ('validation', 0, 0):
+        fields['extra'] = {'image/class/label': tf.train.Feature(
+            float_list=tf.train.FloatList(value=[1.0])),
+                           'image/extra': tf.train.Feature()}
+      if (split, shard, record) == ('validation', 0, 1):
+        fields['colorspace'] = b'CMYK'
+
+    check_fixtures.write_output(self.directory, change)
+    report = self.run_check()
+    self.assertFails(report, _failures.SCHEMA, 'validation-00000-of-00002 record 0',
+                     'image/class/label is a float_list')
+    self.assertFails(report, _failures.SCHEMA, 'record 0', 'unexpected keys: image/extra')
+    self.assertFails(report, _failures.SCHEMA, 'record 1', "image/colorspace is 'CMYK'")
+
+
+class RecordFunctionTest(absltest.TestCase):
+
+  def test_jpeg_header(self):
+    jpeg = check_fixtures.jpeg
+    self.assertEqual(_record_checks.jpeg_header(jpeg(37, 21, 3)), (21, 37, 3))
+    self.assertEqual(_record_checks.jpeg_header(jpeg(5, 9, 3, mode='L')), (9, 5, 1))
+    self.assertEqual(_record_checks.jpeg_header(jpeg(5, 9, 3, mode='CMYK')), (9, 5, 4))
+    with self.assertRaisesRegex(ValueError, 'before its frame header'):
+      _record_checks.jpeg_header(jpeg(37, 21, 3)[:20])
+    with self.assertRaisesRegex(ValueError, 'start-of-image'):
+      _record_checks.jpeg_header(b'\x89PNG\r\n')
+
+  def test_in_sample_is_deterministic_and_near_the_fraction(self):
+    chosen = [_record_checks.in_sample('train-00000-of-01024', i, 0.25)
+              for i in range(4000)]
+    self.assertBetween(sum(chosen), 850, 1150)
+    again = [_record_checks.in_sample('train-00000-of-01024', i, 0.25)
+             for i in range(4000)]
+    self.assertEqual(chosen, again)
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,133 @@
+"""Tests of inception.check._split_checks: counts, labels and names across shards."""
+
+import json
+import os
+
+from absl.testing import absltest
+
+from inception import records
+from inception.check import _failures
+from inception.check import _shard_checks
+from inception.check import _split_checks
+from tests.check import check_fixtures
+
+
+class SplitChecksTest(check_fixtures.CheckTestBase):
+
+  def test_without_label_files_checks_consistency_only(self):
+    check_fixtures.write_output(self.directory)
+    self.assertTrue(self.run_check(use_label_files=False).ok)
+
+  def test_duplicate_file_names(self):
+    def change(split, shard, record, fields):
+      if (split, shard, record) == ('train', 1, 0):  # same class as record 0
+        fields['filename'] = b'n00000011_0.JPEG'
+      if (split, shard, record) == ('validation', 1, 0):
+        fields['filename'] = b'n00000033_5.JPEG'
+
+    check_fixtures.write_output(self.directory, change)
+    report = self.run_check()
+    self.assertFails(report, _failures.DUPLICATE, 'n00000011_0.JPEG',
+                     'train-00000-of-00002 record 0', 'train-00001-of-00002 record 0')
+    self.assertFails(report, _failures.DUPLICATE, 'n00000033_5.JPEG',
+                     'validation-00001-of-00002 record 0')
+
+  def test_counts_against_the_manifest(self):
+    check_fixtures.write_output(self.directory)
+    # As inception/records.py writes it.
+    manifest = {'format': 'inception-conversion-manifest', 'version': 1, 'splits': {
+        'train': {'record_format': 'imagenet', 'num_shards': 2, 'complete': True,
+                  'num_images': 6, 'shard_counts': [3, 3],
+                  'class_counts': {'1': 2, '2': 2, '3': 2}},
+        'validation': {'record_format': 'imagenet', 'num_shards': 2, 'complete': True,
+                       'num_images': 4, 'shard_counts': [2, 2],
+                       'class_counts': {'1': 2, '2': 1}},
+    }}
+    path = records.manifest_path(self.directory)
+    with open(path, 'w') as f:
+      json.dump(manifest, f)
+    report = self.run_check()
+    self.assertEqual(report.splits['validation'].expected_source, 'manifest')
+    self.assertFails(report, _failures.COUNT, 'validation', '3 records, expected 4')
+    self.assertFails(report, _failures.COUNT, 'validation-00001-of-00002',
+                     '1 records, the manifest says 2')
+    self.assertFails(report, _failures.CLASS_COUNT, '1: 1, expected 2',
+                     '3: 1, expected none')
+    self.assertFalse([f for f in report.failures if f.location.startswith('train')])
+
+    manifest['splits']['train'].update(complete=False, num_images=None,
+                                       shard_counts=[3, None], class_counts={})
+    manifest['splits']['validation'].update(num_images=3, shard_counts=[2, 1],
+                                            class_counts={'1': 1, '2': 1, '3': 1},
+                                            record_format='generic')
+    with open(path, 'w') as f:
+      json.dump(manifest, f)
+    report = self.run_check()
+    self.assertFails(report, _failures.MANIFEST, 'train', 'not complete',
+                     '1 of 2 shards have no count: train-00001-of-00002')
+    self.assertFails(report, _failures.SCHEMA, 'validation', 'records are generic')
+    self.assertLen(report.failures, 2)
+
+    with open(path, 'w') as f:
+      f.write('{"splits": []}')
+    self.assertFails(self.run_check(), _failures.MANIFEST, 'not a conversion manifest')
+
+  def test_failed_conversion_is_reported_as_incomplete(self):
+    # The manifest as a failed run leaves it (conversion_manifest's own writer): the
+    # split is planned, two train shards were written and recorded, the rest not.
+    check_fixtures.write_output(self.directory, layout={'train': [3, 3, 2, 2]})
+    for name in ('train-00002-of-00004', 'train-00003-of-00004'):
+      os.remove(os.path.join(self.directory, name))
+      os.remove(records.index_path(self.directory, name))
+    manifest = records.empty_manifest()
+    record = records.new_split_record('imagenet', 4, 'f' * 64, 10)
+    record['shard_counts'][:2] = [3, 3]
+    manifest['splits']['train'] = record
+    records.write_manifest(self.directory, manifest)
+
+    report = self.run_check()
+    self.assertFalse(report.ok)
+    self.assertFails(report, _failures.MANIFEST, 'train', 'not complete',
+                     '2 of 4 shards have no count',
+                     'train-00002-of-00004, train-00003-of-00004')
+    self.assertFails(report, _failures.SHARD_NAMES, '2 of 4 shards missing')
+    self.assertFalse([f for f in report.failures
+                      if 'not a conversion manifest' in f.message])
+    self.assertLen(report.failures, 2)
+
+    # Nothing written before the failure: still named as incomplete, with every shard.
+    for name in ('train-00000-of-00004', 'train-00001-of-00004'):
+      os.remove(os.path.join(self.directory, name))
+    record['shard_counts'][:2] = [None, None]
+    records.write_manifest(self.directory, manifest)
+    report = self.run_check()
+    self.assertFails(report, _failures.MANIFEST, 'train', '4 of 4 shards have no count')
+    self.assertFails(report, _failures.COUNT, 'train', 'no shards of this split')
+
+    # Every shard recorded, but the split was not finished.
+    record['shard_counts'] = [3, 3, 2, 2]
+    records.write_manifest(self.directory, manifest)
+    report = self.run_check()
+    self.assertFails(report, _failures.MANIFEST, 'train', 'all 4 shards have a count')
+
+
+class SplitFunctionTest(absltest.TestCase):
+
+  def test_duplicates_and_consistency_of_results(self):
+    results = [
+        _shard_checks.ShardCheckResult('a-00000-of-00002', 'a', filenames=['x', 'y'],
+                                       class_keys={1: {('n1', 'one')}}),
+        _shard_checks.ShardCheckResult('a-00001-of-00002', 'a', filenames=['', 'x'],
+                                       class_keys={1: {('n2', 'two')},
+                                                   2: {('n2', 'two')}}),
+    ]
+    self.assertEqual([str(f) for f in _split_checks.duplicate_failures(results)],
+                     ['x: file name appears 2 times: a-00000-of-00002 record 0, '
+                      'a-00001-of-00002 record 1 [duplicate]'])
+    self.assertEqual([str(f) for f in _split_checks.consistency_failures(results)],
+                     ["label 1: has several classes: n1 'one', n2 'two' [label]",
+                      'n2: has several labels: 1, 2 [label]'])
+
+
+if __name__ == '__main__':
+  absltest.main()

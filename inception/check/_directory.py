@@ -3,16 +3,13 @@
 The names in the directory give the shards of each split (`_expectations`); the
 manifest, the `--expected_counts` flag or ImageNet's numbers say what each split should
 hold; the first readable record gives the schema. Each shard is then checked by
-`_shard_checks.check_shard_task`, in a pool of worker processes (spawn) or in this
-process, and the per-shard results are merged and checked across shards
+`_shard_checks.check_shard_task`, by inception.core's local pool (a fresh worker
+process per core, or this process for one), and the per-shard results are merged and checked across shards
 (`_split_checks`) into a `CheckReport`, written out by `_reports`.
 """
 
 import collections
-import contextlib
 import math
-import multiprocessing
-import os
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -34,6 +31,7 @@ QUICK_SAMPLE_FRACTION = 0.02
 _MAX_REPORTED_FAILURES = 1000
 _CONTACT_SHEET_SAMPLES = 24
 _MAX_SAMPLES_PER_SHARD = 8
+_ONE_TENSORFLOW_THREAD = {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1'}
 
 
 def check_directory(directory: str, *,
@@ -110,8 +108,7 @@ def check_directory(directory: str, *,
   tasks = [_shard_checks.ShardCheckTask(path, shard, index_paths.get(shard.name),
                                         settings)
            for path, shard in zip(paths, shards)]
-  num_workers = num_workers or os.cpu_count() or 1
-  results = _check_shards(tasks, min(num_workers, max(1, len(tasks))),
+  results = _check_shards(tasks, num_workers or core.default_num_workers(),
                           'check %s' % directory)
 
   # Failures in order: names and files, then each shard's, then what the merge finds.
@@ -170,28 +167,22 @@ def _index_paths(directory: str, shards: Sequence[records.ShardName]
           failures)
 
 
-def _init_worker() -> None:
-  """One worker process per core already: keeps each worker's TensorFlow to one thread."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (workers only)
-  tf.config.threading.set_intra_op_parallelism_threads(1)
-  tf.config.threading.set_inter_op_parallelism_threads(1)
-
-
 def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask], num_workers: int,
                   description: str) -> List[_shard_checks.ShardCheckResult]:
-  """Runs check_shard_task on every task, in `num_workers` processes; in task order."""
+  """Runs check_shard_task on every task with the local pool; results in task order."""
   tracker = core.Progress(description, total=len(tasks), unit='shards')
   results = []
-  with contextlib.ExitStack() as stack:
-    if num_workers <= 1 or len(tasks) <= 1:
-      outcomes = map(_shard_checks.check_shard_task, tasks)
-    else:
-      pool = stack.enter_context(multiprocessing.get_context('spawn').Pool(
-          num_workers, initializer=_init_worker))
-      outcomes = pool.imap_unordered(_shard_checks.check_shard_task, tasks)
-    for result in outcomes:
-      results.append(result)
-      tracker.update(1, result.num_bytes)
+
+  def on_result(result: _shard_checks.ShardCheckResult) -> None:
+    results.append(result)
+    tracker.update(1, result.num_bytes)
+
+  runner = core.ProcessPoolRunner(
+      _shard_checks.check_shard_task, num_workers,
+      describe=lambda task: 'checking ' + task.path,
+      # One worker per core already: each worker's TensorFlow keeps to one thread.
+      worker_environment=_ONE_TENSORFLOW_THREAD)
+  runner.run(tasks, on_result)
   tracker.finish()
   order = {task.shard.name: i for i, task in enumerate(tasks)}
   return sorted(results, key=lambda r: order[r.name])

@@ -111,8 +111,12 @@ class _FailureLog(object):
       self.failures.append(_failures.Failure(kind, location, message))
 
 
-def check_shard_task(task: ShardCheckTask) -> ShardCheckResult:
-  """Checks every record of one shard, and its index file; see the module docstring."""
+def check_shard_task(task: ShardCheckTask, report_progress=None) -> ShardCheckResult:
+  """Checks every record of one shard, and its index file; see the module docstring.
+
+  The runner's work function (`report_progress` is unused: results come per shard).
+  """
+  del report_progress
   import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
   name = task.shard.name
   settings = task.settings

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import traceback
-from typing import Any, BinaryIO, Callable, Iterable, Optional, Tuple, Type
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Optional, Tuple, Type
 
 from inception.core import _runner
 
@@ -52,12 +52,15 @@ class ProcessPoolRunner(_runner.Runner):
     expected_errors: the work's own errors, whose message says everything (a bad
       image, say); for any other failure the worker's traceback is printed too.
     shared: a read-only input of every task, sent once to each worker.
+    worker_environment: variables set for the workers only (e.g. TensorFlow's
+      thread counts when each core already has its worker).
   """
 
   def __init__(self, work: _runner.Work, num_workers: Optional[int] = None,
                describe: Callable[[Any], str] = repr,
                expected_errors: Tuple[Type[BaseException], ...] = (),
-               shared: Any = _runner.NO_SHARED):
+               shared: Any = _runner.NO_SHARED,
+               worker_environment: Optional[Dict[str, str]] = None):
     if getattr(work, '__module__', '__main__') == '__main__' or '<' in work.__qualname__:
       raise ValueError('%r is not a module-level function of an importable module'
                        % (work,))
@@ -66,6 +69,7 @@ class ProcessPoolRunner(_runner.Runner):
     self._describe = describe
     self._expected_errors = expected_errors
     self._shared = shared
+    self._worker_environment = dict(worker_environment or {})
 
   def __str__(self) -> str:
     return '%d local worker processes' % self._num_workers
@@ -79,7 +83,9 @@ class ProcessPoolRunner(_runner.Runner):
       in_process.run(tasks, on_result, on_progress)
       return
     setup = (self._work.__module__, self._work.__qualname__, self._shared)
-    pool = _Pool(setup, num_workers, self._describe, self._expected_errors)
+    env = dict(os.environ, **self._worker_environment)
+    env['PYTHONPATH'] = os.pathsep.join(p for p in sys.path if p)
+    pool = _Pool(setup, num_workers, self._describe, self._expected_errors, env)
     pool.run(tasks, on_result, on_progress)
 
 
@@ -88,8 +94,10 @@ class _Pool(object):
 
   def __init__(self, setup: Tuple[str, str, Any], num_workers: int,
                describe: Callable[[Any], str],
-               expected_errors: Tuple[Type[BaseException], ...]):
+               expected_errors: Tuple[Type[BaseException], ...],
+               env: Dict[str, str]):
     self._setup = setup
+    self._env = env
     self._num_workers = num_workers
     self._describe = describe
     self._expected_errors = expected_errors
@@ -101,13 +109,11 @@ class _Pool(object):
 
   def run(self, tasks: Iterable[Any], on_result, on_progress) -> None:
     self._tasks = iter(tasks)
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join(p for p in sys.path if p)
     threads = []
     first_error = None
     try:
       for _ in range(self._num_workers):
-        process = subprocess.Popen([sys.executable, '-m', _WORKER_MODULE], env=env,
+        process = subprocess.Popen([sys.executable, '-m', _WORKER_MODULE], env=self._env,
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._processes.append(process)
         thread = threading.Thread(target=self._drive, args=(process,), daemon=True)

@@ -40,3 +40,9 @@ def scaled(factor, task, report_progress=None):
   """`shared` work: task['n'] times the shared factor."""
   del report_progress
   return (task['n'], task['n'] * factor, os.getpid())
+
+
+def environment_variable(name, report_progress=None):
+  """The worker's value of the environment variable `name`."""
+  del report_progress
+  return os.environ.get(name)

@@ -87,6 +87,15 @@ class ProcessPoolRunnerTest(absltest.TestCase):
     with self.assertRaisesRegex(RuntimeError, 'callback failed on 1'):
       runner.run(_tasks(6), on_result)
 
+  def test_worker_environment_reaches_the_workers_only(self):
+    results = []
+    runner = _process_pool.ProcessPoolRunner(
+        pool_work.environment_variable, num_workers=2,
+        worker_environment={'INCEPTION_POOL_TEST': 'set'})
+    runner.run(['INCEPTION_POOL_TEST'] * 3, results.append)
+    self.assertEqual(results, ['set'] * 3)
+    self.assertNotIn('INCEPTION_POOL_TEST', os.environ)
+
   def test_no_tasks(self):
     _process_pool.ProcessPoolRunner(pool_work.square, num_workers=3).run([], self.fail)
 

@@ -1,4 +1,4 @@
-"""Benchmark of inception.bounding_boxes on a generated set of real ImageNet size.
+"""Benchmark of the bounding boxes (inception.annotations) on a set of ImageNet size.
 
 Generates N annotation XMLs shaped like ILSVRC2012_bbox_train_v2 (default 544,546 files
 in 1000 class directories, ~1.13 boxes per file, a few inverted, outside and degenerate

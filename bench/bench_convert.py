@@ -3,7 +3,7 @@
   cd /work/main && PYTHONPATH=. .venv/bin/python bench/bench_convert.py --num_images=5000
 
 Generates (once, cached in --work_dir) an ImageNet-like folder set: `num_images` JPEGs
-of 300–500 px drawn by inception.mini_imagenet.render_photo (photo-like, ~110 KB at
+of 300–500 px drawn by inception.demo.render_photo (photo-like, ~110 KB at
 quality 90 like ImageNet's), in `train/<wnid>/<wnid>_<n>.JPEG`. Then measures, on the
 same files and the same shard plan (ImageNet's ~1251 images per shard):
   (a) copy: read each file in plan order and append its bytes to the shard files

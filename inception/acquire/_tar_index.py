@@ -9,7 +9,7 @@ directly (`TarMember.read_bytes`, `read_members`) with no 140 GB copy on disk.
 Member names are checked as for extraction (`_extract.plain_member_name`): plain file
 names of regular files only, so a crafted archive cannot smuggle paths or links in.
 Remote paths (gs://...) go through tf.io.gfile; local ones through plain files, which
-read tar headers several times faster (inception.file_io), so a converter worker reading
+read tar headers several times faster (inception.core), so a converter worker reading
 members of a local tar does not import TensorFlow.
 """
 

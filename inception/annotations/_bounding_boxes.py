@@ -217,7 +217,7 @@ def parse_annotation(xml_bytes: bytes, xml_path: str,
 
 def normalize_box(raw: RawBox, width: float,
                   height: float) -> Tuple[Box, bool, bool, Optional[str]]:
-  """Applies SPEC §4's geometry to one box.
+  """Applies the geometry rules (docs/FORMAT.md, "Bounding boxes") to one box.
 
   Returns:
     (box relative to the image, swapped: min and max were inverted on an axis,

@@ -1,8 +1,8 @@
 """Validation relabel: move `ILSVRC2012_val_%08d.JPEG` into `<dir>/<synset>/`.
 
 Line i (from 1) of the validation label file is the synset of `ILSVRC2012_val_%08d`
-% i (SPEC §1 step 4). The original renamed files in place and could not be re-run; here
-the step is idempotent (SPEC §3):
+% i (docs/FORMAT.md, "Pipeline", step 4). The original renamed files in place and could not be re-run; here
+the step is idempotent (docs/FORMAT.md, "Semantics"):
 - the directory is checked against the label file before anything moves: every named
   image must be present exactly once, flat or already in its class directory, and no
   other file may be there; otherwise the run is refused with the counts and the first

@@ -23,7 +23,7 @@ core unless told otherwise. Beam 2.77's DirectRunner would first try to download
 Prism runner binary from GitHub, which cannot work offline and would run a different
 engine; this module never does.
 
-Workers import this module, apache_beam and the TensorFlow-free inception.shard_tasks;
+Workers import this module, apache_beam and the TensorFlow-free inception.records;
 TensorFlow only where a path is remote (gs://...).
 """
 

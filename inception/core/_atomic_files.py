@@ -2,8 +2,8 @@
 
 A reader never sees a half-written file under its final name, and an interrupted run
 leaves only `*.incomplete-*` files, which the next run replaces. Paths may be local
-(os.replace: an atomic rename) or gs:// (tf.io.gfile), through inception.file_io, so
-this module does not import TensorFlow for local paths.
+(os.replace: an atomic rename) or gs:// (tf.io.gfile), through _file_io, so this
+module does not import TensorFlow for local paths.
 """
 
 import contextlib

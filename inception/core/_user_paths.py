@@ -1,7 +1,7 @@
 """User-given paths made absolute once, at start, the way the user meant them.
 
 Under `bazel run` the process starts inside the runfiles tree; a relative path typed by
-the user is relative to BUILD_WORKING_DIRECTORY, where the command was typed (SPEC §7).
+the user is relative to BUILD_WORKING_DIRECTORY, where the command was typed (docs/FORMAT.md, "Runfiles").
 Nothing in this project chdirs, so an absolute path stays right for the whole run.
 """
 

@@ -2,7 +2,7 @@
 
 Data files are located only with the runfiles library (never a hand-built path), so the
 binaries work under `bazel run`, `bazel test`, from `bazel-bin/...` and from any
-working directory (SPEC §7).
+working directory (docs/FORMAT.md, "Runfiles").
 """
 
 import collections

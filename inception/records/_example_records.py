@@ -1,4 +1,4 @@
-"""Serialized tf.train.Example records in the inception format (SPEC §2).
+"""Serialized tf.train.Example records in the inception format (docs/FORMAT.md, "Records").
 
 The protobuf wire format is written directly: the bytes equal TensorFlow's
 `tf.train.Example(...).SerializeToString(deterministic=True)` (features sorted by key,
@@ -6,7 +6,7 @@ each list written as the original `_bytes_feature`/`_float_feature`/`_int64_feat
 helpers built it), so shards are byte-identical on any machine and the shard workers
 need no TensorFlow. tests/example_records_test.py checks the equality against TF.
 
-`imagenet_example` writes exactly the 15 keys of SPEC §2; `generic_example` writes the
+`imagenet_example` writes exactly the 15 keys of docs/FORMAT.md, "Records"; `generic_example` writes the
 9 keys of the original build_image_data.py (no synset, no boxes). A box is any
 sequence (xmin, ymin, xmax, ymax) in relative coordinates: a bounding_boxes.Box or a
 plain tuple in the same order (the workers get plain tuples; this module imports nothing
@@ -56,7 +56,7 @@ BoxCoordinates = Sequence[float]  # (xmin, ymin, xmax, ymax), e.g. bounding_boxe
 def imagenet_example(encoded: bytes, filename: str, height: int, width: int,
                      label: int, synset: str, text: str,
                      boxes: Sequence[BoxCoordinates] = ()) -> bytes:
-  """One ImageNet record: the 15 keys of SPEC §2.
+  """One ImageNet record: the 15 keys of docs/FORMAT.md, "Records".
 
   Args:
     encoded: the JPEG bytes.

@@ -1,4 +1,5 @@
-"""Image bytes → the JPEG bytes and pixel size that go into a record (SPEC §2, §3).
+"""Image bytes → the JPEG bytes and pixel size that go into a record (docs/FORMAT.md:
+"Records", "Semantics").
 
 The original pipeline decoded every JPEG fully only to learn its size and matched its
 PNG and CMYK files by name. Here the content decides, and only the header is read:

@@ -17,7 +17,7 @@ from inception.records import _example_records
 from inception.records import _image_coding
 from inception.records import _shards
 
-IMAGENET_FORMAT = 'imagenet'  # the 15 keys of SPEC §2
+IMAGENET_FORMAT = 'imagenet'  # the 15 keys of docs/FORMAT.md, "Records"
 GENERIC_FORMAT = 'generic'  # the 9 keys of the original build_image_data.py
 RECORD_FORMATS = (IMAGENET_FORMAT, GENERIC_FORMAT)
 VALIDATE_IMAGES = ('none', 'full')

@@ -1,4 +1,4 @@
-"""Tests for inception.download against a real HTTP server on 127.0.0.1."""
+"""Tests of inception.acquire._download against a real HTTP server on 127.0.0.1."""
 
 import hashlib
 import io

@@ -1,4 +1,4 @@
-"""Tests for inception.extract on the mini fixture and on crafted malicious tars."""
+"""Tests of inception.acquire._extract on the mini fixture and on crafted malicious tars."""
 
 import os
 import tarfile

@@ -1,4 +1,4 @@
-"""Tests for inception.tar_index: offsets read back equal the extracted bytes."""
+"""Tests of inception.acquire._tar_index: offsets read back equal the extracted bytes."""
 
 import os
 import re

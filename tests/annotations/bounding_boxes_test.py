@@ -1,4 +1,4 @@
-"""Tests for inception.bounding_boxes: XML → CSV by SPEC §4's rules."""
+"""Tests of inception.annotations._bounding_boxes: XML → CSV by the documented rules."""
 
 import io
 import os

@@ -1,4 +1,4 @@
-"""Tests for inception.validation_relabel: idempotent, refusing, never deleting."""
+"""Tests of inception.annotations._validation_relabel: idempotent, refusing, never deleting."""
 
 import io
 import os

@@ -1,4 +1,4 @@
-"""Tests for inception.beam_runner: the shard plan run by Beam's DirectRunner.
+"""Tests of inception.convert._beam_runner: the shard plan run by Beam's DirectRunner.
 
 The DirectRunner runs as Beam's multi-process FnApiRunner (real worker processes
 talking gRPC on 127.0.0.1), never a runner that downloads anything.

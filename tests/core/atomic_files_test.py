@@ -1,4 +1,4 @@
-"""Tests for inception.atomic_files."""
+"""Tests of inception.core._atomic_files."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""Tests for inception.file_io: local paths by os, remote ones by tf.io.gfile.
+"""Tests of inception.core._file_io: local paths by os, remote ones by tf.io.gfile.
 
 Remote paths use TensorFlow's in-memory filesystem `ram://`, which tf.io.gfile serves
 like gs:// (and which lives only in this process).

@@ -1,4 +1,4 @@
-"""Tests for inception.progress."""
+"""Tests of inception.core._progress."""
 
 from absl.testing import absltest
 

@@ -1,4 +1,4 @@
-"""Tests for inception.user_paths."""
+"""Tests of inception.core._user_paths."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""Tests for inception.label_data: the shipped label files are exactly SPEC §6's."""
+"""Tests for inception.label_files: the shipped files are those of docs/FORMAT.md."""
 
 import hashlib
 

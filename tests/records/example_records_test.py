@@ -1,4 +1,4 @@
-"""Tests for inception.example_records: the bytes TF writes, the keys SPEC §2 lists."""
+"""Tests of inception.records._example_records: the bytes TF writes, the documented keys."""
 
 from absl.testing import absltest
 import tensorflow as tf
@@ -44,7 +44,7 @@ def _original_imagenet_example(encoded, filename, height, width, label, synset, 
 
 
 def _spec_parser(serialized):
-  """A parser written from SPEC §2, as inception's parse_example_proto reads it."""
+  """A parser written from docs/FORMAT.md's "Records", as inception's parse_example_proto reads it."""
   features = tf.io.parse_single_example(serialized, {
       'image/encoded': tf.io.FixedLenFeature([], tf.string, ''),
       'image/class/label': tf.io.FixedLenFeature([], tf.int64, -1),

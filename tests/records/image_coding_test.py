@@ -1,4 +1,4 @@
-"""Tests for inception.image_coding: header-only sizes, re-encoding, corrupt files."""
+"""Tests of inception.records._image_coding: header-only sizes, re-encoding, corrupt files."""
 
 import pickle
 

@@ -1,4 +1,4 @@
-"""Tests for inception.shard_tasks: writing one shard from its entries."""
+"""Tests of inception.records._shard_tasks: writing one shard from its entries."""
 
 import os
 import pickle

@@ -391,7 +391,7 @@ def read_manifest(directory: str) -> Optional[Dict[str, SplitExpectation]]:
   Raises:
     ValueError: the manifest exists but cannot be read as one.
   """
-  path = records_lib.manifest_path(directory)
+  path = core.manifest_path(directory)
   if not core.exists(path):
     return None
   manifest = records_lib.read_manifest(directory)
@@ -939,7 +939,7 @@ def check_directory(directory: str, *,
   try:
     manifest = read_manifest(directory)
   except ValueError as e:
-    failures.append(Failure(MANIFEST, records_lib.manifest_path(directory),
+    failures.append(Failure(MANIFEST, core.manifest_path(directory),
                             str(e)))
     manifest = None
   shard_totals = {split: split_total(split_shards)
@@ -1017,16 +1017,16 @@ def _read_label_files(synsets_file: str, metadata_file: Optional[str],
 
 def index_path(directory: str, shard: str) -> str:
   """Where the converter writes a shard's DALI index (SPEC §8)."""
-  return records_lib.index_path(directory, shard)
+  return core.index_path(directory, shard)
 
 
 def _index_paths(directory: str, shards: Sequence[ShardName]
                  ) -> Tuple[Dict[str, str], List[Failure]]:
   """The index file of each shard that has one; failures for missing and extra ones."""
-  index_dir = os.path.join(directory, records_lib.INDEX_DIRECTORY)
+  index_dir = core.index_dir(directory)
   if not tf.io.gfile.isdir(index_dir):
     return {}, []
-  suffix = records_lib.INDEX_SUFFIX
+  suffix = core.INDEX_SUFFIX
   indexed = {n[:-len(suffix)] for n in tf.io.gfile.listdir(index_dir)
              if n.endswith(suffix) and not core.is_temporary_path(n)}
   if not indexed:

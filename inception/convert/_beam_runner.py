@@ -152,7 +152,7 @@ def run_beam(prepared, options, runner: str, pipeline_args: Sequence[str],
       # Workers stopped mid-shard by the failure cannot remove their temporary files;
       # this process is the only writer of the directory now (as prepare_split assumes).
       for directory in (plan.output_directory,
-                        core.join(plan.output_directory, records.INDEX_DIRECTORY)):
+                        core.index_dir(plan.output_directory)):
         core.remove_stale_temporaries(directory)
       shard_error = _first_shard_error(staging)
       if shard_error is None:

@@ -13,6 +13,7 @@ from absl.testing import absltest
 from PIL import Image, ImageDraw
 import tensorflow as tf
 
+from inception import core
 from inception import records
 from inception.check import _checker
 
@@ -392,7 +393,7 @@ class DamageTest(CheckTestBase):
                        'num_images': 4, 'shard_counts': [2, 2],
                        'class_counts': {'1': 2, '2': 1}},
     }}
-    path = records.manifest_path(self.directory)
+    path = core.manifest_path(self.directory)
     with open(path, 'w') as f:
       json.dump(manifest, f)
     report = self.run_check()

@@ -1,21 +1,25 @@
 """TODO docstring for inception.records."""
 
+from inception.records._formats import GENERIC_FORMAT
+from inception.records._formats import IMAGENET_FORMAT
+from inception.records._formats import IMAGENET_TRAIN_SHARDS
+from inception.records._formats import IMAGENET_VALIDATION_SHARDS
+from inception.records._formats import RECORD_FORMATS
+from inception.records._formats import TRAIN
+from inception.records._formats import VALIDATION
 from inception.records._image_coding import ImageError
-from inception.records._manifest import MANIFEST_NAME
+from inception.records._manifest import Manifest
+from inception.records._manifest import SplitManifest
 from inception.records._manifest import empty_manifest
-from inception.records._manifest import manifest_path
+from inception.records._manifest import load_manifest
 from inception.records._manifest import new_split_record
 from inception.records._manifest import plan_fingerprint
 from inception.records._manifest import read_manifest
-from inception.records._manifest import skipped_from_json
-from inception.records._manifest import skipped_to_json
+from inception.records._manifest import save_manifest
 from inception.records._manifest import write_manifest
 from inception.records._shard_tasks import Boxes
-from inception.records._shard_tasks import GENERIC_FORMAT
-from inception.records._shard_tasks import IMAGENET_FORMAT
 from inception.records._shard_tasks import ImageEntry
 from inception.records._shard_tasks import ProgressCallback
-from inception.records._shard_tasks import RECORD_FORMATS
 from inception.records._shard_tasks import ShardResult
 from inception.records._shard_tasks import ShardTask
 from inception.records._shard_tasks import SkippedImage
@@ -23,9 +27,6 @@ from inception.records._shard_tasks import VALIDATE_IMAGES
 from inception.records._shard_tasks import write_shard
 from inception.records._shards import CorruptShardError
 from inception.records._shards import ShardWriter
-from inception.records._shards import INDEX_DIRECTORY
-from inception.records._shards import INDEX_SUFFIX
-from inception.records._shards import index_path
 from inception.records._shards import index_text
 from inception.records._shards import record_spans
 from inception.records._shards import shard_name
@@ -36,30 +37,31 @@ __all__ = [
     'CorruptShardError',
     'GENERIC_FORMAT',
     'IMAGENET_FORMAT',
-    'INDEX_DIRECTORY',
-    'INDEX_SUFFIX',
+    'IMAGENET_TRAIN_SHARDS',
+    'IMAGENET_VALIDATION_SHARDS',
     'ImageEntry',
     'ImageError',
-    'MANIFEST_NAME',
+    'Manifest',
     'ProgressCallback',
     'RECORD_FORMATS',
     'ShardResult',
     'ShardTask',
     'ShardWriter',
     'SkippedImage',
+    'SplitManifest',
+    'TRAIN',
     'VALIDATE_IMAGES',
+    'VALIDATION',
     'empty_manifest',
-    'index_path',
     'index_text',
-    'manifest_path',
+    'load_manifest',
     'new_split_record',
     'plan_fingerprint',
     'read_manifest',
     'record_spans',
+    'save_manifest',
     'shard_name',
     'shard_ranges',
-    'skipped_from_json',
-    'skipped_to_json',
     'write_manifest',
     'write_shard',
 ]

@@ -38,7 +38,8 @@ def _print_summary(result):
 
 
 def spec_parse(serialized):
-  """A parser written from docs/FORMAT.md, "Records" (as the inception / TPU readers parse)."""
+  """A parser written from docs/FORMAT.md, "Records" (as the inception / TPU readers
+  parse)."""
   features = tf.io.parse_single_example(serialized, {
       'image/encoded': tf.io.FixedLenFeature([], tf.string, ''),
       'image/filename': tf.io.FixedLenFeature([], tf.string, ''),

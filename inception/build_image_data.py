@@ -41,7 +41,8 @@ def main(argv):
         labels_file=core.absolute_user_path(FLAGS.labels_file),
         train_shards=FLAGS.train_shards,
         validation_shards=FLAGS.validation_shards,
-        options=cli.options_from_flags(FLAGS))
+        options=cli.options_from_flags(FLAGS),
+        on_split_finished=lambda result: print(result.summary_line(), flush=True))
   except (convert.ConversionError, records.ImageError, ValueError,
           *core.error_types()) as e:
     sys.exit('build_image_data: error: %s' % e)

@@ -20,17 +20,12 @@ from inception.acquire._download import files_to_fetch
 from inception.acquire._download import is_url
 from inception.acquire._download import parse_checksums_file
 from inception.acquire._download import resolve_credentials
-from inception.acquire._extract import BOUNDING_BOXES_DIRNAME
 from inception.acquire._extract import ExtractResult
 from inception.acquire._extract import ExtractionError
-from inception.acquire._extract import TRAIN_DIRNAME
 from inception.acquire._extract import UnsafeArchiveError
-from inception.acquire._extract import VALIDATION_BOUNDING_BOXES_DIRNAME
-from inception.acquire._extract import VALIDATION_DIRNAME
 from inception.acquire._extract import extract_all
 from inception.acquire._extract import extract_train
 from inception.acquire._extract import extract_validation
-from inception.acquire._extract import raw_data_dir
 from inception.acquire._tar_index import index_flat_tar
 from inception.acquire._tar_index import index_train_tar
 
@@ -38,7 +33,6 @@ __all__ = [
     'ACCESS_KEY_ENV',
     'BBOX_TRAIN_TAR_GZ',
     'BBOX_VALIDATION_TGZ',
-    'BOUNDING_BOXES_DIRNAME',
     'Credentials',
     'DEFAULT_BASE_URL',
     'DEFAULT_FILES',
@@ -49,12 +43,9 @@ __all__ = [
     'KNOWN_FILES',
     'LINK_MODES',
     'STAMP_SUFFIX',
-    'TRAIN_DIRNAME',
     'TRAIN_TAR',
     'USERNAME_ENV',
     'UnsafeArchiveError',
-    'VALIDATION_BOUNDING_BOXES_DIRNAME',
-    'VALIDATION_DIRNAME',
     'VALIDATION_TAR',
     'extract_all',
     'extract_train',
@@ -66,6 +57,5 @@ __all__ = [
     'index_train_tar',
     'is_url',
     'parse_checksums_file',
-    'raw_data_dir',
     'resolve_credentials',
 ]

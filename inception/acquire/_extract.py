@@ -1,4 +1,4 @@
-"""Extracts the ILSVRC2012 tarballs into the raw-data layout (SPEC §1 step 3), safely.
+"""Extracts the ILSVRC2012 tarballs into <data_dir>/raw-data (core's layout), safely.
 
   <data_dir>/raw-data/train/<wnid>/*.JPEG      one directory per class tar inside
                                                ILSVRC2012_img_train.tar
@@ -41,11 +41,6 @@ from absl import logging
 
 from inception import core
 
-RAW_DATA_DIRNAME = 'raw-data'
-TRAIN_DIRNAME = 'train'
-VALIDATION_DIRNAME = 'validation'
-BOUNDING_BOXES_DIRNAME = 'bounding_boxes'
-VALIDATION_BOUNDING_BOXES_DIRNAME = 'validation_bounding_boxes'
 STAGING_DIRNAME = '.extracting'
 
 
@@ -250,7 +245,7 @@ def extract_train(train_tar: str, raw_dir: str,
   """
   require_extraction_filters()
   label = os.path.basename(train_tar)
-  train_dir = os.path.join(raw_dir, TRAIN_DIRNAME)
+  train_dir = os.path.join(raw_dir, core.TRAIN_DIRNAME)
   stamp = _read_stamp(raw_dir, train_tar)
   if stamp and all(_count_files(os.path.join(train_dir, wnid)) == count
                    for wnid, count in stamp['counts'].items()):
@@ -258,7 +253,7 @@ def extract_train(train_tar: str, raw_dir: str,
                  len(stamp['counts']))
     return dict(stamp['counts'])
   os.makedirs(train_dir, exist_ok=True)
-  staging_root = _fresh_staging(raw_dir, TRAIN_DIRNAME)
+  staging_root = _fresh_staging(raw_dir, core.TRAIN_DIRNAME)
   counts = {}
   extracted = skipped = 0
   tracker = core.Progress('extract %s' % label, total=os.path.getsize(train_tar),
@@ -389,12 +384,12 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
 def extract_validation(validation_tar: str, raw_dir: str,
                        progress_interval: float = 10.0) -> int:
   """ILSVRC2012_img_val.tar → raw_dir/validation/*.JPEG. Returns the image count."""
-  return _extract_tree(validation_tar, raw_dir, VALIDATION_DIRNAME,
+  return _extract_tree(validation_tar, raw_dir, core.VALIDATION_DIRNAME,
                        allow_subdirectories=False, progress_interval=progress_interval)
 
 
 def extract_bounding_boxes(tar_gz: str, raw_dir: str,
-                           dirname: str = BOUNDING_BOXES_DIRNAME,
+                           dirname: str = core.BOUNDING_BOXES_DIRNAME,
                            progress_interval: float = 10.0) -> int:
   """A box archive → raw_dir/<dirname>/ with the archive's own layout.
 
@@ -405,10 +400,6 @@ def extract_bounding_boxes(tar_gz: str, raw_dir: str,
                        progress_interval=progress_interval)
 
 
-def raw_data_dir(data_dir: str) -> str:
-  return os.path.join(data_dir, RAW_DATA_DIRNAME)
-
-
 def extract_all(data_dir: str, train_tar: Optional[str] = None,
                 validation_tar: Optional[str] = None,
                 bbox_train_tar_gz: Optional[str] = None,
@@ -417,15 +408,15 @@ def extract_all(data_dir: str, train_tar: Optional[str] = None,
   """Extracts the given archives into data_dir/raw-data, smallest first."""
   if '://' in data_dir:
     raise ValueError('extraction needs a local directory, got %s' % data_dir)
-  raw_dir = raw_data_dir(data_dir)
+  raw_dir = core.raw_data_dir(data_dir)
   os.makedirs(raw_dir, exist_ok=True)
   boxes = validation_boxes = validation = train = None
   if bbox_train_tar_gz:
-    boxes = extract_bounding_boxes(bbox_train_tar_gz, raw_dir, BOUNDING_BOXES_DIRNAME,
-                                   progress_interval)
+    boxes = extract_bounding_boxes(bbox_train_tar_gz, raw_dir,
+                                   core.BOUNDING_BOXES_DIRNAME, progress_interval)
   if bbox_validation_tgz:
     validation_boxes = extract_bounding_boxes(
-        bbox_validation_tgz, raw_dir, VALIDATION_BOUNDING_BOXES_DIRNAME,
+        bbox_validation_tgz, raw_dir, core.VALIDATION_BOUNDING_BOXES_DIRNAME,
         progress_interval)
   if validation_tar:
     validation = extract_validation(validation_tar, raw_dir, progress_interval)

@@ -7,6 +7,7 @@ from inception.annotations._bounding_boxes import read_boxes_csv
 from inception.annotations._validation_relabel import plan_moves
 from inception.annotations._validation_relabel import relabel_validation_directory
 from inception.annotations._validation_relabel import validation_filename
+from inception.annotations._validation_relabel import validation_image_synsets
 
 __all__ = [
     'Box',
@@ -16,4 +17,5 @@ __all__ = [
     'read_boxes_csv',
     'relabel_validation_directory',
     'validation_filename',
+    'validation_image_synsets',
 ]

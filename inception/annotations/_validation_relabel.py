@@ -72,6 +72,11 @@ def plan_moves(labels: Sequence[str]) -> List[Move]:
   return [Move(validation_filename(i), synset) for i, synset in enumerate(labels, 1)]
 
 
+def validation_image_synsets(labels: Sequence[str]) -> Dict[str, str]:
+  """{ILSVRC2012_val_%08d.JPEG: synset} for every image the validation labels name."""
+  return dict(plan_moves(labels))
+
+
 def plan_relabel(moves: Sequence[Move], flat_files: Iterable[str],
                  class_files: Mapping[str, Iterable[str]]) -> Plan:
   """Compares what the labels name with what the directory holds.

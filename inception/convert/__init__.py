@@ -2,12 +2,10 @@
 
 from inception.convert._conversion import ConversionError
 from inception.convert._conversion import ConvertOptions
-from inception.convert._conversion import IMAGE_EXTENSIONS
 from inception.convert._conversion import ImageEntry
 from inception.convert._conversion import LOCAL_RUNNER
+from inception.convert._conversion import SplitCallback
 from inception.convert._conversion import SplitResult
-from inception.convert._conversion import TRAIN
-from inception.convert._conversion import VALIDATION
 from inception.convert._conversion import convert_generic
 from inception.convert._conversion import convert_imagenet
 from inception.convert._conversion import convert_split
@@ -15,17 +13,14 @@ from inception.convert._conversion import find_imagenet_entries
 from inception.convert._conversion import imagenet_classes
 from inception.convert._conversion import plan_split
 from inception.convert._conversion import read_bounding_boxes
-from inception.convert._conversion import splits_in_order
 
 __all__ = [
     'ConversionError',
     'ConvertOptions',
-    'IMAGE_EXTENSIONS',
     'ImageEntry',
     'LOCAL_RUNNER',
+    'SplitCallback',
     'SplitResult',
-    'TRAIN',
-    'VALIDATION',
     'convert_generic',
     'convert_imagenet',
     'convert_split',
@@ -33,5 +28,4 @@ __all__ = [
     'imagenet_classes',
     'plan_split',
     'read_bounding_boxes',
-    'splits_in_order',
 ]

@@ -1,27 +1,31 @@
-"""The converter: image folders → sharded TFRecords, inception format (SPEC §2, §3).
+"""The converter: images → sharded TFRecords, inception format (docs/FORMAT.md).
 
 Stages, each usable on its own (a runner replaces only the fourth):
 1. Find the images: `find_imagenet_entries` (per synset `<dir>/<synset>/*.JPEG`, also
-   .jpg/.jpeg/.png in any case) or `find_generic_entries` (flowers style).
+   .jpg/.jpeg/.png in any case), `find_generic_entries` (flowers style), or, read in
+   place from the ILSVRC2012 tarballs, `train_tar_entries` and
+   `validation_tar_entries`.
 2. Plan: `plan_split` sorts the entries by (label, filename), shuffles them with
    `random.seed(12345)` + `random.shuffle` of the index list as the original did, and
    cuts them into shards whose boundaries depend only on (number of images, number of
    shards). A plan is a list of picklable `ShardTask`s.
 3. Prepare: `prepare_split` checks the output directory against the conversion
-   manifest (inception.conversion_manifest), keeps the complete shards of the same plan
+   manifest (records.Manifest), keeps the complete shards of the same plan
    and returns the tasks still to write.
 4. Write: `records.write_shard` per task, by the runner `shard_runner` picks for
    options.runner: inception.core's local process pool ('local', the default), or an
    Apache Beam pipeline (any other runner name: DirectRunner, DataflowRunner, ...),
    which gives byte-identical shards; apache_beam is imported only for a Beam runner.
-5. Finish: `finish_split` writes the final manifest, the bad-image report (under
-   --skip_bad_images: `<output>/bad_images-<split>.txt`, `source<TAB>reason` lines) and
-   prints `Finished writing all N images in data set.`
+5. Finish: `finish_split` writes the final manifest and the bad-image report (under
+   --skip_bad_images: `<output>/bad_images-<split>.txt`, `source<TAB>reason` lines).
+   Its result's `summary_line()` is `Finished writing all N images in data set.`,
+   which the binaries print.
 
-`convert_split` does 2–5 with the runner of its options; `convert_imagenet` and
-`convert_generic` do it all, the validation split first, then train, as the original.
-Any failure raises (a bad image names its path), after which no 'Finished' line is
-printed and nothing partial is left under a shard's final name; a re-run resumes.
+`convert_split` does 2–5 with the runner of its options; `convert_imagenet` (from
+directories or the tarballs) and `convert_generic` do it all, the validation split
+first, then train, as the original, handing each finished split to
+`on_split_finished`. Any failure raises (a bad image names its path), before that split
+is handed on, and leaves nothing partial under a shard's final name; a re-run resumes.
 """
 
 import collections
@@ -29,10 +33,12 @@ import dataclasses
 import os
 import random
 import re
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import (Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 from absl import logging
 
+from inception import acquire
 from inception import annotations
 from inception import core
 from inception import label_files
@@ -45,8 +51,6 @@ write_shard = records.write_shard
 
 SHUFFLE_SEED = 12345
 IMAGE_EXTENSIONS = ('.jpeg', '.jpg', '.png')
-VALIDATION = 'validation'
-TRAIN = 'train'
 LOCAL_RUNNER = 'local'
 
 _SHARD_NAME = re.compile(r'^(?P<split>.+)-(?P<index>\d{5})-of-(?P<count>\d{5})$')
@@ -66,7 +70,8 @@ class ConvertOptions:
     skip_bad_images: leave bad images out and list them, instead of failing.
     overwrite: rewrite every shard, even complete ones of the same plan, and delete
       shards of the split that belong to another plan.
-    write_index: write `<output>/index/<shard>.idx` (SPEC §8) with each shard.
+    write_index: write `<output>/index/<shard>.idx` (docs/FORMAT.md, "Index files")
+      with each shard.
     progress_interval: seconds between progress lines.
     runner: 'local' (worker processes of this machine) or an Apache Beam runner's
       name: 'DirectRunner' (this machine, multi-process), 'DataflowRunner', ...
@@ -99,7 +104,7 @@ class PreparedSplit(NamedTuple):
   plan: SplitPlan
   pending: Tuple[ShardTask, ...]
   reused: Tuple[ShardResult, ...]
-  manifest: dict  # the manifest being updated as shards complete
+  manifest: records.Manifest  # the manifest being updated as shards complete
 
 
 class SplitResult(NamedTuple):
@@ -112,6 +117,13 @@ class SplitResult(NamedTuple):
   num_reused_shards: int
   num_input_bytes: int
   report_path: Optional[str]
+
+  def summary_line(self) -> str:
+    """The original's last line for a split, printed by the binaries and the driver."""
+    return 'Finished writing all %d images in data set.' % self.num_images
+
+
+SplitCallback = Callable[[SplitResult], None]
 
 
 # 1. Finding the images.
@@ -127,13 +139,8 @@ def find_imagenet_entries(directory: str, synsets: Sequence[str],
   Raises:
     ConversionError: a class directory is missing or holds no image.
   """
-  if len(synsets) != len(texts):
-    raise ValueError('%d synsets but %d texts' % (len(synsets), len(texts)))
-  entries = []
-  for label, (synset, text) in enumerate(zip(synsets, texts), 1):
-    for path in _class_images(directory, synset):
-      entries.append(ImageEntry(path, os.path.basename(path), label, synset, text))
-  return entries
+  return _class_entries(_imagenet_classes(synsets, texts),
+                        lambda synset: _class_images(directory, synset))
 
 
 def find_generic_entries(directory: str, labels: Sequence[str]) -> List[ImageEntry]:
@@ -144,10 +151,90 @@ def find_generic_entries(directory: str, labels: Sequence[str]) -> List[ImageEnt
   Raises:
     ConversionError: a class directory is missing or holds no image.
   """
+  return _class_entries([(name, '', name) for name in labels],
+                        lambda name: _class_images(directory, name))
+
+
+def train_tar_entries(members_by_synset: Mapping[str, Sequence[Any]],
+                      synsets: Sequence[str], texts: Sequence[str],
+                      archive: str) -> List[ImageEntry]:
+  """The train entries read in place from the train tar, as find_imagenet_entries
+  lists them from its extracted directory.
+
+  Args:
+    members_by_synset: acquire.index_train_tar(archive).
+    archive: the tar's path, for messages.
+
+  Raises:
+    ConversionError: a class has no image in the tar.
+  """
+  def images(synset: str) -> List[Tuple[Any, str]]:
+    members = sorted((m for m in members_by_synset.get(synset, ()) if _is_image(m.name)),
+                     key=lambda m: m.name)
+    if not members:
+      raise ConversionError('%s holds no image of class %s (%s.tar missing or empty)' %
+                            (archive, synset, synset))
+    return [(m, m.name) for m in members]
+
+  return _class_entries(_imagenet_classes(synsets, texts), images)
+
+
+def validation_tar_entries(members: Sequence[Any], labels: Sequence[str],
+                           synsets: Sequence[str], texts: Sequence[str],
+                           archive: str) -> List[ImageEntry]:
+  """The validation entries read in place; each image's synset from the label list.
+
+  Args:
+    members: acquire.index_flat_tar(archive).
+    labels: the validation label file's lines (label_files.read_validation_labels).
+    archive: the tar's path, for messages.
+
+  Raises:
+    ConversionError: the tar's images are not those the labels name, or an image's
+      synset is not in `synsets`.
+  """
+  expected = annotations.validation_image_synsets(labels)
+  present = {m.name for m in members}
+  missing = sorted(set(expected) - present)
+  unexpected = sorted(present - set(expected))
+  if missing or unexpected:
+    raise ConversionError(
+        '%s does not match the validation label file (%d images named there): '
+        '%d missing (first: %s), %d unexpected (first: %s)' %
+        (archive, len(expected), len(missing), ', '.join(missing[:3]) or '-',
+         len(unexpected), ', '.join(unexpected[:3]) or '-'))
+  label_of = {synset: label for label, synset in enumerate(synsets, 1)}
   entries = []
-  for label, name in enumerate(labels, 1):
-    for path in _class_images(directory, name):
-      entries.append(ImageEntry(path, os.path.basename(path), label, '', name))
+  for member in members:
+    synset = expected[member.name]
+    if synset not in label_of:
+      raise ConversionError('%s: %s is labelled %s, which is not in the synsets file' %
+                            (archive, member.name, synset))
+    label = label_of[synset]
+    entries.append(ImageEntry(member, member.name, label, synset, texts[label - 1]))
+  return entries
+
+
+def _imagenet_classes(synsets: Sequence[str], texts: Sequence[str]
+                      ) -> List[Tuple[str, str, str]]:
+  if len(synsets) != len(texts):
+    raise ValueError('%d synsets but %d texts' % (len(synsets), len(texts)))
+  return list(zip(synsets, synsets, texts))
+
+
+def _class_entries(classes: Sequence[Tuple[str, str, str]],
+                   images_of: Callable[[str], Sequence[Tuple[Any, str]]]
+                   ) -> List[ImageEntry]:
+  """The entries of each class in label order (label = 1 + the class's index).
+
+  Args:
+    classes: per class, (its name in the source, its synset, its text).
+    images_of: a class's name in the source → its images' (source, filename), sorted.
+  """
+  entries = []
+  for label, (name, synset, text) in enumerate(classes, 1):
+    entries.extend(ImageEntry(source, filename, label, synset, text)
+                   for source, filename in images_of(name))
   return entries
 
 
@@ -163,13 +250,13 @@ def read_generic_labels(labels_file: str) -> List[str]:
   return labels
 
 
-def _class_images(directory: str, class_name: str) -> List[str]:
-  """Sorted paths of the images in one class directory."""
+def _class_images(directory: str, class_name: str) -> List[Tuple[str, str]]:
+  """(path, filename) of the images in one class directory, sorted."""
   class_directory = os.path.join(directory, class_name)
   names = _list_files(class_directory)
   if names is None:
     raise ConversionError('class directory %s does not exist' % class_directory)
-  images = sorted(n for n in names if n.lower().endswith(IMAGE_EXTENSIONS))
+  images = sorted(n for n in names if _is_image(n))
   ignored = len(names) - len(images)
   if ignored:
     logging.warning('%s: ignored %d files that are not .jpeg/.jpg/.png', class_directory,
@@ -177,7 +264,11 @@ def _class_images(directory: str, class_name: str) -> List[str]:
   if not images:
     raise ConversionError('class directory %s holds no .jpeg/.jpg/.png image' %
                           class_directory)
-  return [os.path.join(class_directory, n) for n in images]
+  return [(os.path.join(class_directory, n), n) for n in images]
+
+
+def _is_image(name: str) -> bool:
+  return name.lower().endswith(IMAGE_EXTENSIONS)
 
 
 def _list_files(directory: str) -> Optional[List[str]]:
@@ -254,7 +345,7 @@ def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
         entries=shard_entries,
         boxes=tuple(_plain_boxes(boxes.get(e.filename, ())) for e in shard_entries),
         record_format=record_format,
-        index_path=(records.index_path(output_directory, name)
+        index_path=(core.index_path(output_directory, name)
                     if options.write_index else None),
         validate_images=options.validate_images,
         skip_bad_images=options.skip_bad_images))
@@ -293,13 +384,13 @@ def prepare_split(plan: SplitPlan, options: Optional[ConvertOptions] = None
   directory = plan.output_directory
   core.makedirs(directory)
   core.remove_stale_temporaries(directory)
-  index_directory = os.path.join(directory, records.INDEX_DIRECTORY)
+  index_directory = core.index_dir(directory)
   if options.write_index:
     core.makedirs(index_directory)
   core.remove_stale_temporaries(index_directory)
 
-  manifest = records.read_manifest(directory)
-  previous = manifest['splits'].get(plan.split)
+  manifest = records.load_manifest(directory)
+  previous = manifest.splits.get(plan.split)
   planned_names = {os.path.basename(t.output_path) for t in plan.tasks}
   on_disk = _split_shard_names(directory, plan.split)
   foreign = sorted(on_disk - planned_names)
@@ -312,15 +403,15 @@ def prepare_split(plan: SplitPlan, options: Optional[ConvertOptions] = None
       raise ConversionError(
           '%s holds %d %s shards of another plan (e.g. %s); use --overwrite to replace '
           'them' % (directory, len(foreign), plan.split, foreign[0]))
-    if previous is not None and previous.get('plan_fingerprint') != plan.fingerprint:
+    if previous is not None and previous.plan_fingerprint != plan.fingerprint:
       raise ConversionError(
           '%s: the %s shards there were written from a different plan (other images, '
           'labels, boxes or shard count; see %s); use --overwrite to replace them' %
-          (directory, plan.split, records.MANIFEST_NAME))
+          (directory, plan.split, core.MANIFEST_FILENAME))
     if previous is None and on_disk & planned_names:
       raise ConversionError(
           '%s holds %s shards but no record of their plan in %s; use --overwrite to '
-          'replace them' % (directory, plan.split, records.MANIFEST_NAME))
+          'replace them' % (directory, plan.split, core.MANIFEST_FILENAME))
 
   pending, reused = [], []
   for task in plan.tasks:
@@ -331,18 +422,21 @@ def prepare_split(plan: SplitPlan, options: Optional[ConvertOptions] = None
     if result is None:
       pending.append(task)
       if not options.write_index:
-        core.remove(records.index_path(directory, name), missing_ok=True)
+        core.remove(core.index_path(directory, name), missing_ok=True)
     else:
       reused.append(result)
 
-  record = records.new_split_record(plan.record_format, plan.num_shards,
-                                                plan.fingerprint, plan.num_images)
-  manifest['splits'][plan.split] = record
+  manifest.splits[plan.split] = _planned_record(plan)
   prepared = PreparedSplit(plan, tuple(pending), tuple(reused), manifest)
   for result in reused:
     _record_result(prepared, result, write=False)
-  records.write_manifest(directory, manifest)
+  records.save_manifest(directory, manifest)
   return prepared
+
+
+def _planned_record(plan: SplitPlan) -> records.SplitManifest:
+  return records.SplitManifest.planned(plan.record_format, plan.num_shards,
+                                       plan.fingerprint, plan.num_images)
 
 
 def _split_shard_names(directory: str, split: str) -> set:
@@ -357,16 +451,14 @@ def _split_shard_names(directory: str, split: str) -> set:
 def _remove_shard(directory: str, name: str) -> None:
   logging.info('Removing %s (another plan; --overwrite)', os.path.join(directory, name))
   core.remove(os.path.join(directory, name))
-  core.remove(records.index_path(directory, name), missing_ok=True)
+  core.remove(core.index_path(directory, name), missing_ok=True)
 
 
-def _reusable_shard(task: ShardTask, previous: dict,
+def _reusable_shard(task: ShardTask, previous: records.SplitManifest,
                     options: ConvertOptions) -> Optional[ShardResult]:
   """A ShardResult for a complete shard of the same plan, or None to rewrite it."""
-  recorded = previous['shard_counts'][task.index]
-  skipped = tuple(records.skipped_from_json(s)
-                  for s in previous.get('skipped_images', ())
-                  if s['shard'] == task.index)
+  recorded = previous.shard_counts[task.index]
+  skipped = tuple(s for s in previous.skipped_images if s.shard == task.index)
   if recorded is None:  # renamed, but the run stopped before recording it
     recorded, skipped = len(task.entries), ()
   if skipped and not options.skip_bad_images:
@@ -392,13 +484,11 @@ def _reusable_shard(task: ShardTask, previous: dict,
 def _record_result(prepared: PreparedSplit, result: ShardResult, write: bool = True
                    ) -> None:
   """Records a complete shard in the manifest (written out if `write`)."""
-  record = prepared.manifest['splits'][prepared.plan.split]
-  record['shard_counts'][result.index] = result.num_records
-  record['skipped_images'].extend(records.skipped_to_json(s)
-                                  for s in result.skipped)
-  record['num_skipped'] = len(record['skipped_images'])
+  record = prepared.manifest.splits[prepared.plan.split]
+  record.shard_counts[result.index] = result.num_records
+  record.skipped_images.extend(result.skipped)
   if write:
-    records.write_manifest(prepared.plan.output_directory, prepared.manifest)
+    records.save_manifest(prepared.plan.output_directory, prepared.manifest)
 
 
 # 4. Writing, and 5. finishing.
@@ -469,8 +559,6 @@ def finish_split(prepared: PreparedSplit, results: Sequence[ShardResult],
                  options: Optional[ConvertOptions] = None) -> SplitResult:
   """Checks every shard is written, writes the final manifest and the report.
 
-  Prints `Finished writing all N images in data set.`, N = records written.
-
   Raises:
     ConversionError: a planned shard has no result, or counts do not add up.
   """
@@ -491,31 +579,23 @@ def finish_split(prepared: PreparedSplit, results: Sequence[ShardResult],
   class_counts = collections.Counter(e.label for t in plan.tasks for e in t.entries)
   class_counts.subtract(s.label for s in skipped)
 
-  record = records.new_split_record(plan.record_format, plan.num_shards,
-                                                plan.fingerprint, plan.num_images)
-  record.update({
-      'shard_counts': [r.num_records for r in ordered],
-      'complete': True,
-      'num_images': num_images,
-      'class_counts': {str(label): count
-                       for label, count in sorted(class_counts.items())},
-      'num_skipped': len(skipped),
-      'skipped_images': [records.skipped_to_json(s) for s in skipped],
-  })
-  prepared.manifest['splits'][plan.split] = record
-  records.write_manifest(plan.output_directory, prepared.manifest)
+  prepared.manifest.splits[plan.split] = dataclasses.replace(
+      _planned_record(plan),
+      shard_counts=[r.num_records for r in ordered],
+      complete=True,
+      num_images=num_images,
+      class_counts={str(label): count for label, count in sorted(class_counts.items())},
+      skipped_images=list(skipped))
+  records.save_manifest(plan.output_directory, prepared.manifest)
 
   report_path = None
   if options.skip_bad_images:
-    report_path = os.path.join(plan.output_directory, 'bad_images-%s.txt' % plan.split)
+    report_path = core.bad_images_path(plan.output_directory, plan.split)
     core.write_text(report_path, ''.join('%s\t%s\n' % (s.source, s.reason)
                                                  for s in skipped))
     if skipped:
       logging.warning('%s: left out %d bad images, listed in %s', plan.split,
                       len(skipped), report_path)
-  message = 'Finished writing all %d images in data set.' % num_images
-  logging.info('%s: %s', plan.split, message)
-  print(message, flush=True)
   return SplitResult(plan.split, plan.num_shards, num_images, skipped,
                      tuple(t.output_path for t in plan.tasks),
                      len(prepared.reused), sum(r.num_input_bytes for r in ordered),
@@ -564,9 +644,10 @@ def imagenet_classes(labels_file: Optional[str] = None,
                      ) -> Tuple[List[str], List[str]]:
   """The synsets (label order) and their texts; files default to data/ (runfiles)."""
   synsets = label_files.read_synsets(labels_file)
-  texts = label_files.class_texts(
-      synsets, label_files.read_metadata(imagenet_metadata_file),
-      source=imagenet_metadata_file or label_files.METADATA_FILE)
+  metadata_file = label_files.label_file_path(imagenet_metadata_file,
+                                              label_files.METADATA_FILE)
+  texts = label_files.class_texts(synsets, label_files.read_metadata(metadata_file),
+                                  source=metadata_file)
   return synsets, texts
 
 
@@ -575,8 +656,9 @@ def splits_in_order(train: Any, validation: Any, train_shards: int,
   """(split, its images' source, its shard count) for each source given (not None or
   empty): validation first, then train, the original's order."""
   return [(split, source, num_shards)
-          for split, source, num_shards in ((VALIDATION, validation, validation_shards),
-                                            (TRAIN, train, train_shards))
+          for split, source, num_shards in (
+              (records.VALIDATION, validation, validation_shards),
+              (records.TRAIN, train, train_shards))
           if source]
 
 
@@ -586,22 +668,47 @@ def convert_imagenet(train_directory: Optional[str],
                      labels_file: Optional[str] = None,
                      imagenet_metadata_file: Optional[str] = None,
                      bounding_box_files: Sequence[str] = (),
-                     train_shards: int = 1024,
-                     validation_shards: int = 128,
-                     options: Optional[ConvertOptions] = None
+                     train_shards: int = records.IMAGENET_TRAIN_SHARDS,
+                     validation_shards: int = records.IMAGENET_VALIDATION_SHARDS,
+                     options: Optional[ConvertOptions] = None,
+                     on_split_finished: Optional[SplitCallback] = None,
+                     train_tar: Optional[str] = None,
+                     validation_tar: Optional[str] = None,
+                     validation_labels_file: Optional[str] = None
                      ) -> Dict[str, SplitResult]:
-  """Converts ImageNet: validation first, then train (a None directory is skipped)."""
+  """Converts ImageNet: validation first, then train.
+
+  A split's images come from its directory (`<directory>/<synset>/*.JPEG`) or, read in
+  place, from its tarball: ILSVRC2012_img_train.tar or ILSVRC2012_img_val.tar (one pass
+  over the tar's headers, nothing extracted; a validation image gets its synset from
+  `validation_labels_file`, default data/). Both give the same records in the same
+  order. A split with neither is skipped.
+
+  Raises:
+    ValueError: a split is given both a directory and a tarball.
+  """
+  if (train_directory and train_tar) or (validation_directory and validation_tar):
+    raise ValueError('give each split a directory or a tarball, not both')
   synsets, texts = imagenet_classes(labels_file, imagenet_metadata_file)
-  boxes = read_bounding_boxes(bounding_box_files)
-  results = {}
-  for split, directory, num_shards in splits_in_order(
-      train_directory, validation_directory, train_shards, validation_shards):
-    entries = find_imagenet_entries(directory, synsets, texts)
-    logging.info('%s: found %d images in %d classes, %d with bounding boxes', split,
-                 len(entries), len(synsets), sum(e.filename in boxes for e in entries))
-    results[split] = convert_split(split, entries, num_shards, output_directory, boxes,
-                                   options, records.IMAGENET_FORMAT)
-  return results
+  tarballs = {train_tar, validation_tar} - {None}
+
+  def find_entries(split: str, source: str) -> List[ImageEntry]:
+    if source not in tarballs:
+      return find_imagenet_entries(source, synsets, texts)
+    logging.info('Indexing %s (one pass over the headers)', source)
+    if split == records.TRAIN:
+      return train_tar_entries(acquire.index_train_tar(source), synsets, texts, source)
+    return validation_tar_entries(
+        acquire.index_flat_tar(source),
+        label_files.read_validation_labels(validation_labels_file), synsets, texts,
+        source)
+
+  return _convert_splits(
+      splits_in_order(train_directory or train_tar,
+                      validation_directory or validation_tar, train_shards,
+                      validation_shards),
+      find_entries, output_directory, read_bounding_boxes(bounding_box_files), options,
+      records.IMAGENET_FORMAT, on_split_finished)
 
 
 def convert_generic(train_directory: Optional[str],
@@ -610,15 +717,41 @@ def convert_generic(train_directory: Optional[str],
                     labels_file: str,
                     train_shards: int = 2,
                     validation_shards: int = 2,
-                    options: Optional[ConvertOptions] = None
+                    options: Optional[ConvertOptions] = None,
+                    on_split_finished: Optional[SplitCallback] = None
                     ) -> Dict[str, SplitResult]:
   """Converts a folder-per-class set like build_image_data: validation, then train."""
   labels = read_generic_labels(labels_file)
+  return _convert_splits(
+      splits_in_order(train_directory, validation_directory, train_shards,
+                      validation_shards),
+      lambda split, directory: find_generic_entries(directory, labels),
+      output_directory, None, options, records.GENERIC_FORMAT, on_split_finished)
+
+
+def _convert_splits(sources: Sequence[Tuple[str, Any, int]],
+                    find_entries: Callable[[str, Any], List[ImageEntry]],
+                    output_directory: str,
+                    boxes: Optional[Mapping[str, records.Boxes]],
+                    options: Optional[ConvertOptions], record_format: str,
+                    on_split_finished: Optional[SplitCallback]
+                    ) -> Dict[str, SplitResult]:
+  """Converts each (split, source, shard count) of splits_in_order, in order.
+
+  Args:
+    find_entries: (split, source) → the split's images.
+    boxes: {filename: boxes}, or None for a format without boxes.
+    on_split_finished: called with each split's result as soon as it is complete.
+  """
   results = {}
-  for split, directory, num_shards in splits_in_order(
-      train_directory, validation_directory, train_shards, validation_shards):
-    entries = find_generic_entries(directory, labels)
-    logging.info('%s: found %d images in %d classes', split, len(entries), len(labels))
-    results[split] = convert_split(split, entries, num_shards, output_directory, None,
-                                   options, records.GENERIC_FORMAT)
+  for split, source, num_shards in sources:
+    entries = find_entries(split, source)
+    boxes_note = ('' if boxes is None else
+                  ', %d with bounding boxes' % sum(e.filename in boxes for e in entries))
+    logging.info('%s: found %d images in %d classes%s', split, len(entries),
+                 len({e.label for e in entries}), boxes_note)
+    results[split] = convert_split(split, entries, num_shards, output_directory, boxes,
+                                   options, record_format)
+    if on_split_finished:
+      on_split_finished(results[split])
   return results

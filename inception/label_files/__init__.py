@@ -5,6 +5,7 @@ from inception.label_files._label_data import SYNSETS_FILE
 from inception.label_files._label_data import VALIDATION_LABELS_FILE
 from inception.label_files._label_data import class_texts
 from inception.label_files._label_data import data_file_path
+from inception.label_files._label_data import label_file_path
 from inception.label_files._label_data import read_metadata
 from inception.label_files._label_data import read_synsets
 from inception.label_files._label_data import read_validation_labels
@@ -15,6 +16,7 @@ __all__ = [
     'VALIDATION_LABELS_FILE',
     'class_texts',
     'data_file_path',
+    'label_file_path',
     'read_metadata',
     'read_synsets',
     'read_validation_labels',

@@ -32,6 +32,11 @@ def data_file_path(basename: str) -> str:
   return location
 
 
+def label_file_path(path: Optional[str], basename: str) -> str:
+  """`path`, or data/<basename> from the runfiles when no path is given (None or '')."""
+  return path or data_file_path(basename)
+
+
 def parse_synsets(text: str, source: str = 'synsets file') -> List[str]:
   """Parses one wnid per line; label i+1 belongs to line i."""
   synsets = [line.strip() for line in text.splitlines() if line.strip()]
@@ -76,19 +81,19 @@ def parse_validation_labels(text: str,
 
 def read_synsets(path: Optional[str] = None) -> List[str]:
   """Reads the synsets file (default: data/ from runfiles)."""
-  path = path or data_file_path(SYNSETS_FILE)
+  path = label_file_path(path, SYNSETS_FILE)
   return parse_synsets(core.read_text(path), source=path)
 
 
 def read_metadata(path: Optional[str] = None) -> Dict[str, str]:
   """Reads the wnid → text metadata file (default: data/ from runfiles)."""
-  path = path or data_file_path(METADATA_FILE)
+  path = label_file_path(path, METADATA_FILE)
   return parse_metadata(core.read_text(path), source=path)
 
 
 def read_validation_labels(path: Optional[str] = None) -> List[str]:
   """Reads the validation label file (default: data/ from runfiles)."""
-  path = path or data_file_path(VALIDATION_LABELS_FILE)
+  path = label_file_path(path, VALIDATION_LABELS_FILE)
   return parse_validation_labels(core.read_text(path), source=path)
 
 

@@ -1,4 +1,4 @@
-"""The whole pipeline of SPEC §1, in-process: download → … → convert → check.
+"""The whole pipeline, in-process: download → … → convert → check.
 
 Each step is a library call (no subprocess, no chdir). The steps, in order:
 
@@ -12,8 +12,9 @@ Each step is a library call (no subprocess, no chdir). The steps, in order:
 
 With `no_extract`, `extract` and `validation_relabel` are not run: the box CSVs are
 read straight from the .tar.gz files into <data_dir>/downloads/, and the converter
-reads each image by its offset inside the tarballs (inception.tar_index), in the same
-order and with the same records as the extract path.
+reads each image by its offset inside the tarballs (convert.convert_imagenet with
+train_tar and validation_tar), in the same order and with the same records as the
+extract path. Every path is core's layout (docs/ARCHITECTURE.md).
 
 Resumable as a whole: <data_dir>/pipeline_state.json records each finished step, the
 settings it ran with and what it produced. A re-run skips a finished step whose
@@ -36,6 +37,7 @@ from inception import convert
 from inception import core
 from inception import demo
 from inception import label_files
+from inception import records
 
 DOWNLOAD = 'download'
 EXTRACT = 'extract'
@@ -46,12 +48,7 @@ CHECK = 'check'
 STEPS = (DOWNLOAD, EXTRACT, BOUNDING_BOXES, VALIDATION_RELABEL, CONVERT, CHECK)
 NO_EXTRACT_STEPS = (DOWNLOAD, BOUNDING_BOXES, CONVERT, CHECK)
 
-STATE_FILE = 'pipeline_state.json'
-DOWNLOADS_DIRNAME = 'downloads'
-DEMO_SOURCE_DIRNAME = 'demo-source'
 DEMO_RECORD = 'fixture.json'
-TRAIN_BOXES_CSV = 'imagenet_2012_bounding_boxes.csv'
-VALIDATION_BOXES_CSV = 'imagenet_2012_validation_bounding_boxes.csv'
 CHECK_MODES = ('quick', 'full')
 
 # The demo's mini ImageNet: a few classes, a few hundred photo-like images.
@@ -73,7 +70,8 @@ class Settings:
     data_dir: where everything goes; the shards land directly in it.
     source: base URL, or a local directory holding the tarballs.
     link_mode: for a directory source: 'copy' or 'symlink'.
-    checksums_file: md5sum-format file adding to or overriding SPEC §5's MD5s.
+    checksums_file: md5sum-format file adding to or overriding the known MD5s
+      (acquire.KNOWN_FILES).
     validation_bounding_boxes: also fetch ILSVRC2012_bbox_val_v3.tgz and give
       validation records their boxes (the original gave them none).
     no_extract: convert straight from the tarballs, writing no raw-data/ images.
@@ -92,8 +90,8 @@ class Settings:
   labels_file: Optional[str] = None
   imagenet_metadata_file: Optional[str] = None
   validation_labels_file: Optional[str] = None
-  train_shards: int = 1024
-  validation_shards: int = 128
+  train_shards: int = records.IMAGENET_TRAIN_SHARDS
+  validation_shards: int = records.IMAGENET_VALIDATION_SHARDS
   expected_counts: Optional[Mapping[str, int]] = None
   check_mode: str = 'quick'
   options: convert.ConvertOptions = convert.ConvertOptions()
@@ -123,25 +121,12 @@ class Settings:
     return dict(common, **by_step[step])
 
 
-# Paths of the layout.
-
-
-def downloads_dir(data_dir: str) -> str:
-  return os.path.join(data_dir, DOWNLOADS_DIRNAME)
-
-
-def raw_dir(data_dir: str) -> str:
-  return acquire.raw_data_dir(data_dir)
-
-
 def boxes_csv_paths(settings: Settings) -> List[str]:
   """The box CSVs the bounding_boxes step writes (train, then validation)."""
-  directory = (downloads_dir(settings.data_dir) if settings.no_extract
-               else raw_dir(settings.data_dir))
-  names = [TRAIN_BOXES_CSV]
+  paths = [core.train_boxes_csv(settings.data_dir, settings.no_extract)]
   if settings.validation_bounding_boxes:
-    names.append(VALIDATION_BOXES_CSV)
-  return [os.path.join(directory, name) for name in names]
+    paths.append(core.validation_boxes_csv(settings.data_dir, settings.no_extract))
+  return paths
 
 
 def step_names(settings: Settings) -> Sequence[str]:
@@ -153,7 +138,7 @@ def step_names(settings: Settings) -> Sequence[str]:
 
 def read_state(data_dir: str) -> Dict[str, Any]:
   """The recorded steps: {step: {'settings': ..., 'outputs': ..., 'finished': t}}."""
-  path = os.path.join(data_dir, STATE_FILE)
+  path = core.state_path(data_dir)
   if not core.exists(path):
     return {}
   try:
@@ -165,7 +150,7 @@ def read_state(data_dir: str) -> Dict[str, Any]:
 
 
 def _write_state(data_dir: str, steps: Mapping[str, Any]) -> None:
-  core.write_text(os.path.join(data_dir, STATE_FILE),
+  core.write_text(core.state_path(data_dir),
                           json.dumps({'steps': steps}, indent=2, sort_keys=True) + '\n')
 
 
@@ -198,7 +183,7 @@ def _archive_names(settings: Settings) -> List[str]:
 
 
 def _archive_paths(settings: Settings) -> Dict[str, str]:
-  return {name: os.path.join(downloads_dir(settings.data_dir), name)
+  return {name: os.path.join(core.downloads_dir(settings.data_dir), name)
           for name in _archive_names(settings)}
 
 
@@ -208,7 +193,7 @@ def run_download(settings: Settings,
   if settings.checksums_file:
     checksums = acquire.parse_checksums_file(
         core.read_text(settings.checksums_file), settings.checksums_file)
-  summary = acquire.fetch_all(downloads_dir(settings.data_dir), settings.source,
+  summary = acquire.fetch_all(core.downloads_dir(settings.data_dir), settings.source,
                                _archive_names(settings), credentials, checksums,
                                settings.link_mode)
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
@@ -228,12 +213,6 @@ def run_extract(settings: Settings) -> Dict[str, Any]:
           'validation_images': result.num_validation_images}
 
 
-def _validation_image_synsets(settings: Settings) -> Dict[str, str]:
-  labels = label_files.read_validation_labels(settings.validation_labels_file)
-  return {annotations.validation_filename(i): synset
-          for i, synset in enumerate(labels, 1)}
-
-
 def run_bounding_boxes(settings: Settings) -> Dict[str, Any]:
   archives = _archive_paths(settings)
   synsets = label_files.read_synsets(settings.labels_file)
@@ -241,10 +220,8 @@ def run_bounding_boxes(settings: Settings) -> Dict[str, Any]:
     train_source = archives[acquire.BBOX_TRAIN_TAR_GZ]
     validation_source = archives.get(acquire.BBOX_VALIDATION_TGZ)
   else:
-    train_source = os.path.join(raw_dir(settings.data_dir),
-                                acquire.BOUNDING_BOXES_DIRNAME)
-    validation_source = os.path.join(raw_dir(settings.data_dir),
-                                     acquire.VALIDATION_BOUNDING_BOXES_DIRNAME)
+    train_source = core.train_xml_dir(settings.data_dir)
+    validation_source = core.validation_xml_dir(settings.data_dir)
   csv_paths = boxes_csv_paths(settings)
   outputs = {}
   stats = annotations.process_bounding_boxes(
@@ -254,7 +231,8 @@ def run_bounding_boxes(settings: Settings) -> Dict[str, Any]:
   if settings.validation_bounding_boxes:
     stats = annotations.process_bounding_boxes(
         validation_source, csv_paths[1], synsets=synsets,
-        image_synsets=_validation_image_synsets(settings),
+        image_synsets=annotations.validation_image_synsets(
+            label_files.read_validation_labels(settings.validation_labels_file)),
         num_workers=settings.options.num_workers)
     outputs[csv_paths[1]] = _box_counts(stats)
   return outputs
@@ -268,110 +246,52 @@ def _box_counts(stats: annotations.BoxStats) -> Dict[str, Any]:
 
 
 def run_validation_relabel(settings: Settings) -> Dict[str, Any]:
-  labels = label_files.read_validation_labels(settings.validation_labels_file)
-  directory = os.path.join(raw_dir(settings.data_dir), acquire.VALIDATION_DIRNAME)
+  labels_file = label_files.label_file_path(settings.validation_labels_file,
+                                            label_files.VALIDATION_LABELS_FILE)
+  directory = core.validation_images_dir(settings.data_dir)
   stats = annotations.relabel_validation_directory(
-      directory, labels, settings.validation_labels_file or
-      label_files.VALIDATION_LABELS_FILE)
+      directory, label_files.read_validation_labels(labels_file), labels_file)
   logging.info(stats.summary())
   return {'directory': directory, 'images': stats.images, 'moved': stats.moved}
 
 
-def train_entries_from_tar(members_by_synset: Mapping[str, Sequence[Any]],
-                           synsets: Sequence[str], texts: Sequence[str],
-                           archive: str) -> List[convert.ImageEntry]:
-  """Train entries read in place from the tar, as find_imagenet_entries lists them."""
-  entries = []
-  for label, (synset, text) in enumerate(zip(synsets, texts), 1):
-    members = [m for m in members_by_synset.get(synset, ())
-               if m.name.lower().endswith(convert.IMAGE_EXTENSIONS)]
-    if not members:
-      raise PipelineError('%s holds no image of class %s (%s.tar missing or empty)' %
-                          (archive, synset, synset))
-    entries.extend(convert.ImageEntry(m, m.name, label, synset, text)
-                   for m in sorted(members, key=lambda m: m.name))
-  return entries
-
-
-def validation_entries_from_tar(members: Sequence[Any], labels: Sequence[str],
-                                synsets: Sequence[str], texts: Sequence[str],
-                                archive: str) -> List[convert.ImageEntry]:
-  """Validation entries read in place; each image's synset from the label list."""
-  expected = {annotations.validation_filename(i): synset
-              for i, synset in enumerate(labels, 1)}
-  present = {m.name for m in members}
-  missing = sorted(set(expected) - present)
-  unexpected = sorted(present - set(expected))
-  if missing or unexpected:
-    raise PipelineError(
-        '%s does not match the validation label file (%d images named there): '
-        '%d missing (first: %s), %d unexpected (first: %s)' %
-        (archive, len(expected), len(missing), ', '.join(missing[:3]) or '-',
-         len(unexpected), ', '.join(unexpected[:3]) or '-'))
-  label_of = {synset: label for label, synset in enumerate(synsets, 1)}
-  entries = []
-  for member in members:
-    synset = expected[member.name]
-    if synset not in label_of:
-      raise PipelineError('%s: %s is labelled %s, which is not in the synsets file' %
-                          (archive, member.name, synset))
-    label = label_of[synset]
-    entries.append(convert.ImageEntry(member, member.name, label, synset,
-                                      texts[label - 1]))
-  return entries
-
-
 def run_convert(settings: Settings) -> Dict[str, Any]:
-  boxes_csvs = boxes_csv_paths(settings)
+  """Converts the extracted images, or with no_extract the tarballs in place."""
+  data_dir = settings.data_dir
   if settings.no_extract:
-    results = _convert_from_tarballs(settings, boxes_csvs)
+    archives = _archive_paths(settings)
+    sources = dict(train_directory=None, validation_directory=None,
+                   train_tar=archives[acquire.TRAIN_TAR],
+                   validation_tar=archives[acquire.VALIDATION_TAR])
   else:
-    raw = raw_dir(settings.data_dir)
-    results = convert.convert_imagenet(
-        os.path.join(raw, acquire.TRAIN_DIRNAME),
-        os.path.join(raw, acquire.VALIDATION_DIRNAME), settings.data_dir,
-        labels_file=settings.labels_file,
-        imagenet_metadata_file=settings.imagenet_metadata_file,
-        bounding_box_files=boxes_csvs, train_shards=settings.train_shards,
-        validation_shards=settings.validation_shards, options=settings.options)
+    sources = dict(train_directory=core.train_images_dir(data_dir),
+                   validation_directory=core.validation_images_dir(data_dir))
+  results = convert.convert_imagenet(
+      output_directory=data_dir, labels_file=settings.labels_file,
+      imagenet_metadata_file=settings.imagenet_metadata_file,
+      validation_labels_file=settings.validation_labels_file,
+      bounding_box_files=boxes_csv_paths(settings), train_shards=settings.train_shards,
+      validation_shards=settings.validation_shards, options=settings.options,
+      on_split_finished=_print_summary, **sources)
   return {split: {'images': result.num_images, 'shards': result.num_shards,
                   'skipped': len(result.skipped)}
           for split, result in results.items()}
 
 
-def _convert_from_tarballs(settings: Settings, boxes_csvs: Sequence[str]
-                           ) -> Dict[str, convert.SplitResult]:
-  """convert_imagenet's work, reading the images inside the tarballs."""
-  archives = _archive_paths(settings)
-  synsets, texts = convert.imagenet_classes(settings.labels_file,
-                                            settings.imagenet_metadata_file)
-  boxes = convert.read_bounding_boxes(boxes_csvs)
-  validation_tar = archives[acquire.VALIDATION_TAR]
-  train_tar = archives[acquire.TRAIN_TAR]
-  logging.info('Indexing %s and %s (one pass over the headers)', validation_tar,
-               train_tar)
-  validation = validation_entries_from_tar(
-      acquire.index_flat_tar(validation_tar),
-      label_files.read_validation_labels(settings.validation_labels_file), synsets,
-      texts, validation_tar)
-  train = train_entries_from_tar(acquire.index_train_tar(train_tar), synsets, texts,
-                                 train_tar)
-  return {split: convert.convert_split(split, entries, num_shards, settings.data_dir,
-                                       boxes, settings.options)
-          for split, entries, num_shards in convert.splits_in_order(
-              train, validation, settings.train_shards, settings.validation_shards)}
+def _print_summary(result: convert.SplitResult) -> None:
+  print(result.summary_line(), flush=True)
 
 
 def run_check(settings: Settings) -> Dict[str, Any]:
   report = check.check_directory(
       settings.data_dir, expected_counts=(dict(settings.expected_counts)
                                           if settings.expected_counts else None),
-      synsets_file=settings.labels_file or label_files.data_file_path(
-          label_files.SYNSETS_FILE),
-      metadata_file=settings.imagenet_metadata_file or label_files.data_file_path(
-          label_files.METADATA_FILE),
-      validation_labels_file=settings.validation_labels_file or
-      label_files.data_file_path(label_files.VALIDATION_LABELS_FILE),
+      synsets_file=label_files.label_file_path(settings.labels_file,
+                                               label_files.SYNSETS_FILE),
+      metadata_file=label_files.label_file_path(settings.imagenet_metadata_file,
+                                                label_files.METADATA_FILE),
+      validation_labels_file=label_files.label_file_path(
+          settings.validation_labels_file, label_files.VALIDATION_LABELS_FILE),
       sample_fraction=(1.0 if settings.check_mode == 'full'
                        else check.QUICK_SAMPLE_FRACTION),
       num_workers=settings.options.num_workers)
@@ -443,7 +363,7 @@ def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
   in demo-source/fixture.json so that a re-run neither regenerates nor touches the
   tarballs (the download and extract steps trust their stamps).
   """
-  source = os.path.join(data_dir, DEMO_SOURCE_DIRNAME)
+  source = core.demo_source_dir(data_dir)
   record_path = os.path.join(source, DEMO_RECORD)
   wanted = dataclasses.asdict(config)
   record = None
@@ -452,8 +372,8 @@ def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
   if not record or record.get('config') != wanted:
     fixture = demo.generate(source, config)
     record = {'config': wanted,
-              'expected_counts': {convert.TRAIN: sum(fixture.train_counts.values()),
-                                  convert.VALIDATION: len(fixture.validation_labels)},
+              'expected_counts': {records.TRAIN: sum(fixture.train_counts.values()),
+                                  records.VALIDATION: len(fixture.validation_labels)},
               'hard_cases': dict(fixture.hard_cases)}
     core.write_text(record_path, json.dumps(record, indent=2, sort_keys=True))
   paths = {key: os.path.join(source, name) for key, name in (

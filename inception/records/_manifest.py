@@ -7,7 +7,8 @@ Its name matches neither `train-*` nor `validation-*`. Keys:
   format: "inception-conversion-manifest"
   version: 1
   splits: {<split>: {
-    record_format: "imagenet" (15 keys, SPEC §2) or "generic" (build_image_data keys)
+    record_format: "imagenet" (15 keys, docs/FORMAT.md "Records") or "generic"
+      (build_image_data keys)
     num_shards: int
     plan_fingerprint: sha256 hex over the record format, the number of shards and, per
       shard in order, each image's (filename, label, synset, text, boxes): everything
@@ -20,23 +21,99 @@ Its name matches neither `train-*` nor `validation-*`. Keys:
     num_skipped: images left out under --skip_bad_images
     skipped_images: [{source, filename, label, reason, shard}], in shard order
   }}
+
+`Manifest` and `SplitManifest` hold it typed (load_manifest, save_manifest); the file
+is their `to_json()`, keys sorted, as it always was, so older manifests read back.
 """
 
+import dataclasses
 import hashlib
 import json
-import os
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from inception import core
 from inception.records import _shard_tasks
 
-MANIFEST_NAME = 'conversion_manifest.json'
 FORMAT = 'inception-conversion-manifest'
 VERSION = 1
 
 
-def manifest_path(output_directory: str) -> str:
-  return os.path.join(output_directory, MANIFEST_NAME)
+@dataclasses.dataclass
+class SplitManifest:
+  """One split's record: its plan, and what of it is written so far (keys above)."""
+  record_format: str
+  num_shards: int
+  plan_fingerprint: str
+  num_planned_images: int
+  shard_counts: List[Optional[int]]
+  complete: bool = False
+  num_images: Optional[int] = None
+  class_counts: Dict[str, int] = dataclasses.field(default_factory=dict)
+  skipped_images: List[_shard_tasks.SkippedImage] = dataclasses.field(
+      default_factory=list)
+
+  @classmethod
+  def planned(cls, record_format: str, num_shards: int, fingerprint: str,
+              num_planned_images: int) -> 'SplitManifest':
+    """The record of a split whose shards are not written yet."""
+    return cls(record_format, num_shards, fingerprint, num_planned_images,
+               [None] * num_shards)
+
+  def to_json(self) -> Dict[str, Any]:
+    return {
+        'record_format': self.record_format,
+        'num_shards': self.num_shards,
+        'plan_fingerprint': self.plan_fingerprint,
+        'num_planned_images': self.num_planned_images,
+        'shard_counts': list(self.shard_counts),
+        'complete': self.complete,
+        'num_images': self.num_images,
+        'class_counts': dict(self.class_counts),
+        'num_skipped': len(self.skipped_images),
+        'skipped_images': [s._asdict() for s in self.skipped_images],
+    }
+
+  @classmethod
+  def from_json(cls, value: Mapping[str, Any]) -> 'SplitManifest':
+    """The record from its JSON object; `num_skipped` is len(skipped_images).
+
+    Raises:
+      KeyError, TypeError, ValueError: a key is missing or has the wrong type.
+    """
+    return cls(
+        record_format=str(value['record_format']),
+        num_shards=int(value['num_shards']),
+        plan_fingerprint=str(value['plan_fingerprint']),
+        num_planned_images=int(value['num_planned_images']),
+        shard_counts=[None if n is None else int(n) for n in value['shard_counts']],
+        complete=bool(value['complete']),
+        num_images=None if value['num_images'] is None else int(value['num_images']),
+        class_counts={str(k): int(n) for k, n in value['class_counts'].items()},
+        skipped_images=[_shard_tasks.SkippedImage(**s) for s in value['skipped_images']])
+
+
+@dataclasses.dataclass
+class Manifest:
+  """The whole file: one SplitManifest per split converted into the directory."""
+  splits: Dict[str, SplitManifest] = dataclasses.field(default_factory=dict)
+
+  def to_json(self) -> Dict[str, Any]:
+    return {'format': FORMAT, 'version': VERSION,
+            'splits': {name: split.to_json() for name, split in self.splits.items()}}
+
+  @classmethod
+  def from_json(cls, value: Mapping[str, Any], source: str) -> 'Manifest':
+    """The manifest from its JSON object, as read_manifest checked it.
+
+    Raises:
+      ValueError: a split's record lacks a key or has one of the wrong type.
+    """
+    try:
+      return cls({name: SplitManifest.from_json(split)
+                  for name, split in value['splits'].items()})
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+      raise ValueError('%s is not a conversion manifest (%s: %s); delete it or use '
+                       '--overwrite' % (source, type(e).__name__, e)) from None
 
 
 def plan_fingerprint(record_format: str, num_shards: int,
@@ -53,36 +130,17 @@ def plan_fingerprint(record_format: str, num_shards: int,
   return digest.hexdigest()
 
 
-def empty_manifest() -> Dict[str, Any]:
-  return {'format': FORMAT, 'version': VERSION, 'splits': {}}
-
-
-def new_split_record(record_format: str, num_shards: int, fingerprint: str,
-                     num_planned_images: int) -> Dict[str, Any]:
-  """The record of a split whose shards are not written yet."""
-  return {
-      'record_format': record_format,
-      'num_shards': num_shards,
-      'plan_fingerprint': fingerprint,
-      'num_planned_images': num_planned_images,
-      'shard_counts': [None] * num_shards,
-      'complete': False,
-      'num_images': None,
-      'class_counts': {},
-      'num_skipped': 0,
-      'skipped_images': [],
-  }
-
-
 def read_manifest(output_directory: str) -> Dict[str, Any]:
-  """Reads the manifest; an empty one if there is none.
+  """Reads the manifest as JSON; an empty one if there is none.
+
+  Checks the format and version only; load_manifest also checks each split's keys.
 
   Raises:
     ValueError: the file exists but is not a manifest of this format.
   """
-  path = manifest_path(output_directory)
+  path = core.manifest_path(output_directory)
   if not core.exists(path):
-    return empty_manifest()
+    return Manifest().to_json()
   text = core.read_text(path)
   try:
     manifest = json.loads(text)
@@ -99,15 +157,34 @@ def read_manifest(output_directory: str) -> Dict[str, Any]:
   return manifest
 
 
-def write_manifest(output_directory: str, manifest: Dict[str, Any]) -> None:
-  """Writes the manifest atomically."""
-  core.write_text(manifest_path(output_directory),
-                          json.dumps(manifest, indent=1, sort_keys=True) + '\n')
+def write_manifest(output_directory: str, manifest: Mapping[str, Any]) -> None:
+  """Writes the manifest's JSON atomically."""
+  core.write_text(core.manifest_path(output_directory),
+                  json.dumps(manifest, indent=1, sort_keys=True) + '\n')
 
 
-def skipped_to_json(skipped: _shard_tasks.SkippedImage) -> Dict[str, Any]:
-  return skipped._asdict()
+def load_manifest(output_directory: str) -> Manifest:
+  """Reads the manifest, every split's record checked; an empty one if there is none.
+
+  Raises:
+    ValueError: the file exists but is not a manifest of this format.
+  """
+  return Manifest.from_json(read_manifest(output_directory),
+                            core.manifest_path(output_directory))
 
 
-def skipped_from_json(value: Dict[str, Any]) -> _shard_tasks.SkippedImage:
-  return _shard_tasks.SkippedImage(**value)
+def save_manifest(output_directory: str, manifest: Manifest) -> None:
+  """Writes the manifest atomically, in the same JSON as ever (keys sorted)."""
+  write_manifest(output_directory, manifest.to_json())
+
+
+def empty_manifest() -> Dict[str, Any]:
+  """The JSON of a manifest without splits (as Manifest().to_json())."""
+  return Manifest().to_json()
+
+
+def new_split_record(record_format: str, num_shards: int, fingerprint: str,
+                     num_planned_images: int) -> Dict[str, Any]:
+  """The JSON of a split whose shards are not written yet (SplitManifest.planned)."""
+  return SplitManifest.planned(record_format, num_shards, fingerprint,
+                               num_planned_images).to_json()

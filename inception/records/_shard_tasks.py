@@ -14,12 +14,10 @@ from typing import Any, NamedTuple, Optional, Tuple
 
 from inception import core
 from inception.records import _example_records
+from inception.records import _formats
 from inception.records import _image_coding
 from inception.records import _shards
 
-IMAGENET_FORMAT = 'imagenet'  # the 15 keys of docs/FORMAT.md, "Records"
-GENERIC_FORMAT = 'generic'  # the 9 keys of the original build_image_data.py
-RECORD_FORMATS = (IMAGENET_FORMAT, GENERIC_FORMAT)
 VALIDATE_IMAGES = ('none', 'full')
 
 Boxes = Tuple[Tuple[float, float, float, float], ...]  # (xmin, ymin, xmax, ymax) each
@@ -66,7 +64,7 @@ class ShardTask(NamedTuple):
   output_path: str
   entries: Tuple[ImageEntry, ...]
   boxes: Tuple[Boxes, ...]
-  record_format: str = IMAGENET_FORMAT
+  record_format: str = _formats.IMAGENET_FORMAT
   index_path: Optional[str] = None
   validate_images: str = 'none'
   skip_bad_images: bool = False
@@ -118,9 +116,9 @@ def read_source_bytes(source: Any) -> bytes:
 
 def validate_task(task: ShardTask) -> None:
   """Raises ValueError on a task no worker could run."""
-  if task.record_format not in RECORD_FORMATS:
+  if task.record_format not in _formats.RECORD_FORMATS:
     raise ValueError('unknown record format %r (expected one of %s)' %
-                     (task.record_format, ', '.join(RECORD_FORMATS)))
+                     (task.record_format, ', '.join(_formats.RECORD_FORMATS)))
   if task.validate_images not in VALIDATE_IMAGES:
     raise ValueError('validate_images must be one of %s, got %r' %
                      (', '.join(VALIDATE_IMAGES), task.validate_images))
@@ -176,7 +174,7 @@ def _record(task: ShardTask, entry: ImageEntry, boxes: Boxes, data: bytes) -> by
   image = _image_coding.prepare_image(data, name)
   if task.validate_images == 'full':
     _image_coding.check_decodes(image, name)
-  if task.record_format == GENERIC_FORMAT:
+  if task.record_format == _formats.GENERIC_FORMAT:
     return _example_records.generic_example(image.encoded, entry.filename, image.height,
                                            image.width, entry.label, entry.text)
   return _example_records.imagenet_example(image.encoded, entry.filename, image.height,

@@ -1,12 +1,14 @@
 """Shard names, shard boundaries, and the atomic TFRecord shard writer.
 
-- `shard_name`: '%s-%.5d-of-%.5d' (SPEC §2), e.g. 'train-00042-of-01024';
-  `parse_shard_name` reads any name of that shape back into a `ShardName`.
-- `shard_ranges`: boundaries from (number of items, number of shards) alone (SPEC §3),
-  shard i holds items [i*n//k, (i+1)*n//k): 1,281,167 in 1024 shards gives 1251–1252
-  each, 50,000 in 128 gives 390–391. Integer arithmetic, so exact on any machine.
-- `ShardWriter`: TFRecord framing (SPEC §8: uint64 length, masked crc32c of the length,
-  data, masked crc32c of the data) written to a temporary name
+- `shard_name`: '%s-%.5d-of-%.5d' (docs/FORMAT.md, "Shards"), e.g.
+  'train-00042-of-01024'; `parse_shard_name` reads any name of that shape back into a
+  `ShardName`.
+- `shard_ranges`: boundaries from (number of items, number of shards) alone
+  (docs/FORMAT.md, "Shards"): shard i holds items [i*n//k, (i+1)*n//k): 1,281,167 in
+  1024 shards gives 1251–1252 each, 50,000 in 128 gives 390–391. Integer arithmetic,
+  so exact on any machine.
+- `ShardWriter`: TFRecord framing (docs/FORMAT.md, "Shards": uint64 length, masked
+  crc32c of the length, data, masked crc32c of the data) written to a temporary name
   (`core.temporary_path`) and renamed once complete, closed and fsync-ed, so a
   shard under its final name is always whole. With an index path it also writes the
   DALI / `tfrecord`-package index while writing: one line `offset size` per record,
@@ -14,9 +16,10 @@
 - `record_spans`: the fast framing check of an existing shard used by resume: the
   length fields must chain exactly to the end of the file (CRCs are not read).
 
-Index files live in `<output>/index/<shard name>.idx` (`index_path`), so a reader's glob
-`<output>/train-*` matches shards only. For DALI, pass index_path(...) per shard; for the
-`tfrecord` package, index_pattern '<output>/index/{}.idx' with data_pattern '<output>/{}'.
+Index files live in `<output>/index/<shard name>.idx` (`core.index_path`), so a
+reader's glob `<output>/train-*` matches shards only. For DALI, pass
+core.index_path(...) per shard; for the `tfrecord` package, index_pattern
+'<output>/index/{}.idx' with data_pattern '<output>/{}'.
 
 Local paths use plain file I/O; URL paths (gs://...) go through tf.io.gfile, imported on
 first use only (inception.file_io), so the shard workers need no TensorFlow for local
@@ -33,8 +36,6 @@ import google_crc32c
 
 from inception import core
 
-INDEX_DIRECTORY = 'index'
-INDEX_SUFFIX = '.idx'
 RECORD_OVERHEAD = 16  # 8 length + 4 length crc + 4 data crc
 _CRC_MASK_DELTA = 0xA282EAD8
 _SHARD_LIKE_NAME = re.compile(r'^(?P<split>.+)-(?P<index>\d+)-of-(?P<num_shards>\d+)$')
@@ -82,11 +83,6 @@ def shard_ranges(num_items: int, num_shards: int) -> List[Tuple[int, int]]:
     raise ValueError('the number of items cannot be negative, got %d' % num_items)
   bounds = [i * num_items // num_shards for i in range(num_shards + 1)]
   return list(zip(bounds[:-1], bounds[1:]))
-
-
-def index_path(output_directory: str, name: str) -> str:
-  """Where the index of shard `name` goes: <output>/index/<name>.idx."""
-  return core.join(output_directory, INDEX_DIRECTORY, name + INDEX_SUFFIX)
 
 
 def index_text(spans: List[Tuple[int, int]]) -> str:

@@ -6,6 +6,7 @@ import tarfile
 from absl.testing import absltest
 from absl.testing import parameterized
 
+from inception import core
 from inception import demo
 from inception.acquire import _extract
 from tests import archives
@@ -65,7 +66,7 @@ class MiniImagenetTest(absltest.TestCase):
   def setUp(self):
     super().setUp()
     self.data_dir = self.create_tempdir().full_path
-    self.raw_dir = os.path.join(self.data_dir, _extract.RAW_DATA_DIRNAME)
+    self.raw_dir = core.raw_data_dir(self.data_dir)
 
   def extract_all(self):
     return _extract.extract_all(

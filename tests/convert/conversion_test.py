@@ -15,6 +15,7 @@ from absl.testing import absltest
 import tensorflow as tf
 
 from inception import annotations
+from inception import core
 from inception import records as records_lib
 from inception.convert import _conversion
 from tests import conversion_fixtures as fixtures
@@ -24,8 +25,21 @@ SYNSETS = fixtures.synset_names(3)
 WORKER_SYNSETS = fixtures.synset_names(4)
 
 
+class _Member(object):
+  """A tar member as acquire's tar index gives it (only its name matters here)."""
+
+  def __init__(self, name):
+    self.name = name
+
+
+def _print_summary(result):
+  """Prints a split's summary line, as the binaries do."""
+  print(result.summary_line())
+
+
 def spec_parse(serialized):
-  """A parser written from SPEC §2 (as the inception / TPU readers parse)."""
+  """A parser written from docs/FORMAT.md, "Records" (as the inception / TPU readers
+  parse)."""
   features = tf.io.parse_single_example(serialized, {
       'image/encoded': tf.io.FixedLenFeature([], tf.string, ''),
       'image/filename': tf.io.FixedLenFeature([], tf.string, ''),
@@ -80,6 +94,41 @@ class FindEntriesTest(absltest.TestCase):
     fixtures.write(os.path.join(root, 'n00000002', 'readme.txt'), b'x')
     with self.assertRaisesRegex(_conversion.ConversionError, 'n00000002 holds no'):
       _conversion.find_imagenet_entries(root, ['n00000001', 'n00000002'], ['a', 'b'])
+
+  def test_tar_entries_match_the_directory_entries(self):
+    members = {'n00000002': [_Member('b.JPEG'), _Member('a.jpg'), _Member('notes.txt')],
+               'n00000001': [_Member('z.jpeg')]}
+    entries = _conversion.train_tar_entries(members, ['n00000002', 'n00000001'],
+                                            ['two', 'one'], 'train.tar')
+    self.assertEqual([(e.filename, e.label, e.synset, e.text) for e in entries],
+                     [('a.jpg', 1, 'n00000002', 'two'),
+                      ('b.JPEG', 1, 'n00000002', 'two'),
+                      ('z.jpeg', 2, 'n00000001', 'one')])
+    self.assertIs(entries[2].source, members['n00000001'][0])
+    with self.assertRaisesRegex(_conversion.ConversionError,
+                                r'train.tar holds no image of class n00000003'):
+      _conversion.train_tar_entries(members, ['n00000003'], ['three'], 'train.tar')
+    validation = [_Member('ILSVRC2012_val_00000002.JPEG'),
+                  _Member('ILSVRC2012_val_00000001.JPEG')]
+    entries = _conversion.validation_tar_entries(
+        validation, ['n00000002', 'n00000001'], ['n00000001', 'n00000002'],
+        ['one', 'two'], 'val.tar')
+    self.assertEqual([(e.filename, e.label, e.synset, e.text) for e in entries],
+                     [('ILSVRC2012_val_00000002.JPEG', 1, 'n00000001', 'one'),
+                      ('ILSVRC2012_val_00000001.JPEG', 2, 'n00000002', 'two')])
+    with self.assertRaisesRegex(_conversion.ConversionError, 'not in the synsets file'):
+      _conversion.validation_tar_entries(validation, ['n00000002', 'n00000009'],
+                                         ['n00000002'], ['two'], 'val.tar')
+
+  def test_validation_tar_must_match_the_label_file(self):
+    with self.assertRaisesRegex(_conversion.ConversionError, 'ILSVRC2012_val_00000002'):
+      _conversion.validation_tar_entries(
+          [_Member('ILSVRC2012_val_00000001.JPEG')], ['n01440764', 'n01440764'],
+          ['n01440764'], ['tench'], 'val.tar')
+
+  def test_a_split_comes_from_a_directory_or_a_tarball_not_both(self):
+    with self.assertRaisesRegex(ValueError, 'not both'):
+      _conversion.convert_imagenet('/raw/train', None, '/out', train_tar='/train.tar')
 
   def test_generic_entries(self):
     root = self.create_tempdir().full_path
@@ -175,7 +224,8 @@ class ConvertImagenetTest(absltest.TestCase):
           os.path.join(cls.root, 'train'), os.path.join(cls.root, 'validation'),
           cls.output, cls.synsets_file, cls.metadata_file,
           [train_boxes, validation_boxes], train_shards=3, validation_shards=2,
-          options=_conversion.ConvertOptions(num_workers=1, write_index=True))
+          options=_conversion.ConvertOptions(num_workers=1, write_index=True),
+          on_split_finished=_print_summary)
     cls.stdout = stdout.getvalue()
 
   def test_finished_lines_validation_first(self):
@@ -255,7 +305,7 @@ class ConvertImagenetTest(absltest.TestCase):
   def test_index_files_match_the_shards(self):
     for name in (n for n in os.listdir(self.output) if '-of-' in n):
       shard = os.path.join(self.output, name)
-      with open(records_lib.index_path(self.output, name)) as f:
+      with open(core.index_path(self.output, name)) as f:
         lines = [tuple(map(int, line.split())) for line in f]
       self.assertEqual(lines, records_lib.record_spans(shard))
       with open(shard, 'rb') as f:
@@ -274,6 +324,9 @@ class ConvertImagenetTest(absltest.TestCase):
     self.assertEqual(train['class_counts'], {'1': 6, '2': 6, '3': 6})
     self.assertEqual((train['num_skipped'], train['skipped_images']), (0, []))
     self.assertEqual(manifest['splits']['validation']['shard_counts'], [4, 5])
+    typed = records_lib.load_manifest(self.output)
+    self.assertEqual(typed.to_json(), manifest)
+    self.assertEqual(typed.splits['train'].num_images, 18)
 
   def test_merged_box_files_must_not_overlap(self):
     csv = fixtures.write(os.path.join(self.create_tempdir().full_path, 'b.csv'),
@@ -346,7 +399,8 @@ class WorkerCountTest(absltest.TestCase):
         result = _conversion.convert_imagenet(
             os.path.join(root, 'train'), None, output, synsets_file, metadata_file,
             [boxes], train_shards=5,
-            options=_conversion.ConvertOptions(num_workers=workers, write_index=True))
+            options=_conversion.ConvertOptions(num_workers=workers, write_index=True),
+            on_split_finished=_print_summary)
       self.assertEqual(stdout.getvalue(), 'Finished writing all 28 images in data set.\n')
       self.assertEqual(result['train'].num_images, 28)
       outputs[workers] = file_trees.file_contents(output)
@@ -372,8 +426,9 @@ class ResumeTest(absltest.TestCase):
     options.setdefault('num_workers', 1)
     with contextlib.redirect_stdout(io.StringIO()) as stdout:
       result = _conversion.convert_imagenet(self.train, None, output, *self.labels,
-                                        train_shards=num_shards,
-                                        options=_conversion.ConvertOptions(**options))
+                                            train_shards=num_shards,
+                                            options=_conversion.ConvertOptions(**options),
+                                            on_split_finished=_print_summary)
     self.stdout = stdout.getvalue()
     return result.get('train')
 
@@ -421,7 +476,8 @@ class ResumeTest(absltest.TestCase):
     output = os.path.join(self.root, 'out')
     code = ('from inception import convert\n'
             'convert.convert_imagenet(%r, None, %r, %r, %r, train_shards=6,\n'
-            '    options=convert.ConvertOptions(num_workers=2))\n' %
+            '    options=convert.ConvertOptions(num_workers=2),\n'
+            '    on_split_finished=lambda result: print(result.summary_line()))\n' %
             ((self.train, output) + tuple(self.labels)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     child = subprocess.Popen([sys.executable, '-c', code], env=env,
@@ -486,8 +542,9 @@ class BadImageTest(absltest.TestCase):
     with contextlib.redirect_stdout(io.StringIO()) as stdout:
       try:
         return _conversion.convert_imagenet(self.train, None, self.output, *self.labels,
-                                        train_shards=3,
-                                        options=_conversion.ConvertOptions(**options))
+                                            train_shards=3,
+                                            options=_conversion.ConvertOptions(**options),
+                                            on_split_finished=_print_summary)
       finally:
         self.stdout = stdout.getvalue()
 

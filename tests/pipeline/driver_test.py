@@ -8,6 +8,7 @@ from absl.testing import absltest
 import tensorflow as tf
 
 from inception import convert
+from inception import core
 from inception import demo
 from inception.pipeline import _driver
 from tests import file_trees
@@ -50,7 +51,7 @@ class PipelineTest(absltest.TestCase):
                 for name in digests if name.startswith('train-'))
     self.assertEqual(total, counts['train'])
     self.assertTrue(os.path.isfile(os.path.join(
-        self.reference_dir, 'raw-data', _driver.TRAIN_BOXES_CSV)))
+        self.reference_dir, 'raw-data', core.TRAIN_BOXES_CSV)))
 
   def test_validation_records_get_boxes_from_v3_xmls(self):
     example = tf.train.Example()
@@ -128,23 +129,19 @@ class PipelineTest(absltest.TestCase):
     with self.assertRaisesRegex(ValueError, 'unpack'):
       _driver.steps_to_run(_driver.STEPS, state, settings, redo=['unpack'])
 
+  def test_box_csvs_go_to_raw_data_or_beside_the_tarballs(self):
+    self.assertEqual(
+        _driver.boxes_csv_paths(_driver.Settings('/d', validation_bounding_boxes=True)),
+        ['/d/raw-data/imagenet_2012_bounding_boxes.csv',
+         '/d/raw-data/imagenet_2012_validation_bounding_boxes.csv'])
+    self.assertEqual(_driver.boxes_csv_paths(_driver.Settings('/d', no_extract=True)),
+                     ['/d/downloads/imagenet_2012_bounding_boxes.csv'])
+
   def test_state_file_is_json_with_settings_and_outputs(self):
-    with open(os.path.join(self.reference_dir, _driver.STATE_FILE)) as f:
+    with open(core.state_path(self.reference_dir)) as f:
       steps = json.load(f)['steps']
     self.assertEqual(steps[_driver.CONVERT]['outputs']['train']['shards'], 3)
     self.assertEqual(steps[_driver.DOWNLOAD]['settings']['link_mode'], 'symlink')
-
-  def test_validation_tar_must_match_the_label_file(self):
-
-    class Member(object):
-
-      def __init__(self, name):
-        self.name = name
-
-    with self.assertRaisesRegex(_driver.PipelineError, 'ILSVRC2012_val_00000002'):
-      _driver.validation_entries_from_tar(
-          [Member('ILSVRC2012_val_00000001.JPEG')], ['n01440764', 'n01440764'],
-          ['n01440764'], ['tench'], 'val.tar')
 
 
 if __name__ == '__main__':

@@ -5,6 +5,7 @@ import os
 
 from absl.testing import absltest
 
+from inception import core
 from inception import records
 from inception.records import _manifest
 
@@ -51,29 +52,71 @@ class FingerprintTest(absltest.TestCase):
 class ReadWriteTest(absltest.TestCase):
 
   def test_missing_manifest_is_empty(self):
-    manifest = _manifest.read_manifest(self.create_tempdir().full_path)
-    self.assertEqual(manifest['splits'], {})
+    directory = self.create_tempdir().full_path
+    self.assertEqual(_manifest.read_manifest(directory)['splits'], {})
+    self.assertEqual(_manifest.load_manifest(directory), _manifest.Manifest())
 
   def test_round_trip_and_name(self):
     directory = self.create_tempdir().full_path
-    manifest = _manifest.empty_manifest()
-    record = _manifest.new_split_record('imagenet', 3, 'f' * 64, 10)
+    manifest = _manifest.Manifest()
+    record = _manifest.SplitManifest.planned('imagenet', 3, 'f' * 64, 10)
     skipped = records.SkippedImage('/raw/a.JPEG', 'a.JPEG', 2, 'empty file', 1)
-    record['skipped_images'].append(_manifest.skipped_to_json(skipped))
-    manifest['splits']['train'] = record
-    _manifest.write_manifest(directory, manifest)
+    record.skipped_images.append(skipped)
+    manifest.splits['train'] = record
+    _manifest.save_manifest(directory, manifest)
     self.assertEqual(os.listdir(directory), ['conversion_manifest.json'])
-    read = _manifest.read_manifest(directory)
+    read = _manifest.load_manifest(directory)
     self.assertEqual(read, manifest)
-    self.assertEqual(read['splits']['train']['shard_counts'], [None] * 3)
-    self.assertEqual(_manifest.skipped_from_json(
-        read['splits']['train']['skipped_images'][0]), skipped)
-    self.assertFalse(_manifest.MANIFEST_NAME.startswith(('train-',
-                                                                   'validation-')))
+    self.assertEqual(read.splits['train'].shard_counts, [None] * 3)
+    self.assertEqual(read.splits['train'].skipped_images, [skipped])
+    self.assertEqual(_manifest.read_manifest(directory)['splits']['train']['num_skipped'],
+                     1)
+    self.assertFalse(core.MANIFEST_FILENAME.startswith(('train-', 'validation-')))
+
+  def test_json_is_as_the_converter_always_wrote_it(self):
+    directory = self.create_tempdir().full_path
+    record = _manifest.SplitManifest.planned('generic', 2, 'ab', 3)
+    record.shard_counts[0] = 1
+    record.skipped_images.append(records.SkippedImage('/r/b.jpg', 'b.jpg', 1, 'bad', 0))
+    _manifest.save_manifest(directory, _manifest.Manifest({'validation': record}))
+    with open(core.manifest_path(directory)) as f:
+      self.assertEqual(f.read(), '''{
+ "format": "inception-conversion-manifest",
+ "splits": {
+  "validation": {
+   "class_counts": {},
+   "complete": false,
+   "num_images": null,
+   "num_planned_images": 3,
+   "num_shards": 2,
+   "num_skipped": 1,
+   "plan_fingerprint": "ab",
+   "record_format": "generic",
+   "shard_counts": [
+    1,
+    null
+   ],
+   "skipped_images": [
+    {
+     "filename": "b.jpg",
+     "label": 1,
+     "reason": "bad",
+     "shard": 0,
+     "source": "/r/b.jpg"
+    }
+   ]
+  }
+ },
+ "version": 1
+}
+''')
+    self.assertEqual(_manifest.empty_manifest(), _manifest.Manifest().to_json())
+    self.assertEqual(_manifest.new_split_record('generic', 2, 'ab', 3),
+                     _manifest.SplitManifest.planned('generic', 2, 'ab', 3).to_json())
 
   def test_foreign_or_broken_files_are_errors(self):
     directory = self.create_tempdir().full_path
-    path = _manifest.manifest_path(directory)
+    path = core.manifest_path(directory)
     for content, message in (('{not json', 'not valid JSON'),
                              (json.dumps({'splits': {}}), 'not a conversion manifest'),
                              (json.dumps({'format': _manifest.FORMAT,
@@ -82,6 +125,16 @@ class ReadWriteTest(absltest.TestCase):
         f.write(content)
       with self.assertRaisesRegex(ValueError, message):
         _manifest.read_manifest(directory)
+
+  def test_a_split_without_its_keys_is_an_error_naming_the_file(self):
+    directory = self.create_tempdir().full_path
+    path = core.manifest_path(directory)
+    with open(path, 'w') as f:
+      json.dump({'format': _manifest.FORMAT, 'version': 1,
+                 'splits': {'train': {'num_shards': 2}}}, f)
+    with self.assertRaisesRegex(ValueError, '%s is not a conversion manifest .*'
+                                'record_format' % path):
+      _manifest.load_manifest(directory)
 
 
 if __name__ == '__main__':

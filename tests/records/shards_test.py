@@ -41,13 +41,6 @@ class NamesAndRangesTest(absltest.TestCase):
     with self.assertRaisesRegex(ValueError, 'negative'):
       _shards.shard_ranges(-1, 2)
 
-  def test_index_path_is_outside_the_shard_glob(self):
-    output = self.create_tempdir().full_path
-    path = _shards.index_path(output, 'train-00001-of-00004')
-    self.assertEqual(path, os.path.join(output, 'index', 'train-00001-of-00004.idx'))
-    self.assertEqual(_shards.index_path('gs://b/out/', 'train-00001-of-00004'),
-                     'gs://b/out/index/train-00001-of-00004.idx')
-
 
 class ShardWriterTest(absltest.TestCase):
 
@@ -74,7 +67,7 @@ class ShardWriterTest(absltest.TestCase):
 
   def test_index_matches_record_offsets(self):
     records = _records(9, seed=3)
-    index = _shards.index_path(self.directory, 'train-00000-of-00001')
+    index = core.index_path(self.directory, 'train-00000-of-00001')
     os.makedirs(os.path.dirname(index))
     with _shards.ShardWriter(self.path, index) as writer:
       for record in records:

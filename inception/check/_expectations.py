@@ -17,9 +17,10 @@ from inception.check import _failures
 
 # ImageNet 2012 (docs/FORMAT.md, "Data facts"): shards per split, images per split and
 # per class.
-IMAGENET_NUM_SHARDS = {'train': 1024, 'validation': 128}
-IMAGENET_NUM_IMAGES = {'train': 1281167, 'validation': 50000}
-IMAGENET_CLASS_COUNT_RANGE = {'train': (732, 1300), 'validation': (50, 50)}
+IMAGENET_NUM_SHARDS = {records.TRAIN: records.IMAGENET_TRAIN_SHARDS,
+                       records.VALIDATION: records.IMAGENET_VALIDATION_SHARDS}
+IMAGENET_NUM_IMAGES = {records.TRAIN: 1281167, records.VALIDATION: 50000}
+IMAGENET_CLASS_COUNT_RANGE = {records.TRAIN: (732, 1300), records.VALIDATION: (50, 50)}
 IMAGENET_NUM_CLASSES = 1000
 
 
@@ -108,12 +109,10 @@ def parse_expected_counts(text: str) -> Dict[str, int]:
 def manifest_expectations(directory: str) -> Optional[Dict[str, SplitExpectation]]:
   """Reads `<directory>/conversion_manifest.json` into per-split expectations.
 
-  The file is read by records.read_manifest (inception/records/_manifest.py documents
-  its keys); of a split's record this uses "record_format", "num_shards",
-  "shard_counts" (null for a shard not written yet), "complete", "num_images" (null
-  until complete) and "class_counts" ({"<label>": n}, empty until complete). A missing
-  or null value means nothing is known about it; a failed or interrupted conversion
-  leaves `complete` false, which the checks report as such.
+  The file is read by records.load_manifest (records.SplitManifest documents its
+  fields); a shard not written yet has no count, and a split stays incomplete
+  (`complete` false, no `num_images` or class counts) until its conversion finished,
+  which the checks report as such.
 
   Returns:
     None when there is no manifest.
@@ -121,28 +120,14 @@ def manifest_expectations(directory: str) -> Optional[Dict[str, SplitExpectation
   Raises:
     ValueError: the manifest exists but cannot be read as one.
   """
-  path = core.manifest_path(directory)
-  if not core.exists(path):
+  if not core.exists(core.manifest_path(directory)):
     return None
-  manifest = records.read_manifest(directory)
-  try:
-    expectations = {}
-    for split, entry in sorted(manifest.get('splits', {}).items()):
-      shard_counts = entry.get('shard_counts')
-      class_counts = entry.get('class_counts')
-      expectations[split] = SplitExpectation(
-          source='manifest',
-          num_records=_optional_int(entry.get('num_images')),
-          num_shards=_optional_int(entry.get('num_shards')),
-          shard_records=(tuple(_optional_int(n) for n in shard_counts)
-                         if shard_counts is not None else None),
-          class_counts=({str(k): int(v) for k, v in class_counts.items()}
-                        if class_counts else None),
-          record_format=entry.get('record_format'),
-          complete=entry.get('complete'))
-    return expectations
-  except (ValueError, TypeError, AttributeError) as e:
-    raise ValueError('%s is not a conversion manifest: %s' % (path, e)) from e
+  return {split: SplitExpectation(
+              source='manifest', num_records=entry.num_images,
+              num_shards=entry.num_shards, shard_records=tuple(entry.shard_counts),
+              class_counts=dict(entry.class_counts) or None,
+              record_format=entry.record_format, complete=entry.complete)
+          for split, entry in sorted(records.load_manifest(directory).splits.items())}
 
 
 def resolve_expectations(
@@ -172,7 +157,3 @@ def resolve_expectations(
     expectations[split] = dataclasses.replace(previous, num_records=count,
                                               source='flag')
   return dict(sorted(expectations.items()))
-
-
-def _optional_int(value: Any) -> Optional[int]:
-  return None if value is None else int(value)

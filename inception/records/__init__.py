@@ -12,13 +12,9 @@ from inception.records._image_coding import is_jpeg
 from inception.records._image_coding import is_png
 from inception.records._manifest import Manifest
 from inception.records._manifest import SplitManifest
-from inception.records._manifest import empty_manifest
 from inception.records._manifest import load_manifest
-from inception.records._manifest import new_split_record
 from inception.records._manifest import plan_fingerprint
-from inception.records._manifest import read_manifest
 from inception.records._manifest import save_manifest
-from inception.records._manifest import write_manifest
 from inception.records._shard_tasks import Boxes
 from inception.records._shard_tasks import ImageEntry
 from inception.records._shard_tasks import ShardResult
@@ -57,19 +53,15 @@ __all__ = [
     'TRAIN',
     'VALIDATE_IMAGES',
     'VALIDATION',
-    'empty_manifest',
     'index_text',
     'is_jpeg',
     'is_png',
     'load_manifest',
-    'new_split_record',
     'parse_shard_name',
     'plan_fingerprint',
-    'read_manifest',
     'record_spans',
     'save_manifest',
     'shard_name',
     'shard_ranges',
-    'write_manifest',
     'write_shard',
 ]

@@ -103,7 +103,7 @@ class Manifest:
 
   @classmethod
   def from_json(cls, value: Mapping[str, Any], source: str) -> 'Manifest':
-    """The manifest from its JSON object, as read_manifest checked it.
+    """The manifest from its JSON object, as _read_json checked it.
 
     Raises:
       ValueError: a split's record lacks a key or has one of the wrong type.
@@ -130,7 +130,7 @@ def plan_fingerprint(record_format: str, num_shards: int,
   return digest.hexdigest()
 
 
-def read_manifest(output_directory: str) -> Dict[str, Any]:
+def _read_json(output_directory: str) -> Dict[str, Any]:
   """Reads the manifest as JSON; an empty one if there is none.
 
   Checks the format and version only; load_manifest also checks each split's keys.
@@ -157,7 +157,7 @@ def read_manifest(output_directory: str) -> Dict[str, Any]:
   return manifest
 
 
-def write_manifest(output_directory: str, manifest: Mapping[str, Any]) -> None:
+def _write_json(output_directory: str, manifest: Mapping[str, Any]) -> None:
   """Writes the manifest's JSON atomically."""
   core.write_text(core.manifest_path(output_directory),
                   json.dumps(manifest, indent=1, sort_keys=True) + '\n')
@@ -169,22 +169,10 @@ def load_manifest(output_directory: str) -> Manifest:
   Raises:
     ValueError: the file exists but is not a manifest of this format.
   """
-  return Manifest.from_json(read_manifest(output_directory),
+  return Manifest.from_json(_read_json(output_directory),
                             core.manifest_path(output_directory))
 
 
 def save_manifest(output_directory: str, manifest: Manifest) -> None:
   """Writes the manifest atomically, in the same JSON as ever (keys sorted)."""
-  write_manifest(output_directory, manifest.to_json())
-
-
-def empty_manifest() -> Dict[str, Any]:
-  """The JSON of a manifest without splits (as Manifest().to_json())."""
-  return Manifest().to_json()
-
-
-def new_split_record(record_format: str, num_shards: int, fingerprint: str,
-                     num_planned_images: int) -> Dict[str, Any]:
-  """The JSON of a split whose shards are not written yet (SplitManifest.planned)."""
-  return SplitManifest.planned(record_format, num_shards, fingerprint,
-                               num_planned_images).to_json()
+  _write_json(output_directory, manifest.to_json())

@@ -13,6 +13,7 @@ from absl.testing import absltest
 from PIL import Image, ImageDraw
 import tensorflow as tf
 
+from inception import core
 from inception import records
 from inception.check import _directory
 from inception.check import _reports
@@ -108,7 +109,7 @@ def write_output(directory: str, change=None, generic: bool = False,
           number += 1
       if index:
         os.makedirs(os.path.join(directory, 'index'), exist_ok=True)
-        with open(records.index_path(directory, name), 'w') as f:
+        with open(core.index_path(directory, name), 'w') as f:
           f.writelines(lines)
 
 

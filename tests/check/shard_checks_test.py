@@ -5,6 +5,7 @@ import pickle
 
 from absl.testing import absltest
 
+from inception import core
 from inception import records
 from inception.check import _failures
 from inception.check import _record_checks
@@ -17,7 +18,7 @@ class ShardDamageTest(check_fixtures.CheckTestBase):
   def test_flipped_byte_in_a_record(self):
     check_fixtures.write_output(self.directory)
     name = 'train-00001-of-00002'
-    with open(records.index_path(self.directory, name)) as f:
+    with open(core.index_path(self.directory, name)) as f:
       offset = int(f.read().splitlines()[1].split()[0])
 
     def flip(data):
@@ -46,12 +47,12 @@ class ShardDamageTest(check_fixtures.CheckTestBase):
 
   def test_index_mismatch(self):
     check_fixtures.write_output(self.directory)
-    path = records.index_path(self.directory, 'train-00001-of-00002')
+    path = core.index_path(self.directory, 'train-00001-of-00002')
     with open(path) as f:
       lines = f.read().splitlines()
     with open(path, 'w') as f:
       f.write('\n'.join(lines[:1] + ['7 9'] + lines[2:]) + '\n')
-    os.remove(records.index_path(self.directory, 'validation-00000-of-00002'))
+    os.remove(core.index_path(self.directory, 'validation-00000-of-00002'))
     report = self.run_check()
     self.assertFails(report, _failures.INDEX, 'train-00001-of-00002', "line 2 is '7 9'")
     self.assertFails(report, _failures.INDEX, '1 of 4 shards have no index file',
@@ -67,7 +68,7 @@ class ShardTaskTest(check_fixtures.CheckTestBase):
         samples_per_shard=samples_per_shard)
     return _shard_checks.ShardCheckTask(
         os.path.join(self.directory, name), records.parse_shard_name(name),
-        records.index_path(self.directory, name), settings)
+        core.index_path(self.directory, name), settings)
 
   def test_a_good_shard(self):
     check_fixtures.write_output(self.directory)

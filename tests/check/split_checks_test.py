@@ -1,10 +1,10 @@
 """Tests of inception.check._split_checks: counts, labels and names across shards."""
 
-import json
 import os
 
 from absl.testing import absltest
 
+from inception import core
 from inception import records
 from inception.check import _failures
 from inception.check import _shard_checks
@@ -34,18 +34,16 @@ class SplitChecksTest(check_fixtures.CheckTestBase):
 
   def test_counts_against_the_manifest(self):
     check_fixtures.write_output(self.directory)
-    # As inception/records.py writes it.
-    manifest = {'format': 'inception-conversion-manifest', 'version': 1, 'splits': {
-        'train': {'record_format': 'imagenet', 'num_shards': 2, 'complete': True,
-                  'num_images': 6, 'shard_counts': [3, 3],
-                  'class_counts': {'1': 2, '2': 2, '3': 2}},
-        'validation': {'record_format': 'imagenet', 'num_shards': 2, 'complete': True,
-                       'num_images': 4, 'shard_counts': [2, 2],
-                       'class_counts': {'1': 2, '2': 1}},
-    }}
-    path = records.manifest_path(self.directory)
-    with open(path, 'w') as f:
-      json.dump(manifest, f)
+    manifest = records.Manifest({
+        'train': records.SplitManifest(
+            'imagenet', 2, 'f' * 64, 6, [3, 3], complete=True, num_images=6,
+            class_counts={'1': 2, '2': 2, '3': 2}),
+        'validation': records.SplitManifest(
+            'imagenet', 2, 'f' * 64, 4, [2, 2], complete=True, num_images=4,
+            class_counts={'1': 2, '2': 1}),
+    })
+    records.save_manifest(self.directory, manifest)
+    path = core.manifest_path(self.directory)
     report = self.run_check()
     self.assertEqual(report.splits['validation'].expected_source, 'manifest')
     self.assertFails(report, _failures.COUNT, 'validation', '3 records, expected 4')
@@ -55,13 +53,13 @@ class SplitChecksTest(check_fixtures.CheckTestBase):
                      '3: 1, expected none')
     self.assertFalse([f for f in report.failures if f.location.startswith('train')])
 
-    manifest['splits']['train'].update(complete=False, num_images=None,
-                                       shard_counts=[3, None], class_counts={})
-    manifest['splits']['validation'].update(num_images=3, shard_counts=[2, 1],
-                                            class_counts={'1': 1, '2': 1, '3': 1},
-                                            record_format='generic')
-    with open(path, 'w') as f:
-      json.dump(manifest, f)
+    train, validation = manifest.splits['train'], manifest.splits['validation']
+    train.complete, train.num_images = False, None
+    train.shard_counts, train.class_counts = [3, None], {}
+    validation.num_images, validation.shard_counts = 3, [2, 1]
+    validation.class_counts = {'1': 1, '2': 1, '3': 1}
+    validation.record_format = 'generic'
+    records.save_manifest(self.directory, manifest)
     report = self.run_check()
     self.assertFails(report, _failures.MANIFEST, 'train', 'not complete',
                      '1 of 2 shards have no count: train-00001-of-00002')
@@ -78,12 +76,11 @@ class SplitChecksTest(check_fixtures.CheckTestBase):
     check_fixtures.write_output(self.directory, layout={'train': [3, 3, 2, 2]})
     for name in ('train-00002-of-00004', 'train-00003-of-00004'):
       os.remove(os.path.join(self.directory, name))
-      os.remove(records.index_path(self.directory, name))
-    manifest = records.empty_manifest()
-    record = records.new_split_record('imagenet', 4, 'f' * 64, 10)
-    record['shard_counts'][:2] = [3, 3]
-    manifest['splits']['train'] = record
-    records.write_manifest(self.directory, manifest)
+      os.remove(core.index_path(self.directory, name))
+    record = records.SplitManifest.planned('imagenet', 4, 'f' * 64, 10)
+    record.shard_counts[:2] = [3, 3]
+    manifest = records.Manifest({'train': record})
+    records.save_manifest(self.directory, manifest)
 
     report = self.run_check()
     self.assertFalse(report.ok)
@@ -98,15 +95,15 @@ class SplitChecksTest(check_fixtures.CheckTestBase):
     # Nothing written before the failure: still named as incomplete, with every shard.
     for name in ('train-00000-of-00004', 'train-00001-of-00004'):
       os.remove(os.path.join(self.directory, name))
-    record['shard_counts'][:2] = [None, None]
-    records.write_manifest(self.directory, manifest)
+    record.shard_counts[:2] = [None, None]
+    records.save_manifest(self.directory, manifest)
     report = self.run_check()
     self.assertFails(report, _failures.MANIFEST, 'train', '4 of 4 shards have no count')
     self.assertFails(report, _failures.COUNT, 'train', 'no shards of this split')
 
     # Every shard recorded, but the split was not finished.
-    record['shard_counts'] = [3, 3, 2, 2]
-    records.write_manifest(self.directory, manifest)
+    record.shard_counts = [3, 3, 2, 2]
+    records.save_manifest(self.directory, manifest)
     report = self.run_check()
     self.assertFails(report, _failures.MANIFEST, 'train', 'all 4 shards have a count')
 

@@ -1,4 +1,4 @@
-"""Tests for inception.convert: finding, planning and converting whole splits."""
+"""Tests of inception.convert._conversion: finding, planning, converting whole splits."""
 
 import contextlib
 import glob
@@ -316,13 +316,11 @@ class ConvertImagenetTest(absltest.TestCase):
                      glob.glob(os.path.join(self.output, 'train-*-of-00003')))
 
   def test_manifest(self):
-    manifest = records_lib.read_manifest(self.output)
-    train = manifest['splits']['train']
-    self.assertEqual((train['num_shards'], train['num_images'], train['complete']),
-                     (3, 18, True))
-    self.assertEqual(train['shard_counts'], [6, 6, 6])
-    self.assertEqual(train['class_counts'], {'1': 6, '2': 6, '3': 6})
-    self.assertEqual((train['num_skipped'], train['skipped_images']), (0, []))
+    train = records_lib.load_manifest(self.output).splits['train']
+    self.assertEqual((train.num_shards, train.num_images, train.complete), (3, 18, True))
+    self.assertEqual(train.shard_counts, [6, 6, 6])
+    self.assertEqual(train.class_counts, {'1': 6, '2': 6, '3': 6})
+    self.assertEqual(train.skipped_images, [])
     self.assertEqual(manifest['splits']['validation']['shard_counts'], [4, 5])
     typed = records_lib.load_manifest(self.output)
     self.assertEqual(typed.to_json(), manifest)
@@ -559,9 +557,9 @@ class BadImageTest(absltest.TestCase):
                    if self.bad_name in [e.filename for e in t.entries]]
     self.assertFalse(os.path.exists(bad_task.output_path))
     self.assertEqual([n for n in os.listdir(self.output) if 'incomplete' in n], [])
-    record = records_lib.read_manifest(self.output)['splits']['train']
-    self.assertFalse(record['complete'])
-    self.assertIsNone(record['shard_counts'][bad_task.index])
+    record = records_lib.load_manifest(self.output).splits['train']
+    self.assertFalse(record.complete)
+    self.assertIsNone(record.shard_counts[bad_task.index])
 
   def test_skip_lists_the_image_and_counts_honestly(self):
     result = self.convert(num_workers=2, skip_bad_images=True)['train']

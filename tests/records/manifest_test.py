@@ -1,4 +1,4 @@
-"""Tests for inception.conversion_manifest: fingerprints, reading and writing."""
+"""Tests of inception.records._manifest: fingerprints, reading and writing."""
 
 import json
 import os
@@ -53,7 +53,6 @@ class ReadWriteTest(absltest.TestCase):
 
   def test_missing_manifest_is_empty(self):
     directory = self.create_tempdir().full_path
-    self.assertEqual(_manifest.read_manifest(directory)['splits'], {})
     self.assertEqual(_manifest.load_manifest(directory), _manifest.Manifest())
 
   def test_round_trip_and_name(self):
@@ -69,8 +68,8 @@ class ReadWriteTest(absltest.TestCase):
     self.assertEqual(read, manifest)
     self.assertEqual(read.splits['train'].shard_counts, [None] * 3)
     self.assertEqual(read.splits['train'].skipped_images, [skipped])
-    self.assertEqual(_manifest.read_manifest(directory)['splits']['train']['num_skipped'],
-                     1)
+    with open(core.manifest_path(directory)) as f:
+      self.assertEqual(json.load(f)['splits']['train']['num_skipped'], 1)
     self.assertFalse(core.MANIFEST_FILENAME.startswith(('train-', 'validation-')))
 
   def test_json_is_as_the_converter_always_wrote_it(self):
@@ -110,9 +109,6 @@ class ReadWriteTest(absltest.TestCase):
  "version": 1
 }
 ''')
-    self.assertEqual(_manifest.empty_manifest(), _manifest.Manifest().to_json())
-    self.assertEqual(_manifest.new_split_record('generic', 2, 'ab', 3),
-                     _manifest.SplitManifest.planned('generic', 2, 'ab', 3).to_json())
 
   def test_foreign_or_broken_files_are_errors(self):
     directory = self.create_tempdir().full_path
@@ -124,7 +120,7 @@ class ReadWriteTest(absltest.TestCase):
       with open(path, 'w') as f:
         f.write(content)
       with self.assertRaisesRegex(ValueError, message):
-        _manifest.read_manifest(directory)
+        _manifest.load_manifest(directory)
 
   def test_a_split_without_its_keys_is_an_error_naming_the_file(self):
     directory = self.create_tempdir().full_path

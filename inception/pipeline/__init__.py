@@ -2,6 +2,7 @@
 
 from inception.pipeline._driver import CHECK_MODES
 from inception.pipeline._driver import DOWNLOAD
+from inception.pipeline._driver import PipelineError
 from inception.pipeline._driver import STEPS
 from inception.pipeline._driver import Settings
 from inception.pipeline._driver import demo_settings
@@ -14,6 +15,7 @@ from inception.pipeline._driver import total_images
 __all__ = [
     'CHECK_MODES',
     'DOWNLOAD',
+    'PipelineError',
     'STEPS',
     'Settings',
     'demo_settings',

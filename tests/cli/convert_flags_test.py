@@ -1,4 +1,4 @@
-"""Tests for inception.convert_flags: the converter binaries' shared flags."""
+"""Tests for inception.cli._convert_flags: the converter binaries' shared flags."""
 
 import os
 
@@ -13,7 +13,7 @@ def _parsed(*argv):
   """Fresh FlagValues holding the converter flags, parsed from `argv`."""
   values = flags.FlagValues()
   _convert_flags.define_directory_flags(1024, 128, flag_values=values)
-  _convert_flags.define_flags(flag_values=values)
+  _convert_flags.define_converter_flags(flag_values=values)
   values(['prog'] + list(argv))
   return values
 

@@ -17,8 +17,6 @@ from inception import cli  # pylint: disable=g-bad-import-order
 from absl import flags
 
 from inception import convert
-from inception import core
-from inception import label_files
 
 cli.define_directory_flags(2, 2)
 cli.define_labels_file('required (there is no default for this binary).')
@@ -30,15 +28,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   cli.arguments_or_flags(argv, [])
-  convert.convert_generic(
-      train_directory=core.absolute_user_path(FLAGS.train_directory),
-      validation_directory=core.absolute_user_path(FLAGS.validation_directory),
-      output_directory=core.absolute_user_path(FLAGS.output_directory),
-      labels_file=cli.label_file_path(FLAGS.labels_file, label_files.SYNSETS_FILE,
-                                      unset_is_shipped=False),
-      train_shards=FLAGS.train_shards,
-      validation_shards=FLAGS.validation_shards,
-      options=cli.options_from_flags(FLAGS))
+  convert.convert_generic(**cli.conversion_arguments(FLAGS))
 
 
 if __name__ == '__main__':

@@ -47,18 +47,11 @@ def _bounding_box_files():
 def main(argv):
   cli.arguments_or_flags(argv, [])
   convert.convert_imagenet(
-      train_directory=core.absolute_user_path(FLAGS.train_directory),
-      validation_directory=core.absolute_user_path(FLAGS.validation_directory),
-      output_directory=core.absolute_user_path(FLAGS.output_directory),
-      labels_file=cli.label_file_path(FLAGS.labels_file, label_files.SYNSETS_FILE,
-                                      unset_is_shipped=False),
       imagenet_metadata_file=cli.label_file_path(
           FLAGS.imagenet_metadata_file, label_files.METADATA_FILE,
           unset_is_shipped=False),
       bounding_box_files=_bounding_box_files(),
-      train_shards=FLAGS.train_shards,
-      validation_shards=FLAGS.validation_shards,
-      options=cli.options_from_flags(FLAGS))
+      **cli.conversion_arguments(FLAGS))
 
 
 if __name__ == '__main__':

@@ -11,6 +11,7 @@ from inception.cli import _tensorflow_logs
 _tensorflow_logs.quiet_tensorflow(os.environ)
 
 # pylint: disable=g-import-not-at-top,wrong-import-position  (after the quieting above)
+from inception.cli._convert_flags import conversion_arguments
 from inception.cli._convert_flags import define_converter_flags
 from inception.cli._convert_flags import define_directory_flags
 from inception.cli._convert_flags import options_from_flags
@@ -41,6 +42,7 @@ __all__ = [
     'QUIET_ENVIRONMENT',
     'SHIPPED',
     'arguments_or_flags',
+    'conversion_arguments',
     'define_aliases',
     'define_converter_flags',
     'define_data_dir',

@@ -5,12 +5,13 @@ at the top of a binary); nothing is defined on import, so library users and the
 pipeline driver can import this module without their own flags clashing.
 """
 
-from typing import Tuple
+from typing import Any, Dict, Tuple
 
 from absl import flags
 
 from inception import convert
 from inception import core
+from inception import label_files
 from inception.cli import _flags
 
 # The flags defined here belong to the binary calling define_*: its --helpshort lists
@@ -105,3 +106,16 @@ def options_from_flags(values: flags.FlagValues = flags.FLAGS) -> convert.Conver
       write_index=values.write_index,
       runner=values.runner.strip() or convert.LOCAL_RUNNER,
       beam_pipeline_args=parse_beam_pipeline_options(values.beam_pipeline_options))
+
+
+def conversion_arguments(values: flags.FlagValues = flags.FLAGS) -> Dict[str, Any]:
+  """The arguments both converters' functions take, from the flags; paths absolute."""
+  return dict(
+      train_directory=core.absolute_user_path(values.train_directory),
+      validation_directory=core.absolute_user_path(values.validation_directory),
+      output_directory=core.absolute_user_path(values.output_directory),
+      labels_file=_flags.label_file_path(values.labels_file, label_files.SYNSETS_FILE,
+                                         unset_is_shipped=False),
+      train_shards=values.train_shards,
+      validation_shards=values.validation_shards,
+      options=options_from_flags(values))

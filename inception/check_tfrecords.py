@@ -1,12 +1,16 @@
-"""Checks a directory of converted TFRecord shards; exits non-zero on any failure.
+r"""Checks a directory of converted TFRecord shards; exits non-zero on any failure.
 
   bazel run //inception:check_tfrecords -- "${DATA_DIR}"
   bazel run //inception:check_tfrecords -- --sample=0.05 --expected_counts=train=5000 \
       gs://bucket/shards
 
-See inception/check.py for what is checked. The reports go to DIRECTORY/check_report/
-unless --report_dir says otherwise.
+DATA_DIR (or --data_dir) is the converter's --output_directory. See
+inception/check/_checker.py for what is checked. The reports go to
+DATA_DIR/check_report/ unless --report_dir says otherwise.
 """
+
+# First: importing cli quiets TensorFlow's start-up logs.
+from inception import cli  # pylint: disable=g-bad-import-order
 
 import sys
 from typing import Optional, Sequence
@@ -20,9 +24,7 @@ from inception import label_files
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_string('directory', None,
-                    'The directory of shards (local or gs://); may also be given as '
-                    'the only argument.')
+cli.define_data_dir('The directory of shards (local or gs://).')
 flags.DEFINE_integer('expected_train', None, 'Records expected in the train split.')
 flags.DEFINE_integer('expected_validation', None,
                      'Records expected in the validation split.')
@@ -33,31 +35,26 @@ flags.DEFINE_string('expected_counts', '',
 flags.DEFINE_float('sample', 1.0,
                    'Share of the images fully decoded, 0..1 (every JPEG header is read '
                    'either way).')
-flags.DEFINE_integer('num_workers', None, 'Processes; default one per core.')
-flags.DEFINE_string('report_dir', None,
-                    'Where the reports go; default DIRECTORY/check_report.')
+cli.define_num_threads()
+flags.DEFINE_string(
+    'report_dir', None, 'Where the reports go; default DATA_DIR/%s.' %
+    core.CHECK_REPORT_DIRNAME)
 flags.DEFINE_bool('label_files', True,
                   'Compare labels, synsets and texts with the label files. Use '
                   '--nolabel_files for a data set that is not ImageNet: then each '
                   'label need only have one synset and text across the output.')
-flags.DEFINE_string('synsets_file', None,
-                    'Synsets file; default data/%s.' % label_files.SYNSETS_FILE)
-flags.DEFINE_string('metadata_file', None,
-                    'wnid<TAB>text file; default data/%s.' % label_files.METADATA_FILE)
-flags.DEFINE_string('validation_labels_file', None,
-                    'Validation label file; default data/%s.' %
-                    label_files.VALIDATION_LABELS_FILE)
-# An empty label file flag (--validation_labels_file=) leaves that file out.
+_UNSET_LABEL_FILE = 'the one shipped in data/; empty: leave it out of the check.'
+cli.define_labels_file(_UNSET_LABEL_FILE)
+cli.define_imagenet_metadata_file(_UNSET_LABEL_FILE)
+cli.define_validation_labels_file(_UNSET_LABEL_FILE)
 flags.DEFINE_integer('show_failures', 20, 'How many failures to print.')
 
 
 def _label_file(flag_value: Optional[str], basename: str) -> Optional[str]:
-  """The flag's file; data/<basename> when unset; none when set to ''."""
-  if not FLAGS.label_files or flag_value == '':
+  """The file the flag names; none with --nolabel_files."""
+  if not FLAGS.label_files:
     return None
-  if flag_value is None:
-    return label_files.data_file_path(basename)
-  return core.absolute_user_path(flag_value)
+  return cli.label_file_from_flag(flag_value, basename, unset_is_shipped=True)
 
 
 def _expected_counts() -> dict:
@@ -73,22 +70,19 @@ def _expected_counts() -> dict:
 
 
 def main(argv: Sequence[str]) -> int:
-  if len(argv) > 2 or (len(argv) == 2 and FLAGS.directory):
-    raise app.UsageError('give one directory, as --directory or as the argument')
-  directory = FLAGS.directory or (argv[1] if len(argv) == 2 else None)
-  if not directory:
-    raise app.UsageError('give the directory of shards: check_tfrecords DIRECTORY')
+  directory, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
   if not 0.0 <= FLAGS.sample <= 1.0:
     raise app.UsageError('--sample must be in [0, 1], got %g' % FLAGS.sample)
   report = check.check_directory(
       core.absolute_user_path(directory),
       expected_counts=_expected_counts() or None,
-      synsets_file=_label_file(FLAGS.synsets_file, label_files.SYNSETS_FILE),
-      metadata_file=_label_file(FLAGS.metadata_file, label_files.METADATA_FILE),
+      synsets_file=_label_file(FLAGS.labels_file, label_files.SYNSETS_FILE),
+      metadata_file=_label_file(FLAGS.imagenet_metadata_file,
+                                label_files.METADATA_FILE),
       validation_labels_file=_label_file(FLAGS.validation_labels_file,
                                          label_files.VALIDATION_LABELS_FILE),
       sample_fraction=FLAGS.sample,
-      num_workers=FLAGS.num_workers,
+      num_workers=FLAGS.num_threads,
       report_dir=core.absolute_user_path(FLAGS.report_dir))
   for name, path in sorted(report.report_files.items()):
     print('%s: %s' % (name, path))
@@ -103,4 +97,4 @@ def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

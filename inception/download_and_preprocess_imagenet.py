@@ -12,102 +12,67 @@ runs a step (and those after it) again. The last line is
 `Finished writing all N images in data set.`
 """
 
+# First: importing cli quiets TensorFlow's start-up logs.
+from inception import cli  # pylint: disable=g-bad-import-order
+
 import os
 import sys
 
-from absl import app
 from absl import flags
-from absl import logging
 import urllib3
 
 from inception import acquire
-from inception import cli
 from inception import core
+from inception import label_files
 from inception import pipeline
 
-_DATA_DIR = flags.DEFINE_string(
-    'data_dir', None, 'Where everything goes (also accepted as the only argument).')
+cli.define_data_dir('Where everything goes.')
 _DEMO = flags.DEFINE_boolean(
     'demo', False,
     'Build a mini ImageNet (a few classes, a few hundred photo-like images with every '
-    'hard case) under DATA_DIR/demo-source/ and run the identical pipeline on it, '
-    'with no credentials.')
-_SOURCE = flags.DEFINE_string(
-    'source', acquire.DEFAULT_BASE_URL,
-    'Base URL of the tarballs (http or https), or a local directory holding them.')
-_LINK_MODE = flags.DEFINE_enum(
-    'link_mode', 'copy', list(acquire.LINK_MODES),
-    'For a directory --source: copy the tarballs into DATA_DIR/downloads/ or symlink '
-    'them.')
-_CHECKSUMS_FILE = flags.DEFINE_string(
-    'checksums_file', None,
-    'md5sum-format file ("<md5>  <name>" lines) adding to or overriding the known '
-    'MD5s, e.g. for a mirror.')
-_VALIDATION_BOUNDING_BOXES = flags.DEFINE_boolean(
-    'validation_bounding_boxes', False,
-    'Also fetch ILSVRC2012_bbox_val_v3.tgz and give validation records their boxes '
-    '(the original gave them none).')
-_NO_EXTRACT = flags.DEFINE_boolean(
-    'no_extract', False,
-    'Convert straight from the tarballs, without writing raw-data/ (saves ~140 GB '
-    'and a pass over it); the shards are identical.')
-_TRAIN_SHARDS = flags.DEFINE_integer('train_shards', None,
-                                     'Train shards (default 1024; demo 8).',
-                                     lower_bound=1)
-_VALIDATION_SHARDS = flags.DEFINE_integer('validation_shards', None,
-                                          'Validation shards (default 128; demo 2).',
-                                          lower_bound=1)
-_LABELS_FILE = flags.DEFINE_string('labels_file', None,
-                                   'Synsets file; default data/ (shipped).')
-_METADATA_FILE = flags.DEFINE_string('imagenet_metadata_file', None,
-                                     'wnid<TAB>text file; default data/ (shipped).')
-_VALIDATION_LABELS_FILE = flags.DEFINE_string(
-    'validation_labels_file', None,
-    'Synset of each validation image, one per line; default data/ (shipped).')
+    'hard case) under DATA_DIR/%s/ and run the identical pipeline on it, with no '
+    'credentials.' % core.DEMO_SOURCE_DIRNAME)
+cli.define_download_flags()
+cli.define_shard_flags(None, None, unset='Default 1024 train, 128 validation; demo 8, 2.')
+_UNSET_LABEL_FILE = 'the one shipped in data/.'
+cli.define_labels_file(_UNSET_LABEL_FILE)
+cli.define_imagenet_metadata_file(_UNSET_LABEL_FILE)
+cli.define_validation_labels_file(_UNSET_LABEL_FILE)
 _CHECK = flags.DEFINE_enum(
     'check', 'quick', list(pipeline.CHECK_MODES),
     'Final check of the output: quick decodes a sample of the images, full all.')
 _REDO = flags.DEFINE_list(
     'redo', [], 'Steps to run again even if finished (and every step after them): '
     + ', '.join(pipeline.STEPS) + '.')
-_NETRC = flags.DEFINE_string('netrc', '~/.netrc',
-                             'netrc file searched for image-net.org credentials.')
-cli.define_flags()
+cli.define_converter_flags()
 
 FLAGS = flags.FLAGS
 
 
-def _data_dir(argv):
-  if len(argv) > 2 or (len(argv) == 2 and _DATA_DIR.value):
-    raise app.UsageError('Give DATA_DIR once: as the argument or as --data_dir.')
-  data_dir = argv[1] if len(argv) == 2 else _DATA_DIR.value
-  if not data_dir:
-    raise app.UsageError('DATA_DIR is required.')
-  return core.absolute_user_path(data_dir)
+def _label_file(value, basename):
+  """None when unset: the pipeline's settings then name the shipped file."""
+  return cli.label_file_from_flag(value, basename, unset_is_shipped=False)
 
 
 def _settings(data_dir):
   """Settings from the flags; the demo's mini ImageNet supplies its own sources."""
   values = dict(
-      no_extract=_NO_EXTRACT.value, check_mode=_CHECK.value,
+      no_extract=not FLAGS.extract, check_mode=_CHECK.value,
       options=cli.options_from_flags(FLAGS))
-  for key, flag in (('train_shards', _TRAIN_SHARDS),
-                    ('validation_shards', _VALIDATION_SHARDS)):
-    if flag.value is not None:
-      values[key] = flag.value
+  for key in ('train_shards', 'validation_shards'):
+    if FLAGS[key].value is not None:
+      values[key] = FLAGS[key].value
   if _DEMO.value:
     return pipeline.demo_settings(data_dir, **values)
-  source = _SOURCE.value
-  if not acquire.is_url(source):
-    source = core.absolute_user_path(source)
   return pipeline.Settings(
-      data_dir=data_dir, source=source, link_mode=_LINK_MODE.value,
-      checksums_file=core.absolute_user_path(_CHECKSUMS_FILE.value),
-      validation_bounding_boxes=_VALIDATION_BOUNDING_BOXES.value,
-      labels_file=core.absolute_user_path(_LABELS_FILE.value),
-      imagenet_metadata_file=core.absolute_user_path(_METADATA_FILE.value),
-      validation_labels_file=core.absolute_user_path(
-          _VALIDATION_LABELS_FILE.value),
+      data_dir=data_dir, source=cli.source_from_flags(), link_mode=FLAGS.link_mode,
+      checksums_file=core.absolute_user_path(FLAGS.checksums_file),
+      validation_bounding_boxes=FLAGS.validation_bounding_boxes,
+      labels_file=_label_file(FLAGS.labels_file, label_files.SYNSETS_FILE),
+      imagenet_metadata_file=_label_file(FLAGS.imagenet_metadata_file,
+                                         label_files.METADATA_FILE),
+      validation_labels_file=_label_file(FLAGS.validation_labels_file,
+                                         label_files.VALIDATION_LABELS_FILE),
       **values)
 
 
@@ -118,31 +83,23 @@ def _credentials(settings):
                                   _REDO.value)
   if pipeline.DOWNLOAD not in pending or not acquire.is_url(settings.source):
     return None
-  netrc = os.path.expanduser(_NETRC.value) if _NETRC.value else None
   return acquire.resolve_credentials(
-      os.environ, netrc, prompt=sys.stdin.isatty(),
+      os.environ, cli.netrc_file_from_flags(), prompt=sys.stdin.isatty(),
       host=urllib3.util.parse_url(settings.source).host)
 
 
 def main(argv):
-  data_dir = _data_dir(argv)
-  try:
-    settings = _settings(data_dir)
-    credentials = _credentials(settings)
-    state = pipeline.run(settings, credentials, _REDO.value)
-  except KeyboardInterrupt:
-    sys.exit('download_and_preprocess_imagenet: interrupted; run the same command '
-             'again to resume.')
-  except Exception as e:  # pylint: disable=broad-except  (every failure exits non-zero)
-    logging.debug('Failure details', exc_info=True)
-    sys.exit('download_and_preprocess_imagenet: error: %s\nFix the cause and run the '
-             'same command again: finished steps are not redone.' % e)
+  data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
+  data_dir = core.absolute_user_path(data_dir)
+  settings = _settings(data_dir)
+  state = pipeline.run(settings, _credentials(settings), _REDO.value)
   counts = pipeline.total_images(state)
   print('Output: %s (%s).' % (data_dir, ', '.join(
       '%s %d' % item for item in sorted(counts.items()))))
-  print('Finished writing all %d images in data set.' % counts.get('train', 0),
-        flush=True)
+  for line in pipeline.finished_lines(state):
+    print(line, flush=True)
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main, errors=[pipeline.PipelineError],
+          hint='Run the same command again to resume: finished steps are not redone.')

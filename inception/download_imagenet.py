@@ -1,4 +1,4 @@
-r"""Fetches the ILSVRC2012 tarballs into DATA_DIR and extracts them into raw-data/.
+r"""Fetches the ILSVRC2012 tarballs into DATA_DIR/downloads/, extracts them to raw-data/.
 
   bazel run //inception:download_imagenet -- "${DATA_DIR}"
   bazel run //inception:download_imagenet -- --source=/mnt/imagenet \
@@ -9,41 +9,31 @@ r"""Fetches the ILSVRC2012 tarballs into DATA_DIR and extracts them into raw-dat
 Credentials for a URL source come from IMAGENET_USERNAME / IMAGENET_ACCESS_KEY, then
 ~/.netrc, else they are asked once, at the start, on the terminal (the key without
 echo); never on the command line. A re-run fetches and extracts nothing that is
-already complete. Exits non-zero with the error message on any failure.
+already complete. DATA_DIR is laid out exactly as download_and_preprocess_imagenet lays
+it out (inception/core/_layout.py), so the driver can take over from it. Exits non-zero
+with a one-line error message on any failure.
 """
+
+# First: importing cli quiets TensorFlow's start-up logs.
+from inception import cli  # pylint: disable=g-bad-import-order
 
 import os
 import sys
 from typing import Callable, Mapping, NamedTuple, Optional
 
-from absl import app
 from absl import flags
-from absl import logging
 import urllib3
 
 from inception import acquire
 from inception import core
 
-_DATA_DIR = flags.DEFINE_string(
-    'data_dir', None, 'Where the tarballs go and raw-data/ is made (or positional).')
-_SOURCE = flags.DEFINE_string(
-    'source', acquire.DEFAULT_BASE_URL,
-    'An http(s) base URL holding the files, or a local directory of tarballs.')
-_LINK_MODE = flags.DEFINE_enum(
-    'link_mode', 'copy', list(acquire.LINK_MODES),
-    'For a directory source: copy the tarballs, or symlink them.')
-_CHECKSUMS_FILE = flags.DEFINE_string(
-    'checksums_file', None,
-    'md5sum-format file ("<md5>  <name>") adding to or overriding the published '
-    'MD5s (for mirrors and the mini fixture).')
-_WITH_BBOX_VAL = flags.DEFINE_bool(
-    'with_bbox_val', False, 'Also fetch (and extract) ILSVRC2012_bbox_val_v3.tgz.')
+cli.define_data_dir('Where the tarballs go (DATA_DIR/%s/) and are extracted '
+                    '(DATA_DIR/%s/).' % (core.DOWNLOADS_DIRNAME, core.RAW_DATA_DIRNAME))
+cli.define_download_flags()
 _WITH_DEVKIT = flags.DEFINE_bool(
     'with_devkit', False, 'Also fetch ILSVRC2012_devkit_t12.tar.gz (not extracted).')
-_EXTRACT = flags.DEFINE_bool(
-    'extract', True, 'Extract into DATA_DIR/raw-data after fetching.')
-_NETRC_FILE = flags.DEFINE_string(
-    'netrc_file', None, 'netrc file to look up credentials in (default ~/.netrc).')
+
+FLAGS = flags.FLAGS
 
 
 class RunResult(NamedTuple):
@@ -67,17 +57,18 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
   environ = os.environ if environ is None else environ
   checksums = None
   if checksums_file:
-    with open(checksums_file) as f:
-      checksums = acquire.parse_checksums_file(f.read(), checksums_file)
+    checksums = acquire.parse_checksums_file(core.read_text(checksums_file),
+                                             checksums_file)
   files = acquire.files_to_fetch(with_bbox_val, with_devkit)
+  downloads = core.downloads_dir(data_dir)
   credentials = None
   if (acquire.is_url(source) and
-      acquire.files_needing_fetch(data_dir, files, checksums)):
+      acquire.files_needing_fetch(downloads, files, checksums)):
     credentials = acquire.resolve_credentials(
         environ, netrc_file, prompt, input_fn, getpass_fn,
         host=urllib3.util.parse_url(source).host or '')
-  fetched = acquire.fetch_all(data_dir, source, files, credentials, checksums,
-                               link_mode, **fetch_options)
+  fetched = acquire.fetch_all(downloads, source, files, credentials, checksums,
+                              link_mode, **fetch_options)
   extracted = None
   if do_extract:
     paths = fetched.paths
@@ -90,31 +81,12 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
 
 
 def main(argv):
-  positional = argv[1:]
-  if len(positional) > 1:
-    raise app.UsageError('expected one DATA_DIR, got %s' % ' '.join(positional))
-  if positional and _DATA_DIR.value and positional[0] != _DATA_DIR.value:
-    raise app.UsageError('DATA_DIR given twice: %s and --data_dir=%s' %
-                         (positional[0], _DATA_DIR.value))
-  data_dir = _DATA_DIR.value or (positional[0] if positional else None)
-  if not data_dir:
-    raise app.UsageError('give DATA_DIR (positional or --data_dir)')
-  source = _SOURCE.value
-  if not acquire.is_url(source):
-    source = core.absolute_user_path(source)
-  checksums_file = core.absolute_user_path(_CHECKSUMS_FILE.value)
-  netrc_file = (core.absolute_user_path(_NETRC_FILE.value) if _NETRC_FILE.value
-                else os.path.expanduser(os.path.join('~', '.netrc')))
-  try:
-    run(core.absolute_user_path(data_dir), source, _LINK_MODE.value,
-        checksums_file, _WITH_BBOX_VAL.value, _WITH_DEVKIT.value, _EXTRACT.value,
-        netrc_file=netrc_file, prompt=sys.stdin is not None and sys.stdin.isatty())
-  except (acquire.DownloadError, acquire.ExtractionError, ValueError, OSError) as e:
-    logging.error('%s', e)
-    print('ERROR: %s' % e, file=sys.stderr)
-    return 1
-  return 0
+  data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
+  run(core.absolute_user_path(data_dir), cli.source_from_flags(), FLAGS.link_mode,
+      core.absolute_user_path(FLAGS.checksums_file), FLAGS.validation_bounding_boxes,
+      _WITH_DEVKIT.value, FLAGS.extract, netrc_file=cli.netrc_file_from_flags(),
+      prompt=sys.stdin is not None and sys.stdin.isatty())
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

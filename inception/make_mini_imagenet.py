@@ -1,21 +1,25 @@
-"""Writes a small synthetic ImageNet (archives, label files, MD5SUMS) into a directory.
+r"""Writes a small synthetic ImageNet (archives, label files, MD5SUMS) into a directory.
 
-  bazel run //inception:make_mini_imagenet -- --output_dir=/tmp/mini [--num_classes=10]
+  bazel run //inception:make_mini_imagenet -- --output_directory=/tmp/mini \
+      [--num_classes=10]
 
 The result can be fed to the pipeline as a local ImageNet download.
 """
 
+# First: importing cli quiets TensorFlow's start-up logs.
+from inception import cli  # pylint: disable=g-bad-import-order
+
+import os
+
 from absl import app
 from absl import flags
-import tensorflow as tf
 
 from inception import core
 from inception import demo
 
 _DEFAULTS = demo.Config()
 
-_OUTPUT_DIR = flags.DEFINE_string('output_dir', None,
-                                  'Directory to write the archives into.')
+cli.define_output_directory(None, 'Directory to write the archives into.')
 _NUM_CLASSES = flags.DEFINE_integer('num_classes', _DEFAULTS.num_classes,
                                     'Number of classes (real wnids).')
 _IMAGES_PER_CLASS = flags.DEFINE_integer('images_per_class',
@@ -32,7 +36,16 @@ _JPEG_QUALITY = flags.DEFINE_integer('jpeg_quality', _DEFAULTS.jpeg_quality,
                                      'JPEG quality of the images.')
 _SEED = flags.DEFINE_integer('seed', _DEFAULTS.seed,
                              'Random seed; the same flags give identical bytes.')
-flags.mark_flag_as_required('output_dir')
+flags.mark_flag_as_required('output_directory')
+
+FLAGS = flags.FLAGS
+
+
+def _file_size(path: str) -> int:
+  if core.is_remote(path):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top  (remote paths only)
+    return tf.io.gfile.stat(path).length
+  return os.path.getsize(path)
 
 
 def _summary(fixture: demo.Fixture) -> str:
@@ -44,7 +57,7 @@ def _summary(fixture: demo.Fixture) -> str:
            '  train images: %d, validation images: %d' %
            (sum(fixture.train_counts.values()), len(fixture.validation_labels))]
   for path in archives:
-    lines.append('  %s: %d bytes' % (path, tf.io.gfile.stat(path).length))
+    lines.append('  %s: %d bytes' % (path, _file_size(path)))
   for kind, name in sorted(fixture.hard_cases.items()):
     lines.append('  hard case %s: %s' % (kind, name))
   for kind, name in sorted(fixture.box_cases.items()):
@@ -53,8 +66,7 @@ def _summary(fixture: demo.Fixture) -> str:
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  cli.arguments_or_flags(argv, [])
   try:
     config = demo.Config(
         num_classes=_NUM_CLASSES.value,
@@ -66,10 +78,9 @@ def main(argv):
         seed=_SEED.value)
   except ValueError as e:
     raise app.UsageError(str(e))
-  fixture = demo.generate(core.absolute_user_path(_OUTPUT_DIR.value),
-                                   config)
+  fixture = demo.generate(core.absolute_user_path(FLAGS.output_directory), config)
   print(_summary(fixture))
 
 
 if __name__ == '__main__':
-  app.run(main)
+  cli.run(main)

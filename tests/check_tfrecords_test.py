@@ -78,6 +78,17 @@ class CheckTfrecordsBinaryTest(absltest.TestCase):
     shutil.copytree(self.converted, self.cwd)
     self.output = os.path.join(os.path.realpath(self.cwd), 'out')
 
+  def test_the_converters_flag_names_and_data_dir_flag(self):
+    # What build_imagenet_data took: --labels_file, --imagenet_metadata_file.
+    result = binaries.run(_BINARY, [
+        '--data_dir=out', '--labels_file=labels/synsets.txt',
+        '--imagenet_metadata_file=labels/metadata.txt',
+        '--validation_labels_file=labels/validation_labels.txt', '--num_threads=1'],
+        self.cwd)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertRegex(result.stdout.splitlines()[-1],
+                     r'^Check passed: %s \(.*\)\.$' % self.output)
+
   def test_good_output_passes_and_writes_the_reports(self):
     result = binaries.run(_BINARY, ['out'] + _LABEL_ARGS, self.cwd)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])

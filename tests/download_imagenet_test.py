@@ -1,4 +1,7 @@
-"""Tests for download_imagenet.main(), in-process, against a real HTTP server."""
+"""Tests for download_imagenet.main(), in-process, against a real HTTP server.
+
+main() runs inside cli.guarded, as `cli.run` runs it: errors end as one line on stderr.
+"""
 
 import contextlib
 import io
@@ -10,6 +13,8 @@ from absl.testing import absltest
 from absl.testing import flagsaver
 
 from inception import acquire
+from inception import cli
+from inception import core
 from inception import demo
 from inception import download_imagenet
 from tests import http_test_server
@@ -39,22 +44,22 @@ class DownloadImagenetTest(absltest.TestCase):
     self.netrc = os.path.join(self.create_tempdir().full_path, 'no-netrc')
 
   def main(self, *args, environ=None):
-    """Runs main() with these flags; returns (exit code, stderr)."""
+    """Runs main() with these flags; returns (exit status, None for 0; stderr)."""
     env = {acquire.USERNAME_ENV: _USER, acquire.ACCESS_KEY_ENV: _KEY}
     env.update(environ or {})
     stderr = io.StringIO()
     with flagsaver.flagsaver(), mock.patch.dict(os.environ, env), \
         contextlib.redirect_stderr(stderr):
       argv = FLAGS(['download_imagenet', '--netrc_file=' + self.netrc] + list(args))
-      code = download_imagenet.main(argv)
+      code = cli.guarded(download_imagenet.main)(argv)
     return code, stderr.getvalue()
 
   def test_url_source_fetches_extracts_and_rerun_does_nothing(self):
     code, _ = self.main('--source=' + self.server.url,
                         '--checksums_file=' + self.fixture.checksums_file,
                         '--with_bbox_val', self.data_dir)
-    self.assertEqual(code, 0)
-    raw = os.path.join(self.data_dir, 'raw-data')
+    self.assertIsNone(code)
+    raw = core.raw_data_dir(self.data_dir)
     for wnid, count in self.fixture.train_counts.items():
       self.assertLen(os.listdir(os.path.join(raw, 'train', wnid)), count)
     self.assertLen(os.listdir(os.path.join(raw, 'validation')), 4)
@@ -68,7 +73,7 @@ class DownloadImagenetTest(absltest.TestCase):
                         '--checksums_file=' + self.fixture.checksums_file,
                         '--with_bbox_val', '--data_dir=' + self.data_dir,
                         environ=_NO_CREDENTIALS)
-    self.assertEqual(code, 0)
+    self.assertIsNone(code)
     self.assertEmpty(self.server.requests)
 
   def test_refused_credentials_exit_non_zero_without_leaking_the_key(self):
@@ -77,8 +82,9 @@ class DownloadImagenetTest(absltest.TestCase):
                              self.data_dir,
                              environ={acquire.ACCESS_KEY_ENV: 'wrong-' + _KEY})
     self.assertEqual(code, 1)
-    self.assertIn('ERROR: %s: the server refused the ImageNet credentials' %
-                  acquire.BBOX_TRAIN_TAR_GZ, stderr)
+    self.assertIn('download_imagenet: error: %s: the server refused the ImageNet '
+                  'credentials' % acquire.BBOX_TRAIN_TAR_GZ, stderr)
+    self.assertLen(stderr.splitlines(), 1, stderr)
     self.assertNotIn(_KEY, stderr)
 
   def test_checksum_mismatch_exits_non_zero(self):
@@ -95,13 +101,27 @@ class DownloadImagenetTest(absltest.TestCase):
                         '--checksums_file=' + self.fixture.checksums_file,
                         '--noextract', self.data_dir,
                         environ=_NO_CREDENTIALS)
-    self.assertEqual(code, 0)
+    self.assertIsNone(code)
+    # The driver's layout: the tarballs in DATA_DIR/downloads/, nothing extracted.
+    downloads = core.downloads_dir(self.data_dir)
+    self.assertEqual(os.listdir(self.data_dir), [core.DOWNLOADS_DIRNAME])
     self.assertCountEqual(
-        [name for name in os.listdir(self.data_dir)
+        [name for name in os.listdir(downloads)
          if not name.endswith(acquire.STAMP_SUFFIX)],
         list(acquire.DEFAULT_FILES))
-    self.assertTrue(os.path.islink(os.path.join(self.data_dir, acquire.TRAIN_TAR)))
+    self.assertTrue(os.path.islink(os.path.join(downloads, acquire.TRAIN_TAR)))
     self.assertEmpty(self.server.requests)
+
+  def test_driver_names_are_aliases(self):
+    code, _ = self.main('--source=' + self.fixture.directory, '--link_mode=symlink',
+                        '--checksums_file=' + self.fixture.checksums_file,
+                        '--no_extract', '--validation_bounding_boxes',
+                        '--netrc=' + self.netrc, self.data_dir,
+                        environ=_NO_CREDENTIALS)
+    self.assertIsNone(code)
+    self.assertFalse(os.path.exists(core.raw_data_dir(self.data_dir)))
+    self.assertTrue(os.path.islink(os.path.join(core.downloads_dir(self.data_dir),
+                                                acquire.BBOX_VALIDATION_TGZ)))
 
   def test_usage_errors(self):
     with self.assertRaisesRegex(Exception, 'give DATA_DIR'):

@@ -108,9 +108,11 @@ class ImportGraphTest(absltest.TestCase):
       imported, exported = set(), None
       for node in tree.body:
         if isinstance(node, ast.ImportFrom):
-          self.assertTrue(node.module.startswith('inception.%s._' % package),
+          own = 'inception.%s' % package
+          self.assertTrue(node.module == own or node.module.startswith(own + '._'),
                           '%s: %s' % (path, node.module))
-          imported.update(a.asname or a.name for a in node.names)
+          imported.update(a.asname or a.name for a in node.names
+                          if not (a.asname or a.name).startswith('_'))
         elif isinstance(node, ast.Assign) and node.targets[0].id == '__all__':
           exported = set(ast.literal_eval(node.value))
       self.assertEqual(exported, imported, path)

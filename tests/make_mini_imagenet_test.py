@@ -14,7 +14,8 @@ from PIL import Image
 from tests import binaries
 
 _BINARY = 'make_mini_imagenet'
-# The names SPEC §5 and §6 give; the binary must write exactly these.
+# The names docs/FORMAT.md gives ("Data facts", "Label files"); the binary must write
+# exactly these.
 _ARCHIVES = ['ILSVRC2012_bbox_train_v2.tar.gz', 'ILSVRC2012_bbox_val_v3.tgz',
              'ILSVRC2012_img_train.tar', 'ILSVRC2012_img_val.tar']
 _LABEL_FILES = ['imagenet_2012_validation_synset_labels.txt',

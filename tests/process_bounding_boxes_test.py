@@ -93,8 +93,8 @@ class ProcessBoundingBoxesBinaryTest(absltest.TestCase):
     self.assertEqual(stdout[3], 'Wrote %s' % os.path.join(os.path.realpath(cwd),
                                                           'raw-data', 'boxes.csv'))
 
-    # Each bad-box case ends as SPEC §4 says: repaired or dropped, the image's own
-    # normal box kept.
+    # Each bad-box case ends as docs/FORMAT.md ("Bounding boxes") says: repaired or
+    # dropped, the image's own normal box kept.
     image = lambda kind: fixture.box_cases[kind][:-len('.xml')] + '.JPEG'
     self.assertLen(boxes_of[image('degenerate')], 1)
     self.assertLen(boxes_of[image('other_synset')], 1)

@@ -1,11 +1,70 @@
-"""TODO docstring for inception.cli."""
+"""The binaries' command line: shared flags, DATA_DIR arguments, `run(main)`.
 
+Importing this package quiets TensorFlow's C++ start-up logs (see _tensorflow_logs),
+so every binary imports it first, before any import that may load TensorFlow.
+"""
+
+import os
+
+from inception.cli import _tensorflow_logs
+
+_tensorflow_logs.quiet_tensorflow(os.environ)
+
+# pylint: disable=g-import-not-at-top,wrong-import-position  (after the quieting above)
+from inception.cli._convert_flags import conversion_arguments
+from inception.cli._convert_flags import define_converter_flags
 from inception.cli._convert_flags import define_directory_flags
-from inception.cli._convert_flags import define_flags
 from inception.cli._convert_flags import options_from_flags
+from inception.cli._download_flags import define_download_flags
+from inception.cli._download_flags import define_negation
+from inception.cli._download_flags import netrc_file_from_flags
+from inception.cli._download_flags import source_from_flags
+from inception.cli._flags import SHIPPED
+from inception.cli._flags import arguments_or_flags
+from inception.cli._flags import define_aliases
+from inception.cli._flags import define_data_dir
+from inception.cli._flags import define_imagenet_metadata_file
+from inception.cli._flags import define_labels_file
+from inception.cli._flags import define_num_threads
+from inception.cli._flags import define_output_directory
+from inception.cli._flags import define_shard_flags
+from inception.cli._flags import define_validation_directory
+from inception.cli._flags import define_validation_labels_file
+from inception.cli._flags import label_file_from_flag
+from inception.cli._main import error_line
+from inception.cli._main import guarded
+from inception.cli._main import print_summary_line
+from inception.cli._main import run
+from inception.cli._main import user_error_types
+from inception.cli._tensorflow_logs import QUIET_ENVIRONMENT
+from inception.cli._tensorflow_logs import quiet_tensorflow
 
 __all__ = [
+    'QUIET_ENVIRONMENT',
+    'SHIPPED',
+    'arguments_or_flags',
+    'conversion_arguments',
+    'define_aliases',
+    'define_converter_flags',
+    'define_data_dir',
     'define_directory_flags',
-    'define_flags',
+    'define_download_flags',
+    'define_imagenet_metadata_file',
+    'define_labels_file',
+    'define_negation',
+    'define_num_threads',
+    'define_output_directory',
+    'define_shard_flags',
+    'define_validation_directory',
+    'define_validation_labels_file',
+    'error_line',
+    'guarded',
+    'label_file_from_flag',
+    'netrc_file_from_flags',
     'options_from_flags',
+    'print_summary_line',
+    'quiet_tensorflow',
+    'run',
+    'source_from_flags',
+    'user_error_types',
 ]

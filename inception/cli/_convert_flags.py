@@ -1,16 +1,22 @@
 """Command-line flags shared by the converter binaries, and the options they make.
 
-`define_flags()` defines them (call it once, at the top of a binary); nothing is
-defined on import, so library users and the pipeline driver can import this module
-without their own flags clashing.
+`define_directory_flags()` and `define_converter_flags()` define them (call each once,
+at the top of a binary); nothing is defined on import, so library users and the
+pipeline driver can import this module without their own flags clashing.
 """
 
-from typing import Tuple
+from typing import Any, Dict, Tuple
 
 from absl import flags
 
 from inception import convert
 from inception import core
+from inception import label_files
+from inception.cli import _flags
+
+# The flags defined here belong to the binary calling define_*: its --helpshort lists
+# them.
+flags.disclaim_key_flags()
 
 # Beam options naming files of this machine: made absolute against the directory the
 # user ran `bazel run` from (Bazel runs binaries from their runfiles tree).
@@ -24,30 +30,17 @@ def define_directory_flags(train_shards: int, validation_shards: int,
   flags.DEFINE_string(
       'train_directory', '/tmp/', 'Training data directory (empty: no train split).',
       flag_values=flag_values)
-  flags.DEFINE_string(
-      'validation_directory', '/tmp/',
-      'Validation data directory (empty: no validation split).',
-      flag_values=flag_values)
-  flags.DEFINE_string(
-      'output_directory', '/tmp/',
-      'Output data directory (local or any tf.io.gfile path, e.g. gs://).',
-      flag_values=flag_values)
-  flags.DEFINE_integer(
-      'train_shards', train_shards, 'Number of shards in training TFRecord files.',
-      lower_bound=1, flag_values=flag_values)
-  flags.DEFINE_integer(
-      'validation_shards', validation_shards,
-      'Number of shards in validation TFRecord files.', lower_bound=1,
-      flag_values=flag_values)
+  _flags.define_validation_directory(
+      '/tmp/', 'Validation data directory (empty: no validation split).', flag_values)
+  _flags.define_output_directory(
+      '/tmp/', 'Output data directory (local or any tf.io.gfile path, e.g. gs://).',
+      flag_values)
+  _flags.define_shard_flags(train_shards, validation_shards, flag_values)
 
 
-def define_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
+def define_converter_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
   """Defines --num_threads, --validate_images, --skip_bad_images, --overwrite, ..."""
-  flags.DEFINE_integer(
-      'num_threads', None,
-      'Worker processes writing shards in parallel (the name is the original\'s; they '
-      'are processes). Default: the number of cores. The shards are the same for any '
-      'value.', lower_bound=1, flag_values=flag_values)
+  _flags.define_num_threads(flag_values)
   flags.DEFINE_enum(
       'validate_images', 'none', ['none', 'full'],
       'none: read each JPEG\'s size from its header; full: also decode every image '
@@ -113,3 +106,16 @@ def options_from_flags(values: flags.FlagValues = flags.FLAGS) -> convert.Conver
       write_index=values.write_index,
       runner=values.runner.strip() or convert.LOCAL_RUNNER,
       beam_pipeline_args=parse_beam_pipeline_options(values.beam_pipeline_options))
+
+
+def conversion_arguments(values: flags.FlagValues = flags.FLAGS) -> Dict[str, Any]:
+  """The arguments both converters' functions take, from the flags; paths absolute."""
+  return dict(
+      train_directory=core.absolute_user_path(values.train_directory),
+      validation_directory=core.absolute_user_path(values.validation_directory),
+      output_directory=core.absolute_user_path(values.output_directory),
+      labels_file=_flags.label_file_from_flag(values.labels_file, label_files.SYNSETS_FILE,
+                                         unset_is_shipped=False),
+      train_shards=values.train_shards,
+      validation_shards=values.validation_shards,
+      options=options_from_flags(values))

@@ -10,6 +10,7 @@ from inception.convert._conversion import convert_generic
 from inception.convert._conversion import convert_imagenet
 from inception.convert._conversion import convert_split
 from inception.convert._conversion import find_imagenet_entries
+from inception.convert._conversion import finished_line
 from inception.convert._conversion import imagenet_classes
 from inception.convert._conversion import plan_split
 from inception.convert._conversion import read_bounding_boxes
@@ -25,6 +26,7 @@ __all__ = [
     'convert_imagenet',
     'convert_split',
     'find_imagenet_entries',
+    'finished_line',
     'imagenet_classes',
     'plan_split',
     'read_bounding_boxes',

@@ -120,7 +120,12 @@ class SplitResult(NamedTuple):
 
   def summary_line(self) -> str:
     """The original's last line for a split, printed by the binaries and the driver."""
-    return 'Finished writing all %d images in data set.' % self.num_images
+    return finished_line(self.num_images)
+
+
+def finished_line(num_images: int) -> str:
+  """The line the original printed after each split: `Finished writing all N …`."""
+  return 'Finished writing all %d images in data set.' % num_images
 
 
 SplitCallback = Callable[[SplitResult], None]

@@ -1,13 +1,17 @@
-"""TODO docstring for inception.demo."""
+"""A small synthetic ImageNet (the four archives, label files, MD5SUMS) for demos and
+tests: `generate(directory, Config(...))`.
+"""
 
-from inception.demo._mini_imagenet import BBOX_TRAIN_TAR_GZ
-from inception.demo._mini_imagenet import BBOX_VALIDATION_TGZ
+# The archive names are acquire's; re-exported for tests/acquire, which name them
+# demo.TRAIN_TAR etc.
+from inception.acquire import BBOX_TRAIN_TAR_GZ
+from inception.acquire import BBOX_VALIDATION_TGZ
+from inception.acquire import TRAIN_TAR
+from inception.acquire import VALIDATION_TAR
 from inception.demo._mini_imagenet import BOX_CASE_KINDS
 from inception.demo._mini_imagenet import CHECKSUMS_FILE
 from inception.demo._mini_imagenet import Config
 from inception.demo._mini_imagenet import Fixture
-from inception.demo._mini_imagenet import TRAIN_TAR
-from inception.demo._mini_imagenet import VALIDATION_TAR
 from inception.demo._mini_imagenet import annotation_xml
 from inception.demo._mini_imagenet import encode_image
 from inception.demo._mini_imagenet import generate

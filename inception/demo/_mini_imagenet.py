@@ -1,23 +1,24 @@
 """A small synthetic ImageNet in the official archive layouts, for tests and demos.
 
 `generate()` writes, into one directory, the four ILSVRC2012 archives the pipeline
-downloads (SPEC §1, §5), the three label files for the chosen classes (SPEC §6) and an
-md5sum-compatible `MD5SUMS`. Classes are real wnids; images are synthetic but weigh
-what photographs weigh (smooth shapes plus texture), so conversion benchmarks mean
-something. The same `Config` gives byte-identical files: every image draws from its own
-seeded numpy generator, and tar/gzip headers carry fixed times and owners.
+downloads (docs/FORMAT.md, "Data facts"), the three label files for the chosen classes
+("Label files") and an md5sum-compatible `MD5SUMS`. Classes are real wnids; images are
+synthetic but weigh what photographs weigh (smooth shapes plus texture), so conversion
+benchmarks mean something. The same `Config` gives byte-identical files: every image
+draws from its own seeded numpy generator, and tar/gzip headers carry fixed times and
+owners.
 
-The train set holds the awkward files real ImageNet has (SPEC §3), all of them whenever
-there are at least 5 train images, spread over the first classes round robin in this
-order (`Fixture.hard_cases` names them):
+The train set holds the awkward files real ImageNet has ("Data facts"), all of them
+whenever there are at least 5 train images, spread over the first classes round robin
+in this order (`Fixture.hard_cases` names them):
   png          PNG bytes under a `.JPEG` name (like n02105855_2933.JPEG),
   cmyk         a 4-component CMYK JPEG,
   grayscale    a 1-component (mode L) JPEG,
   progressive  a progressive JPEG,
   exif         a JPEG carrying an EXIF APP1 segment.
-The train XMLs hold the bad boxes SPEC §4 says to repair or drop, each as a SECOND
-<object> after one normal box of the image's own class, on the last images of the first
-classes (`Fixture.box_cases` names the XMLs):
+The train XMLs hold the bad boxes docs/FORMAT.md ("Bounding boxes") says to repair or
+drop, each as a SECOND <object> after one normal box of the image's own class, on the
+last images of the first classes (`Fixture.box_cases` names the XMLs):
   inverted      xmin > xmax and ymin > ymax (a valid box once swapped),
   outside       xmin < 0, xmax > width, ymax > height (a valid box once clamped),
   degenerate    xmin == xmax (dropped),
@@ -36,17 +37,14 @@ from typing import Callable, Dict, IO, List, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw
-import tensorflow as tf
 
+from inception import acquire
 from inception import core
 from inception import label_files
 
-TRAIN_TAR = 'ILSVRC2012_img_train.tar'
-VALIDATION_TAR = 'ILSVRC2012_img_val.tar'
-BBOX_TRAIN_TAR_GZ = 'ILSVRC2012_bbox_train_v2.tar.gz'
-BBOX_VALIDATION_TGZ = 'ILSVRC2012_bbox_val_v3.tgz'
 CHECKSUMS_FILE = 'MD5SUMS'
-ARCHIVES = (TRAIN_TAR, VALIDATION_TAR, BBOX_TRAIN_TAR_GZ, BBOX_VALIDATION_TGZ)
+# The archives written: those the pipeline fetches with validation boxes.
+ARCHIVES = tuple(acquire.files_to_fetch(with_bbox_val=True))
 
 HARD_CASE_KINDS = ('png', 'cmyk', 'grayscale', 'progressive', 'exif')
 BOX_CASE_KINDS = ('inverted', 'outside', 'degenerate', 'other_synset')
@@ -400,7 +398,7 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
   """
   if not core.is_remote(output_dir):
     output_dir = os.path.abspath(output_dir)
-  tf.io.gfile.makedirs(output_dir)
+  core.makedirs(output_dir)
   core.remove_stale_temporaries(output_dir)
   path = lambda name: os.path.join(output_dir, name)
 
@@ -455,32 +453,32 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
           [(synset, _normal_box(rng, width, height)) for _ in range(num_boxes)])
 
   checksums = {
-      TRAIN_TAR: _write_archive(path(TRAIN_TAR), fill_train),
-      VALIDATION_TAR: _write_archive(path(VALIDATION_TAR), fill_validation),
+      acquire.TRAIN_TAR: _write_archive(path(acquire.TRAIN_TAR), fill_train),
+      acquire.VALIDATION_TAR: _write_archive(path(acquire.VALIDATION_TAR),
+                                             fill_validation),
   }
   tracker.finish()
-  checksums[BBOX_TRAIN_TAR_GZ] = _write_gzipped_tar(path(BBOX_TRAIN_TAR_GZ), train_xml)
-  checksums[BBOX_VALIDATION_TGZ] = _write_gzipped_tar(path(BBOX_VALIDATION_TGZ),
-                                                      validation_xml)
+  for name, members in ((acquire.BBOX_TRAIN_TAR_GZ, train_xml),
+                        (acquire.BBOX_VALIDATION_TGZ, validation_xml)):
+    checksums[name] = _write_gzipped_tar(path(name), members)
 
-  core.write_text(path(label_files.SYNSETS_FILE),
-                          ''.join('%s\n' % s for s in synsets))
+  core.write_text(path(label_files.SYNSETS_FILE), ''.join('%s\n' % s for s in synsets))
   core.write_text(path(label_files.VALIDATION_LABELS_FILE),
-                          ''.join('%s\n' % s for s in validation_labels))
+                  ''.join('%s\n' % s for s in validation_labels))
   core.write_text(path(label_files.METADATA_FILE),
-                          ''.join('%s\t%s\n' % pair for pair in zip(synsets, texts)))
+                  ''.join('%s\t%s\n' % pair for pair in zip(synsets, texts)))
   core.write_text(path(CHECKSUMS_FILE),
-                          ''.join('%s  %s\n' % (checksums[name], name)
-                                  for name in sorted(checksums)))
+                  ''.join('%s  %s\n' % (checksums[name], name)
+                          for name in sorted(checksums)))
 
   images = [image for class_images in plan for image in class_images]
   return Fixture(
       directory=output_dir,
       synsets=synsets,
-      train_tar=path(TRAIN_TAR),
-      validation_tar=path(VALIDATION_TAR),
-      bbox_train_tar_gz=path(BBOX_TRAIN_TAR_GZ),
-      bbox_validation_tgz=path(BBOX_VALIDATION_TGZ),
+      train_tar=path(acquire.TRAIN_TAR),
+      validation_tar=path(acquire.VALIDATION_TAR),
+      bbox_train_tar_gz=path(acquire.BBOX_TRAIN_TAR_GZ),
+      bbox_validation_tgz=path(acquire.BBOX_VALIDATION_TGZ),
       synsets_file=path(label_files.SYNSETS_FILE),
       validation_labels_file=path(label_files.VALIDATION_LABELS_FILE),
       metadata_file=path(label_files.METADATA_FILE),

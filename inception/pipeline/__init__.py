@@ -2,9 +2,11 @@
 
 from inception.pipeline._driver import CHECK_MODES
 from inception.pipeline._driver import DOWNLOAD
+from inception.pipeline._driver import PipelineError
 from inception.pipeline._driver import STEPS
 from inception.pipeline._driver import Settings
 from inception.pipeline._driver import demo_settings
+from inception.pipeline._driver import finished_lines
 from inception.pipeline._driver import read_state
 from inception.pipeline._driver import run
 from inception.pipeline._driver import step_names
@@ -14,9 +16,11 @@ from inception.pipeline._driver import total_images
 __all__ = [
     'CHECK_MODES',
     'DOWNLOAD',
+    'PipelineError',
     'STEPS',
     'Settings',
     'demo_settings',
+    'finished_lines',
     'read_state',
     'run',
     'step_names',

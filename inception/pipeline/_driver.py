@@ -272,14 +272,10 @@ def run_convert(settings: Settings) -> Dict[str, Any]:
       validation_labels_file=settings.validation_labels_file,
       bounding_box_files=boxes_csv_paths(settings), train_shards=settings.train_shards,
       validation_shards=settings.validation_shards, options=settings.options,
-      on_split_finished=_print_summary, **sources)
+      **sources)
   return {split: {'images': result.num_images, 'shards': result.num_shards,
                   'skipped': len(result.skipped)}
           for split, result in results.items()}
-
-
-def _print_summary(result: convert.SplitResult) -> None:
-  print(result.summary_line(), flush=True)
 
 
 def run_check(settings: Settings) -> Dict[str, Any]:
@@ -295,8 +291,6 @@ def run_check(settings: Settings) -> Dict[str, Any]:
       sample_fraction=(1.0 if settings.check_mode == 'full'
                        else check.QUICK_SAMPLE_FRACTION),
       num_workers=settings.options.num_workers)
-  logging.info(report.summary_line())
-  print(report.summary_line(), flush=True)
   if not report.ok:
     raise PipelineError('%s\nFirst failures:\n  %s\nReport: %s' % (
         report.summary_line(),
@@ -353,6 +347,17 @@ def total_images(state: Mapping[str, Any]) -> Dict[str, int]:
   """Images written per split, from the convert step's record."""
   return {split: value['images']
           for split, value in state.get(CONVERT, {}).get('outputs', {}).items()}
+
+
+def finished_lines(state: Mapping[str, Any]) -> List[str]:
+  """The original's closing lines, validation's then train's, from the state.
+
+  The driver prints them once, at the very end (after the check), so that they are
+  the last lines of a run, the same again when a re-run has nothing left to do.
+  """
+  counts = total_images(state)
+  return [convert.finished_line(counts[split])
+          for split in (records.VALIDATION, records.TRAIN) if split in counts]
 
 
 def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE

@@ -1,4 +1,4 @@
-"""Tests for inception.convert_flags: the converter binaries' shared flags."""
+"""Tests for inception.cli._convert_flags: the converter binaries' shared flags."""
 
 import os
 
@@ -7,13 +7,15 @@ from absl.testing import absltest
 
 from inception import convert
 from inception.cli import _convert_flags
+from inception.cli import _flags
 
 
 def _parsed(*argv):
   """Fresh FlagValues holding the converter flags, parsed from `argv`."""
   values = flags.FlagValues()
   _convert_flags.define_directory_flags(1024, 128, flag_values=values)
-  _convert_flags.define_flags(flag_values=values)
+  _convert_flags.define_converter_flags(flag_values=values)
+  _flags.define_labels_file('none.', values)
   values(['prog'] + list(argv))
   return values
 
@@ -35,6 +37,18 @@ class ConvertFlagsTest(absltest.TestCase):
                                skip_bad_images=True, overwrite=True, write_index=True,
                                runner='DirectRunner',
                                beam_pipeline_args=('--direct_num_workers=2',)))
+
+  def test_conversion_arguments_are_absolute(self):
+    values = _parsed('--train_directory=t', '--validation_directory=',
+                     '--output_dir=o', '--synsets_file=/l/synsets.txt')
+    arguments = _convert_flags.conversion_arguments(values)
+    self.assertEqual(
+        {key: arguments[key] for key in ('train_directory', 'validation_directory',
+                                         'output_directory', 'labels_file')},
+        {'train_directory': os.path.abspath('t'), 'validation_directory': None,
+         'output_directory': os.path.abspath('o'), 'labels_file': '/l/synsets.txt'})
+    self.assertEqual((arguments['train_shards'], arguments['validation_shards']),
+                     (1024, 128))
 
   def test_bad_values_are_refused_by_the_parser(self):
     with self.assertRaises(flags.IllegalFlagValueError):

@@ -1,0 +1,85 @@
+"""The flags of the binaries that fetch and extract the ILSVRC2012 tarballs.
+
+download_imagenet and download_and_preprocess_imagenet take the same flags for the same
+ideas; the names only one of them had before are aliases (see _flags). `--no_extract`
+is the negation of `--extract` rather than an alias, which absl has no kind of: it is
+defined by `define_negation` below.
+"""
+
+from typing import Optional
+
+from absl import flags
+
+from inception import acquire
+from inception import core
+from inception.cli import _flags
+
+# The flags defined here belong to the binary calling define_*: its --helpshort lists
+# them.
+flags.disclaim_key_flags()
+
+_DEFAULT_NETRC = '~/.netrc'
+
+
+class _NegationFlag(flags.BooleanFlag):
+  """A boolean flag that sets another boolean flag to the opposite value."""
+
+  def __init__(self, original: flags.Flag, name: str):
+    super().__init__(name, not original.default, 'Same as --no%s.' % original.name)
+    self._original = original
+
+  def parse(self, argument):
+    super().parse(argument)
+    self._original.value = not self.value
+
+
+def define_negation(name: str, original_name: str,
+                    flag_values: flags.FlagValues = flags.FLAGS) -> None:
+  """Defines the boolean flag `name` as the opposite of `original_name`."""
+  flags.DEFINE_flag(_NegationFlag(flag_values[original_name], name), flag_values)
+
+
+def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
+  """--source, --link_mode, --checksums_file, --validation_bounding_boxes (alias
+  --with_bbox_val), --[no]extract (or --no_extract) and --netrc_file (alias --netrc)."""
+  flags.DEFINE_string(
+      'source', acquire.DEFAULT_BASE_URL,
+      'Base URL of the tarballs (http or https), or a local directory holding them.',
+      flag_values=flag_values)
+  flags.DEFINE_enum(
+      'link_mode', 'copy', list(acquire.LINK_MODES),
+      'For a directory --source: copy the tarballs into DATA_DIR/%s/ or symlink '
+      'them.' % core.DOWNLOADS_DIRNAME, flag_values=flag_values)
+  flags.DEFINE_string(
+      'checksums_file', None,
+      'md5sum-format file ("<md5>  <name>" lines) adding to or overriding the known '
+      'MD5s, e.g. for a mirror.', flag_values=flag_values)
+  flags.DEFINE_boolean(
+      'validation_bounding_boxes', False,
+      'Also fetch %s and give validation records their boxes (the original gave '
+      'them none).' % acquire.BBOX_VALIDATION_TGZ, flag_values=flag_values)
+  _flags.define_aliases('validation_bounding_boxes', ['with_bbox_val'], flag_values)
+  flags.DEFINE_boolean(
+      'extract', True,
+      'Extract the tarballs into DATA_DIR/%s/. --noextract (or --no_extract) leaves '
+      'them packed: the driver then converts straight from the tarballs (saves ~140 '
+      'GB and a pass over it; the shards are identical).' % core.RAW_DATA_DIRNAME,
+      flag_values=flag_values)
+  define_negation('no_extract', 'extract', flag_values)
+  flags.DEFINE_string(
+      'netrc_file', _DEFAULT_NETRC,
+      'netrc file searched for the image-net.org credentials; empty for none.',
+      flag_values=flag_values)
+  _flags.define_aliases('netrc_file', ['netrc'], flag_values)
+
+
+def source_from_flags(values: flags.FlagValues = flags.FLAGS) -> str:
+  """--source: a URL as given, a directory made absolute."""
+  if acquire.is_url(values.source):
+    return values.source
+  return core.absolute_user_path(values.source)
+
+
+def netrc_file_from_flags(values: flags.FlagValues = flags.FLAGS) -> Optional[str]:
+  """--netrc_file made absolute (~ expanded); None when set empty."""
+  return core.absolute_user_path(values.netrc_file)

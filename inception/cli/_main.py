@@ -1,0 +1,90 @@
+"""`run(main)`: absl's app.run, with the binaries' one way of failing.
+
+A failure the user can fix (a missing or unreadable file, a bad path, a file that does
+not parse, a refused download, a failed conversion or check) ends as one line on stderr,
+`<binary>: error: <file>: <what is wrong>`, and exit status 1; Ctrl-C as one line and
+status 130. Any other exception is a bug and keeps its traceback. Usage errors stay
+absl's (the usage, then the error).
+"""
+
+import os
+import sys
+from typing import Callable, Optional, Sequence, Tuple, Type
+
+from absl import app
+
+from inception import acquire
+from inception import convert
+from inception import core
+
+Main = Callable[[Sequence[str]], Optional[int]]
+
+# The packages' own errors for bad input; most others subclass ValueError.
+_PACKAGE_ERRORS = (acquire.DownloadError, acquire.ExtractionError,
+                   convert.ConversionError)
+_INTERRUPTED_STATUS = 130
+
+
+def user_error_types(extra: Sequence[Type[BaseException]] = ()
+                     ) -> Tuple[Type[BaseException], ...]:
+  """The exceptions reported in one line: OSError and TensorFlow's file errors
+  (core.error_types), ValueError, the packages' own, and `extra`."""
+  return core.error_types() + (ValueError,) + _PACKAGE_ERRORS + tuple(extra)
+
+
+def error_line(error: BaseException) -> str:
+  """One line naming the file and the problem: `<file>: <strerror>` for an OSError
+  that names its file, else the message with its line breaks folded."""
+  if isinstance(error, OSError) and error.filename is not None:
+    files = [error.filename] + ([error.filename2] if error.filename2 else [])
+    message = '%s: %s' % (' -> '.join(str(f) for f in files),
+                          error.strerror or error)
+  else:
+    message = str(error) or type(error).__name__
+  return ' '.join(message.split())
+
+
+def program_name(argv0: str) -> str:
+  """check_tfrecords for .../check_tfrecords.py or .../check_tfrecords."""
+  name = os.path.basename(argv0)
+  return name[:-len('.py')] if name.endswith('.py') else name
+
+
+def guarded(main: Main, errors: Sequence[Type[BaseException]] = (),
+            hint: str = '') -> Main:
+  """`main`, reporting the user's errors (and `errors`) in one line on stderr.
+
+  `hint` (a sentence) follows the error or the interruption on the same line, e.g.
+  how to resume.
+  """
+
+  def guarded_main(argv: Sequence[str]) -> Optional[int]:
+    name = program_name(argv[0] if argv else sys.argv[0])
+    suffix = ' ' + hint if hint else ''
+    try:
+      return main(argv)
+    except KeyboardInterrupt:
+      print('%s: interrupted.%s' % (name, suffix), file=sys.stderr, flush=True)
+      return _INTERRUPTED_STATUS
+    except Exception as e:  # pylint: disable=broad-except  (re-raised unless the user's)
+      if not isinstance(e, user_error_types(errors)):
+        raise
+      print('%s: error: %s%s' % (name, error_line(e), suffix), file=sys.stderr,
+            flush=True)
+      return 1
+
+  return guarded_main
+
+
+def run(main: Main, errors: Sequence[Type[BaseException]] = (), hint: str = '') -> None:
+  """absl.app.run(main), with the errors of `guarded`; does not return."""
+  app.run(guarded(main, errors, hint))
+
+
+def print_summary_line(result) -> None:
+  """Prints a finished split's closing line (`Finished writing all N images …`) once.
+
+  The libraries only return it (convert.SplitResult.summary_line()), so that it goes
+  to standard output exactly once, as the original printed it.
+  """
+  print(result.summary_line(), flush=True)

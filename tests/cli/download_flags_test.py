@@ -1,0 +1,55 @@
+"""Tests for inception.cli._download_flags: the two download binaries' common flags."""
+
+import os
+
+from absl import flags
+from absl.testing import absltest
+
+from inception import acquire
+from inception.cli import _download_flags
+
+
+def _parsed(*argv: str) -> flags.FlagValues:
+  values = flags.FlagValues()
+  _download_flags.define_download_flags(values)
+  values(['prog'] + list(argv))
+  return values
+
+
+class DownloadFlagsTest(absltest.TestCase):
+
+  def test_defaults(self):
+    values = _parsed()
+    self.assertEqual(values.source, acquire.DEFAULT_BASE_URL)
+    self.assertEqual(values.link_mode, 'copy')
+    self.assertTrue(values.extract)
+    self.assertFalse(values.validation_bounding_boxes)
+    self.assertEqual(_download_flags.netrc_file_from_flags(values),
+                     os.path.expanduser('~/.netrc'))
+
+  def test_extract_and_its_negation(self):
+    for argv, extract in ((['--noextract'], False), (['--no_extract'], False),
+                          (['--no_extract=false'], True), (['--extract'], True),
+                          (['--no_extract', '--extract'], True),
+                          (['--extract', '--no_extract'], False)):
+      with self.subTest(argv=argv):
+        self.assertEqual(_parsed(*argv).extract, extract)
+
+  def test_aliases(self):
+    values = _parsed('--with_bbox_val', '--netrc=my.netrc')
+    self.assertTrue(values.validation_bounding_boxes)
+    self.assertEqual(values.netrc_file, 'my.netrc')
+    self.assertFalse(_parsed('--nowith_bbox_val').validation_bounding_boxes)
+
+  def test_empty_netrc_file_reads_none(self):
+    self.assertIsNone(_download_flags.netrc_file_from_flags(_parsed('--netrc_file=')))
+
+  def test_source_url_as_given_directory_made_absolute(self):
+    self.assertEqual(_download_flags.source_from_flags(
+        _parsed('--source=https://mirror.example/x/')), 'https://mirror.example/x/')
+    self.assertEqual(_download_flags.source_from_flags(_parsed('--source=tarballs')),
+                     os.path.join(os.getcwd(), 'tarballs'))
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -1,0 +1,114 @@
+"""Tests for inception.cli._main: a user's error is one line and a non-zero status; a bug
+keeps its traceback. In-process, and on the built binaries as users start them."""
+
+import contextlib
+import io
+import os
+
+from absl.testing import absltest
+
+from inception import acquire
+from inception import cli
+from tests import binaries
+
+_MISSING = '/no/such/file.txt'
+
+
+def _call(main, argv=('prog',), **kwargs):
+  """Runs cli.guarded(main); returns (status, stderr)."""
+  stderr = io.StringIO()
+  with contextlib.redirect_stderr(stderr):
+    status = cli.guarded(main, **kwargs)(list(argv))
+  return status, stderr.getvalue()
+
+
+def _raise(error):
+  def main(argv):
+    del argv
+    raise error
+  return main
+
+
+class GuardedTest(absltest.TestCase):
+
+  def test_success_passes_the_status_through(self):
+    self.assertEqual(_call(lambda argv: None), (None, ''))
+    self.assertEqual(_call(lambda argv: 3), (3, ''))
+
+  def test_missing_file_is_one_line_naming_it(self):
+    status, stderr = _call(lambda argv: open(_MISSING), argv=['/x/bin/tool.py'])
+    self.assertEqual(status, 1)
+    self.assertEqual(stderr, 'tool: error: %s: No such file or directory\n' % _MISSING)
+
+  def test_the_packages_errors_are_one_line(self):
+    for error in (acquire.DownloadError('a.tar: MD5 mismatch'),
+                  ValueError('labels.txt line 3: not a wnid\n  n0123')):
+      with self.subTest(error=error):
+        status, stderr = _call(_raise(error))
+        self.assertEqual(status, 1)
+        self.assertEqual(stderr, 'prog: error: %s\n' % ' '.join(str(error).split()))
+
+  def test_extra_errors_and_hint(self):
+
+    class StepError(RuntimeError):
+      pass
+
+    status, stderr = _call(_raise(StepError('step x failed')), errors=[StepError],
+                           hint='Run it again.')
+    self.assertEqual((status, stderr), (1, 'prog: error: step x failed Run it again.\n'))
+
+  def test_interrupt_is_one_line(self):
+    status, stderr = _call(_raise(KeyboardInterrupt()), hint='Run it again.')
+    self.assertEqual((status, stderr), (130, 'prog: interrupted. Run it again.\n'))
+
+  def test_a_bug_keeps_its_traceback(self):
+    with self.assertRaises(RuntimeError):
+      _call(_raise(RuntimeError('a bug')))
+    with self.assertRaises(KeyError):
+      _call(_raise(KeyError('k')))
+
+  def test_error_line(self):
+    self.assertEqual(cli.error_line(FileNotFoundError(2, 'No such file', '/a')),
+                     '/a: No such file')
+    self.assertEqual(cli.error_line(OSError(18, 'Cross-device link', '/a', None, '/b')),
+                     '/a -> /b: Cross-device link')
+    self.assertEqual(cli.error_line(OSError('plain message')), 'plain message')
+    self.assertEqual(cli.error_line(ValueError()), 'ValueError')
+
+
+class BinaryErrorTest(absltest.TestCase):
+  """A missing file given to a built binary: one line on stderr naming it."""
+
+  def assert_one_line_naming(self, name, args, path=_MISSING):
+    cwd = self.create_tempdir().full_path
+    result = binaries.run(name, args, cwd)
+    self.assertNotEqual(result.returncode, 0)
+    self.assertNotIn('Traceback', result.stderr)
+    self.assertLen(result.stderr.splitlines(), 1, result.stderr)
+    self.assertStartsWith(result.stderr, name + ': error: ')
+    self.assertIn(path, result.stderr)
+
+  def test_check_tfrecords(self):
+    self.assert_one_line_naming(
+        'check_tfrecords', ['--validation_labels_file=' + _MISSING, os.getcwd()])
+
+  def test_build_imagenet_data(self):
+    self.assert_one_line_naming(
+        'build_imagenet_data', ['--labels_file=' + _MISSING, '--bounding_box_file=',
+                                '--train_directory=' + os.getcwd()])
+
+  def test_preprocess_imagenet_validation_data(self):
+    self.assert_one_line_naming('preprocess_imagenet_validation_data',
+                                [os.getcwd(), _MISSING])
+
+  def test_process_bounding_boxes(self):
+    self.assert_one_line_naming('process_bounding_boxes',
+                                ['--xml_source=' + _MISSING, '--output_file=x.csv'])
+
+  def test_download_imagenet(self):
+    self.assert_one_line_naming('download_imagenet',
+                                ['--checksums_file=' + _MISSING, 'data'])
+
+
+if __name__ == '__main__':
+  absltest.main()

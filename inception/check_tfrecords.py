@@ -4,8 +4,8 @@ r"""Checks a directory of converted TFRecord shards; exits non-zero on any failu
   bazel run //inception:check_tfrecords -- --sample=0.05 --expected_counts=train=5000 \
       gs://bucket/shards
 
-DATA_DIR (or --data_dir) is the converter's --output_directory. See
-inception/check/_checker.py for what is checked. The reports go to
+DATA_DIR (or --data_dir) is the converter's --output_directory. inception/check's
+docstring says what is checked. The reports go to
 DATA_DIR/check_report/ unless --report_dir says otherwise.
 """
 
@@ -21,6 +21,7 @@ from absl import flags
 from inception import check
 from inception import core
 from inception import label_files
+from inception import records
 
 FLAGS = flags.FLAGS
 
@@ -63,9 +64,9 @@ def _expected_counts() -> dict:
   except ValueError as e:
     raise app.UsageError(str(e))
   if FLAGS.expected_train is not None:
-    counts['train'] = FLAGS.expected_train
+    counts[records.TRAIN] = FLAGS.expected_train
   if FLAGS.expected_validation is not None:
-    counts['validation'] = FLAGS.expected_validation
+    counts[records.VALIDATION] = FLAGS.expected_validation
   return counts
 
 

@@ -31,8 +31,8 @@ def main(argv):
   validation_directory, labels_file = cli.arguments_or_flags(
       argv, ['validation_directory', 'validation_labels_file'],
       required=['validation_directory'])
-  labels_path = cli.label_file_from_flag(labels_file, label_files.VALIDATION_LABELS_FILE,
-                                    unset_is_shipped=True)
+  labels_path = cli.label_file_from_flag(
+      labels_file, label_files.VALIDATION_LABELS_FILE, unset_is_shipped=True)
   labels = label_files.read_validation_labels(labels_path)
   stats = annotations.relabel_validation_directory(
       core.absolute_user_path(validation_directory), labels, labels_path)

@@ -46,15 +46,15 @@ def main(argv):
   if not _OUTPUT_FILE.value:
     raise app.UsageError('--output_file is required')
   synsets_path = cli.label_file_from_flag(labels_file, label_files.SYNSETS_FILE,
-                                     unset_is_shipped=False)
+                                          unset_is_shipped=False)
   labels_path = cli.label_file_from_flag(FLAGS.validation_labels_file,
-                                    label_files.VALIDATION_LABELS_FILE,
-                                    unset_is_shipped=False)
+                                         label_files.VALIDATION_LABELS_FILE,
+                                         unset_is_shipped=False)
   synsets = label_files.read_synsets(synsets_path) if synsets_path else None
   image_synsets = None
   if labels_path:
     labels = label_files.read_validation_labels(labels_path)
-    image_synsets = dict(annotations.plan_moves(labels))
+    image_synsets = annotations.validation_image_synsets(labels)
   output_file = core.absolute_user_path(_OUTPUT_FILE.value)
   stats = annotations.process_bounding_boxes(
       [core.absolute_user_path(source) for source in sources], output_file,

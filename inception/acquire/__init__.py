@@ -1,4 +1,10 @@
-"""TODO docstring for inception.acquire."""
+"""Getting the ImageNet tarballs onto this machine, verified and safe.
+
+- `fetch_all`: downloads (urllib3, HTTP Range resume, retries) or links local copies,
+  each checked by size and MD5; credentials only ever in HTTP basic auth.
+- `extract_all`: one streaming pass per tarball into raw-data/, refusing unsafe members.
+- `index_train_tar`, `index_flat_tar`: each member's offset, for --no_extract.
+"""
 
 from inception.acquire._download import ACCESS_KEY_ENV
 from inception.acquire._download import BBOX_TRAIN_TAR_GZ

@@ -111,7 +111,7 @@ def define_num_threads(flag_values: flags.FlagValues = flags.FLAGS) -> None:
 
 
 def label_file_from_flag(value: Optional[str], basename: str,
-                    unset_is_shipped: bool) -> Optional[str]:
+                         unset_is_shipped: bool) -> Optional[str]:
   """The file a label-file flag names.
 
   SHIPPED names data/<basename> (from the runfiles); so does an unset flag (None) when

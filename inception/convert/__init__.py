@@ -1,4 +1,10 @@
-"""TODO docstring for inception.convert."""
+"""The converter: image folders or tarballs → sharded TFRecords, inception format.
+
+`convert_imagenet` and `convert_generic` do it all; `convert_split` one split; the
+stages (find entries, `plan_split`, prepare against the output directory, write with
+the runner of `ConvertOptions.runner`: the local pool or Apache Beam, finish) are
+public for the benchmark and the tests. `ConversionError` names what is wrong.
+"""
 
 from inception.convert._conversion import ConversionError
 from inception.convert._conversion import ConvertOptions

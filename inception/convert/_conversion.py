@@ -32,7 +32,6 @@ import collections
 import dataclasses
 import os
 import random
-import re
 from typing import (Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence,
                     Tuple)
 
@@ -52,9 +51,6 @@ write_shard = records.write_shard
 SHUFFLE_SEED = 12345
 IMAGE_EXTENSIONS = ('.jpeg', '.jpg', '.png')
 LOCAL_RUNNER = 'local'
-
-_SHARD_NAME = re.compile(r'^(?P<split>.+)-(?P<index>\d{5})-of-(?P<count>\d{5})$')
-
 
 class ConversionError(RuntimeError):
   """The output directory or the run cannot give a correct, complete split."""
@@ -445,11 +441,13 @@ def _planned_record(plan: SplitPlan) -> records.SplitManifest:
 
 
 def _split_shard_names(directory: str, split: str) -> set:
+  """The names in `directory` that are shard names of `split` (of any plan)."""
   names = set()
   for name in core.listdir(directory):
-    match = _SHARD_NAME.match(name.rstrip('/'))
-    if match and match.group('split') == split:
-      names.add(name.rstrip('/'))
+    name = name.rstrip('/')
+    parsed = records.parse_shard_name(name)
+    if parsed and parsed.name == name and parsed.split == split:
+      names.add(name)
   return names
 
 

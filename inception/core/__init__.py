@@ -1,4 +1,15 @@
-"""TODO docstring for inception.core."""
+"""The ground floor every other package stands on (docs/ARCHITECTURE.md).
+
+- File access for local and remote (gs://) paths; TensorFlow is imported only for
+  remote ones, so local work and the pool's workers stay free of it.
+- Atomic output: a temporary name, renamed when complete (`write_text`, `atomic_output`).
+- `Progress`: progress lines with rate and ETA.
+- `absolute_user_path`: the user's paths, relative to where the command was typed.
+- The layout: every name under DATA_DIR and beside the shards (`downloads_dir`,
+  `manifest_path`, `index_path`, ...), defined once.
+- The runner interface (`Runner.run(tasks, on_result, on_progress)`), with
+  `InProcessRunner` and `ProcessPoolRunner`, and `default_num_workers`.
+"""
 
 from inception.core._atomic_files import atomic_output
 from inception.core._atomic_files import is_temporary_path

@@ -1,4 +1,8 @@
-"""TODO docstring for inception.label_files."""
+"""The three ImageNet label files of data/ (docs/FORMAT.md, "Label files").
+
+Found through the runfiles library, never by a hand-built path; each reader takes an
+explicit path too, and `label_file_path` resolves "no path given" to the shipped file.
+"""
 
 from inception.label_files._label_data import METADATA_FILE
 from inception.label_files._label_data import SYNSETS_FILE

@@ -1,4 +1,10 @@
-"""TODO docstring for inception.pipeline."""
+"""The driver of download_and_preprocess_imagenet: its steps, state and resume.
+
+`run(settings, credentials, redo)` runs download, extract, bounding boxes, validation
+relabel, convert and check in-process, records each finished step with its settings in
+pipeline_state.json, and skips what is already done; `finished_lines` gives the
+original's closing lines from that state.
+"""
 
 from inception.pipeline._driver import CHECK_MODES
 from inception.pipeline._driver import DOWNLOAD

@@ -1,4 +1,14 @@
-"""TODO docstring for inception.records."""
+"""What a shard is, and how one is written (docs/FORMAT.md, "Records" and "Shards").
+
+- The format names, split names and ImageNet's shard counts (`TRAIN`, `IMAGENET_FORMAT`,
+  `IMAGENET_TRAIN_SHARDS`, ...).
+- Image bytes → the record's JPEG and size (`ImageError` for what cannot go in).
+- Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
+  atomic TFRecord `ShardWriter` and index files.
+- `ShardTask` and `write_shard`: one shard from its planned entries, the unit of work
+  every runner maps; imports no TensorFlow.
+- The conversion manifest (`Manifest`, `load_manifest`, `save_manifest`).
+"""
 
 from inception.records._formats import GENERIC_FORMAT
 from inception.records._formats import IMAGENET_FORMAT

@@ -15,8 +15,8 @@ from tests import http_test_server
 _USER = 'alice'
 _KEY = 'S3cret-Access-Key-0123456789'
 _CHUNK = 4096
-_FILES = (demo.BBOX_TRAIN_TAR_GZ, demo.VALIDATION_TAR,
-          demo.TRAIN_TAR, demo.BBOX_VALIDATION_TGZ)
+_FILES = (_download.BBOX_TRAIN_TAR_GZ, _download.VALIDATION_TAR,
+          _download.TRAIN_TAR, _download.BBOX_VALIDATION_TGZ)
 
 
 def _md5(path):
@@ -86,7 +86,7 @@ class FetchUrlTest(_FixtureTestCase):
     self.assertEqual(self.server.bytes_sent, 0)
 
   def test_cut_transfer_resumes_with_range_in_the_same_run(self):
-    name = demo.TRAIN_TAR
+    name = _download.TRAIN_TAR
     size = os.path.getsize(self.source(name))
     cut = size // 3
     self.server.cut_next(cut, times=2)
@@ -99,7 +99,7 @@ class FetchUrlTest(_FixtureTestCase):
     self.assertLessEqual(self.server.bytes_sent - size, _CHUNK)
 
   def test_interrupted_run_is_resumed_by_the_next_run(self):
-    name = demo.VALIDATION_TAR
+    name = _download.VALIDATION_TAR
     size = os.path.getsize(self.source(name))
     cut = size // 3
     self.server.cut_next(cut, times=1)
@@ -118,7 +118,7 @@ class FetchUrlTest(_FixtureTestCase):
     self.assertEqual(_md5(summary.paths[name]), self.checksums[name])
 
   def test_server_ignoring_range_restarts_the_file_cleanly(self):
-    name = demo.TRAIN_TAR
+    name = _download.TRAIN_TAR
     size = os.path.getsize(self.source(name))
     with open(os.path.join(self.data_dir, name + _download.PARTIAL_SUFFIX), 'wb') as f:
       f.write(b'\xff' * (size // 2))  # Bytes that would spoil an appended file.
@@ -130,7 +130,7 @@ class FetchUrlTest(_FixtureTestCase):
     self.assertEqual(_read(summary.paths[name]), _read(self.source(name)))
 
   def test_wrong_checksum_names_file_and_values_and_moves_it_aside(self):
-    name = demo.BBOX_TRAIN_TAR_GZ
+    name = _download.BBOX_TRAIN_TAR_GZ
     actual = self.checksums[name]
     wrong = '0' * 32
     with self.assertRaises(_download.ChecksumMismatch) as raised:
@@ -147,7 +147,7 @@ class FetchUrlTest(_FixtureTestCase):
     self.assertEqual(_md5(aside), actual)
 
   def test_existing_bad_file_is_moved_aside_and_fetched_again(self):
-    name = demo.BBOX_VALIDATION_TGZ
+    name = _download.BBOX_VALIDATION_TGZ
     final = os.path.join(self.data_dir, name)
     with open(final, 'wb') as f:
       f.write(b'not the archive')
@@ -158,7 +158,7 @@ class FetchUrlTest(_FixtureTestCase):
     self.assertTrue(os.path.exists(final + _download.BAD_MD5_INFIX + bad_md5))
 
   def test_changed_file_is_hashed_again_not_trusted(self):
-    name = demo.BBOX_VALIDATION_TGZ
+    name = _download.BBOX_VALIDATION_TGZ
     self.fetch([name])
     final = os.path.join(self.data_dir, name)
     data = bytearray(_read(final))
@@ -199,7 +199,7 @@ class FetchUrlTest(_FixtureTestCase):
 
   def test_5xx_is_retried(self):
     self.server.fail_statuses = [503, 500]
-    name = demo.BBOX_TRAIN_TAR_GZ
+    name = _download.BBOX_TRAIN_TAR_GZ
     summary = self.fetch([name])
     self.assertEqual([r.status for r in self.server.requests], [503, 500, 200])
     self.assertEqual(_md5(summary.paths[name]), self.checksums[name])
@@ -207,11 +207,11 @@ class FetchUrlTest(_FixtureTestCase):
   def test_5xx_beyond_retries_is_an_error(self):
     self.server.fail_statuses = [502] * 10
     with self.assertRaisesRegex(_download.DownloadError, 'HTTP 502'):
-      self.fetch([demo.BBOX_TRAIN_TAR_GZ], max_attempts=2)
+      self.fetch([_download.BBOX_TRAIN_TAR_GZ], max_attempts=2)
     self.assertLen(self.server.requests, 3)  # The first try and two retries.
 
   def test_complete_partial_file_is_finished_without_a_body(self):
-    name = demo.VALIDATION_TAR
+    name = _download.VALIDATION_TAR
     data = _read(self.source(name))
     with open(os.path.join(self.data_dir, name + _download.PARTIAL_SUFFIX), 'wb') as f:
       f.write(data)
@@ -228,11 +228,11 @@ class FetchUrlTest(_FixtureTestCase):
     with self.assertRaisesRegex(_download.DownloadError,
                                 'ILSVRC2012_img_train.tar: cannot download http'):
       _download.fetch_all(self.data_dir, 'http://127.0.0.1:%d/' % port,
-                         [demo.TRAIN_TAR], checksums=self.checksums,
+                         [_download.TRAIN_TAR], checksums=self.checksums,
                          max_attempts=1, backoff_seconds=0.0)
 
   def test_wrong_size_offered_is_refused_before_the_body(self):
-    name = demo.VALIDATION_TAR
+    name = _download.VALIDATION_TAR
     size = os.path.getsize(self.source(name))
     path = os.path.join(self.data_dir, name)
     expected = _download.Expected(size + 1, self.checksums[name])
@@ -250,13 +250,13 @@ class FetchUrlTest(_FixtureTestCase):
     absl_logger.addHandler(handler)
     self.addCleanup(absl_logger.removeHandler, handler)
     self.server.cut_next(1000, times=1)
-    self.fetch([demo.TRAIN_TAR])
+    self.fetch([_download.TRAIN_TAR])
     messages = []
     for credentials in (_download.Credentials(_USER, 'wrong-' + _KEY),
                         self.credentials):
       self.server.fail_statuses = [401] if credentials is self.credentials else []
       try:
-        self.fetch([demo.VALIDATION_TAR], credentials=credentials)
+        self.fetch([_download.VALIDATION_TAR], credentials=credentials)
       except _download.DownloadError as e:
         messages.append(str(e) + repr(e))
     self.assertLen(messages, 2)
@@ -291,7 +291,7 @@ class FetchLocalTest(_FixtureTestCase):
       self.assertEqual(os.readlink(summary.paths[name]), self.source(name))
 
   def test_bad_source_file_is_an_error_and_left_alone(self):
-    name = demo.BBOX_TRAIN_TAR_GZ
+    name = _download.BBOX_TRAIN_TAR_GZ
     for link_mode in _download.LINK_MODES:
       with self.assertRaisesRegex(_download.ChecksumMismatch, 'MD5 mismatch: expected '
                                   + 'f' * 32):
@@ -307,7 +307,7 @@ class FetchLocalTest(_FixtureTestCase):
                          [_download.DEVKIT_TAR_GZ])
 
   def test_partial_copy_is_continued(self):
-    name = demo.TRAIN_TAR
+    name = _download.TRAIN_TAR
     data = _read(self.source(name))
     with open(os.path.join(self.data_dir, name + _download.PARTIAL_SUFFIX), 'wb') as f:
       f.write(data[:1000])

@@ -6,6 +6,7 @@ import tarfile
 from absl.testing import absltest
 from absl.testing import parameterized
 
+from inception import acquire
 from inception import core
 from inception import demo
 from inception.acquire import _extract
@@ -126,7 +127,7 @@ class MiniImagenetTest(absltest.TestCase):
 
   def test_without_stamp_complete_classes_are_kept_and_broken_ones_replaced(self):
     _extract.extract_train(self.fixture.train_tar, self.raw_dir)
-    os.remove(os.path.join(self.raw_dir, '.%s.extracted' % demo.TRAIN_TAR))
+    os.remove(os.path.join(self.raw_dir, '.%s.extracted' % acquire.TRAIN_TAR))
     kept, broken, missing = self.fixture.synsets
     train = os.path.join(self.raw_dir, 'train')
     kept_inode = os.stat(os.path.join(train, kept)).st_ino
@@ -171,7 +172,7 @@ class MiniImagenetTest(absltest.TestCase):
   def test_changed_archive_is_extracted_again(self):
     _extract.extract_validation(self.fixture.validation_tar, self.raw_dir)
     other = _write(os.path.join(self.create_tempdir().full_path,
-                                demo.VALIDATION_TAR),
+                                acquire.VALIDATION_TAR),
                    archives.tar_bytes([('ILSVRC2012_val_00000001.JPEG', b'new')]))
     self.assertEqual(_extract.extract_validation(other, self.raw_dir), 1)
     self.assertEqual(_tree(os.path.join(self.raw_dir, 'validation')),

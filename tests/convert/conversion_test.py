@@ -321,6 +321,8 @@ class ConvertImagenetTest(absltest.TestCase):
     self.assertEqual(train.shard_counts, [6, 6, 6])
     self.assertEqual(train.class_counts, {'1': 6, '2': 6, '3': 6})
     self.assertEqual(train.skipped_images, [])
+    with open(os.path.join(self.output, 'conversion_manifest.json')) as f:
+      manifest = json.load(f)
     self.assertEqual(manifest['splits']['validation']['shard_counts'], [4, 5])
     typed = records_lib.load_manifest(self.output)
     self.assertEqual(typed.to_json(), manifest)

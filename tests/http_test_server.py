@@ -39,7 +39,8 @@ class FileServer(object):
     self.ignore_range = False
     self.cut_after_bytes: Optional[int] = None  # Body bytes before the cut.
     self.cuts_left = 0  # How many responses get cut.
-    self.fail_statuses: List[int] = []  # Answered (in order) before serving normally.
+    self.fail_statuses: List[int] = []  # Answered (in order) before serving normally,
+    self.fail_after_requests = 0  # once this many requests have been served.
     self.bytes_sent = 0
     self.requests: List[RequestRecord] = []
     self._lock = threading.Lock()
@@ -103,7 +104,9 @@ class FileServer(object):
 
       def do_GET(self):  # pylint: disable=invalid-name
         with server._lock:
-          canned = server.fail_statuses.pop(0) if server.fail_statuses else None
+          canned = None
+          if server.fail_statuses and len(server.requests) >= server.fail_after_requests:
+            canned = server.fail_statuses.pop(0)
         if canned is not None:
           self._send_empty(canned)
           return

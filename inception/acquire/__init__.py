@@ -2,7 +2,8 @@
 
 - `fetch_all`: downloads (urllib3, HTTP Range resume, retries) or links local copies,
   each checked by size and MD5; credentials only ever in HTTP basic auth.
-- `extract_all`: one streaming pass per tarball into raw-data/, refusing unsafe members.
+- `extract_all`: one streaming pass per tarball into raw-data/, refusing unsafe members
+  (`plain_member_name`, the one member rule) and truncated archives.
 - `index_train_tar`, `index_flat_tar`: each member's offset, for --no_extract.
 """
 
@@ -26,12 +27,14 @@ from inception.acquire._download import files_to_fetch
 from inception.acquire._download import is_url
 from inception.acquire._download import parse_checksums_file
 from inception.acquire._download import resolve_credentials
+from inception.acquire._extract import CorruptArchiveError
 from inception.acquire._extract import ExtractResult
 from inception.acquire._extract import ExtractionError
 from inception.acquire._extract import UnsafeArchiveError
 from inception.acquire._extract import extract_all
 from inception.acquire._extract import extract_train
 from inception.acquire._extract import extract_validation
+from inception.acquire._extract import plain_member_name
 from inception.acquire._tar_index import index_flat_tar
 from inception.acquire._tar_index import index_train_tar
 
@@ -39,6 +42,7 @@ __all__ = [
     'ACCESS_KEY_ENV',
     'BBOX_TRAIN_TAR_GZ',
     'BBOX_VALIDATION_TGZ',
+    'CorruptArchiveError',
     'Credentials',
     'DEFAULT_BASE_URL',
     'DEFAULT_FILES',
@@ -63,5 +67,6 @@ __all__ = [
     'index_train_tar',
     'is_url',
     'parse_checksums_file',
+    'plain_member_name',
     'resolve_credentials',
 ]

@@ -11,10 +11,16 @@
 The devkit is not extracted (nothing downstream reads it).
 
 Safety (CVE-2007-4559): every member is checked before anything is written. An
-absolute name, a `..` component, a link, a device or other special file, or (in the
-image archives) anything but a plain file name is refused with an error naming the
-archive and the member; tarfile's 'data' extraction filter (PEP 706) then guards the
-write itself. Nothing is ever written outside the destination.
+absolute name, a `..` component, a link, a device or other special file, (in the
+image archives) anything but a plain file name, or a file name seen before in the
+archive is refused with an error naming the archive and the member; tarfile's 'data'
+extraction filter (PEP 706) then guards the write itself. Nothing is ever written
+outside the destination. The same check (`plain_member_name`) guards the tar index
+(--no_extract) and the box tarball reader, so both modes accept the same archives.
+
+Completeness: tarfile ends silently where a cut leaves no next header, so an archive
+must reach its end-of-archive marker; a truncated or unreadable archive raises
+`CorruptArchiveError`, which names the file (a fresh copy may cure it).
 
 One pass: the train tar is read once, front to back; each class tar inside it is
 unpacked from where it lies (only its headers are read to check it first). A class
@@ -35,13 +41,15 @@ import os
 import shutil
 import sys
 import tarfile
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Set, Tuple
 
 from absl import logging
 
 from inception import core
 
 STAGING_DIRNAME = '.extracting'
+# Checks need a destination; a reader that writes nothing passes this one.
+NOWHERE = os.path.join(os.sep, 'nowhere')
 
 
 class ExtractionError(Exception):
@@ -56,6 +64,14 @@ class UnsafeArchiveError(ExtractionError):
     self.member_name = member_name
     super().__init__('%s: member %r %s; refusing to extract it (CVE-2007-4559)' %
                      (archive, member_name, problem))
+
+
+class CorruptArchiveError(ExtractionError):
+  """An archive is unreadable or truncated: its copy is bad, a fresh one may be fine."""
+
+  def __init__(self, archive_path: str, problem: str, label: Optional[str] = None):
+    self.archive_path = archive_path
+    super().__init__('%s: %s' % (label or archive_path, problem))
 
 
 class ExtractResult(NamedTuple):
@@ -92,16 +108,23 @@ def _filter_problem(error: Exception) -> str:
   return 'is refused by the data filter (%s)' % error
 
 
-def plain_member_name(archive: str, member: tarfile.TarInfo, dest_path: str,
-                      allow_subdirectories: bool = False) -> str:
-  """Checks one member before anything is written; returns its relative name.
+def plain_member_name(archive: str, member: tarfile.TarInfo, dest_path: str = NOWHERE,
+                      allow_subdirectories: bool = False,
+                      seen: Optional[Set[str]] = None) -> str:
+  """Checks one member before anything is written or read; returns its relative name.
+
+  The one rule for members, applied by extraction, the tar index and the box
+  tarball reader alike.
 
   Args:
     archive: the archive's name, for messages (e.g. 'train.tar:n01440764.tar').
     member: the member to check.
-    dest_path: the directory it would be extracted into.
+    dest_path: the directory it would be extracted into (NOWHERE when reading).
     allow_subdirectories: False for the image archives, whose members are plain
       file names; True for the box archives (`<wnid>/<name>.xml`, and directories).
+    seen: the file names of the archive's members so far; this one is added.
+      Extracted, a second member of one name would replace the first; indexed, it
+      would be converted twice.
 
   Returns:
     The member's name without a leading './'.
@@ -109,6 +132,7 @@ def plain_member_name(archive: str, member: tarfile.TarInfo, dest_path: str,
   Raises:
     UnsafeArchiveError: absolute name, '..', link, special file, sparse file, or a
       path where a plain name is expected.
+    ExtractionError: a file name already in `seen`.
   """
   name = member.name
   if name.startswith(('/', '\\')) or os.path.isabs(name) or (
@@ -140,7 +164,34 @@ def plain_member_name(archive: str, member: tarfile.TarInfo, dest_path: str,
     raise UnsafeArchiveError(archive, name, 'is not a regular file')
   if not allow_subdirectories and '/' in relative:
     raise UnsafeArchiveError(archive, name, 'is not a plain file name')
+  if seen is not None and member.isreg():
+    if relative in seen:
+      raise ExtractionError('%s: member %r appears twice' % (archive, relative))
+    seen.add(relative)
   return relative
+
+
+def check_end_of_archive(archive_path: str, tar: tarfile.TarFile,
+                         label: Optional[str] = None) -> None:
+  """Raises CorruptArchiveError unless `tar`, read to its last member, goes on to its
+  end-of-archive marker (two zero blocks).
+
+  tarfile stops without a word where a cut leaves no next header; reading the marker
+  tells a complete archive from one cut on a member boundary.
+  """
+  end = tar.offset  # Where the member loop found no further header.
+  first_block = tar.fileobj.tell() - end  # tarfile read the block at `end`, if any.
+  if (first_block < tarfile.BLOCKSIZE or
+      tar.fileobj.read(tarfile.BLOCKSIZE) != tarfile.NUL * tarfile.BLOCKSIZE):
+    raise CorruptArchiveError(
+        archive_path, 'truncated: it ends at byte %d, before its end-of-archive '
+        'marker' % end, label)
+
+
+def corrupt_archive(archive_path: str, error: Exception,
+                    label: Optional[str] = None) -> CorruptArchiveError:
+  """The error for tarfile failing in the middle of an archive."""
+  return CorruptArchiveError(archive_path, 'corrupt archive (%s)' % error, label)
 
 
 # Stamps and staging.
@@ -224,8 +275,11 @@ def _count_files(directory: str) -> int:
   return len(_files_on_disk(directory))
 
 
-def _open_error(archive: str, error: Exception) -> ExtractionError:
-  return ExtractionError('%s: not a readable tar archive (%s)' % (archive, error))
+def open_error(archive_path: str, error: Exception,
+               label: Optional[str] = None) -> CorruptArchiveError:
+  """The error for an archive that tarfile cannot open."""
+  return CorruptArchiveError(archive_path, 'not a readable tar archive (%s)' % error,
+                             label)
 
 
 # Train.
@@ -262,22 +316,18 @@ def extract_train(train_tar: str, raw_dir: str,
     outer = tarfile.open(train_tar, 'r:')
   except (OSError, tarfile.TarError) as e:
     _remove_empty_staging(raw_dir)
-    raise _open_error(train_tar, e) from None
+    raise open_error(train_tar, e) from None
   with outer:
     position = 0
+    seen = set()
     try:
       for member in outer:
-        name = plain_member_name(label, member, train_dir)
-        if not name.endswith('.tar') or len(name) <= len('.tar'):
-          raise ExtractionError('%s: member %r is not a class tar (<wnid>.tar)' %
-                                (label, name))
-        wnid = name[:-len('.tar')]
-        if wnid in counts:
-          raise ExtractionError('%s: class tar %r appears twice' % (label, name))
+        name = plain_member_name(label, member, train_dir, seen=seen)
+        wnid = class_tar_wnid(label, name)
         class_dir = os.path.join(train_dir, wnid)
         with outer.extractfile(member) as class_file:
           counts[wnid], written = _extract_class(
-              class_file, '%s:%s' % (label, name), class_dir,
+              class_file, train_tar, '%s:%s' % (label, name), class_dir,
               os.path.join(staging_root, wnid))
         extracted += written
         skipped += not written
@@ -286,8 +336,9 @@ def extract_train(train_tar: str, raw_dir: str,
         # outer.offset is where the next header starts: progress in archive bytes.
         tracker.update(outer.offset - position, member.size)
         position = outer.offset
+      check_end_of_archive(train_tar, outer, label)
     except tarfile.TarError as e:
-      raise ExtractionError('%s: corrupt archive (%s)' % (label, e)) from None
+      raise corrupt_archive(train_tar, e, label) from None
     finally:
       _remove_empty_staging(raw_dir)
   tracker.update(max(0, tracker.total - position))  # The end-of-archive padding.
@@ -298,17 +349,26 @@ def extract_train(train_tar: str, raw_dir: str,
   return counts
 
 
-def _extract_class(class_file, label: str, class_dir: str,
+def class_tar_wnid(label: str, name: str) -> str:
+  """The wnid of a member `<wnid>.tar` of the train tar; an error for another name."""
+  if not name.endswith('.tar') or len(name) <= len('.tar'):
+    raise ExtractionError('%s: member %r is not a class tar (<wnid>.tar)' %
+                          (label, name))
+  return name[:-len('.tar')]
+
+
+def _extract_class(class_file, train_tar: str, label: str, class_dir: str,
                    staging: str) -> Tuple[int, bool]:
   """Unpacks one class tar; returns (image count, False if it was already complete)."""
   try:
     inner = tarfile.open(fileobj=class_file, mode='r:')
     members = inner.getmembers()  # Headers only: data is skipped by seeking.
   except tarfile.TarError as e:
-    raise ExtractionError('%s: not a readable tar archive (%s)' % (label, e)) from None
+    raise open_error(train_tar, e, label) from None
   sizes = {}
+  seen = set()
   for member in members:
-    sizes[plain_member_name(label, member, staging)] = member.size
+    sizes[plain_member_name(label, member, staging, seen=seen)] = member.size
   if os.path.isdir(class_dir) and _files_on_disk(class_dir) == sizes:
     return len(sizes), False
   _remove(staging)
@@ -349,23 +409,25 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
     try:
       archive = tarfile.open(archive_path, 'r|*')
     except (OSError, tarfile.TarError) as e:
-      raise _open_error(archive_path, e) from None
+      raise open_error(archive_path, e) from None
     with archive:
+      seen = set()
       while True:
         member = archive.next()
         if member is None:
           break
-        plain_member_name(label, member, staging, allow_subdirectories)
+        plain_member_name(label, member, staging, allow_subdirectories, seen)
         archive.extract(member, staging, set_attrs=False, filter='data')
         # Streaming keeps every header in `members`; 500k box files would pile up.
         archive.members.clear()
         if member.isreg():
           count += 1
           tracker.update(1, member.size)
+      check_end_of_archive(archive_path, archive, label)
   except tarfile.TarError as e:
     shutil.rmtree(staging, ignore_errors=True)
     _remove_empty_staging(raw_dir)
-    raise ExtractionError('%s: corrupt archive (%s)' % (label, e)) from None
+    raise corrupt_archive(archive_path, e, label) from None
   except BaseException:
     shutil.rmtree(staging, ignore_errors=True)
     _remove_empty_staging(raw_dir)

@@ -7,7 +7,10 @@ seeking. An image's bytes are then `size` bytes at `offset` of the outer archive
 directly (`TarMember.read_bytes`, `read_members`) with no 140 GB copy on disk.
 
 Member names are checked as for extraction (`_extract.plain_member_name`): plain file
-names of regular files only, so a crafted archive cannot smuggle paths or links in.
+names of regular files only, each once, so a crafted archive cannot smuggle paths or
+links in, nor an image in twice. As extraction does, an archive must reach its
+end-of-archive marker (`_extract.check_end_of_archive`): a truncated one raises
+`_extract.CorruptArchiveError`, never a shorter index.
 Remote paths (gs://...) go through tf.io.gfile; local ones through plain files, which
 read tar headers several times faster (inception.core), so a converter worker reading
 members of a local tar does not import TensorFlow.
@@ -19,10 +22,6 @@ from typing import Dict, IO, Iterable, Iterator, List, NamedTuple, Tuple
 
 from inception import core
 from inception.acquire import _extract
-
-# Checks need a destination; an index writes nothing, so any absolute path will do.
-_NOWHERE = os.path.join(os.sep, 'tar-index')
-
 
 class TarMember(NamedTuple):
   """One file inside an archive: `size` bytes at byte `offset` of `archive_path`."""
@@ -68,19 +67,19 @@ def _index_members(tar: tarfile.TarFile, archive_path: str, label: str,
                    base_offset: int) -> List[TarMember]:
   """TarMembers for a tar of plain files whose data starts at `base_offset`."""
   members = []
+  seen = set()
   for member in tar:
-    name = _extract.plain_member_name(label, member, _NOWHERE)
+    name = _extract.plain_member_name(label, member, seen=seen)
     members.append(TarMember(archive_path, base_offset + member.offset_data,
                              member.size, name))
   return members
 
 
-def _open_tar(fileobj: IO[bytes], label: str) -> tarfile.TarFile:
+def _open_tar(fileobj: IO[bytes], archive_path: str, label: str) -> tarfile.TarFile:
   try:
     return tarfile.open(fileobj=fileobj, mode='r:')
   except tarfile.TarError as e:
-    raise _extract.ExtractionError('%s: not a readable tar archive (%s)' %
-                                  (label, e)) from None
+    raise _extract.open_error(archive_path, e, label) from None
 
 
 def index_train_tar(train_tar: str) -> Dict[str, List[TarMember]]:
@@ -90,30 +89,27 @@ def index_train_tar(train_tar: str) -> Dict[str, List[TarMember]]:
 
   Raises:
     _extract.UnsafeArchiveError: a member name or type is refused.
-    _extract.ExtractionError: unreadable archive, or a member that is not <wnid>.tar.
+    _extract.CorruptArchiveError: an unreadable or truncated archive.
+    _extract.ExtractionError: a member that is not <wnid>.tar, or one seen before.
   """
   label = os.path.basename(train_tar)
   index = {}
   with core.open_file(train_tar, 'rb') as f:
-    outer = _open_tar(f, label)
+    outer = _open_tar(f, train_tar, label)
     with outer:
+      seen = set()
       try:
         for member in outer:
-          name = _extract.plain_member_name(label, member, _NOWHERE)
-          if not name.endswith('.tar') or len(name) <= len('.tar'):
-            raise _extract.ExtractionError(
-                '%s: member %r is not a class tar (<wnid>.tar)' % (label, name))
-          wnid = name[:-len('.tar')]
-          if wnid in index:
-            raise _extract.ExtractionError('%s: class tar %r appears twice' %
-                                          (label, name))
+          name = _extract.plain_member_name(label, member, seen=seen)
+          wnid = _extract.class_tar_wnid(label, name)
           inner_label = '%s:%s' % (label, name)
           with outer.extractfile(member) as class_file:
-            with _open_tar(class_file, inner_label) as inner:
+            with _open_tar(class_file, train_tar, inner_label) as inner:
               index[wnid] = _index_members(inner, train_tar, inner_label,
                                            member.offset_data)
+        _extract.check_end_of_archive(train_tar, outer, label)
       except tarfile.TarError as e:
-        raise _extract.ExtractionError('%s: corrupt archive (%s)' % (label, e)) from None
+        raise _extract.corrupt_archive(train_tar, e, label) from None
   if not index:
     raise _extract.ExtractionError('%s: holds no class tars' % label)
   return index
@@ -123,8 +119,10 @@ def index_flat_tar(tar_path: str) -> List[TarMember]:
   """[TarMember] of an uncompressed tar of plain files (e.g. the validation tar)."""
   label = os.path.basename(tar_path)
   with core.open_file(tar_path, 'rb') as f:
-    with _open_tar(f, label) as tar:
+    with _open_tar(f, tar_path, label) as tar:
       try:
-        return _index_members(tar, tar_path, label, 0)
+        members = _index_members(tar, tar_path, label, 0)
+        _extract.check_end_of_archive(tar_path, tar, label)
+        return members
       except tarfile.TarError as e:
-        raise _extract.ExtractionError('%s: corrupt archive (%s)' % (label, e)) from None
+        raise _extract.corrupt_archive(tar_path, e, label) from None

@@ -42,6 +42,7 @@ from typing import (IO, Callable, Dict, FrozenSet, Iterable, Iterator, List, Map
 import xml.etree.ElementTree as ElementTree
 import zlib
 
+from inception import acquire
 from inception import core
 
 _WNID = re.compile(r'^n\d{8}$')
@@ -485,6 +486,9 @@ class _CountingReader(object):
 def _tarball_items(source_index: int, tarball: str) -> Iterator[_Item]:
   """Streams the XML members of a tarball (gzipped or not), in archive order.
 
+  Each member must pass acquire.plain_member_name, as when the tarball is extracted
+  (an unsafe or repeated member raises acquire's error naming it).
+
   tarfile alone ends a stream silently at a truncated header, so a truncated download
   would lose boxes without a word. Here gzip is decoded by the gzip module, which
   fails on a truncated stream or a bad CRC once the rest is read, and the archive
@@ -497,7 +501,11 @@ def _tarball_items(source_index: int, tarball: str) -> Iterator[_Item]:
       reader = _CountingReader(gzip.GzipFile(fileobj=raw, mode='rb') if gzipped
                                else raw)
       with tarfile.open(fileobj=reader, mode='r|') as archive:
+        seen = set()
         for member in archive:
+          # Extraction's own rule, so that both modes accept the same archives.
+          acquire.plain_member_name(tarball, member, allow_subdirectories=True,
+                                    seen=seen)
           if member.isfile() and _is_xml(member.name):
             data = archive.extractfile(member).read()
             source = '%s:%s' % (tarball, member.name)

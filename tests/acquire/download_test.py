@@ -204,6 +204,19 @@ class FetchUrlTest(_FixtureTestCase):
     self.assertEqual([r.status for r in self.server.requests], [503, 500, 200])
     self.assertEqual(_md5(summary.paths[name]), self.checksums[name])
 
+  def test_5xx_on_the_resume_request_is_retried_then_the_file_resumes(self):
+    name = _download.VALIDATION_TAR
+    cut = os.path.getsize(self.source(name)) // 3
+    self.server.cut_next(cut)
+    self.server.fail_statuses = [503, 503]
+    self.server.fail_after_requests = 1
+    summary = self.fetch([name])
+    resume = 'bytes=%d-' % cut
+    self.assertEqual([(r.status, r.range) for r in self.server.requests],
+                     [(200, None), (503, resume), (503, resume), (206, resume)])
+    self.assertEqual(summary.files[0].action, 'resumed')
+    self.assertEqual(_read(summary.paths[name]), _read(self.source(name)))
+
   def test_5xx_beyond_retries_is_an_error(self):
     self.server.fail_statuses = [502] * 10
     with self.assertRaisesRegex(_download.DownloadError, 'HTTP 502'):

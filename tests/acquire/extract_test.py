@@ -1,5 +1,6 @@
 """Tests of inception.acquire._extract on the mini fixture and on crafted malicious tars."""
 
+import io
 import os
 import tarfile
 
@@ -290,14 +291,59 @@ class MaliciousTarTest(parameterized.TestCase):
 
   def test_corrupt_archives_are_named(self):
     garbage = _write(os.path.join(self.archives, 'garbage.tar'), b'\x01' * 5000)
-    with self.assertRaisesRegex(_extract.ExtractionError, 'garbage.tar'):
+    with self.assertRaisesRegex(_extract.CorruptArchiveError, 'garbage.tar'):
       _extract.extract_train(garbage, self.raw_dir)
-    with self.assertRaisesRegex(_extract.ExtractionError, 'garbage.tar'):
+    with self.assertRaisesRegex(_extract.CorruptArchiveError, 'garbage.tar'):
       _extract.extract_validation(garbage, self.raw_dir)
     bad_class = _write(os.path.join(self.archives, 'train.tar'),
                        archives.tar_bytes([('n01.tar', b'\x02' * 3000)]))
-    with self.assertRaisesRegex(_extract.ExtractionError, r'train.tar:n01.tar: not a '):
+    with self.assertRaisesRegex(_extract.CorruptArchiveError,
+                                r'train.tar:n01.tar: not a ') as raised:
       _extract.extract_train(bad_class, self.raw_dir)
+    self.assertEqual(raised.exception.archive_path, bad_class)
+
+  def test_duplicate_member_is_an_error_naming_archive_and_member(self):
+    twice = [('ILSVRC2012_val_00000001.JPEG', b'one'),
+             ('ILSVRC2012_val_00000002.JPEG', b'two'),
+             ('ILSVRC2012_val_00000001.JPEG', b'again')]
+    tar = _write(os.path.join(self.archives, 'ILSVRC2012_img_val.tar'),
+                 archives.tar_bytes(twice))
+    message = "ILSVRC2012_img_val.tar: member 'ILSVRC2012_val_00000001.JPEG' appears twice"
+    with self.assertRaisesRegex(_extract.ExtractionError, message):
+      _extract.extract_validation(tar, self.raw_dir)
+    self.assertFalse(os.path.exists(os.path.join(self.raw_dir, 'validation')))
+    train = _write(os.path.join(self.archives, 'ILSVRC2012_img_train.tar'),
+                   archives.tar_bytes([('n01.tar', archives.tar_bytes(twice))]))
+    with self.assertRaisesRegex(_extract.ExtractionError,
+                                'ILSVRC2012_img_train.tar:n01.tar: member '
+                                "'ILSVRC2012_val_00000001.JPEG' appears twice"):
+      _extract.extract_train(train, self.raw_dir)
+    self.assertFalse(os.path.exists(os.path.join(self.raw_dir, 'train', 'n01')))
+
+  def test_archive_cut_on_a_member_boundary_is_corrupt_not_shorter(self):
+    # tarfile alone ends silently where the cut leaves no next header.
+    classes = [('n%02d.tar' % i, archives.tar_bytes([('n%02d_1.JPEG' % i, b'x' * 600)]))
+               for i in range(3)]
+    train_bytes = archives.tar_bytes(classes)
+    with tarfile.open(fileobj=io.BytesIO(train_bytes)) as tar:
+      boundary = tar.getmembers()[2].offset
+    train = _write(os.path.join(self.archives, 'ILSVRC2012_img_train.tar'),
+                   train_bytes[:boundary])
+    with self.assertRaisesRegex(_extract.CorruptArchiveError,
+                                'ILSVRC2012_img_train.tar: .*truncated') as raised:
+      _extract.extract_train(train, self.raw_dir)
+    self.assertEqual(raised.exception.archive_path, train)
+    images = [('ILSVRC2012_val_%08d.JPEG' % i, b'v' * 600) for i in range(3)]
+    validation_bytes = archives.tar_bytes(images)
+    with tarfile.open(fileobj=io.BytesIO(validation_bytes)) as tar:
+      boundary = tar.getmembers()[2].offset
+    validation = _write(os.path.join(self.archives, 'ILSVRC2012_img_val.tar'),
+                        validation_bytes[:boundary])
+    with self.assertRaisesRegex(_extract.CorruptArchiveError,
+                                'ILSVRC2012_img_val.tar: .*truncated') as raised:
+      _extract.extract_validation(validation, self.raw_dir)
+    self.assertEqual(raised.exception.archive_path, validation)
+    self.assertFalse(os.path.exists(os.path.join(self.raw_dir, 'validation')))
 
   def test_missing_extraction_filters_fail_clearly(self):
     saved = tarfile.data_filter

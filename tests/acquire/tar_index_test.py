@@ -1,5 +1,6 @@
 """Tests of inception.acquire._tar_index: offsets read back equal the extracted bytes."""
 
+import io
 import os
 import re
 import tarfile
@@ -96,6 +97,43 @@ class TarIndexTest(absltest.TestCase):
                                   re.escape(kind + '_train.tar:n01.tar: member ' +
                                             message)):
         _tar_index.index_train_tar(nested)
+
+  def test_duplicate_member_is_an_error_naming_archive_and_member(self):
+    directory = self.create_tempdir().full_path
+    twice = archives.tar_bytes([('a.JPEG', b'one'), ('b.JPEG', b'two'),
+                                ('a.JPEG', b'again')])
+    flat = os.path.join(directory, 'val.tar')
+    with open(flat, 'wb') as f:
+      f.write(twice)
+    with self.assertRaisesRegex(acquire.ExtractionError,
+                                "val.tar: member 'a.JPEG' appears twice"):
+      _tar_index.index_flat_tar(flat)
+    nested = os.path.join(directory, 'train.tar')
+    with open(nested, 'wb') as f:
+      f.write(archives.tar_bytes([('n01.tar', twice)]))
+    with self.assertRaisesRegex(acquire.ExtractionError,
+                                "train.tar:n01.tar: member 'a.JPEG' appears twice"):
+      _tar_index.index_train_tar(nested)
+
+  def test_archive_cut_on_a_member_boundary_is_corrupt_not_shorter(self):
+    # tarfile alone ends silently where the cut leaves no next header.
+    directory = self.create_tempdir().full_path
+    for name, index, members in (
+        ('val.tar', _tar_index.index_flat_tar,
+         [('%d.JPEG' % i, b'x' * 600) for i in range(3)]),
+        ('train.tar', _tar_index.index_train_tar,
+         [('n%02d.tar' % i, archives.tar_bytes([('a.JPEG', b'x' * 600)]))
+          for i in range(3)])):
+      data = archives.tar_bytes(members)
+      with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        boundary = tar.getmembers()[2].offset
+      path = os.path.join(directory, name)
+      with open(path, 'wb') as f:
+        f.write(data[:boundary])
+      with self.assertRaisesRegex(acquire.CorruptArchiveError,
+                                  re.escape(name) + ': .*truncated') as raised:
+        index(path)
+      self.assertEqual(raised.exception.archive_path, path)
 
   def test_outer_member_must_be_a_class_tar(self):
     path = os.path.join(self.create_tempdir().full_path, 'train.tar')

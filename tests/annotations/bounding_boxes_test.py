@@ -6,6 +6,7 @@ import tarfile
 
 from absl.testing import absltest
 
+from inception import acquire
 from inception import core
 from inception import demo
 from inception.annotations import _bounding_boxes
@@ -327,6 +328,18 @@ class ProcessBoundingBoxesTest(absltest.TestCase):
     stats = _bounding_boxes.process_bounding_boxes(
         os.path.join(self.directory, 'gzipped.tar'), output + '.new')
     self.assertEqual(stats.files_read, 300)
+
+  def test_member_climbing_out_is_refused_as_extraction_refuses_it(self):
+    output = os.path.join(self.directory, 'boxes.csv')
+    core.write_text(output, GOLDEN_CSV)
+    files = _many_xmls(3)
+    files['../../../x.xml'] = next(iter(files.values()))
+    tarball = _write_tarball(os.path.join(self.directory, 'evil.tar.gz'), files)
+    with self.assertRaisesRegex(acquire.UnsafeArchiveError,
+                                r"evil\.tar\.gz: member '\.\./\.\./\.\./x\.xml' climbs "
+                                r"out of the destination"):
+      _bounding_boxes.process_bounding_boxes(tarball, output, num_workers=1)
+    self.assertEqual(_read(output), GOLDEN_CSV)
 
   def test_bad_sources(self):
     output = os.path.join(self.directory, 'boxes.csv')

@@ -55,10 +55,7 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
   still needs fetching, so a finished DATA_DIR never asks.
   """
   environ = os.environ if environ is None else environ
-  checksums = None
-  if checksums_file:
-    checksums = acquire.parse_checksums_file(core.read_text(checksums_file),
-                                             checksums_file)
+  checksums = acquire.read_checksums_file(checksums_file) if checksums_file else None
   files = acquire.files_to_fetch(with_bbox_val, with_devkit)
   downloads = core.downloads_dir(data_dir)
   credentials = None
@@ -72,11 +69,18 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
   extracted = None
   if do_extract:
     paths = fetched.paths
-    extracted = acquire.extract_all(
-        data_dir, train_tar=paths[acquire.TRAIN_TAR],
-        validation_tar=paths[acquire.VALIDATION_TAR],
-        bbox_train_tar_gz=paths[acquire.BBOX_TRAIN_TAR_GZ],
-        bbox_validation_tgz=paths.get(acquire.BBOX_VALIDATION_TGZ))
+    try:
+      extracted = acquire.extract_all(
+          data_dir, train_tar=paths[acquire.TRAIN_TAR],
+          validation_tar=paths[acquire.VALIDATION_TAR],
+          bbox_train_tar_gz=paths[acquire.BBOX_TRAIN_TAR_GZ],
+          bbox_validation_tgz=paths.get(acquire.BBOX_VALIDATION_TGZ))
+    except acquire.CorruptArchiveError as e:
+      # A copy that passed its checksum yet is cut short: the next run fetches it.
+      message = acquire.set_aside_corrupt(e, downloads)
+      if message is None:
+        raise
+      raise acquire.ExtractionError(message) from None
   return RunResult(fetched, extracted)
 
 

@@ -4,6 +4,7 @@ main() runs inside cli.guarded, as `cli.run` runs it: errors end as one line on 
 """
 
 import contextlib
+import hashlib
 import io
 import os
 from unittest import mock
@@ -95,6 +96,40 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertIn('%s: MD5 mismatch: expected %s' % (
         acquire.BBOX_TRAIN_TAR_GZ, acquire.KNOWN_FILES[
             acquire.BBOX_TRAIN_TAR_GZ].md5), stderr)
+
+  def test_tarball_found_truncated_is_set_aside_and_fetched_by_the_next_run(self):
+    # A source whose validation tar was cut short, with a checksums line made from
+    # the cut copy: it passes its MD5, and extraction finds it truncated.
+    source = self.create_tempdir().full_path
+    for name in os.listdir(self.fixture.directory):
+      with open(os.path.join(self.fixture.directory, name), 'rb') as f:
+        data = f.read()
+      if name == acquire.VALIDATION_TAR:
+        good, cut = data, data[:len(data) // 2]
+        data = cut
+      with open(os.path.join(source, name), 'wb') as f:
+        f.write(data)
+    checksums = os.path.join(source, 'MD5SUMS')
+    with open(checksums) as f:
+      good_checksums = f.read()
+    with open(checksums, 'w') as f:
+      f.write(good_checksums.replace(hashlib.md5(good).hexdigest(),
+                                     hashlib.md5(cut).hexdigest()))
+    with http_test_server.FileServer(source, _USER, _KEY) as server:
+      args = ('--source=' + server.url, '--checksums_file=' + checksums, self.data_dir)
+      code, stderr = self.main(*args)
+      self.assertEqual(code, 1)
+      self.assertRegex(stderr.splitlines()[-1],
+                       '^download_imagenet: error: %s: .*; moved aside to .*%s.corrupt-'
+                       '.*Run the same command again' % (acquire.VALIDATION_TAR,
+                                                         acquire.VALIDATION_TAR))
+      with open(os.path.join(source, acquire.VALIDATION_TAR), 'wb') as f:
+        f.write(good)
+      with open(checksums, 'w') as f:
+        f.write(good_checksums)
+      code, stderr = self.main(*args)
+    self.assertIsNone(code, stderr)
+    self.assertLen(os.listdir(os.path.join(self.data_dir, 'raw-data', 'validation')), 4)
 
   def test_local_directory_symlinked_without_extraction(self):
     code, _ = self.main('--source=' + self.fixture.directory, '--link_mode=symlink',

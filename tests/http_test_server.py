@@ -151,10 +151,10 @@ class FileServer(object):
               chunk = f.read(min(_SEND_CHUNK, remaining))
               if not chunk:
                 break
+              with server._lock:  # Counted first: the client may be done at once.
+                server.bytes_sent += len(chunk)
               self.wfile.write(chunk)
               remaining -= len(chunk)
-              with server._lock:
-                server.bytes_sent += len(chunk)
           self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
           self.close_connection = True  # The client hung up: fine.

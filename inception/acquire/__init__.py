@@ -25,8 +25,11 @@ from inception.acquire._download import fetch_all
 from inception.acquire._download import files_needing_fetch
 from inception.acquire._download import files_to_fetch
 from inception.acquire._download import is_url
+from inception.acquire._download import move_aside_corrupt
 from inception.acquire._download import parse_checksums_file
+from inception.acquire._download import read_checksums_file
 from inception.acquire._download import resolve_credentials
+from inception.acquire._download import set_aside_corrupt
 from inception.acquire._extract import CorruptArchiveError
 from inception.acquire._extract import ExtractResult
 from inception.acquire._extract import ExtractionError
@@ -66,7 +69,10 @@ __all__ = [
     'index_flat_tar',
     'index_train_tar',
     'is_url',
+    'move_aside_corrupt',
     'parse_checksums_file',
     'plain_member_name',
+    'read_checksums_file',
     'resolve_credentials',
+    'set_aside_corrupt',
 ]

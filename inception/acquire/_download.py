@@ -13,6 +13,9 @@ Files in the download directory:
                             verification. While <name> keeps that size and mtime, a
                             re-run trusts the stamp instead of re-reading 140 GB.
   <name>.bad-md5-<md5>      a file that failed verification, moved aside (never used).
+  <name>.corrupt-<md5>      a verified file that extraction or indexing found truncated
+                            or unreadable (a source whose checksum was made from a bad
+                            copy), moved aside so that the next run fetches it again.
 
 Credentials: a `Credentials` object never shows its access key in repr/str; the key is
 only ever put in the Authorization header. No message, log line or file written here
@@ -33,6 +36,7 @@ from absl import logging
 import urllib3
 
 from inception import core
+from inception.acquire import _extract
 
 DEFAULT_BASE_URL = 'https://image-net.org/data/ILSVRC/2012/'
 USERNAME_ENV = 'IMAGENET_USERNAME'
@@ -48,6 +52,7 @@ LINK_MODES = ('copy', 'symlink')
 PARTIAL_SUFFIX = '.partial'
 STAMP_SUFFIX = '.md5-verified'
 BAD_MD5_INFIX = '.bad-md5-'
+CORRUPT_INFIX = '.corrupt-'
 
 _CHUNK_SIZE = 1 << 20
 # Hashing shorter files logs no final progress line.
@@ -195,6 +200,11 @@ def parse_checksums_file(text: str, path: str = '<checksums>') -> Dict[str, str]
   return checksums
 
 
+def read_checksums_file(path: str) -> Dict[str, str]:
+  """The {basename: md5} of an md5sum-format file (see parse_checksums_file)."""
+  return parse_checksums_file(core.read_text(path), path)
+
+
 def expected_checksums(names: Sequence[str],
                        overrides: Optional[Mapping[str, str]] = None
                       ) -> Dict[str, Expected]:
@@ -312,9 +322,10 @@ def _remove_if_exists(path: str) -> None:
     os.remove(path)
 
 
-def _move_aside(path: str, actual_md5: str, final_path: str) -> str:
-  """Renames a bad file to `<final>.bad-md5-<md5>` so it is never used."""
-  aside = '%s%s%s' % (final_path, BAD_MD5_INFIX, actual_md5)
+def _move_aside(path: str, actual_md5: str, final_path: str,
+                infix: str = BAD_MD5_INFIX) -> str:
+  """Renames a bad file to `<final><infix><md5>` so it is never used."""
+  aside = '%s%s%s' % (final_path, infix, actual_md5)
   os.replace(path, aside)
   return aside
 
@@ -354,6 +365,38 @@ def _check(name: str, expected: Expected, size: int, md5: str, path: str,
   if md5 != expected.md5:
     aside = _move_aside(path, md5, final_path) if move else None
     raise ChecksumMismatch(name, 'MD5', expected.md5, md5, aside)
+
+
+def move_aside_corrupt(path: str) -> str:
+  """Renames a fetched file found truncated or unreadable to `<name>.corrupt-<md5>`.
+
+  Nothing is deleted (a symlink is moved, not its target); with the file gone from
+  its name, the next fetch gets it again. Returns the new name.
+  """
+  try:
+    with open(_stamp_path(path)) as f:
+      md5 = f.read().split(' ')[0]
+  except OSError:
+    md5 = ''
+  if not _stamp_matches(path, md5):
+    md5 = _hash_file(path)[0].hexdigest()
+  _remove_if_exists(_stamp_path(path))
+  return _move_aside(path, md5, path, CORRUPT_INFIX)
+
+
+def set_aside_corrupt(error: _extract.CorruptArchiveError,
+                      data_dir: str) -> Optional[str]:
+  """Moves an archive of the download directory `data_dir` that extraction or indexing
+  found corrupt aside (move_aside_corrupt); returns the message saying so and what to
+  do, or None for an archive elsewhere (the user's, left alone)."""
+  path = error.archive_path
+  if (os.path.dirname(os.path.abspath(path)) != os.path.abspath(data_dir) or
+      not os.path.lexists(path)):
+    return None
+  aside = move_aside_corrupt(path)
+  return ('%s; moved aside to %s. Run the same command again to fetch it again (if '
+          'the source copy is bad too, replace it and its line in the checksums file '
+          'first)' % (error, aside))
 
 
 def is_verified(path: str, expected: Expected) -> bool:

@@ -20,6 +20,13 @@ Resumable as a whole: <data_dir>/pipeline_state.json records each finished step,
 settings it ran with and what it produced. A re-run skips a finished step whose
 settings are unchanged, and runs the others (each step is itself idempotent and
 resumes its own partial work). Redoing a step redoes every step after it.
+
+The download step's settings hold the expected checksums themselves (a changed
+checksums file fetches again), and it counts as finished only while every tarball is
+still in downloads/ with its verified stamp (one gone or changed is fetched again). A
+tarball that a later step finds truncated or unreadable (it passed a checksum made
+from a bad copy) is moved aside as downloads/<name>.corrupt-<md5> and the download
+step un-finished, so the same command run again fetches it again.
 """
 
 import dataclasses
@@ -71,7 +78,7 @@ class Settings:
     source: base URL, or a local directory holding the tarballs.
     link_mode: for a directory source: 'copy' or 'symlink'.
     checksums_file: md5sum-format file adding to or overriding the known MD5s
-      (acquire.KNOWN_FILES).
+      (acquire.KNOWN_FILES); the download step's settings hold its content.
     validation_bounding_boxes: also fetch ILSVRC2012_bbox_val_v3.tgz and give
       validation records their boxes (the original gave them none).
     no_extract: convert straight from the tarballs, writing no raw-data/ images.
@@ -101,7 +108,7 @@ class Settings:
     common = {'no_extract': self.no_extract}
     by_step = {
         DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
-                   'checksums_file': self.checksums_file,
+                   'checksums': self.checksums(),
                    'validation_bounding_boxes': self.validation_bounding_boxes},
         EXTRACT: {},
         BOUNDING_BOXES: {'labels_file': self.labels_file,
@@ -119,6 +126,11 @@ class Settings:
                 'expected_counts': dict(self.expected_counts or {})},
     }
     return dict(common, **by_step[step])
+
+  def checksums(self) -> Optional[Dict[str, str]]:
+    """The checksums file's {name: md5}, read now (None without one)."""
+    return (acquire.read_checksums_file(self.checksums_file) if self.checksums_file
+            else None)
 
 
 def boxes_csv_paths(settings: Settings) -> List[str]:
@@ -165,10 +177,17 @@ def steps_to_run(names: Sequence[str], state: Mapping[str, Any],
   for position, name in enumerate(names):
     record = state.get(name)
     done = (record is not None and name not in redo and
-            record.get('settings') == _jsonable(settings.step_settings(name)))
+            record.get('settings') == _jsonable(settings.step_settings(name)) and
+            (name != DOWNLOAD or not _archives_to_fetch(settings)))
     if not done:
       return list(names[position:])
   return []
+
+
+def _archives_to_fetch(settings: Settings) -> List[str]:
+  """The tarballs not (or no longer) in downloads/ with a verified stamp."""
+  return acquire.files_needing_fetch(core.downloads_dir(settings.data_dir),
+                                     _archive_names(settings), settings.checksums())
 
 
 def _jsonable(value: Any) -> Any:
@@ -189,13 +208,9 @@ def _archive_paths(settings: Settings) -> Dict[str, str]:
 
 def run_download(settings: Settings,
                  credentials: Optional[acquire.Credentials]) -> Dict[str, Any]:
-  checksums = None
-  if settings.checksums_file:
-    checksums = acquire.parse_checksums_file(
-        core.read_text(settings.checksums_file), settings.checksums_file)
   summary = acquire.fetch_all(core.downloads_dir(settings.data_dir), settings.source,
-                               _archive_names(settings), credentials, checksums,
-                               settings.link_mode)
+                               _archive_names(settings), credentials,
+                               settings.checksums(), settings.link_mode)
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
 
 
@@ -310,7 +325,8 @@ def run(settings: Settings, credentials: Optional[acquire.Credentials] = None,
 
   Raises:
     PipelineError (or a step's own error): a step failed; the steps before it stay
-      recorded as finished, so a re-run resumes there.
+      recorded as finished, so a re-run resumes there (or, for a tarball found
+      corrupt, moved aside, at the download).
   """
   if settings.check_mode not in CHECK_MODES:
     raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
@@ -335,7 +351,15 @@ def run(settings: Settings, credentials: Optional[acquire.Credentials] = None,
   for name in pending:
     logging.info('Step %s: starting', name)
     started = clock()
-    outputs = runners[name]()
+    try:
+      outputs = runners[name]()
+    except acquire.CorruptArchiveError as e:
+      message = acquire.set_aside_corrupt(e, core.downloads_dir(settings.data_dir))
+      if message is None:
+        raise
+      state.pop(DOWNLOAD, None)
+      _write_state(settings.data_dir, state)
+      raise PipelineError(message) from None
     state[name] = _jsonable({'settings': settings.step_settings(name),
                              'outputs': outputs, 'seconds': round(clock() - started, 3)})
     _write_state(settings.data_dir, state)

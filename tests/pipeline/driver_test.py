@@ -1,5 +1,7 @@
 """Tests for inception.pipeline: the whole pipeline in-process on a mini ImageNet."""
 
+import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -7,6 +9,7 @@ import shutil
 from absl.testing import absltest
 import tensorflow as tf
 
+from inception import acquire
 from inception import convert
 from inception import core
 from inception import demo
@@ -23,6 +26,11 @@ def _settings(data_dir, **overrides):
                 options=convert.ConvertOptions(num_workers=1, progress_interval=60))
   values.update(overrides)
   return _driver.demo_settings(data_dir, _FIXTURE, **values)
+
+
+def _write(path, data):
+  with open(path, 'wb' if isinstance(data, bytes) else 'w') as f:
+    f.write(data)
 
 
 def _records(path):
@@ -114,6 +122,73 @@ class PipelineTest(absltest.TestCase):
                      file_trees.shard_digests(self.reference_dir))
     self.assertEqual(_driver.total_images(state),
                      _driver.total_images(self.reference_state))
+
+  def _truncated_source_run(self, data_dir, **overrides):
+    """Runs with a source train tar cut short whose checksums line says so (it passes
+    its MD5), then repairs both; returns (settings, the error of the failed run)."""
+    settings = _settings(data_dir, link_mode='copy', **overrides)
+    source = os.path.join(core.demo_source_dir(data_dir), acquire.TRAIN_TAR)
+    with open(source, 'rb') as f:
+      good_bytes = f.read()
+    with open(settings.checksums_file) as f:
+      good_checksums = f.read()
+    cut = good_bytes[:len(good_bytes) // 2]
+    _write(source, cut)
+    _write(settings.checksums_file, good_checksums.replace(
+        hashlib.md5(good_bytes).hexdigest(), hashlib.md5(cut).hexdigest()))
+    with self.assertRaises(_driver.PipelineError) as raised:
+      _driver.run(settings)
+    _write(source, good_bytes)
+    _write(settings.checksums_file, good_checksums)
+    return settings, raised.exception
+
+  def test_archive_found_truncated_is_set_aside_and_fetched_again(self):
+    data_dir = os.path.join(self.root, 'truncated')
+    settings, error = self._truncated_source_run(data_dir)
+    downloads = core.downloads_dir(data_dir)
+    self.assertRegex(str(error), '%s:.*; moved aside to .*%s.corrupt-.*Run the same '
+                     'command again' % (acquire.TRAIN_TAR, acquire.TRAIN_TAR))
+    self.assertFalse(os.path.exists(os.path.join(downloads, acquire.TRAIN_TAR)))
+    self.assertLen([name for name in os.listdir(downloads)
+                    if name.startswith(acquire.TRAIN_TAR + '.corrupt-')], 1)
+    self.assertNotIn(_driver.DOWNLOAD, _driver.read_state(data_dir))
+    _driver.run(settings)
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+
+  def test_no_extract_archive_found_truncated_is_fetched_again(self):
+    data_dir = os.path.join(self.root, 'truncated_no_extract')
+    settings, error = self._truncated_source_run(data_dir, no_extract=True)
+    self.assertIn('Run the same command again', str(error))
+    _driver.run(settings)
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+
+  def test_download_settings_hold_the_checksums_not_the_file_name(self):
+    settings = _settings(self.reference_dir)
+    state = _driver.read_state(self.reference_dir)
+    with open(settings.checksums_file) as f:
+      lines = f.read().splitlines()
+    checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
+    _write(checksums, '\n'.join(lines) + '\n')
+    moved = dataclasses.replace(settings, checksums_file=checksums)
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, moved), [])
+    _write(checksums, '\n'.join(['0' * 32 + lines[0][32:]] + lines[1:]) + '\n')
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, moved),
+                     list(_driver.STEPS))
+
+  def test_file_gone_from_downloads_is_fetched_again(self):
+    data_dir = os.path.join(self.root, 'deleted')
+    settings = _settings(data_dir)
+    _driver.run(settings)
+    os.remove(os.path.join(core.downloads_dir(data_dir), acquire.VALIDATION_TAR))
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, _driver.read_state(data_dir),
+                                          settings), list(_driver.STEPS))
+    _driver.run(settings)
+    self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(data_dir),
+                                                acquire.VALIDATION_TAR)))
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
 
   def test_steps_to_run_redo_reruns_later_steps(self):
     settings = _settings(self.reference_dir)

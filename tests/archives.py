@@ -21,3 +21,10 @@ def tar_bytes(members: Iterable[Member], mode: str = 'w') -> bytes:
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
   return out.getvalue()
+
+
+def cut_before_member(data: bytes, index: int) -> bytes:
+  """The tar `data` cut just before member `index`: on a header boundary, where
+  tarfile alone ends without a word."""
+  with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+    return data[:tar.getmembers()[index].offset]

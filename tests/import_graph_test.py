@@ -17,8 +17,8 @@ from absl.testing import absltest
 from bazel_tools.tools.python.runfiles import runfiles
 
 # Bottom to top: each package may import only those before it.
-LAYERS = ('core', 'label_files', 'records', 'acquire', 'annotations', 'convert',
-          'check', 'demo', 'pipeline', 'cli')
+LAYERS = ('core', 'label_files', 'records', 'reader', 'acquire', 'annotations',
+          'convert', 'check', 'demo', 'pipeline', 'cli')
 
 
 def _inception_root() -> str:

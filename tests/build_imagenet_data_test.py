@@ -1,6 +1,10 @@
 """Tests the build_imagenet_data binary as users run it (exit status, output, flags)."""
 
 import os
+import re
+import signal
+import subprocess
+import time
 
 from absl.testing import absltest
 from PIL import Image
@@ -9,8 +13,10 @@ import tensorflow as tf
 from inception import label_files
 from tests import binaries
 from tests import conversion_fixtures as fixtures
+from tests.core import full_disk
 
 _BINARY = 'build_imagenet_data'
+_POOL_WORKER = b'inception.core._pool_worker'
 
 
 def _tiny_jpeg(path, shade):
@@ -103,6 +109,92 @@ class FailureTest(absltest.TestCase):
     self.assertIn('imagenet_2012_bounding_boxes.csv does not exist', result.stderr)
     self.assertIn('--bounding_box_file=', result.stderr)
     self.assertEqual(result.stdout, '')
+
+
+def _process_reading(path: str) -> int:
+  """The pid of another process that has `path` open, or 0."""
+  for pid in filter(str.isdigit, os.listdir('/proc')):
+    if int(pid) == os.getpid():
+      continue
+    try:
+      fds = os.listdir('/proc/%s/fd' % pid)
+      if any(os.readlink('/proc/%s/fd/%s' % (pid, fd)) == path for fd in fds):
+        return int(pid)
+    except OSError:  # gone, or not ours to look at
+      continue
+  return 0
+
+
+class DiskAndWorkerFailureTest(absltest.TestCase):
+  """A full disk and a killed worker: one line naming the file, no traceback."""
+
+  def setUp(self):
+    super().setUp()
+    self.root = self.create_tempdir().full_path
+    self.synsets = fixtures.synset_names(3)
+    self.files = fixtures.make_imagenet_split(os.path.join(self.root, 'train'),
+                                              self.synsets, 30)
+    self.labels = fixtures.write_label_files(self.root, self.synsets)
+
+  def _command(self, output, num_shards):
+    return [binaries.path(_BINARY), '--train_directory=%s/train' % self.root,
+            '--validation_directory=', '--output_directory=%s' % output,
+            '--labels_file=%s' % self.labels[0],
+            '--imagenet_metadata_file=%s' % self.labels[1], '--bounding_box_file=',
+            '--train_shards=%d' % num_shards, '--num_threads=2']
+
+  def test_full_disk_is_one_line_naming_the_shard_and_its_directory(self):
+    # ~130 KB of images in two shards; the directory holds 64 KB.
+    with full_disk.small_directory(self.root, 64 << 10) as (small, limit):
+      output = os.path.join(small, 'out')
+      result = subprocess.run(self._command(output, 2), cwd=self.root,
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, env=binaries.user_environment(),
+                              preexec_fn=limit, timeout=120)
+      left = os.listdir(output)
+    self.assertNotEqual(result.returncode, 0)
+    self.assertNotIn('Traceback', result.stderr)
+    self.assertRegex(result.stderr.splitlines()[-1],
+                     r'^build_imagenet_data: error: %s/train-0000[01]-of-00002: .+ '
+                     r'\(writing into directory %s\)$' % (re.escape(output),
+                                                          re.escape(output)))
+    self.assertEqual(left, ['conversion_manifest.json'])
+    self.assertEqual(result.stdout, '')
+
+  def test_killed_worker_is_one_line_naming_the_shard_and_status(self):
+    # One image is a FIFO that this test holds open and never writes: the worker
+    # reading it blocks there, and is killed.
+    fifo = os.path.join(self.root, 'train', self.synsets[1], '%s_4.JPEG' %
+                        self.synsets[1])
+    os.remove(fifo)
+    os.mkfifo(fifo)
+    held = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    self.addCleanup(os.close, held)
+    output = os.path.join(self.root, 'out')
+    child = subprocess.Popen(self._command(output, 4), cwd=self.root,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env=binaries.user_environment())
+    self.addCleanup(child.kill)
+    deadline = time.monotonic() + 60
+    worker = 0
+    while not worker:
+      self.assertIsNone(child.poll(), 'the run ended before its worker was killed')
+      self.assertLess(time.monotonic(), deadline, 'no worker read the FIFO')
+      time.sleep(0.05)
+      worker = _process_reading(fifo)
+    with open('/proc/%d/cmdline' % worker, 'rb') as f:
+      self.assertIn(_POOL_WORKER, f.read())
+    os.kill(worker, signal.SIGKILL)
+    stdout, stderr = child.communicate(timeout=60)
+    self.assertNotEqual(child.returncode, 0)
+    self.assertNotIn('Traceback', stderr)
+    match = re.match(r'^build_imagenet_data: error: worker process %d exited \(status '
+                     r'-9\) while writing %s/(train-\d{5}-of-00004): killed by SIGKILL'
+                     % (worker, re.escape(output)), stderr.splitlines()[-1])
+    self.assertIsNotNone(match, stderr[-2000:])
+    self.assertNotIn(match.group(1), os.listdir(output))
+    self.assertEqual(stdout, '')
 
 
 if __name__ == '__main__':

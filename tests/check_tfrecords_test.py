@@ -64,6 +64,17 @@ def _flip_byte_in_first_record(path: str) -> None:
     f.write(bytes([value ^ 0xFF]))
 
 
+def _cut_after_records(path: str, count: int) -> None:
+  """Truncates a shard right after its first `count` records (at a record boundary)."""
+  with open(path, 'r+b') as f:
+    offset = 0
+    for _ in range(count):
+      f.seek(offset)
+      (length,) = struct.unpack('<Q', f.read(8))
+      offset += 8 + 4 + length + 4
+    f.truncate(offset)
+
+
 class CheckTfrecordsBinaryTest(absltest.TestCase):
 
   @classmethod
@@ -149,6 +160,21 @@ class CheckTfrecordsBinaryTest(absltest.TestCase):
     self.assertIn('framing', report['failures_by_kind'])
     self.assertEqual({f['location'].split(' ')[0] for f in report['failures']
                       if f['kind'] == 'framing'}, {_DAMAGED_SHARD})
+
+
+  def test_a_copy_and_a_short_shard_fail_without_the_manifest(self):
+    shutil.copy(os.path.join(self.output, _DAMAGED_SHARD),
+                os.path.join(self.output, _DAMAGED_SHARD + '.copy'))
+    _cut_after_records(os.path.join(self.output, _DAMAGED_SHARD), 3)
+    os.remove(os.path.join(self.output, 'conversion_manifest.json'))
+    result = binaries.run(_BINARY, ['out', '--num_workers=1'] + _LABEL_ARGS, self.cwd)
+    self.assertNotEqual(result.returncode, 0)
+    self.assertIn('Check FAILED: %s' % self.output, result.stderr)
+    self.assertIn('%s.copy: matches train-*, the glob readers use for the train shards, '
+                  'but is not one of its shards' % _DAMAGED_SHARD, result.stderr)
+    self.assertIn('%s: 3 records; no total gives the shard sizes found; the closest '
+                  'plan, of 12 records, in 3 shards (records.shard_ranges) gives it 4 '
+                  '[count]' % _DAMAGED_SHARD, result.stderr)
 
 
 if __name__ == '__main__':

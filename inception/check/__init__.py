@@ -4,10 +4,15 @@ What is checked (docs/FORMAT.md), each a failure kind of the report:
   framing     every record's length and masked CRC32C (tf.data checks both and stops at
               the first bad record; the shard and record index are reported, and bytes
               left after the last record, which tf.data ignores, are reported too);
-  shard_names `<split>-%05d-of-%05d`: no gap, no extra, one `-of-` total per split;
+  shard_names `<split>-%05d-of-%05d`: no gap, no extra, one `-of-` total per split, and
+              nothing else a split's glob `<split>-*` matches (a copy of a shard, a
+              leftover temporary, another split's shards);
   count       records per split against the expected number (a flag, else the
               conversion manifest, else the ImageNet numbers when the shard totals are
-              1024/128), records per shard against the manifest, no empty shard;
+              1024/128), records per shard against the manifest, else against the
+              converter's plan (records.shard_ranges) of the expected number, else of
+              some number (a shard cut short at a record boundary shows without a
+              manifest), no empty shard;
   class_count images per class against the manifest, or against ImageNet's
               (732..1300 per train class, 50 per validation class);
   schema      the keys and value types of every tf.train.Example;

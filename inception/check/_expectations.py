@@ -1,7 +1,8 @@
 """What a directory should hold: its shards' names, and the records of each split.
 
-`check_shard_names` groups a directory's shards by split and names gaps, extras and
-disagreeing `-of-` totals (docs/FORMAT.md, "Shards"). `resolve_expectations` chooses
+`check_shard_names` groups a directory's shards by split and names gaps, extras,
+disagreeing `-of-` totals and any other file that a split's glob (`<split>-*`, what
+readers give tf.data) would read (docs/FORMAT.md, "Shards"). `resolve_expectations` chooses
 what each split should hold: the `--expected_counts` flag (`parse_expected_counts`),
 else the conversion manifest (`manifest_expectations`), else ImageNet's numbers when
 the shard totals are ImageNet's (docs/FORMAT.md, "Data facts").
@@ -22,6 +23,8 @@ IMAGENET_NUM_SHARDS = {records.TRAIN: records.IMAGENET_TRAIN_SHARDS,
 IMAGENET_NUM_IMAGES = {records.TRAIN: 1281167, records.VALIDATION: 50000}
 IMAGENET_CLASS_COUNT_RANGE = {records.TRAIN: (732, 1300), records.VALIDATION: (50, 50)}
 IMAGENET_NUM_CLASSES = 1000
+# Splits whose glob is checked for strays even when they have no shard here.
+READER_GLOB_SPLITS = (records.TRAIN, records.VALIDATION)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,7 +56,8 @@ def check_shard_names(
 
   Args:
     names: file names (not paths) in the output directory. Names that do not look
-      like `<split>-<index>-of-<total>` are ignored, as are temporaries.
+      like `<split>-<index>-of-<total>` are not shards; they fail only when a split's
+      glob matches them (`glob_strays`).
 
   Returns:
     The shards of each split sorted by index, and the failures found.
@@ -92,7 +96,31 @@ def check_shard_names(
           _failures.SHARD_NAMES, split,
           'shard index beyond the total: %s' % _failures.first_items(extra)))
     by_split[split] = sorted(shards, key=lambda s: (s.index, s.num_shards))
+  failures.extend(glob_strays(names, set(by_split) | set(READER_GLOB_SPLITS)))
   return dict(sorted(by_split.items())), failures
+
+
+def glob_strays(names: Iterable[str], splits: Iterable[str]) -> List[_failures.Failure]:
+  """The names a split's glob `<split>-*` matches that are not that split's shards.
+
+  A reader's `train-*` reads each such file as a shard: a copy
+  (`train-00001-of-00004.copy`), a leftover temporary, another split's shards
+  (`train-extra-00000-of-00001`). A name shaped like a shard's but misspelt
+  (`train-1-of-4`) is named by check_shard_names already.
+  """
+  failures = []
+  for name in sorted(names):
+    shard = records.parse_shard_name(name)
+    if shard is not None and shard.name != name:
+      continue
+    for split in sorted(splits):
+      if name.startswith(split + '-') and (shard is None or shard.split != split):
+        what = ('a leftover temporary file (an interrupted run?)'
+                if core.is_temporary_path(name) else 'not one of its shards')
+        failures.append(_failures.Failure(
+            _failures.SHARD_NAMES, name, 'matches %s-*, the glob readers use for the %s '
+            'shards, but is %s: remove it or move it elsewhere' % (split, split, what)))
+  return failures
 
 
 def parse_expected_counts(text: str) -> Dict[str, int]:

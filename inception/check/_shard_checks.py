@@ -237,6 +237,9 @@ def check_index(index_path: str, positions: Sequence[Tuple[int, int]],
     lines = [line for line in core.read_text(index_path).splitlines() if line.strip()]
   except core.error_types() as e:
     return ['cannot read index %s: %s' % (name, _failures.first_line(str(e)))]
+  except UnicodeDecodeError as e:
+    return ['index %s is not UTF-8 text (byte %d), not `offset size` lines' %
+            (name, e.start)]
   problems = []
   for number, (line, (offset, size)) in enumerate(zip(lines, positions), 1):
     parts = line.split()

@@ -2,8 +2,9 @@
 
 The shard checks' results are merged here into each split's numbers
 (`merge_splits`) and compared with what the split should hold
-(`expectation_failures`: records per split and per shard, shard total, images per
-class, schema, and whether the conversion finished); without label files to compare
+(`expectation_failures`: records per split and per shard, each shard's size against
+the converter's plan (`shard_plan_failures`), shard total, images per class, schema,
+and whether the conversion finished); without label files to compare
 with, each label must name one class across the whole output
 (`consistency_failures`); and no file name may appear twice, within or across splits
 (`duplicate_failures`).
@@ -84,6 +85,12 @@ def expectation_failures(splits: Splits, shards_by_split: ShardsBySplit,
     if expectation.shard_records is not None:
       failures.extend(_shard_record_failures(split, expectation, results))
     failures.extend(_class_count_failures(split, stats, expectation, results, schema))
+  for split in splits:
+    expectation = expectations.get(split)
+    if expectation is None or expectation.shard_records is None:
+      failures.extend(shard_plan_failures(
+          [r for r in results if r.split == split],
+          _expectations.split_total(shards_by_split[split]), expectation))
   for split, stats in splits.items():
     empty = [r.name for r in results if r.split == split and r.num_records == 0]
     if empty and stats.num_records >= stats.num_shards:
@@ -222,15 +229,51 @@ def duplicate_failures(results: Results) -> List[Failure]:
   return failures
 
 
-def shard_size_warnings(splits: Splits) -> List[str]:
-  """A warning for each split whose shards differ by more than one record."""
-  warnings = []
-  for name, stats in splits.items():
-    if stats.shard_records and max(stats.shard_records) - min(stats.shard_records) > 1:
-      warnings.append('%s: shard sizes range from %d to %d records; the converter\'s '
-                      'boundaries make them differ by at most 1' %
-                      (name, min(stats.shard_records), max(stats.shard_records)))
-  return warnings
+def shard_plan_failures(results: Results, num_shards: int,
+                        expectation: Optional[_expectations.SplitExpectation]
+                        ) -> List[Failure]:
+  """Records per shard against the converter's plan (records.shard_ranges).
+
+  A split's shard sizes follow from its total and shard count alone, so a shard cut
+  short at a record boundary shows without a manifest: against the plan of the
+  expected total, or, with none known and every shard present and readable, the
+  sizes must be those of their own sum; the shards named are then those that differ
+  from the closest plan (the most shards agreeing, then the total nearest the sum).
+
+  Args:
+    results: one split's shards (any order); those of another `-of-` total, or whose
+      framing is broken (reported already), are not compared.
+    num_shards: the split's `-of-` total.
+    expectation: what the split should hold, if anything is known.
+  """
+  by_index = {records.parse_shard_name(r.name).index: r for r in results
+              if records.parse_shard_name(r.name).num_shards == num_shards}
+  if expectation is not None and expectation.num_records is not None:
+    num_records = expectation.num_records
+    how = 'the plan of %d records (from %s)' % (num_records, expectation.source)
+  else:
+    if len(by_index) != num_shards or not all(r.framing_ok for r in by_index.values()):
+      return []
+    sizes = [by_index[i].num_records for i in range(num_shards)]
+    if sizes == _plan_sizes(sum(sizes), num_shards):
+      return []
+    common = collections.Counter(sizes).most_common(1)[0][0]
+    num_records = max(
+        range(common * num_shards, (common + 1) * num_shards + 1),
+        key=lambda total: (sum(a == b for a, b in zip(
+            sizes, _plan_sizes(total, num_shards))), -abs(total - sum(sizes))))
+    how = ('no total gives the shard sizes found; the closest plan, of %d records,' %
+           num_records)
+  planned = _plan_sizes(num_records, num_shards)
+  return [Failure(_failures.COUNT, result.name,
+                  '%d records; %s in %d shards (records.shard_ranges) gives it %d' % (
+                      result.num_records, how, num_shards, planned[index]))
+          for index, result in sorted(by_index.items())
+          if result.framing_ok and result.num_records != planned[index]]
+
+
+def _plan_sizes(num_records: int, num_shards: int) -> List[int]:
+  return [end - start for start, end in records.shard_ranges(num_records, num_shards)]
 
 
 def class_names(results: Results,

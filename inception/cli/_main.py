@@ -1,7 +1,8 @@
 """`run(main)`: absl's app.run, with the binaries' one way of failing.
 
-A failure the user can fix (a missing or unreadable file, a bad path, a file that does
-not parse, a refused download, a failed conversion or check) ends as one line on stderr,
+A failure the user can fix (a missing or unreadable file, a bad path, a full disk, a
+file that does not parse, a refused download, a failed conversion or check, a worker
+process killed, e.g. for want of memory) ends as one line on stderr,
 `<binary>: error: <file>: <what is wrong>`, and exit status 1; Ctrl-C as one line and
 status 130. Any other exception is a bug and keeps its traceback. Usage errors stay
 absl's (the usage, then the error).
@@ -19,9 +20,10 @@ from inception import core
 
 Main = Callable[[Sequence[str]], Optional[int]]
 
-# The packages' own errors for bad input; most others subclass ValueError.
+# The packages' own errors for bad input (most others subclass ValueError), and a dead
+# worker (its message names the task and the signal).
 _PACKAGE_ERRORS = (acquire.DownloadError, acquire.ExtractionError,
-                   convert.ConversionError)
+                   convert.ConversionError, core.WorkerError)
 _INTERRUPTED_STATUS = 130
 
 

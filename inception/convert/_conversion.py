@@ -2,7 +2,7 @@
 
 Stages, each usable on its own (a runner replaces only the fourth):
 1. Find the images: `find_imagenet_entries` (per synset `<dir>/<synset>/*.JPEG`, also
-   .jpg/.jpeg/.png in any case), `find_generic_entries` (flowers style), or, read in
+   .jpg/.jpeg/.png in any case; their boxes are found by stem, `match_boxes`), `find_generic_entries` (flowers style), or, read in
    place from the ILSVRC2012 tarballs, `train_tar_entries` and
    `validation_tar_entries`.
 2. Plan: `plan_split` sorts the entries by (label, filename), shuffles them with
@@ -322,7 +322,8 @@ def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
     num_shards: how many shards.
     output_directory: where the shards go (local or any tf.io.gfile path).
     boxes: {image filename: boxes} (annotations.Box or plain tuples, as
-      read_bounding_boxes gives); images not in it get no box.
+      read_bounding_boxes gives), matched to the images by `match_boxes`; images
+      not in it get no box.
     options: conversion options (index, validation, skipping).
     record_format: records.IMAGENET_FORMAT or GENERIC_FORMAT.
   """
@@ -335,7 +336,7 @@ def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
   if not entries:
     raise ConversionError('%s: no images to convert' % split)
   ordered = shuffled(sorted_entries(entries))
-  boxes = boxes or {}
+  boxes = match_boxes(ordered, boxes or {})
   tasks = []
   for index, (start, end) in enumerate(records.shard_ranges(len(ordered), num_shards)):
     name = records.shard_name(split, index, num_shards)
@@ -353,6 +354,37 @@ def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
   fingerprint = records.plan_fingerprint(record_format, num_shards, tasks)
   return SplitPlan(split, num_shards, output_directory, record_format, tuple(tasks),
                    fingerprint, len(ordered))
+
+
+def match_boxes(entries: Sequence[ImageEntry],
+                boxes: Mapping[str, Sequence[annotations.Box]]
+                ) -> Dict[str, Sequence[annotations.Box]]:
+  """{image filename: its boxes}, by the exact file name, else by the stem.
+
+  The box CSVs name each image as its XML does, `<stem>.JPEG`; an image whose
+  extension was changed (`n01440764_10026.jpg`) keeps its boxes. The exact name wins:
+  with `x.JPEG` and `x.jpg` both there, only `x.JPEG` gets the boxes of `x.JPEG`; two
+  images of one stem without the exact name (`x.jpg`, `x.png`) get none, and a
+  warning names them.
+  """
+  names = {e.filename for e in entries}
+  matched = {name: boxes[name] for name in names if name in boxes}
+  unmatched = {os.path.splitext(key)[0]: key for key in boxes if key not in names}
+  if not unmatched:
+    return matched
+  by_stem = collections.defaultdict(list)
+  for name in sorted(names - set(matched)):
+    stem = os.path.splitext(name)[0]
+    if stem in unmatched:
+      by_stem[stem].append(name)
+  for stem, found in sorted(by_stem.items()):
+    key = unmatched[stem]
+    if len(found) == 1:
+      matched[found[0]] = boxes[key]
+    else:
+      logging.warning('%s has boxes, but %d images have its stem (%s): neither gets '
+                      'them', key, len(found), ', '.join(found))
+  return matched
 
 
 def _plain_boxes(boxes: Sequence[annotations.Box]) -> records.Boxes:
@@ -750,7 +782,7 @@ def _convert_splits(sources: Sequence[Tuple[str, Any, int]],
   for split, source, num_shards in sources:
     entries = find_entries(split, source)
     boxes_note = ('' if boxes is None else
-                  ', %d with bounding boxes' % sum(e.filename in boxes for e in entries))
+                  ', %d with bounding boxes' % len(match_boxes(entries, boxes)))
     logging.info('%s: found %d images in %d classes%s', split, len(entries),
                  len({e.label for e in entries}), boxes_note)
     results[split] = convert_split(split, entries, num_shards, output_directory, boxes,

@@ -2,7 +2,8 @@
 
 - File access for local and remote (gs://) paths; TensorFlow is imported only for
   remote ones, so local work and the pool's workers stay free of it.
-- Atomic output: a temporary name, renamed when complete (`write_text`, `atomic_output`).
+- Atomic output: a temporary name, renamed when complete (`write_text`, `atomic_output`);
+  a full disk's error names the file and its directory (`naming_write_errors`).
 - `Progress`: progress lines with rate and ETA.
 - `absolute_user_path`: the user's paths, relative to where the command was typed.
 - The layout: every name under DATA_DIR and beside the shards (`downloads_dir`,
@@ -13,6 +14,7 @@
 
 from inception.core._atomic_files import atomic_output
 from inception.core._atomic_files import is_temporary_path
+from inception.core._atomic_files import naming_write_errors
 from inception.core._atomic_files import remove_stale_temporaries
 from inception.core._atomic_files import temporary_path
 from inception.core._atomic_files import write_bytes
@@ -117,6 +119,7 @@ __all__ = [
     'listdir',
     'makedirs',
     'manifest_path',
+    'naming_write_errors',
     'open_file',
     'portable_exception',
     'raw_data_dir',

@@ -4,6 +4,11 @@ A reader never sees a half-written file under its final name, and an interrupted
 leaves only `*.incomplete-*` files, which the next run replaces. Paths may be local
 (os.replace: an atomic rename) or gs:// (tf.io.gfile), through _file_io, so this
 module does not import TensorFlow for local paths.
+
+A write that fails for want of room (a full disk or quota, ENOSPC / EDQUOT, or a file
+size limit, EFBIG) raises an OSError that names no file; `naming_write_errors` gives it
+the file being written and its directory, so that the binaries' one-line error says
+where (every writer here and records.ShardWriter use it).
 """
 
 import contextlib
@@ -24,12 +29,33 @@ def is_temporary_path(path: str) -> bool:
   return INCOMPLETE_MARKER in os.path.basename(path)
 
 
+def write_error(error: OSError, path: str) -> OSError:
+  """`error` if it names a file, else the same error naming `path` and its directory."""
+  if error.filename is not None:
+    return error
+  directory = os.path.dirname(path) or '.'
+  return OSError(error.errno, '%s (writing into directory %s)' % (
+      error.strerror or error, directory), path)
+
+
+@contextlib.contextmanager
+def naming_write_errors(path: str) -> Iterator[None]:
+  """Re-raises an OSError of the block that names no file as `write_error(e, path)`."""
+  try:
+    yield
+  except OSError as e:
+    named = write_error(e, path)
+    if named is e:
+      raise
+    raise named from e
+
+
 @contextlib.contextmanager
 def atomic_output(path: str, mode: str = 'wb') -> Iterator[IO]:
   """Yields a file to write; renames it to `path` only if the block succeeds."""
   temporary = temporary_path(path)
   try:
-    with _file_io.open_file(temporary, mode) as f:
+    with naming_write_errors(path), _file_io.open_file(temporary, mode) as f:
       yield f
       f.flush()
     _file_io.rename(temporary, path)

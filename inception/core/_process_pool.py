@@ -22,6 +22,7 @@ import importlib
 import os
 import pickle
 import queue
+import signal
 import struct
 import subprocess
 import sys
@@ -50,7 +51,9 @@ class ProcessPoolRunner(_runner.Runner):
     num_workers: at most this many processes (default: the cores).
     describe: names a task in an error, e.g. 'writing /out/train-00003-of-01024'.
     expected_errors: the work's own errors, whose message says everything (a bad
-      image, say); for any other failure the worker's traceback is printed too.
+      image, say); for any other failure the worker's traceback is printed too. An
+      OSError (a file the task could not read or write: a full disk, say) is always
+      the task's own.
     shared: a read-only input of every task, sent once to each worker.
     worker_environment: variables set for the workers only (e.g. TensorFlow's
       thread counts when each core already has its worker).
@@ -166,8 +169,9 @@ class _Pool(object):
             message = _receive(process.stdout)
             if message is None:
               raise _runner.WorkerError(
-                  'worker process %d exited (status %s) while %s'
-                  % (process.pid, process.wait(), self._describe(task)))
+                  'worker process %d exited (status %s) while %s%s'
+                  % (process.pid, process.wait(), self._describe(task),
+                     _exit_cause(process.returncode)))
             if message[0] != 'progress':
               break
             self._events.put(message)
@@ -178,7 +182,7 @@ class _Pool(object):
           self._events.put(message)
         else:
           _, error, trace = message
-          if not isinstance(error, self._expected_errors):
+          if not isinstance(error, self._expected_errors + (OSError,)):
             sys.stderr.write(trace)
           self._events.put(('error', error))
           break
@@ -186,6 +190,19 @@ class _Pool(object):
       self._events.put(('error', e))
     finally:
       self._events.put(('done',))
+
+
+def _exit_cause(status: int) -> str:
+  """What a worker's exit status says: ': killed by SIGKILL (...)' for a signal."""
+  if status >= 0:
+    return ''
+  try:
+    name = signal.Signals(-status).name
+  except ValueError:
+    name = 'signal %d' % -status
+  if name == 'SIGKILL':
+    return ': killed by SIGKILL (out of memory, or killed by hand?)'
+  return ': killed by %s' % name
 
 
 def _send(stream: BinaryIO, message) -> None:

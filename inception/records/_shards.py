@@ -12,7 +12,8 @@
   (`core.temporary_path`) and renamed once complete, closed and fsync-ed, so a
   shard under its final name is always whole. With an index path it also writes the
   DALI / `tfrecord`-package index while writing: one line `offset size` per record,
-  size = 8 + 4 + len + 4.
+  size = 8 + 4 + len + 4. A full disk's error names the shard (or index) and its
+  directory (core.naming_write_errors).
 - `record_spans`: the fast framing check of an existing shard used by resume: the
   length fields must chain exactly to the end of the file (CRCs are not read).
 
@@ -133,12 +134,14 @@ class ShardWriter(object):
   def write(self, record: bytes) -> None:
     """Appends one record (a serialized tf.train.Example)."""
     header, footer = frame_record(record)
-    self._file.write(header)
-    self._file.write(record)
-    self._file.write(footer)
+    with core.naming_write_errors(self.path):
+      self._file.write(header)
+      self._file.write(record)
+      self._file.write(footer)
     size = len(record) + RECORD_OVERHEAD
     if self._index:
-      self._index.write('%d %d\n' % (self.num_bytes, size))
+      with core.naming_write_errors(self.index_file):
+        self._index.write('%d %d\n' % (self.num_bytes, size))
     self.num_bytes += size
     self.num_records += 1
 
@@ -149,10 +152,16 @@ class ShardWriter(object):
       self._discard()
 
   def _commit(self) -> None:
-    _close_durably(self._file, self._temporary)
-    if self._index:
-      _close_durably(self._index, self._index_temporary)
-      core.rename(self._index_temporary, self.index_file)
+    try:
+      with core.naming_write_errors(self.path):
+        _close_durably(self._file, self._temporary)
+      if self._index:
+        with core.naming_write_errors(self.index_file):
+          _close_durably(self._index, self._index_temporary)
+        core.rename(self._index_temporary, self.index_file)
+    except BaseException:
+      self._discard()
+      raise
     # The shard last: a shard under its final name implies its index is complete.
     core.rename(self._temporary, self.path)
 
@@ -162,6 +171,8 @@ class ShardWriter(object):
         continue
       try:
         f.close()
+      except OSError:
+        pass  # the failure being raised is the one to report (a full disk, say)
       finally:
         core.remove(name, missing_ok=True)
 

@@ -20,8 +20,10 @@ from inception.check import _reports
 
 SYNSETS = ['n00000011', 'n00000022', 'n00000033']
 TEXTS = ['first class, one', 'second class', 'third class']
-# split → records per shard; train names carry their synset, validation names a number.
-LAYOUT = {'train': [3, 3], 'validation': [2, 1]}
+# split → records per shard, as the converter's plan cuts them (records.shard_ranges);
+# train names carry their synset, validation names a number.
+LAYOUT = {'train': [3, 3], 'validation': [2, 3]}
+NUM_VALIDATION = sum(LAYOUT['validation'])
 
 
 def jpeg(width: int, height: int, seed: int, quality: int = 90,
@@ -124,7 +126,8 @@ class CheckTestBase(absltest.TestCase):
     self.metadata_file = labels.create_file(
         'metadata.txt', 'n00000001\tunused\n' + ''.join(
             '%s\t%s\n' % pair for pair in zip(SYNSETS, TEXTS))).full_path
-    validation = [record_fields('validation', n)['synset'].decode() for n in range(3)]
+    validation = [record_fields('validation', n)['synset'].decode()
+                  for n in range(NUM_VALIDATION)]
     self.validation_labels_file = labels.create_file(
         'validation_labels.txt', ''.join(s + '\n' for s in validation)).full_path
     self.directory = self.create_tempdir('output').full_path

@@ -19,14 +19,14 @@ class DirectoryTest(check_fixtures.CheckTestBase):
 
   def test_good_output_passes_with_counts_and_reports(self):
     check_fixtures.write_output(self.directory)
-    report = self.run_check(expected_counts={'train': 6, 'validation': 3})
+    report = self.run_check(expected_counts={'train': 6, 'validation': 5})
     self.assertTrue(report.ok, '\n'.join(map(str, report.failures)))
     self.assertEqual(report.schema, _record_checks.IMAGENET_SCHEMA)
     self.assertEqual(report.splits['train'].num_records, 6)
     self.assertEqual(report.splits['train'].class_counts, {1: 2, 2: 2, 3: 2})
-    self.assertEqual(report.splits['validation'].shard_records, [2, 1])
+    self.assertEqual(report.splits['validation'].shard_records, [2, 3])
     self.assertEqual(report.splits['train'].num_boxes, 3)
-    self.assertEqual(report.splits['validation'].num_decoded, 3)
+    self.assertEqual(report.splits['validation'].num_decoded, 5)
     self.assertEqual(report.class_names[2], 'n00000022 second class')
 
     with open(report.report_files['json']) as f:
@@ -76,7 +76,7 @@ class DirectoryTest(check_fixtures.CheckTestBase):
     self.assertTrue(none.ok)
     self.assertEqual(sum(s.num_decoded for s in none.splits.values()), 0)
     everything = self.run_check(sample_fraction=1.0)
-    self.assertEqual(sum(s.num_decoded for s in everything.splits.values()), 9)
+    self.assertEqual(sum(s.num_decoded for s in everything.splits.values()), 11)
 
   def test_missing_directory_raises(self):
     with self.assertRaisesRegex(FileNotFoundError, 'nowhere'):

@@ -59,6 +59,35 @@ class ShardDamageTest(check_fixtures.CheckTestBase):
                      'validation-00000-of-00002')
 
 
+  def test_damaged_index_files_are_named(self):
+    check_fixtures.write_output(self.directory)
+
+    def edit(name, change):
+      path = core.index_path(self.directory, name)
+      with open(path, 'rb') as f:
+        lines = f.read().splitlines(keepends=True)
+      with open(path, 'wb') as f:
+        f.write(change(lines))
+
+    edit('train-00000-of-00002',  # a wrong offset
+         lambda lines: lines[0] + b'1 ' + lines[1].split()[1] + b'\n' + b''.join(lines[2:]))
+    edit('train-00001-of-00002', lambda lines: b''.join(lines[:1] + lines[2:]))  # a line
+    edit('validation-00000-of-00002', lambda lines: b'\xff\xfe garbage \x00\n')
+    edit('validation-00001-of-00002', lambda lines: b''.join(lines) + b'12 x\n')
+    report = self.run_check()
+    self.assertFails(report, _failures.INDEX, 'train-00000-of-00002',
+                     'index train-00000-of-00002.idx line 2 is', 'record 1 is at offset')
+    self.assertFails(report, _failures.INDEX, 'train-00001-of-00002',
+                     'index train-00001-of-00002.idx line 2 is')
+    self.assertFails(report, _failures.INDEX, 'train-00001-of-00002',
+                     'train-00001-of-00002.idx has 2 entries, the shard has 3 records')
+    self.assertFails(report, _failures.INDEX, 'validation-00000-of-00002',
+                     'index validation-00000-of-00002.idx', 'not UTF-8 text')
+    self.assertFails(report, _failures.INDEX, 'validation-00001-of-00002',
+                     'validation-00001-of-00002.idx has 4 entries, the shard has 3')
+    self.assertEqual(report.failures_by_kind, {_failures.INDEX: 5})
+
+
 class ShardTaskTest(check_fixtures.CheckTestBase):
 
   def task(self, name: str, samples_per_shard: int = 0) -> _shard_checks.ShardCheckTask:

@@ -1,11 +1,13 @@
 """Tests of inception.check._split_checks: counts, labels and names across shards."""
 
 import os
+import shutil
 
 from absl.testing import absltest
 
 from inception import core
 from inception import records
+from inception.check import _expectations
 from inception.check import _failures
 from inception.check import _shard_checks
 from inception.check import _split_checks
@@ -32,6 +34,43 @@ class SplitChecksTest(check_fixtures.CheckTestBase):
     self.assertFails(report, _failures.DUPLICATE, 'n00000033_5.JPEG',
                      'validation-00001-of-00002 record 0')
 
+  def test_a_shard_cut_at_a_record_boundary_without_a_manifest(self):
+    check_fixtures.write_output(self.directory)
+    name = 'train-00001-of-00002'
+    index = core.index_path(self.directory, name)
+    with open(index) as f:
+      lines = f.readlines()
+    cut = int(lines[-1].split()[0])  # the last record's offset: 2 of 3 records left
+    self.damage_file(name, lambda data: data[:cut])
+    with open(index, 'w') as f:
+      f.writelines(lines[:-1])
+    self.assertFails(self.run_check(), _failures.COUNT, name, '2 records',
+                     'no total gives the shard sizes found',
+                     'closest plan, of 6 records, in 2 shards', 'gives it 3')
+    self.assertFails(self.run_check(expected_counts={'train': 6}), _failures.COUNT,
+                     name, '2 records; the plan of 6 records (from flag) in 2 shards '
+                     '(records.shard_ranges) gives it 3')
+
+  def test_files_a_splits_glob_reads_are_named(self):
+    check_fixtures.write_output(self.directory)
+    shard = os.path.join(self.directory, 'train-00001-of-00002')
+    for name in ('train-00001-of-00002.copy', 'train-extra-00000-of-00001',
+                 core.temporary_path('validation-00000-of-00002'),
+                 core.temporary_path(core.MANIFEST_FILENAME), 'notes-train.txt'):
+      shutil.copy(shard, os.path.join(self.directory, name))
+    report = self.run_check()
+    self.assertFails(report, _failures.SHARD_NAMES, 'train-00001-of-00002.copy',
+                     'matches train-*, the glob readers use for the train shards',
+                     'not one of its shards')
+    self.assertFails(report, _failures.SHARD_NAMES, 'train-extra-00000-of-00001',
+                     'matches train-*')
+    self.assertFails(report, _failures.SHARD_NAMES, 'validation-00000-of-00002.incomplete',
+                     'matches validation-*', 'a leftover temporary file')
+    self.assertLen([f for f in report.failures if f.kind == _failures.SHARD_NAMES], 3)
+    self.assertEqual([w for w in report.warnings if 'temporary' in w],
+                     ['leftover temporary file %s (an interrupted run?)' %
+                      core.temporary_path(core.MANIFEST_FILENAME)])
+
   def test_counts_against_the_manifest(self):
     check_fixtures.write_output(self.directory)
     manifest = records.Manifest({
@@ -39,25 +78,25 @@ class SplitChecksTest(check_fixtures.CheckTestBase):
             'imagenet', 2, 'f' * 64, 6, [3, 3], complete=True, num_images=6,
             class_counts={'1': 2, '2': 2, '3': 2}),
         'validation': records.SplitManifest(
-            'imagenet', 2, 'f' * 64, 4, [2, 2], complete=True, num_images=4,
-            class_counts={'1': 2, '2': 1}),
+            'imagenet', 2, 'f' * 64, 6, [2, 4], complete=True, num_images=6,
+            class_counts={'1': 3, '2': 2}),
     })
     records.save_manifest(self.directory, manifest)
     path = core.manifest_path(self.directory)
     report = self.run_check()
     self.assertEqual(report.splits['validation'].expected_source, 'manifest')
-    self.assertFails(report, _failures.COUNT, 'validation', '3 records, expected 4')
+    self.assertFails(report, _failures.COUNT, 'validation', '5 records, expected 6')
     self.assertFails(report, _failures.COUNT, 'validation-00001-of-00002',
-                     '1 records, the manifest says 2')
-    self.assertFails(report, _failures.CLASS_COUNT, '1: 1, expected 2',
+                     '3 records, the manifest says 4')
+    self.assertFails(report, _failures.CLASS_COUNT, '1: 2, expected 3',
                      '3: 1, expected none')
     self.assertFalse([f for f in report.failures if f.location.startswith('train')])
 
     train, validation = manifest.splits['train'], manifest.splits['validation']
     train.complete, train.num_images = False, None
     train.shard_counts, train.class_counts = [3, None], {}
-    validation.num_images, validation.shard_counts = 3, [2, 1]
-    validation.class_counts = {'1': 1, '2': 1, '3': 1}
+    validation.num_images, validation.shard_counts = 5, [2, 3]
+    validation.class_counts = {'1': 2, '2': 2, '3': 1}
     validation.record_format = 'generic'
     records.save_manifest(self.directory, manifest)
     report = self.run_check()
@@ -109,6 +148,35 @@ class SplitChecksTest(check_fixtures.CheckTestBase):
 
 
 class SplitFunctionTest(absltest.TestCase):
+
+  def test_shard_plan(self):
+    def results(*sizes, broken=()):
+      return [_shard_checks.ShardCheckResult(
+          records.shard_name('a', i, len(sizes)), 'a', num_records=n,
+          framing_ok=i not in broken) for i, n in enumerate(sizes)]
+
+    def named(failures):
+      return [(f.location, f.message.split(';')[0]) for f in failures]
+
+    self.assertEqual(_split_checks.shard_plan_failures(results(2, 3, 2, 3), 4, None),
+                     [])
+    # Shard 1 lost records: the closest plans (9 and 10 records) both name it alone.
+    self.assertEqual(named(_split_checks.shard_plan_failures(results(2, 1, 2, 3), 4,
+                                                             None)),
+                     [('a-00001-of-00004', '1 records')])
+    # Sizes that differ by one but in another order than the plan's.
+    self.assertEqual(named(_split_checks.shard_plan_failures(results(3, 2), 2, None)),
+                     [('a-00001-of-00002', '2 records')])
+    # Missing or unreadable shards say nothing of the total.
+    self.assertEqual(_split_checks.shard_plan_failures(results(2, 1, 2, 3)[1:], 4,
+                                                       None), [])
+    self.assertEqual(_split_checks.shard_plan_failures(
+        results(2, 1, 2, 3, broken=(1,)), 4, None), [])
+    known = _expectations.SplitExpectation(source='flag', num_records=12)
+    self.assertEqual(named(_split_checks.shard_plan_failures(results(2, 3, 2, 3), 4,
+                                                             known)),
+                     [('a-00000-of-00004', '2 records'),
+                      ('a-00002-of-00004', '2 records')])
 
   def test_duplicates_and_consistency_of_results(self):
     results = [

@@ -9,6 +9,7 @@ from absl.testing import absltest
 
 from inception import acquire
 from inception import cli
+from inception import core
 from tests import binaries
 
 _MISSING = '/no/such/file.txt'
@@ -42,7 +43,9 @@ class GuardedTest(absltest.TestCase):
 
   def test_the_packages_errors_are_one_line(self):
     for error in (acquire.DownloadError('a.tar: MD5 mismatch'),
-                  ValueError('labels.txt line 3: not a wnid\n  n0123')):
+                  ValueError('labels.txt line 3: not a wnid\n  n0123'),
+                  core.WorkerError('worker process 7 exited (status -9) while checking '
+                                   '/out/train-00001-of-00004: killed by SIGKILL')):
       with self.subTest(error=error):
         status, stderr = _call(_raise(error))
         self.assertEqual(status, 1)
@@ -73,6 +76,12 @@ class GuardedTest(absltest.TestCase):
     self.assertEqual(cli.error_line(OSError(18, 'Cross-device link', '/a', None, '/b')),
                      '/a -> /b: Cross-device link')
     self.assertEqual(cli.error_line(OSError('plain message')), 'plain message')
+    with self.assertRaises(OSError) as full:  # a full disk, as core names it
+      with core.naming_write_errors('/out/train-00001-of-00004'):
+        raise OSError(28, 'No space left on device')
+    self.assertEqual(cli.error_line(full.exception),
+                     '/out/train-00001-of-00004: No space left on device (writing into '
+                     'directory /out)')
     self.assertEqual(cli.error_line(ValueError()), 'ValueError')
 
 

@@ -181,6 +181,20 @@ class PlanTest(absltest.TestCase):
                        ((0.1, 0.2, 0.3, 0.4),) if entry.filename == '002.JPEG' else ())
       self.assertTrue(all(type(b) is tuple for b in entry_boxes))
 
+  def test_boxes_follow_an_image_whose_extension_changed(self):
+    # The CSV names images as the XMLs do, `<stem>.JPEG`; the exact name wins.
+    names = ['a.jpg', 'b.JPEG', 'b.jpg', 'c.jpg', 'c.png', 'd.png']
+    entries = [_conversion.ImageEntry('/raw/' + n, n, 1, 'n1', 't') for n in names]
+    box = (0.1, 0.2, 0.3, 0.4)
+    boxes = {stem + '.JPEG': [box] for stem in 'abcz'}
+    with self.assertLogs(level='WARNING') as logs:
+      plan = _conversion.plan_split('train', entries, 1, '/out', boxes)
+    (task,) = plan.tasks
+    self.assertEqual({e.filename: b for e, b in zip(task.entries, task.boxes) if b},
+                     {'a.jpg': (box,), 'b.JPEG': (box,)})
+    self.assertIn('c.JPEG has boxes, but 2 images have its stem (c.jpg, c.png): '
+                  'neither gets them', '\n'.join(logs.output))
+
   def test_empty_split_and_bad_options(self):
     with self.assertRaisesRegex(_conversion.ConversionError, 'no images'):
       _conversion.plan_split('train', [], 2, '/out')

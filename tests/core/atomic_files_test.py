@@ -1,11 +1,25 @@
 """Tests of inception.core._atomic_files."""
 
+import json
 import os
+import subprocess
 
 from absl.testing import absltest
 import tensorflow as tf
 
+from inception import core
 from inception.core import _atomic_files
+from tests.core import full_disk
+
+# In a child process: write 1 MiB atomically to argv[1]; print the error's parts.
+_WRITE_TOO_MUCH = """
+import json, sys
+from inception.core import _atomic_files
+try:
+  _atomic_files.write_bytes(sys.argv[1], bytes(1 << 20))
+except OSError as e:
+  print(json.dumps([e.errno, e.filename, e.strerror]))
+"""
 
 
 class AtomicOutputTest(absltest.TestCase):
@@ -30,6 +44,26 @@ class AtomicOutputTest(absltest.TestCase):
     with open(path) as f:
       self.assertEqual(f.read(), 'old')
     self.assertEqual(os.listdir(directory), ['out.txt'])
+
+  def test_a_full_disk_names_the_file_and_its_directory(self):
+    with full_disk.small_directory(self.create_tempdir().full_path) as (directory,
+                                                                       limit):
+      path = os.path.join(directory, 'out.bin')
+      command, env = full_disk.python_command(_WRITE_TOO_MUCH)
+      output = subprocess.run(command + [path], env=env, preexec_fn=limit, check=True,
+                              capture_output=True, text=True).stdout
+      self.assertEqual(os.listdir(directory), [])
+    errno, filename, strerror = json.loads(output)
+    self.assertIn(os.strerror(errno), strerror)
+    self.assertEqual(filename, path)
+    self.assertIn('writing into directory %s' % directory, strerror)
+
+  def test_an_error_naming_its_file_is_kept(self):
+    with self.assertRaises(OSError) as raised:
+      with core.naming_write_errors('/out/a'):
+        raise FileNotFoundError(2, 'No such file or directory', '/elsewhere/b')
+    self.assertEqual(raised.exception.filename, '/elsewhere/b')
+    self.assertIsNone(raised.exception.__cause__)
 
   def test_stale_temporaries_are_removed(self):
     directory = self.create_tempdir().full_path

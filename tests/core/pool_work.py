@@ -1,5 +1,6 @@
 """Work functions for the runner tests: module-level, so that pool workers import them."""
 
+import errno
 import os
 import signal
 
@@ -29,6 +30,8 @@ def square(task, report_progress=None):
     raise BadInput('bad input %d' % task['n'])
   if task.get('fail') == 'unpicklable':
     raise Unpicklable('cannot pickle %d' % task['n'], object())
+  if task.get('fail') == 'full':
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), task['path'])
   if task.get('fail') == 'die':
     os.kill(os.getpid(), signal.SIGKILL)
   if task.get('path'):

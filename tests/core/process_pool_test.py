@@ -1,5 +1,7 @@
 """Tests for inception.core's local process pool: real worker processes."""
 
+import contextlib
+import io
 import os
 
 from absl.testing import absltest
@@ -41,6 +43,25 @@ class ProcessPoolRunnerTest(absltest.TestCase):
       runner.run(tasks, results.append)
     self.assertNotIn(2, [r[0] for r in results])
 
+  def test_an_os_error_is_the_tasks_own_without_a_traceback(self):
+    tasks = _tasks(4)
+    tasks[1].update(fail='full', path='/out/shard-1')
+    runner = _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2)
+    with contextlib.redirect_stderr(io.StringIO()) as stderr:
+      with self.assertRaises(OSError) as raised:
+        runner.run(tasks, lambda result: None)
+    self.assertEqual(raised.exception.filename, '/out/shard-1')
+    self.assertNotIn('Traceback', stderr.getvalue())
+
+  def test_an_unexpected_error_prints_the_workers_traceback(self):
+    tasks = _tasks(3)
+    tasks[1]['fail'] = 'bad'
+    runner = _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2)
+    with contextlib.redirect_stderr(io.StringIO()) as stderr:
+      with self.assertRaises(pool_work.BadInput):
+        runner.run(tasks, lambda result: None)
+    self.assertIn('Traceback', stderr.getvalue())
+
   def test_an_unpicklable_error_arrives_with_its_text(self):
     tasks = _tasks(3)
     tasks[1]['fail'] = 'unpicklable'
@@ -55,7 +76,7 @@ class ProcessPoolRunnerTest(absltest.TestCase):
         pool_work.square, num_workers=2, describe=lambda task: 'squaring %d' % task['n'])
     with self.assertRaisesRegex(core.WorkerError,
                                 r'worker process \d+ exited \(status -9\) while '
-                                r'squaring 1'):
+                                r'squaring 1: killed by SIGKILL'):
       runner.run(tasks, lambda result: None)
 
   def test_shared_input_reaches_every_worker(self):

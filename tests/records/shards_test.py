@@ -1,13 +1,29 @@
 """Tests for inception.shards: names, boundaries, the atomic writer, framing, index."""
 
+import json
 import os
 import struct
+import subprocess
 
 from absl.testing import absltest
 import tensorflow as tf
 
 from inception import core
 from inception.records import _shards
+from tests.core import full_disk
+
+# In a child process: write 800 KB of records to the shard argv[1] with the index
+# argv[2]; print the error's file and text.
+_WRITE_TOO_MUCH = """
+import json, sys
+from inception.records import _shards
+try:
+  with _shards.ShardWriter(sys.argv[1], sys.argv[2]) as writer:
+    for _ in range(100):
+      writer.write(bytes(8000))
+except OSError as e:
+  print(json.dumps([e.filename, e.strerror]))
+"""
 
 
 def _records(count, seed=0):
@@ -106,6 +122,19 @@ class ShardWriterTest(absltest.TestCase):
         w.write(b'abc')
         raise RuntimeError('boom')
     self.assertEqual(os.listdir(self.directory), [])
+
+
+  def test_a_full_disk_names_the_shard_and_leaves_nothing(self):
+    with full_disk.small_directory(self.directory) as (directory, limit):
+      path = os.path.join(directory, 'train-00000-of-00001')
+      command, env = full_disk.python_command(_WRITE_TOO_MUCH)
+      output = subprocess.run(command + [path, os.path.join(directory, 'shard.idx')],
+                              env=env, preexec_fn=limit, check=True,
+                              capture_output=True, text=True).stdout
+      self.assertEqual(os.listdir(directory), [])
+    filename, strerror = json.loads(output)
+    self.assertEqual(filename, path)
+    self.assertIn('writing into directory %s' % directory, strerror)
 
 
 class RecordSpansTest(absltest.TestCase):

@@ -582,7 +582,7 @@ def _download_attempt(pool: urllib3.PoolManager, url: str, transfer: _Transfer,
         'download %s%s' % (name, ' (from byte %d)' % offset if offset else ''),
         total=(total - offset) if total is not None else None, unit='bytes',
         interval=transfer.interval)
-    with open(transfer.partial, mode) as f:
+    with core.naming_write_errors(transfer.partial), open(transfer.partial, mode) as f:
       while True:
         chunk = response.read1(chunk_size, decode_content=False)
         if not chunk:
@@ -672,7 +672,8 @@ def _copy_with_resume(source: str, partial: str, name: str,
   with open(source, 'rb') as src, open(partial, 'ab' if offset else 'wb') as dst:
     src.seek(offset)
     for chunk in iter(lambda: src.read(_CHUNK_SIZE), b''):
-      dst.write(chunk)
+      with core.naming_write_errors(partial):
+        dst.write(chunk)
       hasher.update(chunk)
       copied += len(chunk)
       tracker.update(len(chunk), len(chunk))

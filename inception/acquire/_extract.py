@@ -375,7 +375,8 @@ def _extract_class(class_file, train_tar: str, label: str, class_dir: str,
   os.makedirs(staging)
   try:
     for member in members:
-      inner.extract(member, staging, set_attrs=False, filter='data')
+      with core.naming_write_errors(os.path.join(staging, member.name)):
+        inner.extract(member, staging, set_attrs=False, filter='data')
   except BaseException:
     shutil.rmtree(staging, ignore_errors=True)
     raise
@@ -417,7 +418,8 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
         if member is None:
           break
         plain_member_name(label, member, staging, allow_subdirectories, seen)
-        archive.extract(member, staging, set_attrs=False, filter='data')
+        with core.naming_write_errors(os.path.join(staging, member.name)):
+          archive.extract(member, staging, set_attrs=False, filter='data')
         # Streaming keeps every header in `members`; 500k box files would pile up.
         archive.members.clear()
         if member.isreg():

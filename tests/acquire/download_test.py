@@ -2,15 +2,18 @@
 
 import hashlib
 import io
+import json
 import logging as std_logging
 import os
 import socket
+import subprocess
 
 from absl.testing import absltest
 
 from inception import demo
 from inception.acquire import _download
 from tests import http_test_server
+from tests.core import full_disk
 
 _USER = 'alice'
 _KEY = 'S3cret-Access-Key-0123456789'
@@ -418,6 +421,34 @@ class ChecksumsTest(absltest.TestCase):
       _download.expected_checksums(['other.tar'])
     with self.assertRaisesRegex(ValueError, 'is not an MD5'):
       _download.expected_checksums(['x'], {'x': 'abc'})
+
+
+# In a child process: copy argv[1]'s train tar into argv[2]; print the error.
+_COPY_INTO = """
+import json, sys
+from inception.acquire import _download
+try:
+  _download.fetch_all(sys.argv[2], sys.argv[1], [_download.TRAIN_TAR],
+                      checksums={_download.TRAIN_TAR: '0' * 32})
+except OSError as e:
+  print(json.dumps([e.filename, e.strerror]))
+"""
+
+
+class FullDiskTest(absltest.TestCase):
+
+  def test_a_full_disk_names_the_partial_download_and_its_directory(self):
+    source = self.create_tempdir().full_path
+    with open(os.path.join(source, _download.TRAIN_TAR), 'wb') as f:
+      f.write(os.urandom(1 << 20))
+    with full_disk.small_directory(self.create_tempdir().full_path) as (target, limit):
+      command, env = full_disk.python_command(_COPY_INTO)
+      output = subprocess.run(command + [source, target], env=env, preexec_fn=limit,
+                              check=True, capture_output=True, text=True).stdout
+    filename, strerror = json.loads(output)
+    self.assertEqual(os.path.dirname(filename), target)
+    self.assertTrue(os.path.basename(filename).startswith(_download.TRAIN_TAR), filename)
+    self.assertIn('writing into directory %s' % target, strerror)
 
 
 if __name__ == '__main__':

@@ -1,6 +1,9 @@
 """Tests of inception.acquire._extract on the mini fixture and on crafted malicious tars."""
 
+import io
+import json
 import os
+import subprocess
 import tarfile
 
 from absl.testing import absltest
@@ -11,6 +14,7 @@ from inception import core
 from inception import demo
 from inception.acquire import _extract
 from tests import archives
+from tests.core import full_disk
 
 
 def _file_member(name, data=b'x'):
@@ -342,6 +346,35 @@ class MaliciousTarTest(parameterized.TestCase):
         _extract.require_extraction_filters()
     finally:
       tarfile.data_filter = saved
+
+
+# In a child process: extract argv[1] (a validation tar) under argv[2]; print the error.
+_EXTRACT_INTO = """
+import json, sys
+from inception.acquire import _extract
+try:
+  _extract.extract_validation(sys.argv[1], sys.argv[2])
+except OSError as e:
+  print(json.dumps([e.filename, e.strerror]))
+"""
+
+
+class FullDiskTest(absltest.TestCase):
+
+  def test_a_full_disk_names_the_member_being_written_and_its_directory(self):
+    archive = os.path.join(self.create_tempdir().full_path, 'val.tar')
+    with tarfile.open(archive, 'w') as tar:
+      info = tarfile.TarInfo('ILSVRC2012_val_00000001.JPEG')
+      info.size = 1 << 20
+      tar.addfile(info, io.BytesIO(os.urandom(info.size)))
+    with full_disk.small_directory(self.create_tempdir().full_path) as (raw_dir, limit):
+      command, env = full_disk.python_command(_EXTRACT_INTO)
+      output = subprocess.run(command + [archive, raw_dir], env=env, preexec_fn=limit,
+                              check=True, capture_output=True, text=True).stdout
+      self.assertFalse(os.path.exists(os.path.join(raw_dir, core.VALIDATION_DIRNAME)))
+    filename, strerror = json.loads(output)
+    self.assertTrue(filename.endswith('ILSVRC2012_val_00000001.JPEG'), filename)
+    self.assertIn('writing into directory %s' % os.path.dirname(filename), strerror)
 
 
 if __name__ == '__main__':

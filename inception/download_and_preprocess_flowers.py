@@ -26,7 +26,8 @@ cli.define_data_dir('Where everything goes.')
 _DEMO = flags.DEFINE_boolean(
     'demo', False,
     'Build a mini flower_photos.tgz (5 classes, a few photo-like images each) under '
-    'DATA_DIR/%s/ and run the identical pipeline on it, offline.' %
+    'DATA_DIR/%s/ and run the identical pipeline on it, offline (a --source given '
+    'too serves that tarball).' %
     core.DEMO_SOURCE_DIRNAME)
 _SOURCE = flags.DEFINE_string(
     'source', flowers.DEFAULT_SOURCE,
@@ -60,13 +61,14 @@ def _settings(data_dir):
                 options=cli.options_from_flags(FLAGS))
   if _VALIDATION_PER_CLASS.value is not None:
     values['validation_per_class'] = _VALIDATION_PER_CLASS.value
-  if _DEMO.value:
-    return flowers.demo_settings(data_dir, **values)
   source = _SOURCE.value
-  return flowers.Settings(
-      data_dir=data_dir, link_mode=_LINK_MODE.value,
-      source=source if acquire.is_url(source) else core.absolute_user_path(source),
-      **values)
+  where = dict(link_mode=_LINK_MODE.value, source=(
+      source if acquire.is_url(source) else core.absolute_user_path(source)))
+  if _DEMO.value:
+    # The demo's tarball, from demo-source/ unless --source or --link_mode says.
+    values.update((name, value) for name, value in where.items() if FLAGS[name].present)
+    return flowers.demo_settings(data_dir, **values)
+  return flowers.Settings(data_dir=data_dir, **where, **values)
 
 
 def main(argv):

@@ -36,6 +36,7 @@ from inception.acquire._extract import ExtractionError
 from inception.acquire._extract import UnsafeArchiveError
 from inception.acquire._extract import extract_all
 from inception.acquire._extract import extract_train
+from inception.acquire._extract import extract_tree
 from inception.acquire._extract import extract_validation
 from inception.acquire._extract import plain_member_name
 from inception.acquire._tar_index import index_flat_tar
@@ -62,6 +63,7 @@ __all__ = [
     'VALIDATION_TAR',
     'extract_all',
     'extract_train',
+    'extract_tree',
     'extract_validation',
     'fetch_all',
     'files_needing_fetch',

@@ -464,6 +464,17 @@ def extract_bounding_boxes(tar_gz: str, raw_dir: str,
                        progress_interval=progress_interval)
 
 
+def extract_tree(archive_path: str, raw_dir: str, dirname: str,
+                 progress_interval: float = 10.0) -> int:
+  """Any tarball (any compression) → raw_dir/<dirname>/ in the archive's own layout.
+
+  With the member checks, atomically and once (a stamp skips it next time), as the
+  box archives; for data sets other than ImageNet. Returns the number of files.
+  """
+  return _extract_tree(archive_path, raw_dir, dirname, allow_subdirectories=True,
+                       progress_interval=progress_interval)
+
+
 def extract_all(data_dir: str, train_tar: Optional[str] = None,
                 validation_tar: Optional[str] = None,
                 bbox_train_tar_gz: Optional[str] = None,

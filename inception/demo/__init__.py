@@ -1,7 +1,13 @@
 """A small synthetic ImageNet (the four archives, label files, MD5SUMS) for demos and
-tests: `generate(directory, Config(...))`.
+tests: `generate(directory, Config(...))`; and a mini flower_photos.tgz:
+`generate_flowers(directory, FlowersConfig(...))`.
 """
 
+from inception.demo._mini_flowers import FLOWERS_TARBALL
+from inception.demo._mini_flowers import FLOWERS_TOP_DIRNAME
+from inception.demo._mini_flowers import FlowersConfig
+from inception.demo._mini_flowers import MiniFlowers
+from inception.demo._mini_flowers import generate_flowers
 from inception.demo._mini_imagenet import BOX_CASE_KINDS
 from inception.demo._mini_imagenet import CHECKSUMS_FILE
 from inception.demo._mini_imagenet import Config
@@ -16,10 +22,15 @@ __all__ = [
     'BOX_CASE_KINDS',
     'CHECKSUMS_FILE',
     'Config',
+    'FLOWERS_TARBALL',
+    'FLOWERS_TOP_DIRNAME',
     'Fixture',
+    'FlowersConfig',
+    'MiniFlowers',
     'annotation_xml',
     'encode_image',
     'generate',
+    'generate_flowers',
     'render_photo',
     'validation_filename',
 ]

@@ -1,0 +1,87 @@
+"""Downloads the flowers data set and converts it to TFRecords, end to end.
+
+  bazel run //inception:download_and_preprocess_flowers -- DATA_DIR
+  bazel run //inception:download_and_preprocess_flowers -- --demo /tmp/flowers-demo
+
+The fine-tuning tutorial's data step: downloads flower_photos.tgz (3,670 JPEGs in 5
+classes; checked by MD5, size and SHA-256), extracts it, holds out 100 images per class
+for validation (the same ones on every machine), converts both splits to
+DATA_DIR/train-0000?-of-00002 and validation-0000?-of-00002 in build_image_data's
+format, and checks the output. A re-run resumes where the last one stopped; --redo=STEP
+runs a step (and those after it) again. The last line is the original's:
+`Finished writing all 3170 images in data set.`
+"""
+
+# First: importing cli quiets TensorFlow's start-up logs.
+from inception import cli  # pylint: disable=g-bad-import-order
+
+from absl import flags
+
+from inception import acquire
+from inception import core
+from inception import flowers
+from inception import pipeline
+
+cli.define_data_dir('Where everything goes.')
+_DEMO = flags.DEFINE_boolean(
+    'demo', False,
+    'Build a mini flower_photos.tgz (5 classes, a few photo-like images each) under '
+    'DATA_DIR/%s/ and run the identical pipeline on it, offline (a --source given '
+    'too serves that tarball).' %
+    core.DEMO_SOURCE_DIRNAME)
+_SOURCE = flags.DEFINE_string(
+    'source', flowers.DEFAULT_SOURCE,
+    'The tarball\'s URL (or a base URL holding it), or a local copy of it (or its '
+    'directory).')
+_LINK_MODE = flags.DEFINE_enum(
+    'link_mode', 'copy', list(acquire.LINK_MODES),
+    'For a local --source: copy the tarball into DATA_DIR/%s/ or symlink it.' %
+    core.DOWNLOADS_DIRNAME)
+_VALIDATION_PER_CLASS = flags.DEFINE_integer(
+    'validation_per_class', None,
+    'Images per class held out for validation, chosen deterministically. Default '
+    '%d; demo %d.' % (flowers.VALIDATION_PER_CLASS, flowers.DEMO_VALIDATION_PER_CLASS),
+    lower_bound=1)
+cli.define_shard_flags(2, 2)
+_CHECK = flags.DEFINE_enum(
+    'check', 'quick', list(flowers.CHECK_MODES),
+    'Final check of the output: quick decodes a sample of the images, full all.')
+_REDO = flags.DEFINE_list(
+    'redo', [], 'Steps to run again even if finished (and every step after them): '
+    + ', '.join(flowers.STEPS) + '.')
+cli.define_converter_flags()
+
+FLAGS = flags.FLAGS
+
+
+def _settings(data_dir):
+  """Settings from the flags; the demo supplies its own tarball."""
+  values = dict(train_shards=FLAGS.train_shards,
+                validation_shards=FLAGS.validation_shards, check_mode=_CHECK.value,
+                options=cli.options_from_flags(FLAGS))
+  if _VALIDATION_PER_CLASS.value is not None:
+    values['validation_per_class'] = _VALIDATION_PER_CLASS.value
+  source = _SOURCE.value
+  where = dict(link_mode=_LINK_MODE.value, source=(
+      source if acquire.is_url(source) else core.absolute_user_path(source)))
+  if _DEMO.value:
+    # The demo's tarball, from demo-source/ unless --source or --link_mode says.
+    values.update((name, value) for name, value in where.items() if FLAGS[name].present)
+    return flowers.demo_settings(data_dir, **values)
+  return flowers.Settings(data_dir=data_dir, **where, **values)
+
+
+def main(argv):
+  data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
+  data_dir = core.absolute_user_path(data_dir)
+  state = flowers.run(_settings(data_dir), _REDO.value)
+  counts = pipeline.total_images(state)
+  print('Output: %s (%s).' % (data_dir, ', '.join(
+      '%s %d' % item for item in sorted(counts.items()))))
+  for line in pipeline.finished_lines(state):
+    print(line, flush=True)
+
+
+if __name__ == '__main__':
+  cli.run(main, errors=[flowers.FlowersError],
+          hint='Run the same command again to resume: finished steps are not redone.')

@@ -1,0 +1,37 @@
+"""The flowers driver: flower_photos.tgz → the fine-tuning tutorial's TFRecords.
+
+`run(settings, redo)` downloads the tarball (verified by MD5, size and SHA-256),
+extracts it, holds out `validation_per_class` images per class deterministically,
+converts both splits in the generic format of build_image_data and checks the output,
+recording each finished step in pipeline_state.json so that a re-run skips it;
+`demo_settings` runs the same on a mini tarball built locally. `FLOWER_PHOTOS` holds
+the published facts of the tarball.
+"""
+
+from inception.flowers._archive import Archive
+from inception.flowers._archive import DEFAULT_SOURCE
+from inception.flowers._archive import FLOWER_PHOTOS
+from inception.flowers._driver import CHECK_MODES
+from inception.flowers._driver import DEMO_VALIDATION_PER_CLASS
+from inception.flowers._driver import FlowersError
+from inception.flowers._driver import STEPS
+from inception.flowers._driver import Settings
+from inception.flowers._driver import VALIDATION_PER_CLASS
+from inception.flowers._driver import demo_settings
+from inception.flowers._driver import run
+from inception.flowers._split import SplitError
+
+__all__ = [
+    'Archive',
+    'CHECK_MODES',
+    'DEFAULT_SOURCE',
+    'DEMO_VALIDATION_PER_CLASS',
+    'FLOWER_PHOTOS',
+    'FlowersError',
+    'STEPS',
+    'Settings',
+    'SplitError',
+    'VALIDATION_PER_CLASS',
+    'demo_settings',
+    'run',
+]

@@ -1,0 +1,257 @@
+"""The flowers driver: download → extract → split → convert → check, in-process.
+
+The original's sh_binary download_and_preprocess_flowers, step by step:
+
+  download  flower_photos.tgz into <data_dir>/downloads/ (URL, resuming, or a local
+            copy or symlink), checked by MD5, size and SHA-256 (_archive)
+  extract   <data_dir>/raw-data/extracted/flower_photos/ by acquire, with its member
+            checks, atomically
+  split     <data_dir>/raw-data/{train,validation}/<class>/ and raw-data/labels.txt,
+            `validation_per_class` images per class held out deterministically (_split)
+  convert   <data_dir>/train-?????-of-00002, validation-?????-of-00002 (the generic
+            format of build_image_data), validation first
+  check     <data_dir>/check_report/ (generic schema)
+
+The state file is the ImageNet driver's (pipeline.read_state reads it): each finished
+step with the settings it ran with and what it produced; a re-run skips a finished step
+whose settings are unchanged and runs the others, each idempotent; redoing a step
+redoes every step after it.
+"""
+
+import dataclasses
+import json
+import os
+import time
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence
+
+from absl import logging
+
+from inception import acquire
+from inception import check
+from inception import convert
+from inception import core
+from inception import demo
+from inception import pipeline
+from inception.flowers import _archive
+from inception.flowers import _split
+
+DOWNLOAD = 'download'
+EXTRACT = 'extract'
+SPLIT = 'split'
+CONVERT = 'convert'  # pipeline.finished_lines reads this step's outputs.
+CHECK = 'check'
+STEPS = (DOWNLOAD, EXTRACT, SPLIT, CONVERT, CHECK)
+CHECK_MODES = ('quick', 'full')
+
+EXTRACTED_DIRNAME = 'extracted'
+VALIDATION_PER_CLASS = 100
+SPLIT_SEED = 12345
+TRAIN_SHARDS = 2
+VALIDATION_SHARDS = 2
+
+DEMO_CONFIG = demo.FlowersConfig(images_per_class=12, seed=2012)
+DEMO_VALIDATION_PER_CLASS = 3
+DEMO_RECORD = 'mini_flowers.json'
+
+
+class FlowersError(RuntimeError):
+  """A step cannot go on; the message says which input is wrong."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+  """Everything that decides what the driver produces (all paths absolute).
+
+  Attributes:
+    data_dir: where everything goes; the shards land directly in it.
+    source: URL or local path of the tarball or of its directory.
+    link_mode: for a local source: 'copy' or 'symlink'.
+    archive: what the tarball must be (the published one, or the demo's).
+    validation_per_class: images per class held out for validation.
+    split_seed: the seed of that choice.
+    train_shards, validation_shards: shard counts.
+    check_mode: 'quick' (decode a sample of images) or 'full' (decode all).
+    options: converter options (workers, index files, validation, skipping).
+  """
+  data_dir: str
+  source: str = _archive.DEFAULT_SOURCE
+  link_mode: str = 'copy'
+  archive: _archive.Archive = _archive.FLOWER_PHOTOS
+  validation_per_class: int = VALIDATION_PER_CLASS
+  split_seed: int = SPLIT_SEED
+  train_shards: int = TRAIN_SHARDS
+  validation_shards: int = VALIDATION_SHARDS
+  check_mode: str = 'quick'
+  options: convert.ConvertOptions = convert.ConvertOptions()
+
+  def step_settings(self, step: str) -> Dict[str, Any]:
+    """The settings a step's output depends on: a change re-runs the step."""
+    return {
+        DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
+                   'archive': self.archive._asdict()},
+        EXTRACT: {},
+        SPLIT: {'validation_per_class': self.validation_per_class,
+                'split_seed': self.split_seed},
+        CONVERT: {'train_shards': self.train_shards,
+                  'validation_shards': self.validation_shards,
+                  'write_index': self.options.write_index,
+                  'validate_images': self.options.validate_images,
+                  'skip_bad_images': self.options.skip_bad_images},
+        CHECK: {'check_mode': self.check_mode},
+    }[step]
+
+
+def archive_path(settings: Settings) -> str:
+  return os.path.join(core.downloads_dir(settings.data_dir), settings.archive.name)
+
+
+def extracted_root(data_dir: str) -> str:
+  """raw-data/extracted/flower_photos: the archive's tree, as it holds it."""
+  return os.path.join(core.raw_data_dir(data_dir), EXTRACTED_DIRNAME,
+                      demo.FLOWERS_TOP_DIRNAME)
+
+
+def labels_file(data_dir: str) -> str:
+  return _split.labels_path(core.raw_data_dir(data_dir))
+
+
+# The steps. Each returns a JSON-able dict of what it produced.
+
+
+def run_download(settings: Settings) -> Dict[str, Any]:
+  summary = _archive.fetch_archive(core.downloads_dir(settings.data_dir),
+                                   settings.source, settings.archive,
+                                   settings.link_mode)
+  return {'file': summary.paths[settings.archive.name],
+          'bytes_transferred': summary.bytes_transferred}
+
+
+def run_extract(settings: Settings) -> Dict[str, Any]:
+  files = acquire.extract_tree(archive_path(settings),
+                               core.raw_data_dir(settings.data_dir), EXTRACTED_DIRNAME)
+  return {'directory': extracted_root(settings.data_dir), 'files': files}
+
+
+def run_split(settings: Settings) -> Dict[str, Any]:
+  counts = _split.split_tree(extracted_root(settings.data_dir),
+                             core.raw_data_dir(settings.data_dir),
+                             settings.validation_per_class, settings.split_seed)
+  return {'labels_file': labels_file(settings.data_dir),
+          'images': {split: sum(by_class.values()) for split, by_class in
+                     counts.items()}}
+
+
+def run_convert(settings: Settings) -> Dict[str, Any]:
+  data_dir = settings.data_dir
+  results = convert.convert_generic(
+      train_directory=core.train_images_dir(data_dir),
+      validation_directory=core.validation_images_dir(data_dir),
+      output_directory=data_dir, labels_file=labels_file(data_dir),
+      train_shards=settings.train_shards, validation_shards=settings.validation_shards,
+      options=settings.options)
+  return {split: {'images': result.num_images, 'shards': result.num_shards,
+                  'skipped': len(result.skipped)}
+          for split, result in results.items()}
+
+
+def run_check(settings: Settings) -> Dict[str, Any]:
+  """The checker on the output, generic schema, counts from the manifest."""
+  report = check.check_directory(
+      settings.data_dir,
+      sample_fraction=(1.0 if settings.check_mode == 'full'
+                       else check.QUICK_SAMPLE_FRACTION),
+      num_workers=settings.options.num_workers)
+  if not report.ok:
+    raise FlowersError('%s; first failure: %s; report: %s' % (
+        report.summary_line(), report.failures[0] if report.failures else '-',
+        ', '.join(sorted(report.report_files.values()))))
+  return {'records': {name: stats.num_records for name, stats in report.splits.items()},
+          'schema': report.schema}
+
+
+# The driver.
+
+
+def pending_steps(state: Mapping[str, Any], settings: Settings,
+                  redo: Sequence[str] = ()) -> list:
+  """The steps to run: from the first unfinished, changed or redone one on."""
+  unknown = sorted(set(redo) - set(STEPS))
+  if unknown:
+    raise ValueError('unknown step(s) to redo: %s (steps: %s)' %
+                     (', '.join(unknown), ', '.join(STEPS)))
+  # A redone step counts as not finished: pipeline's rule does the rest.
+  return pipeline.steps_to_run(
+      STEPS, {name: record for name, record in state.items() if name not in redo},
+      settings)
+
+
+def _write_state(data_dir: str, state: Mapping[str, Any]) -> None:
+  """pipeline_state.json in the form pipeline.read_state reads."""
+  core.write_text(core.state_path(data_dir),
+                  json.dumps({'steps': state}, indent=2, sort_keys=True) + '\n')
+
+
+def run(settings: Settings, redo: Sequence[str] = (),
+        clock: Callable[[], float] = time.time) -> Dict[str, Any]:
+  """Runs the steps that are not finished; returns the state of every step.
+
+  Raises:
+    FlowersError, acquire.DownloadError, acquire.ExtractionError, ValueError (a
+      step's own error, naming the file): the steps before it stay recorded as
+      finished, so a re-run resumes there.
+  """
+  if settings.check_mode not in CHECK_MODES:
+    raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
+  core.makedirs(settings.data_dir)
+  state = pipeline.read_state(settings.data_dir)
+  pending = pending_steps(state, settings, redo)
+  for name in STEPS:
+    if name not in pending:
+      logging.info('Step %s: already finished, skipped', name)
+  runners = {DOWNLOAD: run_download, EXTRACT: run_extract, SPLIT: run_split,
+             CONVERT: run_convert, CHECK: run_check}
+  state = {name: record for name, record in state.items() if name not in pending}
+  _write_state(settings.data_dir, state)
+  for name in pending:
+    logging.info('Step %s: starting', name)
+    started = clock()
+    outputs = runners[name](settings)
+    state[name] = json.loads(json.dumps({
+        'settings': settings.step_settings(name), 'outputs': outputs,
+        'seconds': round(clock() - started, 3)}, sort_keys=True))
+    _write_state(settings.data_dir, state)
+    logging.info('Step %s: finished in %.1f s', name, clock() - started)
+  return state
+
+
+# The demo.
+
+
+def demo_archive(data_dir: str, config: demo.FlowersConfig = DEMO_CONFIG
+                 ) -> _archive.Archive:
+  """Builds the mini flower_photos.tgz under <data_dir>/demo-source/ once.
+
+  Its facts are recorded in demo-source/mini_flowers.json with the config, so that a
+  re-run neither regenerates nor touches the tarball.
+  """
+  source = core.demo_source_dir(data_dir)
+  record_path = os.path.join(source, DEMO_RECORD)
+  wanted = dataclasses.asdict(config)
+  record = json.loads(core.read_text(record_path)) if core.exists(record_path) else {}
+  if record.get('config') != wanted:
+    mini = demo.generate_flowers(source, config)
+    record = {'config': wanted, 'archive': _archive.Archive(
+        os.path.basename(mini.path), mini.size, mini.md5, mini.sha256)._asdict()}
+    core.write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + '\n')
+  return _archive.Archive(**record['archive'])
+
+
+def demo_settings(data_dir: str, config: demo.FlowersConfig = DEMO_CONFIG,
+                  **overrides: Any) -> Settings:
+  """The settings that run the identical driver on the mini flowers tarball, offline
+  (symlinked from demo-source/)."""
+  values = dict(data_dir=data_dir, source=core.demo_source_dir(data_dir),
+                link_mode='symlink', archive=demo_archive(data_dir, config),
+                validation_per_class=DEMO_VALIDATION_PER_CLASS)
+  values.update(overrides)
+  return Settings(**values)

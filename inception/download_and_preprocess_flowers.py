@@ -75,10 +75,7 @@ def main(argv):
   data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
   data_dir = core.absolute_user_path(data_dir)
   state = flowers.run(_settings(data_dir), _REDO.value)
-  counts = pipeline.total_images(state)
-  print('Output: %s (%s).' % (data_dir, ', '.join(
-      '%s %d' % item for item in sorted(counts.items()))))
-  for line in pipeline.finished_lines(state):
+  for line in pipeline.closing_lines(data_dir, state):
     print(line, flush=True)
 
 

@@ -93,10 +93,7 @@ def main(argv):
   data_dir = core.absolute_user_path(data_dir)
   settings = _settings(data_dir)
   state = pipeline.run(settings, _credentials(settings), _REDO.value)
-  counts = pipeline.total_images(state)
-  print('Output: %s (%s).' % (data_dir, ', '.join(
-      '%s %d' % item for item in sorted(counts.items()))))
-  for line in pipeline.finished_lines(state):
+  for line in pipeline.closing_lines(data_dir, state):
     print(line, flush=True)
 
 

@@ -149,8 +149,8 @@ def plain_member_name(archive: str, member: tarfile.TarInfo, dest_path: str = NO
     except tarfile.FilterError as e:
       raise UnsafeArchiveError(archive, name, _filter_problem(e)) from None
   if member.issym() or member.islnk():
-    raise UnsafeArchiveError(archive, name, 'is a link (to %r); ImageNet archives '
-                             'hold only files' % member.linkname)
+    raise UnsafeArchiveError(archive, name, 'is a link (to %r); the archives this tool '
+                             'reads hold only files' % member.linkname)
   if member.issparse():
     raise UnsafeArchiveError(archive, name, 'is a sparse file')
   relative = name[2:] if name.startswith('./') else name

@@ -11,6 +11,7 @@ from inception.pipeline._driver import DOWNLOAD
 from inception.pipeline._driver import PipelineError
 from inception.pipeline._driver import STEPS
 from inception.pipeline._driver import Settings
+from inception.pipeline._driver import closing_lines
 from inception.pipeline._driver import demo_settings
 from inception.pipeline._driver import finished_lines
 from inception.pipeline._driver import read_state
@@ -25,6 +26,7 @@ __all__ = [
     'PipelineError',
     'STEPS',
     'Settings',
+    'closing_lines',
     'demo_settings',
     'finished_lines',
     'read_state',

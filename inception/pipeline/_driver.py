@@ -384,6 +384,14 @@ def finished_lines(state: Mapping[str, Any]) -> List[str]:
           for split in (records.VALIDATION, records.TRAIN) if split in counts]
 
 
+def closing_lines(data_dir: str, state: Mapping[str, Any]) -> List[str]:
+  """What a driver prints last: where the output is and its counts, then finished_lines."""
+  counts = total_images(state)
+  output = 'Output: %s (%s).' % (data_dir, ', '.join(
+      '%s %d' % item for item in sorted(counts.items())))
+  return [output] + finished_lines(state)
+
+
 def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
                 ) -> Dict[str, Any]:
   """Builds the demo's mini ImageNet under <data_dir>/demo-source/ once.

@@ -217,7 +217,6 @@ def main():
   from absl import logging  # pylint: disable=g-import-not-at-top
   from inception import convert  # pylint: disable=g-import-not-at-top
   from inception import core  # pylint: disable=g-import-not-at-top
-  from inception.convert import _conversion  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)
   if args.plan_memory:
     return plan_memory()

@@ -10,7 +10,7 @@ the shard totals are ImageNet's (docs/FORMAT.md, "Data facts").
 
 import collections
 import dataclasses
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from inception import core
 from inception import records

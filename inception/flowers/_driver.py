@@ -12,19 +12,18 @@ The original's sh_binary download_and_preprocess_flowers, step by step:
             format of build_image_data), validation first
   check     <data_dir>/check_report/ (generic schema)
 
-The state file is the ImageNet driver's (pipeline.read_state reads it): each finished
+The state file is the ImageNet driver's (pipeline.run_steps keeps it): each finished
 step with the settings it ran with and what it produced; a re-run skips a finished step
 whose settings are unchanged and runs the others, each idempotent; redoing a step
 redoes every step after it.
 """
 
 import dataclasses
+import functools
 import json
 import os
 import time
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence
-
-from absl import logging
+from typing import Any, Callable, Dict, List, Sequence
 
 from inception import acquire
 from inception import check
@@ -172,23 +171,13 @@ def run_check(settings: Settings) -> Dict[str, Any]:
 # The driver.
 
 
-def pending_steps(state: Mapping[str, Any], settings: Settings,
-                  redo: Sequence[str] = ()) -> list:
-  """The steps to run: from the first unfinished, changed or redone one on."""
-  unknown = sorted(set(redo) - set(STEPS))
-  if unknown:
-    raise ValueError('unknown step(s) to redo: %s (steps: %s)' %
-                     (', '.join(unknown), ', '.join(STEPS)))
-  # A redone step counts as not finished: pipeline's rule does the rest.
-  return pipeline.steps_to_run(
-      STEPS, {name: record for name, record in state.items() if name not in redo},
-      settings)
-
-
-def _write_state(data_dir: str, state: Mapping[str, Any]) -> None:
-  """pipeline_state.json in the form pipeline.read_state reads."""
-  core.write_text(core.state_path(data_dir),
-                  json.dumps({'steps': state}, indent=2, sort_keys=True) + '\n')
+def steps(settings: Settings) -> List[pipeline.Step]:
+  """The flowers driver's steps, in order (pipeline.run_steps runs them)."""
+  runners = {DOWNLOAD: run_download, EXTRACT: run_extract, SPLIT: run_split,
+             CONVERT: run_convert, CHECK: run_check}
+  return [pipeline.Step(name, functools.partial(runners[name], settings),
+                        settings.step_settings(name))
+          for name in STEPS]
 
 
 def run(settings: Settings, redo: Sequence[str] = (),
@@ -202,26 +191,7 @@ def run(settings: Settings, redo: Sequence[str] = (),
   """
   if settings.check_mode not in CHECK_MODES:
     raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
-  core.makedirs(settings.data_dir)
-  state = pipeline.read_state(settings.data_dir)
-  pending = pending_steps(state, settings, redo)
-  for name in STEPS:
-    if name not in pending:
-      logging.info('Step %s: already finished, skipped', name)
-  runners = {DOWNLOAD: run_download, EXTRACT: run_extract, SPLIT: run_split,
-             CONVERT: run_convert, CHECK: run_check}
-  state = {name: record for name, record in state.items() if name not in pending}
-  _write_state(settings.data_dir, state)
-  for name in pending:
-    logging.info('Step %s: starting', name)
-    started = clock()
-    outputs = runners[name](settings)
-    state[name] = json.loads(json.dumps({
-        'settings': settings.step_settings(name), 'outputs': outputs,
-        'seconds': round(clock() - started, 3)}, sort_keys=True))
-    _write_state(settings.data_dir, state)
-    logging.info('Step %s: finished in %.1f s', name, clock() - started)
-  return state
+  return pipeline.run_steps(settings.data_dir, steps(settings), redo, clock)
 
 
 # The demo.

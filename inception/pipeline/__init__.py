@@ -14,11 +14,13 @@ from inception.pipeline._driver import Settings
 from inception.pipeline._driver import closing_lines
 from inception.pipeline._driver import demo_settings
 from inception.pipeline._driver import finished_lines
-from inception.pipeline._driver import read_state
 from inception.pipeline._driver import run
 from inception.pipeline._driver import step_names
 from inception.pipeline._driver import steps_to_run
 from inception.pipeline._driver import total_images
+from inception.pipeline._steps import Step
+from inception.pipeline._steps import read_state
+from inception.pipeline._steps import run_steps
 
 __all__ = [
     'CHECK_MODES',
@@ -26,11 +28,13 @@ __all__ = [
     'PipelineError',
     'STEPS',
     'Settings',
+    'Step',
     'closing_lines',
     'demo_settings',
     'finished_lines',
     'read_state',
     'run',
+    'run_steps',
     'step_names',
     'steps_to_run',
     'total_images',

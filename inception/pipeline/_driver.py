@@ -45,6 +45,7 @@ from inception import core
 from inception import demo
 from inception import label_files
 from inception import records
+from inception.pipeline import _steps
 
 DOWNLOAD = 'download'
 EXTRACT = 'extract'
@@ -148,50 +149,36 @@ def step_names(settings: Settings) -> Sequence[str]:
 # The state file.
 
 
-def read_state(data_dir: str) -> Dict[str, Any]:
-  """The recorded steps: {step: {'settings': ..., 'outputs': ..., 'finished': t}}."""
-  path = core.state_path(data_dir)
-  if not core.exists(path):
-    return {}
-  try:
-    state = json.loads(core.read_text(path))
-  except ValueError as e:
-    raise PipelineError('%s is not valid JSON (%s); delete it to start the steps '
-                        'over (each step still resumes its own work)' % (path, e))
-  return state.get('steps', {})
-
-
-def _write_state(data_dir: str, steps: Mapping[str, Any]) -> None:
-  core.write_text(core.state_path(data_dir),
-                          json.dumps({'steps': steps}, indent=2, sort_keys=True) + '\n')
+def steps(settings: Settings,
+          credentials: Optional[acquire.Credentials] = None) -> List[_steps.Step]:
+  """The driver's steps for `settings`, in order (pipeline._steps runs them)."""
+  runners = {
+      DOWNLOAD: lambda: run_download(settings, credentials),
+      EXTRACT: lambda: run_extract(settings),
+      BOUNDING_BOXES: lambda: run_bounding_boxes(settings),
+      VALIDATION_RELABEL: lambda: run_validation_relabel(settings),
+      CONVERT: lambda: run_convert(settings),
+      CHECK: lambda: run_check(settings),
+  }
+  # A finished download holds only while every tarball is verified in downloads/.
+  still_done = {DOWNLOAD: lambda: not _archives_to_fetch(settings)}
+  return [_steps.Step(name, runners[name], settings.step_settings(name),
+                      still_done.get(name))
+          for name in step_names(settings)]
 
 
 def steps_to_run(names: Sequence[str], state: Mapping[str, Any],
                  settings: Settings, redo: Sequence[str] = ()) -> List[str]:
-  """The steps that must run: the first not finished with the same settings, or
-  redone, and every step after it."""
-  unknown = sorted(set(redo) - set(STEPS))
-  if unknown:
-    raise ValueError('unknown step(s) to redo: %s (steps: %s)' %
-                     (', '.join(unknown), ', '.join(STEPS)))
-  for position, name in enumerate(names):
-    record = state.get(name)
-    done = (record is not None and name not in redo and
-            record.get('settings') == _jsonable(settings.step_settings(name)) and
-            (name != DOWNLOAD or not _archives_to_fetch(settings)))
-    if not done:
-      return list(names[position:])
-  return []
+  """The steps of `names` that must run: the first not finished with the same
+  settings, or redone, and every step after it."""
+  return _steps.pending_steps([s for s in steps(settings) if s.name in names], state,
+                              redo)
 
 
 def _archives_to_fetch(settings: Settings) -> List[str]:
   """The tarballs not (or no longer) in downloads/ with a verified stamp."""
   return acquire.files_needing_fetch(core.downloads_dir(settings.data_dir),
                                      _archive_names(settings), settings.checksums())
-
-
-def _jsonable(value: Any) -> Any:
-  return json.loads(json.dumps(value, sort_keys=True))
 
 
 # The steps. Each returns a JSON-able dict of what it produced.
@@ -330,41 +317,16 @@ def run(settings: Settings, credentials: Optional[acquire.Credentials] = None,
   """
   if settings.check_mode not in CHECK_MODES:
     raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
-  core.makedirs(settings.data_dir)
-  names = step_names(settings)
-  state = read_state(settings.data_dir)
-  pending = steps_to_run(names, state, settings, redo)
-  for name in names:
-    if name not in pending:
-      logging.info('Step %s: already finished, skipped', name)
-  runners = {
-      DOWNLOAD: lambda: run_download(settings, credentials),
-      EXTRACT: lambda: run_extract(settings),
-      BOUNDING_BOXES: lambda: run_bounding_boxes(settings),
-      VALIDATION_RELABEL: lambda: run_validation_relabel(settings),
-      CONVERT: lambda: run_convert(settings),
-      CHECK: lambda: run_check(settings),
-  }
-  for name in pending:
-    state.pop(name, None)
-  _write_state(settings.data_dir, state)
-  for name in pending:
-    logging.info('Step %s: starting', name)
-    started = clock()
-    try:
-      outputs = runners[name]()
-    except acquire.CorruptArchiveError as e:
-      message = acquire.set_aside_corrupt(e, core.downloads_dir(settings.data_dir))
-      if message is None:
-        raise
-      state.pop(DOWNLOAD, None)
-      _write_state(settings.data_dir, state)
-      raise PipelineError(message) from None
-    state[name] = _jsonable({'settings': settings.step_settings(name),
-                             'outputs': outputs, 'seconds': round(clock() - started, 3)})
-    _write_state(settings.data_dir, state)
-    logging.info('Step %s: finished in %.1f s', name, clock() - started)
-  return state
+  try:
+    return _steps.run_steps(settings.data_dir, steps(settings, credentials), redo, clock)
+  except acquire.CorruptArchiveError as e:
+    message = acquire.set_aside_corrupt(e, core.downloads_dir(settings.data_dir))
+    if message is None:
+      raise
+    state = _steps.read_state(settings.data_dir)
+    state.pop(DOWNLOAD, None)  # fetched again by the next run
+    _steps.write_state(settings.data_dir, state)
+    raise PipelineError(message) from None
 
 
 def total_images(state: Mapping[str, Any]) -> Dict[str, int]:

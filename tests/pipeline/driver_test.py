@@ -14,6 +14,7 @@ from inception import convert
 from inception import core
 from inception import demo
 from inception.pipeline import _driver
+from inception.pipeline import _steps
 from tests import file_trees
 
 _FIXTURE = demo.Config(num_classes=3, images_per_class=7,
@@ -111,7 +112,7 @@ class PipelineTest(absltest.TestCase):
       f.write(b'not an image')
     with self.assertRaisesRegex(Exception, victim):
       _driver.run(settings, redo=[_driver.CONVERT])
-    recorded = _driver.read_state(data_dir)
+    recorded = _steps.read_state(data_dir)
     self.assertNotIn(_driver.CONVERT, recorded)
     self.assertIn(_driver.VALIDATION_RELABEL, recorded)
     # Repaired, a plain re-run resumes with convert and check only.
@@ -151,7 +152,7 @@ class PipelineTest(absltest.TestCase):
     self.assertFalse(os.path.exists(os.path.join(downloads, acquire.TRAIN_TAR)))
     self.assertLen([name for name in os.listdir(downloads)
                     if name.startswith(acquire.TRAIN_TAR + '.corrupt-')], 1)
-    self.assertNotIn(_driver.DOWNLOAD, _driver.read_state(data_dir))
+    self.assertNotIn(_driver.DOWNLOAD, _steps.read_state(data_dir))
     _driver.run(settings)
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
@@ -166,7 +167,7 @@ class PipelineTest(absltest.TestCase):
 
   def test_download_settings_hold_the_checksums_not_the_file_name(self):
     settings = _settings(self.reference_dir)
-    state = _driver.read_state(self.reference_dir)
+    state = _steps.read_state(self.reference_dir)
     with open(settings.checksums_file) as f:
       lines = f.read().splitlines()
     checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
@@ -182,7 +183,7 @@ class PipelineTest(absltest.TestCase):
     settings = _settings(data_dir)
     _driver.run(settings)
     os.remove(os.path.join(core.downloads_dir(data_dir), acquire.VALIDATION_TAR))
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, _driver.read_state(data_dir),
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, _steps.read_state(data_dir),
                                           settings), list(_driver.STEPS))
     _driver.run(settings)
     self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(data_dir),
@@ -192,7 +193,7 @@ class PipelineTest(absltest.TestCase):
 
   def test_steps_to_run_redo_reruns_later_steps(self):
     settings = _settings(self.reference_dir)
-    state = _driver.read_state(self.reference_dir)
+    state = _steps.read_state(self.reference_dir)
     self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, settings), [])
     self.assertEqual(
         _driver.steps_to_run(_driver.STEPS, state, settings,

@@ -137,6 +137,35 @@ class FailureTest(absltest.TestCase):
                      ['train-%05d-of-00004' % i for i in range(4)])
 
 
+  def test_truncated_scan_data_fails_naming_the_file(self):
+    # Its header is whole (the header-only check let it in); the scan data stops.
+    root = self.create_tempdir().full_path
+    cut = '%s_1.JPEG' % SYNSETS[2]
+    fixtures.make_imagenet_split(os.path.join(root, 'train'), SYNSETS, 2,
+                                 special={cut: fixtures.damaged_jpeg('half')})
+    entries = convert.find_imagenet_entries(os.path.join(root, 'train'), SYNSETS,
+                                            ['text %s' % s for s in SYNSETS])
+    output = os.path.join(root, 'out')
+    options = convert.ConvertOptions(
+        runner='DirectRunner',
+        beam_pipeline_args=('--direct_running_mode=multi_processing',
+                            '--direct_num_workers=2'))
+    plan = convert.plan_split('train', entries, 2, output, options=options)
+    [bad_shard] = [os.path.basename(t.output_path) for t in plan.tasks
+                   if any(e.filename == cut for e in t.entries)]
+    with contextlib.redirect_stdout(io.StringIO()):
+      with self.assertRaises(records.ImageError) as raised:
+        convert.convert_split('train', entries, 2, output, options=options)
+    self.assertEqual(str(raised.exception),
+                     '%s: truncated JPEG: %d bytes and no end-of-image marker' %
+                     (os.path.join(root, 'train', SYNSETS[2], cut),
+                      len(fixtures.damaged_jpeg('half'))))
+    left = os.listdir(output)
+    self.assertNotIn(bad_shard, left)
+    self.assertEqual([n for n in left if n.startswith(_beam_runner.STAGING_PREFIX) or
+                      '.incomplete-' in n], [])
+
+
 class OptionsTest(absltest.TestCase):
 
   def test_direct_runner_defaults_keep_the_users_values(self):

@@ -8,7 +8,9 @@ quality 90 like ImageNet's), in `train/<wnid>/<wnid>_<n>.JPEG`. Then measures, o
 same files and the same shard plan (ImageNet's ~1251 images per shard):
   (a) copy: read each file in plan order and append its bytes to the shard files
       (one process, fsync per shard like the converter): the floor;
-  (b) convert: convert.convert_split with --num_threads workers (default: cores);
+  (b) convert: convert.convert_split with --num_threads workers (default: cores), with
+      the default --validate_images=structure;
+  (n) convert --validate_images=none (the header only);
   (c) convert --validate_images=full;
   (d) convert --runner=DirectRunner: the same plan and shard writer run by Apache
       Beam's local engine (multi-process FnApiRunner, --num_threads workers).
@@ -16,6 +18,14 @@ Each line gives images/s, MB/s of input bytes, and the peak RSS and PSS of the p
 tree (the main process plus its workers, sampled every 50 ms), with the main's and the
 largest worker's peak RSS. The files are read once before timing, so all three runs
 see the same (warm) page cache. Not part of `bazel test`.
+
+  ... bench/bench_convert.py --image_checks
+
+measures instead, on one core, each image check's cost per image over the first 1000
+files of the set (PIL header, the structure walk, PIL reduced-scale 1/8 and full
+decodes, TensorFlow's decode), and how many of 100 damaged copies of each of baseline,
+progressive and restart-interval JPEGs each check refuses (truncated at a random
+point of the scan data; 2000, 16 or 1 random bytes written over it).
 
   ... bench/bench_convert.py --plan_memory
 
@@ -44,9 +54,11 @@ def _parse_args():
                       help='converter worker processes (default: cores)')
   parser.add_argument('--work_dir', default='/tmp/bench_convert')
   parser.add_argument('--seed', type=int, default=0)
-  parser.add_argument('--skip', default='', help='comma list of a,b,c,d to skip')
+  parser.add_argument('--skip', default='', help='comma list of a,b,n,c,d to skip')
   parser.add_argument('--plan_memory', action='store_true',
                       help='measure the main process at ImageNet scale instead')
+  parser.add_argument('--image_checks', action='store_true',
+                      help='measure the cost and catch rate of each image check instead')
   return parser.parse_args()
 
 
@@ -212,6 +224,103 @@ def plan_memory() -> int:
   return 0
 
 
+def _pil_decoder(scale: int):
+  """A check that decodes with PIL at 1/scale of the size (draft: less IDCT work)."""
+  import io  # pylint: disable=g-import-not-at-top
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+
+  def decode(data):
+    with Image.open(io.BytesIO(data)) as image:
+      if scale > 1:
+        image.draft('RGB', (image.width // scale, image.height // scale))
+      image.load()
+  return decode
+
+
+def _image_checks():
+  """{name: check(data) raising on a bad image}, cheapest first."""
+  import io  # pylint: disable=g-import-not-at-top
+  from PIL import Image  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from inception.records import _image_coding  # pylint: disable=g-import-not-at-top
+  tf.config.threading.set_intra_op_parallelism_threads(1)
+
+  def header(data):
+    with Image.open(io.BytesIO(data)) as image:
+      return image.size
+
+  def structure(data):
+    error = _image_coding.jpeg_structure_error(data)
+    if error:
+      raise ValueError(error)
+
+  return {'header (none)': header, 'structure walk': structure,
+          'PIL 1/8 draft decode': _pil_decoder(8), 'PIL full decode': _pil_decoder(1),
+          'TF decode_jpeg (full)': lambda data: tf.io.decode_jpeg(data, channels=3)}
+
+
+def _refuses(check, data) -> bool:
+  try:
+    check(data)
+  except Exception:  # pylint: disable=broad-except  (any failure is a refusal)
+    return True
+  return False
+
+
+def _damaged_copies(rng, kind_options, count):
+  """(kind, damage, bytes) for `count` photos of each kind, each damage once."""
+  import io  # pylint: disable=g-import-not-at-top
+  from inception import demo  # pylint: disable=g-import-not-at-top
+  for n in range(count):
+    picture = demo.render_photo(rng, *(int(v) for v in rng.integers(300, 501, 2)))
+    for kind, options in kind_options.items():
+      buffer = io.BytesIO()
+      picture.save(buffer, 'JPEG', quality=90, **options)
+      data = buffer.getvalue()
+      scan = data.find(b'\xff\xda')
+      yield kind, 'truncated', data[:int(rng.integers(scan + 20, len(data) - 2))]
+      for size in (2000, 16, 1):
+        damaged = bytearray(data)
+        at = int(rng.integers(scan + 200, len(data) - size - 10))
+        damaged[at:at + size] = rng.bytes(size)
+        yield kind, '%d bytes garbled' % size, bytes(damaged)
+
+
+def image_checks(data_dir: str) -> int:
+  """Per-image cost of each check on the set, and what each refuses of damaged files."""
+  paths = sorted(os.path.join(d, f) for d, _, files in os.walk(data_dir)
+                 for f in files if f.endswith('.JPEG'))[:1000]
+  images = []
+  for path in paths:
+    with open(path, 'rb') as f:
+      images.append(f.read())
+  checks = _image_checks()
+  print('cost per image, one core, %d images of %.1f KB average (best of 3):' %
+        (len(images), sum(map(len, images)) / len(images) / 1e3))
+  for name, check in checks.items():
+    best = min(_timed(check, images) for _ in range(3))
+    print('  %-24s %6.3f ms' % (name, best / len(images) * 1e3))
+  kinds = {'baseline': {}, 'progressive': {'progressive': True},
+           'restart interval': {'restart_marker_blocks': 8}}
+  counts = {}
+  for kind, damage, data in _damaged_copies(np.random.default_rng(0), kinds, 100):
+    row = counts.setdefault((kind, damage), [0] * (len(checks) + 1))
+    row[-1] += 1
+    for column, check in enumerate(checks.values()):
+      row[column] += _refuses(check, data)
+  print('refused of 100 damaged copies:  ' + ' | '.join(checks))
+  for (kind, damage), row in counts.items():
+    print('  %-16s %-18s %s' % (kind, damage, ' | '.join('%3d' % v for v in row[:-1])))
+  return 0
+
+
+def _timed(check, images) -> float:
+  start = time.perf_counter()
+  for data in images:
+    check(data)
+  return time.perf_counter() - start
+
+
 def main():
   args = _parse_args()
   from absl import logging  # pylint: disable=g-import-not-at-top
@@ -222,6 +331,8 @@ def main():
     return plan_memory()
   data_dir = os.path.join(args.work_dir, 'data')
   generate(data_dir, args.num_images, args.num_classes, args.seed)
+  if args.image_checks:
+    return image_checks(data_dir)
   synsets, texts = convert.imagenet_classes(os.path.join(data_dir, 'synsets.txt'),
                                             os.path.join(data_dir, 'metadata.txt'))
   entries = convert.find_imagenet_entries(os.path.join(data_dir, 'train'), synsets, texts)
@@ -249,9 +360,10 @@ def main():
     print(lines[-1], flush=True)
 
   for key, name, validate, runner in (
-      ('b', '(b) convert', 'none', convert.LOCAL_RUNNER),
+      ('b', '(b) convert', 'structure', convert.LOCAL_RUNNER),
+      ('n', '(n) convert, validate=none', 'none', convert.LOCAL_RUNNER),
       ('c', '(c) convert, validate=full', 'full', convert.LOCAL_RUNNER),
-      ('d', '(d) convert, DirectRunner', 'none', 'DirectRunner')):
+      ('d', '(d) convert, DirectRunner', 'structure', 'DirectRunner')):
     if key in skip:
       continue
     output = os.path.join(args.work_dir, 'out_' + key)

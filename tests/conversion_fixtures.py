@@ -75,6 +75,21 @@ def truncated_scan_jpeg(seed: int = 0) -> bytes:
   return data[:len(data) * 2 // 3]
 
 
+def damaged_jpeg(damage: str, kind: Optional[str] = None, seed: int = 0) -> bytes:
+  """A 320x240 JPEG (kind None or 'progressive') damaged past its header, as issue 12
+  found them: 'half' keeps the first half of the file; 'garbled' overwrites 2,000
+  bytes in the middle of the scan data with random bytes. PIL's Image.open reads
+  both headers."""
+  data = bytearray(image_bytes(seed, kind, width=320, height=240))
+  if damage == 'half':
+    return bytes(data[:len(data) // 2])
+  if damage != 'garbled':
+    raise ValueError('unknown damage %r' % damage)
+  middle = (data.find(b'\xff\xda') + len(data)) // 2
+  data[middle - 1000:middle + 1000] = np.random.default_rng(seed).bytes(2000)
+  return bytes(data)
+
+
 def write(path: str, data: bytes) -> str:
   os.makedirs(os.path.dirname(path), exist_ok=True)
   with open(path, 'wb') as f:

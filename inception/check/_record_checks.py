@@ -301,9 +301,17 @@ def jpeg_header(data: bytes) -> Tuple[int, int, int]:
 def check_image(fields: RecordFields, decode: bool) -> Tuple[Problems, bool]:
   """Checks image/encoded: JPEG magic, header size and components, optional decode.
 
+  Each message names the image's source file (image/filename), to find and replace it.
+
   Returns:
     (kind, message) problems, and whether a full decode was done and succeeded.
   """
+  problems, decoded = _image_problems(fields, decode)
+  source = 'image/filename %s' % (fields.filename or '(none)')
+  return [(kind, '%s: %s' % (source, message)) for kind, message in problems], decoded
+
+
+def _image_problems(fields: RecordFields, decode: bool) -> Tuple[Problems, bool]:
   encoded = fields.encoded
   if not encoded:
     return [(_failures.IMAGE, 'image/encoded is empty')], False

@@ -62,7 +62,7 @@ class ConvertOptions:
 
   Attributes:
     num_workers: worker processes; None = the number of cores.
-    validate_images: 'none' (header only) or 'full' (decode every image with TF).
+    validate_images: one of records.VALIDATE_IMAGES ('none', 'structure', 'full').
     skip_bad_images: leave bad images out and list them, instead of failing.
     overwrite: rewrite every shard, even complete ones of the same plan, and delete
       shards of the split that belong to another plan.
@@ -75,7 +75,7 @@ class ConvertOptions:
       region, temp_location, num_workers, setup_file, direct_num_workers, ...).
   """
   num_workers: Optional[int] = None
-  validate_images: str = 'none'
+  validate_images: str = records.DEFAULT_VALIDATE_IMAGES
   skip_bad_images: bool = False
   overwrite: bool = False
   write_index: bool = False

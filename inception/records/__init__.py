@@ -2,7 +2,8 @@
 
 - The format names, split names and ImageNet's shard counts (`TRAIN`, `IMAGENET_FORMAT`,
   `IMAGENET_TRAIN_SHARDS`, ...).
-- Image bytes → the record's JPEG and size (`ImageError` for what cannot go in).
+- Image bytes → the record's JPEG and size (`ImageError` for what cannot go in), and
+  how much of each image is checked (`VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`).
 - Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
   atomic TFRecord `ShardWriter` and index files.
 - `ShardTask` and `write_shard`: one shard from its planned entries, the unit of work
@@ -17,7 +18,9 @@ from inception.records._formats import IMAGENET_VALIDATION_SHARDS
 from inception.records._formats import RECORD_FORMATS
 from inception.records._formats import TRAIN
 from inception.records._formats import VALIDATION
+from inception.records._image_coding import DEFAULT_VALIDATE_IMAGES
 from inception.records._image_coding import ImageError
+from inception.records._image_coding import VALIDATE_IMAGES
 from inception.records._image_coding import is_jpeg
 from inception.records._image_coding import is_png
 from inception.records._manifest import Manifest
@@ -30,7 +33,6 @@ from inception.records._shard_tasks import ImageEntry
 from inception.records._shard_tasks import ShardResult
 from inception.records._shard_tasks import ShardTask
 from inception.records._shard_tasks import SkippedImage
-from inception.records._shard_tasks import VALIDATE_IMAGES
 from inception.records._shard_tasks import write_shard
 from inception.records._shards import CorruptShardError
 from inception.records._shards import RECORD_OVERHEAD
@@ -45,6 +47,7 @@ from inception.records._shards import shard_ranges
 __all__ = [
     'Boxes',
     'CorruptShardError',
+    'DEFAULT_VALIDATE_IMAGES',
     'GENERIC_FORMAT',
     'IMAGENET_FORMAT',
     'IMAGENET_TRAIN_SHARDS',

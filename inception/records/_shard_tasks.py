@@ -18,8 +18,6 @@ from inception.records import _formats
 from inception.records import _image_coding
 from inception.records import _shards
 
-VALIDATE_IMAGES = ('none', 'full')
-
 Boxes = Tuple[Tuple[float, float, float, float], ...]  # (xmin, ymin, xmax, ymax) each
 
 _PROGRESS_INTERVAL_SECONDS = 0.5
@@ -55,7 +53,8 @@ class ShardTask(NamedTuple):
     boxes: per entry, its boxes as (xmin, ymin, xmax, ymax) tuples (empty: none).
     record_format: IMAGENET_FORMAT or GENERIC_FORMAT.
     index_path: where to write the DALI/tfrecord index, or None for no index.
-    validate_images: 'none' (header only) or 'full' (decode with TensorFlow).
+    validate_images: one of VALIDATE_IMAGES: 'none' (header only), 'structure' (also
+      walk each JPEG's markers and scan data) or 'full' (also decode with TensorFlow).
     skip_bad_images: leave bad images out (listed in the result) instead of failing.
   """
   split: str
@@ -66,7 +65,7 @@ class ShardTask(NamedTuple):
   boxes: Tuple[Boxes, ...]
   record_format: str = _formats.IMAGENET_FORMAT
   index_path: Optional[str] = None
-  validate_images: str = 'none'
+  validate_images: str = _image_coding.DEFAULT_VALIDATE_IMAGES
   skip_bad_images: bool = False
 
 
@@ -119,9 +118,9 @@ def validate_task(task: ShardTask) -> None:
   if task.record_format not in _formats.RECORD_FORMATS:
     raise ValueError('unknown record format %r (expected one of %s)' %
                      (task.record_format, ', '.join(_formats.RECORD_FORMATS)))
-  if task.validate_images not in VALIDATE_IMAGES:
+  if task.validate_images not in _image_coding.VALIDATE_IMAGES:
     raise ValueError('validate_images must be one of %s, got %r' %
-                     (', '.join(VALIDATE_IMAGES), task.validate_images))
+                     (', '.join(_image_coding.VALIDATE_IMAGES), task.validate_images))
   if len(task.boxes) != len(task.entries):
     raise ValueError('shard %s: %d entries but %d box lists' %
                      (task.output_path, len(task.entries), len(task.boxes)))
@@ -170,10 +169,8 @@ def write_shard(task: ShardTask,
 
 
 def _record(task: ShardTask, entry: ImageEntry, boxes: Boxes, data: bytes) -> bytes:
-  name = describe_source(entry.source)
-  image = _image_coding.prepare_image(data, name)
-  if task.validate_images == 'full':
-    _image_coding.check_decodes(image, name)
+  image = _image_coding.prepare_image(data, describe_source(entry.source),
+                                      task.validate_images)
   if task.record_format == _formats.GENERIC_FORMAT:
     return _example_records.generic_example(image.encoded, entry.filename, image.height,
                                            image.width, entry.label, entry.text)

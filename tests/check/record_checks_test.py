@@ -59,14 +59,20 @@ class RecordDamageTest(check_fixtures.CheckTestBase):
                      'bbox/label holds [3], expected the class label 2')
 
   def test_undecodable_image(self):
+    cut = []
+
     def change(split, shard, record, fields):
       if (split, shard, record) == ('train', 1, 1):
         # A valid header, then the scan data cut short.
         fields['encoded'] = fields['encoded'][:len(fields['encoded']) * 2 // 3]
+        cut.append(fields['filename'].decode())
 
     check_fixtures.write_output(self.directory, change)
-    self.assertFails(self.run_check(), _failures.IMAGE, 'train-00001-of-00002 record 1',
+    report = self.run_check()
+    self.assertFails(report, _failures.IMAGE, 'train-00001-of-00002 record 1',
                      'does not decode')
+    self.assertFails(report, _failures.IMAGE, 'train-00001-of-00002 record 1',
+                     'image/filename %s: image/encoded does not decode' % cut[0])
     # Reading the header alone (quick mode, nothing decoded) cannot see it.
     self.assertTrue(self.run_check(sample_fraction=0.0).ok)
 

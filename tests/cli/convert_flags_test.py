@@ -38,6 +38,13 @@ class ConvertFlagsTest(absltest.TestCase):
                                runner='DirectRunner',
                                beam_pipeline_args=('--direct_num_workers=2',)))
 
+  def test_validate_images_defaults_to_the_structure_walk(self):
+    self.assertEqual(_parsed().validate_images, 'structure')
+    self.assertEqual(_parsed('--validate_images=none').validate_images, 'none')
+    help_text = _parsed()['validate_images'].help
+    for mode in ('none:', 'structure:', 'full:', 'ms'):
+      self.assertIn(mode, help_text)
+
   def test_conversion_arguments_are_absolute(self):
     values = _parsed('--train_directory=t', '--validation_directory=',
                      '--output_dir=o', '--synsets_file=/l/synsets.txt')

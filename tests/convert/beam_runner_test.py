@@ -97,12 +97,13 @@ class BinariesTest(absltest.TestCase):
 
 class FailureTest(absltest.TestCase):
 
-  def test_corrupt_image_fails_the_pipeline_with_its_path_and_resumes(self):
+  def _split_with_a_bad_image(self, bad_name, data, per_class, num_shards):
+    """Writes a train split holding `data` as `bad_name`; returns (its path, entries,
+    output directory, DirectRunner options, the path of the shard it falls in)."""
     root = self.create_tempdir().full_path
-    corrupt = '%s_2.JPEG' % SYNSETS[1]
-    fixtures.make_imagenet_split(os.path.join(root, 'train'), SYNSETS, 4,
-                                 special={corrupt: fixtures.truncated_jpeg()})
-    corrupt_path = os.path.join(root, 'train', SYNSETS[1], corrupt)
+    synset = bad_name.split('_')[0]
+    fixtures.make_imagenet_split(os.path.join(root, 'train'), SYNSETS, per_class,
+                                 special={bad_name: data})
     entries = convert.find_imagenet_entries(os.path.join(root, 'train'), SYNSETS,
                                             ['text %s' % s for s in SYNSETS])
     output = os.path.join(root, 'out')
@@ -110,9 +111,22 @@ class FailureTest(absltest.TestCase):
         runner='DirectRunner',
         beam_pipeline_args=('--direct_running_mode=multi_processing',
                             '--direct_num_workers=2'))
-    plan = convert.plan_split('train', entries, 4, output, options=options)
+    plan = convert.plan_split('train', entries, num_shards, output, options=options)
     [bad_shard] = [t.output_path for t in plan.tasks
-                   if any(e.filename == corrupt for e in t.entries)]
+                   if any(e.filename == bad_name for e in t.entries)]
+    return (os.path.join(root, 'train', synset, bad_name), entries, output, options,
+            bad_shard)
+
+  def assertNothingFinalOrStaged(self, output, bad_shard):
+    left = os.listdir(output)
+    self.assertNotIn(os.path.basename(bad_shard), left)
+    self.assertEqual([n for n in left if n.startswith(_beam_runner.STAGING_PREFIX) or
+                      '.incomplete-' in n], [])
+
+  def test_corrupt_image_fails_the_pipeline_with_its_path_and_resumes(self):
+    corrupt = '%s_2.JPEG' % SYNSETS[1]
+    corrupt_path, entries, output, options, bad_shard = self._split_with_a_bad_image(
+        corrupt, fixtures.truncated_jpeg(), 4, 4)
 
     with contextlib.redirect_stdout(io.StringIO()) as stdout:
       with self.assertRaises(records.ImageError) as raised:
@@ -120,10 +134,7 @@ class FailureTest(absltest.TestCase):
     self.assertIn(corrupt_path, str(raised.exception))
     self.assertIn('corrupt', str(raised.exception))
     self.assertNotIn('Finished', stdout.getvalue())
-    left = os.listdir(output)
-    self.assertNotIn(os.path.basename(bad_shard), left)
-    self.assertEqual([n for n in left if n.startswith(_beam_runner.STAGING_PREFIX) or
-                      '.incomplete-' in n], [])
+    self.assertNothingFinalOrStaged(output, bad_shard)
 
     skipping = convert.ConvertOptions(runner='DirectRunner', skip_bad_images=True,
                                       beam_pipeline_args=options.beam_pipeline_args)
@@ -135,6 +146,19 @@ class FailureTest(absltest.TestCase):
     self.assertTrue(os.path.exists(bad_shard))
     self.assertEqual(sorted(n for n in os.listdir(output) if '-of-' in n),
                      ['train-%05d-of-00004' % i for i in range(4)])
+
+
+  def test_truncated_scan_data_fails_naming_the_file(self):
+    # Its header is whole (the header-only check let it in); the scan data stops.
+    cut_path, entries, output, options, bad_shard = self._split_with_a_bad_image(
+        '%s_1.JPEG' % SYNSETS[2], fixtures.damaged_jpeg('half'), 2, 2)
+    with contextlib.redirect_stdout(io.StringIO()):
+      with self.assertRaises(records.ImageError) as raised:
+        convert.convert_split('train', entries, 2, output, options=options)
+    self.assertEqual(str(raised.exception),
+                     '%s: truncated JPEG: %d bytes and no end-of-image marker' %
+                     (cut_path, len(fixtures.damaged_jpeg('half'))))
+    self.assertNothingFinalOrStaged(output, bad_shard)
 
 
 class OptionsTest(absltest.TestCase):

@@ -1,5 +1,7 @@
-"""Tests of inception.records._image_coding: header-only sizes, re-encoding, corrupt files."""
+"""Tests of inception.records._image_coding: header-only sizes, the JPEG structure walk,
+re-encoding, corrupt files."""
 
+import io
 import pickle
 
 from absl.testing import absltest
@@ -70,10 +72,139 @@ class PrepareImageTest(parameterized.TestCase):
     self.assertIn('/data/train/n1/n1_5.JPEG', str(raised.exception))
     self.assertIn(reason, str(raised.exception))
 
+  @parameterized.product(damage=('half', 'garbled'), kind=(None, 'progressive'))
+  def test_damaged_scan_data_is_refused_by_default(self, damage, kind):
+    data = fixtures.damaged_jpeg(damage, kind)
+    reasons = []
+    for _ in range(2):
+      with self.assertRaises(_image_coding.ImageError) as raised:
+        _image_coding.prepare_image(data, '/data/train/n1/n1_7.JPEG')
+      self.assertEqual(raised.exception.name, '/data/train/n1/n1_7.JPEG')
+      reasons.append(raised.exception.reason)
+    self.assertEqual(reasons[0], reasons[1])
+    self.assertRegex(reasons[0], '^truncated JPEG' if damage == 'half' else
+                     '^corrupt JPEG scan data')
+    self.assertNotIn('0x', reasons[0])
+    # The header alone (the 'none' mode, the behaviour before) lets them through.
+    image = _image_coding.prepare_image(data, 'x', 'none')
+    self.assertIs(image.encoded, data)
+
+  def test_full_mode_also_walks_the_structure(self):
+    # 40 garbage bytes over a restart marker: TensorFlow resynchronises at the next
+    # RST and decodes the picture; the walk sees an RST missing from the cycle.
+    data = bytearray(_restart_jpeg())
+    middle = len(data) // 2
+    self.assertIn(b'\xff', data[middle:middle + 40])
+    data[middle:middle + 40] = bytes(range(0x30, 0x58))
+    data = bytes(data)
+    image = _image_coding.prepare_image(data, 'x', 'none')
+    _image_coding.check_decodes(image, 'x')
+    with self.assertRaisesRegex(_image_coding.ImageError,
+                                r'^x: corrupt JPEG scan data: restart marker RST\d at '
+                                r'byte \d+ where RST\d is due$'):
+      _image_coding.prepare_image(data, 'x', 'full')
+
+  def test_damaged_cmyk_is_refused_before_re_encoding(self):
+    data = fixtures.image_bytes(3, 'cmyk', width=160, height=120)
+    with self.assertRaisesRegex(_image_coding.ImageError, 'x: truncated JPEG'):
+      _image_coding.prepare_image(data[:len(data) // 2], 'x')
+
+  def test_reasons_are_the_same_text_every_run(self):
+    # PIL's own message names its file object ('<_io.BytesIO object at 0x7f...>').
+    with self.assertRaises(_image_coding.ImageError) as raised:
+      _image_coding.prepare_image(b'this is not an image at all\n', 'x')
+    self.assertEqual(raised.exception.reason, 'not a decodable image '
+                     '(UnidentifiedImageError: cannot identify image file)')
+
   def test_image_error_survives_pickling(self):
     error = pickle.loads(pickle.dumps(_image_coding.ImageError('a.JPEG', 'broken')))
     self.assertEqual(str(error), 'a.JPEG: broken')
     self.assertEqual(error.reason, 'broken')
+
+
+def _restart_jpeg(seed: int = 6) -> bytes:
+  """A baseline JPEG with a restart interval of 1 MCU: RST0..RST7 cycle 5 times."""
+  out = io.BytesIO()
+  fixtures.picture(seed, 128, 96).save(out, 'JPEG', quality=90, restart_marker_blocks=1)
+  return out.getvalue()
+
+
+def _insert(data: bytes, at: int, extra: bytes) -> bytes:
+  return data[:at] + extra + data[at:]
+
+
+class JpegStructureTest(parameterized.TestCase):
+  """jpeg_structure_error on real PIL JPEGs, whole and with one crafted defect."""
+
+  def assertStructure(self, data, expected):
+    error = _image_coding.jpeg_structure_error(data)
+    if expected is None:
+      self.assertIsNone(error)
+    else:
+      self.assertRegex(error or '', expected)
+
+  @parameterized.parameters(None, 'grayscale', 'progressive', 'exif', 'cmyk')
+  def test_good_jpegs_pass(self, kind):
+    self.assertStructure(fixtures.image_bytes(8, kind, width=70, height=50), None)
+
+  def test_restart_markers_in_order_pass_and_are_kept(self):
+    data = _restart_jpeg()
+    self.assertIn(b'\xff\xdd', data)  # DRI: the restart interval
+    self.assertGreater(data.count(b'\xff\xd7'), 2)  # RST0..RST7 wrapped around
+    self.assertIs(_image_coding.prepare_image(data, 'x').encoded, data)
+
+  def test_restart_markers_out_of_order(self):
+    data = bytearray(_restart_jpeg())
+    first = data.find(b'\xff\xd0')
+    data[first + 1] = 0xD1
+    self.assertStructure(bytes(data), r'^corrupt JPEG scan data: restart marker RST1 at '
+                         r'byte %d where RST0 is due$' % first)
+
+  @parameterized.named_parameters(
+      ('zero_padding', b'\0' * 300), ('a_trailer', b'TRAILER DATA \xff\x12\xff'),
+      ('a_second_jpeg', fixtures.image_bytes(2)))
+  def test_bytes_after_the_end_of_image_are_allowed_and_kept(self, trailer):
+    data = fixtures.image_bytes(4) + trailer
+    self.assertStructure(data, None)
+    self.assertIs(_image_coding.prepare_image(data, 'x').encoded, data)
+
+  def test_fill_bytes_before_a_marker_pass(self):
+    data = fixtures.image_bytes(4)
+    self.assertStructure(_insert(data, len(data) - 2, b'\xff\xff\xff'), None)
+
+  def test_defects(self):
+    data = fixtures.image_bytes(4)
+    progressive = fixtures.image_bytes(4, 'progressive')
+    sos = data.find(b'\xff\xda')
+    second_dht = progressive.find(b'\xff\xc4', progressive.find(b'\xff\xda'))
+    frame = data[data.find(b'\xff\xc0'):sos]
+    frame = frame[:4 + (frame[2] << 8 | frame[3]) - 2]  # the SOF0 segment alone
+    cases = [
+        (data[:-2], r'^truncated JPEG: %d bytes and no end-of-image marker$' %
+         (len(data) - 2)),
+        (data[:-1], r'^truncated JPEG'),
+        (data[:sos] + b'\xff\xd9', r'^corrupt JPEG: end-of-image marker before any '
+         r'scan$'),
+        (data[:sos + 6], r'^truncated JPEG: the FFDA segment at byte %d has length 12, '
+         r'4 bytes left$' % sos),
+        (data[:sos + 3], r'^truncated JPEG: ends inside the FFDA segment'),
+        (_insert(data, sos + 40, b'\xff\xd8'), r'^corrupt JPEG scan data: second '
+         r'start-of-image marker FFD8 at byte %d$' % (sos + 40)),
+        (_insert(data, sos + 40, b'\xff\x37'), r'^corrupt JPEG scan data: unknown '
+         r'marker FF37'),
+        (_insert(data, sos + 40, b'\xff\xfe\x00\x01'), r'^corrupt JPEG scan data: the '
+         r'FFFE segment at byte %d has length 1' % (sos + 40)),
+        (_insert(data, len(data) - 2, frame), r'^corrupt JPEG scan data: second frame header '
+         r'marker FFC0'),
+        (_insert(progressive, second_dht, b'\xff\xfe\x00\x04ab'
+                 b'junk'), r'^corrupt JPEG: stray bytes before the marker at byte %d$' %
+         (second_dht + 10)),
+        (data.replace(b'\xff\xc0', b'\xff\xe5', 1), r'^corrupt JPEG: a scan at byte '
+         r'%d before any frame header$' % sos),
+    ]
+    for damaged, expected in cases:
+      self.assertStructure(damaged, expected)
+      self.assertNotIn('0x', _image_coding.jpeg_structure_error(damaged))
 
 
 class CheckDecodesTest(absltest.TestCase):
@@ -84,7 +215,8 @@ class CheckDecodesTest(absltest.TestCase):
       _image_coding.check_decodes(_image_coding.prepare_image(data, 'x'), 'x')
 
   def test_cut_scan_data_passes_the_header_but_not_a_full_decode(self):
-    image = _image_coding.prepare_image(fixtures.truncated_scan_jpeg(), 'cut.JPEG')
+    image = _image_coding.prepare_image(fixtures.truncated_scan_jpeg(), 'cut.JPEG',
+                                        'none')
     with self.assertRaisesRegex(_image_coding.ImageError,
                                 r'^cut\.JPEG: TensorFlow cannot decode it'):
       _image_coding.check_decodes(image, 'cut.JPEG')

@@ -120,9 +120,44 @@ class WriteShardTest(absltest.TestCase):
 
   def test_full_validation_catches_cut_scan_data(self):
     entries = [self._entry('cut.JPEG', fixtures.truncated_scan_jpeg())]
-    _shard_tasks.write_shard(self._task(entries))  # header only: accepted
+    _shard_tasks.write_shard(self._task(entries, validate_images='none'))  # header only
     with self.assertRaisesRegex(records.ImageError, 'cut.JPEG: TensorFlow'):
       _shard_tasks.write_shard(self._task(entries, validate_images='full'))
+
+  def test_damaged_jpegs_fail_by_default_naming_the_file(self):
+    good = self._entry('good.JPEG', fixtures.image_bytes(1))
+    for damage in ('half', 'garbled'):
+      for kind in (None, 'progressive'):
+        bad = self._entry('bad.JPEG', fixtures.damaged_jpeg(damage, kind))
+        with self.assertRaises(records.ImageError) as raised:
+          _shard_tasks.write_shard(self._task([good, bad]))
+        self.assertEqual(raised.exception.name,
+                         os.path.join(self.directory, 'raw', 'bad.JPEG'))
+        self.assertRegex(str(raised.exception), r'bad\.JPEG: (truncated|corrupt) JPEG')
+        self.assertEqual(os.listdir(self.directory), ['raw'])
+        # validate_images='none' (the header only) still lets them in, unchanged.
+        _shard_tasks.write_shard(self._task([good, bad], validate_images='none'))
+        self.assertEqual(_value(_read_shard(self.output)[1], 'image/encoded'),
+                         fixtures.damaged_jpeg(damage, kind))
+        os.remove(self.output)
+
+  def test_skip_bad_images_lists_damaged_jpegs_with_stable_reasons(self):
+    entries = [self._entry('good.JPEG', fixtures.image_bytes(1), 1),
+               self._entry('half.JPEG', fixtures.damaged_jpeg('half', 'progressive'), 2),
+               self._entry('garbled.JPEG', fixtures.damaged_jpeg('garbled'), 3),
+               self._entry('text.JPEG', b'not an image', 4)]
+    results = [_shard_tasks.write_shard(self._task(entries, skip_bad_images=True))
+               for _ in range(2)]
+    self.assertEqual(results[0].skipped, results[1].skipped)
+    self.assertEqual(results[0].num_records, 1)
+    reasons = {s.filename: s.reason for s in results[0].skipped}
+    self.assertEqual(sorted(reasons), ['garbled.JPEG', 'half.JPEG', 'text.JPEG'])
+    self.assertStartsWith(reasons['half.JPEG'], 'truncated JPEG: ')
+    self.assertStartsWith(reasons['garbled.JPEG'], 'corrupt JPEG scan data: ')
+    self.assertEqual(reasons['text.JPEG'], 'not a decodable image '
+                     '(UnidentifiedImageError: cannot identify image file)')
+    for reason in reasons.values():
+      self.assertNotIn('0x', reason)
 
   def test_progress_adds_up(self):
     entries = [self._entry('%d.JPEG' % i, fixtures.image_bytes(i)) for i in range(5)]

@@ -61,6 +61,7 @@ _MAX_POLL_SECONDS = 5.0
 _STAGING_THREADS = 16  # object stores take tens of ms per small write
 # Re-logs, in this process, what the local workers already print to the shared stderr.
 _WORKER_LOG_FORWARDER = 'apache_beam.runners.portability.local_job_service'
+_DASK_LOGGER = 'distributed'
 
 
 class BeamPipelineError(core.WorkerError):
@@ -160,12 +161,17 @@ class BeamRunner(core.Runner):
     finally:
       _remove_tree(staging)
 
-  def _engine_arguments(self, num_shards: int):
-    """A context giving the pipeline options; a Dask run's cluster lives inside it."""
-    if _dask_cluster.is_dask_runner(self._runner):
-      return _dask_cluster.cluster_arguments(self._arguments, self._num_workers,
-                                             num_shards)
-    return contextlib.nullcontext(self._arguments)
+  @contextlib.contextmanager
+  def _engine_arguments(self, num_shards: int) -> Iterator[List[str]]:
+    """Yields the pipeline options; a Dask run's cluster lives inside the block."""
+    if not _dask_cluster.is_dask_runner(self._runner):
+      yield self._arguments
+      return
+    # dask.distributed logs every connection and worker at INFO.
+    with _silenced(_DASK_LOGGER, python_logging.WARNING):
+      with _dask_cluster.cluster_arguments(self._arguments, self._num_workers,
+                                           num_shards) as arguments:
+        yield arguments
 
 
 # Worker side.
@@ -262,18 +268,19 @@ def _local_runner(pipeline_options):
 
 
 @contextlib.contextmanager
-def _silenced(logger_name: Optional[str]) -> Iterator[None]:
-  """Turns a Python logger off for the block (None: changes nothing)."""
+def _silenced(logger_name: Optional[str],
+              level: int = python_logging.CRITICAL + 1) -> Iterator[None]:
+  """Sets a Python logger's level for the block, by default off (None: no change)."""
   if logger_name is None:
     yield
     return
   logger = python_logging.getLogger(logger_name)
-  level = logger.level
-  logger.setLevel(python_logging.CRITICAL + 1)
+  previous = logger.level
+  logger.setLevel(level)
   try:
     yield
   finally:
-    logger.setLevel(level)
+    logger.setLevel(previous)
 
 
 def _cancel_quietly(result) -> None:

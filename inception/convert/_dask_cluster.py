@@ -87,7 +87,10 @@ def cluster_arguments(arguments: Sequence[str], num_workers: Optional[int],
   import distributed
   with distributed.LocalCluster(n_workers=num_workers or core.default_num_workers(),
                                 threads_per_worker=1, processes=True,
-                                host=_LOCAL_HOST, dashboard_address=None) as cluster:
+                                host=_LOCAL_HOST, dashboard_address=None,
+                                # Its health endpoints, off the dashboard's port.
+                                scheduler_kwargs={'dashboard_address': _LOCAL_HOST + ':0'}
+                                ) as cluster:
     yield arguments + ['--dask_client_address=' + cluster.scheduler_address]
 
 

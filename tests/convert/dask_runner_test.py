@@ -151,6 +151,13 @@ def _opens(pid: int, path: str) -> bool:
   return False
 
 
+def _make_fifo(path: str) -> str:
+  """Replaces the file at `path` by a FIFO: its reader blocks until the test writes."""
+  os.remove(path)
+  os.mkfifo(path)
+  return path
+
+
 def _open_writer_when_read(fifo: str) -> int:
   """Opens the FIFO for writing once a reader holds it (then its read blocks)."""
 
@@ -216,6 +223,32 @@ class DaskClusterTest(_ClusterTestCase):
 
 
 
+  def test_ctrl_c_cancels_the_jobs_tasks(self):
+    entries = _split(self.root, 2)
+    blocking = _make_fifo(entries[3].source)
+    fixtures.write(os.path.join(self.root, 'labels.txt'),
+                   ''.join(s + '\n' for s in SYNSETS).encode())
+    binary = subprocess.Popen(
+        [binaries.path('build_image_data'), '--train_directory=train',
+         '--validation_directory=', '--labels_file=labels.txt', '--train_shards=4',
+         '--output_directory=out', '--runner=DaskRunner',
+         '--beam_pipeline_options=dask_client_address=' + self.cluster.address],
+        cwd=self.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env=binaries.user_environment(), text=True)
+    writer = _open_writer_when_read(blocking)
+    try:
+      binary.send_signal(signal.SIGINT)
+      _, stderr = binary.communicate(timeout=_JOB_SECONDS)
+    finally:
+      os.close(writer)  # lets the worker's cancelled task end
+    self.assertEqual(binary.returncode, 130, stderr[-3000:])
+    self.assertIn('build_image_data: interrupted.', stderr)
+    _wait_for(lambda: not self.cluster.client.run_on_scheduler(
+        lambda dask_scheduler: len(dask_scheduler.tasks)), 'the tasks to be released')
+    self.assertEqual([n for n in os.listdir(os.path.join(self.root, 'out'))
+                      if n.startswith(_beam_runner.STAGING_PREFIX)], [])
+
+
 class KilledWorkerTest(_ClusterTestCase):
   """Kills a worker of its own cluster."""
 
@@ -227,8 +260,7 @@ class KilledWorkerTest(_ClusterTestCase):
     blocking = entries[5].source
     with open(blocking, 'rb') as f:
       image = f.read()
-    os.remove(blocking)
-    os.mkfifo(blocking)
+    _make_fifo(blocking)
     output = os.path.join(self.root, 'dask')
     pool = self.enter_context(concurrent.futures.ThreadPoolExecutor(1))
     with contextlib.redirect_stdout(io.StringIO()):

@@ -128,6 +128,12 @@ def _split(root: str, per_class: int, special=None):
                                        ['text %s' % s for s in SYNSETS])
 
 
+def _write_labels(root: str) -> None:
+  """labels.txt naming the split's folders, for build_image_data."""
+  fixtures.write(os.path.join(root, 'labels.txt'),
+                 ''.join(s + '\n' for s in SYNSETS).encode())
+
+
 def _local_engine_output(root: str, entries, num_shards: int, **options):
   """The local engine's output tree for the same plan: the bytes to match."""
   output = os.path.join(root, 'local')
@@ -226,8 +232,7 @@ class DaskClusterTest(_ClusterTestCase):
   def test_ctrl_c_cancels_the_jobs_tasks(self):
     entries = _split(self.root, 2)
     blocking = _make_fifo(entries[3].source)
-    fixtures.write(os.path.join(self.root, 'labels.txt'),
-                   ''.join(s + '\n' for s in SYNSETS).encode())
+    _write_labels(self.root)
     binary = subprocess.Popen(
         [binaries.path('build_image_data'), '--train_directory=train',
          '--validation_directory=', '--labels_file=labels.txt', '--train_shards=4',
@@ -310,12 +315,8 @@ class LocalClusterTest(absltest.TestCase):
 
   def test_binary_without_an_address_runs_a_local_cluster(self):
     root = self.create_tempdir().full_path
-    for n in range(4):
-      fixtures.write(os.path.join(root, 'train', 'daisy', 'd%d.jpg' % n),
-                     fixtures.image_bytes(n))
-      fixtures.write(os.path.join(root, 'train', 'roses', 'r%d.PNG' % n),
-                     fixtures.image_bytes(10 + n, 'png'))
-    fixtures.write(os.path.join(root, 'labels.txt'), b'daisy\nroses\n')
+    _split(root, 2)
+    _write_labels(root)
     trees = {}
     for runner in ('local', 'DaskRunner'):
       result = binaries.run(

@@ -18,17 +18,29 @@ the same version as the launcher's):
   (~600 MB per worker); a custom container (--sdk_container_image) with these packages
   preinstalled makes worker start-up faster, and the pip install then does nothing.
 - google-crc32c (TFRecord framing), absl-py (logging), numpy (rare images).
+
+Workers of a dask.distributed cluster (--runner=DaskRunner) start from no container:
+install the package there with its `dask` extra (`pip install .[dask]`, which adds
+apache-beam, dask and distributed at the launcher's versions), or point PYTHONPATH at a
+checkout with requirements.txt installed.
 """
 
 import setuptools
 
-# Keep the two pins equal to requirements.txt.
+# Keep the pins equal to requirements.txt.
 WORKER_REQUIREMENTS = [
     'pillow==12.3.0',
     'tensorflow-cpu==2.21.0',
     'google-crc32c>=1.5',
     'absl-py>=1.0',
     'numpy>=1.26',
+]
+
+# A dask.distributed worker has no Beam SDK container: it needs Beam and Dask too.
+DASK_WORKER_REQUIREMENTS = [
+    'apache-beam==2.77.0',
+    'dask==2026.8.0',
+    'distributed==2026.8.0',
 ]
 
 setuptools.setup(
@@ -38,4 +50,5 @@ setuptools.setup(
     packages=setuptools.find_packages(include=['inception', 'inception.*']),
     python_requires='>=3.10',
     install_requires=WORKER_REQUIREMENTS,
+    extras_require={'dask': DASK_WORKER_REQUIREMENTS},
 )

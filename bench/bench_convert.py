@@ -13,11 +13,14 @@ same files and the same shard plan (ImageNet's ~1251 images per shard):
   (n) convert --validate_images=none (the header only);
   (c) convert --validate_images=full;
   (d) convert --runner=DirectRunner: the same plan and shard writer run by Apache
-      Beam's local engine (multi-process FnApiRunner, --num_threads workers).
+      Beam's local engine (multi-process FnApiRunner, --num_threads workers);
+  (e) convert --runner=DaskRunner: the same again on Beam's Dask runner, on a
+      dask.distributed LocalCluster of --num_threads single-threaded worker processes
+      started (and stopped) by the run, whose time it includes.
 Each line gives images/s, MB/s of input bytes, and the peak RSS and PSS of the process
 tree (the main process plus its workers, sampled every 50 ms), with the main's and the
-largest worker's peak RSS. The files are read once before timing, so all three runs
-see the same (warm) page cache. Not part of `bazel test`.
+largest worker's peak RSS. The files are read once before timing, so every run
+sees the same (warm) page cache. Not part of `bazel test`.
 
   ... bench/bench_convert.py --image_checks
 
@@ -54,7 +57,7 @@ def _parse_args():
                       help='converter worker processes (default: cores)')
   parser.add_argument('--work_dir', default='/tmp/bench_convert')
   parser.add_argument('--seed', type=int, default=0)
-  parser.add_argument('--skip', default='', help='comma list of a,b,n,c,d to skip')
+  parser.add_argument('--skip', default='', help='comma list of a,b,n,c,d,e to skip')
   parser.add_argument('--plan_memory', action='store_true',
                       help='measure the main process at ImageNet scale instead')
   parser.add_argument('--image_checks', action='store_true',
@@ -363,7 +366,8 @@ def main():
       ('b', '(b) convert', 'structure', convert.LOCAL_RUNNER),
       ('n', '(n) convert, validate=none', 'none', convert.LOCAL_RUNNER),
       ('c', '(c) convert, validate=full', 'full', convert.LOCAL_RUNNER),
-      ('d', '(d) convert, DirectRunner', 'structure', 'DirectRunner')):
+      ('d', '(d) convert, DirectRunner', 'structure', 'DirectRunner'),
+      ('e', '(e) convert, DaskRunner', 'structure', 'DaskRunner')):
     if key in skip:
       continue
     output = os.path.join(args.work_dir, 'out_' + key)
@@ -377,11 +381,12 @@ def main():
     lines.append(_line(name, result.num_images, result.num_input_bytes, seconds, memory))
     print(lines[-1], flush=True)
 
-  if not {'b', 'd'} & skip:
-    same = all(_same_file(os.path.join(args.work_dir, 'out_b', name),
-                          os.path.join(args.work_dir, 'out_d', name))
-               for name in os.listdir(os.path.join(args.work_dir, 'out_b')))
-    lines.append('(d) shards byte-identical to (b): %s' % ('yes' if same else 'NO'))
+  for key in ('d', 'e'):
+    if not {'b', key} & skip:
+      same = all(_same_file(os.path.join(args.work_dir, 'out_b', name),
+                            os.path.join(args.work_dir, 'out_' + key, name))
+                 for name in os.listdir(os.path.join(args.work_dir, 'out_b')))
+      lines.append('(%s) shards byte-identical to (b): %s' % (key, 'yes' if same else 'NO'))
   print('\n'.join(['', 'Summary:'] + lines))
   return 0
 

@@ -173,7 +173,7 @@ class CheckTfrecordsBinaryTest(absltest.TestCase):
     self.assertIn('%s.copy: matches train-*, the glob readers use for the train shards, '
                   'but is not one of its shards' % _DAMAGED_SHARD, result.stderr)
     self.assertIn('%s: 3 records; no total gives the shard sizes found; the closest '
-                  'plan, of 12 records, in 3 shards (records.shard_ranges) gives it 4 '
+                  "plan, of 12 records, in 3 shards (the converter's plan) gives it 4 "
                   '[count]' % _DAMAGED_SHARD, result.stderr)
 
 

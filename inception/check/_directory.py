@@ -136,7 +136,7 @@ def check_directory(directory: str, *,
   samples = _split_checks.choose_samples(results, _CONTACT_SHEET_SAMPLES)
   report.report_files = _reports.write_reports(
       report, samples, report_dir or core.check_report_dir(directory))
-  logging.info('%s (%.1f s)', report.summary_line(), time.monotonic() - started)
+  logging.info('Checked %s in %.1f s', directory, time.monotonic() - started)
   return report
 
 

@@ -266,7 +266,7 @@ def shard_plan_failures(results: Results, num_shards: int,
            num_records)
   planned = _plan_sizes(num_records, num_shards)
   return [Failure(_failures.COUNT, result.name,
-                  '%d records; %s in %d shards (records.shard_ranges) gives it %d' % (
+                  "%d records; %s in %d shards (the converter's plan) gives it %d" % (
                       result.num_records, how, num_shards, planned[index]))
           for index, result in sorted(by_index.items())
           if result.framing_ok and result.num_records != planned[index]]

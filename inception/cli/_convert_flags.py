@@ -70,7 +70,8 @@ def define_converter_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
       'Where the shards are written. local: worker processes of this machine. Any '
       'other value is an Apache Beam runner running the same shard plan with the same '
       'record writer (byte-identical shards): DirectRunner (this machine, '
-      'multi-process), DataflowRunner, FlinkRunner, SparkRunner, ...',
+      'multi-process), DaskRunner (a dask.distributed cluster: '
+      'dask_client_address=HOST:PORT, or a local one), DataflowRunner, ...',
       flag_values=flag_values)
   flags.DEFINE_string(
       'beam_pipeline_options', '',

@@ -25,6 +25,8 @@ import os
 import time
 from typing import Any, Callable, Dict, List, Sequence
 
+from absl import logging
+
 from inception import acquire
 from inception import check
 from inception import convert
@@ -160,6 +162,7 @@ def run_check(settings: Settings) -> Dict[str, Any]:
       sample_fraction=(1.0 if settings.check_mode == 'full'
                        else check.QUICK_SAMPLE_FRACTION),
       num_workers=settings.options.num_workers)
+  logging.info(report.summary_line())
   if not report.ok:
     raise FlowersError('%s; first failure: %s; report: %s' % (
         report.summary_line(), report.failures[0] if report.failures else '-',

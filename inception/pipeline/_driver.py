@@ -293,6 +293,7 @@ def run_check(settings: Settings) -> Dict[str, Any]:
       sample_fraction=(1.0 if settings.check_mode == 'full'
                        else check.QUICK_SAMPLE_FRACTION),
       num_workers=settings.options.num_workers)
+  logging.info(report.summary_line())
   if not report.ok:
     raise PipelineError('%s\nFirst failures:\n  %s\nReport: %s' % (
         report.summary_line(),

@@ -49,7 +49,7 @@ class SplitChecksTest(check_fixtures.CheckTestBase):
                      'closest plan, of 6 records, in 2 shards', 'gives it 3')
     self.assertFails(self.run_check(expected_counts={'train': 6}), _failures.COUNT,
                      name, '2 records; the plan of 6 records (from flag) in 2 shards '
-                     '(records.shard_ranges) gives it 3')
+                     "(the converter's plan) gives it 3")
 
   def test_files_a_splits_glob_reads_are_named(self):
     check_fixtures.write_output(self.directory)

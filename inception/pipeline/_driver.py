@@ -421,9 +421,8 @@ def demo_settings(data_dir: str, config: demo.Config = DEMO_FIXTURE,
                   **overrides: Any) -> Settings:
   """The settings that run the identical pipeline on the demo's mini ImageNet,
   with no credentials (the tarballs are symlinked from demo-source/); with_test=True
-  adds DEMO_TEST_IMAGES test images to the fixture."""
-  with_test = overrides.get('with_test', False)
-  if with_test:
+  adds test images to the fixture (DEMO_TEST_IMAGES unless `config` has some)."""
+  if overrides.get('with_test') and not config.num_test_images:
     config = dataclasses.replace(config, num_test_images=DEMO_TEST_IMAGES)
   fixture = demo_source(data_dir, config)
   values = dict(

@@ -333,6 +333,63 @@ class FetchLocalTest(_FixtureTestCase):
     self.assertEqual(_read(summary.paths[name]), data)
 
 
+class TestTarTest(absltest.TestCase):
+  """The test tar: image-net.org's current name, TFDS's older one accepted too."""
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.fixture = demo.generate(
+        os.path.join(absltest.TEST_TMPDIR.value, 'test_tar_fixture'),
+        demo.Config(num_classes=1, images_per_class=1, num_validation_images=1,
+                    num_test_images=2, min_side=32, max_side=32))
+    cls.md5 = _md5(cls.fixture.test_tar)
+
+  def test_fetched_only_when_asked(self):
+    self.assertNotIn(_download.TEST_TAR, _download.files_to_fetch(True, True))
+    self.assertEqual(_download.files_to_fetch(with_test=True)[-1], _download.TEST_TAR)
+
+  def test_no_md5_without_a_checksums_file_is_a_clear_error(self):
+    with self.assertRaisesRegex(
+        ValueError, r'^ILSVRC2012_img_test_v10102019\.tar: no checksum known \(none '
+        r'is published\); give its MD5 in a checksums file \(--checksums_file'):
+      _download.expected_checksums([_download.TEST_TAR])
+
+  def test_source_directory_may_hold_the_tfds_name(self):
+    source = self.create_tempdir().full_path
+    os.symlink(self.fixture.test_tar, os.path.join(source, _download.TFDS_TEST_TAR))
+    for checksums in ({_download.TEST_TAR: self.md5},
+                      {_download.TFDS_TEST_TAR: self.md5}):
+      for link_mode in _download.LINK_MODES:
+        data_dir = self.create_tempdir().full_path
+        summary = _download.fetch_all(data_dir, source, [_download.TEST_TAR],
+                                      checksums=checksums, link_mode=link_mode)
+        path = summary.paths[_download.TEST_TAR]
+        self.assertEqual(path, os.path.join(data_dir, _download.TEST_TAR))
+        self.assertEqual(_read(path), _read(self.fixture.test_tar))
+
+  def test_current_name_wins_in_a_source_directory_holding_both(self):
+    source = self.create_tempdir().full_path
+    os.symlink(self.fixture.test_tar, os.path.join(source, _download.TEST_TAR))
+    with open(os.path.join(source, _download.TFDS_TEST_TAR), 'wb') as f:
+      f.write(b'another file')
+    self.assertEqual(_download.local_source(source, _download.TEST_TAR),
+                     os.path.join(source, _download.TEST_TAR))
+    self.assertEqual(_download.local_source(source, _download.TRAIN_TAR),
+                     os.path.join(source, _download.TRAIN_TAR))
+
+  def test_url_source_is_asked_for_the_current_name(self):
+    server = http_test_server.FileServer(self.fixture.directory, _USER, _KEY).start()
+    self.addCleanup(server.stop)
+    summary = _download.fetch_all(
+        self.create_tempdir().full_path, server.url, [_download.TEST_TAR],
+        _download.Credentials(_USER, _KEY), {_download.TEST_TAR: self.md5},
+        backoff_seconds=0.0, progress_interval=0.0)
+    self.assertEqual(summary.files[0].action, 'downloaded')
+    self.assertEqual(_read(summary.paths[_download.TEST_TAR]),
+                     _read(self.fixture.test_tar))
+
+
 class CredentialsTest(absltest.TestCase):
 
   def test_repr_and_str_hide_the_key(self):

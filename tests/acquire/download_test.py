@@ -40,8 +40,8 @@ class _FixtureTestCase(absltest.TestCase):
     super().setUpClass()
     directory = os.path.join(absltest.TEST_TMPDIR.value, 'mini_imagenet_fixture')
     cls.fixture = demo.generate(directory, demo.Config(
-        num_classes=3, images_per_class=4, num_validation_images=6, min_side=64,
-        max_side=64))
+        num_classes=3, images_per_class=4, num_validation_images=6, num_test_images=2,
+        min_side=64, max_side=64))
     with open(cls.fixture.checksums_file) as f:
       cls.checksums = _download.parse_checksums_file(f.read(),
                                                     cls.fixture.checksums_file)
@@ -333,17 +333,13 @@ class FetchLocalTest(_FixtureTestCase):
     self.assertEqual(_read(summary.paths[name]), data)
 
 
-class TestTarTest(absltest.TestCase):
+class TestTarTest(_FixtureTestCase):
   """The test tar: image-net.org's current name, TFDS's older one accepted too."""
 
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.fixture = demo.generate(
-        os.path.join(absltest.TEST_TMPDIR.value, 'test_tar_fixture'),
-        demo.Config(num_classes=1, images_per_class=1, num_validation_images=1,
-                    num_test_images=2, min_side=32, max_side=32))
-    cls.md5 = _md5(cls.fixture.test_tar)
+    cls.md5 = cls.checksums[_download.TEST_TAR]
 
   def test_fetched_only_when_asked(self):
     self.assertNotIn(_download.TEST_TAR, _download.files_to_fetch(True, True))
@@ -379,13 +375,9 @@ class TestTarTest(absltest.TestCase):
                      os.path.join(source, _download.TRAIN_TAR))
 
   def test_url_source_is_asked_for_the_current_name(self):
-    server = http_test_server.FileServer(self.fixture.directory, _USER, _KEY).start()
-    self.addCleanup(server.stop)
-    summary = _download.fetch_all(
-        self.create_tempdir().full_path, server.url, [_download.TEST_TAR],
-        _download.Credentials(_USER, _KEY), {_download.TEST_TAR: self.md5},
-        backoff_seconds=0.0, progress_interval=0.0)
+    summary = self.fetch([_download.TEST_TAR])
     self.assertEqual(summary.files[0].action, 'downloaded')
+    self.assertEqual(self.server.requests[0].path, '/data/' + _download.TEST_TAR)
     self.assertEqual(_read(summary.paths[_download.TEST_TAR]),
                      _read(self.fixture.test_tar))
 

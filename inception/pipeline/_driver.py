@@ -119,9 +119,10 @@ class Settings:
     file written without them stays finished.
     """
     common = {'no_extract': self.no_extract}
-    test = {'test_shards': self.test_shards} if self.with_test else {}
+    test = {}
     if self.with_test:
       common['with_test'] = True
+      test['test_shards'] = self.test_shards
     by_step = {
         DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
                    'checksums': self.checksums(),

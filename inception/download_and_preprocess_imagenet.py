@@ -7,7 +7,8 @@ Asks for the ImageNet username and access key once, first (IMAGENET_USERNAME /
 IMAGENET_ACCESS_KEY or ~/.netrc skip the question), then runs without interaction:
 download (or copy/symlink local tarballs), extract, bounding boxes, validation
 relabel, conversion to DATA_DIR/train-?????-of-01024 and validation-?????-of-00128,
-and a check of the output. A re-run resumes where the last one stopped; --redo=STEP
+and a check of the output. --with_test also converts the unlabelled test tar to
+DATA_DIR/test-?????-of-00100 (label 0; its MD5 comes from --checksums_file). A re-run resumes where the last one stopped; --redo=STEP
 runs a step (and those after it) again. The last line is
 `Finished writing all N images in data set.`
 """
@@ -25,6 +26,7 @@ from inception import acquire
 from inception import core
 from inception import label_files
 from inception import pipeline
+from inception import records
 
 cli.define_data_dir('Where everything goes.')
 _DEMO = flags.DEFINE_boolean(
@@ -34,6 +36,10 @@ _DEMO = flags.DEFINE_boolean(
     'credentials.' % core.DEMO_SOURCE_DIRNAME)
 cli.define_download_flags()
 cli.define_shard_flags(None, None, unset='Default 1024 train, 128 validation; demo 8, 2.')
+_TEST_SHARDS = flags.DEFINE_integer(
+    'test_shards', None, 'Number of shards in test TFRecord files (with --with_test). '
+    'Default %d; demo %d.' % (records.IMAGENET_TEST_SHARDS, pipeline.DEMO_TEST_SHARDS),
+    lower_bound=1)
 _UNSET_LABEL_FILE = 'the one shipped in data/.'
 cli.define_labels_file(_UNSET_LABEL_FILE)
 cli.define_imagenet_metadata_file(_UNSET_LABEL_FILE)
@@ -57,9 +63,9 @@ def _label_file(value, basename):
 def _settings(data_dir):
   """Settings from the flags; the demo's mini ImageNet supplies its own sources."""
   values = dict(
-      no_extract=not FLAGS.extract, check_mode=_CHECK.value,
-      options=cli.options_from_flags(FLAGS))
-  for key in ('train_shards', 'validation_shards'):
+      no_extract=not FLAGS.extract, with_test=FLAGS.with_test,
+      check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS))
+  for key in ('train_shards', 'validation_shards', 'test_shards'):
     if FLAGS[key].value is not None:
       values[key] = FLAGS[key].value
   if _DEMO.value:

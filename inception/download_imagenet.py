@@ -44,7 +44,7 @@ class RunResult(NamedTuple):
 def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
         link_mode: str = 'copy', checksums_file: Optional[str] = None,
         with_bbox_val: bool = False, with_devkit: bool = False,
-        do_extract: bool = True, environ: Optional[Mapping[str, str]] = None,
+        do_extract: bool = True, with_test: bool = False, environ: Optional[Mapping[str, str]] = None,
         netrc_file: Optional[str] = None, prompt: bool = False,
         input_fn: Callable[[str], str] = input,
         getpass_fn: Optional[Callable[[str], str]] = None,
@@ -56,7 +56,7 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
   """
   environ = os.environ if environ is None else environ
   checksums = acquire.read_checksums_file(checksums_file) if checksums_file else None
-  files = acquire.files_to_fetch(with_bbox_val, with_devkit)
+  files = acquire.files_to_fetch(with_bbox_val, with_devkit, with_test)
   downloads = core.downloads_dir(data_dir)
   credentials = None
   if (acquire.is_url(source) and
@@ -74,7 +74,8 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
           data_dir, train_tar=paths[acquire.TRAIN_TAR],
           validation_tar=paths[acquire.VALIDATION_TAR],
           bbox_train_tar_gz=paths[acquire.BBOX_TRAIN_TAR_GZ],
-          bbox_validation_tgz=paths.get(acquire.BBOX_VALIDATION_TGZ))
+          bbox_validation_tgz=paths.get(acquire.BBOX_VALIDATION_TGZ),
+          test_tar=paths.get(acquire.TEST_TAR))
     except acquire.CorruptArchiveError as e:
       # A copy that passed its checksum yet is cut short: the next run fetches it.
       message = acquire.set_aside_corrupt(e, downloads)
@@ -88,7 +89,8 @@ def main(argv):
   data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
   run(core.absolute_user_path(data_dir), cli.source_from_flags(), FLAGS.link_mode,
       core.absolute_user_path(FLAGS.checksums_file), FLAGS.validation_bounding_boxes,
-      _WITH_DEVKIT.value, FLAGS.extract, netrc_file=cli.netrc_file_from_flags(),
+      _WITH_DEVKIT.value, FLAGS.extract, FLAGS.with_test,
+      netrc_file=cli.netrc_file_from_flags(),
       prompt=sys.stdin is not None and sys.stdin.isatty())
 
 

@@ -28,6 +28,9 @@ _IMAGES_PER_CLASS = flags.DEFINE_integer('images_per_class',
 _NUM_VALIDATION_IMAGES = flags.DEFINE_integer('num_validation_images',
                                               _DEFAULTS.num_validation_images,
                                               'Number of validation images.')
+_NUM_TEST_IMAGES = flags.DEFINE_integer(
+    'num_test_images', _DEFAULTS.num_test_images,
+    'Number of (unlabelled) test images; 0 writes no test tar.')
 _MIN_SIDE = flags.DEFINE_integer('min_side', _DEFAULTS.min_side,
                                  'Smallest image side in pixels.')
 _MAX_SIDE = flags.DEFINE_integer('max_side', _DEFAULTS.max_side,
@@ -51,11 +54,13 @@ def _file_size(path: str) -> int:
 def _summary(fixture: demo.Fixture) -> str:
   """A few human-readable lines about what was written."""
   archives = [fixture.train_tar, fixture.validation_tar, fixture.bbox_train_tar_gz,
-              fixture.bbox_validation_tgz]
+              fixture.bbox_validation_tgz] + ([fixture.test_tar] if fixture.test_tar
+                                              else [])
   lines = ['Wrote mini-ImageNet to %s' % fixture.directory,
            '  classes: %d (%s)' % (len(fixture.synsets), ', '.join(fixture.synsets)),
            '  train images: %d, validation images: %d' %
-           (sum(fixture.train_counts.values()), len(fixture.validation_labels))]
+           (sum(fixture.train_counts.values()), len(fixture.validation_labels)) +
+           (', test images: %d' % fixture.num_test_images if fixture.test_tar else '')]
   for path in archives:
     lines.append('  %s: %d bytes' % (path, _file_size(path)))
   for kind, name in sorted(fixture.hard_cases.items()):
@@ -72,6 +77,7 @@ def main(argv):
         num_classes=_NUM_CLASSES.value,
         images_per_class=_IMAGES_PER_CLASS.value,
         num_validation_images=_NUM_VALIDATION_IMAGES.value,
+        num_test_images=_NUM_TEST_IMAGES.value,
         min_side=_MIN_SIDE.value,
         max_side=_MAX_SIDE.value,
         jpeg_quality=_JPEG_QUALITY.value,

@@ -88,6 +88,24 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertLen(_train_shards(data_dir), 12)
     self.assertFalse([n for n in os.listdir(data_dir) if 'incomplete' in n])
 
+  def test_demo_with_test_writes_the_test_split_last(self):
+    cwd = self.create_tempdir('with_test').full_path
+    result = binaries.run(_BINARY, ['--demo', '--with_test', '--test_shards=1', 'demo']
+                          + _SMALL_DEMO, cwd)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertEqual(result.stdout.strip().splitlines()[-1],
+                     'Finished writing all 24 images in data set.')
+    self.assertTrue(os.path.isfile(os.path.join(cwd, 'demo', 'test-00000-of-00001')))
+
+  def test_with_test_without_its_md5_is_a_one_line_error(self):
+    cwd = self.create_tempdir('no_md5').full_path
+    result = binaries.run(_BINARY, ['--with_test', '--source=' + cwd, 'data'], cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertRegex(result.stderr.strip().splitlines()[-1],
+                     r'error: ILSVRC2012_img_test_v10102019\.tar: no checksum known .*'
+                     r'--checksums_file')
+    self.assertFalse(os.path.exists(os.path.join(cwd, 'data', 'downloads')))
+
   def test_failure_exits_non_zero_with_the_cause(self):
     cwd = self.create_tempdir('failing').full_path
     result = binaries.run(_BINARY, ['--source=' + os.path.join(cwd, 'no_tarballs_here'), 'data'],

@@ -34,7 +34,8 @@ class DownloadImagenetTest(absltest.TestCase):
     cls.fixture = demo.generate(
         os.path.join(absltest.TEST_TMPDIR.value, 'fixture'),
         demo.Config(num_classes=2, images_per_class=3,
-                             num_validation_images=4, min_side=48, max_side=48))
+                             num_validation_images=4, num_test_images=2, min_side=48,
+                             max_side=48))
 
   def setUp(self):
     super().setUp()
@@ -75,6 +76,29 @@ class DownloadImagenetTest(absltest.TestCase):
                         '--with_bbox_val', '--data_dir=' + self.data_dir,
                         environ=_NO_CREDENTIALS)
     self.assertIsNone(code)
+    self.assertEmpty(self.server.requests)
+
+  def test_with_test_fetches_and_extracts_the_test_tar(self):
+    code, _ = self.main('--source=' + self.server.url,
+                        '--checksums_file=' + self.fixture.checksums_file,
+                        '--with_test', self.data_dir)
+    self.assertIsNone(code)
+    self.assertCountEqual(os.listdir(core.test_images_dir(self.data_dir)),
+                          [demo.test_filename(0), demo.test_filename(1)])
+    self.assertEqual(self.server.requests[-1].path, '/data/' + acquire.TEST_TAR)
+
+  def test_with_test_without_its_md5_fails_before_any_request(self):
+    checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
+    with open(self.fixture.checksums_file) as f, open(checksums, 'w') as out:
+      out.writelines(line for line in f if acquire.TEST_TAR not in line)
+    code, stderr = self.main('--source=' + self.server.url,
+                             '--checksums_file=' + checksums, '--with_test',
+                             self.data_dir)
+    self.assertEqual(code, 1)
+    self.assertIn('download_imagenet: error: %s: no checksum known' % acquire.TEST_TAR,
+                  stderr)
+    self.assertIn('--checksums_file', stderr)
+    self.assertLen(stderr.splitlines(), 1, stderr)
     self.assertEmpty(self.server.requests)
 
   def test_refused_credentials_exit_non_zero_without_leaking_the_key(self):

@@ -2,7 +2,7 @@
 
 import hashlib
 import os
-from typing import Dict
+from typing import Dict, Tuple
 
 
 def file_contents(directory: str) -> Dict[str, bytes]:
@@ -16,8 +16,11 @@ def file_contents(directory: str) -> Dict[str, bytes]:
   return files
 
 
-def shard_digests(directory: str) -> Dict[str, str]:
-  """{shard name: sha256} of the train-* and validation-* files in `directory`."""
+def shard_digests(directory: str,
+                  prefixes: Tuple[str, ...] = ('train-', 'validation-')
+                  ) -> Dict[str, str]:
+  """{shard name: sha256} of the files in `directory` named `<prefix>…` (default the
+  train-* and validation-* shards)."""
   return {name: hashlib.sha256(content).hexdigest()
           for name, content in file_contents(directory).items()
-          if os.sep not in name and name.startswith(('train-', 'validation-'))}
+          if os.sep not in name and name.startswith(prefixes)}

@@ -87,6 +87,22 @@ class MakeMiniImagenetBinaryTest(absltest.TestCase):
         if kind == 'exif':
           self.assertIn('exif', image.info, name)
 
+  def test_num_test_images_adds_the_test_tar(self):
+    cwd = self.create_tempdir('user').full_path
+    result = binaries.run(_BINARY, ['--output_dir=mini', '--num_test_images=2'] + _SMALL,
+                          cwd)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    output = os.path.join(cwd, 'mini')
+    test_tar = os.path.join(output, 'ILSVRC2012_img_test_v10102019.tar')
+    with tarfile.open(test_tar) as archive:
+      self.assertEqual(archive.getnames(), ['ILSVRC2012_test_00000001.JPEG',
+                                            'ILSVRC2012_test_00000002.JPEG'])
+    with open(os.path.join(output, 'MD5SUMS')) as f:
+      self.assertIn('%s  %s' % (_md5(test_tar), os.path.basename(test_tar)),
+                    f.read().splitlines())
+    self.assertIn('  train images: 10, validation images: 3, test images: 2',
+                  result.stdout.splitlines())
+
   def test_invalid_flag_value_is_a_usage_error(self):
     cwd = self.create_tempdir('user').full_path
     result = binaries.run(_BINARY, ['--output_dir=mini', '--num_classes=0'], cwd)

@@ -18,10 +18,14 @@ from inception.acquire._download import FetchSummary
 from inception.acquire._download import KNOWN_FILES
 from inception.acquire._download import LINK_MODES
 from inception.acquire._download import STAMP_SUFFIX
+from inception.acquire._download import TEST_TAR
+from inception.acquire._download import TFDS_TEST_TAR
 from inception.acquire._download import TRAIN_TAR
 from inception.acquire._download import USERNAME_ENV
 from inception.acquire._download import VALIDATION_TAR
+from inception.acquire._download import expected_checksums
 from inception.acquire._download import fetch_all
+from inception.acquire._download import file_names
 from inception.acquire._download import files_needing_fetch
 from inception.acquire._download import files_to_fetch
 from inception.acquire._download import is_url
@@ -35,6 +39,7 @@ from inception.acquire._extract import ExtractResult
 from inception.acquire._extract import ExtractionError
 from inception.acquire._extract import UnsafeArchiveError
 from inception.acquire._extract import extract_all
+from inception.acquire._extract import extract_test
 from inception.acquire._extract import extract_train
 from inception.acquire._extract import extract_tree
 from inception.acquire._extract import extract_validation
@@ -57,15 +62,20 @@ __all__ = [
     'KNOWN_FILES',
     'LINK_MODES',
     'STAMP_SUFFIX',
+    'TEST_TAR',
+    'TFDS_TEST_TAR',
     'TRAIN_TAR',
     'USERNAME_ENV',
     'UnsafeArchiveError',
     'VALIDATION_TAR',
     'extract_all',
+    'extract_test',
     'extract_train',
     'extract_tree',
     'extract_validation',
+    'expected_checksums',
     'fetch_all',
+    'file_names',
     'files_needing_fetch',
     'files_to_fetch',
     'index_flat_tar',

@@ -47,6 +47,14 @@ VALIDATION_TAR = 'ILSVRC2012_img_val.tar'
 BBOX_TRAIN_TAR_GZ = 'ILSVRC2012_bbox_train_v2.tar.gz'
 BBOX_VALIDATION_TGZ = 'ILSVRC2012_bbox_val_v3.tgz'
 DEVKIT_TAR_GZ = 'ILSVRC2012_devkit_t12.tar.gz'
+# The unlabelled test images (flat, as the validation tar): image-net.org's name since
+# 2019, and the name TFDS's imagenet2012 reads. No MD5 of it is published (TFDS 4.9.10's
+# imagenet2012/checksums.tsv lists only the train and validation tars), so a checksums
+# file must give one.
+TEST_TAR = 'ILSVRC2012_img_test_v10102019.tar'
+TFDS_TEST_TAR = 'ILSVRC2012_img_test.tar'
+# A file's other names, which a source directory or a checksums file may use instead.
+OTHER_NAMES = {TEST_TAR: (TFDS_TEST_TAR,)}
 
 LINK_MODES = ('copy', 'symlink')
 PARTIAL_SUFFIX = '.partial'
@@ -166,14 +174,22 @@ class FetchSummary(NamedTuple):
     return sum(result.bytes_transferred for result in self.files)
 
 
-def files_to_fetch(with_bbox_val: bool = False, with_devkit: bool = False) -> List[str]:
+def files_to_fetch(with_bbox_val: bool = False, with_devkit: bool = False,
+                   with_test: bool = False) -> List[str]:
   """The default files, plus the optional ones asked for."""
   names = list(DEFAULT_FILES)
   if with_bbox_val:
     names.append(BBOX_VALIDATION_TGZ)
   if with_devkit:
     names.append(DEVKIT_TAR_GZ)
+  if with_test:
+    names.append(TEST_TAR)
   return names
+
+
+def file_names(name: str) -> Tuple[str, ...]:
+  """A file's name, then its other names (OTHER_NAMES)."""
+  return (name,) + OTHER_NAMES.get(name, ())
 
 
 def is_url(source: str) -> bool:
@@ -211,20 +227,23 @@ def expected_checksums(names: Sequence[str],
   """Size and MD5 to check for each name: docs/FORMAT.md's "Data facts", or an override (MD5 only).
 
   An override means other content (a mirror's repack, the mini fixture), so the
-  published size no longer applies.
+  published size no longer applies. An override may use one of the file's other names.
   """
   overrides = overrides or {}
   expected = {}
   for name in names:
-    if name in overrides:
-      md5 = overrides[name].lower()
+    given = [other for other in file_names(name) if other in overrides]
+    if given:
+      md5 = overrides[given[0]].lower()
       if not _MD5_PATTERN.match(md5):
         raise ValueError('%s: checksum %r is not an MD5 (32 hex digits)' % (name, md5))
       expected[name] = Expected(None, md5)
     elif name in KNOWN_FILES:
       expected[name] = Expected(KNOWN_FILES[name].size, KNOWN_FILES[name].md5)
     else:
-      raise ValueError('%s: no checksum known; give one with a checksums file' % name)
+      raise ValueError('%s: no checksum known (none is published); give its MD5 in a '
+                       'checksums file (--checksums_file, md5sum format: "<md5>  %s")' %
+                       (name, name))
   return expected
 
 
@@ -742,6 +761,13 @@ def log_summary(summary: FetchSummary) -> None:
                _format_bytes(summary.bytes_transferred))
 
 
+def local_source(directory: str, name: str) -> str:
+  """The file of a source directory holding `name`: the first of its names present
+  (file_names), else the path under `name` itself (which then names it as missing)."""
+  paths = [os.path.join(directory, other) for other in file_names(name)]
+  return next((path for path in paths if os.path.isfile(path)), paths[0])
+
+
 def fetch_all(data_dir: str, source: str, files: Sequence[str],
               credentials: Optional[Credentials] = None,
               checksums: Optional[Mapping[str, str]] = None,
@@ -754,7 +780,8 @@ def fetch_all(data_dir: str, source: str, files: Sequence[str],
 
   Args:
     data_dir: local directory the tarballs go to (created if missing).
-    source: an http(s) base URL, or a local directory holding the tarballs.
+    source: an http(s) base URL, or a local directory holding the tarballs (under
+      any of their names: local_source).
     files: basenames to fetch, e.g. `files_to_fetch()`.
     credentials: sent as HTTP basic auth to a URL source.
     checksums: {name: md5} adding to or overriding the "Data facts" (see expected_checksums).
@@ -789,7 +816,7 @@ def fetch_all(data_dir: str, source: str, files: Sequence[str],
                          max_attempts=max_attempts, backoff_seconds=backoff_seconds,
                          progress_interval=progress_interval)
     else:
-      result = fetch_local(os.path.join(source, name), path, expected[name],
+      result = fetch_local(local_source(source, name), path, expected[name],
                            link_mode, progress_interval)
     results.append(result)
   summary = FetchSummary(results)

@@ -4,6 +4,8 @@
                                                ILSVRC2012_img_train.tar
   <data_dir>/raw-data/validation/*.JPEG        ILSVRC2012_img_val.tar (the relabel step
                                                later moves them into <synset>/)
+  <data_dir>/raw-data/test/*.JPEG              ILSVRC2012_img_test_v10102019.tar
+                                               (--with_test; unlabelled)
   <data_dir>/raw-data/bounding_boxes/<wnid>/*.xml   ILSVRC2012_bbox_train_v2.tar.gz
   <data_dir>/raw-data/validation_bounding_boxes/val/*.xml
                                                ILSVRC2012_bbox_val_v3.tgz
@@ -81,6 +83,7 @@ class ExtractResult(NamedTuple):
   num_validation_images: Optional[int]
   num_bounding_box_files: Optional[int]
   num_validation_bounding_box_files: Optional[int]
+  num_test_images: Optional[int] = None
 
 
 def require_extraction_filters() -> None:
@@ -452,6 +455,12 @@ def extract_validation(validation_tar: str, raw_dir: str,
                        allow_subdirectories=False, progress_interval=progress_interval)
 
 
+def extract_test(test_tar: str, raw_dir: str, progress_interval: float = 10.0) -> int:
+  """The test tar → raw_dir/test/*.JPEG (flat, unlabelled). Returns the image count."""
+  return _extract_tree(test_tar, raw_dir, core.TEST_DIRNAME, allow_subdirectories=False,
+                       progress_interval=progress_interval)
+
+
 def extract_bounding_boxes(tar_gz: str, raw_dir: str,
                            dirname: str = core.BOUNDING_BOXES_DIRNAME,
                            progress_interval: float = 10.0) -> int:
@@ -479,13 +488,14 @@ def extract_all(data_dir: str, train_tar: Optional[str] = None,
                 validation_tar: Optional[str] = None,
                 bbox_train_tar_gz: Optional[str] = None,
                 bbox_validation_tgz: Optional[str] = None,
-                progress_interval: float = 10.0) -> ExtractResult:
+                progress_interval: float = 10.0,
+                test_tar: Optional[str] = None) -> ExtractResult:
   """Extracts the given archives into data_dir/raw-data, smallest first."""
   if '://' in data_dir:
     raise ValueError('extraction needs a local directory, got %s' % data_dir)
   raw_dir = core.raw_data_dir(data_dir)
   os.makedirs(raw_dir, exist_ok=True)
-  boxes = validation_boxes = validation = train = None
+  boxes = validation_boxes = validation = train = test = None
   if bbox_train_tar_gz:
     boxes = extract_bounding_boxes(bbox_train_tar_gz, raw_dir,
                                    core.BOUNDING_BOXES_DIRNAME, progress_interval)
@@ -495,13 +505,16 @@ def extract_all(data_dir: str, train_tar: Optional[str] = None,
         progress_interval)
   if validation_tar:
     validation = extract_validation(validation_tar, raw_dir, progress_interval)
+  if test_tar:
+    test = extract_test(test_tar, raw_dir, progress_interval)
   if train_tar:
     train = extract_train(train_tar, raw_dir, progress_interval)
-  result = ExtractResult(raw_dir, train, validation, boxes, validation_boxes)
+  result = ExtractResult(raw_dir, train, validation, boxes, validation_boxes, test)
   logging.info('Extracted into %s: %s', raw_dir, ', '.join(
       '%s %d' % (what, count) for what, count in (
           ('train classes', len(train) if train is not None else None),
           ('train images', sum(train.values()) if train is not None else None),
           ('validation images', validation), ('box files', boxes),
-          ('validation box files', validation_boxes)) if count is not None))
+          ('validation box files', validation_boxes), ('test images', test))
+      if count is not None))
   return result

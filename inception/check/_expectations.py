@@ -17,10 +17,12 @@ from inception import records
 from inception.check import _failures
 
 # ImageNet 2012 (docs/FORMAT.md, "Data facts"): shards per split, images per split and
-# per class.
+# per class (the test split is unlabelled: no classes to count).
 IMAGENET_NUM_SHARDS = {records.TRAIN: records.IMAGENET_TRAIN_SHARDS,
-                       records.VALIDATION: records.IMAGENET_VALIDATION_SHARDS}
-IMAGENET_NUM_IMAGES = {records.TRAIN: 1281167, records.VALIDATION: 50000}
+                       records.VALIDATION: records.IMAGENET_VALIDATION_SHARDS,
+                       records.TEST: records.IMAGENET_TEST_SHARDS}
+IMAGENET_NUM_IMAGES = {records.TRAIN: 1281167, records.VALIDATION: 50000,
+                       records.TEST: 100000}
 IMAGENET_CLASS_COUNT_RANGE = {records.TRAIN: (732, 1300), records.VALIDATION: (50, 50)}
 IMAGENET_NUM_CLASSES = 1000
 # Splits whose glob is checked for strays even when they have no shard here.
@@ -165,8 +167,8 @@ def resolve_expectations(
 ) -> Dict[str, SplitExpectation]:
   """Chooses what each split should hold: flag > manifest > ImageNet defaults.
 
-  The ImageNet defaults apply, without a manifest, when every split found is `train`
-  or `validation` with ImageNet's shard total (1024 and 128).
+  The ImageNet defaults apply, without a manifest, when every split found is `train`,
+  `validation` or `test` with ImageNet's shard total (1024, 128 and 100).
   """
   expectations: Dict[str, SplitExpectation] = {}
   if manifest is not None:
@@ -178,8 +180,9 @@ def resolve_expectations(
           source='ImageNet defaults',
           num_records=IMAGENET_NUM_IMAGES[split],
           num_shards=IMAGENET_NUM_SHARDS[split],
-          class_count_range=IMAGENET_CLASS_COUNT_RANGE[split],
-          num_classes=IMAGENET_NUM_CLASSES)
+          class_count_range=IMAGENET_CLASS_COUNT_RANGE.get(split),
+          num_classes=(IMAGENET_NUM_CLASSES if split in IMAGENET_CLASS_COUNT_RANGE
+                       else None))
   for split, count in (expected_counts or {}).items():
     previous = expectations.get(split, SplitExpectation(source='flag'))
     expectations[split] = dataclasses.replace(previous, num_records=count,

@@ -113,8 +113,12 @@ def detect_schema(serialized: bytes) -> str:
 
 
 def check_example(serialized: bytes, schema: str = IMAGENET_SCHEMA,
-                  labels: Optional[LabelFiles] = None) -> Tuple[RecordFields, Problems]:
+                  labels: Optional[LabelFiles] = None,
+                  split: Optional[str] = None) -> Tuple[RecordFields, Problems]:
   """Checks one serialized Example against the schema and the label files.
+
+  A record of the test split (records.TEST) must be unlabelled: label
+  records.UNLABELLED, no synset, text or box; any other split's labels start at 1.
 
   Returns:
     The fields read (those that could be read), and (kind, message) problems.
@@ -172,10 +176,14 @@ def check_example(serialized: bytes, schema: str = IMAGENET_SCHEMA,
   for key in ('image/height', 'image/width'):
     if key in values and values[key] <= 0:
       problems.append((_failures.SCHEMA, '%s is %d' % (key, values[key])))
-  problems.extend(_check_label(fields, schema, labels))
+  problems.extend(_check_unlabelled(fields) if split == records.TEST
+                  else _check_label(fields, schema, labels))
   if schema == IMAGENET_SCHEMA:
     box_problems, fields.boxes = _check_boxes(values, fields.label)
     problems.extend(box_problems)
+    if split == records.TEST and fields.boxes:
+      problems.append((_failures.BOX, '%d bounding boxes; a test record has none' %
+                       len(fields.boxes)))
   return fields, problems
 
 
@@ -186,6 +194,19 @@ def _check_constants(values: Dict[str, Any]) -> Problems:
     if key in values and values[key] != expected:
       problems.append((_failures.SCHEMA, '%s is %r, expected %r' % (
           key, values[key], expected)))
+  return problems
+
+
+def _check_unlabelled(fields: RecordFields) -> Problems:
+  """A test record: label records.UNLABELLED, empty synset and text."""
+  problems = []
+  if fields.label is not None and fields.label != records.UNLABELLED:
+    problems.append((_failures.LABEL, 'image/class/label is %d; a test record is '
+                     'unlabelled (%d)' % (fields.label, records.UNLABELLED)))
+  for key, value in (('synset', fields.synset), ('text', fields.text)):
+    if value:
+      problems.append((_failures.LABEL, 'image/class/%s is %r; a test record has '
+                       'none' % (key, value)))
   return problems
 
 

@@ -179,7 +179,8 @@ def _check_record(settings: CheckSettings,
                   labels: Optional[_record_checks.LabelFiles],
                   result: ShardCheckResult, log: _FailureLog, index: int,
                   serialized: bytes) -> None:
-  fields, problems = _record_checks.check_example(serialized, settings.schema, labels)
+  fields, problems = _record_checks.check_example(serialized, settings.schema, labels,
+                                                  result.split)
   decode = _record_checks.in_sample(result.name, index, settings.sample_fraction)
   image_problems, decoded = _record_checks.check_image(fields, decode)
   problems.extend(image_problems)

@@ -41,7 +41,8 @@ def define_negation(name: str, original_name: str,
 
 def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
   """--source, --link_mode, --checksums_file, --validation_bounding_boxes (alias
-  --with_bbox_val), --[no]extract (or --no_extract) and --netrc_file (alias --netrc)."""
+  --with_bbox_val), --with_test, --[no]extract (or --no_extract) and --netrc_file
+  (alias --netrc)."""
   flags.DEFINE_string(
       'source', acquire.DEFAULT_BASE_URL,
       'Base URL of the tarballs (http or https), or a local directory holding them.',
@@ -59,6 +60,13 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
       'Also fetch %s and give validation records their boxes (the original gave '
       'them none).' % acquire.BBOX_VALIDATION_TGZ, flag_values=flag_values)
   _flags.define_aliases('validation_bounding_boxes', ['with_bbox_val'], flag_values)
+  flags.DEFINE_boolean(
+      'with_test', False,
+      'Also fetch the unlabelled test images, %s (a --source directory may hold it as '
+      '%s), extracted to DATA_DIR/%s/%s/; the driver writes them as the test split '
+      '(label 0, no synset). No MD5 of it is published: give one in --checksums_file.'
+      % (acquire.TEST_TAR, acquire.TFDS_TEST_TAR, core.RAW_DATA_DIRNAME,
+         core.TEST_DIRNAME), flag_values=flag_values)
   flags.DEFINE_boolean(
       'extract', True,
       'Extract the tarballs into DATA_DIR/%s/. --noextract (or --no_extract) leaves '

@@ -4,7 +4,8 @@ Stages, each usable on its own (a runner replaces only the fourth):
 1. Find the images: `find_imagenet_entries` (per synset `<dir>/<synset>/*.JPEG`, also
    .jpg/.jpeg/.png in any case; their boxes are found by stem, `match_boxes`), `find_generic_entries` (flowers style), or, read in
    place from the ILSVRC2012 tarballs, `train_tar_entries` and
-   `validation_tar_entries`.
+   `validation_tar_entries`; the unlabelled test split: `test_directory_entries`,
+   `test_tar_entries`.
 2. Plan: `plan_split` sorts the entries by (label, filename), shuffles them with
    `random.seed(12345)` + `random.shuffle` of the index list as the original did, and
    cuts them into shards whose boundaries depend only on (number of images, number of
@@ -216,6 +217,40 @@ def validation_tar_entries(members: Sequence[Any], labels: Sequence[str],
   return entries
 
 
+def test_entries(images: Sequence[Tuple[Any, str]]) -> List[ImageEntry]:
+  """The test split's entries from its images' (source, filename): unlabelled
+  (label records.UNLABELLED, no synset or text)."""
+  return [ImageEntry(source, filename, records.UNLABELLED, '', '')
+          for source, filename in images]
+
+
+def test_directory_entries(directory: str) -> List[ImageEntry]:
+  """The test images of a flat directory (raw-data/test/*.JPEG).
+
+  Raises:
+    ConversionError: the directory is missing or holds no image.
+  """
+  return test_entries(_directory_images(directory, 'test directory'))
+
+
+def test_tar_entries(members: Sequence[Any], archive: str) -> List[ImageEntry]:
+  """The test images read in place from the test tar, as test_directory_entries lists
+  them from its extracted directory.
+
+  Args:
+    members: acquire.index_flat_tar(archive).
+    archive: the tar's path, for messages.
+
+  Raises:
+    ConversionError: the tar holds no image.
+  """
+  images = sorted(((m, m.name) for m in members if _is_image(m.name)),
+                  key=lambda image: image[1])
+  if not images:
+    raise ConversionError('%s holds no .jpeg/.jpg/.png image' % archive)
+  return test_entries(images)
+
+
 def _imagenet_classes(synsets: Sequence[str], texts: Sequence[str]
                       ) -> List[Tuple[str, str, str]]:
   if len(synsets) != len(texts):
@@ -253,19 +288,22 @@ def read_generic_labels(labels_file: str) -> List[str]:
 
 def _class_images(directory: str, class_name: str) -> List[Tuple[str, str]]:
   """(path, filename) of the images in one class directory, sorted."""
-  class_directory = os.path.join(directory, class_name)
-  names = _list_files(class_directory)
+  return _directory_images(os.path.join(directory, class_name), 'class directory')
+
+
+def _directory_images(directory: str, what: str) -> List[Tuple[str, str]]:
+  """(path, filename) of the images in `directory` (`what` names it), sorted."""
+  names = _list_files(directory)
   if names is None:
-    raise ConversionError('class directory %s does not exist' % class_directory)
+    raise ConversionError('%s %s does not exist' % (what, directory))
   images = sorted(n for n in names if _is_image(n))
   ignored = len(names) - len(images)
   if ignored:
-    logging.warning('%s: ignored %d files that are not .jpeg/.jpg/.png', class_directory,
+    logging.warning('%s: ignored %d files that are not .jpeg/.jpg/.png', directory,
                     ignored)
   if not images:
-    raise ConversionError('class directory %s holds no .jpeg/.jpg/.png image' %
-                          class_directory)
-  return [(os.path.join(class_directory, n), n) for n in images]
+    raise ConversionError('%s %s holds no .jpeg/.jpg/.png image' % (what, directory))
+  return [(os.path.join(directory, n), n) for n in images]
 
 
 def _is_image(name: str) -> bool:
@@ -687,13 +725,16 @@ def imagenet_classes(labels_file: Optional[str] = None,
 
 
 def splits_in_order(train: Any, validation: Any, train_shards: int,
-                    validation_shards: int) -> List[Tuple[str, Any, int]]:
+                    validation_shards: int, test: Any = None,
+                    test_shards: int = records.IMAGENET_TEST_SHARDS
+                    ) -> List[Tuple[str, Any, int]]:
   """(split, its images' source, its shard count) for each source given (not None or
-  empty): validation first, then train, the original's order."""
+  empty): validation first, then train, the original's order; then test."""
   return [(split, source, num_shards)
           for split, source, num_shards in (
               (records.VALIDATION, validation, validation_shards),
-              (records.TRAIN, train, train_shards))
+              (records.TRAIN, train, train_shards),
+              (records.TEST, test, test_shards))
           if source]
 
 
@@ -709,28 +750,37 @@ def convert_imagenet(train_directory: Optional[str],
                      on_split_finished: Optional[SplitCallback] = None,
                      train_tar: Optional[str] = None,
                      validation_tar: Optional[str] = None,
-                     validation_labels_file: Optional[str] = None
+                     validation_labels_file: Optional[str] = None,
+                     test_directory: Optional[str] = None,
+                     test_tar: Optional[str] = None,
+                     test_shards: int = records.IMAGENET_TEST_SHARDS
                      ) -> Dict[str, SplitResult]:
-  """Converts ImageNet: validation first, then train.
+  """Converts ImageNet: validation first, then train, then (if given) test.
 
-  A split's images come from its directory (`<directory>/<synset>/*.JPEG`) or, read in
-  place, from its tarball: ILSVRC2012_img_train.tar or ILSVRC2012_img_val.tar (one pass
-  over the tar's headers, nothing extracted; a validation image gets its synset from
-  `validation_labels_file`, default data/). Both give the same records in the same
-  order. A split with neither is skipped.
+  A split's images come from its directory (`<directory>/<synset>/*.JPEG`; the test
+  split's is flat) or, read in place, from its tarball: ILSVRC2012_img_train.tar,
+  ILSVRC2012_img_val.tar or the test tar (one pass over the tar's headers, nothing
+  extracted; a validation image gets its synset from `validation_labels_file`,
+  default data/; a test image is unlabelled, test_entries). Both give the same records
+  in the same order. A split with neither is skipped.
 
   Raises:
     ValueError: a split is given both a directory and a tarball.
   """
-  if (train_directory and train_tar) or (validation_directory and validation_tar):
+  if ((train_directory and train_tar) or (validation_directory and validation_tar) or
+      (test_directory and test_tar)):
     raise ValueError('give each split a directory or a tarball, not both')
   synsets, texts = imagenet_classes(labels_file, imagenet_metadata_file)
-  tarballs = {train_tar, validation_tar} - {None}
+  tarballs = {train_tar, validation_tar, test_tar} - {None}
 
   def find_entries(split: str, source: str) -> List[ImageEntry]:
+    if split == records.TEST and source not in tarballs:
+      return test_directory_entries(source)
     if source not in tarballs:
       return find_imagenet_entries(source, synsets, texts)
     logging.info('Indexing %s (one pass over the headers)', source)
+    if split == records.TEST:
+      return test_tar_entries(acquire.index_flat_tar(source), source)
     if split == records.TRAIN:
       return train_tar_entries(acquire.index_train_tar(source), synsets, texts, source)
     return validation_tar_entries(
@@ -741,7 +791,7 @@ def convert_imagenet(train_directory: Optional[str],
   return _convert_splits(
       splits_in_order(train_directory or train_tar,
                       validation_directory or validation_tar, train_shards,
-                      validation_shards),
+                      validation_shards, test_directory or test_tar, test_shards),
       find_entries, output_directory, read_bounding_boxes(bounding_box_files), options,
       records.IMAGENET_FORMAT, on_split_finished)
 

@@ -42,6 +42,7 @@ from inception.core._layout import INDEX_SUFFIX
 from inception.core._layout import MANIFEST_FILENAME
 from inception.core._layout import RAW_DATA_DIRNAME
 from inception.core._layout import STATE_FILENAME
+from inception.core._layout import TEST_DIRNAME
 from inception.core._layout import TRAIN_BOXES_CSV
 from inception.core._layout import TRAIN_DIRNAME
 from inception.core._layout import VALIDATION_BOUNDING_BOXES_DIRNAME
@@ -57,6 +58,7 @@ from inception.core._layout import index_path
 from inception.core._layout import manifest_path
 from inception.core._layout import raw_data_dir
 from inception.core._layout import state_path
+from inception.core._layout import test_images_dir
 from inception.core._layout import train_boxes_csv
 from inception.core._layout import train_images_dir
 from inception.core._layout import train_xml_dir
@@ -93,6 +95,7 @@ __all__ = [
     'ResultCallback',
     'Runner',
     'STATE_FILENAME',
+    'TEST_DIRNAME',
     'TRAIN_BOXES_CSV',
     'TRAIN_DIRNAME',
     'VALIDATION_BOUNDING_BOXES_DIRNAME',
@@ -131,6 +134,7 @@ __all__ = [
     'rename',
     'state_path',
     'temporary_path',
+    'test_images_dir',
     'train_boxes_csv',
     'train_images_dir',
     'train_xml_dir',

@@ -11,6 +11,7 @@ The driver's DATA_DIR holds, after a full run:
   downloads/                      the tarballs (and, with --no_extract, the box CSVs)
   demo-source/                    with --demo: the generated mini ImageNet
   raw-data/train/<wnid>/*.JPEG, raw-data/validation/[<wnid>/]*.JPEG,
+  raw-data/test/*.JPEG (with --with_test),
   raw-data/bounding_boxes/, raw-data/validation_bounding_boxes/ (the XMLs),
   raw-data/imagenet_2012_bounding_boxes.csv,
   raw-data/imagenet_2012_validation_bounding_boxes.csv
@@ -40,6 +41,7 @@ DEMO_SOURCE_DIRNAME = 'demo-source'
 RAW_DATA_DIRNAME = 'raw-data'
 TRAIN_DIRNAME = 'train'
 VALIDATION_DIRNAME = 'validation'
+TEST_DIRNAME = 'test'
 BOUNDING_BOXES_DIRNAME = 'bounding_boxes'
 VALIDATION_BOUNDING_BOXES_DIRNAME = 'validation_bounding_boxes'
 TRAIN_BOXES_CSV = 'imagenet_2012_bounding_boxes.csv'
@@ -97,6 +99,11 @@ def train_images_dir(data_dir: str) -> str:
 def validation_images_dir(data_dir: str) -> str:
   """raw-data/validation: flat after extraction, per class after the relabel."""
   return _file_io.join(data_dir, RAW_DATA_DIRNAME, VALIDATION_DIRNAME)
+
+
+def test_images_dir(data_dir: str) -> str:
+  """raw-data/test: the unlabelled test images, flat."""
+  return _file_io.join(data_dir, RAW_DATA_DIRNAME, TEST_DIRNAME)
 
 
 def train_xml_dir(data_dir: str) -> str:

@@ -16,6 +16,7 @@ from inception.demo._mini_imagenet import annotation_xml
 from inception.demo._mini_imagenet import encode_image
 from inception.demo._mini_imagenet import generate
 from inception.demo._mini_imagenet import render_photo
+from inception.demo._mini_imagenet import test_filename
 from inception.demo._mini_imagenet import validation_filename
 
 __all__ = [
@@ -32,5 +33,6 @@ __all__ = [
     'generate',
     'generate_flowers',
     'render_photo',
+    'test_filename',
     'validation_filename',
 ]

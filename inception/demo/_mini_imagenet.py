@@ -2,7 +2,8 @@
 
 `generate()` writes, into one directory, the four ILSVRC2012 archives the pipeline
 downloads (docs/FORMAT.md, "Data facts"), the three label files for the chosen classes
-("Label files") and an md5sum-compatible `MD5SUMS`. Classes are real wnids; images are
+("Label files") and an md5sum-compatible `MD5SUMS`; with `Config.num_test_images`, also
+the unlabelled test tar (flat `ILSVRC2012_test_%08d.JPEG`, as the real one). Classes are real wnids; images are
 synthetic but weigh what photographs weigh (smooth shapes plus texture), so conversion
 benchmarks mean something. The same `Config` gives byte-identical files: every image
 draws from its own seeded numpy generator, and tar/gzip headers carry fixed times and
@@ -66,6 +67,7 @@ _TRAIN_NAMES_STREAM = 1
 _TRAIN_IMAGE_STREAM = 2
 _VALIDATION_LABEL_STREAM = 3
 _VALIDATION_IMAGE_STREAM = 4
+_TEST_IMAGE_STREAM = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Config:
   num_classes: int = 4
   images_per_class: int = 12
   num_validation_images: int = 16
+  num_test_images: int = 0  # > 0: also the (unlabelled, flat) test tar
   min_side: int = 300
   max_side: int = 500
   jpeg_quality: int = 90
@@ -88,6 +91,9 @@ class Config:
     if self.num_validation_images < 1:
       raise ValueError('num_validation_images must be at least 1, got %d' %
                        self.num_validation_images)
+    if self.num_test_images < 0:
+      raise ValueError('num_test_images must be non-negative, got %d' %
+                       self.num_test_images)
     if not 32 <= self.min_side <= self.max_side:
       raise ValueError('need 32 <= min_side <= max_side, got min_side=%d max_side=%d'
                        % (self.min_side, self.max_side))
@@ -114,6 +120,8 @@ class Fixture:
   validation_labels: List[str]
   hard_cases: Dict[str, str]
   box_cases: Dict[str, str]
+  test_tar: Optional[str] = None  # with num_test_images
+  num_test_images: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,6 +151,11 @@ def choose_synsets(all_synsets: Sequence[str], num_classes: int) -> List[str]:
                      (num_classes, len(all_synsets)))
   return sorted(all_synsets[i * len(all_synsets) // num_classes]
                 for i in range(num_classes))
+
+
+def test_filename(index: int) -> str:
+  """The name of test image `index` (0-based): ILSVRC2012_test_%08d from 1."""
+  return 'ILSVRC2012_test_%08d.JPEG' % (index + 1)
 
 
 def validation_filename(index: int) -> str:
@@ -410,7 +423,7 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
   tracker = core.Progress(
       'Generating mini-ImageNet',
       total=config.num_classes * config.images_per_class +
-      config.num_validation_images, unit='images')
+      config.num_validation_images + config.num_test_images, unit='images')
 
   train_xml = {}
 
@@ -452,11 +465,21 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
           'val', stem, width, height,
           [(synset, _normal_box(rng, width, height)) for _ in range(num_boxes)])
 
+  def fill_test(archive: tarfile.TarFile) -> None:
+    for index in range(config.num_test_images):
+      rng = np.random.default_rng([config.seed, _TEST_IMAGE_STREAM, index])
+      width, height = _image_size(rng, config)
+      data = encode_image(render_photo(rng, width, height), None, config.jpeg_quality)
+      _add_member(archive, test_filename(index), data)
+      tracker.update(1, len(data))
+
   checksums = {
       acquire.TRAIN_TAR: _write_archive(path(acquire.TRAIN_TAR), fill_train),
       acquire.VALIDATION_TAR: _write_archive(path(acquire.VALIDATION_TAR),
                                              fill_validation),
   }
+  if config.num_test_images:
+    checksums[acquire.TEST_TAR] = _write_archive(path(acquire.TEST_TAR), fill_test)
   tracker.finish()
   for name, members in ((acquire.BBOX_TRAIN_TAR_GZ, train_xml),
                         (acquire.BBOX_VALIDATION_TGZ, validation_xml)):
@@ -488,4 +511,6 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
       hard_cases={image.image_kind: image.filename
                   for image in images if image.image_kind},
       box_cases={image.box_case: '%s.xml' % image.stem
-                 for image in images if image.box_case})
+                 for image in images if image.box_case},
+      test_tar=path(acquire.TEST_TAR) if config.num_test_images else None,
+      num_test_images=config.num_test_images)

@@ -7,6 +7,7 @@ original's closing lines from that state.
 """
 
 from inception.pipeline._driver import CHECK_MODES
+from inception.pipeline._driver import DEMO_TEST_SHARDS
 from inception.pipeline._driver import DOWNLOAD
 from inception.pipeline._driver import PipelineError
 from inception.pipeline._driver import STEPS
@@ -24,6 +25,7 @@ from inception.pipeline._steps import run_steps
 
 __all__ = [
     'CHECK_MODES',
+    'DEMO_TEST_SHARDS',
     'DOWNLOAD',
     'PipelineError',
     'STEPS',

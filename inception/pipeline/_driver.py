@@ -8,6 +8,7 @@ Each step is a library call (no subprocess, no chdir). The steps, in order:
                       (+ imagenet_2012_validation_bounding_boxes.csv with the v3 XMLs)
   validation_relabel  raw-data/validation/<synset>/ILSVRC2012_val_*.JPEG
   convert             <data_dir>/train-?????-of-01024, validation-?????-of-00128
+                      (with_test: also test-?????-of-00100, unlabelled)
   check               <data_dir>/check_report/
 
 With `no_extract`, `extract` and `validation_relabel` are not run: the box CSVs are
@@ -64,6 +65,9 @@ DEMO_FIXTURE = demo.Config(num_classes=8, images_per_class=32,
                                     num_validation_images=64, seed=2012)
 DEMO_TRAIN_SHARDS = 8
 DEMO_VALIDATION_SHARDS = 2
+# With with_test: the demo's unlabelled test images.
+DEMO_TEST_IMAGES = 24
+DEMO_TEST_SHARDS = 2
 
 
 class PipelineError(RuntimeError):
@@ -83,8 +87,10 @@ class Settings:
     validation_bounding_boxes: also fetch ILSVRC2012_bbox_val_v3.tgz and give
       validation records their boxes (the original gave them none).
     no_extract: convert straight from the tarballs, writing no raw-data/ images.
+    with_test: also fetch the test tar (acquire.TEST_TAR; a checksums file must give
+      its MD5) and write the unlabelled test split (records.TEST).
     labels_file, imagenet_metadata_file, validation_labels_file: None = data/.
-    train_shards, validation_shards: shard counts.
+    train_shards, validation_shards, test_shards: shard counts.
     expected_counts: {'train': N, 'validation': M} for the check; None = ImageNet's.
     check_mode: 'quick' (decode a sample of images) or 'full' (decode all).
     options: converter options (workers, index files, validation, skipping).
@@ -100,13 +106,23 @@ class Settings:
   validation_labels_file: Optional[str] = None
   train_shards: int = records.IMAGENET_TRAIN_SHARDS
   validation_shards: int = records.IMAGENET_VALIDATION_SHARDS
+  with_test: bool = False
+  test_shards: int = records.IMAGENET_TEST_SHARDS
   expected_counts: Optional[Mapping[str, int]] = None
   check_mode: str = 'quick'
   options: convert.ConvertOptions = convert.ConvertOptions()
 
   def step_settings(self, step: str) -> Dict[str, Any]:
-    """The settings a step's output depends on: a change re-runs the step."""
+    """The settings a step's output depends on: a change re-runs the step.
+
+    with_test and test_shards appear only when with_test is set, so that a state
+    file written without them stays finished.
+    """
     common = {'no_extract': self.no_extract}
+    test = {}
+    if self.with_test:
+      common['with_test'] = True
+      test['test_shards'] = self.test_shards
     by_step = {
         DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
                    'checksums': self.checksums(),
@@ -122,7 +138,7 @@ class Settings:
                   'validation_shards': self.validation_shards,
                   'write_index': self.options.write_index,
                   'validate_images': self.options.validate_images,
-                  'skip_bad_images': self.options.skip_bad_images},
+                  'skip_bad_images': self.options.skip_bad_images, **test},
         CHECK: {'check_mode': self.check_mode,
                 'expected_counts': dict(self.expected_counts or {})},
     }
@@ -151,7 +167,13 @@ def step_names(settings: Settings) -> Sequence[str]:
 
 def steps(settings: Settings,
           credentials: Optional[acquire.Credentials] = None) -> List[_steps.Step]:
-  """The driver's steps for `settings`, in order (pipeline._steps runs them)."""
+  """The driver's steps for `settings`, in order (pipeline._steps runs them).
+
+  Raises:
+    ValueError: a tarball has no known MD5 (the test tar's must come from the
+      checksums file), before anything is asked or fetched.
+  """
+  acquire.expected_checksums(_archive_names(settings), settings.checksums())
   runners = {
       DOWNLOAD: lambda: run_download(settings, credentials),
       EXTRACT: lambda: run_extract(settings),
@@ -185,7 +207,8 @@ def _archives_to_fetch(settings: Settings) -> List[str]:
 
 
 def _archive_names(settings: Settings) -> List[str]:
-  return acquire.files_to_fetch(with_bbox_val=settings.validation_bounding_boxes)
+  return acquire.files_to_fetch(with_bbox_val=settings.validation_bounding_boxes,
+                                with_test=settings.with_test)
 
 
 def _archive_paths(settings: Settings) -> Dict[str, str]:
@@ -208,11 +231,15 @@ def run_extract(settings: Settings) -> Dict[str, Any]:
       train_tar=archives[acquire.TRAIN_TAR],
       validation_tar=archives[acquire.VALIDATION_TAR],
       bbox_train_tar_gz=archives[acquire.BBOX_TRAIN_TAR_GZ],
-      bbox_validation_tgz=archives.get(acquire.BBOX_VALIDATION_TGZ))
-  return {'raw_dir': result.raw_dir,
-          'train_classes': len(result.train_counts or {}),
-          'train_images': sum((result.train_counts or {}).values()),
-          'validation_images': result.num_validation_images}
+      bbox_validation_tgz=archives.get(acquire.BBOX_VALIDATION_TGZ),
+      test_tar=archives.get(acquire.TEST_TAR))
+  outputs = {'raw_dir': result.raw_dir,
+             'train_classes': len(result.train_counts or {}),
+             'train_images': sum((result.train_counts or {}).values()),
+             'validation_images': result.num_validation_images}
+  if settings.with_test:
+    outputs['test_images'] = result.num_test_images
+  return outputs
 
 
 def run_bounding_boxes(settings: Settings) -> Dict[str, Any]:
@@ -264,17 +291,20 @@ def run_convert(settings: Settings) -> Dict[str, Any]:
     archives = _archive_paths(settings)
     sources = dict(train_directory=None, validation_directory=None,
                    train_tar=archives[acquire.TRAIN_TAR],
-                   validation_tar=archives[acquire.VALIDATION_TAR])
+                   validation_tar=archives[acquire.VALIDATION_TAR],
+                   test_tar=archives.get(acquire.TEST_TAR))
   else:
     sources = dict(train_directory=core.train_images_dir(data_dir),
-                   validation_directory=core.validation_images_dir(data_dir))
+                   validation_directory=core.validation_images_dir(data_dir),
+                   test_directory=(core.test_images_dir(data_dir) if settings.with_test
+                                   else None))
   results = convert.convert_imagenet(
       output_directory=data_dir, labels_file=settings.labels_file,
       imagenet_metadata_file=settings.imagenet_metadata_file,
       validation_labels_file=settings.validation_labels_file,
       bounding_box_files=boxes_csv_paths(settings), train_shards=settings.train_shards,
-      validation_shards=settings.validation_shards, options=settings.options,
-      **sources)
+      validation_shards=settings.validation_shards, test_shards=settings.test_shards,
+      options=settings.options, **sources)
   return {split: {'images': result.num_images, 'shards': result.num_shards,
                   'skipped': len(result.skipped)}
           for split, result in results.items()}
@@ -337,14 +367,16 @@ def total_images(state: Mapping[str, Any]) -> Dict[str, int]:
 
 
 def finished_lines(state: Mapping[str, Any]) -> List[str]:
-  """The original's closing lines, validation's then train's, from the state.
+  """The original's closing lines, validation's then train's (then test's), from the
+  state.
 
   The driver prints them once, at the very end (after the check), so that they are
   the last lines of a run, the same again when a re-run has nothing left to do.
   """
   counts = total_images(state)
   return [convert.finished_line(counts[split])
-          for split in (records.VALIDATION, records.TRAIN) if split in counts]
+          for split in (records.VALIDATION, records.TRAIN, records.TEST)
+          if split in counts]
 
 
 def closing_lines(data_dir: str, state: Mapping[str, Any]) -> List[str]:
@@ -371,9 +403,11 @@ def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
     record = json.loads(core.read_text(record_path))
   if not record or record.get('config') != wanted:
     fixture = demo.generate(source, config)
-    record = {'config': wanted,
-              'expected_counts': {records.TRAIN: sum(fixture.train_counts.values()),
-                                  records.VALIDATION: len(fixture.validation_labels)},
+    counts = {records.TRAIN: sum(fixture.train_counts.values()),
+              records.VALIDATION: len(fixture.validation_labels)}
+    if fixture.num_test_images:
+      counts[records.TEST] = fixture.num_test_images
+    record = {'config': wanted, 'expected_counts': counts,
               'hard_cases': dict(fixture.hard_cases)}
     core.write_text(record_path, json.dumps(record, indent=2, sort_keys=True))
   paths = {key: os.path.join(source, name) for key, name in (
@@ -387,7 +421,10 @@ def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
 def demo_settings(data_dir: str, config: demo.Config = DEMO_FIXTURE,
                   **overrides: Any) -> Settings:
   """The settings that run the identical pipeline on the demo's mini ImageNet,
-  with no credentials (the tarballs are symlinked from demo-source/)."""
+  with no credentials (the tarballs are symlinked from demo-source/); with_test=True
+  adds test images to the fixture (DEMO_TEST_IMAGES unless `config` has some)."""
+  if overrides.get('with_test') and not config.num_test_images:
+    config = dataclasses.replace(config, num_test_images=DEMO_TEST_IMAGES)
   fixture = demo_source(data_dir, config)
   values = dict(
       data_dir=data_dir, source=fixture['source'], link_mode='symlink',
@@ -396,6 +433,6 @@ def demo_settings(data_dir: str, config: demo.Config = DEMO_FIXTURE,
       imagenet_metadata_file=fixture['metadata_file'],
       validation_labels_file=fixture['validation_labels_file'],
       train_shards=DEMO_TRAIN_SHARDS, validation_shards=DEMO_VALIDATION_SHARDS,
-      expected_counts=fixture['expected_counts'])
+      test_shards=DEMO_TEST_SHARDS, expected_counts=fixture['expected_counts'])
   values.update(overrides)
   return Settings(**values)

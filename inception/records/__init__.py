@@ -13,10 +13,13 @@
 
 from inception.records._formats import GENERIC_FORMAT
 from inception.records._formats import IMAGENET_FORMAT
+from inception.records._formats import IMAGENET_TEST_SHARDS
 from inception.records._formats import IMAGENET_TRAIN_SHARDS
 from inception.records._formats import IMAGENET_VALIDATION_SHARDS
 from inception.records._formats import RECORD_FORMATS
+from inception.records._formats import TEST
 from inception.records._formats import TRAIN
+from inception.records._formats import UNLABELLED
 from inception.records._formats import VALIDATION
 from inception.records._image_coding import DEFAULT_VALIDATE_IMAGES
 from inception.records._image_coding import ImageError
@@ -50,6 +53,7 @@ __all__ = [
     'DEFAULT_VALIDATE_IMAGES',
     'GENERIC_FORMAT',
     'IMAGENET_FORMAT',
+    'IMAGENET_TEST_SHARDS',
     'IMAGENET_TRAIN_SHARDS',
     'IMAGENET_VALIDATION_SHARDS',
     'ImageEntry',
@@ -63,7 +67,9 @@ __all__ = [
     'ShardWriter',
     'SkippedImage',
     'SplitManifest',
+    'TEST',
     'TRAIN',
+    'UNLABELLED',
     'VALIDATE_IMAGES',
     'VALIDATION',
     'index_text',

@@ -40,8 +40,8 @@ class _FixtureTestCase(absltest.TestCase):
     super().setUpClass()
     directory = os.path.join(absltest.TEST_TMPDIR.value, 'mini_imagenet_fixture')
     cls.fixture = demo.generate(directory, demo.Config(
-        num_classes=3, images_per_class=4, num_validation_images=6, min_side=64,
-        max_side=64))
+        num_classes=3, images_per_class=4, num_validation_images=6, num_test_images=2,
+        min_side=64, max_side=64))
     with open(cls.fixture.checksums_file) as f:
       cls.checksums = _download.parse_checksums_file(f.read(),
                                                     cls.fixture.checksums_file)
@@ -331,6 +331,55 @@ class FetchLocalTest(_FixtureTestCase):
                                  checksums=self.checksums)
     self.assertEqual(summary.files[0].bytes_transferred, len(data) - 1000)
     self.assertEqual(_read(summary.paths[name]), data)
+
+
+class TestTarTest(_FixtureTestCase):
+  """The test tar: image-net.org's current name, TFDS's older one accepted too."""
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.md5 = cls.checksums[_download.TEST_TAR]
+
+  def test_fetched_only_when_asked(self):
+    self.assertNotIn(_download.TEST_TAR, _download.files_to_fetch(True, True))
+    self.assertEqual(_download.files_to_fetch(with_test=True)[-1], _download.TEST_TAR)
+
+  def test_no_md5_without_a_checksums_file_is_a_clear_error(self):
+    with self.assertRaisesRegex(
+        ValueError, r'^ILSVRC2012_img_test_v10102019\.tar: no checksum known \(none '
+        r'is published\); give its MD5 in a checksums file \(--checksums_file'):
+      _download.expected_checksums([_download.TEST_TAR])
+
+  def test_source_directory_may_hold_the_tfds_name(self):
+    source = self.create_tempdir().full_path
+    os.symlink(self.fixture.test_tar, os.path.join(source, _download.TFDS_TEST_TAR))
+    for checksums in ({_download.TEST_TAR: self.md5},
+                      {_download.TFDS_TEST_TAR: self.md5}):
+      for link_mode in _download.LINK_MODES:
+        data_dir = self.create_tempdir().full_path
+        summary = _download.fetch_all(data_dir, source, [_download.TEST_TAR],
+                                      checksums=checksums, link_mode=link_mode)
+        path = summary.paths[_download.TEST_TAR]
+        self.assertEqual(path, os.path.join(data_dir, _download.TEST_TAR))
+        self.assertEqual(_read(path), _read(self.fixture.test_tar))
+
+  def test_current_name_wins_in_a_source_directory_holding_both(self):
+    source = self.create_tempdir().full_path
+    os.symlink(self.fixture.test_tar, os.path.join(source, _download.TEST_TAR))
+    with open(os.path.join(source, _download.TFDS_TEST_TAR), 'wb') as f:
+      f.write(b'another file')
+    self.assertEqual(_download.local_source(source, _download.TEST_TAR),
+                     os.path.join(source, _download.TEST_TAR))
+    self.assertEqual(_download.local_source(source, _download.TRAIN_TAR),
+                     os.path.join(source, _download.TRAIN_TAR))
+
+  def test_url_source_is_asked_for_the_current_name(self):
+    summary = self.fetch([_download.TEST_TAR])
+    self.assertEqual(summary.files[0].action, 'downloaded')
+    self.assertEqual(self.server.requests[0].path, '/data/' + _download.TEST_TAR)
+    self.assertEqual(_read(summary.paths[_download.TEST_TAR]),
+                     _read(self.fixture.test_tar))
 
 
 class CredentialsTest(absltest.TestCase):

@@ -21,9 +21,11 @@ from inception.check import _reports
 SYNSETS = ['n00000011', 'n00000022', 'n00000033']
 TEXTS = ['first class, one', 'second class', 'third class']
 # split → records per shard, as the converter's plan cuts them (records.shard_ranges);
-# train names carry their synset, validation names a number.
+# train names carry their synset, validation names a number. A layout may add the
+# unlabelled test split (TEST_LAYOUT).
 LAYOUT = {'train': [3, 3], 'validation': [2, 3]}
 NUM_VALIDATION = sum(LAYOUT['validation'])
+TEST_LAYOUT = dict(LAYOUT, test=[2, 2])
 
 
 def jpeg(width: int, height: int, seed: int, quality: int = 90,
@@ -48,11 +50,16 @@ def record_fields(split: str, number: int) -> dict:
   else:
     filename = 'ILSVRC2012_val_%08d.JPEG' % (number + 1)
   boxes = [(0.1, 0.2, 0.8, 0.9)] if number % 2 == 0 else []
+  if split == records.TEST:  # unlabelled: label 0, no synset, text or box
+    filename, label, boxes = 'ILSVRC2012_test_%08d.JPEG' % (number + 1), 0, []
+    synset = text = ''
+  else:
+    text = TEXTS[label - 1]
   return {
       'encoded': jpeg(width, height, number), 'height': height, 'width': width,
       'colorspace': b'RGB', 'channels': 3, 'format': b'JPEG',
       'filename': filename.encode(), 'label': label, 'synset': synset.encode(),
-      'text': TEXTS[label - 1].encode(), 'boxes': boxes, 'box_labels': None,
+      'text': text.encode(), 'boxes': boxes, 'box_labels': None,
   }
 
 

@@ -36,6 +36,12 @@ class ExpectationsTest(absltest.TestCase):
     self.assertEqual((flagged['validation'].num_records, flagged['validation'].source),
                      (10, 'flag'))
     self.assertEqual(flagged['validation'].class_count_range, (50, 50))
+    with_test = _expectations.resolve_expectations({'train': 1024, 'test': 100})
+    self.assertEqual(with_test['test'].num_records, 100000)
+    self.assertEqual(with_test['test'].num_shards, 100)
+    self.assertIsNone(with_test['test'].class_count_range)
+    self.assertIsNone(with_test['test'].num_classes)
+    self.assertEqual(with_test['train'].num_classes, 1000)
     manifest = {'train': _expectations.SplitExpectation(source='manifest', num_records=5)}
     self.assertEqual(_expectations.resolve_expectations({'train': 1024}, None, manifest),
                      manifest)

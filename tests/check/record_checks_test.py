@@ -115,6 +115,46 @@ class RecordDamageTest(check_fixtures.CheckTestBase):
     self.assertFails(report, _failures.SCHEMA, 'record 1', "image/colorspace is 'CMYK'")
 
 
+class TestSplitTest(check_fixtures.CheckTestBase):
+  """The unlabelled test split: label 0 there only, no synset, text or box."""
+
+  def test_unlabelled_test_records_pass(self):
+    check_fixtures.write_output(self.directory, layout=check_fixtures.TEST_LAYOUT)
+    report = self.run_check()
+    self.assertTrue(report.ok, '\n'.join(map(str, report.failures)))
+    self.assertEqual(report.splits['test'].num_records, 4)
+    self.assertEqual(report.splits['test'].class_counts, {0: 4})
+
+  def test_test_record_with_a_label_synset_or_box_fails(self):
+    def change(split, shard, record, fields):
+      if (split, shard, record) == ('test', 0, 0):
+        fields['label'] = 2
+      if (split, shard, record) == ('test', 1, 0):
+        fields['synset'], fields['text'] = b'n00000011', b'first class, one'
+      if (split, shard, record) == ('test', 1, 1):
+        fields['boxes'] = [(0.1, 0.2, 0.8, 0.9)]
+
+    check_fixtures.write_output(self.directory, change, layout=check_fixtures.TEST_LAYOUT)
+    report = self.run_check()
+    self.assertFails(report, _failures.LABEL, 'test-00000-of-00002 record 0',
+                     'image/class/label is 2; a test record is unlabelled (0)')
+    self.assertFails(report, _failures.LABEL, 'test-00001-of-00002 record 0',
+                     "image/class/synset is 'n00000011'")
+    self.assertFails(report, _failures.LABEL, 'test-00001-of-00002 record 0',
+                     "image/class/text is 'first class, one'")
+    self.assertFails(report, _failures.BOX, 'test-00001-of-00002 record 1',
+                     '1 bounding boxes; a test record has none')
+
+  def test_label_zero_outside_the_test_split_fails(self):
+    def change(split, shard, record, fields):
+      if (split, shard, record) == ('validation', 0, 1):
+        fields['label'], fields['synset'], fields['text'] = 0, b'', b''
+
+    check_fixtures.write_output(self.directory, change, layout=check_fixtures.TEST_LAYOUT)
+    self.assertFails(self.run_check(), _failures.LABEL,
+                     'validation-00000-of-00002 record 1', 'labels start at 1')
+
+
 class RecordFunctionTest(absltest.TestCase):
 
   def test_jpeg_header(self):

@@ -24,6 +24,7 @@ class DownloadFlagsTest(absltest.TestCase):
     self.assertEqual(values.link_mode, 'copy')
     self.assertTrue(values.extract)
     self.assertFalse(values.validation_bounding_boxes)
+    self.assertFalse(values.with_test)
     self.assertEqual(_download_flags.netrc_file_from_flags(values),
                      os.path.expanduser('~/.netrc'))
 

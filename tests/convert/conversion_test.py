@@ -120,6 +120,36 @@ class FindEntriesTest(absltest.TestCase):
       _conversion.validation_tar_entries(validation, ['n00000002', 'n00000009'],
                                          ['n00000002'], ['two'], 'val.tar')
 
+  def test_test_entries_are_unlabelled_from_a_directory_or_the_tar(self):
+    root = self.create_tempdir().full_path
+    directory = os.path.join(root, 'test')
+    for name in ('ILSVRC2012_test_00000002.JPEG', 'ILSVRC2012_test_00000001.JPEG',
+                 'readme.txt'):
+      fixtures.write(os.path.join(directory, name), b'x')
+    expected = [('ILSVRC2012_test_00000001.JPEG', 0, '', ''),
+                ('ILSVRC2012_test_00000002.JPEG', 0, '', '')]
+    entries = _conversion.test_directory_entries(directory)
+    self.assertEqual([(e.filename, e.label, e.synset, e.text) for e in entries],
+                     expected)
+    self.assertEqual(entries[0].source,
+                     os.path.join(directory, 'ILSVRC2012_test_00000001.JPEG'))
+    members = [_Member('ILSVRC2012_test_00000002.JPEG'), _Member('readme.txt'),
+               _Member('ILSVRC2012_test_00000001.JPEG')]
+    entries = _conversion.test_tar_entries(members, 'test.tar')
+    self.assertEqual([(e.filename, e.label, e.synset, e.text) for e in entries],
+                     expected)
+    self.assertIs(entries[0].source, members[2])
+    with self.assertRaisesRegex(_conversion.ConversionError, 'test.tar holds no'):
+      _conversion.test_tar_entries([_Member('readme.txt')], 'test.tar')
+    with self.assertRaisesRegex(_conversion.ConversionError,
+                                'test directory .*/missing does not exist'):
+      _conversion.test_directory_entries(os.path.join(root, 'missing'))
+    os.remove(os.path.join(directory, 'ILSVRC2012_test_00000001.JPEG'))
+    os.remove(os.path.join(directory, 'ILSVRC2012_test_00000002.JPEG'))
+    with self.assertRaisesRegex(_conversion.ConversionError,
+                                'test directory .*/test holds no'):
+      _conversion.test_directory_entries(directory)
+
   def test_validation_tar_must_match_the_label_file(self):
     with self.assertRaisesRegex(_conversion.ConversionError, 'ILSVRC2012_val_00000002'):
       _conversion.validation_tar_entries(
@@ -129,6 +159,9 @@ class FindEntriesTest(absltest.TestCase):
   def test_a_split_comes_from_a_directory_or_a_tarball_not_both(self):
     with self.assertRaisesRegex(ValueError, 'not both'):
       _conversion.convert_imagenet('/raw/train', None, '/out', train_tar='/train.tar')
+    with self.assertRaisesRegex(ValueError, 'not both'):
+      _conversion.convert_imagenet(None, None, '/out', test_directory='/raw/test',
+                                   test_tar='/test.tar')
 
   def test_generic_entries(self):
     root = self.create_tempdir().full_path

@@ -277,6 +277,38 @@ class DeterminismTest(absltest.TestCase):
     self.assertEqual(self._archives(directory), before)
 
 
+class TestTarTest(absltest.TestCase):
+  """Config.num_test_images: the flat, unlabelled test tar, and nothing without it."""
+
+  def test_test_tar_is_flat_numbered_from_one_and_in_md5sums(self):
+    config = dataclasses.replace(_SMALL, num_classes=1, num_validation_images=1,
+                                 num_test_images=3)
+    fixture = _mini_imagenet.generate(self.create_tempdir().full_path, config)
+    self.assertEqual(fixture.test_tar,
+                     os.path.join(fixture.directory, 'ILSVRC2012_img_test_v10102019.tar'))
+    self.assertEqual(fixture.num_test_images, 3)
+    members = _tar_members(fixture.test_tar)
+    self.assertEqual(sorted(members), ['ILSVRC2012_test_%08d.JPEG' % n for n in (1, 2, 3)])
+    for data in members.values():
+      self.assertEqual(Image.open(io.BytesIO(data)).format, 'JPEG')
+    md5sums = _read_file(fixture.checksums_file).decode()
+    self.assertIn('%s  %s\n' % (hashlib.md5(_read_file(fixture.test_tar)).hexdigest(),
+                                 os.path.basename(fixture.test_tar)), md5sums)
+
+  def test_no_test_images_write_no_test_tar_and_the_same_archives(self):
+    config = dataclasses.replace(_SMALL, num_classes=1, num_validation_images=1)
+    plain = _mini_imagenet.generate(self.create_tempdir().full_path, config)
+    with_test = _mini_imagenet.generate(
+        self.create_tempdir().full_path, dataclasses.replace(config, num_test_images=2))
+    self.assertIsNone(plain.test_tar)
+    self.assertEqual(sorted(os.listdir(plain.directory)),
+                     sorted(set(os.listdir(with_test.directory)) -
+                            {os.path.basename(with_test.test_tar)}))
+    for name in _mini_imagenet.ARCHIVES:
+      self.assertEqual(_read_file(os.path.join(plain.directory, name)),
+                       _read_file(os.path.join(with_test.directory, name)), name)
+
+
 class CasesFitTest(absltest.TestCase):
 
   def test_one_class_of_five_images_holds_every_case(self):
@@ -302,7 +334,8 @@ class CasesFitTest(absltest.TestCase):
 
   def test_bad_config_is_refused_with_the_field_name(self):
     for field, value in [('num_classes', 0), ('images_per_class', 0),
-                         ('num_validation_images', 0), ('min_side', 10),
+                         ('num_validation_images', 0), ('num_test_images', -1),
+                         ('min_side', 10),
                          ('max_side', 20), ('jpeg_quality', 101), ('seed', -1)]:
       with self.assertRaisesRegex(ValueError, field):
         _mini_imagenet.Config(**{field: value})

@@ -22,11 +22,11 @@ _FIXTURE = demo.Config(num_classes=3, images_per_class=7,
                                 seed=5)
 
 
-def _settings(data_dir, **overrides):
+def _settings(data_dir, config=_FIXTURE, **overrides):
   values = dict(train_shards=3, validation_shards=2,
                 options=convert.ConvertOptions(num_workers=1, progress_interval=60))
   values.update(overrides)
-  return _driver.demo_settings(data_dir, _FIXTURE, **values)
+  return _driver.demo_settings(data_dir, config, **values)
 
 
 def _write(path, data):
@@ -218,6 +218,93 @@ class PipelineTest(absltest.TestCase):
       steps = json.load(f)['steps']
     self.assertEqual(steps[_driver.CONVERT]['outputs']['train']['shards'], 3)
     self.assertEqual(steps[_driver.DOWNLOAD]['settings']['link_mode'], 'symlink')
+
+
+_TEST_FIXTURE = dataclasses.replace(_FIXTURE, num_test_images=5)
+_TEST_SHARDS = ('test-00000-of-00002', 'test-00001-of-00002')
+_ALL_SPLITS = ('train-', 'validation-', 'test-')
+
+
+def _with_test_settings(data_dir, **overrides):
+  return _settings(data_dir, _TEST_FIXTURE, with_test=True, test_shards=2, **overrides)
+
+
+class TestSplitTest(absltest.TestCase):
+  """--with_test: the unlabelled test split, next to unchanged train and validation."""
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.root = os.path.join(absltest.get_default_test_tmpdir(), 'with_test')
+    cls.plain_dir = os.path.join(cls.root, 'plain')
+    cls.plain_state = _driver.run(_settings(cls.plain_dir))
+    cls.test_dir = os.path.join(cls.root, 'test')
+    cls.test_state = _driver.run(_with_test_settings(cls.test_dir))
+
+  def test_writes_unlabelled_test_shards_that_pass_the_check(self):
+    self.assertIn(_driver.CHECK, self.test_state)
+    self.assertEqual(_driver.total_images(self.test_state)['test'], 5)
+    self.assertEqual(self.test_state[_driver.CHECK]['outputs']['records']['test'], 5)
+    digests = file_trees.shard_digests(self.test_dir, ('test-',))
+    self.assertEqual(sorted(digests), list(_TEST_SHARDS))
+    examples = [tf.train.Example.FromString(record)
+                for name in _TEST_SHARDS
+                for record in _records(os.path.join(self.test_dir, name))]
+    self.assertLen(examples, 5)
+    filenames = set()
+    for example in examples:
+      features = example.features.feature
+      self.assertLen(features, 15)
+      self.assertEqual(list(features['image/class/label'].int64_list.value), [0])
+      self.assertEqual(list(features['image/class/synset'].bytes_list.value), [b''])
+      self.assertEqual(list(features['image/class/text'].bytes_list.value), [b''])
+      for key in ('xmin', 'ymin', 'xmax', 'ymax', 'label'):
+        feature = features['image/object/bbox/' + key]
+        self.assertEmpty(feature.float_list.value or feature.int64_list.value)
+      filenames.add(features['image/filename'].bytes_list.value[0].decode())
+    self.assertEqual(filenames, {demo.test_filename(i) for i in range(5)})
+    self.assertLen(os.listdir(core.test_images_dir(self.test_dir)), 5)
+
+  def test_train_and_validation_shards_are_unchanged(self):
+    self.assertEqual(file_trees.shard_digests(self.test_dir),
+                     file_trees.shard_digests(self.plain_dir))
+
+  def test_no_extract_gives_identical_test_shards(self):
+    data_dir = os.path.join(self.root, 'no_extract')
+    state = _driver.run(_with_test_settings(data_dir, no_extract=True))
+    self.assertEqual(list(state), list(_driver.NO_EXTRACT_STEPS))
+    self.assertFalse(os.path.exists(os.path.join(data_dir, 'raw-data')))
+    self.assertEqual(file_trees.shard_digests(data_dir, _ALL_SPLITS),
+                     file_trees.shard_digests(self.test_dir, _ALL_SPLITS))
+
+  def test_without_with_test_nothing_is_fetched_or_recorded_for_it(self):
+    self.assertEqual(file_trees.shard_digests(self.plain_dir, ('test-',)), {})
+    self.assertFalse(os.path.exists(os.path.join(
+        core.demo_source_dir(self.plain_dir), acquire.TEST_TAR)))
+    self.assertNotIn(acquire.TEST_TAR, os.listdir(core.downloads_dir(self.plain_dir)))
+    for step in self.plain_state.values():
+      self.assertNotIn('with_test', step['settings'])
+      self.assertNotIn('test_shards', step['settings'])
+    self.assertEqual(self.test_state[_driver.DOWNLOAD]['settings']['with_test'], True)
+    self.assertEqual(self.test_state[_driver.CONVERT]['settings']['test_shards'], 2)
+
+  def test_finished_lines_end_with_the_test_split(self):
+    self.assertEqual(_driver.finished_lines(self.test_state)[-1],
+                     'Finished writing all 5 images in data set.')
+    self.assertLen(_driver.finished_lines(self.plain_state), 2)
+
+  def test_test_tar_without_an_md5_is_a_clear_error_before_any_download(self):
+    data_dir = os.path.join(self.root, 'no_md5')
+    settings = _with_test_settings(data_dir)
+    checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
+    with open(settings.checksums_file) as f:
+      _write(checksums, ''.join(line for line in f if acquire.TEST_TAR not in line))
+    settings = dataclasses.replace(settings, checksums_file=checksums)
+    with self.assertRaisesRegex(
+        ValueError, r'^ILSVRC2012_img_test_v10102019\.tar: no checksum known .*'
+        r'--checksums_file'):
+      _driver.run(settings)
+    self.assertFalse(os.path.exists(core.downloads_dir(data_dir)))
 
 
 if __name__ == '__main__':

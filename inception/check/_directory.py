@@ -125,6 +125,7 @@ def check_directory(directory: str, *,
   merged.extend(_split_checks.duplicate_failures(results))
   failures.extend(merged)
   by_kind.update(f.kind for f in merged)
+  warnings.extend(_split_checks.small_shard_warnings(splits))
   num_failures = sum(by_kind.values())
 
   report = _reports.CheckReport(

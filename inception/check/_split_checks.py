@@ -276,6 +276,27 @@ def _plan_sizes(num_records: int, num_shards: int) -> List[int]:
   return [end - start for start, end in records.shard_ranges(num_records, num_shards)]
 
 
+# The PyPI `tfrecord` package's index reader fails on an index of fewer records.
+_MIN_RECORDS_FOR_INDEX_READERS = 2
+
+
+def small_shard_warnings(splits: Splits) -> List[str]:
+  """A warning per split with shards of 0 or 1 record, which some readers cannot open.
+
+  The shards are valid; but the `tfrecord` package (1.14) cannot read the index file of
+  such a shard (README, "Reading the records"), so the warning suggests fewer shards.
+  """
+  warnings = []
+  for name, stats in sorted(splits.items()):
+    small = [n for n in stats.shard_records if n < _MIN_RECORDS_FOR_INDEX_READERS]
+    if small:
+      warnings.append(
+          '%s: %d of %d shards hold fewer than %d records (the tfrecord package cannot '
+          'read their index files); convert with fewer shards' % (
+              name, len(small), stats.num_shards, _MIN_RECORDS_FOR_INDEX_READERS))
+  return warnings
+
+
 def class_names(results: Results,
                 labels: Optional[_record_checks.LabelFiles]) -> Dict[int, str]:
   """label → 'synset text' (or text) for the report, from the files or the records."""

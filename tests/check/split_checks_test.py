@@ -9,6 +9,7 @@ from inception import core
 from inception import records
 from inception.check import _expectations
 from inception.check import _failures
+from inception.check import _reports
 from inception.check import _shard_checks
 from inception.check import _split_checks
 from tests.check import check_fixtures
@@ -148,6 +149,17 @@ class SplitChecksTest(check_fixtures.CheckTestBase):
 
 
 class SplitFunctionTest(absltest.TestCase):
+
+  def test_shards_of_fewer_than_two_records_are_warned_about(self):
+    splits = {'train': _reports.SplitStats('train', num_shards=3, shard_records=[2, 2, 3]),
+              'validation': _reports.SplitStats('validation', num_shards=4,
+                                                shard_records=[0, 1, 1, 1])}
+    warnings = _split_checks.small_shard_warnings(splits)
+    self.assertEqual(warnings, ['validation: 4 of 4 shards hold fewer than 2 records '
+                                '(the tfrecord package cannot read their index files); '
+                                'convert with fewer shards'])
+    del splits['validation']
+    self.assertEqual(_split_checks.small_shard_warnings(splits), [])
 
   def test_shard_plan(self):
     def results(*sizes, broken=()):

@@ -43,12 +43,7 @@ _VALIDATION_PER_CLASS = flags.DEFINE_integer(
     '%d; demo %d.' % (flowers.VALIDATION_PER_CLASS, flowers.DEMO_VALIDATION_PER_CLASS),
     lower_bound=1)
 cli.define_shard_flags(2, 2)
-_CHECK = flags.DEFINE_enum(
-    'check', 'quick', list(flowers.CHECK_MODES),
-    'Final check of the output: quick decodes a sample of the images, full all.')
-_REDO = flags.DEFINE_list(
-    'redo', [], 'Steps to run again even if finished (and every step after them): '
-    + ', '.join(flowers.STEPS) + '.')
+_CHECK, _REDO = cli.define_driver_flags(pipeline.CHECK_MODES, flowers.STEPS)
 cli.define_converter_flags()
 
 FLAGS = flags.FLAGS
@@ -80,5 +75,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main, errors=[flowers.FlowersError],
+  cli.run(main, errors=[pipeline.PipelineError],
           hint='Run the same command again to resume: finished steps are not redone.')

@@ -44,12 +44,7 @@ _UNSET_LABEL_FILE = 'the one shipped in data/.'
 cli.define_labels_file(_UNSET_LABEL_FILE)
 cli.define_imagenet_metadata_file(_UNSET_LABEL_FILE)
 cli.define_validation_labels_file(_UNSET_LABEL_FILE)
-_CHECK = flags.DEFINE_enum(
-    'check', 'quick', list(pipeline.CHECK_MODES),
-    'Final check of the output: quick decodes a sample of the images, full all.')
-_REDO = flags.DEFINE_list(
-    'redo', [], 'Steps to run again even if finished (and every step after them): '
-    + ', '.join(pipeline.STEPS) + '.')
+_CHECK, _REDO = cli.define_driver_flags(pipeline.CHECK_MODES, pipeline.STEPS)
 cli.define_converter_flags()
 
 FLAGS = flags.FLAGS

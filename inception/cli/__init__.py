@@ -23,6 +23,7 @@ from inception.cli._flags import SHIPPED
 from inception.cli._flags import arguments_or_flags
 from inception.cli._flags import define_aliases
 from inception.cli._flags import define_data_dir
+from inception.cli._flags import define_driver_flags
 from inception.cli._flags import define_imagenet_metadata_file
 from inception.cli._flags import define_labels_file
 from inception.cli._flags import define_num_threads
@@ -49,6 +50,7 @@ __all__ = [
     'define_data_dir',
     'define_directory_flags',
     'define_download_flags',
+    'define_driver_flags',
     'define_imagenet_metadata_file',
     'define_labels_file',
     'define_negation',

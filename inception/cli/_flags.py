@@ -12,7 +12,7 @@ A few flags may also be given as positional arguments, as in the original script
 [LABELS_FILE]`): `arguments_or_flags` applies the same rules to all of them.
 """
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 from absl import app
 from absl import flags
@@ -160,3 +160,17 @@ def arguments_or_flags(argv: Sequence[str], names: Sequence[str],
                                                                       name))
     values.append(value)
   return values
+
+
+def define_driver_flags(check_modes: Sequence[str], steps: Sequence[str],
+                        flag_values: flags.FlagValues = flags.FLAGS
+                        ) -> Tuple[flags.FlagHolder, flags.FlagHolder]:
+  """A driver's --check (the final check's mode) and --redo (steps to run again)."""
+  check = flags.DEFINE_enum(
+      'check', check_modes[0], list(check_modes),
+      'Final check of the output: quick decodes a sample of the images, full all.',
+      flag_values=flag_values)
+  redo = flags.DEFINE_list(
+      'redo', [], 'Steps to run again even if finished (and every step after them): '
+      + ', '.join(steps) + '.', flag_values=flag_values)
+  return check, redo

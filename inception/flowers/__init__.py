@@ -11,9 +11,7 @@ the published facts of the tarball.
 from inception.flowers._archive import Archive
 from inception.flowers._archive import DEFAULT_SOURCE
 from inception.flowers._archive import FLOWER_PHOTOS
-from inception.flowers._driver import CHECK_MODES
 from inception.flowers._driver import DEMO_VALIDATION_PER_CLASS
-from inception.flowers._driver import FlowersError
 from inception.flowers._driver import STEPS
 from inception.flowers._driver import Settings
 from inception.flowers._driver import VALIDATION_PER_CLASS
@@ -23,11 +21,9 @@ from inception.flowers._split import SplitError
 
 __all__ = [
     'Archive',
-    'CHECK_MODES',
     'DEFAULT_SOURCE',
     'DEMO_VALIDATION_PER_CLASS',
     'FLOWER_PHOTOS',
-    'FlowersError',
     'STEPS',
     'Settings',
     'SplitError',

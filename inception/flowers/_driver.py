@@ -25,8 +25,6 @@ import os
 import time
 from typing import Any, Callable, Dict, List, Sequence
 
-from absl import logging
-
 from inception import acquire
 from inception import check
 from inception import convert
@@ -42,7 +40,6 @@ SPLIT = 'split'
 CONVERT = 'convert'  # pipeline.finished_lines reads this step's outputs.
 CHECK = 'check'
 STEPS = (DOWNLOAD, EXTRACT, SPLIT, CONVERT, CHECK)
-CHECK_MODES = ('quick', 'full')
 
 EXTRACTED_DIRNAME = 'extracted'
 VALIDATION_PER_CLASS = 100
@@ -53,10 +50,6 @@ VALIDATION_SHARDS = 2
 DEMO_CONFIG = demo.FlowersConfig(images_per_class=12, seed=2012)
 DEMO_VALIDATION_PER_CLASS = 3
 DEMO_RECORD = 'mini_flowers.json'
-
-
-class FlowersError(RuntimeError):
-  """A step cannot go on; the message says which input is wrong."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,13 +155,7 @@ def run_check(settings: Settings) -> Dict[str, Any]:
       sample_fraction=(1.0 if settings.check_mode == 'full'
                        else check.QUICK_SAMPLE_FRACTION),
       num_workers=settings.options.num_workers)
-  logging.info(report.summary_line())
-  if not report.ok:
-    raise FlowersError('%s; first failure: %s; report: %s' % (
-        report.summary_line(), report.failures[0] if report.failures else '-',
-        ', '.join(sorted(report.report_files.values()))))
-  return {'records': {name: stats.num_records for name, stats in report.splits.items()},
-          'schema': report.schema}
+  return pipeline.check_verdict(report)
 
 
 # The driver.
@@ -188,12 +175,12 @@ def run(settings: Settings, redo: Sequence[str] = (),
   """Runs the steps that are not finished; returns the state of every step.
 
   Raises:
-    FlowersError, acquire.DownloadError, acquire.ExtractionError, ValueError (a
+    pipeline.PipelineError, acquire.DownloadError, acquire.ExtractionError, ValueError (a
       step's own error, naming the file): the steps before it stay recorded as
       finished, so a re-run resumes there.
   """
-  if settings.check_mode not in CHECK_MODES:
-    raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
+  if settings.check_mode not in pipeline.CHECK_MODES:
+    raise ValueError('check_mode must be one of %s' % ', '.join(pipeline.CHECK_MODES))
   return pipeline.run_steps(settings.data_dir, steps(settings), redo, clock)
 
 

@@ -12,6 +12,7 @@ from inception.pipeline._driver import DOWNLOAD
 from inception.pipeline._driver import PipelineError
 from inception.pipeline._driver import STEPS
 from inception.pipeline._driver import Settings
+from inception.pipeline._driver import check_verdict
 from inception.pipeline._driver import closing_lines
 from inception.pipeline._driver import demo_settings
 from inception.pipeline._driver import finished_lines
@@ -31,6 +32,7 @@ __all__ = [
     'STEPS',
     'Settings',
     'Step',
+    'check_verdict',
     'closing_lines',
     'demo_settings',
     'finished_lines',

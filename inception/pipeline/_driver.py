@@ -323,6 +323,16 @@ def run_check(settings: Settings) -> Dict[str, Any]:
       sample_fraction=(1.0 if settings.check_mode == 'full'
                        else check.QUICK_SAMPLE_FRACTION),
       num_workers=settings.options.num_workers)
+  return check_verdict(report)
+
+
+def check_verdict(report) -> Dict[str, Any]:
+  """A driver's final check: logs its verdict; the check step's outputs if it passed.
+
+  Raises:
+    PipelineError: the check failed; the message has the first failures and the
+      report files.
+  """
   logging.info(report.summary_line())
   if not report.ok:
     raise PipelineError('%s\nFirst failures:\n  %s\nReport: %s' % (
@@ -330,7 +340,7 @@ def run_check(settings: Settings) -> Dict[str, Any]:
         '\n  '.join(str(f) for f in report.failures[:10]),
         ', '.join(sorted(report.report_files.values()))))
   return {'records': {name: stats.num_records for name, stats in report.splits.items()},
-          'report_files': report.report_files}
+          'schema': report.schema, 'report_files': report.report_files}
 
 
 # The driver.

@@ -4,8 +4,11 @@ The names in the directory give the shards of each split (`_expectations`); the
 manifest, the `--expected_counts` flag or ImageNet's numbers say what each split should
 hold; the first readable record gives the schema. Each shard is then checked by
 `_shard_checks.check_shard_task`, by inception.core's local pool (a fresh worker
-process per core, or this process for one), and the per-shard results are merged and checked across shards
-(`_split_checks`) into a `CheckReport`, written out by `_reports`.
+process per core, or this process for one); each shard's result is folded in as it
+arrives (`_split_checks.ShardResults`), progress is counted per shard, and the merged
+results are checked across shards (`_split_checks`) into a `CheckReport`, written out
+by `_reports`. Only the shards that the contact sheet shows make thumbnails
+(`sample_counts`).
 """
 
 import collections

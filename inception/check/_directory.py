@@ -4,8 +4,11 @@ The names in the directory give the shards of each split (`_expectations`); the
 manifest, the `--expected_counts` flag or ImageNet's numbers say what each split should
 hold; the first readable record gives the schema. Each shard is then checked by
 `_shard_checks.check_shard_task`, by inception.core's local pool (a fresh worker
-process per core, or this process for one), and the per-shard results are merged and checked across shards
-(`_split_checks`) into a `CheckReport`, written out by `_reports`.
+process per core, or this process for one); each shard's result is folded in as it
+arrives (`_split_checks.ShardResults`), progress is counted per shard, and the merged
+results are checked across shards (`_split_checks`) into a `CheckReport`, written out
+by `_reports`. Only the shards that the contact sheet shows make thumbnails
+(`sample_counts`).
 """
 
 import collections
@@ -100,28 +103,26 @@ def check_directory(directory: str, *,
   index_paths, index_failures = _index_paths(directory, shards)
   failures.extend(index_failures)
 
-  samples_per_shard = (min(_MAX_SAMPLES_PER_SHARD,
-                           math.ceil(_CONTACT_SHEET_SAMPLES / len(shards)))
-                       if shards else 0)
   settings = _shard_checks.CheckSettings(schema, synsets_file, metadata_file,
-                                         validation_labels_file, sample_fraction,
-                                         samples_per_shard)
+                                         validation_labels_file, sample_fraction)
+  samples = sample_counts(len(shards), _CONTACT_SHEET_SAMPLES)
   tasks = [_shard_checks.ShardCheckTask(path, shard, index_paths.get(shard.name),
-                                        settings)
-           for path, shard in zip(paths, shards)]
-  results = _check_shards(tasks, num_workers or core.default_num_workers(),
-                          'check %s' % directory)
+                                        settings, samples.get(number, 0))
+           for number, (path, shard) in enumerate(zip(paths, shards))]
+  shard_results = _check_shards(tasks, num_workers or core.default_num_workers(),
+                                'check %s' % directory)
+  results = shard_results.results
 
   # Failures in order: names and files, then each shard's, then what the merge finds.
   by_kind = collections.Counter(f.kind for f in failures)
   for result in results:
     failures.extend(result.failures)
     by_kind.update(result.failures_by_kind)
-  splits = _split_checks.merge_splits(results, shards_by_split, expectations)
+  splits = _split_checks.merge_splits(shard_results, shards_by_split, expectations)
   merged = _split_checks.expectation_failures(splits, shards_by_split, expectations,
-                                              results, schema)
+                                              shard_results, schema)
   if labels is None:
-    merged.extend(_split_checks.consistency_failures(results))
+    merged.extend(_split_checks.consistency_failures(shard_results.class_keys))
   merged.extend(_split_checks.duplicate_failures(results))
   failures.extend(merged)
   by_kind.update(f.kind for f in merged)
@@ -133,10 +134,11 @@ def check_directory(directory: str, *,
       sample_fraction=sample_fraction, failures=failures[:_MAX_REPORTED_FAILURES],
       num_failures=num_failures, failures_by_kind=dict(sorted(by_kind.items())),
       warnings=warnings, splits=splits,
-      class_names=_split_checks.class_names(results, labels))
-  samples = _split_checks.choose_samples(results, _CONTACT_SHEET_SAMPLES)
+      class_names=_split_checks.class_names(shard_results.class_keys, labels))
   report.report_files = _reports.write_reports(
-      report, samples, report_dir or core.check_report_dir(directory))
+      report, _split_checks.choose_samples(shard_results.samples,
+                                           _CONTACT_SHEET_SAMPLES),
+      report_dir or core.check_report_dir(directory))
   logging.info('Checked %s in %.1f s', directory, time.monotonic() - started)
   return report
 
@@ -168,14 +170,31 @@ def _index_paths(directory: str, shards: Sequence[records.ShardName]
           failures)
 
 
+def sample_counts(num_shards: int, num_samples: int) -> Dict[int, int]:
+  """shard number → thumbnails it gives the contact sheet: `num_samples` in all.
+
+  Shards spread evenly over the list give them (up to _MAX_SAMPLES_PER_SHARD each),
+  so that the main process receives a contact sheet's worth, not one per shard.
+  """
+  if not num_shards:
+    return {}
+  per_shard = min(_MAX_SAMPLES_PER_SHARD, math.ceil(num_samples / num_shards))
+  givers = sorted({int(i * num_shards / math.ceil(num_samples / per_shard))
+                   for i in range(math.ceil(num_samples / per_shard))})
+  return {number: per_shard for number in givers}
+
+
 def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask], num_workers: int,
-                  description: str) -> List[_shard_checks.ShardCheckResult]:
-  """Runs check_shard_task on every task with the local pool; results in task order."""
+                  description: str) -> _split_checks.ShardResults:
+  """Runs check_shard_task on every task with the local pool; results folded in.
+
+  Progress is counted per shard, as each shard's result arrives.
+  """
   tracker = core.Progress(description, total=len(tasks), unit='shards')
-  results = []
+  shard_results = _split_checks.ShardResults()
 
   def on_result(result: _shard_checks.ShardCheckResult) -> None:
-    results.append(result)
+    shard_results.add(result)
     tracker.update(1, result.num_bytes)
 
   runner = core.ProcessPoolRunner(
@@ -185,5 +204,5 @@ def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask], num_workers: in
       worker_environment=_ONE_TENSORFLOW_THREAD)
   runner.run(tasks, on_result)
   tracker.finish()
-  order = {task.shard.name: i for i, task in enumerate(tasks)}
-  return sorted(results, key=lambda r: order[r.name])
+  shard_results.sort({task.shard.name: i for i, task in enumerate(tasks)})
+  return shard_results

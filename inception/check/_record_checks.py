@@ -9,7 +9,8 @@ or 3 components, and, for the records `in_sample` chooses, that TensorFlow decod
 to that size.
 
 Each check returns (kind, message) problems; the shard check gives them a location.
-TensorFlow (to parse an Example, and to decode) is imported on first use.
+Records are parsed without TensorFlow (`_example_proto`); TensorFlow is imported on
+first use only, to decode the sampled images.
 """
 
 import dataclasses
@@ -23,6 +24,7 @@ from google.protobuf import message as protobuf_message
 
 from inception import label_files
 from inception import records
+from inception.check import _example_proto
 from inception.check import _failures
 
 IMAGENET_SCHEMA = 'imagenet'
@@ -105,8 +107,7 @@ class RecordFields:
 
 def detect_schema(serialized: bytes) -> str:
   """`imagenet` when a record has a synset or box key, else `generic`."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
-  keys = tf.train.Example.FromString(serialized).features.feature.keys()
+  keys = _example_proto.Example.FromString(serialized).features.feature.keys()
   if any(k == 'image/class/synset' or k.startswith('image/object/') for k in keys):
     return IMAGENET_SCHEMA
   return GENERIC_SCHEMA
@@ -123,33 +124,34 @@ def check_example(serialized: bytes, schema: str = IMAGENET_SCHEMA,
   Returns:
     The fields read (those that could be read), and (kind, message) problems.
   """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
   fields = RecordFields()
   problems: Problems = []
   try:
-    example = tf.train.Example.FromString(serialized)
+    example = _example_proto.Example.FromString(serialized)
   except protobuf_message.DecodeError as e:
     return fields, [(_failures.SCHEMA, 'not a tf.train.Example: %s' % e)]
-  features = example.features.feature
+  features = dict(example.features.feature.items())
   expected = FEATURES_BY_SCHEMA[schema]
-  missing = sorted(set(expected) - set(features.keys()))
-  extra = sorted(set(features.keys()) - set(expected))
-  if missing:
-    problems.append((_failures.SCHEMA, 'missing keys: %s' % ', '.join(missing)))
-  if extra:
-    problems.append((_failures.SCHEMA, 'unexpected keys: %s' % ', '.join(extra)))
+  if features.keys() != expected.keys():
+    missing = sorted(expected.keys() - features.keys())
+    extra = sorted(features.keys() - expected.keys())
+    if missing:
+      problems.append((_failures.SCHEMA, 'missing keys: %s' % ', '.join(missing)))
+    if extra:
+      problems.append((_failures.SCHEMA, 'unexpected keys: %s' % ', '.join(extra)))
   values: Dict[str, Any] = {}
   for key, kind in expected.items():
-    if key not in features:
+    feature = features.get(key)
+    if feature is None:
       continue
-    actual = features[key].WhichOneof('kind')
+    actual = feature.WhichOneof('kind')
     if actual != kind:
       problems.append((_failures.SCHEMA, '%s is a %s, expected a %s' % (
           key, actual or 'feature without values', kind)))
       continue
-    value_list = list(getattr(features[key], kind).value)
+    value_list = getattr(feature, kind).value
     if key in _LIST_KEYS:
-      values[key] = value_list
+      values[key] = list(value_list)
     elif len(value_list) != 1:
       problems.append((_failures.SCHEMA, '%s holds %d values, expected 1' % (
           key, len(value_list))))

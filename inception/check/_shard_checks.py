@@ -3,21 +3,21 @@
 `check_shard_task` is the unit of parallel work: a pure module-level function of a
 small picklable `ShardCheckTask` (paths and settings, no records) that returns a
 `ShardCheckResult`, the per-shard summary the directory check merges (counts, file
-names, the first failures, a few thumbnails). It reads the shard with tf.data, which
-checks every record's length and masked CRC32C and stops at the first bad one
-(docs/FORMAT.md, "Shards"); bytes after the last whole record, which tf.data ignores,
-are reported too. The index file, where there is one, must list each record's
-`offset size` (docs/FORMAT.md, "Index files").
+names packed in one value, the first failures, the thumbnails its task asks for):
+per shard, never per record, crosses the process boundary. It reads the shard with
+`_tfrecord_reader`, which checks every record's length and masked CRC32C as tf.data
+does and stops at the first bad one (docs/FORMAT.md, "Shards"); bytes after the last
+whole record, which tf.data ignores, are reported too. The index file, where there is
+one, must list each record's `offset size` (docs/FORMAT.md, "Index files").
 
-This module imports TensorFlow on first use only, so that a worker process starts
-small.
+TensorFlow is imported only by the first record chosen for a full decode (and for a
+remote path), so that a worker that decodes nothing stays small.
 """
 
 import collections
 import dataclasses
 import io
 import os
-import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from google.protobuf import message as protobuf_message
@@ -26,11 +26,12 @@ from PIL import Image
 from inception import core
 from inception import records
 from inception.check import _failures
+from inception.check import _file_names
 from inception.check import _record_checks
+from inception.check import _tfrecord_reader
 
 THUMBNAIL_SIZE = 160
 _MAX_FAILURES_PER_SHARD = 20
-_DATA_LOSS = re.compile(r'(corrupted|truncated) record at (\d+)')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,23 +58,26 @@ class CheckSettings:
     metadata_file: image/class/text of each synset, or None.
     validation_labels_file: the synset of each validation image, or None.
     sample_fraction: share of the images fully decoded.
-    samples_per_shard: thumbnails to keep from each shard, for the contact sheet.
   """
   schema: str
   synsets_file: Optional[str]
   metadata_file: Optional[str]
   validation_labels_file: Optional[str]
   sample_fraction: float
-  samples_per_shard: int
 
 
 @dataclasses.dataclass(frozen=True)
 class ShardCheckTask:
-  """One shard to check: where it and its index file are, and how to check it."""
+  """One shard to check: where it and its index file are, and how to check it.
+
+  `num_samples` is how many thumbnails this shard gives the contact sheet (the first
+  records without an image problem); most shards give none.
+  """
   path: str
   shard: records.ShardName
   index_path: Optional[str]
   settings: CheckSettings
+  num_samples: int = 0
 
 
 @dataclasses.dataclass
@@ -89,7 +93,7 @@ class ShardCheckResult:
   framing_ok: bool = True
   class_counts: Dict[int, int] = dataclasses.field(default_factory=dict)
   class_keys: Dict[int, Set[Tuple[str, str]]] = dataclasses.field(default_factory=dict)
-  filenames: List[str] = dataclasses.field(default_factory=list)
+  filenames: _file_names.PackedNames = _file_names.PackedNames()
   failures: List[_failures.Failure] = dataclasses.field(default_factory=list)
   failures_by_kind: Dict[str, int] = dataclasses.field(default_factory=dict)
   samples: List[Sample] = dataclasses.field(default_factory=list)
@@ -117,7 +121,6 @@ def check_shard_task(task: ShardCheckTask, report_progress=None) -> ShardCheckRe
   The runner's work function (`report_progress` is unused: results come per shard).
   """
   del report_progress
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
   name = task.shard.name
   settings = task.settings
   labels = (_record_checks.read_label_files(settings.synsets_file,
@@ -126,47 +129,43 @@ def check_shard_task(task: ShardCheckTask, report_progress=None) -> ShardCheckRe
             if settings.synsets_file else None)
   result = ShardCheckResult(name=name, split=task.shard.split)
   log = _FailureLog(name)
+  positions: List[Tuple[int, int]] = []
+  filenames: List[str] = []
   try:
-    result.num_bytes = _file_size(task.path)
+    stream = core.open_file(task.path, 'rb')
+    result.num_bytes = _stream_size(stream)
   except core.error_types() as e:
     log.add(_failures.FRAMING, None, 'cannot read the shard: %s' %
             _failures.first_line(str(e)))
     result.framing_ok = False
     return _finish(result, log)
-  positions: List[Tuple[int, int]] = []
-  offset = 0
   try:
-    for record in tf.data.TFRecordDataset(task.path, buffer_size=4 << 20):
-      serialized = record.numpy()
-      index = len(positions)
-      positions.append((offset, len(serialized) + records.RECORD_OVERHEAD))
-      offset += len(serialized) + records.RECORD_OVERHEAD
-      _check_record(settings, labels, result, log, index, serialized)
-  except tf.errors.DataLossError as e:
+    with stream:
+      for offset, serialized in _tfrecord_reader.read_records(stream, result.num_bytes):
+        index = len(positions)
+        positions.append((offset, len(serialized) + records.RECORD_OVERHEAD))
+        filenames.append(_check_record(settings, labels, result, log, index,
+                                       serialized, task.num_samples))
+  except _tfrecord_reader.FramingError as e:
     result.framing_ok = False
-    log.add(_failures.FRAMING, len(positions), 'at byte offset %d: %s' %
-            (offset, _describe_data_loss(e.message)))
-  except tf.errors.OpError as e:
+    log.add(_failures.FRAMING, e.index, e.message)
+  except core.error_types() as e:
     result.framing_ok = False
     log.add(_failures.FRAMING, len(positions), 'cannot read: %s' %
-            _failures.first_line(e.message))
-  else:
-    if offset != result.num_bytes:
-      result.framing_ok = False
-      log.add(_failures.FRAMING, len(positions),
-              '%d bytes after the last complete record at byte offset %d (a record '
-              'cut short)' % (result.num_bytes - offset, offset))
+            _failures.first_line(str(e)))
   result.num_records = len(positions)
+  result.filenames = _file_names.pack_names(filenames)
   if task.index_path:
     for message in check_index(task.index_path, positions, result.framing_ok):
       log.add(_failures.INDEX, None, message)
   return _finish(result, log)
 
 
-def _file_size(path: str) -> int:
-  with core.open_file(path, 'rb') as f:
-    f.seek(0, os.SEEK_END)
-    return f.tell()
+def _stream_size(stream) -> int:
+  stream.seek(0, os.SEEK_END)
+  size = stream.tell()
+  stream.seek(0)
+  return size
 
 
 def _finish(result: ShardCheckResult, log: _FailureLog) -> ShardCheckResult:
@@ -178,7 +177,8 @@ def _finish(result: ShardCheckResult, log: _FailureLog) -> ShardCheckResult:
 def _check_record(settings: CheckSettings,
                   labels: Optional[_record_checks.LabelFiles],
                   result: ShardCheckResult, log: _FailureLog, index: int,
-                  serialized: bytes) -> None:
+                  serialized: bytes, num_samples: int) -> str:
+  """Checks one record into `result` and `log`; returns its file name."""
   fields, problems = _record_checks.check_example(serialized, settings.schema, labels,
                                                   result.split)
   decode = _record_checks.in_sample(result.name, index, settings.sample_fraction)
@@ -187,16 +187,23 @@ def _check_record(settings: CheckSettings,
   for kind, message in problems:
     log.add(kind, index, message)
   result.num_decoded += decoded
-  result.filenames.append(fields.filename)
-  if fields.label is not None:
-    result.class_counts[fields.label] = result.class_counts.get(fields.label, 0) + 1
-    result.class_keys.setdefault(fields.label, set()).add((fields.synset, fields.text))
-  result.num_boxes += len(fields.boxes)
-  result.num_images_with_boxes += bool(fields.boxes)
-  if len(result.samples) < settings.samples_per_shard and not image_problems:
+  label = fields.label
+  if label is not None:
+    counts = result.class_counts
+    counts[label] = counts.get(label, 0) + 1
+    keys = result.class_keys.get(label)
+    if keys is None:
+      result.class_keys[label] = {(fields.synset, fields.text)}
+    elif (fields.synset, fields.text) not in keys:
+      keys.add((fields.synset, fields.text))
+  if fields.boxes:
+    result.num_boxes += len(fields.boxes)
+    result.num_images_with_boxes += 1
+  if len(result.samples) < num_samples and not image_problems:
     sample = _make_sample(result.name, index, fields)
     if sample is not None:
       result.samples.append(sample)
+  return fields.filename
 
 
 def _make_sample(shard: str, index: int,
@@ -212,15 +219,6 @@ def _make_sample(shard: str, index: int,
                 label=fields.label if fields.label is not None else -1,
                 synset=fields.synset, text=fields.text, boxes=tuple(fields.boxes),
                 thumbnail_size=thumbnail.size, thumbnail_rgb=thumbnail.tobytes())
-
-
-def _describe_data_loss(message: str) -> str:
-  match = _DATA_LOSS.search(message or '')
-  if not match:
-    return 'unreadable record: %s' % _failures.first_line(message)
-  if match.group(1) == 'corrupted':
-    return 'corrupted record (CRC32C mismatch in its length or data)'
-  return 'truncated record (the file ends inside it)'
 
 
 def check_index(index_path: str, positions: Sequence[Tuple[int, int]],
@@ -256,11 +254,12 @@ def check_index(index_path: str, positions: Sequence[Tuple[int, int]],
 
 def peek_schema(paths: Sequence[str]) -> str:
   """The schema of the first record of these shards that can be read."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
   for path in paths:
     try:
-      for record in tf.data.TFRecordDataset(path).take(1):
-        return _record_checks.detect_schema(record.numpy())
-    except (tf.errors.OpError, protobuf_message.DecodeError):
+      with core.open_file(path, 'rb') as stream:
+        for _, serialized in _tfrecord_reader.read_records(stream, _stream_size(stream)):
+          return _record_checks.detect_schema(serialized)
+    except core.error_types() + (_tfrecord_reader.FramingError,
+                                 protobuf_message.DecodeError):
       continue
   return _record_checks.IMAGENET_SCHEMA

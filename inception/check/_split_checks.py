@@ -1,21 +1,26 @@
 """Checks across the shards: each split's totals, labels and file names.
 
-The shard checks' results are merged here into each split's numbers
-(`merge_splits`) and compared with what the split should hold
+The main process folds each shard's result as it arrives (`ShardResults.add`): the
+images per class into its split's counts and the class names into one set per label,
+so that it keeps per shard only its numbers, failures and packed file names (at
+ImageNet's 1152 shards, per-shard class tables alone were ~500 MB). The results are
+merged into each split's numbers (`merge_splits`) and compared with what the split should hold
 (`expectation_failures`: records per split and per shard, each shard's size against
 the converter's plan (`shard_plan_failures`), shard total, images per class, schema,
 and whether the conversion finished); without label files to compare
 with, each label must name one class across the whole output
 (`consistency_failures`); and no file name may appear twice, within or across splits
-(`duplicate_failures`).
+(`duplicate_failures`, `_file_names.find_duplicates`).
 """
 
 import collections
+import dataclasses
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from inception import records
 from inception.check import _expectations
 from inception.check import _failures
+from inception.check import _file_names
 from inception.check import _record_checks
 from inception.check import _reports
 from inception.check import _shard_checks
@@ -25,26 +30,57 @@ Results = Sequence[_shard_checks.ShardCheckResult]  # in the order of the shard 
 ShardsBySplit = Dict[str, List[records.ShardName]]
 Expectations = Dict[str, _expectations.SplitExpectation]
 Splits = Dict[str, _reports.SplitStats]
+ClassKeys = Dict[int, Set[Tuple[str, str]]]  # label → its (synset, text) names
 
 
-def merge_splits(results: Results, shards_by_split: ShardsBySplit,
+@dataclasses.dataclass
+class ShardResults:
+  """The shards' results as the main process keeps them (see the module docstring).
+
+  Attributes:
+    results: each shard's result, without its class tables and samples.
+    class_counts: split → label → images.
+    class_keys: label → the (synset, text) pairs its records carry, over all splits.
+    samples: the shards' thumbnails, in shard order once `sort` ran.
+  """
+  results: List[_shard_checks.ShardCheckResult] = dataclasses.field(
+      default_factory=list)
+  class_counts: Dict[str, Dict[int, int]] = dataclasses.field(default_factory=dict)
+  class_keys: ClassKeys = dataclasses.field(default_factory=dict)
+  samples: List[_shard_checks.Sample] = dataclasses.field(default_factory=list)
+
+  def add(self, result: _shard_checks.ShardCheckResult) -> None:
+    """Folds one shard's result in."""
+    counts = self.class_counts.setdefault(result.split, collections.Counter())
+    counts.update(result.class_counts)
+    for label, keys in result.class_keys.items():
+      self.class_keys.setdefault(label, set()).update(keys)
+    self.samples.extend(result.samples)
+    self.results.append(dataclasses.replace(result, class_counts={}, class_keys={},
+                                            samples=[]))
+
+  def sort(self, shard_order: Dict[str, int]) -> None:
+    """Puts results and samples in shard order (they arrive in any order)."""
+    self.results.sort(key=lambda r: shard_order[r.name])
+    self.samples.sort(key=lambda s: (shard_order[s.shard], s.record))
+
+
+def merge_splits(shard_results: ShardResults, shards_by_split: ShardsBySplit,
                  expectations: Expectations) -> Splits:
   """Each split's numbers: the sums of its shards', and what was expected."""
   splits = {name: _reports.SplitStats(name=name) for name in shards_by_split}
-  for result in results:
+  for result in shard_results.results:
     stats = splits[result.split]
     stats.num_shards += 1
     stats.num_records += result.num_records
     stats.num_bytes += result.num_bytes
     stats.shard_records.append(result.num_records)
     stats.shard_bytes.append(result.num_bytes)
-    for label, count in result.class_counts.items():
-      stats.class_counts[label] = stats.class_counts.get(label, 0) + count
     stats.num_boxes += result.num_boxes
     stats.num_images_with_boxes += result.num_images_with_boxes
     stats.num_decoded += result.num_decoded
   for name, stats in splits.items():
-    stats.class_counts = dict(sorted(stats.class_counts.items()))
+    stats.class_counts = dict(sorted(shard_results.class_counts.get(name, {}).items()))
     expectation = expectations.get(name)
     if expectation is not None:
       stats.expected_records = expectation.num_records
@@ -53,9 +89,10 @@ def merge_splits(results: Results, shards_by_split: ShardsBySplit,
 
 
 def expectation_failures(splits: Splits, shards_by_split: ShardsBySplit,
-                         expectations: Expectations, results: Results,
+                         expectations: Expectations, shard_results: ShardResults,
                          schema: str) -> List[Failure]:
   """Counts per split, per shard and per class against what was expected."""
+  results = shard_results.results
   failures = []
   for split, expectation in expectations.items():
     if expectation.complete is False:
@@ -84,7 +121,8 @@ def expectation_failures(splits: Splits, shards_by_split: ShardsBySplit,
                                   expectation.source)))
     if expectation.shard_records is not None:
       failures.extend(_shard_record_failures(split, expectation, results))
-    failures.extend(_class_count_failures(split, stats, expectation, results, schema))
+    failures.extend(_class_count_failures(split, stats, expectation,
+                                          shard_results.class_keys, schema))
   for split in splits:
     expectation = expectations.get(split)
     if expectation is None or expectation.shard_records is None:
@@ -130,7 +168,7 @@ def _shard_record_failures(split: str, expectation: _expectations.SplitExpectati
 
 def _class_count_failures(split: str, stats: _reports.SplitStats,
                           expectation: _expectations.SplitExpectation,
-                          results: Results, schema: str) -> List[Failure]:
+                          class_keys: ClassKeys, schema: str) -> List[Failure]:
   failures = []
   if expectation.class_count_range is not None:
     low, high = expectation.class_count_range
@@ -149,7 +187,7 @@ def _class_count_failures(split: str, stats: _reports.SplitStats,
       failures.append(Failure(_failures.CLASS_COUNT, split, 'labels beyond %d: %s' % (
           num_classes, _failures.first_items([str(label) for label in extra]))))
   if expectation.class_counts is not None:
-    actual = _class_counts_by_key(split, results, schema,
+    actual = _class_counts_by_key(stats.class_counts, class_keys, schema,
                                   keys=expectation.class_counts.keys())
     differing = ['%s: %d, expected %d' % (key, actual.get(key, 0), count)
                  for key, count in sorted(expectation.class_counts.items())
@@ -165,31 +203,26 @@ def _class_count_failures(split: str, stats: _reports.SplitStats,
   return failures
 
 
-def _class_counts_by_key(split: str, results: Results, schema: str,
-                         keys: Iterable[str]) -> Dict[str, int]:
+def _class_counts_by_key(class_counts: Dict[int, int], class_keys: ClassKeys,
+                         schema: str, keys: Iterable[str]) -> Dict[str, int]:
   """Images per class keyed like the manifest: label digits, or synset/text."""
   by_label = all(str(k).isdigit() for k in keys)
   counts: Dict[str, int] = collections.Counter()
-  for result in (r for r in results if r.split == split):
-    for label, count in result.class_counts.items():
-      if by_label:
-        counts[str(label)] += count
-      else:
-        # A label with several names is reported elsewhere; count it under its first.
-        synset, text = sorted(result.class_keys[label])[0]
-        counts[synset if schema == _record_checks.IMAGENET_SCHEMA else text] += count
+  for label, count in class_counts.items():
+    if by_label:
+      counts[str(label)] += count
+    else:
+      # A label with several names is reported elsewhere; count it under its first.
+      synset, text = sorted(class_keys[label])[0]
+      counts[synset if schema == _record_checks.IMAGENET_SCHEMA else text] += count
   return dict(counts)
 
 
-def consistency_failures(results: Results) -> List[Failure]:
+def consistency_failures(class_keys: ClassKeys) -> List[Failure]:
   """Without label files: each label one (synset, text), each synset one label."""
-  names: Dict[int, Set[Tuple[str, str]]] = collections.defaultdict(set)
-  for result in results:
-    for label, keys in result.class_keys.items():
-      names[label].update(keys)
   failures = []
   labels_of: Dict[str, Set[int]] = collections.defaultdict(set)
-  for label, keys in sorted(names.items()):
+  for label, keys in sorted(class_keys.items()):
     if len(keys) > 1:
       failures.append(Failure(_failures.LABEL, 'label %d' % label,
                               'has several classes: %s' % _failures.first_items(
@@ -205,28 +238,13 @@ def consistency_failures(results: Results) -> List[Failure]:
 
 def duplicate_failures(results: Results) -> List[Failure]:
   """No image/filename twice, within or across splits."""
-  first_seen: Dict[str, int] = {}
-  duplicates: Dict[str, List[int]] = collections.defaultdict(list)
-  for shard_number, result in enumerate(results):
-    for record, filename in enumerate(result.filenames):
-      if not filename:
-        continue
-      position = (shard_number << 32) | record
-      previous = first_seen.setdefault(filename, position)
-      if previous != position:
-        duplicates[filename].append(position)
-
-  def where(position: int) -> str:
-    return '%s record %d' % (results[position >> 32].name, position & 0xFFFFFFFF)
-
-  failures = []
-  for filename, positions in sorted(duplicates.items(), key=lambda kv: kv[1][0]):
-    failures.append(Failure(_failures.DUPLICATE, filename,
-                            'file name appears %d times: %s' % (
-                                len(positions) + 1, _failures.first_items(
-                                    [where(first_seen[filename])] +
-                                    [where(p) for p in positions]))))
-  return failures
+  duplicates = _file_names.find_duplicates([r.filenames for r in results])
+  return [Failure(_failures.DUPLICATE, filename,
+                  'file name appears %d times: %s' % (
+                      len(positions), _failures.first_items(
+                          ['%s record %d' % (results[shard].name, record)
+                           for shard, record in positions])))
+          for filename, positions in duplicates]
 
 
 def shard_plan_failures(results: Results, num_shards: int,
@@ -297,7 +315,7 @@ def small_shard_warnings(splits: Splits) -> List[str]:
   return warnings
 
 
-def class_names(results: Results,
+def class_names(class_keys: ClassKeys,
                 labels: Optional[_record_checks.LabelFiles]) -> Dict[int, str]:
   """label → 'synset text' (or text) for the report, from the files or the records."""
   names: Dict[int, str] = {}
@@ -305,17 +323,16 @@ def class_names(results: Results,
     for label, synset in enumerate(labels.synsets, 1):
       text = labels.texts[label - 1] if labels.texts else ''
       names[label] = ('%s %s' % (synset, text)).strip()
-  for result in results:
-    for label, keys in result.class_keys.items():
-      if label not in names:
-        names[label] = ('%s %s' % sorted(keys)[0]).strip()
+  for label, keys in class_keys.items():
+    if label not in names:
+      names[label] = ('%s %s' % sorted(keys)[0]).strip()
   return dict(sorted(names.items()))
 
 
-def choose_samples(results: Results, count: int) -> List[_shard_checks.Sample]:
-  """Up to `count` samples spread evenly over the shards, in shard order."""
-  samples = [sample for result in results for sample in result.samples]
+def choose_samples(samples: Sequence[_shard_checks.Sample],
+                   count: int) -> List[_shard_checks.Sample]:
+  """Up to `count` of the samples (in shard order), spread evenly over them."""
   if len(samples) <= count:
-    return samples
+    return list(samples)
   step = len(samples) / count
   return [samples[int(i * step)] for i in range(count)]

@@ -90,6 +90,29 @@ class DirectoryTest(check_fixtures.CheckTestBase):
                      'validation-00001-of-00002')
     self.assertFails(report, _failures.INDEX, 'validation-00001-of-00002.idx')
 
+  def test_the_main_process_and_undecoding_workers_import_no_tensorflow(self):
+    # TensorFlow (~500 MiB) is for decoding only: the main process of a pool never
+    # loads it, nor does a check in one process that decodes nothing.
+    check_fixtures.write_output(self.directory)
+    code = ('import sys; from inception.check import _directory; '
+            'report = _directory.check_directory(sys.argv[1], num_workers=int(sys.argv[2]),'
+            ' sample_fraction=float(sys.argv[3]), report_dir=sys.argv[4]); '
+            'print(report.ok, sum(s.num_decoded for s in report.splits.values()), '
+            '"tensorflow" in sys.modules)')
+    for workers, sample, decoded in (('2', '1.0', '11'), ('1', '0.0', '0')):
+      output = subprocess.run(
+          [sys.executable, '-c', code, self.directory, workers, sample,
+           self.create_tempdir().full_path],
+          check=True, capture_output=True, text=True).stdout
+      self.assertEqual(output.split(), ['True', decoded, 'False'], (workers, sample))
+
+  def test_only_the_contact_sheets_shards_give_thumbnails(self):
+    self.assertEqual(_directory.sample_counts(0, 24), {})
+    self.assertEqual(_directory.sample_counts(2, 24), {0: 8, 1: 8})
+    self.assertEqual(_directory.sample_counts(5, 24), {n: 5 for n in range(5)})
+    many = _directory.sample_counts(1152, 24)
+    self.assertEqual(many, {48 * n: 1 for n in range(24)})
+
   def test_import_needs_no_tensorflow(self):
     # The shard workers import the check's modules; TensorFlow comes with the first
     # shard, not with the import.

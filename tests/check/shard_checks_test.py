@@ -93,11 +93,10 @@ class ShardTaskTest(check_fixtures.CheckTestBase):
   def task(self, name: str, samples_per_shard: int = 0) -> _shard_checks.ShardCheckTask:
     settings = _shard_checks.CheckSettings(
         _record_checks.IMAGENET_SCHEMA, self.synsets_file, self.metadata_file,
-        self.validation_labels_file, sample_fraction=1.0,
-        samples_per_shard=samples_per_shard)
+        self.validation_labels_file, sample_fraction=1.0)
     return _shard_checks.ShardCheckTask(
         os.path.join(self.directory, name), records.parse_shard_name(name),
-        core.index_path(self.directory, name), settings)
+        core.index_path(self.directory, name), settings, samples_per_shard)
 
   def test_a_good_shard(self):
     check_fixtures.write_output(self.directory)
@@ -108,7 +107,7 @@ class ShardTaskTest(check_fixtures.CheckTestBase):
     self.assertEqual((result.name, result.split, result.num_records), (name, 'train', 3))
     self.assertEqual(result.num_bytes,
                      os.path.getsize(os.path.join(self.directory, name)))
-    self.assertEqual(result.filenames,
+    self.assertEqual(result.filenames.names(),
                      ['n00000011_3.JPEG', 'n00000022_4.JPEG', 'n00000033_5.JPEG'])
     self.assertEqual(result.class_counts, {1: 1, 2: 1, 3: 1})
     self.assertEqual(result.class_keys[2], {('n00000022', 'second class')})

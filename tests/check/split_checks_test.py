@@ -9,6 +9,7 @@ from inception import core
 from inception import records
 from inception.check import _expectations
 from inception.check import _failures
+from inception.check import _file_names
 from inception.check import _reports
 from inception.check import _shard_checks
 from inception.check import _split_checks
@@ -191,17 +192,23 @@ class SplitFunctionTest(absltest.TestCase):
                       ('a-00002-of-00004', '2 records')])
 
   def test_duplicates_and_consistency_of_results(self):
-    results = [
-        _shard_checks.ShardCheckResult('a-00000-of-00002', 'a', filenames=['x', 'y'],
+    shard_results = _split_checks.ShardResults()
+    for result in [
+        _shard_checks.ShardCheckResult('a-00000-of-00002', 'a',
+                                       filenames=_file_names.pack_names(['x', 'y']),
                                        class_keys={1: {('n1', 'one')}}),
-        _shard_checks.ShardCheckResult('a-00001-of-00002', 'a', filenames=['', 'x'],
+        _shard_checks.ShardCheckResult('a-00001-of-00002', 'a',
+                                       filenames=_file_names.pack_names(['', 'x']),
                                        class_keys={1: {('n2', 'two')},
                                                    2: {('n2', 'two')}}),
-    ]
-    self.assertEqual([str(f) for f in _split_checks.duplicate_failures(results)],
-                     ['x: file name appears 2 times: a-00000-of-00002 record 0, '
-                      'a-00001-of-00002 record 1 [duplicate]'])
-    self.assertEqual([str(f) for f in _split_checks.consistency_failures(results)],
+    ]:
+      shard_results.add(result)
+    self.assertEqual(
+        [str(f) for f in _split_checks.duplicate_failures(shard_results.results)],
+        ['x: file name appears 2 times: a-00000-of-00002 record 0, '
+         'a-00001-of-00002 record 1 [duplicate]'])
+    self.assertEqual([str(f) for f in _split_checks.consistency_failures(
+        shard_results.class_keys)],
                      ["label 1: has several classes: n1 'one', n2 'two' [label]",
                       'n2: has several labels: 1, 2 [label]'])
 

@@ -48,6 +48,7 @@ from typing import Dict, NamedTuple, Optional, Set, Tuple
 from absl import logging
 
 from inception import core
+from inception.acquire import _verification
 
 STAGING_DIRNAME = '.extracting'
 # Checks need a destination; a reader that writes nothing passes this one.
@@ -221,6 +222,14 @@ def _read_stamp(raw_dir: str, archive_path: str) -> Optional[dict]:
   return stamp
 
 
+def _trusted_stamp(raw_dir: str, archive_path: str) -> Optional[dict]:
+  """The extraction stamp, unless the archive awaits verification: then it is read
+  (and checked) again, whatever was extracted from it before."""
+  if _verification.pending_expectation(archive_path) is not None:
+    return None
+  return _read_stamp(raw_dir, archive_path)
+
+
 def _write_stamp(raw_dir: str, archive_path: str, **content) -> None:
   content['archive'] = _archive_key(archive_path)
   core.write_text(_stamp_path(raw_dir, archive_path),
@@ -303,7 +312,7 @@ def extract_train(train_tar: str, raw_dir: str,
   require_extraction_filters()
   label = os.path.basename(train_tar)
   train_dir = os.path.join(raw_dir, core.TRAIN_DIRNAME)
-  stamp = _read_stamp(raw_dir, train_tar)
+  stamp = _trusted_stamp(raw_dir, train_tar)
   if stamp and all(_count_files(os.path.join(train_dir, wnid)) == count
                    for wnid, count in stamp['counts'].items()):
     logging.info('%s: already extracted to %s (%d classes)', label, train_dir,
@@ -312,13 +321,36 @@ def extract_train(train_tar: str, raw_dir: str,
   os.makedirs(train_dir, exist_ok=True)
   staging_root = _fresh_staging(raw_dir, core.TRAIN_DIRNAME)
   counts = {}
-  extracted = skipped = 0
   tracker = core.Progress('extract %s' % label, total=os.path.getsize(train_tar),
                               unit='bytes', interval=progress_interval)
+
+  def discard() -> str:
+    # Everything in train/ comes from this tarball, extracted now or by an earlier
+    # run of it (unverified as well).
+    _remove(train_dir)
+    _remove(staging_root)
+    return 'everything extracted from it (%s) was removed' % train_dir
+
   try:
-    outer = tarfile.open(train_tar, 'r:')
-  except (OSError, tarfile.TarError) as e:
+    with _verification.verifying_read(train_tar, discard, (ExtractionError,)) as f:
+      _extract_classes(f, train_tar, train_dir, staging_root, counts, tracker)
+  finally:
     _remove_empty_staging(raw_dir)
+  tracker.finish()
+  if not counts:
+    raise ExtractionError('%s: holds no class tars' % label)
+  _write_stamp(raw_dir, train_tar, counts=counts)
+  return counts
+
+
+def _extract_classes(f, train_tar: str, train_dir: str, staging_root: str,
+                     counts: Dict[str, int], tracker: core.Progress) -> None:
+  """The member loop of extract_train over the open train tar `f`; fills `counts`."""
+  label = os.path.basename(train_tar)
+  extracted = skipped = 0
+  try:
+    outer = tarfile.open(fileobj=f, mode='r:')
+  except (OSError, tarfile.TarError) as e:
     raise open_error(train_tar, e) from None
   with outer:
     position = 0
@@ -342,14 +374,7 @@ def extract_train(train_tar: str, raw_dir: str,
       check_end_of_archive(train_tar, outer, label)
     except tarfile.TarError as e:
       raise corrupt_archive(train_tar, e, label) from None
-    finally:
-      _remove_empty_staging(raw_dir)
   tracker.update(max(0, tracker.total - position))  # The end-of-archive padding.
-  tracker.finish()
-  if not counts:
-    raise ExtractionError('%s: holds no class tars' % label)
-  _write_stamp(raw_dir, train_tar, counts=counts)
-  return counts
 
 
 def class_tar_wnid(label: str, name: str) -> str:
@@ -400,7 +425,7 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
   require_extraction_filters()
   label = os.path.basename(archive_path)
   final = os.path.join(raw_dir, dirname)
-  stamp = _read_stamp(raw_dir, archive_path)
+  stamp = _trusted_stamp(raw_dir, archive_path)
   if stamp and os.path.isdir(final):
     logging.info('%s: already extracted to %s (%d files)', label, final,
                  stamp['count'])
@@ -408,12 +433,42 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
   staging = _fresh_staging(raw_dir, dirname)
   tracker = core.Progress('extract %s' % label, unit='files',
                               interval=progress_interval)
+
+  def discard() -> str:
+    shutil.rmtree(staging, ignore_errors=True)
+    return 'nothing extracted from it was kept'
+
+  try:
+    with _verification.verifying_read(archive_path, discard,
+                                      (ExtractionError,)) as f:
+      count = _stream_members(f, archive_path, staging, allow_subdirectories,
+                              tracker)
+  except BaseException:
+    shutil.rmtree(staging, ignore_errors=True)
+    _remove_empty_staging(raw_dir)
+    raise
+  tracker.finish()
+  if not count:
+    shutil.rmtree(staging)
+    _remove_empty_staging(raw_dir)
+    raise ExtractionError('%s: holds no files' % label)
+  _replace_dir(staging, final)
+  _write_stamp(raw_dir, archive_path, count=count)
+  _remove_empty_staging(raw_dir)
+  return count
+
+
+def _stream_members(f, archive_path: str, staging: str, allow_subdirectories: bool,
+                    tracker: core.Progress) -> int:
+  """Extracts the archive open as `f` (any compression) into `staging`, streaming;
+  returns the number of files."""
+  label = os.path.basename(archive_path)
   count = 0
   try:
-    try:
-      archive = tarfile.open(archive_path, 'r|*')
-    except (OSError, tarfile.TarError) as e:
-      raise open_error(archive_path, e) from None
+    archive = tarfile.open(fileobj=f, mode='r|*')
+  except (OSError, tarfile.TarError) as e:
+    raise open_error(archive_path, e) from None
+  try:
     with archive:
       seen = set()
       while True:
@@ -430,21 +485,7 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
           tracker.update(1, member.size)
       check_end_of_archive(archive_path, archive, label)
   except tarfile.TarError as e:
-    shutil.rmtree(staging, ignore_errors=True)
-    _remove_empty_staging(raw_dir)
     raise corrupt_archive(archive_path, e, label) from None
-  except BaseException:
-    shutil.rmtree(staging, ignore_errors=True)
-    _remove_empty_staging(raw_dir)
-    raise
-  tracker.finish()
-  if not count:
-    shutil.rmtree(staging)
-    _remove_empty_staging(raw_dir)
-    raise ExtractionError('%s: holds no files' % label)
-  _replace_dir(staging, final)
-  _write_stamp(raw_dir, archive_path, count=count)
-  _remove_empty_staging(raw_dir)
   return count
 
 

@@ -64,8 +64,10 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
     credentials = acquire.resolve_credentials(
         environ, netrc_file, prompt, input_fn, getpass_fn,
         host=urllib3.util.parse_url(source).host or '')
-  fetched = acquire.fetch_all(downloads, source, files, credentials, checksums,
-                              link_mode, **fetch_options)
+  # Extraction reads each image tarball whole: a linked one is verified on the way.
+  fetched = acquire.fetch_all(
+      downloads, source, files, credentials, checksums, link_mode,
+      verify_on_first_read=acquire.IMAGE_TARS if do_extract else (), **fetch_options)
   extracted = None
   if do_extract:
     paths = fetched.paths

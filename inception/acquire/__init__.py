@@ -1,7 +1,10 @@
 """Getting the ImageNet tarballs onto this machine, verified and safe.
 
 - `fetch_all`: downloads (urllib3, HTTP Range resume, retries) or links local copies,
-  each checked by size and MD5; credentials only ever in HTTP basic auth.
+  each checked by size and MD5 in the stream that copies or downloads it; a linked
+  image tarball (`verify_on_first_read=IMAGE_TARS`) is checked instead by the first
+  extraction or index that reads it whole, so that it is read once. Credentials only
+  ever in HTTP basic auth.
 - `extract_all`: one streaming pass per tarball into raw-data/, refusing unsafe members
   (`plain_member_name`, the one member rule) and truncated archives.
 - `index_train_tar`, `index_flat_tar`: each member's offset, for --no_extract.
@@ -10,13 +13,16 @@
 from inception.acquire._download import ACCESS_KEY_ENV
 from inception.acquire._download import BBOX_TRAIN_TAR_GZ
 from inception.acquire._download import BBOX_VALIDATION_TGZ
+from inception.acquire._download import ChecksumMismatch
 from inception.acquire._download import Credentials
 from inception.acquire._download import DEFAULT_BASE_URL
 from inception.acquire._download import DEFAULT_FILES
 from inception.acquire._download import DownloadError
 from inception.acquire._download import FetchSummary
+from inception.acquire._download import IMAGE_TARS
 from inception.acquire._download import KNOWN_FILES
 from inception.acquire._download import LINK_MODES
+from inception.acquire._download import PENDING_SUFFIX
 from inception.acquire._download import STAMP_SUFFIX
 from inception.acquire._download import TEST_TAR
 from inception.acquire._download import TFDS_TEST_TAR
@@ -51,6 +57,7 @@ __all__ = [
     'ACCESS_KEY_ENV',
     'BBOX_TRAIN_TAR_GZ',
     'BBOX_VALIDATION_TGZ',
+    'ChecksumMismatch',
     'CorruptArchiveError',
     'Credentials',
     'DEFAULT_BASE_URL',
@@ -59,8 +66,10 @@ __all__ = [
     'ExtractResult',
     'ExtractionError',
     'FetchSummary',
+    'IMAGE_TARS',
     'KNOWN_FILES',
     'LINK_MODES',
+    'PENDING_SUFFIX',
     'STAMP_SUFFIX',
     'TEST_TAR',
     'TFDS_TEST_TAR',

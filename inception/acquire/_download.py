@@ -3,7 +3,11 @@
 Sources (docs/FORMAT.md, "Pipeline", step 2): a base URL (http or https; files are `<base>/<name>`, sent
 with HTTP basic auth when credentials are given) or a local directory of tarballs,
 copied or symlinked. Every file is verified by size (when known) and MD5 (docs/FORMAT.md, "Data facts", or
-a checksums file for mirrors and fixtures) before it gets its final name.
+a checksums file for mirrors and fixtures) in the stream that copies or downloads it,
+before it gets its final name. A file named in `verify_on_first_read` that is
+symlinked or found in place is not hashed here: it gets a pending record, and the
+first extraction or index that reads it whole checks it (_verification), so that each
+tarball is read once.
 
 Files in the download directory:
   <name>                    complete and verified; never fetched again.
@@ -12,6 +16,8 @@ Files in the download directory:
   <name>.md5-verified       stamp '<md5> <size> <mtime_ns>' written when <name> passed
                             verification. While <name> keeps that size and mtime, a
                             re-run trusts the stamp instead of re-reading 140 GB.
+  <name>.md5-pending        '<md5> <expected size> <size> <mtime_ns>': linked or found
+                            in place, to be verified by its first full read.
   <name>.bad-md5-<md5>      a file that failed verification, moved aside (never used).
   <name>.corrupt-<md5>      a verified file that extraction or indexing found truncated
                             or unreadable (a source whose checksum was made from a bad
@@ -29,14 +35,28 @@ import os
 import re
 import time
 import urllib.parse
-from typing import (Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence,
-                    Tuple)
+from typing import (Callable, Collection, Dict, List, Mapping, NamedTuple, Optional,
+                    Sequence, Tuple)
 
 from absl import logging
 import urllib3
 
 from inception import core
 from inception.acquire import _extract
+from inception.acquire import _verification
+
+# Verification lives in _verification (extraction and the index verify too).
+BAD_MD5_INFIX = _verification.BAD_MD5_INFIX
+PENDING_SUFFIX = _verification.PENDING_SUFFIX
+STAMP_SUFFIX = _verification.STAMP_SUFFIX
+ChecksumMismatch = _verification.ChecksumMismatch
+DownloadError = _verification.DownloadError
+Expected = _verification.Expected
+_move_aside = _verification.move_aside
+_remove_if_exists = _verification.remove_if_exists
+_stamp_matches = _verification.stamp_matches
+_stamp_path = _verification.stamp_path
+_write_stamp = _verification.write_stamp
 
 DEFAULT_BASE_URL = 'https://image-net.org/data/ILSVRC/2012/'
 USERNAME_ENV = 'IMAGENET_USERNAME'
@@ -58,8 +78,6 @@ OTHER_NAMES = {TEST_TAR: (TFDS_TEST_TAR,)}
 
 LINK_MODES = ('copy', 'symlink')
 PARTIAL_SUFFIX = '.partial'
-STAMP_SUFFIX = '.md5-verified'
-BAD_MD5_INFIX = '.bad-md5-'
 CORRUPT_INFIX = '.corrupt-'
 
 _CHUNK_SIZE = 1 << 20
@@ -90,28 +108,14 @@ KNOWN_FILES: Dict[str, KnownFile] = {
 # Smallest first, so that a refused login or a missing file shows up within seconds.
 DEFAULT_FILES = (BBOX_TRAIN_TAR_GZ, VALIDATION_TAR, TRAIN_TAR)
 OPTIONAL_FILES = (BBOX_VALIDATION_TGZ, DEVKIT_TAR_GZ)
-
-
-class DownloadError(Exception):
-  """A file could not be fetched or verified; the message names it."""
+# The image tarballs: extraction or the --no_extract index reads each whole, so either
+# can verify it (fetch_all's verify_on_first_read). The box tarballs are small, and
+# with --no_extract read by annotations, so they are hashed when fetched.
+IMAGE_TARS = (TRAIN_TAR, VALIDATION_TAR, TEST_TAR)
 
 
 class CredentialsRefused(DownloadError):
   """The server answered 401 or 403."""
-
-
-class ChecksumMismatch(DownloadError):
-  """A file's size or MD5 is not the expected one."""
-
-  def __init__(self, name: str, what: str, expected: str, actual: str,
-               moved_to: Optional[str]):
-    self.name = name
-    self.expected = expected
-    self.actual = actual
-    self.moved_to = moved_to
-    where = ('; the file was moved aside to %s' % moved_to) if moved_to else ''
-    super().__init__('%s: %s mismatch: expected %s, actual %s%s' %
-                     (name, what, expected, actual, where))
 
 
 class Credentials(object):
@@ -143,12 +147,6 @@ class Credentials(object):
 
   def __reduce__(self):
     raise TypeError('Credentials are not picklable, so they never reach a file')
-
-
-class Expected(NamedTuple):
-  """What one file must be after fetching."""
-  size: Optional[int]
-  md5: str
 
 
 class FileResult(NamedTuple):
@@ -314,41 +312,6 @@ def make_pool(retries: int = 5, backoff_seconds: float = 1.0,
 # Verification.
 
 
-def _stamp_path(path: str) -> str:
-  return path + STAMP_SUFFIX
-
-
-def _stamp_text(md5: str, stat: os.stat_result) -> str:
-  return '%s %d %d\n' % (md5, stat.st_size, stat.st_mtime_ns)
-
-
-def _stamp_matches(path: str, md5: str) -> bool:
-  """True if `path` was verified against `md5` and has not changed since."""
-  try:
-    with open(_stamp_path(path)) as f:
-      stamp = f.read()
-    return stamp == _stamp_text(md5, os.stat(path))
-  except OSError:
-    return False
-
-
-def _write_stamp(path: str, md5: str) -> None:
-  core.write_text(_stamp_path(path), _stamp_text(md5, os.stat(path)))
-
-
-def _remove_if_exists(path: str) -> None:
-  if os.path.lexists(path):
-    os.remove(path)
-
-
-def _move_aside(path: str, actual_md5: str, final_path: str,
-                infix: str = BAD_MD5_INFIX) -> str:
-  """Renames a bad file to `<final><infix><md5>` so it is never used."""
-  aside = '%s%s%s' % (final_path, infix, actual_md5)
-  os.replace(path, aside)
-  return aside
-
-
 def _hash_file(path: str, size: Optional[int] = None, description: str = '',
                interval: float = 10.0) -> Tuple['hashlib._Hash', int]:
   """An MD5 hasher fed the first `size` bytes of `path` (all if None), and the count.
@@ -400,6 +363,7 @@ def move_aside_corrupt(path: str) -> str:
   if not _stamp_matches(path, md5):
     md5 = _hash_file(path)[0].hexdigest()
   _remove_if_exists(_stamp_path(path))
+  _remove_if_exists(_verification.pending_path(path))
   return _move_aside(path, md5, path, CORRUPT_INFIX)
 
 
@@ -423,17 +387,45 @@ def is_verified(path: str, expected: Expected) -> bool:
   return os.path.exists(path) and _stamp_matches(path, expected.md5)
 
 
-def _verify_existing(name: str, path: str, expected: Expected,
-                     interval: float) -> bool:
-  """Checks a file already at its final name; a bad one is moved aside (False)."""
+def is_fetched(path: str, expected: Expected) -> bool:
+  """True if `path` is verified, or awaits its first read to be verified against
+  `expected` and has not changed since (no hashing)."""
+  return is_verified(path, expected) or (
+      os.path.exists(path) and _verification.is_pending(path, expected))
+
+
+def _defer_verification(name: str, path: str, expected: Expected) -> str:
+  """Leaves `path`'s MD5 to its first full read (a pending record); the action."""
+  _verification.write_pending(path, expected)
+  logging.info('%s: not hashed now; the first extraction or index that reads it '
+               'checks its MD5', name)
+  return 'MD5 checked when first read'
+
+
+def _size_fits(path: str, expected: Expected) -> bool:
+  return expected.size is None or os.path.getsize(path) == expected.size
+
+
+def _verify_existing(name: str, path: str, expected: Expected, interval: float,
+                     defer: bool = False) -> Optional[str]:
+  """Checks a file already at its final name; returns what was done, or None when
+  it must be fetched (a bad one was moved aside).
+
+  With `defer`, a file of the right size is not hashed but left to its first read
+  (a pending record).
+  """
   if not os.path.lexists(path):
-    return False
+    return None
   if not os.path.exists(path):  # A dangling symlink.
     logging.warning('%s: %s is a dangling symlink; removing it', name, path)
     os.remove(path)
-    return False
+    return None
   if _stamp_matches(path, expected.md5):
-    return True
+    return 'already verified'
+  if defer and _verification.is_pending(path, expected):
+    return 'already there, MD5 checked when first read'
+  if defer and _size_fits(path, expected):
+    return _defer_verification(name, path, expected)
   hasher, size = _hash_file(path, interval=interval)
   md5 = hasher.hexdigest()
   try:
@@ -441,9 +433,11 @@ def _verify_existing(name: str, path: str, expected: Expected,
   except ChecksumMismatch as e:
     logging.warning('%s; fetching it again', e)
     _remove_if_exists(_stamp_path(path))
-    return False
+    _remove_if_exists(_verification.pending_path(path))
+    return None
   _write_stamp(path, expected.md5)
-  return True
+  return 'verified'
+
 
 
 def _adopt_short_file(name: str, path: str, partial: str, expected: Expected) -> None:
@@ -622,10 +616,12 @@ def fetch_url(url: str, path: str, expected: Expected, *,
               credentials: Optional[Credentials] = None,
               chunk_size: int = _CHUNK_SIZE, max_attempts: int = 5,
               backoff_seconds: float = 1.0,
-              progress_interval: float = 10.0) -> FileResult:
+              progress_interval: float = 10.0,
+              defer_verification: bool = False) -> FileResult:
   """Downloads `url` to `path` via `path.partial`, resuming, and verifies it.
 
-  A complete verified file is not fetched again. A broken transfer is retried from
+  A complete verified file is not fetched again; with `defer_verification`, neither
+  is a file found in place with the right size (its first read verifies it). A broken transfer is retried from
   where it stopped (HTTP Range) up to `max_attempts` times in a row without progress,
   with exponential backoff; a server that ignores Range restarts the file cleanly.
 
@@ -639,8 +635,10 @@ def fetch_url(url: str, path: str, expected: Expected, *,
   start = time.monotonic()
   partial = path + PARTIAL_SUFFIX
   _adopt_short_file(name, path, partial, expected)
-  if _verify_existing(name, path, expected, progress_interval):
-    return FileResult(name, path, 'already verified', 0, time.monotonic() - start)
+  action = _verify_existing(name, path, expected, progress_interval,
+                            defer_verification)
+  if action:
+    return FileResult(name, path, action, 0, time.monotonic() - start)
   pool = pool or make_pool(backoff_seconds=backoff_seconds)
   transfer = _Transfer(name, partial, expected, progress_interval)
   auth_headers = credentials.authorization_headers() if credentials else {}
@@ -701,21 +699,31 @@ def _copy_with_resume(source: str, partial: str, name: str,
 
 
 def fetch_local(source_path: str, path: str, expected: Expected,
-                link_mode: str = 'copy', progress_interval: float = 10.0) -> FileResult:
+                link_mode: str = 'copy', progress_interval: float = 10.0,
+                defer_verification: bool = False) -> FileResult:
   """Copies or symlinks a local tarball to `path`, verified.
 
   A source file that fails verification is never moved (it is the user's); the
-  error names it and nothing is linked. A bad copy is moved aside.
+  error names it and nothing is linked. A bad copy is moved aside. With
+  `defer_verification`, a symlink (or a file found in place) of the right size is
+  not hashed: its first read verifies it, and a mismatch then moves the link aside.
   """
   if link_mode not in LINK_MODES:
     raise ValueError('link_mode must be one of %s, got %r' % (LINK_MODES, link_mode))
   name = os.path.basename(path)
   start = time.monotonic()
-  if _verify_existing(name, path, expected, progress_interval):
-    return FileResult(name, path, 'already verified', 0, time.monotonic() - start)
+  action = _verify_existing(name, path, expected, progress_interval,
+                            defer_verification)
+  if action:
+    return FileResult(name, path, action, 0, time.monotonic() - start)
   if not os.path.isfile(source_path):
     raise DownloadError('%s: not found in the source directory (%s)' %
                         (name, source_path))
+  if link_mode == 'symlink' and defer_verification and _size_fits(source_path,
+                                                                 expected):
+    os.symlink(os.path.abspath(source_path), path)
+    action = 'symlinked, ' + _defer_verification(name, path, expected)
+    return FileResult(name, path, action, 0, time.monotonic() - start)
   if link_mode == 'symlink':
     hasher, size = _hash_file(source_path, interval=progress_interval)
     md5 = hasher.hexdigest()
@@ -736,10 +744,11 @@ def fetch_local(source_path: str, path: str, expected: Expected,
 
 def files_needing_fetch(data_dir: str, names: Sequence[str],
                         checksums: Optional[Mapping[str, str]] = None) -> List[str]:
-  """The names without a trusted verified copy in `data_dir` (no hashing)."""
+  """The names without a trusted verified copy in `data_dir`, nor one awaiting its
+  first read to be verified (no hashing)."""
   expected = expected_checksums(names, checksums)
   return [name for name in names
-          if not is_verified(os.path.join(data_dir, name), expected[name])]
+          if not is_fetched(os.path.join(data_dir, name), expected[name])]
 
 
 def _format_bytes(count: int) -> str:
@@ -775,7 +784,8 @@ def fetch_all(data_dir: str, source: str, files: Sequence[str],
               pool: Optional[urllib3.PoolManager] = None,
               chunk_size: int = _CHUNK_SIZE, max_attempts: int = 5,
               backoff_seconds: float = 1.0,
-              progress_interval: float = 10.0) -> FetchSummary:
+              progress_interval: float = 10.0,
+              verify_on_first_read: Collection[str] = ()) -> FetchSummary:
   """Fetches `files` from `source` into `data_dir`, verified, and logs a summary.
 
   Args:
@@ -786,6 +796,9 @@ def fetch_all(data_dir: str, source: str, files: Sequence[str],
     credentials: sent as HTTP basic auth to a URL source.
     checksums: {name: md5} adding to or overriding the "Data facts" (see expected_checksums).
     link_mode: for a directory source, 'copy' or 'symlink'.
+    verify_on_first_read: names (e.g. IMAGE_TARS) whose MD5, when the file is
+      symlinked or found in place, is checked by the first extraction or index that
+      reads it whole rather than by a read of its own here.
     pool, chunk_size, max_attempts, backoff_seconds, progress_interval: transfer
       settings (see fetch_url); tests make them small.
 
@@ -814,10 +827,12 @@ def fetch_all(data_dir: str, source: str, files: Sequence[str],
       result = fetch_url(url, path, expected[name], pool=pool,
                          credentials=credentials, chunk_size=chunk_size,
                          max_attempts=max_attempts, backoff_seconds=backoff_seconds,
-                         progress_interval=progress_interval)
+                         progress_interval=progress_interval,
+                         defer_verification=name in verify_on_first_read)
     else:
       result = fetch_local(local_source(source, name), path, expected[name],
-                           link_mode, progress_interval)
+                           link_mode, progress_interval,
+                           defer_verification=name in verify_on_first_read)
     results.append(result)
   summary = FetchSummary(results)
   log_summary(summary)

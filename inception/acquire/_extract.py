@@ -48,6 +48,7 @@ from typing import Dict, NamedTuple, Optional, Set, Tuple
 from absl import logging
 
 from inception import core
+from inception.acquire import _verification
 
 STAGING_DIRNAME = '.extracting'
 # Checks need a destination; a reader that writes nothing passes this one.
@@ -221,6 +222,14 @@ def _read_stamp(raw_dir: str, archive_path: str) -> Optional[dict]:
   return stamp
 
 
+def _trusted_stamp(raw_dir: str, archive_path: str) -> Optional[dict]:
+  """The extraction stamp, unless the archive awaits verification: then it is read
+  (and checked) again, whatever was extracted from it before."""
+  if _verification.pending_expectation(archive_path) is not None:
+    return None
+  return _read_stamp(raw_dir, archive_path)
+
+
 def _write_stamp(raw_dir: str, archive_path: str, **content) -> None:
   content['archive'] = _archive_key(archive_path)
   core.write_text(_stamp_path(raw_dir, archive_path),
@@ -303,7 +312,7 @@ def extract_train(train_tar: str, raw_dir: str,
   require_extraction_filters()
   label = os.path.basename(train_tar)
   train_dir = os.path.join(raw_dir, core.TRAIN_DIRNAME)
-  stamp = _read_stamp(raw_dir, train_tar)
+  stamp = _trusted_stamp(raw_dir, train_tar)
   if stamp and all(_count_files(os.path.join(train_dir, wnid)) == count
                    for wnid, count in stamp['counts'].items()):
     logging.info('%s: already extracted to %s (%d classes)', label, train_dir,
@@ -312,13 +321,36 @@ def extract_train(train_tar: str, raw_dir: str,
   os.makedirs(train_dir, exist_ok=True)
   staging_root = _fresh_staging(raw_dir, core.TRAIN_DIRNAME)
   counts = {}
-  extracted = skipped = 0
   tracker = core.Progress('extract %s' % label, total=os.path.getsize(train_tar),
                               unit='bytes', interval=progress_interval)
+
+  def discard() -> str:
+    # Everything in train/ comes from this tarball, extracted now or by an earlier
+    # run of it (unverified as well).
+    _remove(train_dir)
+    _remove(staging_root)
+    return 'everything extracted from it (%s) was removed' % train_dir
+
   try:
-    outer = tarfile.open(train_tar, 'r:')
-  except (OSError, tarfile.TarError) as e:
+    with _verification.verifying_read(train_tar, discard, (ExtractionError,)) as f:
+      _extract_classes(f, train_tar, train_dir, staging_root, counts, tracker)
+  finally:
     _remove_empty_staging(raw_dir)
+  tracker.finish()
+  if not counts:
+    raise ExtractionError('%s: holds no class tars' % label)
+  _write_stamp(raw_dir, train_tar, counts=counts)
+  return counts
+
+
+def _extract_classes(f, train_tar: str, train_dir: str, staging_root: str,
+                     counts: Dict[str, int], tracker: core.Progress) -> None:
+  """The member loop of extract_train over the open train tar `f`; fills `counts`."""
+  label = os.path.basename(train_tar)
+  extracted = skipped = 0
+  try:
+    outer = tarfile.open(fileobj=f, mode='r:')
+  except (OSError, tarfile.TarError) as e:
     raise open_error(train_tar, e) from None
   with outer:
     position = 0
@@ -342,14 +374,7 @@ def extract_train(train_tar: str, raw_dir: str,
       check_end_of_archive(train_tar, outer, label)
     except tarfile.TarError as e:
       raise corrupt_archive(train_tar, e, label) from None
-    finally:
-      _remove_empty_staging(raw_dir)
   tracker.update(max(0, tracker.total - position))  # The end-of-archive padding.
-  tracker.finish()
-  if not counts:
-    raise ExtractionError('%s: holds no class tars' % label)
-  _write_stamp(raw_dir, train_tar, counts=counts)
-  return counts
 
 
 def class_tar_wnid(label: str, name: str) -> str:
@@ -370,21 +395,72 @@ def _extract_class(class_file, train_tar: str, label: str, class_dir: str,
     raise open_error(train_tar, e, label) from None
   sizes = {}
   seen = set()
+  names = []
   for member in members:
-    sizes[plain_member_name(label, member, staging, seen=seen)] = member.size
+    names.append(plain_member_name(label, member, staging, seen=seen))
+    sizes[names[-1]] = member.size
   if os.path.isdir(class_dir) and _files_on_disk(class_dir) == sizes:
     return len(sizes), False
   _remove(staging)
   os.makedirs(staging)
   try:
-    for member in members:
-      with core.naming_write_errors(os.path.join(staging, member.name)):
-        inner.extract(member, staging, set_attrs=False, filter='data')
+    with _PlainFileWriter(staging) as writer:
+      for name, member in zip(names, members):
+        class_file.seek(member.offset_data)
+        writer.write(name, _read_member(class_file, member, train_tar, label))
   except BaseException:
     shutil.rmtree(staging, ignore_errors=True)
     raise
   _replace_dir(staging, class_dir)
   return len(sizes), True
+
+
+def _read_member(f, member: tarfile.TarInfo, archive_path: str, label: str) -> bytes:
+  """A regular member's bytes, read from `f` at its position; a short read is a
+  truncated archive."""
+  data = f.read(member.size)
+  if len(data) != member.size:
+    raise CorruptArchiveError(
+        archive_path, 'truncated: member %r has %d of its %d bytes' %
+        (member.name, len(data), member.size), label)
+  return data
+
+
+class _PlainFileWriter(object):
+  """Writes files of checked plain names (plain_member_name: a regular file, no
+  '/', no '..', each once) into a fresh directory, directly.
+
+  This replaces tarfile.extract for those members (the profile: its data filter
+  resolves the whole destination path with realpath, and it checks and creates the
+  parent directory, for every member). A name can only land in `directory`:
+  O_EXCL|O_NOFOLLOW refuse anything already there, a symlink included; the
+  directory is held open, so each file is created relative to it.
+  """
+
+  _FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW |
+            getattr(os, 'O_CLOEXEC', 0))
+
+  def __init__(self, directory: str):
+    self._directory = directory
+    self._dir_fd = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
+
+  def __enter__(self) -> '_PlainFileWriter':
+    return self
+
+  def __exit__(self, *unused) -> None:
+    os.close(self._dir_fd)
+
+  def write(self, name: str, data: bytes) -> None:
+    if '/' in name or name in ('', '.', '..'):  # plain_member_name let it through?
+      raise ValueError('not a plain file name: %r' % name)
+    with core.naming_write_errors(os.path.join(self._directory, name)):
+      fd = os.open(name, self._FLAGS, 0o666, dir_fd=self._dir_fd)
+      try:
+        view = memoryview(data)
+        while view:
+          view = view[os.write(fd, view):]
+      finally:
+        os.close(fd)
 
 
 # Flat archives: validation images and bounding boxes.
@@ -400,7 +476,7 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
   require_extraction_filters()
   label = os.path.basename(archive_path)
   final = os.path.join(raw_dir, dirname)
-  stamp = _read_stamp(raw_dir, archive_path)
+  stamp = _trusted_stamp(raw_dir, archive_path)
   if stamp and os.path.isdir(final):
     logging.info('%s: already extracted to %s (%d files)', label, final,
                  stamp['count'])
@@ -408,31 +484,16 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
   staging = _fresh_staging(raw_dir, dirname)
   tracker = core.Progress('extract %s' % label, unit='files',
                               interval=progress_interval)
-  count = 0
-  try:
-    try:
-      archive = tarfile.open(archive_path, 'r|*')
-    except (OSError, tarfile.TarError) as e:
-      raise open_error(archive_path, e) from None
-    with archive:
-      seen = set()
-      while True:
-        member = archive.next()
-        if member is None:
-          break
-        plain_member_name(label, member, staging, allow_subdirectories, seen)
-        with core.naming_write_errors(os.path.join(staging, member.name)):
-          archive.extract(member, staging, set_attrs=False, filter='data')
-        # Streaming keeps every header in `members`; 500k box files would pile up.
-        archive.members.clear()
-        if member.isreg():
-          count += 1
-          tracker.update(1, member.size)
-      check_end_of_archive(archive_path, archive, label)
-  except tarfile.TarError as e:
+
+  def discard() -> str:
     shutil.rmtree(staging, ignore_errors=True)
-    _remove_empty_staging(raw_dir)
-    raise corrupt_archive(archive_path, e, label) from None
+    return 'nothing extracted from it was kept'
+
+  try:
+    with _verification.verifying_read(archive_path, discard,
+                                      (ExtractionError,)) as f:
+      count = _stream_members(f, archive_path, staging, allow_subdirectories,
+                              tracker)
   except BaseException:
     shutil.rmtree(staging, ignore_errors=True)
     _remove_empty_staging(raw_dir)
@@ -445,6 +506,41 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
   _replace_dir(staging, final)
   _write_stamp(raw_dir, archive_path, count=count)
   _remove_empty_staging(raw_dir)
+  return count
+
+
+def _stream_members(f, archive_path: str, staging: str, allow_subdirectories: bool,
+                    tracker: core.Progress) -> int:
+  """Extracts the archive open as `f` (any compression) into `staging`, streaming;
+  returns the number of files."""
+  label = os.path.basename(archive_path)
+  count = 0
+  try:
+    archive = tarfile.open(fileobj=f, mode='r|*')
+  except (OSError, tarfile.TarError) as e:
+    raise open_error(archive_path, e) from None
+  try:
+    with archive, _PlainFileWriter(staging) as writer:
+      seen = set()
+      while True:
+        member = archive.next()
+        if member is None:
+          break
+        name = plain_member_name(label, member, staging, allow_subdirectories, seen)
+        if member.isreg() and '/' not in name:
+          writer.write(name, _read_member(archive.extractfile(member), member,
+                                          archive_path, label))
+        else:
+          with core.naming_write_errors(os.path.join(staging, member.name)):
+            archive.extract(member, staging, set_attrs=False, filter='data')
+        # Streaming keeps every header in `members`; 500k box files would pile up.
+        archive.members.clear()
+        if member.isreg():
+          count += 1
+          tracker.update(1, member.size)
+      check_end_of_archive(archive_path, archive, label)
+  except tarfile.TarError as e:
+    raise corrupt_archive(archive_path, e, label) from None
   return count
 
 

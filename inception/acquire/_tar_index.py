@@ -14,6 +14,10 @@ end-of-archive marker (`_extract.check_end_of_archive`): a truncated one raises
 Remote paths (gs://...) go through tf.io.gfile; local ones through plain files, which
 read tar headers several times faster (inception.core), so a converter worker reading
 members of a local tar does not import TensorFlow.
+
+A tarball that awaits verification (linked, not hashed yet: _verification) is read
+whole by its index, hashed on the way and checked at the end; a wrong one gives no
+index (ChecksumMismatch, the tarball moved aside), so no shard is written from it.
 """
 
 import os
@@ -22,6 +26,7 @@ from typing import Dict, IO, Iterable, Iterator, List, NamedTuple, Tuple
 
 from inception import core
 from inception.acquire import _extract
+from inception.acquire import _verification
 
 class TarMember(NamedTuple):
   """One file inside an archive: `size` bytes at byte `offset` of `archive_path`."""
@@ -82,6 +87,10 @@ def _open_tar(fileobj: IO[bytes], archive_path: str, label: str) -> tarfile.TarF
     raise _extract.open_error(archive_path, e, label) from None
 
 
+def _no_output() -> str:
+  return 'no index (and so no shard) was made from it'
+
+
 def index_train_tar(train_tar: str) -> Dict[str, List[TarMember]]:
   """{wnid: [TarMember of each image]} for the train tar of per-class tars.
 
@@ -94,7 +103,8 @@ def index_train_tar(train_tar: str) -> Dict[str, List[TarMember]]:
   """
   label = os.path.basename(train_tar)
   index = {}
-  with core.open_file(train_tar, 'rb') as f:
+  with _verification.verifying_read(train_tar, _no_output,
+                                    (_extract.ExtractionError,)) as f:
     outer = _open_tar(f, train_tar, label)
     with outer:
       seen = set()
@@ -118,11 +128,12 @@ def index_train_tar(train_tar: str) -> Dict[str, List[TarMember]]:
 def index_flat_tar(tar_path: str) -> List[TarMember]:
   """[TarMember] of an uncompressed tar of plain files (e.g. the validation tar)."""
   label = os.path.basename(tar_path)
-  with core.open_file(tar_path, 'rb') as f:
+  with _verification.verifying_read(tar_path, _no_output,
+                                    (_extract.ExtractionError,)) as f:
     with _open_tar(f, tar_path, label) as tar:
       try:
         members = _index_members(tar, tar_path, label, 0)
         _extract.check_end_of_archive(tar_path, tar, label)
-        return members
       except tarfile.TarError as e:
         raise _extract.corrupt_archive(tar_path, e, label) from None
+  return members

@@ -24,10 +24,13 @@ resumes its own partial work). Redoing a step redoes every step after it.
 
 The download step's settings hold the expected checksums themselves (a changed
 checksums file fetches again), and it counts as finished only while every tarball is
-still in downloads/ with its verified stamp (one gone or changed is fetched again). A
-tarball that a later step finds truncated or unreadable (it passed a checksum made
-from a bad copy) is moved aside as downloads/<name>.corrupt-<md5> and the download
-step un-finished, so the same command run again fetches it again.
+still in downloads/ with its verified stamp, or (a linked image tarball) with its
+pending record: its MD5 is then checked by the extraction or index that reads it
+(one gone or changed is fetched again). A tarball that such a read finds wrong (MD5)
+is moved aside as downloads/<name>.bad-md5-<md5>, what was made from it discarded;
+one that a later step finds truncated or unreadable (it passed a checksum made from a
+bad copy) is moved aside as downloads/<name>.corrupt-<md5>; either way the download
+step is un-finished, so the same command run again fetches it again.
 """
 
 import dataclasses
@@ -182,7 +185,8 @@ def steps(settings: Settings,
       CONVERT: lambda: run_convert(settings),
       CHECK: lambda: run_check(settings),
   }
-  # A finished download holds only while every tarball is verified in downloads/.
+  # A finished download holds only while every tarball is in downloads/, verified or
+  # awaiting its first read to be (acquire.files_needing_fetch).
   still_done = {DOWNLOAD: lambda: not _archives_to_fetch(settings)}
   return [_steps.Step(name, runners[name], settings.step_settings(name),
                       still_done.get(name))
@@ -198,7 +202,7 @@ def steps_to_run(names: Sequence[str], state: Mapping[str, Any],
 
 
 def _archives_to_fetch(settings: Settings) -> List[str]:
-  """The tarballs not (or no longer) in downloads/ with a verified stamp."""
+  """The tarballs not (or no longer) in downloads/, verified or pending."""
   return acquire.files_needing_fetch(core.downloads_dir(settings.data_dir),
                                      _archive_names(settings), settings.checksums())
 
@@ -220,7 +224,8 @@ def run_download(settings: Settings,
                  credentials: Optional[acquire.Credentials]) -> Dict[str, Any]:
   summary = acquire.fetch_all(core.downloads_dir(settings.data_dir), settings.source,
                                _archive_names(settings), credentials,
-                               settings.checksums(), settings.link_mode)
+                               settings.checksums(), settings.link_mode,
+                               verify_on_first_read=acquire.IMAGE_TARS)
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
 
 
@@ -360,14 +365,24 @@ def run(settings: Settings, credentials: Optional[acquire.Credentials] = None,
     raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
   try:
     return _steps.run_steps(settings.data_dir, steps(settings, credentials), redo, clock)
+  except acquire.ChecksumMismatch as e:
+    # Found by the stream that read a linked tarball (or by the download itself):
+    # what it produced is discarded and the tarball moved aside.
+    _unfinish_download(settings.data_dir)
+    raise PipelineError(str(e)) from None
   except acquire.CorruptArchiveError as e:
     message = acquire.set_aside_corrupt(e, core.downloads_dir(settings.data_dir))
     if message is None:
       raise
-    state = _steps.read_state(settings.data_dir)
-    state.pop(DOWNLOAD, None)  # fetched again by the next run
-    _steps.write_state(settings.data_dir, state)
+    _unfinish_download(settings.data_dir)
     raise PipelineError(message) from None
+
+
+def _unfinish_download(data_dir: str) -> None:
+  """Drops the download step from the state file: the next run fetches again."""
+  state = _steps.read_state(data_dir)
+  state.pop(DOWNLOAD, None)
+  _steps.write_state(data_dir, state)
 
 
 def total_images(state: Mapping[str, Any]) -> Dict[str, int]:

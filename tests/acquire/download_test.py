@@ -306,6 +306,28 @@ class FetchLocalTest(_FixtureTestCase):
     for name in _FILES:
       self.assertEqual(os.readlink(summary.paths[name]), self.source(name))
 
+  def test_symlink_verified_on_first_read_is_not_hashed_and_counts_as_fetched(self):
+    name = _download.TRAIN_TAR
+    options = dict(checksums=self.checksums, link_mode='symlink',
+                   verify_on_first_read=_download.IMAGE_TARS)
+    summary = _download.fetch_all(self.data_dir, self.fixture.directory,
+                                  [name, _download.BBOX_TRAIN_TAR_GZ], **options)
+    self.assertEqual([r.action for r in summary.files],
+                     ['symlinked, MD5 checked when first read', 'symlinked'])
+    path = summary.paths[name]
+    self.assertEqual(os.readlink(path), self.source(name))
+    self.assertFalse(os.path.exists(path + _download.STAMP_SUFFIX))
+    self.assertTrue(os.path.exists(path + _download.PENDING_SUFFIX))
+    self.assertEqual(_download.files_needing_fetch(
+        self.data_dir, [name, _download.BBOX_TRAIN_TAR_GZ], self.checksums), [])
+    again = _download.fetch_all(self.data_dir, self.fixture.directory, [name],
+                                **options)
+    self.assertEqual(again.files[0].action,
+                     'already there, MD5 checked when first read')
+    # Another expected MD5 is not the one pending: fetched again (here: hashed now).
+    self.assertEqual(_download.files_needing_fetch(self.data_dir, [name],
+                                                   {name: '0' * 32}), [name])
+
   def test_bad_source_file_is_an_error_and_left_alone(self):
     name = _download.BBOX_TRAIN_TAR_GZ
     for link_mode in _download.LINK_MODES:

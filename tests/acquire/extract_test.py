@@ -1,8 +1,10 @@
 """Tests of inception.acquire._extract on the mini fixture and on crafted malicious tars."""
 
+import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import tarfile
 
@@ -39,6 +41,11 @@ def _write(path, data):
   with open(path, 'wb') as f:
     f.write(data)
   return path
+
+
+def _read(path):
+  with open(path, 'rb') as f:
+    return f.read()
 
 
 def _tree(root):
@@ -357,6 +364,119 @@ try:
 except OSError as e:
   print(json.dumps([e.filename, e.strerror]))
 """
+
+
+class VerifiedOnFirstReadTest(absltest.TestCase):
+  """Symlinked tarballs are not hashed when linked: extraction checks their MD5."""
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.fixture = demo.generate(
+        os.path.join(absltest.TEST_TMPDIR.value, 'linked_fixture'),
+        demo.Config(num_classes=3, images_per_class=4, num_validation_images=6,
+                    min_side=64, max_side=64))
+    with open(cls.fixture.checksums_file) as f:
+      cls.checksums = acquire.parse_checksums_file(f.read())
+
+  def setUp(self):
+    super().setUp()
+    self.data_dir = self.create_tempdir().full_path
+    self.downloads = core.downloads_dir(self.data_dir)
+    self.raw_dir = core.raw_data_dir(self.data_dir)
+
+  def link(self, name, md5=None, source=None):
+    """Links `name` from the fixture (or `source`) as the driver does; its path."""
+    checksums = dict(self.checksums, **({name: md5} if md5 else {}))
+    summary = acquire.fetch_all(self.downloads, source or self.fixture.directory,
+                                [name], checksums=checksums, link_mode='symlink',
+                                verify_on_first_read=acquire.IMAGE_TARS,
+                                progress_interval=0)
+    path = summary.paths[name]
+    self.assertTrue(os.path.islink(path))
+    self.assertTrue(os.path.exists(path + acquire.PENDING_SUFFIX))
+    self.assertFalse(os.path.exists(path + acquire.STAMP_SUFFIX))
+    return path
+
+  def assert_set_aside(self, raised, path, md5):
+    self.assertRegex(str(raised.exception), (
+        '^%s: MD5 mismatch: expected 0{32}, actual %s; the file was moved aside to '
+        '%s.bad-md5-%s.*Run the same command again' % (path, md5, path, md5)))
+    self.assertCountEqual(os.listdir(self.downloads),
+                          [os.path.basename(path) + '.bad-md5-' + md5])
+    self.assertEqual(hashlib.md5(_read(os.readlink(path + '.bad-md5-' + md5)))
+                     .hexdigest(), md5)  # The user's file is untouched.
+
+  def test_wrong_md5_of_the_train_tar_keeps_nothing_extracted(self):
+    path = self.link(acquire.TRAIN_TAR, '0' * 32)
+    with self.assertRaises(acquire.ChecksumMismatch) as raised:
+      _extract.extract_train(path, self.raw_dir, progress_interval=0)
+    self.assert_set_aside(raised, path, self.checksums[acquire.TRAIN_TAR])
+    self.assertIn('everything extracted from it', str(raised.exception))
+    self.assertEqual(os.listdir(self.raw_dir), [])  # No classes, staging or stamp.
+
+  def test_wrong_md5_found_after_an_interrupted_run_removes_its_classes_too(self):
+    path = self.link(acquire.TRAIN_TAR, '0' * 32)
+    # As if an earlier run of the same unverified tarball had extracted a class.
+    stale = os.path.join(self.raw_dir, 'train', 'n00000000')
+    os.makedirs(stale)
+    _write(os.path.join(stale, 'n00000000_1.JPEG'), b'x')
+    with self.assertRaises(acquire.ChecksumMismatch):
+      _extract.extract_train(path, self.raw_dir, progress_interval=0)
+    self.assertEqual(os.listdir(self.raw_dir), [])
+
+  def test_wrong_md5_of_the_validation_tar_keeps_nothing_extracted(self):
+    path = self.link(acquire.VALIDATION_TAR, '0' * 32)
+    with self.assertRaises(acquire.ChecksumMismatch) as raised:
+      _extract.extract_validation(path, self.raw_dir, progress_interval=0)
+    self.assert_set_aside(raised, path, self.checksums[acquire.VALIDATION_TAR])
+    self.assertIn('nothing extracted from it was kept', str(raised.exception))
+    self.assertEqual(os.listdir(self.raw_dir), [])
+
+  def test_a_wrong_file_that_is_also_unreadable_is_reported_as_the_mismatch(self):
+    source = self.create_tempdir().full_path
+    data = _read(self.fixture.validation_tar)
+    _write(os.path.join(source, acquire.VALIDATION_TAR), data[:len(data) // 2])
+    path = self.link(acquire.VALIDATION_TAR, '0' * 32, source=source)
+    with self.assertRaisesRegex(acquire.ChecksumMismatch, 'MD5 mismatch') as raised:
+      _extract.extract_validation(path, self.raw_dir, progress_interval=0)
+    self.assertIsInstance(raised.exception.__cause__, acquire.CorruptArchiveError)
+    self.assertEqual(os.listdir(self.raw_dir), [])
+
+  def test_right_md5_is_stamped_and_never_hashed_again(self):
+    source = self.create_tempdir().full_path
+    data = _read(self.fixture.train_tar)
+    source_tar = _write(os.path.join(source, acquire.TRAIN_TAR), data)
+    path = self.link(acquire.TRAIN_TAR, source=source)
+    counts = _extract.extract_train(path, self.raw_dir, progress_interval=0)
+    self.assertEqual(counts, self.fixture.train_counts)
+    self.assertFalse(os.path.exists(path + acquire.PENDING_SUFFIX))
+    stamp = path + acquire.STAMP_SUFFIX
+    self.assertEqual(_read(stamp).split()[0].decode(),
+                     self.checksums[acquire.TRAIN_TAR])
+    stamp_mtime = os.stat(stamp).st_mtime_ns
+    # Change a byte of image data in place, keeping size and mtime: only a read that
+    # hashed the tarball again could notice. Extracting it again does not.
+    stat = os.stat(source_tar)
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xff
+    _write(source_tar, bytes(flipped))
+    os.utime(source_tar, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    shutil.rmtree(self.raw_dir)
+    self.assertEqual(_extract.extract_train(path, self.raw_dir, progress_interval=0),
+                     counts)
+    self.assertEqual(os.stat(stamp).st_mtime_ns, stamp_mtime)
+    self.assertTrue(os.path.islink(path))
+
+  def test_a_pending_tarball_is_checked_even_with_an_extraction_stamp(self):
+    path = self.link(acquire.VALIDATION_TAR)
+    _extract.extract_validation(path, self.raw_dir, progress_interval=0)
+    # Linked again with another expected MD5 (say, a changed checksums file).
+    os.remove(path + acquire.STAMP_SUFFIX)
+    os.remove(path)
+    path = self.link(acquire.VALIDATION_TAR, '0' * 32)
+    with self.assertRaises(acquire.ChecksumMismatch):
+      _extract.extract_validation(path, self.raw_dir, progress_interval=0)
 
 
 class FullDiskTest(absltest.TestCase):

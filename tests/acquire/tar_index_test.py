@@ -1,5 +1,6 @@
 """Tests of inception.acquire._tar_index: offsets read back equal the extracted bytes."""
 
+import hashlib
 import os
 import re
 import tarfile
@@ -59,6 +60,42 @@ class TarIndexTest(absltest.TestCase):
     mixed = [validation[0], train[self.fixture.synsets[1]][0], validation[1]]
     self.assertEqual([data for _, data in _tar_index.read_members(mixed)],
                      [m.read_bytes() for m in mixed])
+
+  def link_pending(self, name, source, md5):
+    """`name` symlinked to `source` in a fresh directory, awaiting verification."""
+    directory = self.create_tempdir().full_path
+    summary = acquire.fetch_all(directory, os.path.dirname(source), [name],
+                                checksums={name: md5}, link_mode='symlink',
+                                verify_on_first_read=[name], progress_interval=0)
+    self.assertTrue(os.path.exists(summary.paths[name] + acquire.PENDING_SUFFIX))
+    return summary.paths[name]
+
+  def test_a_wrong_md5_found_by_the_index_gives_no_index(self):
+    for name, source, index in (
+        (acquire.TRAIN_TAR, self.fixture.train_tar, _tar_index.index_train_tar),
+        (acquire.VALIDATION_TAR, self.fixture.validation_tar,
+         _tar_index.index_flat_tar)):
+      path = self.link_pending(name, source, '0' * 32)
+      md5 = hashlib.md5(_read(source)).hexdigest()
+      with self.assertRaisesRegex(
+          acquire.ChecksumMismatch, '^%s: MD5 mismatch: expected 0{32}, actual %s; '
+          'the file was moved aside to %s.bad-md5-%s.*no index.*Run the same command '
+          'again' % (re.escape(path), md5, re.escape(path), md5)):
+        index(path)
+      self.assertEqual(os.listdir(os.path.dirname(path)),
+                       [name + '.bad-md5-' + md5])
+
+  def test_a_right_md5_found_by_the_index_is_stamped(self):
+    md5 = hashlib.md5(_read(self.fixture.train_tar)).hexdigest()
+    path = self.link_pending(acquire.TRAIN_TAR, self.fixture.train_tar, md5)
+    index = _tar_index.index_train_tar(path)
+    self.assertEqual({wnid: len(members) for wnid, members in index.items()},
+                     self.fixture.train_counts)
+    self.assertCountEqual(os.listdir(os.path.dirname(path)),
+                          [acquire.TRAIN_TAR, acquire.TRAIN_TAR + acquire.STAMP_SUFFIX])
+    self.assertEqual(index[self.fixture.synsets[0]][0].read_bytes(),
+                     _tar_index.index_train_tar(self.fixture.train_tar)[
+                         self.fixture.synsets[0]][0].read_bytes())
 
   def test_truncated_archive_is_reported(self):
     path = os.path.join(self.create_tempdir().full_path, 'val.tar')

@@ -143,6 +143,60 @@ class PipelineTest(absltest.TestCase):
     _write(settings.checksums_file, good_checksums)
     return settings, raised.exception
 
+  def _wrong_md5_run(self, data_dir, **overrides):
+    """Runs with a checksums file whose train tar MD5 is wrong (the symlinked tarball
+    is then not what it should be); returns (settings with the right file, error)."""
+    settings = _settings(data_dir, **overrides)
+    with open(settings.checksums_file) as f:
+      good_checksums = f.read()
+    with open(os.path.join(settings.source, acquire.TRAIN_TAR), 'rb') as f:
+      md5 = hashlib.md5(f.read()).hexdigest()
+    wrong = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
+    _write(wrong, good_checksums.replace(md5, '0' * 32))
+    with self.assertRaises(_driver.PipelineError) as raised:
+      _driver.run(dataclasses.replace(settings, checksums_file=wrong))
+    downloads = core.downloads_dir(data_dir)
+    path = os.path.join(downloads, acquire.TRAIN_TAR)
+    self.assertRegex(str(raised.exception), '^%s: MD5 mismatch: expected 0{32}, actual '
+                     '%s; the file was moved aside to %s.bad-md5-%s .*Run the same '
+                     'command again' % (path, md5, path, md5))
+    self.assertTrue(os.path.islink(path + '.bad-md5-' + md5))
+    self.assertFalse(os.path.lexists(path))
+    self.assertNotIn(_driver.DOWNLOAD, _steps.read_state(data_dir))
+    return settings, raised.exception
+
+  def test_wrong_md5_found_by_extraction_keeps_nothing_and_is_fetched_again(self):
+    data_dir = os.path.join(self.root, 'wrong_md5')
+    settings, _ = self._wrong_md5_run(data_dir)
+    raw_dir = os.path.join(data_dir, 'raw-data')
+    self.assertFalse(os.path.exists(os.path.join(raw_dir, 'train')))
+    self.assertFalse(os.path.exists(os.path.join(raw_dir, '.extracting')))
+    self.assertNotIn('.%s.extracted' % acquire.TRAIN_TAR, os.listdir(raw_dir))
+    self.assertNotIn(_driver.EXTRACT, _steps.read_state(data_dir))
+    _driver.run(settings)  # The right checksums again: linked, verified, extracted.
+    self.assertTrue(os.path.isfile(os.path.join(
+        core.downloads_dir(data_dir), acquire.TRAIN_TAR + acquire.STAMP_SUFFIX)))
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+
+  def test_wrong_md5_found_by_the_index_writes_no_train_shard(self):
+    data_dir = os.path.join(self.root, 'wrong_md5_no_extract')
+    settings, _ = self._wrong_md5_run(data_dir, no_extract=True)
+    self.assertEqual(file_trees.shard_digests(data_dir, ('train-',)), {})
+    self.assertNotIn(_driver.CONVERT, _steps.read_state(data_dir))
+    _driver.run(settings)
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+
+  def test_linked_tarballs_are_verified_once_by_their_first_read(self):
+    downloads = core.downloads_dir(self.reference_dir)
+    for name in (acquire.TRAIN_TAR, acquire.VALIDATION_TAR):
+      self.assertTrue(os.path.islink(os.path.join(downloads, name)))
+      self.assertTrue(os.path.isfile(os.path.join(downloads,
+                                                  name + acquire.STAMP_SUFFIX)))
+      self.assertFalse(os.path.exists(os.path.join(downloads,
+                                                   name + acquire.PENDING_SUFFIX)))
+
   def test_archive_found_truncated_is_set_aside_and_fetched_again(self):
     data_dir = os.path.join(self.root, 'truncated')
     settings, error = self._truncated_source_run(data_dir)

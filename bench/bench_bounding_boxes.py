@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 
 from absl import app
@@ -131,19 +132,48 @@ class _BytesReader(object):
     return data
 
 
+def _children_peak_mib(parent: int) -> float:
+  """The largest VmHWM (peak RSS since exec) among the live children of `parent`.
+
+  ru_maxrss of the children would also count the parent's pages at fork time.
+  """
+  peak = 0
+  for entry in os.listdir('/proc'):
+    if not entry.isdigit():
+      continue
+    try:
+      with open('/proc/%s/status' % entry) as f:
+        fields = dict(line.split(':', 1) for line in f if ':' in line)
+    except OSError:
+      continue
+    if int(fields.get('PPid', '0')) == parent and 'VmHWM' in fields:
+      peak = max(peak, int(fields['VmHWM'].split()[0]))
+  return peak / 1024
+
+
 def _convert_one(source: str, output_csv: str) -> None:
   """In a fresh process (--convert_one): converts one source, prints its figures."""
+  worker_peak = [0.0]
+  done = threading.Event()
+
+  def watch_workers() -> None:
+    while not done.wait(0.1):
+      worker_peak[0] = max(worker_peak[0], _children_peak_mib(os.getpid()))
+
+  watcher = threading.Thread(target=watch_workers, daemon=True)
+  watcher.start()
   start = time.monotonic()
   stats = annotations.process_bounding_boxes(source, output_csv,
                                              num_workers=FLAGS.num_workers)
   seconds = time.monotonic() - start
+  done.set()
+  watcher.join()
   print(json.dumps(dict(
       seconds=seconds, files=stats.files_read, boxes=stats.boxes_written,
       dropped=sum(stats.boxes_dropped.values()), swapped=stats.boxes_swapped,
       clamped=stats.boxes_clamped, load=os.getloadavg()[0],
-      # ru_maxrss is in KiB on Linux; RUSAGE_CHILDREN: the largest worker.
-      main_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-      worker_mib=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)))
+      main_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB
+      worker_mib=worker_peak[0])))
 
 
 def _run(label: str, source: str, output_csv: str, num_files: int) -> float:

@@ -330,7 +330,7 @@ def read_boxes_csv(path: str) -> Dict[str, List[Box]]:
 # process boundary or stays in the main process as a Python object: a chunk travels
 # as a few flat values (names joined by NUL, which no path or member name holds; the
 # XMLs' bytes end to end), and so do its results (the CSV text, arrays of offsets and
-# counts). Until the merge, the main process holds ~100 bytes per file.
+# counts). Until the merge, the main process holds ~150 bytes per file.
 
 _SEPARATOR = '\0'
 
@@ -371,7 +371,7 @@ def _process_chunk(rules: BoxRules, chunk: _Chunk,
   del report_progress  # progress is counted per chunk result
   gc.disable()  # A worker makes no reference cycles (see _garbage_collection_paused).
   image_names, names, csv, bad_files = [], [], [], []
-  csv_ends, counts = array.array('Q'), array.array('Q')
+  csv_ends, counts = array.array('Q'), array.array('I')
   csv_length = start = 0
   for index, name in enumerate(chunk.names.split(_SEPARATOR)):
     source = chunk.prefix + name

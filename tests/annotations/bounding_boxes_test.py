@@ -450,7 +450,7 @@ class MiniImagenetTest(absltest.TestCase):
           output = os.path.join(raw, '%s-%d.csv' % (dirname, len(outputs)))
           _bounding_boxes.process_bounding_boxes(
               source, output, synsets=fixture.synsets, image_synsets=labels,
-              num_workers=2)
+              num_workers=1)
           with open(output, 'rb') as f:
             outputs.append(f.read())
         self.assertNotEmpty(outputs[0])

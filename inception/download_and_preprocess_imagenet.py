@@ -5,7 +5,8 @@
 
 Asks for the ImageNet username and access key once, first (IMAGENET_USERNAME /
 IMAGENET_ACCESS_KEY or ~/.netrc skip the question), then runs without interaction:
-download (or copy/symlink local tarballs), extract, bounding boxes, validation
+download (or copy/symlink local tarballs), extract (the images; the box XMLs only
+with --extract_xml), bounding boxes (read straight from the box archives), validation
 relabel, conversion to DATA_DIR/train-?????-of-01024 and validation-?????-of-00128,
 and a check of the output. --with_test also converts the unlabelled test tar to
 DATA_DIR/test-?????-of-00100 (label 0; its MD5 comes from --checksums_file). A re-run resumes where the last one stopped; --redo=STEP
@@ -58,7 +59,8 @@ def _label_file(value, basename):
 def _settings(data_dir):
   """Settings from the flags; the demo's mini ImageNet supplies its own sources."""
   values = dict(
-      no_extract=not FLAGS.extract, with_test=FLAGS.with_test,
+      no_extract=not FLAGS.extract, extract_xml=FLAGS.extract_xml,
+      with_test=FLAGS.with_test,
       check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS))
   for key in ('train_shards', 'validation_shards', 'test_shards'):
     if FLAGS[key].value is not None:

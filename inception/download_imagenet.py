@@ -8,10 +8,17 @@ r"""Fetches the ILSVRC2012 tarballs into DATA_DIR/downloads/, extracts them to r
 
 Credentials for a URL source come from IMAGENET_USERNAME / IMAGENET_ACCESS_KEY, then
 ~/.netrc, else they are asked once, at the start, on the terminal (the key without
-echo); never on the command line. A re-run fetches and extracts nothing that is
-already complete. DATA_DIR is laid out exactly as download_and_preprocess_imagenet lays
-it out (inception/core/_layout.py), so the driver can take over from it. Exits non-zero
-with a one-line error message on any failure.
+echo); never on the command line.
+
+--extract (the default) extracts the image tarballs. The box archives stay packed in
+DATA_DIR/downloads/ unless --extract_xml is given: download_and_preprocess_imagenet
+and process_bounding_boxes (--xml_source=DATA_DIR/downloads/<box archive>) read the
+CSV straight from them. With --extract_xml their XMLs go to
+DATA_DIR/raw-data/bounding_boxes/ (and validation_bounding_boxes/). A re-run fetches
+and extracts nothing that is already complete. DATA_DIR is laid out exactly as
+download_and_preprocess_imagenet lays it out (inception/core/_layout.py), so the
+driver can take over from it. Exits non-zero with a one-line error message on any
+failure.
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.
@@ -44,16 +51,22 @@ class RunResult(NamedTuple):
 def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
         link_mode: str = 'copy', checksums_file: Optional[str] = None,
         with_bbox_val: bool = False, with_devkit: bool = False,
-        do_extract: bool = True, with_test: bool = False, environ: Optional[Mapping[str, str]] = None,
+        do_extract: bool = True, with_test: bool = False,
+        environ: Optional[Mapping[str, str]] = None,
         netrc_file: Optional[str] = None, prompt: bool = False,
         input_fn: Callable[[str], str] = input,
         getpass_fn: Optional[Callable[[str], str]] = None,
-        **fetch_options) -> RunResult:
+        extract_xml: bool = False, **fetch_options) -> RunResult:
   """Fetches, verifies and (optionally) extracts; paths must already be absolute.
+
+  `do_extract` extracts the image tarballs, `extract_xml` (which needs it) the box
+  archives' XMLs too.
 
   Credentials are resolved first, and only when the source is a URL and some file
   still needs fetching, so a finished DATA_DIR never asks.
   """
+  if extract_xml and not do_extract:
+    raise ValueError('extract_xml needs do_extract: nothing is extracted without it')
   environ = os.environ if environ is None else environ
   checksums = acquire.read_checksums_file(checksums_file) if checksums_file else None
   files = acquire.files_to_fetch(with_bbox_val, with_devkit, with_test)
@@ -75,8 +88,9 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
       extracted = acquire.extract_all(
           data_dir, train_tar=paths[acquire.TRAIN_TAR],
           validation_tar=paths[acquire.VALIDATION_TAR],
-          bbox_train_tar_gz=paths[acquire.BBOX_TRAIN_TAR_GZ],
-          bbox_validation_tgz=paths.get(acquire.BBOX_VALIDATION_TGZ),
+          bbox_train_tar_gz=paths[acquire.BBOX_TRAIN_TAR_GZ] if extract_xml else None,
+          bbox_validation_tgz=(paths.get(acquire.BBOX_VALIDATION_TGZ) if extract_xml
+                               else None),
           test_tar=paths.get(acquire.TEST_TAR))
     except acquire.CorruptArchiveError as e:
       # A copy that passed its checksum yet is cut short: the next run fetches it.
@@ -92,7 +106,7 @@ def main(argv):
   run(core.absolute_user_path(data_dir), cli.source_from_flags(), FLAGS.link_mode,
       core.absolute_user_path(FLAGS.checksums_file), FLAGS.validation_bounding_boxes,
       _WITH_DEVKIT.value, FLAGS.extract, FLAGS.with_test,
-      netrc_file=cli.netrc_file_from_flags(),
+      netrc_file=cli.netrc_file_from_flags(), extract_xml=FLAGS.extract_xml,
       prompt=sys.stdin is not None and sys.stdin.isatty())
 
 

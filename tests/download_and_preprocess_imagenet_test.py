@@ -45,6 +45,10 @@ class DriverBinaryTest(absltest.TestCase):
     data_dir = os.path.join(cwd, 'out', 'demo')
     self.assertTrue(os.path.isfile(os.path.join(data_dir, 'train-00000-of-00002')))
     self.assertTrue(os.path.isfile(os.path.join(data_dir, 'validation-00000-of-00001')))
+    self.assertTrue(os.path.isfile(os.path.join(
+        data_dir, 'raw-data', 'imagenet_2012_bounding_boxes.csv')))
+    self.assertFalse(os.path.exists(os.path.join(data_dir, 'raw-data',
+                                                 'bounding_boxes')))
     # A second run is a no-op that still ends with the same line.
     again = binaries.run(_BINARY, ['--demo', 'out/demo'] + _SMALL_DEMO, cwd)
     self.assertEqual(again.returncode, 0, again.stderr[-3000:])
@@ -96,6 +100,25 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertEqual(result.stdout.strip().splitlines()[-1],
                      'Finished writing all 24 images in data set.')
     self.assertTrue(os.path.isfile(os.path.join(cwd, 'demo', 'test-00000-of-00001')))
+
+  def test_demo_with_extract_xml_writes_the_box_xmls(self):
+    cwd = self.create_tempdir('extract_xml').full_path
+    result = binaries.run(_BINARY, ['--demo', '--extract_xml', 'demo'] + _SMALL_DEMO,
+                          cwd)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    raw = os.path.join(cwd, 'demo', 'raw-data')
+    self.assertNotEmpty(os.listdir(os.path.join(raw, 'bounding_boxes')))
+    self.assertNotEmpty(os.listdir(os.path.join(raw, 'validation_bounding_boxes')))
+    self.assertTrue(os.path.isfile(os.path.join(raw,
+                                                'imagenet_2012_bounding_boxes.csv')))
+
+  def test_extract_xml_with_no_extract_is_a_usage_error(self):
+    cwd = self.create_tempdir('extract_xml_no_extract').full_path
+    result = binaries.run(_BINARY, ['--demo', '--no_extract', '--extract_xml', 'demo'],
+                          cwd)
+    self.assertNotEqual(result.returncode, 0)
+    self.assertIn('--extract_xml needs --extract', result.stderr)
+    self.assertFalse(os.path.exists(os.path.join(cwd, 'demo')))
 
   def test_with_test_without_its_md5_is_a_one_line_error(self):
     cwd = self.create_tempdir('no_md5').full_path

@@ -65,9 +65,12 @@ class DownloadImagenetTest(absltest.TestCase):
     for wnid, count in self.fixture.train_counts.items():
       self.assertLen(os.listdir(os.path.join(raw, 'train', wnid)), count)
     self.assertLen(os.listdir(os.path.join(raw, 'validation')), 4)
-    self.assertNotEmpty(os.listdir(os.path.join(raw, 'bounding_boxes')))
-    self.assertLen(os.listdir(os.path.join(raw, 'validation_bounding_boxes', 'val')),
-                   4)
+    # The box archives stay packed in downloads/ (the CSVs are read from them).
+    self.assertFalse(os.path.exists(os.path.join(raw, 'bounding_boxes')))
+    self.assertFalse(os.path.exists(os.path.join(raw, 'validation_bounding_boxes')))
+    for name in (acquire.BBOX_TRAIN_TAR_GZ, acquire.BBOX_VALIDATION_TGZ):
+      self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(self.data_dir),
+                                                  name)))
     self.assertLen(self.server.requests, 4)
 
     self.server.reset_counters()
@@ -77,6 +80,25 @@ class DownloadImagenetTest(absltest.TestCase):
                         environ=_NO_CREDENTIALS)
     self.assertIsNone(code)
     self.assertEmpty(self.server.requests)
+
+  def test_extract_xml_also_extracts_the_box_xmls(self):
+    code, _ = self.main('--source=' + self.fixture.directory, '--link_mode=symlink',
+                        '--checksums_file=' + self.fixture.checksums_file,
+                        '--with_bbox_val', '--extract_xml', self.data_dir,
+                        environ=_NO_CREDENTIALS)
+    self.assertIsNone(code)
+    raw = core.raw_data_dir(self.data_dir)
+    self.assertCountEqual(os.listdir(os.path.join(raw, 'bounding_boxes')),
+                          list(self.fixture.train_counts))
+    self.assertLen(os.listdir(os.path.join(raw, 'validation_bounding_boxes', 'val')),
+                   4)
+
+  def test_extract_xml_without_extract_is_a_usage_error(self):
+    with self.assertRaisesRegex(flags.IllegalFlagValueError,
+                                '--extract_xml needs --extract'):
+      self.main('--source=' + self.fixture.directory, '--noextract', '--extract_xml',
+                self.data_dir)
+    self.assertEmpty(os.listdir(self.data_dir))
 
   def test_with_test_fetches_and_extracts_the_test_tar(self):
     code, _ = self.main('--source=' + self.server.url,

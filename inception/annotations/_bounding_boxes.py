@@ -29,6 +29,8 @@ XML or one without a usable size is counted and reported by name instead of cras
 the run (unless strict).
 """
 
+import array
+import bisect
 import collections
 import contextlib
 import dataclasses
@@ -323,72 +325,91 @@ def read_boxes_csv(path: str) -> Dict[str, List[Box]]:
 
 # ---------------------------------------------------------------------------------------
 # Work on chunks of XMLs, in this process or in a worker process.
+#
+# Per file the work is small (~20 µs of parsing), so nothing per file crosses a
+# process boundary or stays in the main process as a Python object: a chunk travels
+# as a few flat values (names joined by NUL, which no path or member name holds; the
+# XMLs' bytes end to end), and so do its results (the CSV text, arrays of offsets and
+# counts). Until the merge, the main process holds ~150 bytes per file.
 
+_SEPARATOR = '\0'
 
-class _Item(NamedTuple):
-  """One XML to process. `data` None: read the local file `path` in the worker."""
-  order: Tuple[int, str]  # (source index, path): the sort key among same-name images
-  path: str  # file path or archive member name: gives the image name
-  source: str  # how errors name the file
-  data: Optional[bytes]
-
-
-# select_boxes' counter keys, kept per file as a small tuple in this order.
+# select_boxes' counter keys, kept per file in this order.
 _COUNT_KEYS = ('written', 'swapped', 'clamped', 'outside synsets', OTHER_SYNSET,
                OUTSIDE_IMAGE, ZERO_AREA)
 
 
-class _FileResult(NamedTuple):
-  image_name: str
-  order: Tuple[int, str]
-  source: str
-  lines: List[str]
-  counts: Tuple[int, ...]  # in _COUNT_KEYS order
+class _Chunk(NamedTuple):
+  """One task: up to _CHUNK_FILES XMLs of one source."""
+  number: int  # its place among all chunks: results are put back in this order
+  source_index: int
+  names: str  # the files' paths, or member names in a tarball, joined by _SEPARATOR
+  prefix: str  # errors name a file prefix + name: '' or '<tarball>:'
+  data: Optional[bytes]  # the XMLs end to end; None: the worker reads the local files
+  ends: Optional[array.array]  # where each XML ends in `data`
 
 
 class _ChunkResult(NamedTuple):
-  files: List[_FileResult]
+  """What one chunk gave, for its usable files in chunk order, and its bad files."""
+  number: int
+  source_index: int
+  prefix: str
+  image_names: str  # joined by _SEPARATOR
+  names: str  # the files' paths or member names, joined by _SEPARATOR
+  csv: str  # their CSV lines, each file's after the one before
+  csv_ends: array.array  # where each file's lines end in `csv`
+  counts: array.array  # len(_COUNT_KEYS) per file, in _COUNT_KEYS order
   bad_files: List[BadFile]
 
-
-def _process_chunk(items: Sequence[_Item], rules: BoxRules) -> _ChunkResult:
-  files, bad_files = [], []
-  for item in items:
-    try:
-      data = item.data
-      if data is None:
-        with open(item.path, 'rb') as f:
-          data = f.read()
-      annotation = parse_annotation(data, item.path, item.source)
-    except AnnotationError as e:
-      bad_files.append(BadFile(item.source, e.reason, str(e)))
-      continue
-    except OSError as e:
-      bad_files.append(BadFile(item.source, UNREADABLE,
-                               '%s: cannot be read (%s)' % (item.source, e)))
-      continue
-    lines, counts = select_boxes(annotation, rules)
-    files.append(_FileResult(annotation.image_name, item.order, item.source, lines,
-                             tuple(counts[key] for key in _COUNT_KEYS)))
-  return _ChunkResult(files, bad_files)
+  def num_files(self) -> int:
+    return len(self.csv_ends)
 
 
-def _process_numbered_chunk(rules: BoxRules, numbered: Tuple[int, Sequence[_Item]],
-                            report_progress=None) -> Tuple[int, _ChunkResult]:
-  """The runner's work: one chunk, with its number (results arrive in any order)."""
+def _process_chunk(rules: BoxRules, chunk: _Chunk,
+                   report_progress=None) -> _ChunkResult:
+  """The runner's work: parses one chunk's XMLs and selects their boxes."""
   del report_progress  # progress is counted per chunk result
   gc.disable()  # A worker makes no reference cycles (see _garbage_collection_paused).
-  number, items = numbered
-  return number, _process_chunk(items, rules)
+  image_names, names, csv, bad_files = [], [], [], []
+  csv_ends, counts = array.array('Q'), array.array('I')
+  csv_length = start = 0
+  for index, name in enumerate(chunk.names.split(_SEPARATOR)):
+    source = chunk.prefix + name
+    try:
+      if chunk.data is None:
+        with open(name, 'rb') as f:
+          data = f.read()
+      else:
+        end = chunk.ends[index]
+        data, start = chunk.data[start:end], end
+      annotation = parse_annotation(data, name, source)
+    except AnnotationError as e:
+      bad_files.append(BadFile(source, e.reason, str(e)))
+      continue
+    except OSError as e:
+      bad_files.append(BadFile(source, UNREADABLE,
+                               '%s: cannot be read (%s)' % (source, e)))
+      continue
+    lines, file_counts = select_boxes(annotation, rules)
+    text = ''.join(line + '\n' for line in lines)
+    csv.append(text)
+    csv_length += len(text)
+    csv_ends.append(csv_length)
+    counts.extend(file_counts[key] for key in _COUNT_KEYS)
+    image_names.append(annotation.image_name)
+    names.append(name)
+  return _ChunkResult(chunk.number, chunk.source_index, chunk.prefix,
+                      _SEPARATOR.join(image_names),
+                      _SEPARATOR.join(names), ''.join(csv), csv_ends, counts,
+                      bad_files)
 
 
 @contextlib.contextmanager
 def _garbage_collection_paused() -> Iterator[None]:
   """Pauses Python's cyclic garbage collector, restoring its state afterwards.
 
-  Parsing makes no reference cycles (refcounting frees everything), but with
-  hundreds of thousands of results alive the collector's repeated passes over them
-  cost a quarter of the run's CPU time (measured on 544,546 XMLs).
+  Parsing makes no reference cycles (refcounting frees everything), and the
+  collector's repeated passes over what is alive would cost CPU for nothing.
   """
   enabled = gc.isenabled()
   gc.disable()
@@ -399,7 +420,7 @@ def _garbage_collection_paused() -> Iterator[None]:
       gc.enable()
 
 
-def _process_chunks(chunks: Iterable[Sequence[_Item]], rules: BoxRules,
+def _process_chunks(chunks: Iterable[_Chunk], first_number: int, rules: BoxRules,
                     num_workers: int, on_chunk: Callable[[_ChunkResult], None]) -> None:
   """Calls `on_chunk` with each chunk's result, in chunk order, parsing in workers.
 
@@ -408,22 +429,22 @@ def _process_chunks(chunks: Iterable[Sequence[_Item]], rules: BoxRules,
   a small buffer until the ones before them are in, so the run is deterministic.
   """
   waiting: Dict[int, _ChunkResult] = {}
-  next_number = [0]
+  next_number = [first_number]
 
-  def on_result(numbered: Tuple[int, _ChunkResult]) -> None:
-    waiting[numbered[0]] = numbered[1]
+  def on_result(result: _ChunkResult) -> None:
+    waiting[result.number] = result
     while next_number[0] in waiting:
       on_chunk(waiting.pop(next_number[0]))
       next_number[0] += 1
 
-  runner = core.ProcessPoolRunner(_process_numbered_chunk, num_workers,
+  runner = core.ProcessPoolRunner(_process_chunk, num_workers,
                                   describe=_describe_chunk, shared=rules)
-  runner.run(enumerate(chunks), on_result)
+  runner.run(chunks, on_result)
 
 
-def _describe_chunk(numbered: Tuple[int, Sequence[_Item]]) -> str:
-  items = numbered[1]
-  return 'parsing %s … %s' % (items[0].source, items[-1].source)
+def _describe_chunk(chunk: _Chunk) -> str:
+  names = chunk.names.split(_SEPARATOR)
+  return 'parsing %s%s … %s%s' % (chunk.prefix, names[0], chunk.prefix, names[-1])
 
 
 # ---------------------------------------------------------------------------------------
@@ -446,24 +467,57 @@ def list_xml_files(directory: str) -> List[str]:
   return sorted(paths)
 
 
-def _chunked(items: Iterable[_Item], size: int) -> Iterator[List[_Item]]:
-  chunk = []
-  for item in items:
-    chunk.append(item)
-    if len(chunk) == size:
+class _ChunkBuilder(object):
+  """Gathers the files of one source into _Chunks of up to _CHUNK_FILES files."""
+
+  def __init__(self, source_index: int, prefix: str, with_data: bool,
+               first_number: int):
+    self._source_index = source_index
+    self._prefix = prefix
+    self._with_data = with_data
+    self.next_number = first_number
+    self._names: List[str] = []
+    self._data: List[bytes] = []
+    self._ends = array.array('Q')
+    self._length = 0
+
+  def add(self, name: str, data: Optional[bytes] = None) -> Optional[_Chunk]:
+    """Adds one file; returns the chunk it completes, if it does."""
+    if _SEPARATOR in name:
+      raise ValueError('%s%r: a file name with a NUL character' % (self._prefix, name))
+    self._names.append(name)
+    if self._with_data:
+      self._data.append(data)
+      self._length += len(data)
+      self._ends.append(self._length)
+    return self.flush() if len(self._names) == _CHUNK_FILES else None
+
+  def flush(self) -> Optional[_Chunk]:
+    """The chunk of the files added since the last one (None if there are none)."""
+    if not self._names:
+      return None
+    chunk = _Chunk(self.next_number, self._source_index,
+                   _SEPARATOR.join(self._names), self._prefix,
+                   b''.join(self._data) if self._with_data else None,
+                   self._ends if self._with_data else None)
+    self.next_number += 1
+    self._names, self._data, self._ends, self._length = [], [], array.array('Q'), 0
+    return chunk
+
+
+def _directory_chunks(source_index: int, paths: Sequence[str],
+                      first_number: int) -> Iterator[_Chunk]:
+  """The files `paths` in chunks; a remote file is read here (workers stay free of
+  TensorFlow), a local one by the worker."""
+  remote = core.is_remote(paths[0]) if paths else False
+  builder = _ChunkBuilder(source_index, '', remote, first_number)
+  for path in paths:
+    chunk = builder.add(path, core.read_bytes(path) if remote else None)
+    if chunk:
       yield chunk
-      chunk = []
+  chunk = builder.flush()
   if chunk:
     yield chunk
-
-
-def _directory_items(source_index: int, paths: Sequence[str]) -> Iterator[_Item]:
-  remote = core.is_remote(paths[0]) if paths else False
-  for path in paths:
-    data = None
-    if remote:  # Read here: worker processes stay free of TensorFlow.
-      data = core.read_bytes(path)
-    yield _Item((source_index, path), path, path, data)
 
 
 class _CountingReader(object):
@@ -483,8 +537,12 @@ class _CountingReader(object):
       pass
 
 
-def _tarball_items(source_index: int, tarball: str) -> Iterator[_Item]:
-  """Streams the XML members of a tarball (gzipped or not), in archive order.
+def _tarball_chunks(source_index: int, tarball: str,
+                    first_number: int) -> Iterator[_Chunk]:
+  """Streams the XML members of a tarball (gzipped or not) in chunks, in archive order.
+
+  Only one chunk's XMLs are held at a time: tarfile's list of the members read so
+  far is emptied as it goes (it would keep every header: ~400 bytes per member).
 
   Each member must pass acquire.plain_member_name, as when the tarball is extracted
   (an unsafe or repeated member raises acquire's error naming it).
@@ -494,6 +552,7 @@ def _tarball_items(source_index: int, tarball: str) -> Iterator[_Item]:
   fails on a truncated stream or a bad CRC once the rest is read, and the archive
   must reach its end-of-archive marker.
   """
+  builder = _ChunkBuilder(source_index, tarball + ':', True, first_number)
   try:
     with core.open_file(tarball, 'rb') as raw:
       gzipped = raw.read(2) == b'\x1f\x8b'  # by content: names can lie
@@ -503,13 +562,14 @@ def _tarball_items(source_index: int, tarball: str) -> Iterator[_Item]:
       with tarfile.open(fileobj=reader, mode='r|') as archive:
         seen = set()
         for member in archive:
+          archive.members.clear()  # streamed: no header is needed again
           # Extraction's own rule, so that both modes accept the same archives.
           acquire.plain_member_name(tarball, member, allow_subdirectories=True,
                                     seen=seen)
           if member.isfile() and _is_xml(member.name):
-            data = archive.extractfile(member).read()
-            source = '%s:%s' % (tarball, member.name)
-            yield _Item((source_index, member.name), member.name, source, data)
+            chunk = builder.add(member.name, archive.extractfile(member).read())
+            if chunk:
+              yield chunk
         end = archive.offset
       reader.drain()
   except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
@@ -519,6 +579,9 @@ def _tarball_items(source_index: int, tarball: str) -> Iterator[_Item]:
     raise ValueError('%s: not a readable tar/tar.gz archive of XMLs (truncated: it '
                      'ends at byte %d, before its end-of-archive marker)' %
                      (tarball, reader.count))
+  chunk = builder.flush()
+  if chunk:
+    yield chunk
 
 
 # ---------------------------------------------------------------------------------------
@@ -563,29 +626,29 @@ def process_bounding_boxes(source: Union[str, Sequence[str]],
 
   with _garbage_collection_paused():
     stats, results = _read_sources(sources, rules, num_workers, strict)
-    lines = _merge_results(results, stats, strict)
-  parent = os.path.dirname(output_csv)
-  if parent and not core.isdir(parent):
-    core.makedirs(parent)
-  with core.atomic_output(output_csv, 'w') as f:
-    f.write(''.join(line + '\n' for line in lines))
+    merged = _merge_results(results, stats, strict)
+    parent = os.path.dirname(output_csv)
+    if parent and not core.isdir(parent):
+      core.makedirs(parent)
+    with core.atomic_output(output_csv, 'w') as f:
+      _write_csv(merged, results, f)
   return stats
 
 
 def _read_sources(sources: Sequence[str], rules: BoxRules, num_workers: int,
-                  strict: bool) -> Tuple[BoxStats, List[_FileResult]]:
+                  strict: bool) -> Tuple[BoxStats, List[_ChunkResult]]:
   """Parses every XML of every source; the bad files are counted in the stats."""
   stats = BoxStats()
-  results: List[_FileResult] = []
+  results: List[_ChunkResult] = []
   for source_index, path in enumerate(sources):
     if not core.exists(path):
       raise FileNotFoundError('XML source %s does not exist' % path)
     if core.isdir(path):
       files = list_xml_files(path)
-      items = _directory_items(source_index, files)
+      chunks = _directory_chunks(source_index, files, first_number=len(results))
       total = len(files)
     else:  # A file: a tarball, gzipped or not (told by content, not by name).
-      items = _tarball_items(source_index, path)
+      chunks = _tarball_chunks(source_index, path, first_number=len(results))
       total = None
     meter = core.Progress('Bounding boxes from %s' % path, total, 'XML files')
     files_before = stats.files_read
@@ -594,12 +657,12 @@ def _read_sources(sources: Sequence[str], rules: BoxRules, num_workers: int,
       if strict and chunk.bad_files:
         raise ValueError(chunk.bad_files[0].message)
       stats.bad_files.extend(chunk.bad_files)
-      results.extend(chunk.files)
-      read = len(chunk.files) + len(chunk.bad_files)
+      results.append(chunk)
+      read = chunk.num_files() + len(chunk.bad_files)
       stats.files_read += read
       meter.update(read)
 
-    _process_chunks(_chunked(items, _CHUNK_FILES), rules, num_workers, on_chunk)
+    _process_chunks(chunks, len(results), rules, num_workers, on_chunk)
     meter.finish()
     if stats.files_read == files_before:
       raise ValueError('%s holds no .xml file' % path)
@@ -609,26 +672,65 @@ def _read_sources(sources: Sequence[str], rules: BoxRules, num_workers: int,
   return stats, results
 
 
-def _merge_results(results: List[_FileResult], stats: BoxStats,
-                   strict: bool) -> List[str]:
-  """Sorts the files' lines by image; keeps the first XML of an image; adds counts."""
-  results.sort(key=lambda result: (result.image_name, result.order))
-  lines = []
-  totals = [0] * len(_COUNT_KEYS)
-  previous = None
+class _Merged(NamedTuple):
+  """Where the kept files are: indices into the files of all chunks, in CSV order."""
+  order: List[int]  # -1 for a file left out (a second XML for an image)
+  starts: List[int]  # the index of each chunk's first file
+
+
+def _merge_results(results: Sequence[_ChunkResult], stats: BoxStats,
+                   strict: bool) -> _Merged:
+  """Sorts the files by image name, then by source and name; keeps the first XML of
+  an image (a later one is a bad file); adds the counts of the kept files to `stats`.
+
+  Per file, only its image name and its place in the order are Python objects here.
+  """
+  image_names: List[str] = []
+  starts = []
   for result in results:
-    if previous is not None and result.image_name == previous.image_name:
-      message = '%s: a second XML for %s (the first is %s, which is kept)' % (
-          result.source, result.image_name, previous.source)
-      if strict:
-        raise ValueError(message)
-      stats.bad_files.append(BadFile(result.source, DUPLICATE, message))
-      continue
-    previous = result
-    lines.extend(result.lines)
-    stats.images_with_boxes += bool(result.lines)
-    totals = [total + count for total, count in zip(totals, result.counts)]
+    starts.append(len(image_names))
+    if result.num_files():
+      image_names.extend(result.image_names.split(_SEPARATOR))
+  order = sorted(range(len(image_names)), key=image_names.__getitem__)
+  width = len(_COUNT_KEYS)
+  totals = [sum(sum(result.counts[k::width]) for result in results)
+            for k in range(width)]
+  with_boxes = sum(_files_with_lines(result) for result in results)
+  names: Dict[int, List[str]] = {}  # the chunks' file names, split when needed
+
+  def source_name(index: int) -> str:
+    chunk, position = _locate(index, starts)
+    if chunk not in names:
+      names[chunk] = results[chunk].names.split(_SEPARATOR)
+    return results[chunk].prefix + names[chunk][position]
+
+  def sort_key(index: int) -> Tuple[int, str]:
+    return results[_locate(index, starts)[0]].source_index, source_name(index)
+
+  first = 0
+  while first < len(order):
+    end = first + 1
+    while end < len(order) and image_names[order[end]] == image_names[order[first]]:
+      end += 1
+    if end - first > 1:  # Rare: several XMLs for one image; the first is kept.
+      group = sorted(order[first:end], key=sort_key)
+      order[first:end] = group
+      for position in range(first + 1, end):
+        index = order[position]
+        message = '%s: a second XML for %s (the first is %s, which is kept)' % (
+            source_name(index), image_names[index], source_name(group[0]))
+        if strict:
+          raise ValueError(message)
+        stats.bad_files.append(BadFile(source_name(index), DUPLICATE, message))
+        chunk, within = _locate(index, starts)
+        counts = results[chunk].counts[within * width:(within + 1) * width]
+        totals = [total - count for total, count in zip(totals, counts)]
+        begin, stop = _csv_span(results[chunk], within)
+        with_boxes -= begin < stop
+        order[position] = -1
+    first = end
   counts = dict(zip(_COUNT_KEYS, totals))
+  stats.images_with_boxes = with_boxes
   stats.boxes_written = counts['written']
   stats.boxes_swapped = counts['swapped']
   stats.boxes_clamped = counts['clamped']
@@ -636,4 +738,42 @@ def _merge_results(results: List[_FileResult], stats: BoxStats,
   stats.boxes_dropped = {reason: counts[reason]
                          for reason in (OTHER_SYNSET, OUTSIDE_IMAGE, ZERO_AREA)
                          if counts[reason]}
-  return lines
+  return _Merged(order, starts)
+
+
+def _locate(index: int, starts: Sequence[int]) -> Tuple[int, int]:
+  """(chunk, position in it) of the file `index` among all chunks' files."""
+  chunk = bisect.bisect_right(starts, index) - 1
+  return chunk, index - starts[chunk]
+
+
+def _csv_span(result: _ChunkResult, position: int) -> Tuple[int, int]:
+  """Where the CSV lines of a chunk's file `position` are in the chunk's `csv`."""
+  return (result.csv_ends[position - 1] if position else 0,
+          result.csv_ends[position])
+
+
+def _files_with_lines(result: _ChunkResult) -> int:
+  previous = with_lines = 0
+  for end in result.csv_ends:
+    with_lines += end > previous
+    previous = end
+  return with_lines
+
+
+def _write_csv(merged: _Merged, results: Sequence[_ChunkResult], f: IO[str],
+               batch: int = 4096) -> None:
+  """Writes the kept files' CSV lines in the merged order."""
+  pieces = []
+  for index in merged.order:
+    if index < 0:
+      continue
+    chunk, position = _locate(index, merged.starts)
+    result = results[chunk]
+    begin, end = _csv_span(result, position)
+    if begin < end:
+      pieces.append(result.csv[begin:end])
+      if len(pieces) == batch:
+        f.write(''.join(pieces))
+        pieces = []
+  f.write(''.join(pieces))

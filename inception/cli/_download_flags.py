@@ -41,8 +41,8 @@ def define_negation(name: str, original_name: str,
 
 def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
   """--source, --link_mode, --checksums_file, --validation_bounding_boxes (alias
-  --with_bbox_val), --with_test, --[no]extract (or --no_extract) and --netrc_file
-  (alias --netrc)."""
+  --with_bbox_val), --with_test, --[no]extract (or --no_extract), --extract_xml and
+  --netrc_file (alias --netrc)."""
   flags.DEFINE_string(
       'source', acquire.DEFAULT_BASE_URL,
       'Base URL of the tarballs (http or https), or a local directory holding them.',
@@ -74,6 +74,19 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
       'GB and a pass over it; the shards are identical).' % core.RAW_DATA_DIRNAME,
       flag_values=flag_values)
   define_negation('no_extract', 'extract', flag_values)
+  flags.DEFINE_boolean(
+      'extract_xml', False,
+      'Also extract the box XMLs of %s (and of %s with --validation_bounding_boxes) '
+      'into DATA_DIR/%s/%s/ (and %s/), 544,546 tiny files. Nothing needs them: the box '
+      'CSVs are read straight from the archives. Needs --extract.' % (
+          acquire.BBOX_TRAIN_TAR_GZ, acquire.BBOX_VALIDATION_TGZ,
+          core.RAW_DATA_DIRNAME, core.BOUNDING_BOXES_DIRNAME,
+          core.VALIDATION_BOUNDING_BOXES_DIRNAME), flag_values=flag_values)
+  flags.register_multi_flags_validator(
+      ['extract', 'extract_xml'],
+      lambda values: values['extract'] or not values['extract_xml'],
+      '--extract_xml needs --extract: with --noextract (--no_extract) nothing is '
+      'extracted.', flag_values=flag_values)
   flags.DEFINE_string(
       'netrc_file', _DEFAULT_NETRC,
       'netrc file searched for the image-net.org credentials; empty for none.',

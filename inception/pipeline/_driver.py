@@ -3,16 +3,21 @@
 Each step is a library call (no subprocess, no chdir). The steps, in order:
 
   download            tarballs into <data_dir>/downloads/ (URL or local directory)
-  extract             <data_dir>/raw-data/{train,validation,bounding_boxes,...}
+  extract             <data_dir>/raw-data/{train,validation}/ (and test/); the box
+                      XMLs (bounding_boxes/, validation_bounding_boxes/) only with
+                      extract_xml
   bounding_boxes      <data_dir>/raw-data/imagenet_2012_bounding_boxes.csv
-                      (+ imagenet_2012_validation_bounding_boxes.csv with the v3 XMLs)
+                      (+ imagenet_2012_validation_bounding_boxes.csv with the v3 XMLs),
+                      read straight from the box archives in downloads/
   validation_relabel  raw-data/validation/<synset>/ILSVRC2012_val_*.JPEG
   convert             <data_dir>/train-?????-of-01024, validation-?????-of-00128
                       (with_test: also test-?????-of-00100, unlabelled)
   check               <data_dir>/check_report/
 
-With `no_extract`, `extract` and `validation_relabel` are not run: the box CSVs are
-read straight from the .tar.gz files into <data_dir>/downloads/, and the converter
+The box CSVs always come straight from the box .tar.gz files (544,546 train XMLs
+are not written as tiny files only to be read back); with `no_extract` they are
+written into <data_dir>/downloads/. With `no_extract`, `extract` and
+`validation_relabel` are not run, and the converter
 reads each image by its offset inside the tarballs (convert.convert_imagenet with
 train_tar and validation_tar), in the same order and with the same records as the
 extract path. Every path is core's layout (docs/ARCHITECTURE.md).
@@ -90,6 +95,10 @@ class Settings:
     validation_bounding_boxes: also fetch ILSVRC2012_bbox_val_v3.tgz and give
       validation records their boxes (the original gave them none).
     no_extract: convert straight from the tarballs, writing no raw-data/ images.
+    extract_xml: the extract step also writes the box XMLs (raw-data/bounding_boxes/,
+      and raw-data/validation_bounding_boxes/ with validation_bounding_boxes) for
+      users who want them; the box CSVs never need them. Needs the extract step
+      (not no_extract).
     with_test: also fetch the test tar (acquire.TEST_TAR; a checksums file must give
       its MD5) and write the unlabelled test split (records.TEST).
     labels_file, imagenet_metadata_file, validation_labels_file: None = data/.
@@ -104,6 +113,7 @@ class Settings:
   checksums_file: Optional[str] = None
   validation_bounding_boxes: bool = False
   no_extract: bool = False
+  extract_xml: bool = False
   labels_file: Optional[str] = None
   imagenet_metadata_file: Optional[str] = None
   validation_labels_file: Optional[str] = None
@@ -118,8 +128,9 @@ class Settings:
   def step_settings(self, step: str) -> Dict[str, Any]:
     """The settings a step's output depends on: a change re-runs the step.
 
-    with_test and test_shards appear only when with_test is set, so that a state
-    file written without them stays finished.
+    with_test and test_shards appear only when with_test is set, and extract_xml only
+    when set, so that a state file written without them stays finished (and turning
+    extract_xml on runs the extract step again, which then writes the XMLs).
     """
     common = {'no_extract': self.no_extract}
     test = {}
@@ -130,7 +141,7 @@ class Settings:
         DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
                    'checksums': self.checksums(),
                    'validation_bounding_boxes': self.validation_bounding_boxes},
-        EXTRACT: {},
+        EXTRACT: {'extract_xml': True} if self.extract_xml else {},
         BOUNDING_BOXES: {'labels_file': self.labels_file,
                          'validation_labels_file': self.validation_labels_file,
                          'validation_bounding_boxes': self.validation_bounding_boxes},
@@ -174,8 +185,12 @@ def steps(settings: Settings,
 
   Raises:
     ValueError: a tarball has no known MD5 (the test tar's must come from the
-      checksums file), before anything is asked or fetched.
+      checksums file), or extract_xml is set with no_extract (there is no extract
+      step), before anything is asked or fetched.
   """
+  if settings.extract_xml and settings.no_extract:
+    raise ValueError('extract_xml needs the extract step: with no_extract nothing is '
+                     'extracted')
   acquire.expected_checksums(_archive_names(settings), settings.checksums())
   runners = {
       DOWNLOAD: lambda: run_download(settings, credentials),
@@ -230,13 +245,15 @@ def run_download(settings: Settings,
 
 
 def run_extract(settings: Settings) -> Dict[str, Any]:
+  """Extracts the image tarballs; the box archives only with extract_xml."""
   archives = _archive_paths(settings)
+  box_archives = _box_archives(settings) if settings.extract_xml else [None, None]
   result = acquire.extract_all(
       settings.data_dir,
       train_tar=archives[acquire.TRAIN_TAR],
       validation_tar=archives[acquire.VALIDATION_TAR],
-      bbox_train_tar_gz=archives[acquire.BBOX_TRAIN_TAR_GZ],
-      bbox_validation_tgz=archives.get(acquire.BBOX_VALIDATION_TGZ),
+      bbox_train_tar_gz=box_archives[0],
+      bbox_validation_tgz=box_archives[1],
       test_tar=archives.get(acquire.TEST_TAR))
   outputs = {'raw_dir': result.raw_dir,
              'train_classes': len(result.train_counts or {}),
@@ -244,18 +261,25 @@ def run_extract(settings: Settings) -> Dict[str, Any]:
              'validation_images': result.num_validation_images}
   if settings.with_test:
     outputs['test_images'] = result.num_test_images
+  if settings.extract_xml:
+    outputs['xml_files'] = result.num_bounding_box_files
+    if settings.validation_bounding_boxes:
+      outputs['validation_xml_files'] = result.num_validation_bounding_box_files
   return outputs
 
 
-def run_bounding_boxes(settings: Settings) -> Dict[str, Any]:
+def _box_archives(settings: Settings) -> List[Optional[str]]:
+  """The train box .tar.gz, and the validation one (None without
+  validation_bounding_boxes), in downloads/."""
   archives = _archive_paths(settings)
+  return [archives[acquire.BBOX_TRAIN_TAR_GZ],
+          archives.get(acquire.BBOX_VALIDATION_TGZ)]
+
+
+def run_bounding_boxes(settings: Settings) -> Dict[str, Any]:
+  """The box CSVs, read straight from the box archives (extracted XMLs or not)."""
   synsets = label_files.read_synsets(settings.labels_file)
-  if settings.no_extract:
-    train_source = archives[acquire.BBOX_TRAIN_TAR_GZ]
-    validation_source = archives.get(acquire.BBOX_VALIDATION_TGZ)
-  else:
-    train_source = core.train_xml_dir(settings.data_dir)
-    validation_source = core.validation_xml_dir(settings.data_dir)
+  train_source, validation_source = _box_archives(settings)
   csv_paths = boxes_csv_paths(settings)
   outputs = {}
   stats = annotations.process_bounding_boxes(

@@ -36,6 +36,15 @@ class DownloadFlagsTest(absltest.TestCase):
       with self.subTest(argv=argv):
         self.assertEqual(_parsed(*argv).extract, extract)
 
+  def test_extract_xml_is_off_by_default_and_needs_extract(self):
+    self.assertFalse(_parsed().extract_xml)
+    self.assertTrue(_parsed('--extract_xml').extract_xml)
+    for argv in (['--extract_xml', '--no_extract'], ['--noextract', '--extract_xml']):
+      with self.subTest(argv=argv):
+        with self.assertRaisesRegex(flags.IllegalFlagValueError,
+                                    '--extract_xml needs --extract'):
+          _parsed(*argv)
+
   def test_aliases(self):
     values = _parsed('--with_bbox_val', '--netrc=my.netrc')
     self.assertTrue(values.validation_bounding_boxes)

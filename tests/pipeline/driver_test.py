@@ -10,9 +10,11 @@ from absl.testing import absltest
 import tensorflow as tf
 
 from inception import acquire
+from inception import annotations
 from inception import convert
 from inception import core
 from inception import demo
+from inception import label_files
 from inception.pipeline import _driver
 from inception.pipeline import _steps
 from tests import file_trees
@@ -32,6 +34,11 @@ def _settings(data_dir, config=_FIXTURE, **overrides):
 def _write(path, data):
   with open(path, 'wb' if isinstance(data, bytes) else 'w') as f:
     f.write(data)
+
+
+def _read(path):
+  with open(path, 'rb') as f:
+    return f.read()
 
 
 def _records(path):
@@ -85,6 +92,66 @@ class PipelineTest(absltest.TestCase):
                               for n in mtimes})
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
+
+  def test_box_csvs_come_from_the_archives_without_writing_the_xmls(self):
+    raw = core.raw_data_dir(self.reference_dir)
+    self.assertFalse(os.path.exists(core.train_xml_dir(self.reference_dir)))
+    self.assertFalse(os.path.exists(core.validation_xml_dir(self.reference_dir)))
+    self.assertCountEqual(
+        [name for name in os.listdir(raw) if not name.startswith('.')],
+        [core.TRAIN_DIRNAME, core.VALIDATION_DIRNAME, core.TRAIN_BOXES_CSV,
+         core.VALIDATION_BOXES_CSV])
+    # What the extract step records is what it recorded before extract_xml existed,
+    # so a state file of an earlier run stays finished.
+    self.assertEqual(self.reference_state[_driver.EXTRACT]['settings'],
+                     {'no_extract': False})
+
+  def test_extract_xml_writes_the_xmls_and_the_same_csvs_and_shards(self):
+    data_dir = os.path.join(self.root, 'extract_xml')
+    state = _driver.run(_settings(data_dir, extract_xml=True))
+    train_xmls = [name for _, _, names in os.walk(core.train_xml_dir(data_dir))
+                  for name in names if name.endswith('.xml')]
+    # As many XMLs as the bounding_boxes step read from the archive.
+    box_outputs = state[_driver.BOUNDING_BOXES]['outputs']
+    self.assertLen(train_xmls, box_outputs[core.train_boxes_csv(data_dir)]['files'])
+    self.assertEqual(state[_driver.EXTRACT]['outputs']['xml_files'], len(train_xmls))
+    self.assertLen(os.listdir(os.path.join(core.validation_xml_dir(data_dir), 'val')),
+                   _FIXTURE.num_validation_images)
+    for name in (core.TRAIN_BOXES_CSV, core.VALIDATION_BOXES_CSV):
+      with self.subTest(csv=name):
+        self.assertEqual(_read(os.path.join(core.raw_data_dir(data_dir), name)),
+                         _read(os.path.join(core.raw_data_dir(self.reference_dir),
+                                            name)))
+    # The CSV read from the archive is the CSV the extracted XMLs give.
+    from_xmls = os.path.join(self.create_tempdir().full_path, 'from_xmls.csv')
+    annotations.process_bounding_boxes(
+        core.train_xml_dir(data_dir), from_xmls,
+        synsets=label_files.read_synsets(_settings(data_dir).labels_file),
+        num_workers=1)
+    self.assertEqual(_read(from_xmls), _read(core.train_boxes_csv(data_dir)))
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+
+  def test_turning_extract_xml_on_extracts_the_xmls_on_a_rerun(self):
+    data_dir = os.path.join(self.root, 'extract_xml_later')
+    shutil.copytree(self.reference_dir, data_dir, symlinks=True)
+    _driver.run(_settings(data_dir))  # records this directory's settings
+    state = _steps.read_state(data_dir)
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, _settings(data_dir)),
+                     [])
+    turned_on = _settings(data_dir, extract_xml=True)
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, turned_on),
+                     list(_driver.STEPS[1:]))
+    _driver.run(turned_on)
+    self.assertNotEmpty(os.listdir(core.train_xml_dir(data_dir)))
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, _steps.read_state(data_dir),
+                                          turned_on), [])
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+
+  def test_extract_xml_without_the_extract_step_is_an_error(self):
+    with self.assertRaisesRegex(ValueError, 'extract_xml needs the extract step'):
+      _driver.steps(_settings(self.reference_dir, no_extract=True, extract_xml=True))
 
   def test_no_extract_gives_identical_shards_without_raw_data(self):
     data_dir = os.path.join(self.root, 'no_extract')

@@ -573,12 +573,14 @@ def _tarball_chunks(source_index: int, tarball: str,
         end = archive.offset
       reader.drain()
   except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
-    raise ValueError('%s: not a readable tar/tar.gz archive of XMLs (%s)' %
-                     (tarball, e)) from None
+    # CorruptArchiveError: the driver moves a bad copy in downloads/ aside and fetches
+    # it again, as it does for an image tarball.
+    raise acquire.CorruptArchiveError(
+        tarball, 'not a readable tar/tar.gz archive of XMLs (%s)' % e) from None
   if reader.count < end + 2 * tarfile.BLOCKSIZE:
-    raise ValueError('%s: not a readable tar/tar.gz archive of XMLs (truncated: it '
-                     'ends at byte %d, before its end-of-archive marker)' %
-                     (tarball, reader.count))
+    raise acquire.CorruptArchiveError(
+        tarball, 'not a readable tar/tar.gz archive of XMLs (truncated: it ends at '
+        'byte %d, before its end-of-archive marker)' % reader.count)
   chunk = builder.flush()
   if chunk:
     yield chunk

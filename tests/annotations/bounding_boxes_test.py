@@ -357,7 +357,8 @@ class ProcessBoundingBoxesTest(absltest.TestCase):
         cut_path = os.path.join(self.directory, 'cut-' + name)
         with open(cut_path, 'wb') as f:
           f.write(data[:len(data) // 2 if cut == 'half' else cut])
-        with self.assertRaisesRegex(ValueError, r'cut-t\.tar.*not a readable'):
+        with self.assertRaisesRegex(acquire.CorruptArchiveError,
+                                    r'cut-t\.tar.*not a readable'):
           _bounding_boxes.process_bounding_boxes(cut_path, output, num_workers=2)
         self.assertEqual(_read(output), GOLDEN_CSV)
       stats = _bounding_boxes.process_bounding_boxes(tarball, output + '.new')

@@ -5,7 +5,7 @@ small picklable `ShardCheckTask` (paths and settings, no records) that returns a
 `ShardCheckResult`, the per-shard summary the directory check merges (counts, file
 names packed in one value, the first failures, the thumbnails its task asks for):
 per shard, never per record, crosses the process boundary. It reads the shard with
-`_tfrecord_reader`, which checks every record's length and masked CRC32C as tf.data
+`records.read_records`, which checks every record's length and masked CRC32C as tf.data
 does and stops at the first bad one (docs/FORMAT.md, "Shards"); bytes after the last
 whole record, which tf.data ignores, are reported too. The index file, where there is
 one, must list each record's `offset size` (docs/FORMAT.md, "Index files").
@@ -28,7 +28,6 @@ from inception import records
 from inception.check import _failures
 from inception.check import _file_names
 from inception.check import _record_checks
-from inception.check import _tfrecord_reader
 
 THUMBNAIL_SIZE = 160
 _MAX_FAILURES_PER_SHARD = 20
@@ -141,12 +140,12 @@ def check_shard_task(task: ShardCheckTask, report_progress=None) -> ShardCheckRe
     return _finish(result, log)
   try:
     with stream:
-      for offset, serialized in _tfrecord_reader.read_records(stream, result.num_bytes):
+      for offset, serialized in records.read_records(stream, result.num_bytes):
         index = len(positions)
         positions.append((offset, len(serialized) + records.RECORD_OVERHEAD))
         filenames.append(_check_record(settings, labels, result, log, index,
                                        serialized, task.num_samples))
-  except _tfrecord_reader.FramingError as e:
+  except records.FramingError as e:
     result.framing_ok = False
     log.add(_failures.FRAMING, e.index, e.message)
   except core.error_types() as e:
@@ -257,9 +256,9 @@ def peek_schema(paths: Sequence[str]) -> str:
   for path in paths:
     try:
       with core.open_file(path, 'rb') as stream:
-        for _, serialized in _tfrecord_reader.read_records(stream, _stream_size(stream)):
+        for _, serialized in records.read_records(stream, _stream_size(stream)):
           return _record_checks.detect_schema(serialized)
-    except core.error_types() + (_tfrecord_reader.FramingError,
+    except core.error_types() + (records.FramingError,
                                  protobuf_message.DecodeError):
       continue
   return _record_checks.IMAGENET_SCHEMA

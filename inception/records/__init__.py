@@ -5,7 +5,8 @@
 - Image bytes → the record's JPEG and size (`ImageError` for what cannot go in), and
   how much of each image is checked (`VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`).
 - Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
-  atomic TFRecord `ShardWriter` and index files.
+  atomic TFRecord `ShardWriter` and index files, and its reader (`read_records`:
+  every CRC checked, no TensorFlow).
 - `ShardTask` and `write_shard`: one shard from its planned entries, the unit of work
   every runner maps; imports no TensorFlow.
 - The conversion manifest (`Manifest`, `load_manifest`, `save_manifest`).
@@ -42,15 +43,19 @@ from inception.records._shards import RECORD_OVERHEAD
 from inception.records._shards import ShardName
 from inception.records._shards import ShardWriter
 from inception.records._shards import index_text
+from inception.records._shards import masked_crc32c
 from inception.records._shards import parse_shard_name
 from inception.records._shards import record_spans
 from inception.records._shards import shard_name
 from inception.records._shards import shard_ranges
+from inception.records._tfrecord_reader import FramingError
+from inception.records._tfrecord_reader import read_records
 
 __all__ = [
     'Boxes',
     'CorruptShardError',
     'DEFAULT_VALIDATE_IMAGES',
+    'FramingError',
     'GENERIC_FORMAT',
     'IMAGENET_FORMAT',
     'IMAGENET_TEST_SHARDS',
@@ -76,8 +81,10 @@ __all__ = [
     'is_jpeg',
     'is_png',
     'load_manifest',
+    'masked_crc32c',
     'parse_shard_name',
     'plan_fingerprint',
+    'read_records',
     'record_spans',
     'save_manifest',
     'shard_name',

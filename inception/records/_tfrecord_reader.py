@@ -12,11 +12,10 @@ of ~150, and keeps TensorFlow out of the checking processes (for local paths).
 import struct
 from typing import BinaryIO, Iterator, Tuple
 
-import google_crc32c
+from inception.records import _shards
 
 HEADER_SIZE = 12  # uint64 length + masked crc32c of it
 FOOTER_SIZE = 4  # masked crc32c of the data
-_CRC_MASK_DELTA = 0xA282EAD8
 _LENGTH = struct.Struct('<Q')
 _CRC = struct.Struct('<I')
 
@@ -33,11 +32,6 @@ class FramingError(ValueError):
   def __reduce__(self):
     return (type(self), (self.index, self.offset, self.message))
 
-
-def masked_crc32c(data: bytes) -> int:
-  """TFRecord's masked CRC32C (the same as records' writer uses)."""
-  crc = google_crc32c.value(data)
-  return (((crc >> 15) | (crc << 17)) + _CRC_MASK_DELTA) & 0xFFFFFFFF
 
 
 def read_records(stream: BinaryIO, size: int) -> Iterator[Tuple[int, bytes]]:
@@ -57,7 +51,7 @@ def read_records(stream: BinaryIO, size: int) -> Iterator[Tuple[int, bytes]]:
                          'byte offset %d (a record cut short)' % (len(header), offset))
     length_bytes = header[:8]
     (length,) = _LENGTH.unpack(length_bytes)
-    if masked_crc32c(length_bytes) != _CRC.unpack_from(header, 8)[0]:
+    if _shards.masked_crc32c(length_bytes) != _CRC.unpack_from(header, 8)[0]:
       raise FramingError(index, offset, 'at byte offset %d: corrupted record (CRC32C '
                          'mismatch in its length or data)' % offset)
     end = offset + HEADER_SIZE + length + FOOTER_SIZE
@@ -66,7 +60,7 @@ def read_records(stream: BinaryIO, size: int) -> Iterator[Tuple[int, bytes]]:
       raise FramingError(index, offset, 'at byte offset %d: truncated record (the file '
                          'ends inside it)' % offset)
     data = body[:length]
-    if masked_crc32c(data) != _CRC.unpack_from(body, length)[0]:
+    if _shards.masked_crc32c(data) != _CRC.unpack_from(body, length)[0]:
       raise FramingError(index, offset, 'at byte offset %d: corrupted record (CRC32C '
                          'mismatch in its length or data)' % offset)
     yield offset, data

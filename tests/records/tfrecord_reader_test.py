@@ -1,4 +1,4 @@
-"""Tests of inception.check._tfrecord_reader: shards of records' writer and of TF."""
+"""Tests of inception.records._tfrecord_reader: shards of records' writer and of TF."""
 
 import io
 import os
@@ -7,7 +7,7 @@ from absl.testing import absltest
 import tensorflow as tf
 
 from inception import records
-from inception.check import _tfrecord_reader
+from inception.records import _tfrecord_reader
 
 
 def _read(path: str):
@@ -79,7 +79,7 @@ class TfrecordReaderTest(absltest.TestCase):
 
   def test_a_length_beyond_the_file_is_truncated_not_read(self):
     length = (1 << 40).to_bytes(8, 'little')
-    header = length + _tfrecord_reader.masked_crc32c(length).to_bytes(4, 'little')
+    header = length + records.masked_crc32c(length).to_bytes(4, 'little')
     with self.assertRaisesRegex(_tfrecord_reader.FramingError, 'truncated record'):
       list(_tfrecord_reader.read_records(io.BytesIO(header + b'abcd'), 16))
 

@@ -12,7 +12,8 @@ The driver's DATA_DIR holds, after a full run:
   demo-source/                    with --demo: the generated mini ImageNet
   raw-data/train/<wnid>/*.JPEG, raw-data/validation/[<wnid>/]*.JPEG,
   raw-data/test/*.JPEG (with --with_test),
-  raw-data/bounding_boxes/, raw-data/validation_bounding_boxes/ (the XMLs),
+  raw-data/bounding_boxes/, raw-data/validation_bounding_boxes/ (the XMLs, only with
+  --extract_xml),
   raw-data/imagenet_2012_bounding_boxes.csv,
   raw-data/imagenet_2012_validation_bounding_boxes.csv
 

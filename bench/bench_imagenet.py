@@ -304,9 +304,9 @@ class DriverFailed(RuntimeError):
 def run_driver(command: Sequence[str], env: Mapping[str, str], log_path: str,
                interval: float) -> Tuple[int, TreeMonitor]:
   """Runs `command`, teeing its stderr to `log_path` and monitoring its tree."""
-  with open(log_path, 'w') as log:
-    process = subprocess.Popen(command, env=dict(env), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, bufsize=1)
+  with open(log_path, 'w') as log, subprocess.Popen(
+      command, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+      text=True, bufsize=1) as process:
     monitor = TreeMonitor(process.pid, interval).start()
     for line in process.stdout:
       log.write(line)
@@ -512,7 +512,9 @@ def run_mode(mode: str, record: Mapping[str, Any], python: str, repo: str,
                            time_file)
   env = dict(os.environ, PYTHONPATH=repo)
   print('\n== %s: %s' % (mode, ' '.join(command)), flush=True)
+  started = time.monotonic()
   status, monitor = run_driver(command, env, log_path, FLAGS.sample_interval)
+  print('    driver done after %.1f s' % (time.monotonic() - started), flush=True)
   if status != 0:
     raise DriverFailed('the driver (%s) exited with status %d; the tail of %s:\n%s' %
                        (mode, status, log_path, log_tail(log_path)))
@@ -527,6 +529,7 @@ def run_mode(mode: str, record: Mapping[str, Any], python: str, repo: str,
   rows = step_rows(state, step_inputs(record, shard_bytes(data_dir)), monitor.memory)
   if not FLAGS.keep:
     shutil.rmtree(data_dir, ignore_errors=True)
+  print('    figures and clean-up after %.1f s' % (time.monotonic() - started), flush=True)
   return {'command': command, 'steps': rows, 'time': time_figures,
           'peak_resets_worked': monitor.resets_worked, 'log': log_path}
 
@@ -575,7 +578,8 @@ def main(argv):
     print(markdown_table(mode, result['steps'], result['time']) + '\n')
   print(tools_table(tools, results) + '\n')
   print('load before: %s\nload after:  %s' % (load_before, load_after))
-  result_file = os.path.join(work_dir, 'result-%g.json' % FLAGS.scale)
+  result_file = os.path.join(work_dir, 'result-%g-%s.json' % (FLAGS.scale,
+                                                          '+'.join(FLAGS.modes)))
   core.write_text(result_file, json.dumps({
       'scale': FLAGS.scale, 'repo': repo, 'set': record, 'modes': results,
       'tools': tools, 'load_before': load_before, 'load_after': load_after,

@@ -450,7 +450,10 @@ def _mib(value: int) -> str:
 
 
 def _rate(value: Optional[float], digits: int = 0) -> str:
-  return '–' if value is None else '{:,.{}f}'.format(value, digits)
+  """Thousands separated; small rates (the 3 tarballs' files/s) keep a decimal."""
+  if value is None:
+    return '–'
+  return '{:,.{}f}'.format(value, max(digits, 1) if value < 10 else digits)
 
 
 def markdown_table(mode: str, rows: Sequence[Mapping[str, Any]],

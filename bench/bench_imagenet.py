@@ -533,7 +533,10 @@ def run_mode(mode: str, record: Mapping[str, Any], python: str, repo: str,
   if not FLAGS.keep:
     shutil.rmtree(data_dir, ignore_errors=True)
   print('    figures and clean-up after %.1f s' % (time.monotonic() - started), flush=True)
+  intervals = {step: (round(begin - started, 3), end and round(end - started, 3))
+               for step, (begin, end) in step_intervals(monitor.events).items()}
   return {'command': command, 'steps': rows, 'time': time_figures,
+          'step_intervals_seconds': intervals,
           'peak_resets_worked': monitor.resets_worked, 'log': log_path}
 
 

@@ -8,7 +8,7 @@ process, and prints the wall time, files/s and the peak RSS of the main process 
 the largest worker. Issue #4 asks for the real train set in under 2 minutes on 2
 cores; issue #13 for under 1 GiB per process.
 
-Not a Bazel target (bench/ has no BUILD file, so `bazel test //...` never runs it):
+Not a Bazel target (no test runs it):
   PYTHONPATH=. .venv/bin/python bench/bench_bounding_boxes.py   # from the repository root
   ... --num_files=50000   # a quicker run
 """

@@ -16,7 +16,7 @@ ImageNet's 110 KB average on a fast disk), then times, in the same run, each
 
 and prints files/s of the fastest of the repeats (the one least disturbed by other
 work on a shared machine; every run is listed) and ours / gnu tar. Not a Bazel
-target (bench/ has no BUILD file):
+target (no test runs it):
 
   PYTHONPATH=. .venv/bin/python bench/bench_extract.py
   PYTHONPATH=. .venv/bin/python bench/bench_extract.py --num_classes=20 --repeats=1

@@ -44,6 +44,15 @@ class TarIndexTest(absltest.TestCase):
         self.assertLen(extracted, member.size)
         self.assertEqual(member.read_bytes(), extracted)
 
+  def test_train_index_logs_progress_to_the_whole_archive(self):
+    with self.assertLogs(level='INFO') as logs:
+      _tar_index.index_train_tar(self.fixture.train_tar, progress_interval=0)
+    size = os.path.getsize(self.fixture.train_tar)
+    lines = [line for line in logs.output
+             if 'index %s' % os.path.basename(self.fixture.train_tar) in line]
+    self.assertGreater(len(lines), len(self.fixture.synsets))  # one per class tar
+    self.assertIn('%d/%d' % (size, size), lines[-1].replace(',', ''))
+
   def test_validation_index_and_read_members(self):
     members = _tar_index.index_flat_tar(self.fixture.validation_tar)
     self.assertEqual([m.name for m in members],

@@ -11,6 +11,13 @@ Each step is a library call (no subprocess, no chdir). The steps, in order:
                       (with_test: also test-?????-of-00100, unlabelled)
   check               <data_dir>/check_report/
 
+With `stream_extract` and a URL source, `download` extracts each image tarball
+(train, validation, test) while it downloads, from the .partial file as it grows: the
+download's MD5 decides, as always (a wrong tarball leaves nothing extracted and is
+moved aside; a failed download leaves its .partial and nothing marked extracted).
+`extract` then finds those tarballs extracted (their stamps) and extracts only the
+box tarballs.
+
 With `no_extract`, `extract` and `validation_relabel` are not run: the box CSVs are
 read straight from the .tar.gz files into <data_dir>/downloads/, and the converter
 reads each image by its offset inside the tarballs (convert.convert_imagenet with
@@ -90,6 +97,10 @@ class Settings:
     validation_bounding_boxes: also fetch ILSVRC2012_bbox_val_v3.tgz and give
       validation records their boxes (the original gave them none).
     no_extract: convert straight from the tarballs, writing no raw-data/ images.
+    stream_extract: with a URL source, the download step extracts each image tarball
+      as it downloads (acquire.fetch_all's stream_extract_into), so the extract
+      step finds them done; not with no_extract. Nothing changes for a directory
+      source.
     with_test: also fetch the test tar (acquire.TEST_TAR; a checksums file must give
       its MD5) and write the unlabelled test split (records.TEST).
     labels_file, imagenet_metadata_file, validation_labels_file: None = data/.
@@ -104,6 +115,7 @@ class Settings:
   checksums_file: Optional[str] = None
   validation_bounding_boxes: bool = False
   no_extract: bool = False
+  stream_extract: bool = False
   labels_file: Optional[str] = None
   imagenet_metadata_file: Optional[str] = None
   validation_labels_file: Optional[str] = None
@@ -118,10 +130,14 @@ class Settings:
   def step_settings(self, step: str) -> Dict[str, Any]:
     """The settings a step's output depends on: a change re-runs the step.
 
-    with_test and test_shards appear only when with_test is set, so that a state
-    file written without them stays finished.
+    with_test and test_shards appear only when with_test is set, and stream_extract
+    only when it changes what the download step does (streams_extraction), so that
+    a state file written without them stays finished.
     """
     common = {'no_extract': self.no_extract}
+    download = {}
+    if self.streams_extraction():
+      download['stream_extract'] = True
     test = {}
     if self.with_test:
       common['with_test'] = True
@@ -129,7 +145,8 @@ class Settings:
     by_step = {
         DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
                    'checksums': self.checksums(),
-                   'validation_bounding_boxes': self.validation_bounding_boxes},
+                   'validation_bounding_boxes': self.validation_bounding_boxes,
+                   **download},
         EXTRACT: {},
         BOUNDING_BOXES: {'labels_file': self.labels_file,
                          'validation_labels_file': self.validation_labels_file,
@@ -146,6 +163,11 @@ class Settings:
                 'expected_counts': dict(self.expected_counts or {})},
     }
     return dict(common, **by_step[step])
+
+  def streams_extraction(self) -> bool:
+    """Whether the download step extracts the image tarballs as they download."""
+    return (self.stream_extract and not self.no_extract and
+            acquire.is_url(self.source))
 
   def checksums(self) -> Optional[Dict[str, str]]:
     """The checksums file's {name: md5}, read now (None without one)."""
@@ -222,10 +244,14 @@ def _archive_paths(settings: Settings) -> Dict[str, str]:
 
 def run_download(settings: Settings,
                  credentials: Optional[acquire.Credentials]) -> Dict[str, Any]:
-  summary = acquire.fetch_all(core.downloads_dir(settings.data_dir), settings.source,
-                               _archive_names(settings), credentials,
-                               settings.checksums(), settings.link_mode,
-                               verify_on_first_read=acquire.IMAGE_TARS)
+  """Fetches the tarballs; with streams_extraction, extracts the image tarballs as
+  they download (the extract step then finds them done)."""
+  summary = acquire.fetch_all(
+      core.downloads_dir(settings.data_dir), settings.source, _archive_names(settings),
+      credentials, settings.checksums(), settings.link_mode,
+      verify_on_first_read=acquire.IMAGE_TARS,
+      stream_extract_into=(core.raw_data_dir(settings.data_dir)
+                           if settings.streams_extraction() else None))
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
 
 
@@ -363,6 +389,9 @@ def run(settings: Settings, credentials: Optional[acquire.Credentials] = None,
   """
   if settings.check_mode not in CHECK_MODES:
     raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
+  if settings.stream_extract and settings.no_extract:
+    raise ValueError('stream_extract extracts the tarballs while they download; it '
+                     'cannot be combined with no_extract')
   try:
     return _steps.run_steps(settings.data_dir, steps(settings, credentials), redo, clock)
   except acquire.ChecksumMismatch as e:

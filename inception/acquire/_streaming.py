@@ -215,7 +215,12 @@ class Stream(object):
   def _settled(self, epoch: int, discard: Callable[[], str],
                drop: Callable[[], str]) -> None:
     """Waits for the download to end; raises unless it ended well at `epoch`."""
-    _, error, last_epoch = self._feed.outcome()
+    try:
+      _, error, last_epoch = self._feed.outcome()
+    except BaseException:  # Interrupted while waiting: the bytes stay unverified.
+      self._feed.cancel()
+      drop()
+      raise
     if error is None and last_epoch == epoch:
       return
     if last_epoch != epoch:

@@ -1,6 +1,7 @@
 """Tests of inception.acquire._streaming: extracting image tarballs as they download,
 from a real HTTP server on 127.0.0.1 (fetch_all's stream_extract_into)."""
 
+import hashlib
 import json
 import os
 import threading
@@ -194,6 +195,30 @@ class StreamExtractTest(absltest.TestCase):
                                               core.TRAIN_DIRNAME)))
     self.assertEqual(_extract_all(self.data_dir, [name]).train_counts,
                      self.fixture.train_counts)
+
+  def test_archive_cut_short_with_a_matching_md5_is_a_corrupt_archive(self):
+    name = acquire.TRAIN_TAR
+    served = self.create_tempdir().full_path
+    cut = archives.cut_before_member(
+        _read(os.path.join(self.fixture.directory, name)), 2)
+    with open(os.path.join(served, name), 'wb') as f:
+      f.write(cut)
+    server = http_test_server.FileServer(served).start()
+    self.addCleanup(server.stop)
+    checksums = {name: hashlib.md5(cut).hexdigest()}
+    with self.assertRaisesRegex(acquire.CorruptArchiveError,
+                                '%s: truncated' % name) as raised:
+      acquire.fetch_all(self.downloads, server.url, [name], checksums=checksums,
+                        chunk_size=_CHUNK, backoff_seconds=0.0, progress_interval=0.0,
+                        stream_extract_into=self.raw_dir)
+    # The download passed its MD5 before the extraction's error was raised: the
+    # tarball is in place and verified, for the caller to set aside
+    # (set_aside_corrupt); nothing is stamped extracted.
+    self.assertEqual(raised.exception.archive_path, self.path(name))
+    self.assertEqual(_read(self.path(name)), cut)
+    self.assertEqual(acquire.files_needing_fetch(self.downloads, [name], checksums),
+                     [])
+    self.assertFalse(os.path.exists(self.extraction_stamp(name)))
 
   def test_directory_source_extracts_nothing_while_fetching(self):
     summary = acquire.fetch_all(self.downloads, self.fixture.directory, _IMAGE_TARS,

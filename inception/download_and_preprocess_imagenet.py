@@ -10,8 +10,8 @@ relabel, conversion to DATA_DIR/train-?????-of-01024 and validation-?????-of-001
 and a check of the output. --with_test also converts the unlabelled test tar to
 DATA_DIR/test-?????-of-00100 (label 0; its MD5 comes from --checksums_file). A re-run resumes where the last one stopped; --redo=STEP
 runs a step (and those after it) again. --stream_extract (with a URL source)
-extracts each image tarball while it downloads, so that it is read once. The last line is
-`Finished writing all N images in data set.`
+extracts each image tarball while it downloads, so that it is read once. The last
+line is `Finished writing all N images in data set.`
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.

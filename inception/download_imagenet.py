@@ -11,8 +11,9 @@ Credentials for a URL source come from IMAGENET_USERNAME / IMAGENET_ACCESS_KEY, 
 ~/.netrc, else they are asked once, at the start, on the terminal (the key without
 echo); never on the command line. A re-run fetches and extracts nothing that is
 already complete. --stream_extract extracts each image tarball from a URL while it
-downloads (one pass over its bytes; its MD5 still decides). DATA_DIR is laid out exactly as download_and_preprocess_imagenet lays
-it out (inception/core/_layout.py), so the driver can take over from it. Exits non-zero
+downloads (one pass over its bytes; its MD5 still decides). DATA_DIR is laid out
+exactly as download_and_preprocess_imagenet lays it out (inception/core/_layout.py),
+so the driver can take over from it. Exits non-zero
 with a one-line error message on any failure.
 """
 

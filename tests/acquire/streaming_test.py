@@ -121,8 +121,9 @@ class StreamExtractTest(absltest.TestCase):
     self.assertEqual(summary.files[0].action, 'resumed, extracted as it came')
     self.assertEqual([r.range for r in self.server.requests],
                      [None, 'bytes=%d-' % cut, 'bytes=%d-' % (2 * cut)])
+    reference = _tree(core.raw_data_dir(self.reference_dir))
     self.assertEqual(_tree(self.raw_dir), {
-        n: data for n, data in _tree(os.path.join(self.reference_dir, 'raw-data')).items()
+        n: data for n, data in reference.items()
         if n.startswith(('train' + os.sep, '.' + name))})
 
   def test_failed_download_keeps_the_partial_and_marks_nothing_done(self):

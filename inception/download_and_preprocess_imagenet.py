@@ -10,8 +10,9 @@ with --extract_xml), bounding boxes (read straight from the box archives), valid
 relabel, conversion to DATA_DIR/train-?????-of-01024 and validation-?????-of-00128,
 and a check of the output. --with_test also converts the unlabelled test tar to
 DATA_DIR/test-?????-of-00100 (label 0; its MD5 comes from --checksums_file). A re-run resumes where the last one stopped; --redo=STEP
-runs a step (and those after it) again. The last line is
-`Finished writing all N images in data set.`
+runs a step (and those after it) again. --stream_extract (with a URL source)
+extracts each image tarball while it downloads, so that it is read once. The last
+line is `Finished writing all N images in data set.`
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.
@@ -60,6 +61,7 @@ def _settings(data_dir):
   """Settings from the flags; the demo's mini ImageNet supplies its own sources."""
   values = dict(
       no_extract=not FLAGS.extract, extract_xml=FLAGS.extract_xml,
+      stream_extract=FLAGS.stream_extract,
       with_test=FLAGS.with_test,
       check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS))
   for key in ('train_shards', 'validation_shards', 'test_shards'):

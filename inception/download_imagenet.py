@@ -5,6 +5,7 @@ r"""Fetches the ILSVRC2012 tarballs into DATA_DIR/downloads/, extracts them to r
       --link_mode=symlink "${DATA_DIR}"
   bazel run //inception:download_imagenet -- --source=https://mirror.example/ilsvrc/ \
       --checksums_file=MD5SUMS "${DATA_DIR}"
+  bazel run //inception:download_imagenet -- --stream_extract "${DATA_DIR}"
 
 Credentials for a URL source come from IMAGENET_USERNAME / IMAGENET_ACCESS_KEY, then
 ~/.netrc, else they are asked once, at the start, on the terminal (the key without
@@ -14,8 +15,10 @@ echo); never on the command line.
 DATA_DIR/downloads/ unless --extract_xml is given: download_and_preprocess_imagenet
 and process_bounding_boxes (--xml_source=DATA_DIR/downloads/<box archive>) read the
 CSV straight from them. With --extract_xml their XMLs go to
-DATA_DIR/raw-data/bounding_boxes/ (and validation_bounding_boxes/). A re-run fetches
-and extracts nothing that is already complete. DATA_DIR is laid out exactly as
+DATA_DIR/raw-data/bounding_boxes/ (and validation_bounding_boxes/). --stream_extract
+extracts each image tarball from a URL while it downloads (one pass over its bytes;
+its MD5 still decides). A re-run fetches and extracts nothing that is already
+complete. DATA_DIR is laid out exactly as
 download_and_preprocess_imagenet lays it out (inception/core/_layout.py), so the
 driver can take over from it. Exits non-zero with a one-line error message on any
 failure.
@@ -56,17 +59,24 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
         netrc_file: Optional[str] = None, prompt: bool = False,
         input_fn: Callable[[str], str] = input,
         getpass_fn: Optional[Callable[[str], str]] = None,
-        extract_xml: bool = False, **fetch_options) -> RunResult:
+        extract_xml: bool = False, stream_extract: bool = False,
+        **fetch_options) -> RunResult:
   """Fetches, verifies and (optionally) extracts; paths must already be absolute.
 
   `do_extract` extracts the image tarballs, `extract_xml` (which needs it) the box
   archives' XMLs too.
 
   Credentials are resolved first, and only when the source is a URL and some file
-  still needs fetching, so a finished DATA_DIR never asks.
+  still needs fetching, so a finished DATA_DIR never asks. With `stream_extract`
+  (and extraction), the image tarballs from a URL are extracted as they download
+  (acquire.fetch_all's stream_extract_into), and the extraction afterwards finds
+  them done.
   """
   if extract_xml and not do_extract:
     raise ValueError('extract_xml needs do_extract: nothing is extracted without it')
+  if stream_extract and not do_extract:
+    raise ValueError('stream_extract extracts the tarballs while they download; it '
+                     'cannot be combined with no extraction')
   environ = os.environ if environ is None else environ
   checksums = acquire.read_checksums_file(checksums_file) if checksums_file else None
   files = acquire.files_to_fetch(with_bbox_val, with_devkit, with_test)
@@ -77,14 +87,16 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
     credentials = acquire.resolve_credentials(
         environ, netrc_file, prompt, input_fn, getpass_fn,
         host=urllib3.util.parse_url(source).host or '')
-  # Extraction reads each image tarball whole: a linked one is verified on the way.
-  fetched = acquire.fetch_all(
-      downloads, source, files, credentials, checksums, link_mode,
-      verify_on_first_read=acquire.IMAGE_TARS if do_extract else (), **fetch_options)
-  extracted = None
-  if do_extract:
-    paths = fetched.paths
-    try:
+  try:
+    # Extraction reads each image tarball whole: a linked one is verified on the way.
+    fetched = acquire.fetch_all(
+        downloads, source, files, credentials, checksums, link_mode,
+        verify_on_first_read=acquire.IMAGE_TARS if do_extract else (),
+        stream_extract_into=core.raw_data_dir(data_dir) if stream_extract else None,
+        **fetch_options)
+    extracted = None
+    if do_extract:
+      paths = fetched.paths
       extracted = acquire.extract_all(
           data_dir, train_tar=paths[acquire.TRAIN_TAR],
           validation_tar=paths[acquire.VALIDATION_TAR],
@@ -92,12 +104,12 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
           bbox_validation_tgz=(paths.get(acquire.BBOX_VALIDATION_TGZ) if extract_xml
                                else None),
           test_tar=paths.get(acquire.TEST_TAR))
-    except acquire.CorruptArchiveError as e:
-      # A copy that passed its checksum yet is cut short: the next run fetches it.
-      message = acquire.set_aside_corrupt(e, downloads)
-      if message is None:
-        raise
-      raise acquire.ExtractionError(message) from None
+  except acquire.CorruptArchiveError as e:
+    # A copy that passed its checksum yet is cut short: the next run fetches it.
+    message = acquire.set_aside_corrupt(e, downloads)
+    if message is None:
+      raise
+    raise acquire.ExtractionError(message) from None
   return RunResult(fetched, extracted)
 
 
@@ -107,7 +119,8 @@ def main(argv):
       core.absolute_user_path(FLAGS.checksums_file), FLAGS.validation_bounding_boxes,
       _WITH_DEVKIT.value, FLAGS.extract, FLAGS.with_test,
       netrc_file=cli.netrc_file_from_flags(), extract_xml=FLAGS.extract_xml,
-      prompt=sys.stdin is not None and sys.stdin.isatty())
+      prompt=sys.stdin is not None and sys.stdin.isatty(),
+      stream_extract=FLAGS.stream_extract)
 
 
 if __name__ == '__main__':

@@ -129,6 +129,20 @@ class DriverBinaryTest(absltest.TestCase):
                      r'--checksums_file')
     self.assertFalse(os.path.exists(os.path.join(cwd, 'data', 'downloads')))
 
+  def test_stream_extract_parses_and_is_refused_with_no_extract(self):
+    cwd = self.create_tempdir('stream').full_path
+    result = binaries.run(_BINARY, ['--stream_extract', '--no_extract', 'data'], cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertIn('--stream_extract extracts the tarballs while they download; it '
+                  'cannot be combined with --no_extract', result.stderr)
+    self.assertFalse(os.path.exists(os.path.join(cwd, 'data')))
+    # Parsed (a directory source: it changes nothing), then the missing source fails.
+    result = binaries.run(_BINARY, ['--stream_extract', '--source=' + os.path.join(
+        cwd, 'no_tarballs_here'), 'data'], cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertRegex(result.stderr.strip().splitlines()[-1],
+                     'error: source directory .*no_tarballs_here does not exist')
+
   def test_failure_exits_non_zero_with_the_cause(self):
     cwd = self.create_tempdir('failing').full_path
     result = binaries.run(_BINARY, ['--source=' + os.path.join(cwd, 'no_tarballs_here'), 'data'],

@@ -18,6 +18,7 @@ from inception import cli
 from inception import core
 from inception import demo
 from inception import download_imagenet
+from tests import file_trees
 from tests import http_test_server
 
 FLAGS = flags.FLAGS
@@ -203,6 +204,46 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertFalse(os.path.exists(core.raw_data_dir(self.data_dir)))
     self.assertTrue(os.path.islink(os.path.join(core.downloads_dir(self.data_dir),
                                                 acquire.BBOX_VALIDATION_TGZ)))
+
+  def test_stream_extract_gives_the_same_tree_from_one_read(self):
+    reference = self.create_tempdir().full_path
+    args = ['--source=' + self.server.url, '--with_test',
+            '--checksums_file=' + self.fixture.checksums_file]
+    code, log = self.main(*args, reference)
+    self.assertIsNone(code)
+    self.assertNotIn('extracted as it came', log)
+    self.server.reset_counters()
+    code, log = self.main('--stream_extract', *args, self.data_dir)
+    self.assertIsNone(code)
+    for name in (acquire.TRAIN_TAR, acquire.VALIDATION_TAR, acquire.TEST_TAR):
+      self.assertIn('%s: downloaded, extracted as it came' % name, log)
+      self.assertIn('%s: already extracted' % name, log)  # By extract_all: no read.
+    self.assertLen(self.server.requests, 4)
+    downloads = core.downloads_dir(self.data_dir)
+    self.assertEqual(self.server.bytes_sent,
+                     sum(os.path.getsize(os.path.join(downloads, name))
+                         for name in os.listdir(downloads) if name.endswith('.tar')
+                         or name.endswith('.tar.gz')))
+    for directory in (reference, self.data_dir):
+      raw = core.raw_data_dir(directory)
+      self.assertEqual(sorted(os.listdir(raw)), [
+          '.%s.extracted' % name for name in sorted(
+              (acquire.BBOX_TRAIN_TAR_GZ, acquire.TRAIN_TAR, acquire.TEST_TAR,
+               acquire.VALIDATION_TAR))] + sorted(['bounding_boxes', 'test', 'train',
+                                                   'validation']))
+    for subdirectory in ('train', 'validation', 'test', 'bounding_boxes'):
+      self.assertEqual(
+          file_trees.file_contents(os.path.join(core.raw_data_dir(reference),
+                                                subdirectory)),
+          file_trees.file_contents(os.path.join(core.raw_data_dir(self.data_dir),
+                                                subdirectory)))
+
+  def test_stream_extract_with_no_extract_is_a_usage_error(self):
+    with self.assertRaisesRegex(flags.IllegalFlagValueError,
+                                '--stream_extract .* cannot be combined with '
+                                '--no_extract'):
+      self.main('--stream_extract', '--no_extract', self.data_dir)
+    self.assertEmpty(self.server.requests)
 
   def test_usage_errors(self):
     with self.assertRaisesRegex(Exception, 'give DATA_DIR'):

@@ -2,7 +2,8 @@
 
 Serves the files of one directory with HTTP basic auth, Range requests (206 +
 Content-Range, 416), and switches for the faults a downloader must survive: a server
-that ignores Range, a connection cut after N body bytes, and canned error statuses.
+that ignores Range, a connection cut after N body bytes, canned error statuses, and a
+delay before each answer.
 It counts the body bytes it sends and records every request.
 """
 
@@ -11,6 +12,7 @@ import http.server
 import os
 import re
 import threading
+import time
 import urllib.parse
 from typing import List, NamedTuple, Optional
 
@@ -41,6 +43,7 @@ class FileServer(object):
     self.cuts_left = 0  # How many responses get cut.
     self.fail_statuses: List[int] = []  # Answered (in order) before serving normally,
     self.fail_after_requests = 0  # once this many requests have been served.
+    self.delay_seconds = 0.0  # Waited before answering each request.
     self.bytes_sent = 0
     self.requests: List[RequestRecord] = []
     self._lock = threading.Lock()
@@ -103,6 +106,8 @@ class FileServer(object):
         self.end_headers()
 
       def do_GET(self):  # pylint: disable=invalid-name
+        if server.delay_seconds:
+          time.sleep(server.delay_seconds)
         with server._lock:
           canned = None
           if server.fail_statuses and len(server.requests) >= server.fail_after_requests:

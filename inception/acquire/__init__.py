@@ -3,8 +3,10 @@
 - `fetch_all`: downloads (urllib3, HTTP Range resume, retries) or links local copies,
   each checked by size and MD5 in the stream that copies or downloads it; a linked
   image tarball (`verify_on_first_read=IMAGE_TARS`) is checked instead by the first
-  extraction or index that reads it whole, so that it is read once. Credentials only
-  ever in HTTP basic auth.
+  extraction or index that reads it whole, so that it is read once. With
+  `stream_extract_into`, an image tarball downloading from a URL is extracted as its
+  bytes land (_streaming), its MD5 still deciding. Credentials only ever in HTTP
+  basic auth.
 - `extract_all`: one streaming pass per tarball into raw-data/, refusing unsafe members
   (`plain_member_name`, the one member rule) and truncated archives.
 - `index_train_tar`, `index_flat_tar`: each member's offset, for --no_extract.

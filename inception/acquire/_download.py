@@ -7,7 +7,9 @@ a checksums file for mirrors and fixtures) in the stream that copies or download
 before it gets its final name. A file named in `verify_on_first_read` that is
 symlinked or found in place is not hashed here: it gets a pending record, and the
 first extraction or index that reads it whole checks it (_verification), so that each
-tarball is read once.
+tarball is read once. An image tarball downloaded with fetch_all's
+`stream_extract_into` is extracted while it downloads, from the .partial file as it
+grows (_streaming): one pass over the bytes, the download's MD5 deciding.
 
 Files in the download directory:
   <name>                    complete and verified; never fetched again.
@@ -43,6 +45,7 @@ import urllib3
 
 from inception import core
 from inception.acquire import _extract
+from inception.acquire import _streaming
 from inception.acquire import _verification
 
 # Verification lives in _verification (extraction and the index verify too).
@@ -112,6 +115,10 @@ OPTIONAL_FILES = (BBOX_VALIDATION_TGZ, DEVKIT_TAR_GZ)
 # can verify it (fetch_all's verify_on_first_read). The box tarballs are small, and
 # with --no_extract read by annotations, so they are hashed when fetched.
 IMAGE_TARS = (TRAIN_TAR, VALIDATION_TAR, TEST_TAR)
+# How fetch_all's stream_extract_into extracts each image tarball as it downloads.
+_STREAM_EXTRACTORS = {TRAIN_TAR: _extract.extract_train,
+                      VALIDATION_TAR: _extract.extract_validation,
+                      TEST_TAR: _extract.extract_test}
 
 
 class CredentialsRefused(DownloadError):
@@ -474,9 +481,15 @@ def _truncate(path: str) -> None:
 
 
 class _Transfer(object):
-  """The state of one download into `<name>.partial`: bytes on disk and their MD5."""
+  """The state of one download into `<name>.partial`: bytes on disk and their MD5.
 
-  def __init__(self, name: str, partial: str, expected: Expected, interval: float):
+  A `listener` (_streaming.Feed: an extraction reading the file as it grows) is told
+  of every byte flushed to disk and of every start over from byte 0.
+  """
+
+  def __init__(self, name: str, partial: str, expected: Expected, interval: float,
+               listener: Optional[_streaming.Feed] = None):
+    self.listener = listener
     self.name = name
     self.partial = partial
     self.expected = expected
@@ -500,9 +513,13 @@ class _Transfer(object):
       self.hasher, self.hashed = (
           _hash_file(self.partial, size, 'hash partial %s' % self.name, self.interval)
           if size else (hashlib.md5(), 0))
+    if self.listener is not None:
+      self.listener.on_disk(size)
     return size
 
   def restart(self) -> None:
+    if self.listener is not None:
+      self.listener.restarting()  # Before the bytes it may be reading go.
     _truncate(self.partial)
     self.hasher, self.hashed = hashlib.md5(), 0
 
@@ -511,6 +528,9 @@ class _Transfer(object):
     self.hasher.update(chunk)
     self.hashed += len(chunk)
     self.transferred += len(chunk)
+    if self.listener is not None:
+      f.flush()
+      self.listener.on_disk(self.hashed)
 
 
 def _request(pool: urllib3.PoolManager, url: str, name: str,
@@ -617,13 +637,16 @@ def fetch_url(url: str, path: str, expected: Expected, *,
               chunk_size: int = _CHUNK_SIZE, max_attempts: int = 5,
               backoff_seconds: float = 1.0,
               progress_interval: float = 10.0,
-              defer_verification: bool = False) -> FileResult:
+              defer_verification: bool = False,
+              listener: Optional[_streaming.Feed] = None) -> FileResult:
   """Downloads `url` to `path` via `path.partial`, resuming, and verifies it.
 
   A complete verified file is not fetched again; with `defer_verification`, neither
   is a file found in place with the right size (its first read verifies it). A broken transfer is retried from
   where it stopped (HTTP Range) up to `max_attempts` times in a row without progress,
   with exponential backoff; a server that ignores Range restarts the file cleanly.
+  A `listener` follows the partial file as it grows (_streaming); it also does the
+  waiting between attempts, so that it can stop the download.
 
   Raises:
     CredentialsRefused: HTTP 401/403 (raised on the first answer, before any body).
@@ -640,7 +663,8 @@ def fetch_url(url: str, path: str, expected: Expected, *,
   if action:
     return FileResult(name, path, action, 0, time.monotonic() - start)
   pool = pool or make_pool(backoff_seconds=backoff_seconds)
-  transfer = _Transfer(name, partial, expected, progress_interval)
+  transfer = _Transfer(name, partial, expected, progress_interval, listener)
+  sleep = listener.sleep if listener is not None else time.sleep
   auth_headers = credentials.authorization_headers() if credentials else {}
   failures = 0
   while not transfer.complete:
@@ -657,13 +681,45 @@ def fetch_url(url: str, path: str, expected: Expected, *,
       delay = min(backoff_seconds * 2 ** (failures - 1), 120.0)
       logging.warning('%s: transfer broke at byte %d (%s); retrying in %.1f s', name,
                       transfer.hashed, e, delay)
-      time.sleep(delay)
+      sleep(delay)
   md5 = transfer.hasher.hexdigest()
   _check(name, expected, transfer.hashed, md5, partial, path)
   os.replace(partial, path)
   _write_stamp(path, expected.md5)
   return FileResult(name, path, 'resumed' if transfer.resumed else 'downloaded',
                     transfer.transferred, time.monotonic() - start)
+
+
+def fetch_url_extracting(url: str, path: str, expected: Expected, raw_dir: str,
+                         extractor: Callable[..., object], *,
+                         progress_interval: float = 10.0,
+                         **fetch_options) -> Tuple[FileResult, object]:
+  """Downloads `url` to `path` as fetch_url does, and extracts it into `raw_dir` as it
+  downloads (_streaming): `extractor` (_extract.extract_train, extract_validation,
+  extract_test) reads the bytes from `path.partial` as they land.
+
+  The download's MD5 decides: a wrong one moves the file aside, removes what was
+  extracted and raises ChecksumMismatch; a failed download raises its error, keeps
+  the partial file for the next run and removes what this run extracted. On success
+  the tarball is stamped verified and the extraction stamped done, so an extraction
+  of `path` afterwards finds it done without reading it.
+
+  Returns:
+    (the FileResult, what `extractor` returned).
+  """
+  name = os.path.basename(path)
+
+  def download(feed: _streaming.Feed) -> FileResult:
+    return fetch_url(url, path, expected, progress_interval=progress_interval,
+                     listener=feed, **fetch_options)
+
+  def extract(stream: _streaming.Stream):
+    return extractor(path, raw_dir, progress_interval, stream=stream)
+
+  result, extracted = _streaming.extract_while_downloading(
+      download, path + PARTIAL_SUFFIX, name, expected.size, extract,
+      check_after=(_extract.ExtractionError,))
+  return result._replace(action=result.action + ', extracted as it came'), extracted
 
 
 # Local sources.
@@ -785,7 +841,8 @@ def fetch_all(data_dir: str, source: str, files: Sequence[str],
               chunk_size: int = _CHUNK_SIZE, max_attempts: int = 5,
               backoff_seconds: float = 1.0,
               progress_interval: float = 10.0,
-              verify_on_first_read: Collection[str] = ()) -> FetchSummary:
+              verify_on_first_read: Collection[str] = (),
+              stream_extract_into: Optional[str] = None) -> FetchSummary:
   """Fetches `files` from `source` into `data_dir`, verified, and logs a summary.
 
   Args:
@@ -799,6 +856,10 @@ def fetch_all(data_dir: str, source: str, files: Sequence[str],
     verify_on_first_read: names (e.g. IMAGE_TARS) whose MD5, when the file is
       symlinked or found in place, is checked by the first extraction or index that
       reads it whole rather than by a read of its own here.
+    stream_extract_into: a raw-data directory: from a URL source, each image tarball
+      (IMAGE_TARS) that is not in `data_dir` yet is extracted into it as it
+      downloads (fetch_url_extracting), so that a later extract_all finds it done.
+      Nothing changes for a directory source (a copy or link is read once anyway).
     pool, chunk_size, max_attempts, backoff_seconds, progress_interval: transfer
       settings (see fetch_url); tests make them small.
 
@@ -824,11 +885,17 @@ def fetch_all(data_dir: str, source: str, files: Sequence[str],
     path = os.path.join(data_dir, name)
     if url_source:
       url = source.rstrip('/') + '/' + urllib.parse.quote(name)
-      result = fetch_url(url, path, expected[name], pool=pool,
-                         credentials=credentials, chunk_size=chunk_size,
-                         max_attempts=max_attempts, backoff_seconds=backoff_seconds,
-                         progress_interval=progress_interval,
-                         defer_verification=name in verify_on_first_read)
+      options = dict(pool=pool, credentials=credentials, chunk_size=chunk_size,
+                     max_attempts=max_attempts, backoff_seconds=backoff_seconds,
+                     progress_interval=progress_interval)
+      if (stream_extract_into and name in _STREAM_EXTRACTORS and
+          not os.path.lexists(path)):
+        result, _ = fetch_url_extracting(url, path, expected[name],
+                                         stream_extract_into,
+                                         _STREAM_EXTRACTORS[name], **options)
+      else:
+        result = fetch_url(url, path, expected[name],
+                           defer_verification=name in verify_on_first_read, **options)
     else:
       result = fetch_local(local_source(source, name), path, expected[name],
                            link_mode, progress_interval,

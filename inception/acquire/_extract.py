@@ -43,7 +43,7 @@ import os
 import shutil
 import sys
 import tarfile
-from typing import Dict, NamedTuple, Optional, Set, Tuple
+from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
 from absl import logging
 
@@ -294,12 +294,24 @@ def open_error(archive_path: str, error: Exception,
                              label)
 
 
+def _opened(archive_path: str, discard, stream, drop=None):
+  """The reading of an archive that reads it whole: of the download still writing it
+  (`stream`), else of the file, verifying it on the way if it awaits verification."""
+  if stream is not None:
+    return stream.open(discard, drop)
+  return _verification.verifying_read(archive_path, discard, (ExtractionError,))
+
+
 # Train.
 
 
-def extract_train(train_tar: str, raw_dir: str,
-                  progress_interval: float = 10.0) -> Dict[str, int]:
+def extract_train(train_tar: str, raw_dir: str, progress_interval: float = 10.0,
+                  stream=None) -> Dict[str, int]:
   """Unpacks the tar of per-class tars into raw_dir/train/<wnid>/, in one pass.
+
+  With `stream` (_streaming.Stream: `train_tar` is still downloading), the bytes are
+  read from the download as they land, and the download's MD5 decides before the
+  extraction is stamped.
 
   Returns:
     {wnid: number of images}, in archive order.
@@ -312,7 +324,7 @@ def extract_train(train_tar: str, raw_dir: str,
   require_extraction_filters()
   label = os.path.basename(train_tar)
   train_dir = os.path.join(raw_dir, core.TRAIN_DIRNAME)
-  stamp = _trusted_stamp(raw_dir, train_tar)
+  stamp = None if stream else _trusted_stamp(raw_dir, train_tar)
   if stamp and all(_count_files(os.path.join(train_dir, wnid)) == count
                    for wnid, count in stamp['counts'].items()):
     logging.info('%s: already extracted to %s (%d classes)', label, train_dir,
@@ -321,8 +333,11 @@ def extract_train(train_tar: str, raw_dir: str,
   os.makedirs(train_dir, exist_ok=True)
   staging_root = _fresh_staging(raw_dir, core.TRAIN_DIRNAME)
   counts = {}
-  tracker = core.Progress('extract %s' % label, total=os.path.getsize(train_tar),
-                              unit='bytes', interval=progress_interval)
+  tracker = core.Progress('extract %s' % label,
+                          total=stream.size if stream else os.path.getsize(train_tar),
+                          unit='bytes', interval=progress_interval)
+
+  written = []
 
   def discard() -> str:
     # Everything in train/ comes from this tarball, extracted now or by an earlier
@@ -331,9 +346,17 @@ def extract_train(train_tar: str, raw_dir: str,
     _remove(staging_root)
     return 'everything extracted from it (%s) was removed' % train_dir
 
+  def drop() -> str:
+    # What this read wrote; classes it found complete were there before.
+    for class_dir in written:
+      _remove(class_dir)
+    _remove(staging_root)
+    return 'the %d classes extracted now were removed' % len(written)
+
   try:
-    with _verification.verifying_read(train_tar, discard, (ExtractionError,)) as f:
-      _extract_classes(f, train_tar, train_dir, staging_root, counts, tracker)
+    with _opened(train_tar, discard, stream, drop) as f:
+      _extract_classes(f, train_tar, train_dir, staging_root, counts, tracker,
+                       written)
   finally:
     _remove_empty_staging(raw_dir)
   tracker.finish()
@@ -344,8 +367,10 @@ def extract_train(train_tar: str, raw_dir: str,
 
 
 def _extract_classes(f, train_tar: str, train_dir: str, staging_root: str,
-                     counts: Dict[str, int], tracker: core.Progress) -> None:
-  """The member loop of extract_train over the open train tar `f`; fills `counts`."""
+                     counts: Dict[str, int], tracker: core.Progress,
+                     written_dirs: List[str]) -> None:
+  """The member loop of extract_train over the open train tar `f`; fills `counts`,
+  and `written_dirs` with the class directories it wrote."""
   label = os.path.basename(train_tar)
   extracted = skipped = 0
   try:
@@ -366,6 +391,8 @@ def _extract_classes(f, train_tar: str, train_dir: str, staging_root: str,
               os.path.join(staging_root, wnid))
         extracted += written
         skipped += not written
+        if written:
+          written_dirs.append(class_dir)
         tracker.description = 'extract %s (%d classes: %d written, %d complete)' % (
             label, len(counts), extracted, skipped)
         # outer.offset is where the next header starts: progress in archive bytes.
@@ -374,7 +401,8 @@ def _extract_classes(f, train_tar: str, train_dir: str, staging_root: str,
       check_end_of_archive(train_tar, outer, label)
     except tarfile.TarError as e:
       raise corrupt_archive(train_tar, e, label) from None
-  tracker.update(max(0, tracker.total - position))  # The end-of-archive padding.
+  if tracker.total is not None:
+    tracker.update(max(0, tracker.total - position))  # The end-of-archive padding.
 
 
 def class_tar_wnid(label: str, name: str) -> str:
@@ -467,16 +495,18 @@ class _PlainFileWriter(object):
 
 
 def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
-                  allow_subdirectories: bool, progress_interval: float) -> int:
+                  allow_subdirectories: bool, progress_interval: float,
+                  stream=None) -> int:
   """Streams `archive_path` (any compression) into raw_dir/dirname atomically.
 
   Returns the number of files. Skips the archive if its stamp is valid and the
-  directory exists.
+  directory exists. With `stream`, reads the download still writing it (as
+  extract_train).
   """
   require_extraction_filters()
   label = os.path.basename(archive_path)
   final = os.path.join(raw_dir, dirname)
-  stamp = _trusted_stamp(raw_dir, archive_path)
+  stamp = None if stream else _trusted_stamp(raw_dir, archive_path)
   if stamp and os.path.isdir(final):
     logging.info('%s: already extracted to %s (%d files)', label, final,
                  stamp['count'])
@@ -490,8 +520,7 @@ def _extract_tree(archive_path: str, raw_dir: str, dirname: str,
     return 'nothing extracted from it was kept'
 
   try:
-    with _verification.verifying_read(archive_path, discard,
-                                      (ExtractionError,)) as f:
+    with _opened(archive_path, discard, stream) as f:
       count = _stream_members(f, archive_path, staging, allow_subdirectories,
                               tracker)
   except BaseException:
@@ -545,16 +574,22 @@ def _stream_members(f, archive_path: str, staging: str, allow_subdirectories: bo
 
 
 def extract_validation(validation_tar: str, raw_dir: str,
-                       progress_interval: float = 10.0) -> int:
-  """ILSVRC2012_img_val.tar → raw_dir/validation/*.JPEG. Returns the image count."""
+                       progress_interval: float = 10.0, stream=None) -> int:
+  """ILSVRC2012_img_val.tar → raw_dir/validation/*.JPEG. Returns the image count.
+
+  `stream`: as for extract_train."""
   return _extract_tree(validation_tar, raw_dir, core.VALIDATION_DIRNAME,
-                       allow_subdirectories=False, progress_interval=progress_interval)
+                       allow_subdirectories=False, progress_interval=progress_interval,
+                       stream=stream)
 
 
-def extract_test(test_tar: str, raw_dir: str, progress_interval: float = 10.0) -> int:
-  """The test tar → raw_dir/test/*.JPEG (flat, unlabelled). Returns the image count."""
+def extract_test(test_tar: str, raw_dir: str, progress_interval: float = 10.0,
+                 stream=None) -> int:
+  """The test tar → raw_dir/test/*.JPEG (flat, unlabelled). Returns the image count.
+
+  `stream`: as for extract_train."""
   return _extract_tree(test_tar, raw_dir, core.TEST_DIRNAME, allow_subdirectories=False,
-                       progress_interval=progress_interval)
+                       progress_interval=progress_interval, stream=stream)
 
 
 def extract_bounding_boxes(tar_gz: str, raw_dir: str,

@@ -40,6 +40,7 @@ class ChecksumMismatch(DownloadError):
   def __init__(self, name: str, what: str, expected: str, actual: str,
                moved_to: Optional[str], consequence: str = ''):
     self.name = name
+    self.what = what
     self.expected = expected
     self.actual = actual
     self.moved_to = moved_to

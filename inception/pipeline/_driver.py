@@ -16,8 +16,16 @@ Each step is a library call (no subprocess, no chdir). The steps, in order:
 
 The box CSVs always come straight from the box .tar.gz files (544,546 train XMLs
 are not written as tiny files only to be read back); with `no_extract` they are
-written into <data_dir>/downloads/. With `no_extract`, `extract` and
-`validation_relabel` are not run, and the converter
+written into <data_dir>/downloads/.
+
+With `stream_extract` and a URL source, `download` extracts each image tarball
+(train, validation, test) while it downloads, from the .partial file as it grows: the
+download's MD5 decides, as always (a wrong tarball leaves nothing extracted and is
+moved aside; a failed download leaves its .partial and nothing marked extracted).
+`extract` then finds those tarballs extracted (their stamps), and has only the box
+XMLs left to write if extract_xml asks for them.
+
+With `no_extract`, `extract` and `validation_relabel` are not run, and the converter
 reads each image by its offset inside the tarballs (convert.convert_imagenet with
 train_tar and validation_tar), in the same order and with the same records as the
 extract path. Every path is core's layout (docs/ARCHITECTURE.md).
@@ -99,6 +107,10 @@ class Settings:
       and raw-data/validation_bounding_boxes/ with validation_bounding_boxes) for
       users who want them; the box CSVs never need them. Needs the extract step
       (not no_extract).
+    stream_extract: with a URL source, the download step extracts each image tarball
+      as it downloads (acquire.fetch_all's stream_extract_into), so the extract
+      step finds them done; not with no_extract. Nothing changes for a directory
+      source.
     with_test: also fetch the test tar (acquire.TEST_TAR; a checksums file must give
       its MD5) and write the unlabelled test split (records.TEST).
     labels_file, imagenet_metadata_file, validation_labels_file: None = data/.
@@ -114,6 +126,7 @@ class Settings:
   validation_bounding_boxes: bool = False
   no_extract: bool = False
   extract_xml: bool = False
+  stream_extract: bool = False
   labels_file: Optional[str] = None
   imagenet_metadata_file: Optional[str] = None
   validation_labels_file: Optional[str] = None
@@ -128,11 +141,16 @@ class Settings:
   def step_settings(self, step: str) -> Dict[str, Any]:
     """The settings a step's output depends on: a change re-runs the step.
 
-    with_test and test_shards appear only when with_test is set, and extract_xml only
-    when set, so that a state file written without them stays finished (and turning
-    extract_xml on runs the extract step again, which then writes the XMLs).
+    with_test and test_shards appear only when with_test is set, extract_xml only
+    when set, and stream_extract only when it changes what the download step does
+    (streams_extraction), so that a state file written without them stays finished
+    (and turning extract_xml on runs the extract step again, which then writes the
+    XMLs).
     """
     common = {'no_extract': self.no_extract}
+    download = {}
+    if self.streams_extraction():
+      download['stream_extract'] = True
     test = {}
     if self.with_test:
       common['with_test'] = True
@@ -140,7 +158,8 @@ class Settings:
     by_step = {
         DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
                    'checksums': self.checksums(),
-                   'validation_bounding_boxes': self.validation_bounding_boxes},
+                   'validation_bounding_boxes': self.validation_bounding_boxes,
+                   **download},
         EXTRACT: {'extract_xml': True} if self.extract_xml else {},
         BOUNDING_BOXES: {'labels_file': self.labels_file,
                          'validation_labels_file': self.validation_labels_file,
@@ -157,6 +176,11 @@ class Settings:
                 'expected_counts': dict(self.expected_counts or {})},
     }
     return dict(common, **by_step[step])
+
+  def streams_extraction(self) -> bool:
+    """Whether the download step extracts the image tarballs as they download."""
+    return (self.stream_extract and not self.no_extract and
+            acquire.is_url(self.source))
 
   def checksums(self) -> Optional[Dict[str, str]]:
     """The checksums file's {name: md5}, read now (None without one)."""
@@ -237,10 +261,14 @@ def _archive_paths(settings: Settings) -> Dict[str, str]:
 
 def run_download(settings: Settings,
                  credentials: Optional[acquire.Credentials]) -> Dict[str, Any]:
-  summary = acquire.fetch_all(core.downloads_dir(settings.data_dir), settings.source,
-                               _archive_names(settings), credentials,
-                               settings.checksums(), settings.link_mode,
-                               verify_on_first_read=acquire.IMAGE_TARS)
+  """Fetches the tarballs; with streams_extraction, extracts the image tarballs as
+  they download (the extract step then finds them done)."""
+  summary = acquire.fetch_all(
+      core.downloads_dir(settings.data_dir), settings.source, _archive_names(settings),
+      credentials, settings.checksums(), settings.link_mode,
+      verify_on_first_read=acquire.IMAGE_TARS,
+      stream_extract_into=(core.raw_data_dir(settings.data_dir)
+                           if settings.streams_extraction() else None))
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
 
 
@@ -387,6 +415,9 @@ def run(settings: Settings, credentials: Optional[acquire.Credentials] = None,
   """
   if settings.check_mode not in CHECK_MODES:
     raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
+  if settings.stream_extract and settings.no_extract:
+    raise ValueError('stream_extract extracts the tarballs while they download; it '
+                     'cannot be combined with no_extract')
   try:
     return _steps.run_steps(settings.data_dir, steps(settings, credentials), redo, clock)
   except acquire.ChecksumMismatch as e:

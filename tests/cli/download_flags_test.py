@@ -25,6 +25,7 @@ class DownloadFlagsTest(absltest.TestCase):
     self.assertTrue(values.extract)
     self.assertFalse(values.validation_bounding_boxes)
     self.assertFalse(values.with_test)
+    self.assertFalse(values.stream_extract)
     self.assertEqual(_download_flags.netrc_file_from_flags(values),
                      os.path.expanduser('~/.netrc'))
 
@@ -44,6 +45,16 @@ class DownloadFlagsTest(absltest.TestCase):
         with self.assertRaisesRegex(flags.IllegalFlagValueError,
                                     '--extract_xml needs --extract'):
           _parsed(*argv)
+
+  def test_stream_extract_is_refused_with_no_extract(self):
+    self.assertTrue(_parsed('--stream_extract').stream_extract)
+    self.assertTrue(_parsed('--stream_extract', '--extract').stream_extract)
+    for negation in ('--no_extract', '--noextract'):
+      with self.subTest(negation=negation):
+        with self.assertRaisesRegex(flags.IllegalFlagValueError,
+                                    'cannot be combined with --no_extract'):
+          _parsed('--stream_extract', negation)
+    self.assertFalse(_parsed('--nostream_extract', '--no_extract').extract)
 
   def test_aliases(self):
     values = _parsed('--with_bbox_val', '--netrc=my.netrc')

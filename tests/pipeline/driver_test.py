@@ -18,6 +18,7 @@ from inception import label_files
 from inception.pipeline import _driver
 from inception.pipeline import _steps
 from tests import file_trees
+from tests import http_test_server
 
 _FIXTURE = demo.Config(num_classes=3, images_per_class=7,
                                 num_validation_images=6, min_side=48, max_side=80,
@@ -325,6 +326,46 @@ class PipelineTest(absltest.TestCase):
                      [_driver.CHECK])
     with self.assertRaisesRegex(ValueError, 'unpack'):
       _driver.steps_to_run(_driver.STEPS, state, settings, redo=['unpack'])
+
+  def test_stream_extract_from_a_url_extracts_in_the_download_step(self):
+    data_dir = os.path.join(self.root, 'stream')
+    local = _settings(data_dir)
+    raw = core.raw_data_dir(data_dir)
+    stamps = [os.path.join(raw, '.%s.extracted' % name)
+              for name in (acquire.VALIDATION_TAR, acquire.TRAIN_TAR)]
+    with http_test_server.FileServer(core.demo_source_dir(data_dir)) as server:
+      settings = dataclasses.replace(local, source=server.url, stream_extract=True)
+      _driver.run_download(settings, None)
+      self.assertEqual(sorted(os.listdir(raw)), sorted(
+          [os.path.basename(stamp) for stamp in stamps] +
+          [core.TRAIN_DIRNAME, core.VALIDATION_DIRNAME]))  # The boxes are left.
+      mtimes = [os.stat(stamp).st_mtime_ns for stamp in stamps]
+      server.reset_counters()
+      state = _driver.run(settings)
+      self.assertEqual(server.bytes_sent, 0)  # The download step finds all verified.
+    self.assertEqual([os.stat(stamp).st_mtime_ns for stamp in stamps], mtimes)
+    self.assertTrue(state[_driver.DOWNLOAD]['settings']['stream_extract'])
+    expected = _driver.demo_source(data_dir, _FIXTURE)['expected_counts']
+    self.assertEqual(state[_driver.EXTRACT]['outputs']['train_images'],
+                     expected['train'])
+    self.assertEqual(file_trees.shard_digests(data_dir),
+                     file_trees.shard_digests(self.reference_dir))
+
+  def test_stream_extract_is_recorded_only_where_it_changes_the_download(self):
+    local = _settings(self.reference_dir)
+    url = dataclasses.replace(local, source='https://mirror.example/ilsvrc/')
+    for settings, recorded in (
+        (local, False), (dataclasses.replace(local, stream_extract=True), False),
+        (url, False), (dataclasses.replace(url, stream_extract=True), True)):
+      with self.subTest(settings=settings):
+        self.assertEqual('stream_extract' in settings.step_settings(_driver.DOWNLOAD),
+                         recorded)
+    # A state file written without it stays finished.
+    self.assertEqual(_driver.steps_to_run(
+        _driver.STEPS, _steps.read_state(self.reference_dir),
+        dataclasses.replace(local, stream_extract=True)), [])
+    with self.assertRaisesRegex(ValueError, 'cannot be combined with no_extract'):
+      _driver.run(dataclasses.replace(url, stream_extract=True, no_extract=True))
 
   def test_box_csvs_go_to_raw_data_or_beside_the_tarballs(self):
     self.assertEqual(

@@ -228,10 +228,9 @@ class DownloadImagenetTest(absltest.TestCase):
       raw = core.raw_data_dir(directory)
       self.assertEqual(sorted(os.listdir(raw)), [
           '.%s.extracted' % name for name in sorted(
-              (acquire.BBOX_TRAIN_TAR_GZ, acquire.TRAIN_TAR, acquire.TEST_TAR,
-               acquire.VALIDATION_TAR))] + sorted(['bounding_boxes', 'test', 'train',
-                                                   'validation']))
-    for subdirectory in ('train', 'validation', 'test', 'bounding_boxes'):
+              (acquire.TRAIN_TAR, acquire.TEST_TAR, acquire.VALIDATION_TAR))] +
+                     ['test', 'train', 'validation'])  # The box XMLs stay packed.
+    for subdirectory in ('train', 'validation', 'test'):
       self.assertEqual(
           file_trees.file_contents(os.path.join(core.raw_data_dir(reference),
                                                 subdirectory)),

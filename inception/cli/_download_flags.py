@@ -43,6 +43,7 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
   """--source, --link_mode, --checksums_file, --validation_bounding_boxes (alias
   --with_bbox_val), --with_test, --[no]extract (or --no_extract), --extract_xml and
   --stream_extract (both refused with --no_extract), and --netrc_file (alias --netrc).
+  """
   flags.DEFINE_string(
       'source', acquire.DEFAULT_BASE_URL,
       'Base URL of the tarballs (http or https), or a local directory holding them.',

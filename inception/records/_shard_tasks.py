@@ -9,6 +9,7 @@ Imports no TensorFlow (workers stay small and start fast), unless an output or i
 path is remote or `validate_images='full'`, which import it on first use.
 """
 
+import os
 import time
 from typing import Any, NamedTuple, Optional, Tuple
 
@@ -21,6 +22,7 @@ from inception.records import _shards
 Boxes = Tuple[Tuple[float, float, float, float], ...]  # (xmin, ymin, xmax, ymax) each
 
 _PROGRESS_INTERVAL_SECONDS = 0.5
+_READ_CHUNK_BYTES = 1 << 18  # most ImageNet JPEGs (~110 KB) in one read
 
 
 class ImageEntry(NamedTuple):
@@ -105,12 +107,29 @@ def read_source_bytes(source: Any) -> bytes:
   try:
     if not isinstance(source, str):
       return source.read_bytes()
-    return core.read_bytes(source)  # TensorFlow only for a remote path
+    if core.is_remote(source):
+      return core.read_bytes(source)  # TensorFlow only for a remote path
+    return _read_local_file(source)
   except _image_coding.ImageError:
     raise
   except Exception as e:  # OSError, tf.errors.*, tar errors
     raise _image_coding.ImageError(describe_source(source),
                                   'unreadable (%s: %s)' % (type(e).__name__, e)) from None
+
+
+def _read_local_file(path: str) -> bytes:
+  """A local file's bytes with plain system calls: no file object, no stat; for small
+  files a third of `open().read()`'s cost, which is most of the converter's reading."""
+  fd = os.open(path, os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
+  try:
+    chunks = []
+    while True:
+      chunk = os.read(fd, _READ_CHUNK_BYTES)
+      if not chunk:
+        return chunks[0] if len(chunks) == 1 else b''.join(chunks)
+      chunks.append(chunk)
+  finally:
+    os.close(fd)
 
 
 def validate_task(task: ShardTask) -> None:

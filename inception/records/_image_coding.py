@@ -40,6 +40,7 @@ DEFAULT_VALIDATE_IMAGES = 'structure'
 _SOI, _EOI, _SOS, _TEM = 0xD8, 0xD9, 0xDA, 0x01
 _RST0 = 0xD0
 _DQT, _APP0, _APP2, _APP14 = 0xDB, 0xE0, 0xE2, 0xEE
+_MARKER = re.compile(rb'\xff[^\x00\xff]')
 _PIL_CHECKED_SEGMENTS = frozenset((_DQT, _APP0, _APP2, _APP14))
 _SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # not DHT, JPG, DAC
 _SEGMENT_MARKERS = _SOF_MARKERS | {0xC4, 0xCC, 0xDA, 0xDB, 0xDC, 0xDD, 0xFE} | frozenset(
@@ -140,7 +141,7 @@ def jpeg_structure_error(data: bytes) -> Optional[str]:
   Bytes after the EOI are allowed: decoders stop at EOI, and cameras and editors
   append data there (the record keeps the file's bytes as they are). Bytes between
   header segments are allowed too (libjpeg skips them with a warning).
-  Costs one `bytes.find` (memchr) per 0xFF byte: ~0.04 ms for an 84 KB photo.
+  Costs one regular-expression search per marker: ~0.03 ms for an 84 KB photo.
   """
   return _walk_jpeg(data, to_end=True)[0]
 
@@ -262,17 +263,11 @@ def _next_marker(data: bytes, position: int) -> int:
   """The offset of the next marker's 0xFF at or after `position`, or -1 if none.
 
   A marker is 0xFF followed by a byte other than 0x00 (0xFF 0x00 is a stuffed data
-  byte) and 0xFF (a fill byte, which may precede a marker).
+  byte) and 0xFF (a fill byte, which may precede a marker). One regular-expression
+  search in C skips all stuffed bytes of the scan data between two markers.
   """
-  find, last = data.find, len(data) - 1
-  while True:
-    at = find(b'\xff', position)
-    if at < 0 or at >= last:
-      return -1
-    code = data[at + 1]
-    if code not in (0x00, 0xFF):
-      return at
-    position = at + 1 if code else at + 2
+  found = _MARKER.search(data, position)
+  return found.start() if found else -1
 
 
 def _read_header(data: bytes, name: str) -> (str, int, int):

@@ -6,7 +6,8 @@
   how much of each image is checked (`VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`).
 - Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
   atomic TFRecord `ShardWriter` and index files.
-- `ShardTask` and `write_shard`: one shard from its planned entries, the unit of work
+- `ShardTask` and `write_shard`: one shard from its planned entries (`ShardEntries`, a
+  compact sequence of `ImageEntry`), the unit of work
   every runner maps; imports no TensorFlow.
 - The conversion manifest (`Manifest`, `load_manifest`, `save_manifest`).
 """
@@ -33,6 +34,7 @@ from inception.records._manifest import plan_fingerprint
 from inception.records._manifest import save_manifest
 from inception.records._shard_tasks import Boxes
 from inception.records._shard_tasks import ImageEntry
+from inception.records._shard_tasks import ShardEntries
 from inception.records._shard_tasks import ShardResult
 from inception.records._shard_tasks import ShardTask
 from inception.records._shard_tasks import SkippedImage
@@ -61,6 +63,7 @@ __all__ = [
     'Manifest',
     'RECORD_FORMATS',
     'RECORD_OVERHEAD',
+    'ShardEntries',
     'ShardName',
     'ShardResult',
     'ShardTask',

@@ -9,9 +9,11 @@ Imports no TensorFlow (workers stay small and start fast), unless an output or i
 path is remote or `validate_images='full'`, which import it on first use.
 """
 
+import array
+import collections.abc
 import os
 import time
-from typing import Any, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterator, NamedTuple, Optional, Sequence, Tuple
 
 from inception import core
 from inception.records import _example_records
@@ -20,6 +22,7 @@ from inception.records import _image_coding
 from inception.records import _shards
 
 Boxes = Tuple[Tuple[float, float, float, float], ...]  # (xmin, ymin, xmax, ymax) each
+_Class = Tuple[str, str, Optional[str]]  # synset, text, the images' directory or None
 
 _PROGRESS_INTERVAL_SECONDS = 0.5
 _READ_CHUNK_BYTES = 1 << 18  # most ImageNet JPEGs (~110 KB) in one read
@@ -43,6 +46,104 @@ class ImageEntry(NamedTuple):
   text: str
 
 
+class ShardEntries(collections.abc.Sequence):
+  """A shard's entries in compact form: a read-only sequence of ImageEntry.
+
+  A plan holds one per shard, and a worker receives it in the task's pickle: a few
+  objects per shard, not a NamedTuple (and its strings) per image. The file names are
+  one '\\0'-joined string and the labels one array; each label's synset, text and
+  image directory are in a table the shards of a split share (`classes`). A source
+  that is not `<its label's directory>/<filename>` (another layout, a tar member) is
+  stored as it is: paths as one joined string, other objects in a tuple. Entries are
+  made on access, equal to the ones it was built from (`from_entries`).
+  """
+
+  __slots__ = ('_filenames', '_labels', '_classes', '_sources')
+
+  def __init__(self, filenames: str, labels: array.array, classes: Dict[int, _Class],
+               sources: Any = None):
+    self._filenames = filenames
+    self._labels = labels
+    self._classes = classes
+    self._sources = sources  # None: each is its label's directory + os.sep + filename
+
+  @classmethod
+  def from_entries(cls, entries: Sequence[ImageEntry],
+                   classes: Optional[Dict[int, _Class]] = None) -> 'ShardEntries':
+    """The compact form of `entries`.
+
+    Args:
+      classes: the table of {label: (synset, text, directory)} to use and extend:
+        give the shards of one split the same dict, and it is held once.
+
+    Raises:
+      ValueError: a file name holds a NUL character, or one label has two classes.
+    """
+    classes = {} if classes is None else classes
+    derived = True
+    for entry in entries:
+      known = classes.get(entry.label)
+      if known is None:
+        directory = (os.path.dirname(entry.source) if isinstance(entry.source, str)
+                     else None)
+        known = classes[entry.label] = (entry.synset, entry.text, directory)
+      elif known[0] != entry.synset or known[1] != entry.text:
+        raise ValueError('label %d is both %r and %r' % (
+            entry.label, known[:2], (entry.synset, entry.text)))
+      if derived and (known[2] is None or
+                      entry.source != known[2] + os.sep + entry.filename):
+        derived = False
+    filenames = '\0'.join([e.filename for e in entries])
+    if filenames.count('\0') != max(0, len(entries) - 1):
+      raise ValueError('a file name holds a NUL character: %r' %
+                       next(e.filename for e in entries if '\0' in e.filename))
+    sources = None
+    if not derived:
+      sources = tuple([e.source for e in entries])
+      if all(isinstance(source, str) for source in sources):
+        joined = '\0'.join(sources)
+        sources = joined if joined.count('\0') == len(sources) - 1 else sources
+    return cls(filenames, array.array('q', [e.label for e in entries]), classes,
+               sources)
+
+  def __len__(self) -> int:
+    return len(self._labels)
+
+  def __iter__(self) -> Iterator[ImageEntry]:
+    if not self._labels:
+      return iter(())
+    filenames = self._filenames.split('\0')
+    classes = self._classes
+    if self._sources is None:
+      sources = [classes[label][2] + os.sep + filename
+                 for label, filename in zip(self._labels, filenames)]
+    elif isinstance(self._sources, str):
+      sources = self._sources.split('\0')
+    else:
+      sources = self._sources
+    return (ImageEntry(source, filename, label, *classes[label][:2])
+            for source, filename, label in zip(sources, filenames, self._labels))
+
+  def __getitem__(self, index):
+    if isinstance(index, slice):
+      return tuple(self)[index]
+    return tuple(self)[index]
+
+  def __eq__(self, other) -> bool:
+    if not isinstance(other, collections.abc.Sequence):
+      return NotImplemented
+    return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+  def __hash__(self) -> int:
+    return hash(tuple(self))
+
+  def __repr__(self) -> str:
+    return 'ShardEntries(%d entries)' % len(self)
+
+  def __reduce__(self):
+    return (type(self), (self._filenames, self._labels, self._classes, self._sources))
+
+
 class ShardTask(NamedTuple):
   """Everything needed to write one shard; picklable.
 
@@ -51,7 +152,8 @@ class ShardTask(NamedTuple):
     index: the shard's number, 0-based.
     num_shards: how many shards the split has.
     output_path: the shard's final path.
-    entries: the shard's images, in record order.
+    entries: the shard's images, in record order: a ShardEntries (as plans make
+      them) or any sequence of ImageEntry.
     boxes: per entry, its boxes as (xmin, ymin, xmax, ymax) tuples (empty: none).
     record_format: IMAGENET_FORMAT or GENERIC_FORMAT.
     index_path: where to write the DALI/tfrecord index, or None for no index.
@@ -63,7 +165,7 @@ class ShardTask(NamedTuple):
   index: int
   num_shards: int
   output_path: str
-  entries: Tuple[ImageEntry, ...]
+  entries: Sequence[ImageEntry]
   boxes: Tuple[Boxes, ...]
   record_format: str = _formats.IMAGENET_FORMAT
   index_path: Optional[str] = None

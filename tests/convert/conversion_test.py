@@ -5,6 +5,7 @@ import glob
 import io
 import json
 import os
+import pickle
 import random
 import signal
 import subprocess
@@ -203,6 +204,14 @@ class PlanTest(absltest.TestCase):
     self.assertEqual([os.path.basename(t.output_path) for t in plan.tasks],
                      ['train-%05d-of-00004' % i for i in range(4)])
     self.assertEqual(plan.num_images, 23)
+
+  def test_tasks_carry_their_entries_compactly(self):
+    plan = _conversion.plan_split('train', self._entries(300), 2, '/out')
+    for task in plan.tasks:
+      self.assertIsInstance(task.entries, records_lib.ShardEntries)
+      data = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
+      self.assertNotIn(b'ImageEntry', data)  # no per-image NamedTuple to unpickle
+      self.assertEqual(pickle.loads(data), task)
 
   def test_boxes_go_with_their_image_as_plain_tuples(self):
     entries = self._entries(4)

@@ -38,6 +38,59 @@ def _value(example, key):
   return values[0] if len(values) == 1 else values
 
 
+class PicklableMember(tuple):
+  """A tar member's stand-in that pickles (a module-level tuple type)."""
+
+
+def _entries(layout, count=7):
+  """Entries of three labels in the given source layout."""
+  entries = []
+  for n in range(count):
+    label = 1 + n % 3
+    name = 'n%08d_%d.JPEG' % (label, n)
+    source = {'directories': '/raw/train/n%08d/%s' % (label, name),
+              'other_paths': '/raw/flat/%d-%s' % (n, name),
+              'objects': PicklableMember(('/raw/train.tar', 512 * n, 100, name))}[layout]
+    entries.append(_shard_tasks.ImageEntry(source, name, label, 'n%08d' % label,
+                                           'text, of %d' % label))
+  return entries
+
+
+class ShardEntriesTest(absltest.TestCase):
+
+  def test_round_trips_every_layout_through_pickle(self):
+    for layout in ('directories', 'other_paths', 'objects'):
+      entries = _entries(layout)
+      compact = _shard_tasks.ShardEntries.from_entries(entries)
+      self.assertEqual(list(compact), entries, layout)
+      self.assertLen(compact, 7)
+      self.assertEqual(compact[3], entries[3])
+      self.assertEqual(compact[-1], entries[-1])
+      self.assertEqual(compact[:2], tuple(entries[:2]))
+      self.assertEqual(compact, entries)
+      again = pickle.loads(pickle.dumps(compact, protocol=pickle.HIGHEST_PROTOCOL))
+      self.assertEqual(list(again), entries, layout)
+    self.assertEqual(list(_shard_tasks.ShardEntries.from_entries([])), [])
+
+  def test_no_per_image_object_crosses_to_the_worker(self):
+    task = _shard_tasks.ShardTask('train', 0, 1, '/out/train-00000-of-00001',
+                                  _shard_tasks.ShardEntries.from_entries(
+                                      _entries('directories', 1000)), ((),) * 1000)
+    data = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
+    self.assertNotIn(b'ImageEntry', data)
+    self.assertNotIn(b'/raw/train/n00000001/', data[data.find(b'/raw/train/n00000001/')
+                                                     + 1:])  # each directory once
+    self.assertLess(len(data), 30 * 1000)  # the file names and labels, ~25 bytes each
+    self.assertEqual(pickle.loads(data), task)
+
+  def test_refuses_what_it_cannot_hold(self):
+    entry = _entries('directories', 1)[0]
+    with self.assertRaisesRegex(ValueError, 'NUL'):
+      _shard_tasks.ShardEntries.from_entries([entry._replace(filename='a\0b')])
+    with self.assertRaisesRegex(ValueError, 'label 1 is both'):
+      _shard_tasks.ShardEntries.from_entries([entry, entry._replace(text='other')])
+
+
 class WriteShardTest(absltest.TestCase):
 
   def setUp(self):
@@ -53,6 +106,20 @@ class WriteShardTest(absltest.TestCase):
     boxes = boxes or tuple(() for _ in entries)
     return _shard_tasks.ShardTask('train', 0, 1, self.output, tuple(entries), boxes,
                                  **kwargs)
+
+  def test_compact_entries_write_the_same_shard(self):
+    entries = [self._entry('%d.JPEG' % n, fixtures.image_bytes(n, kind), 1 + n % 2)
+               for n, kind in enumerate((None, 'png', 'cmyk', 'grayscale', None))]
+    boxes = ((), ((0.1, 0.2, 0.3, 0.4),), (), (), ())
+    _shard_tasks.write_shard(self._task(entries, boxes))
+    with open(self.output, 'rb') as f:
+      expected = f.read()
+    compact = _shard_tasks.ShardEntries.from_entries(entries)
+    task = self._task(entries, boxes)._replace(entries=compact)
+    _shard_tasks.write_shard(pickle.loads(pickle.dumps(task)))
+    with open(self.output, 'rb') as f:
+      self.assertEqual(f.read(), expected)
+    self.assertLen(_read_shard(self.output), 5)
 
   def test_records_in_entry_order_with_kept_and_reencoded_images(self):
     plain = fixtures.image_bytes(1, width=45, height=31)

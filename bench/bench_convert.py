@@ -39,7 +39,10 @@ and after planning 1024 shards.
 """
 
 import argparse
+import gc
 import os
+import pickle
+import resource
 import shutil
 import subprocess
 import sys
@@ -255,18 +258,28 @@ def plan_memory() -> int:
   for k, entry in enumerate(entries):
     if k % 47 < 20:  # ~43% of images, ~1.13 boxes each, as ImageNet
       count = 2 if k % 8 == 0 else 1
-      boxes[entry.filename] = _conversion._plain_boxes(  # pylint: disable=protected-access
+      key = entry.filename.encode().decode()  # its own string, as the CSV's
+      boxes[key] = _conversion._plain_boxes(  # pylint: disable=protected-access
           [(0.1 + k * 1e-9, 0.2, 0.7, 0.9 - k * 1e-9)] * count)
   with_boxes = _rss_mb()
   start = time.monotonic()
   plan = convert.plan_split('train', entries, 1024, '/nonexistent/out', boxes)
   seconds = time.monotonic() - start
   planned = _rss_mb()
+  peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+  num_entries = len(entries)
+  del entries  # as the converter does once a split is planned
+  gc.collect()
+  dropped = _rss_mb()
+  pickled = sum(len(pickle.dumps(t, protocol=pickle.HIGHEST_PROTOCOL))
+                for t in plan.tasks)
   print('main process RSS: %.0f MiB after imports; +%.0f MiB for %d entries; +%.0f MiB '
         'for boxes of %d images; +%.0f MiB for the plan of %d shards (%.1f s); total '
-        '%.0f MiB' % (imported, listed - imported, len(entries), with_boxes - listed,
-                     len(boxes), planned - with_boxes, len(plan.tasks), seconds,
-                     planned))
+        '%.0f MiB (peak %.0f MiB); %.0f MiB once the entry list is dropped (the plan '
+        'and the boxes); tasks pickled: %.1f MB (%.0f bytes per image)' %
+        (imported, listed - imported, num_entries, with_boxes - listed, len(boxes),
+         planned - with_boxes, len(plan.tasks), seconds, planned, peak, dropped,
+         pickled / 1e6, pickled / num_entries))
   return 0
 
 

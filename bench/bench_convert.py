@@ -4,8 +4,13 @@
 
 Generates (once, cached in --work_dir) an ImageNet-like folder set: `num_images` JPEGs
 of 300–500 px drawn by inception.demo.render_photo (photo-like, ~110 KB at
-quality 90 like ImageNet's), in `train/<wnid>/<wnid>_<n>.JPEG`. Then measures, on the
-same files and the same shard plan (ImageNet's ~1251 images per shard):
+quality 90 like ImageNet's), in `train/<wnid>/<wnid>_<n>.JPEG`; with --tiny instead
+(cached apart, under data-tiny/), tiny files as a synthetic full-shape ImageNet has
+them: each a copy of one of a pool of 300 distinct 2-6 KB JPEGs (48-112 px), with
+image 1 a PNG and image 2 a CMYK JPEG under .JPEG names, as in ImageNet. Then
+measures, on the same files and the same shard plan (ImageNet's ~1251 images per
+shard):
+  (cat) `xargs -0 cat > one file` over the files in plan order: the per-file floor;
   (a) copy: read each file in plan order and append its bytes to the shard files
       (one process, fsync per shard like the converter): the floor;
   (b) convert: convert.convert_split with --num_threads workers (default: cores), with
@@ -35,7 +40,8 @@ point of the scan data; 2000, 16 or 1 random bytes written over it).
 measures instead the main process at ImageNet scale without any image: RSS after
 importing the converter, after listing 1,281,167 entries (1000 classes, real-length
 paths), after reading boxes for half of them (ImageNet: 544,546 images, 615,299 boxes)
-and after planning 1024 shards.
+and after planning 1024 shards; its peak; after dropping the entry list, as the
+converter does once a split is planned; and the size of the pickled shard tasks.
 """
 
 import argparse

@@ -247,26 +247,27 @@ def _rss_mb() -> float:
 def plan_memory() -> int:
   """Main-process RSS while planning ImageNet's train split (no image is read)."""
   from inception import convert  # pylint: disable=g-import-not-at-top
-  from inception.convert import _conversion  # pylint: disable=g-import-not-at-top
+  from inception import records  # pylint: disable=g-import-not-at-top
   imported = _rss_mb()
-  entries = []
+  # As find_imagenet_entries builds them: class by class, as columns.
+  builder = records.EntriesBuilder()
+  remaining = 1281167
   for label in range(1, 1001):
     synset = 'n%08d' % (1440764 + 13 * label)
     text = 'the human text of class %d, with, some words' % label
-    for n in range(1282 if label <= 167 else 1281):
-      name = '%s_%d.JPEG' % (synset, 10000 + 7 * n)
-      entries.append(convert.ImageEntry(
-          '/data/imagenet/raw-data/train/%s/%s' % (synset, name), name, label, synset,
-          text))
-  del entries[1281167:]
+    count = min(remaining, 1282 if label <= 167 else 1281)
+    remaining -= count
+    builder.add_directory(label, synset, text,
+                          '/data/imagenet/raw-data/train/' + synset,
+                          ['%s_%d.JPEG' % (synset, 10000 + 7 * n) for n in range(count)])
+  entries = builder.build()
   listed = _rss_mb()
-  boxes = {}
-  for k, entry in enumerate(entries):
+  boxes = records.BoxTable()  # as read_bounding_boxes packs the CSV's
+  for k, name in enumerate(entries.filenames()):
     if k % 47 < 20:  # ~43% of images, ~1.13 boxes each, as ImageNet
       count = 2 if k % 8 == 0 else 1
-      key = entry.filename.encode().decode()  # its own string, as the CSV's
-      boxes[key] = _conversion._plain_boxes(  # pylint: disable=protected-access
-          [(0.1 + k * 1e-9, 0.2, 0.7, 0.9 - k * 1e-9)] * count)
+      boxes.add(name, [(0.1 + k * 1e-9, 0.2, 0.7, 0.9 - k * 1e-9)] * count)
+  boxes.index('')  # packs and indexes them, as the first look-up does
   with_boxes = _rss_mb()
   start = time.monotonic()
   plan = convert.plan_split('train', entries, 1024, '/nonexistent/out', boxes)
@@ -281,7 +282,7 @@ def plan_memory() -> int:
                 for t in plan.tasks)
   print('main process RSS: %.0f MiB after imports; +%.0f MiB for %d entries; +%.0f MiB '
         'for boxes of %d images; +%.0f MiB for the plan of %d shards (%.1f s); total '
-        '%.0f MiB (peak %.0f MiB); %.0f MiB once the entry list is dropped (the plan '
+        '%.0f MiB (peak %.0f MiB); %.0f MiB once the entry columns are dropped (the plan '
         'and the boxes); tasks pickled: %.1f MB (%.0f bytes per image)' %
         (imported, listed - imported, num_entries, with_boxes - listed, len(boxes),
          planned - with_boxes, len(plan.tasks), seconds, planned, peak, dropped,

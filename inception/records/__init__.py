@@ -6,9 +6,10 @@
   how much of each image is checked (`VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`).
 - Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
   atomic TFRecord `ShardWriter` and index files.
-- `ShardTask` and `write_shard`: one shard from its planned entries (`ShardEntries`, a
-  compact sequence of `ImageEntry`), the unit of work
-  every runner maps; imports no TensorFlow.
+- `ShardTask` and `write_shard`: one shard from its planned entries (`ShardEntries`:
+  image entries as columns, a split's built by `EntriesBuilder`; a shard's tar members
+  read through one open archive) and boxes (`ShardBoxes`, cut from a split's packed
+  `BoxTable`), the unit of work every runner maps; imports no TensorFlow.
 - The conversion manifest (`Manifest`, `load_manifest`, `save_manifest`).
 """
 
@@ -32,8 +33,11 @@ from inception.records._manifest import SplitManifest
 from inception.records._manifest import load_manifest
 from inception.records._manifest import plan_fingerprint
 from inception.records._manifest import save_manifest
+from inception.records._shard_tasks import BoxTable
 from inception.records._shard_tasks import Boxes
+from inception.records._shard_tasks import EntriesBuilder
 from inception.records._shard_tasks import ImageEntry
+from inception.records._shard_tasks import ShardBoxes
 from inception.records._shard_tasks import ShardEntries
 from inception.records._shard_tasks import ShardResult
 from inception.records._shard_tasks import ShardTask
@@ -50,9 +54,11 @@ from inception.records._shards import shard_name
 from inception.records._shards import shard_ranges
 
 __all__ = [
+    'BoxTable',
     'Boxes',
     'CorruptShardError',
     'DEFAULT_VALIDATE_IMAGES',
+    'EntriesBuilder',
     'GENERIC_FORMAT',
     'IMAGENET_FORMAT',
     'IMAGENET_TEST_SHARDS',
@@ -63,6 +69,7 @@ __all__ = [
     'Manifest',
     'RECORD_FORMATS',
     'RECORD_OVERHEAD',
+    'ShardBoxes',
     'ShardEntries',
     'ShardName',
     'ShardResult',

@@ -309,6 +309,7 @@ class EntriesBuilder:
   def add_directory(self, label: int, synset: str, text: str, directory: str,
                     filenames: Sequence[str]) -> None:
     """The images `filenames` of `directory` (sources: os.path.join of the two)."""
+    self._check_open()
     if self._members is not None or self._objects is not None:
       raise ValueError('a split\'s entries are all files or all tar members')
     self._directories = True
@@ -319,6 +320,7 @@ class EntriesBuilder:
 
   def add_member(self, label: int, synset: str, text: str, member: Any) -> None:
     """One tar member (acquire.TarMember-like), its file name its member name."""
+    self._check_open()
     if self._directories:
       raise ValueError('a split\'s entries are all files or all tar members')
     self._add_class(label, synset, text, None)
@@ -346,6 +348,8 @@ class EntriesBuilder:
     self._objects.append(member)
 
   def build(self) -> ShardEntries:
+    """The entries (once)."""
+    self._check_open()
     sources = None
     if self._objects is not None:
       sources = tuple(self._objects)
@@ -353,8 +357,12 @@ class EntriesBuilder:
       sources = _Members(*self._members)
     entries = ShardEntries('\0'.join(self._chunks), self._labels, self._classes,
                            sources)
-    self._chunks = []
+    self._chunks = None  # built: adding more is refused
     return entries
+
+  def _check_open(self) -> None:
+    if self._chunks is None:
+      raise ValueError('these entries are built already')
 
 
 class ShardBoxes(collections.abc.Sequence):

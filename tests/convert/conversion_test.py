@@ -192,6 +192,35 @@ class PlanTest(absltest.TestCase):
     _conversion.shuffled(items)
     self.assertEqual(random.getstate(), state)  # the caller's random is untouched
 
+  def test_shuffled_index_is_the_list_shuffle(self):
+    for count in (0, 1, 2, 1000, 12345):
+      index = list(range(count))
+      random.seed(12345)
+      random.shuffle(index)
+      self.assertEqual(list(_conversion.shuffled_index(count)), index, count)
+
+  def test_columns_and_lists_plan_the_same(self):
+    root = self.create_tempdir().full_path
+    synsets = ['n00000002', 'n00000001']
+    for n, synset in enumerate(synsets * 20):
+      fixtures.write(os.path.join(root, synset, '%s_%02d.JPEG' % (synset, 40 - n)),
+                     b'x')
+    columns = _conversion.find_imagenet_entries(root, synsets, ['two', 'one'])
+    self.assertIsInstance(columns, records_lib.ShardEntries)
+    boxes = {'n00000001_%02d.JPEG' % n: [(0.1, 0.2, 0.3, n / 100)] for n in range(40)}
+    plan = _conversion.plan_split('train', columns, 3, '/out', boxes)
+    from_list = _conversion.plan_split('train', list(columns)[::-1], 3, '/out',
+                                       records_lib.BoxTable.from_mapping(boxes))
+    self.assertEqual(plan, from_list)
+    expected = _conversion.shuffled(sorted(columns, key=lambda e: (e.label, e.filename)))
+    self.assertEqual([e for t in plan.tasks for e in t.entries], expected)
+    self.assertEqual([b for t in plan.tasks for b in t.boxes],
+                     [tuple(tuple(b) for b in boxes.get(e.filename, ()))
+                      for e in expected])
+    self.assertEqual(plan.num_with_boxes, 20)
+    for task in plan.tasks:
+      self.assertIsInstance(task.boxes, records_lib.ShardBoxes)
+
   def test_plan_sorts_shuffles_and_cuts_by_counts_only(self):
     entries = self._entries(23)
     output = self.create_tempdir().full_path
@@ -389,6 +418,23 @@ class ConvertImagenetTest(absltest.TestCase):
                          b'x.JPEG,0.1,0.1,0.2,0.2\n')
     with self.assertRaisesRegex(ValueError, 'x.JPEG has boxes in both'):
       _conversion.read_bounding_boxes([csv, csv])
+
+  def test_box_files_merge_into_one_packed_table(self):
+    directory = self.create_tempdir().full_path
+    train = fixtures.write(os.path.join(directory, 'train.csv'),
+                           b'a.JPEG,0.1,0.1,0.2,0.2\nb.JPEG,0,0,1,1\n'
+                           b'a.JPEG,0.3,0.3,0.4,0.5\n')
+    validation = fixtures.write(os.path.join(directory, 'validation.csv'),
+                                b'v.JPEG,0.5,0.25,0.75,1\n')
+    table = _conversion.read_bounding_boxes([train, validation])
+    self.assertIsInstance(table, records_lib.BoxTable)
+    self.assertEqual(dict(table), {
+        'a.JPEG': ((0.1, 0.1, 0.2, 0.2), (0.3, 0.3, 0.4, 0.5)),
+        'b.JPEG': ((0.0, 0.0, 1.0, 1.0),), 'v.JPEG': ((0.5, 0.25, 0.75, 1.0),)})
+    with self.assertRaisesRegex(ValueError, 'v.JPEG has boxes in both .*validation.csv '
+                                'and .*again.csv'):
+      _conversion.read_bounding_boxes([train, validation, fixtures.write(
+          os.path.join(directory, 'again.csv'), b'c.JPEG,0,0,1,1\nv.JPEG,0,0,1,1\n')])
 
 
 class GfilePathTest(absltest.TestCase):

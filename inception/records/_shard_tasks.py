@@ -113,7 +113,8 @@ class ShardEntries(collections.abc.Sequence):
   Entries are made on access, equal to the ones it was built from (`from_entries`).
   """
 
-  __slots__ = ('_filenames', '_labels', '_classes', '_sources', '_name_starts')
+  __slots__ = ('_filenames', '_labels', '_classes', '_sources', '_name_starts',
+               '_source_starts')
 
   def __init__(self, filenames: str, labels: array.array, classes: Dict[int, _Class],
                sources: Any = None):
@@ -121,7 +122,7 @@ class ShardEntries(collections.abc.Sequence):
     self._labels = labels
     self._classes = classes
     self._sources = sources
-    self._name_starts = None  # computed on first random access
+    self._name_starts = self._source_starts = None  # computed on first random access
 
   @classmethod
   def from_entries(cls, entries: Sequence[ImageEntry],
@@ -182,10 +183,9 @@ class ShardEntries(collections.abc.Sequence):
     return self._sources if isinstance(self._sources, _Members) else None
 
   def filenames(self) -> Iterator[str]:
-    """Each entry's file name, in order."""
-    if not self._labels:
-      return iter(())
-    return iter(self._filenames.split('\0'))
+    """Each entry's file name, in order (one at a time: no list of them all)."""
+    name = self.filename
+    return (name(index) for index in range(len(self._labels)))
 
   def filename(self, index: int) -> str:
     starts = self._starts()
@@ -225,7 +225,9 @@ class ShardEntries(collections.abc.Sequence):
     labels = self._labels
     sources = self._sources
     if isinstance(sources, str):
-      starts = _starts(sources, len(labels))
+      if self._source_starts is None:
+        self._source_starts = _starts(sources, len(labels))
+      starts = self._source_starts
       sources = '\0'.join([sources[starts[i]:starts[i + 1] - 1] for i in indices])
     elif isinstance(sources, _Members):
       sources = sources.take(indices)

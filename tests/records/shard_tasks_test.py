@@ -48,6 +48,14 @@ class Member(NamedTuple):
   size: int
   name: str
 
+  def read_bytes(self):
+    """As acquire.TarMember reads one member: opening the archive."""
+    fd = os.open(self.archive_path, os.O_RDONLY)
+    try:
+      return os.pread(fd, self.size, self.offset)
+    finally:
+      os.close(fd)
+
 
 def _write_tar(path, files):
   """A real tar of {name: bytes}; [Member] of each, at its data's offset."""

@@ -1,6 +1,7 @@
 """Tests of inception.convert._conversion: finding, planning, converting whole splits."""
 
 import contextlib
+import gc
 import glob
 import io
 import json
@@ -220,6 +221,25 @@ class PlanTest(absltest.TestCase):
     self.assertEqual(plan.num_with_boxes, 20)
     for task in plan.tasks:
       self.assertIsInstance(task.boxes, records_lib.ShardBoxes)
+
+  def test_a_split_holds_no_object_per_image(self):
+    root = self.create_tempdir().full_path
+    synsets = ['n%08d' % n for n in range(1, 5)]
+    for n in range(2000):
+      fixtures.write(os.path.join(root, synsets[n % 4], '%s_%d.JPEG' % (
+          synsets[n % 4], n)), b'')
+    boxes_csv = fixtures.write(os.path.join(root, 'boxes.csv'), ''.join(
+        '%s_%d.JPEG,0.1,0.2,0.3,0.4\n' % (synsets[n % 4], n)
+        for n in range(0, 2000, 2)).encode())
+    gc.collect()
+    before = len(gc.get_objects())
+    entries = _conversion.find_imagenet_entries(root, synsets, ['t'] * 4)
+    boxes = _conversion.read_bounding_boxes([boxes_csv])
+    plan = _conversion.plan_split('train', entries, 2, '/out', boxes)
+    gc.collect()
+    self.assertLess(len(gc.get_objects()) - before, 200)  # not ~2000 entries + boxes
+    self.assertEqual(plan.num_images, 2000)
+    self.assertEqual(plan.num_with_boxes, 1000)
 
   def test_plan_sorts_shuffles_and_cuts_by_counts_only(self):
     entries = self._entries(23)

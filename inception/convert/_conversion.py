@@ -2,14 +2,17 @@
 
 Stages, each usable on its own (a runner replaces only the fourth):
 1. Find the images: `find_imagenet_entries` (per synset `<dir>/<synset>/*.JPEG`, also
-   .jpg/.jpeg/.png in any case; their boxes are found by stem, `match_boxes`), `find_generic_entries` (flowers style), or, read in
-   place from the ILSVRC2012 tarballs, `train_tar_entries` and
-   `validation_tar_entries`; the unlabelled test split: `test_directory_entries`,
-   `test_tar_entries`.
+   .jpg/.jpeg/.png in any case; their boxes are found by stem, `match_boxes`),
+   `find_generic_entries` (flowers style), or, read in place from the ILSVRC2012
+   tarballs, `train_tar_entries` and `validation_tar_entries`; the unlabelled test
+   split: `test_directory_entries`, `test_tar_entries`. Each gives the split's entries
+   as columns (records.ShardEntries, a sequence of ImageEntry); `read_bounding_boxes`
+   gives the boxes packed (records.BoxTable).
 2. Plan: `plan_split` sorts the entries by (label, filename), shuffles them with
-   `random.seed(12345)` + `random.shuffle` of the index list as the original did, and
-   cuts them into shards whose boundaries depend only on (number of images, number of
-   shards). A plan is a list of picklable `ShardTask`s.
+   `random.seed(12345)` + `random.shuffle` of the index list as the original did (both
+   on index arrays over the entries' columns, records.ShardEntries), and cuts them
+   into shards whose boundaries depend only on (number of images, number of shards).
+   A plan is a list of picklable `ShardTask`s, each with its slice of the columns.
 3. Prepare: `prepare_split` checks the output directory against the conversion
    manifest (records.Manifest), keeps the complete shards of the same plan
    and returns the tasks still to write.
@@ -332,11 +335,6 @@ def _list_files(directory: str) -> Optional[List[str]]:
 
 
 # 2. Planning.
-
-
-def sorted_entries(entries: Sequence[ImageEntry]) -> List[ImageEntry]:
-  """The canonical order before shuffling: by (label, filename)."""
-  return sorted(entries, key=lambda e: (e.label, e.filename))
 
 
 def shuffled_index(count: int, seed: int = SHUFFLE_SEED) -> array.array:

@@ -26,7 +26,8 @@ Boxes = Tuple[Tuple[float, float, float, float], ...]  # (xmin, ymin, xmax, ymax
 _Class = Tuple[str, str, Optional[str]]  # synset, text, the images' path prefix or None
 
 _PROGRESS_INTERVAL_SECONDS = 0.5
-_READ_CHUNK_BYTES = 1 << 18  # most ImageNet JPEGs (~110 KB) in one read
+_READ_CHUNK_BYTES = 1 << 18
+_LIST_AT_ONCE = 1 << 16  # entries whose names ShardEntries.filenames lists at once  # most ImageNet JPEGs (~110 KB) in one read
 
 
 class ImageEntry(NamedTuple):
@@ -183,9 +184,15 @@ class ShardEntries(collections.abc.Sequence):
     return self._sources if isinstance(self._sources, _Members) else None
 
   def filenames(self) -> Iterator[str]:
-    """Each entry's file name, in order (one at a time: no list of them all)."""
+    """Each entry's file name, in order (a split's one at a time: no list of them
+    all)."""
+    count = len(self._labels)
+    if not count:
+      return iter(())
+    if count <= _LIST_AT_ONCE:
+      return iter(self._filenames.split('\0'))
     name = self.filename
-    return (name(index) for index in range(len(self._labels)))
+    return (name(index) for index in range(count))
 
   def filename(self, index: int) -> str:
     starts = self._starts()

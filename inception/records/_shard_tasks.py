@@ -26,8 +26,8 @@ Boxes = Tuple[Tuple[float, float, float, float], ...]  # (xmin, ymin, xmax, ymax
 _Class = Tuple[str, str, Optional[str]]  # synset, text, the images' path prefix or None
 
 _PROGRESS_INTERVAL_SECONDS = 0.5
-_READ_CHUNK_BYTES = 1 << 18
-_LIST_AT_ONCE = 1 << 16  # entries whose names ShardEntries.filenames lists at once  # most ImageNet JPEGs (~110 KB) in one read
+_READ_CHUNK_BYTES = 1 << 18  # most ImageNet JPEGs (~110 KB) in one read
+_LIST_AT_ONCE = 1 << 16  # file names ShardEntries.filenames splits at once, at most
 
 
 class ImageEntry(NamedTuple):
@@ -191,8 +191,13 @@ class ShardEntries(collections.abc.Sequence):
       return iter(())
     if count <= _LIST_AT_ONCE:
       return iter(self._filenames.split('\0'))
-    name = self.filename
-    return (name(index) for index in range(count))
+    return self._filenames_in_chunks()
+
+  def _filenames_in_chunks(self) -> Iterator[str]:
+    starts, names, count = self._starts(), self._filenames, len(self._labels)
+    for first in range(0, count, _LIST_AT_ONCE):
+      last = min(count, first + _LIST_AT_ONCE)
+      yield from names[starts[first]:starts[last] - 1].split('\0')
 
   def filename(self, index: int) -> str:
     starts = self._starts()
@@ -209,17 +214,11 @@ class ShardEntries(collections.abc.Sequence):
     list them."""
     labels, name = self._labels, self.filename
     previous_label, previous_name = None, None
-    for index, label in enumerate(labels):
-      if previous_label is not None and label <= previous_label:
-        if label < previous_label:
-          break
-        current = name(index)
-        if current < previous_name:
-          break
-        previous_name = current
-      else:
-        previous_name = name(index)
-      previous_label = label
+    for label, current in zip(labels, self.filenames()):
+      if previous_label is not None and (label < previous_label or (
+          label == previous_label and current < previous_name)):
+        break
+      previous_label, previous_name = label, current
     else:
       return array.array('q', range(len(labels)))
     return array.array('q', sorted(range(len(labels)),
@@ -227,8 +226,8 @@ class ShardEntries(collections.abc.Sequence):
 
   def take(self, indices: Sequence[int]) -> 'ShardEntries':
     """The entries at `indices`, in that order (sharing the class table)."""
-    name = self.filename
-    names = '\0'.join([name(i) for i in indices])
+    starts, joined = self._starts(), self._filenames
+    names = '\0'.join([joined[starts[i]:starts[i + 1] - 1] for i in indices])
     labels = self._labels
     sources = self._sources
     if isinstance(sources, str):

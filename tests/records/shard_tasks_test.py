@@ -152,6 +152,19 @@ class SplitColumnsTest(absltest.TestCase):
     self.assertEqual(list(shuffled.sorted_order()), expected)
     self.assertEqual(list(shuffled.sorted_order()), [2, 1, 3, 0])
 
+  def test_a_large_split_is_read_in_chunks(self):
+    builder = _shard_tasks.EntriesBuilder()
+    names = {label: ['%d_%06d.JPEG' % (label, n) for n in range(70001)]
+             for label in (1, 2)}
+    for label, class_names in names.items():
+      builder.add_directory(label, 'n%d' % label, 't', '/raw/%d' % label, class_names)
+    entries = builder.build()
+    self.assertEqual(list(entries.filenames()), names[1] + names[2])
+    self.assertEqual(list(entries.sorted_order()), list(range(140002)))
+    backwards = entries.take(range(140001, -1, -1))
+    self.assertEqual(list(backwards.sorted_order()), list(range(140001, -1, -1)))
+    self.assertEqual(backwards[0].source, '/raw/2/2_070000.JPEG')
+
   def test_one_kind_of_source_per_split(self):
     builder = _shard_tasks.EntriesBuilder()
     builder.add_directory(1, 'n1', 'one', '/raw', ['a.JPEG'])

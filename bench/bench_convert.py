@@ -4,8 +4,13 @@
 
 Generates (once, cached in --work_dir) an ImageNet-like folder set: `num_images` JPEGs
 of 300–500 px drawn by inception.demo.render_photo (photo-like, ~110 KB at
-quality 90 like ImageNet's), in `train/<wnid>/<wnid>_<n>.JPEG`. Then measures, on the
-same files and the same shard plan (ImageNet's ~1251 images per shard):
+quality 90 like ImageNet's), in `train/<wnid>/<wnid>_<n>.JPEG`; with --tiny instead
+(cached apart, under data-tiny/), tiny files as a synthetic full-shape ImageNet has
+them: each a copy of one of a pool of 300 distinct 2-6 KB JPEGs (48-112 px), with
+image 1 a PNG and image 2 a CMYK JPEG under .JPEG names, as in ImageNet. Then
+measures, on the same files and the same shard plan (ImageNet's ~1251 images per
+shard):
+  (cat) `xargs -0 cat > one file` over the files in plan order: the per-file floor;
   (a) copy: read each file in plan order and append its bytes to the shard files
       (one process, fsync per shard like the converter): the floor;
   (b) convert: convert.convert_split with --num_threads workers (default: cores), with
@@ -35,17 +40,25 @@ point of the scan data; 2000, 16 or 1 random bytes written over it).
 measures instead the main process at ImageNet scale without any image: RSS after
 importing the converter, after listing 1,281,167 entries (1000 classes, real-length
 paths), after reading boxes for half of them (ImageNet: 544,546 images, 615,299 boxes)
-and after planning 1024 shards.
+and after planning 1024 shards; its peak; after dropping the entry list, as the
+converter does once a split is planned; and the size of the pickled shard tasks.
 """
 
 import argparse
+import gc
 import os
+import pickle
+import resource
 import shutil
+import subprocess
 import sys
 import threading
 import time
 
 import numpy as np
+
+TINY_POOL_SIZE = 300
+TINY_BYTES = (2000, 6000)
 
 
 def _parse_args():
@@ -57,6 +70,10 @@ def _parse_args():
                       help='converter worker processes (default: cores)')
   parser.add_argument('--work_dir', default='/tmp/bench_convert')
   parser.add_argument('--seed', type=int, default=0)
+  parser.add_argument('--tiny', action='store_true',
+                      help='tiny files instead: each a copy of one of a pool of %d '
+                      'distinct 2-6 KB JPEGs (plus one PNG and one CMYK JPEG)'
+                      % TINY_POOL_SIZE)
   parser.add_argument('--skip', default='', help='comma list of a,b,n,c,d,e to skip')
   parser.add_argument('--plan_memory', action='store_true',
                       help='measure the main process at ImageNet scale instead')
@@ -65,27 +82,24 @@ def _parse_args():
   return parser.parse_args()
 
 
-def generate(directory: str, num_images: int, num_classes: int, seed: int) -> None:
+def generate(directory: str, num_images: int, num_classes: int, seed: int,
+             tiny: bool = False) -> None:
   """Writes the image folders, or keeps them if a previous run made the same set."""
-  from inception import demo  # pylint: disable=g-import-not-at-top
   stamp = os.path.join(directory, 'DONE')
-  wanted = '%d %d %d\n' % (num_images, num_classes, seed)
+  wanted = '%d %d %d%s\n' % (num_images, num_classes, seed, ' tiny' if tiny else '')
   if os.path.exists(stamp) and open(stamp).read() == wanted:
     return
   shutil.rmtree(directory, ignore_errors=True)
   synsets = ['n%08d' % (1440764 + 1000 * i) for i in range(num_classes)]
+  image_bytes = _tiny_pool(seed) if tiny else _photo
   start = time.monotonic()
   for i in range(num_images):
     synset = synsets[i % num_classes]
-    rng = np.random.default_rng([seed, i])
-    width, height = (int(v) for v in rng.integers(300, 501, 2))
-    data = demo.encode_image(demo.render_photo(rng, width, height),
-                                      None, 90)
     class_dir = os.path.join(directory, 'train', synset)
     os.makedirs(class_dir, exist_ok=True)
     with open(os.path.join(class_dir, '%s_%d.JPEG' % (synset, i)), 'wb') as f:
-      f.write(data)
-    if (i + 1) % 1000 == 0:
+      f.write(image_bytes(seed, i))
+    if (i + 1) % (20000 if tiny else 1000) == 0:
       print('generated %d/%d images (%.0f s)' % (i + 1, num_images,
                                                   time.monotonic() - start), flush=True)
   with open(os.path.join(directory, 'synsets.txt'), 'w') as f:
@@ -94,6 +108,31 @@ def generate(directory: str, num_images: int, num_classes: int, seed: int) -> No
     f.write(''.join('%s\tclass %s\n' % (s, s) for s in synsets))
   with open(stamp, 'w') as f:
     f.write(wanted)
+
+
+def _photo(seed: int, i: int) -> bytes:
+  """Image i of the photo-sized set: a 300-500 px photo-like JPEG at quality 90."""
+  from inception import demo  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng([seed, i])
+  width, height = (int(v) for v in rng.integers(300, 501, 2))
+  return demo.encode_image(demo.render_photo(rng, width, height), None, 90)
+
+
+def _tiny_pool(seed: int):
+  """Image i of the tiny set: image 1 a PNG and image 2 a CMYK JPEG (both under a
+  .JPEG name, as in ImageNet), the others copies from a pool of distinct 2-6 KB JPEGs
+  (48-112 px, quality 60-92)."""
+  from inception import demo  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng([seed, 1 << 20])
+  pool = []
+  while len(pool) < TINY_POOL_SIZE:
+    picture = demo.render_photo(rng, *(int(v) for v in rng.integers(48, 113, 2)))
+    data = demo.encode_image(picture, None, int(rng.integers(60, 93)))
+    if TINY_BYTES[0] <= len(data) <= TINY_BYTES[1]:
+      pool.append(data)
+  special = {1: demo.encode_image(picture, 'png', 90),
+             2: demo.encode_image(picture, 'cmyk', 90)}
+  return lambda unused_seed, i: special.get(i) or pool[i % TINY_POOL_SIZE]
 
 
 class TreeMemory(object):
@@ -173,6 +212,19 @@ def copy_floor(plan, output_directory: str) -> int:
   return total
 
 
+def cat_floor(paths, output_file: str) -> int:
+  """`xargs -0 cat > output_file` over `paths` (plan order); returns bytes written."""
+  list_file = output_file + '.list'
+  with open(list_file, 'w') as f:
+    f.write(''.join(p + '\0' for p in paths))
+  with open(list_file, 'rb') as names, open(output_file, 'wb') as out:
+    subprocess.run(['xargs', '-0', 'cat'], stdin=names, stdout=out, check=True)
+  size = os.path.getsize(output_file)
+  os.remove(output_file)
+  os.remove(list_file)
+  return size
+
+
 def _line(name, num_images, num_bytes, seconds, memory):
   return ('%-28s %7d images %6.1f s %8.1f images/s %7.1f MB/s   peak RSS: sum %5.0f MiB '
           '(main %4.0f, largest worker %4.0f), PSS sum %5.0f MiB' %
@@ -195,35 +247,46 @@ def _rss_mb() -> float:
 def plan_memory() -> int:
   """Main-process RSS while planning ImageNet's train split (no image is read)."""
   from inception import convert  # pylint: disable=g-import-not-at-top
-  from inception.convert import _conversion  # pylint: disable=g-import-not-at-top
+  from inception import records  # pylint: disable=g-import-not-at-top
   imported = _rss_mb()
-  entries = []
+  # As find_imagenet_entries builds them: class by class, as columns.
+  builder = records.EntriesBuilder()
+  remaining = 1281167
   for label in range(1, 1001):
     synset = 'n%08d' % (1440764 + 13 * label)
     text = 'the human text of class %d, with, some words' % label
-    for n in range(1282 if label <= 167 else 1281):
-      name = '%s_%d.JPEG' % (synset, 10000 + 7 * n)
-      entries.append(convert.ImageEntry(
-          '/data/imagenet/raw-data/train/%s/%s' % (synset, name), name, label, synset,
-          text))
-  del entries[1281167:]
+    count = min(remaining, 1282 if label <= 167 else 1281)
+    remaining -= count
+    builder.add_directory(label, synset, text,
+                          '/data/imagenet/raw-data/train/' + synset,
+                          ['%s_%d.JPEG' % (synset, 10000 + 7 * n) for n in range(count)])
+  entries = builder.build()
   listed = _rss_mb()
-  boxes = {}
-  for k, entry in enumerate(entries):
+  boxes = records.BoxTable()  # as read_bounding_boxes packs the CSV's
+  for k, name in enumerate(entries.filenames()):
     if k % 47 < 20:  # ~43% of images, ~1.13 boxes each, as ImageNet
       count = 2 if k % 8 == 0 else 1
-      boxes[entry.filename] = _conversion._plain_boxes(  # pylint: disable=protected-access
-          [(0.1 + k * 1e-9, 0.2, 0.7, 0.9 - k * 1e-9)] * count)
+      boxes.add(name, [(0.1 + k * 1e-9, 0.2, 0.7, 0.9 - k * 1e-9)] * count)
+  boxes.index('')  # packs and indexes them, as the first look-up does
   with_boxes = _rss_mb()
   start = time.monotonic()
   plan = convert.plan_split('train', entries, 1024, '/nonexistent/out', boxes)
   seconds = time.monotonic() - start
   planned = _rss_mb()
+  peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+  num_entries = len(entries)
+  del entries  # as the converter does once a split is planned
+  gc.collect()
+  dropped = _rss_mb()
+  pickled = sum(len(pickle.dumps(t, protocol=pickle.HIGHEST_PROTOCOL))
+                for t in plan.tasks)
   print('main process RSS: %.0f MiB after imports; +%.0f MiB for %d entries; +%.0f MiB '
         'for boxes of %d images; +%.0f MiB for the plan of %d shards (%.1f s); total '
-        '%.0f MiB' % (imported, listed - imported, len(entries), with_boxes - listed,
-                     len(boxes), planned - with_boxes, len(plan.tasks), seconds,
-                     planned))
+        '%.0f MiB (peak %.0f MiB); %.0f MiB once the entry columns are dropped (the plan '
+        'and the boxes); tasks pickled: %.1f MB (%.0f bytes per image)' %
+        (imported, listed - imported, num_entries, with_boxes - listed, len(boxes),
+         planned - with_boxes, len(plan.tasks), seconds, planned, peak, dropped,
+         pickled / 1e6, pickled / num_entries))
   return 0
 
 
@@ -332,8 +395,8 @@ def main():
   logging.set_verbosity(logging.WARNING)
   if args.plan_memory:
     return plan_memory()
-  data_dir = os.path.join(args.work_dir, 'data')
-  generate(data_dir, args.num_images, args.num_classes, args.seed)
+  data_dir = os.path.join(args.work_dir, 'data-tiny' if args.tiny else 'data')
+  generate(data_dir, args.num_images, args.num_classes, args.seed, args.tiny)
   if args.image_checks:
     return image_checks(data_dir)
   synsets, texts = convert.imagenet_classes(os.path.join(data_dir, 'synsets.txt'),
@@ -350,6 +413,19 @@ def main():
          num_shards, num_workers, os.cpu_count()), flush=True)
   skip = set(args.skip.split(','))
   lines = []
+  rates = {}  # key -> images/s
+
+  if 'cat' not in skip:
+    plan = convert.plan_split('train', entries, num_shards, args.work_dir)
+    with TreeMemory() as memory:
+      start = time.monotonic()
+      copied = cat_floor([e.source for t in plan.tasks for e in t.entries],
+                         os.path.join(args.work_dir, 'out_cat'))
+      seconds = time.monotonic() - start
+    rates['cat'] = len(entries) / seconds
+    lines.append(_line('(cat) xargs cat > one file', len(entries), copied, seconds,
+                       memory))
+    print(lines[-1], flush=True)
 
   if 'a' not in skip:
     output = os.path.join(args.work_dir, 'out_copy')
@@ -359,6 +435,7 @@ def main():
       start = time.monotonic()
       copied = copy_floor(plan, output)
       seconds = time.monotonic() - start
+    rates['a'] = len(entries) / seconds
     lines.append(_line('(a) copy (floor)', len(entries), copied, seconds, memory))
     print(lines[-1], flush=True)
 
@@ -378,6 +455,7 @@ def main():
       start = time.monotonic()
       result = convert.convert_split('train', entries, num_shards, output, None, options)
       seconds = time.monotonic() - start
+    rates[key] = result.num_images / seconds
     lines.append(_line(name, result.num_images, result.num_input_bytes, seconds, memory))
     print(lines[-1], flush=True)
 
@@ -387,6 +465,10 @@ def main():
                             os.path.join(args.work_dir, 'out_' + key, name))
                  for name in os.listdir(os.path.join(args.work_dir, 'out_b')))
       lines.append('(%s) shards byte-identical to (b): %s' % (key, 'yes' if same else 'NO'))
+  for floor in ('cat', 'a'):
+    for key in ('b', 'n', 'c', 'd', 'e'):
+      if floor in rates and key in rates:
+        lines.append('(%s) / (%s) images/s: %.2f' % (key, floor, rates[key] / rates[floor]))
   print('\n'.join(['', 'Summary:'] + lines))
   return 0
 

@@ -2,14 +2,17 @@
 
 Stages, each usable on its own (a runner replaces only the fourth):
 1. Find the images: `find_imagenet_entries` (per synset `<dir>/<synset>/*.JPEG`, also
-   .jpg/.jpeg/.png in any case; their boxes are found by stem, `match_boxes`), `find_generic_entries` (flowers style), or, read in
-   place from the ILSVRC2012 tarballs, `train_tar_entries` and
-   `validation_tar_entries`; the unlabelled test split: `test_directory_entries`,
-   `test_tar_entries`.
+   .jpg/.jpeg/.png in any case; their boxes are found by stem, `match_boxes`),
+   `find_generic_entries` (flowers style), or, read in place from the ILSVRC2012
+   tarballs, `train_tar_entries` and `validation_tar_entries`; the unlabelled test
+   split: `test_directory_entries`, `test_tar_entries`. Each gives the split's entries
+   as columns (records.ShardEntries, a sequence of ImageEntry); `read_bounding_boxes`
+   gives the boxes packed (records.BoxTable).
 2. Plan: `plan_split` sorts the entries by (label, filename), shuffles them with
-   `random.seed(12345)` + `random.shuffle` of the index list as the original did, and
-   cuts them into shards whose boundaries depend only on (number of images, number of
-   shards). A plan is a list of picklable `ShardTask`s.
+   `random.seed(12345)` + `random.shuffle` of the index list as the original did (both
+   on index arrays over the entries' columns, records.ShardEntries), and cuts them
+   into shards whose boundaries depend only on (number of images, number of shards).
+   A plan is a list of picklable `ShardTask`s, each with its slice of the columns.
 3. Prepare: `prepare_split` checks the output directory against the conversion
    manifest (records.Manifest), keeps the complete shards of the same plan
    and returns the tasks still to write.
@@ -29,6 +32,7 @@ first, then train, as the original, handing each finished split to
 is handed on, and leaves nothing partial under a shard's final name; a re-run resumes.
 """
 
+import array
 import collections
 import dataclasses
 import os
@@ -94,6 +98,7 @@ class SplitPlan(NamedTuple):
   tasks: Tuple[ShardTask, ...]
   fingerprint: str
   num_images: int
+  num_with_boxes: int = 0  # images that got boxes
 
 
 class PreparedSplit(NamedTuple):
@@ -132,20 +137,21 @@ SplitCallback = Callable[[SplitResult], None]
 
 
 def find_imagenet_entries(directory: str, synsets: Sequence[str],
-                          texts: Sequence[str]) -> List[ImageEntry]:
+                          texts: Sequence[str]) -> records.ShardEntries:
   """Lists `<directory>/<synset>/` images; label = 1 + the synset's index.
 
   Returns:
-    Entries sorted by (label, filename): the sorted file list that is shuffled.
+    The entries as columns (records.ShardEntries, a sequence of ImageEntry), sorted
+    by (label, filename): the sorted file list that is shuffled.
 
   Raises:
     ConversionError: a class directory is missing or holds no image.
   """
-  return _class_entries(_imagenet_classes(synsets, texts),
-                        lambda synset: _class_images(directory, synset))
+  return _directory_classes(directory, _imagenet_classes(synsets, texts))
 
 
-def find_generic_entries(directory: str, labels: Sequence[str]) -> List[ImageEntry]:
+def find_generic_entries(directory: str, labels: Sequence[str]
+                         ) -> records.ShardEntries:
   """Lists `<directory>/<name>/` images for a folder-per-class set (flowers style).
 
   Label = 1 + the name's index in `labels`; the text is the directory name.
@@ -153,15 +159,14 @@ def find_generic_entries(directory: str, labels: Sequence[str]) -> List[ImageEnt
   Raises:
     ConversionError: a class directory is missing or holds no image.
   """
-  return _class_entries([(name, '', name) for name in labels],
-                        lambda name: _class_images(directory, name))
+  return _directory_classes(directory, [(name, '', name) for name in labels])
 
 
 def train_tar_entries(members_by_synset: Mapping[str, Sequence[Any]],
                       synsets: Sequence[str], texts: Sequence[str],
-                      archive: str) -> List[ImageEntry]:
+                      archive: str) -> records.ShardEntries:
   """The train entries read in place from the train tar, as find_imagenet_entries
-  lists them from its extracted directory.
+  lists them from its extracted directory (the members as columns: offsets and sizes).
 
   Args:
     members_by_synset: acquire.index_train_tar(archive).
@@ -170,20 +175,21 @@ def train_tar_entries(members_by_synset: Mapping[str, Sequence[Any]],
   Raises:
     ConversionError: a class has no image in the tar.
   """
-  def images(synset: str) -> List[Tuple[Any, str]]:
+  builder = records.EntriesBuilder()
+  for label, (_, synset, text) in enumerate(_imagenet_classes(synsets, texts), 1):
     members = sorted((m for m in members_by_synset.get(synset, ()) if _is_image(m.name)),
                      key=lambda m: m.name)
     if not members:
       raise ConversionError('%s holds no image of class %s (%s.tar missing or empty)' %
                             (archive, synset, synset))
-    return [(m, m.name) for m in members]
-
-  return _class_entries(_imagenet_classes(synsets, texts), images)
+    for member in members:
+      builder.add_member(label, synset, text, member)
+  return builder.build()
 
 
 def validation_tar_entries(members: Sequence[Any], labels: Sequence[str],
                            synsets: Sequence[str], texts: Sequence[str],
-                           archive: str) -> List[ImageEntry]:
+                           archive: str) -> records.ShardEntries:
   """The validation entries read in place; each image's synset from the label list.
 
   Args:
@@ -206,34 +212,38 @@ def validation_tar_entries(members: Sequence[Any], labels: Sequence[str],
         (archive, len(expected), len(missing), ', '.join(missing[:3]) or '-',
          len(unexpected), ', '.join(unexpected[:3]) or '-'))
   label_of = {synset: label for label, synset in enumerate(synsets, 1)}
-  entries = []
+  builder = records.EntriesBuilder()
   for member in members:
     synset = expected[member.name]
     if synset not in label_of:
       raise ConversionError('%s: %s is labelled %s, which is not in the synsets file' %
                             (archive, member.name, synset))
     label = label_of[synset]
-    entries.append(ImageEntry(member, member.name, label, synset, texts[label - 1]))
-  return entries
+    builder.add_member(label, synset, texts[label - 1], member)
+  return builder.build()
 
 
-def test_entries(images: Sequence[Tuple[Any, str]]) -> List[ImageEntry]:
+def test_entries(images: Sequence[Tuple[Any, str]]) -> records.ShardEntries:
   """The test split's entries from its images' (source, filename): unlabelled
   (label records.UNLABELLED, no synset or text)."""
-  return [ImageEntry(source, filename, records.UNLABELLED, '', '')
-          for source, filename in images]
+  return records.ShardEntries.from_entries(
+      [ImageEntry(source, filename, records.UNLABELLED, '', '')
+       for source, filename in images])
 
 
-def test_directory_entries(directory: str) -> List[ImageEntry]:
+def test_directory_entries(directory: str) -> records.ShardEntries:
   """The test images of a flat directory (raw-data/test/*.JPEG).
 
   Raises:
     ConversionError: the directory is missing or holds no image.
   """
-  return test_entries(_directory_images(directory, 'test directory'))
+  builder = records.EntriesBuilder()
+  builder.add_directory(records.UNLABELLED, '', '', directory,
+                        _image_names(directory, 'test directory'))
+  return builder.build()
 
 
-def test_tar_entries(members: Sequence[Any], archive: str) -> List[ImageEntry]:
+def test_tar_entries(members: Sequence[Any], archive: str) -> records.ShardEntries:
   """The test images read in place from the test tar, as test_directory_entries lists
   them from its extracted directory.
 
@@ -244,11 +254,13 @@ def test_tar_entries(members: Sequence[Any], archive: str) -> List[ImageEntry]:
   Raises:
     ConversionError: the tar holds no image.
   """
-  images = sorted(((m, m.name) for m in members if _is_image(m.name)),
-                  key=lambda image: image[1])
+  images = sorted((m for m in members if _is_image(m.name)), key=lambda m: m.name)
   if not images:
     raise ConversionError('%s holds no .jpeg/.jpg/.png image' % archive)
-  return test_entries(images)
+  builder = records.EntriesBuilder()
+  for member in images:
+    builder.add_member(records.UNLABELLED, '', '', member)
+  return builder.build()
 
 
 def _imagenet_classes(synsets: Sequence[str], texts: Sequence[str]
@@ -258,20 +270,20 @@ def _imagenet_classes(synsets: Sequence[str], texts: Sequence[str]
   return list(zip(synsets, synsets, texts))
 
 
-def _class_entries(classes: Sequence[Tuple[str, str, str]],
-                   images_of: Callable[[str], Sequence[Tuple[Any, str]]]
-                   ) -> List[ImageEntry]:
-  """The entries of each class in label order (label = 1 + the class's index).
+def _directory_classes(directory: str, classes: Sequence[Tuple[str, str, str]]
+                       ) -> records.ShardEntries:
+  """The images of each class directory in label order (label = 1 + the class's
+  index), as columns.
 
   Args:
-    classes: per class, (its name in the source, its synset, its text).
-    images_of: a class's name in the source → its images' (source, filename), sorted.
+    classes: per class, (its directory's name, its synset, its text).
   """
-  entries = []
+  builder = records.EntriesBuilder()
   for label, (name, synset, text) in enumerate(classes, 1):
-    entries.extend(ImageEntry(source, filename, label, synset, text)
-                   for source, filename in images_of(name))
-  return entries
+    class_directory = os.path.join(directory, name)
+    builder.add_directory(label, synset, text, class_directory,
+                          _image_names(class_directory, 'class directory'))
+  return builder.build()
 
 
 def read_generic_labels(labels_file: str) -> List[str]:
@@ -286,13 +298,8 @@ def read_generic_labels(labels_file: str) -> List[str]:
   return labels
 
 
-def _class_images(directory: str, class_name: str) -> List[Tuple[str, str]]:
-  """(path, filename) of the images in one class directory, sorted."""
-  return _directory_images(os.path.join(directory, class_name), 'class directory')
-
-
-def _directory_images(directory: str, what: str) -> List[Tuple[str, str]]:
-  """(path, filename) of the images in `directory` (`what` names it), sorted."""
+def _image_names(directory: str, what: str) -> List[str]:
+  """The names of the images in `directory` (`what` names it), sorted."""
   names = _list_files(directory)
   if names is None:
     raise ConversionError('%s %s does not exist' % (what, directory))
@@ -303,7 +310,7 @@ def _directory_images(directory: str, what: str) -> List[Tuple[str, str]]:
                     ignored)
   if not images:
     raise ConversionError('%s %s holds no .jpeg/.jpg/.png image' % (what, directory))
-  return [(os.path.join(directory, n), n) for n in images]
+  return images
 
 
 def _is_image(name: str) -> bool:
@@ -330,21 +337,22 @@ def _list_files(directory: str) -> Optional[List[str]]:
 # 2. Planning.
 
 
-def sorted_entries(entries: Sequence[ImageEntry]) -> List[ImageEntry]:
-  """The canonical order before shuffling: by (label, filename)."""
-  return sorted(entries, key=lambda e: (e.label, e.filename))
+def shuffled_index(count: int, seed: int = SHUFFLE_SEED) -> array.array:
+  """The original's shuffle of the index list (random.seed(seed), random.shuffle),
+  shuffled in an array: the same permutation, 8 bytes an image."""
+  index = array.array('q', range(count))
+  state = random.getstate()
+  try:
+    random.seed(seed)
+    random.shuffle(index)
+  finally:
+    random.setstate(state)
+  return index
 
 
 def shuffled(entries: Sequence[ImageEntry], seed: int = SHUFFLE_SEED) -> List[ImageEntry]:
   """The original's shuffle: random.seed(seed), random.shuffle of the index list."""
-  shuffled_index = list(range(len(entries)))
-  state = random.getstate()
-  try:
-    random.seed(seed)
-    random.shuffle(shuffled_index)
-  finally:
-    random.setstate(state)
-  return [entries[i] for i in shuffled_index]
+  return [entries[i] for i in shuffled_index(len(entries), seed)]
 
 
 def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
@@ -354,14 +362,18 @@ def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
                record_format: str = records.IMAGENET_FORMAT) -> SplitPlan:
   """Sorts, shuffles and shards `entries` (in any order) into the split's tasks.
 
+  The entries (best a records.ShardEntries, as the finders give) are sorted and
+  shuffled as index arrays, and each shard's entries and boxes are cut from the
+  columns (records.ShardEntries.take, records.BoxTable.shard_boxes).
+
   Args:
     split: 'train', 'validation', ...; the shards' name prefix.
     entries: the split's images.
     num_shards: how many shards.
     output_directory: where the shards go (local or any tf.io.gfile path).
-    boxes: {image filename: boxes} (annotations.Box or plain tuples, as
-      read_bounding_boxes gives), matched to the images by `match_boxes`; images
-      not in it get no box.
+    boxes: {image filename: boxes} (a records.BoxTable, as read_bounding_boxes gives,
+      or any mapping to (xmin, ymin, xmax, ymax) sequences), matched to the images by
+      `match_boxes`; images not in it get no box.
     options: conversion options (index, validation, skipping).
     record_format: records.IMAGENET_FORMAT or GENERIC_FORMAT.
   """
@@ -373,17 +385,20 @@ def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
     raise ValueError('unknown record format %r' % record_format)
   if not entries:
     raise ConversionError('%s: no images to convert' % split)
-  ordered = shuffled(sorted_entries(entries))
-  boxes = match_boxes(ordered, boxes or {})
+  table = records.ShardEntries.from_entries(entries)
+  box_table = records.BoxTable.from_mapping(boxes or {})
+  rows = match_boxes(table, box_table)
+  order = table.sorted_order()
+  order = array.array('q', [order[i] for i in shuffled_index(len(order))])
   tasks = []
-  for index, (start, end) in enumerate(records.shard_ranges(len(ordered), num_shards)):
+  for index, (start, end) in enumerate(records.shard_ranges(len(order), num_shards)):
     name = records.shard_name(split, index, num_shards)
-    shard_entries = tuple(ordered[start:end])
+    shard = order[start:end]
     tasks.append(ShardTask(
         split=split, index=index, num_shards=num_shards,
         output_path=os.path.join(output_directory, name),
-        entries=shard_entries,
-        boxes=tuple(_plain_boxes(boxes.get(e.filename, ())) for e in shard_entries),
+        entries=table.take(shard),
+        boxes=box_table.shard_boxes([rows[i] for i in shard]),
         record_format=record_format,
         index_path=(core.index_path(output_directory, name)
                     if options.write_index else None),
@@ -391,13 +406,13 @@ def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
         skip_bad_images=options.skip_bad_images))
   fingerprint = records.plan_fingerprint(record_format, num_shards, tasks)
   return SplitPlan(split, num_shards, output_directory, record_format, tuple(tasks),
-                   fingerprint, len(ordered))
+                   fingerprint, len(order), sum(1 for row in rows if row >= 0))
 
 
 def match_boxes(entries: Sequence[ImageEntry],
-                boxes: Mapping[str, Sequence[annotations.Box]]
-                ) -> Dict[str, Sequence[annotations.Box]]:
-  """{image filename: its boxes}, by the exact file name, else by the stem.
+                boxes: Mapping[str, Sequence[annotations.Box]]) -> array.array:
+  """Each entry's row in `boxes` (a records.BoxTable, or a mapping made one), or -1:
+  by the exact file name, else by the stem.
 
   The box CSVs name each image as its XML does, `<stem>.JPEG`; an image whose
   extension was changed (`n01440764_10026.jpg`) keeps its boxes. The exact name wins:
@@ -405,35 +420,35 @@ def match_boxes(entries: Sequence[ImageEntry],
   images of one stem without the exact name (`x.jpg`, `x.png`) get none, and a
   warning names them.
   """
-  names = {e.filename for e in entries}
-  matched = {name: boxes[name] for name in names if name in boxes}
-  unmatched = {os.path.splitext(key)[0]: key for key in boxes if key not in names}
-  if not unmatched:
-    return matched
-  by_stem = collections.defaultdict(list)
-  for name in sorted(names - set(matched)):
-    stem = os.path.splitext(name)[0]
-    if stem in unmatched:
-      by_stem[stem].append(name)
+  table = records.ShardEntries.from_entries(entries)
+  boxes = records.BoxTable.from_mapping(boxes)
+  if not len(boxes):
+    return array.array('q', [-1]) * len(table)
+  find = boxes.index
+  rows = array.array('q', [find(name) for name in table.filenames()])
+  used = bytearray(len(boxes))
+  for row in rows:
+    if row >= 0:
+      used[row] = 1
+  if used.count(0) == 0:
+    return rows
+  unmatched = {os.path.splitext(key)[0]: row
+               for row, key in enumerate(boxes.names()) if not used[row]}
+  by_stem = collections.defaultdict(dict)  # stem: {image name: [entry index]}
+  for index, (name, row) in enumerate(zip(table.filenames(), rows)):
+    if row < 0:
+      stem = os.path.splitext(name)[0]
+      if stem in unmatched:
+        by_stem[stem].setdefault(name, []).append(index)
   for stem, found in sorted(by_stem.items()):
-    key = unmatched[stem]
+    row = unmatched[stem]
     if len(found) == 1:
-      matched[found[0]] = boxes[key]
+      for index in next(iter(found.values())):
+        rows[index] = row
     else:
       logging.warning('%s has boxes, but %d images have its stem (%s): neither gets '
-                      'them', key, len(found), ', '.join(found))
-  return matched
-
-
-def _plain_boxes(boxes: Sequence[annotations.Box]) -> records.Boxes:
-  """Boxes as plain tuples: workers unpickle them without importing bounding_boxes."""
-  if not boxes:
-    return ()
-  # Exact types: a annotations.Box is a tuple subclass, and must be converted.
-  # pylint: disable-next=unidiomatic-typecheck
-  if type(boxes) is tuple and all(type(b) is tuple for b in boxes):
-    return boxes  # already plain: shared, not copied
-  return tuple((float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes)
+                      'them', boxes.name(row), len(found), ', '.join(sorted(found)))
+  return rows
 
 
 # 3. Preparing the output directory (resume).
@@ -649,7 +664,8 @@ def finish_split(prepared: PreparedSplit, results: Sequence[ShardResult],
   if num_images + len(skipped) != plan.num_images:
     raise ConversionError('%s: %d records written + %d skipped != %d planned images' %
                           (plan.split, num_images, len(skipped), plan.num_images))
-  class_counts = collections.Counter(e.label for t in plan.tasks for e in t.entries)
+  class_counts = collections.Counter(label for t in plan.tasks
+                                     for label in _labels(t.entries))
   class_counts.subtract(s.label for s in skipped)
 
   prepared.manifest.splits[plan.split] = dataclasses.replace(
@@ -675,15 +691,25 @@ def finish_split(prepared: PreparedSplit, results: Sequence[ShardResult],
                      report_path)
 
 
+def _labels(entries: Sequence[ImageEntry]) -> Sequence[int]:
+  return (entries.labels if isinstance(entries, records.ShardEntries) else
+          [e.label for e in entries])
+
+
 def convert_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
                   output_directory: str,
                   boxes: Optional[Mapping[str, Sequence[annotations.Box]]] = None,
                   options: Optional[ConvertOptions] = None,
                   record_format: str = records.IMAGENET_FORMAT) -> SplitResult:
   """Plans, writes (resuming) and finishes one split with the runner of `options`."""
+  return _convert_plan(plan_split(split, entries, num_shards, output_directory, boxes,
+                                 options, record_format), options)
+
+
+def _convert_plan(plan: SplitPlan, options: Optional[ConvertOptions] = None
+                 ) -> SplitResult:
+  """Writes (resuming) and finishes a planned split with the runner of `options`."""
   options = options or ConvertOptions()
-  plan = plan_split(split, entries, num_shards, output_directory, boxes, options,
-                    record_format)
   prepared = prepare_split(plan, options)
   results = write_pending(prepared, options)
   return finish_split(prepared, results, options)
@@ -692,24 +718,30 @@ def convert_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
 # The whole data sets.
 
 
-def read_bounding_boxes(paths: Sequence[str]) -> Dict[str, records.Boxes]:
+def read_bounding_boxes(paths: Sequence[str]) -> records.BoxTable:
   """Merges bounding-box CSVs (e.g. train and validation) into {filename: boxes}.
 
-  Boxes are plain (xmin, ymin, xmax, ymax) tuples, the form shard tasks carry, so a
-  plan shares them instead of copying (ImageNet: ~615,000 boxes).
+  The boxes are packed (records.BoxTable: no object per image or box; ImageNet:
+  ~615,000 boxes of ~545,000 images), and plans cut their shards' boxes from it.
 
   Raises:
     ValueError: an image has boxes in two of the files.
   """
-  merged, origin = {}, {}
+  table = records.BoxTable()
+  ends = []  # (rows so far, path)
   for path in paths:
-    for filename, image_boxes in annotations.read_boxes_csv(path).items():
-      if filename in merged:
-        raise ValueError('%s has boxes in both %s and %s' %
-                         (filename, origin[filename], path))
-      merged[filename] = _plain_boxes(image_boxes)
-      origin[filename] = path
-  return merged
+    boxes = annotations.read_boxes_csv(path)
+    if len(table):
+      for filename in boxes:
+        row = table.index(filename)
+        if row >= 0:
+          origin = next(p for end, p in ends if row < end)
+          raise ValueError('%s has boxes in both %s and %s' % (filename, origin, path))
+    for filename, image_boxes in boxes.items():
+      table.add(filename, image_boxes)
+    ends.append((len(table), path))
+    del boxes
+  return table
 
 
 def imagenet_classes(labels_file: Optional[str] = None,
@@ -773,7 +805,7 @@ def convert_imagenet(train_directory: Optional[str],
   synsets, texts = imagenet_classes(labels_file, imagenet_metadata_file)
   tarballs = {train_tar, validation_tar, test_tar} - {None}
 
-  def find_entries(split: str, source: str) -> List[ImageEntry]:
+  def find_entries(split: str, source: str) -> records.ShardEntries:
     if split == records.TEST and source not in tarballs:
       return test_directory_entries(source)
     if source not in tarballs:
@@ -815,9 +847,9 @@ def convert_generic(train_directory: Optional[str],
 
 
 def _convert_splits(sources: Sequence[Tuple[str, Any, int]],
-                    find_entries: Callable[[str, Any], List[ImageEntry]],
+                    find_entries: Callable[[str, Any], Sequence[ImageEntry]],
                     output_directory: str,
-                    boxes: Optional[Mapping[str, records.Boxes]],
+                    boxes: Optional[records.BoxTable],
                     options: Optional[ConvertOptions], record_format: str,
                     on_split_finished: Optional[SplitCallback]
                     ) -> Dict[str, SplitResult]:
@@ -831,12 +863,15 @@ def _convert_splits(sources: Sequence[Tuple[str, Any, int]],
   results = {}
   for split, source, num_shards in sources:
     entries = find_entries(split, source)
-    boxes_note = ('' if boxes is None else
-                  ', %d with bounding boxes' % len(match_boxes(entries, boxes)))
-    logging.info('%s: found %d images in %d classes%s', split, len(entries),
-                 len({e.label for e in entries}), boxes_note)
-    results[split] = convert_split(split, entries, num_shards, output_directory, boxes,
-                                   options, record_format)
+    num_images, num_classes = len(entries), len(set(_labels(entries)))
+    plan = plan_split(split, entries, num_shards, output_directory, boxes, options,
+                      record_format)
+    del entries  # columns the plan's shards were cut from (bench/README.md)
+    logging.info('%s: found %d images in %d classes%s', split, num_images, num_classes,
+                 '' if boxes is None else
+                 ', %d with bounding boxes' % plan.num_with_boxes)
+    results[split] = _convert_plan(plan, options)
+    del plan
     if on_split_finished:
       on_split_finished(results[split])
   return results

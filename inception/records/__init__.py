@@ -7,8 +7,10 @@
 - Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
   atomic TFRecord `ShardWriter` and index files, and its reader (`read_records`:
   every CRC checked, no TensorFlow).
-- `ShardTask` and `write_shard`: one shard from its planned entries, the unit of work
-  every runner maps; imports no TensorFlow.
+- `ShardTask` and `write_shard`: one shard from its planned entries (`ShardEntries`:
+  image entries as columns, a split's built by `EntriesBuilder`; a shard's tar members
+  read through one open archive) and boxes (`ShardBoxes`, cut from a split's packed
+  `BoxTable`), the unit of work every runner maps; imports no TensorFlow.
 - The conversion manifest (`Manifest`, `load_manifest`, `save_manifest`).
 """
 
@@ -32,8 +34,12 @@ from inception.records._manifest import SplitManifest
 from inception.records._manifest import load_manifest
 from inception.records._manifest import plan_fingerprint
 from inception.records._manifest import save_manifest
+from inception.records._shard_tasks import BoxTable
 from inception.records._shard_tasks import Boxes
+from inception.records._shard_tasks import EntriesBuilder
 from inception.records._shard_tasks import ImageEntry
+from inception.records._shard_tasks import ShardBoxes
+from inception.records._shard_tasks import ShardEntries
 from inception.records._shard_tasks import ShardResult
 from inception.records._shard_tasks import ShardTask
 from inception.records._shard_tasks import SkippedImage
@@ -52,9 +58,11 @@ from inception.records._tfrecord_reader import FramingError
 from inception.records._tfrecord_reader import read_records
 
 __all__ = [
+    'BoxTable',
     'Boxes',
     'CorruptShardError',
     'DEFAULT_VALIDATE_IMAGES',
+    'EntriesBuilder',
     'FramingError',
     'GENERIC_FORMAT',
     'IMAGENET_FORMAT',
@@ -66,6 +74,8 @@ __all__ = [
     'Manifest',
     'RECORD_FORMATS',
     'RECORD_OVERHEAD',
+    'ShardBoxes',
+    'ShardEntries',
     'ShardName',
     'ShardResult',
     'ShardTask',

@@ -13,6 +13,7 @@ plain tuple in the same order (the workers get plain tuples; this module imports
 that imports TensorFlow).
 """
 
+import functools
 import struct
 from typing import Sequence, Tuple
 
@@ -69,39 +70,30 @@ def imagenet_example(encoded: bytes, filename: str, height: int, width: int,
     boxes: relative boxes (xmin, ymin, xmax, ymax); the four bbox lists are present and
       empty without any, and image/object/bbox/label repeats `label` once per box.
   """
-  return _example([  # in key order, as deterministic serialization sorts map keys
-      _CONSTANT_ENTRIES['image/channels'],
-      _int64_entry('image/class/label', (label,)),
-      _bytes_entry('image/class/synset', synset.encode('utf-8')),
-      _bytes_entry('image/class/text', text.encode('utf-8')),
-      _CONSTANT_ENTRIES['image/colorspace'],
-      _bytes_entry('image/encoded', encoded),
-      _bytes_entry('image/filename', filename.encode('utf-8')),
-      _CONSTANT_ENTRIES['image/format'],
-      _int64_entry('image/height', (height,)),
-      _int64_entry('image/object/bbox/label', (label,) * len(boxes)),
-      _float_entry('image/object/bbox/xmax', [b[2] for b in boxes]),
-      _float_entry('image/object/bbox/xmin', [b[0] for b in boxes]),
-      _float_entry('image/object/bbox/ymax', [b[3] for b in boxes]),
-      _float_entry('image/object/bbox/ymin', [b[1] for b in boxes]),
-      _int64_entry('image/width', (width,)),
-  ])
+  # In key order, as deterministic serialization sorts map keys. What depends only on
+  # the class, or is the same in most records, is built once (_cached_entries).
+  return _example((
+      _imagenet_class_entries(label, synset, text),  # channels .. colorspace
+      _bytes_entry_head(_ENCODED_KEY, len(encoded)), encoded,
+      _filename_entry(filename),
+      _CONSTANT_FORMAT,
+      _size_entry(_HEIGHT_KEY, height),
+      _box_entries(label, boxes),
+      _size_entry(_WIDTH_KEY, width),
+  ))
 
 
 def generic_example(encoded: bytes, filename: str, height: int, width: int,
                     label: int, text: str) -> bytes:
   """One folder-per-class record, with the keys of the original build_image_data.py."""
-  return _example([  # in key order
-      _CONSTANT_ENTRIES['image/channels'],
-      _int64_entry('image/class/label', (label,)),
-      _bytes_entry('image/class/text', text.encode('utf-8')),
-      _CONSTANT_ENTRIES['image/colorspace'],
-      _bytes_entry('image/encoded', encoded),
-      _bytes_entry('image/filename', filename.encode('utf-8')),
-      _CONSTANT_ENTRIES['image/format'],
-      _int64_entry('image/height', (height,)),
-      _int64_entry('image/width', (width,)),
-  ])
+  return _example((  # in key order
+      _generic_class_entries(label, text),  # channels .. colorspace
+      _bytes_entry_head(_ENCODED_KEY, len(encoded)), encoded,
+      _filename_entry(filename),
+      _CONSTANT_FORMAT,
+      _size_entry(_HEIGHT_KEY, height),
+      _size_entry(_WIDTH_KEY, width),
+  ))
 
 
 # Wire format (tensorflow/core/example/{example,feature}.proto):
@@ -113,13 +105,64 @@ _BYTES_LIST, _FLOAT_LIST, _INT64_LIST = 1, 2, 3
 _Entry = Tuple[bytes, bytes]
 
 
-def _example(entries: Sequence[_Entry]) -> bytes:
-  length = sum(len(head) + len(tail) for head, tail in entries)
-  pieces = [_header(1, length)]
-  for head, tail in entries:
-    pieces.append(head)
-    pieces.append(tail)
-  return b''.join(pieces)
+def _example(pieces: Sequence[bytes]) -> bytes:
+  """The Example message around its map entries' bytes, given as pieces in order."""
+  return b''.join((_header(1, sum(map(len, pieces))),) + tuple(pieces))
+
+
+def _joined(entry: _Entry) -> bytes:
+  head, tail = entry
+  return head + tail
+
+
+@functools.lru_cache(maxsize=4096)
+def _imagenet_class_entries(label: int, synset: str, text: str) -> bytes:
+  return b''.join((_CONSTANT_CHANNELS, _joined(_int64_entry('image/class/label', (label,))),
+                   _joined(_bytes_entry('image/class/synset', synset.encode('utf-8'))),
+                   _joined(_bytes_entry('image/class/text', text.encode('utf-8'))),
+                   _CONSTANT_COLORSPACE))
+
+
+@functools.lru_cache(maxsize=4096)
+def _generic_class_entries(label: int, text: str) -> bytes:
+  return b''.join((_CONSTANT_CHANNELS, _joined(_int64_entry('image/class/label', (label,))),
+                   _joined(_bytes_entry('image/class/text', text.encode('utf-8'))),
+                   _CONSTANT_COLORSPACE))
+
+
+@functools.lru_cache(maxsize=16384)
+def _size_entry(key: str, value: int) -> bytes:
+  return _joined(_int64_entry(key, (value,)))
+
+
+def _filename_entry(filename: str) -> bytes:
+  name = filename.encode('utf-8')
+  return _bytes_entry_head(_FILENAME_KEY, len(name)) + name
+
+
+def _bytes_entry_head(key_field: bytes, size: int) -> bytes:
+  """The head of a one-value BytesList entry whose value has `size` bytes (_entry's
+  arithmetic, unrolled: the image and the file name of every record take it)."""
+  value_header = _header(1, size)
+  list_length = len(value_header) + size
+  feature = _header(_BYTES_LIST, list_length) + value_header
+  feature_header = _header(2, len(feature) + size)
+  return (_header(1, len(key_field) + len(feature_header) + len(feature) + size) +
+          key_field + feature_header + feature)
+
+
+def _box_entries(label: int, boxes: Sequence[BoxCoordinates]) -> bytes:
+  """The five bbox entries (label, xmax, xmin, ymax, ymin), in key order."""
+  return _encoded_box_entries(label, boxes) if boxes else _NO_BOXES
+
+
+def _encoded_box_entries(label: int, boxes: Sequence[BoxCoordinates]) -> bytes:
+  return b''.join(map(_joined, (
+      _int64_entry('image/object/bbox/label', (label,) * len(boxes)),
+      _float_entry('image/object/bbox/xmax', [b[2] for b in boxes]),
+      _float_entry('image/object/bbox/xmin', [b[0] for b in boxes]),
+      _float_entry('image/object/bbox/ymax', [b[3] for b in boxes]),
+      _float_entry('image/object/bbox/ymin', [b[1] for b in boxes]))))
 
 
 def _entry(key: str, kind: int, list_head: bytes, tail: bytes = b'') -> _Entry:
@@ -132,7 +175,7 @@ def _entry(key: str, kind: int, list_head: bytes, tail: bytes = b'') -> _Entry:
 
 
 def _bytes_entry(key: str, value: bytes) -> _Entry:
-  return _entry(key, _BYTES_LIST, _header(1, len(value)), value)
+  return _bytes_entry_head(_KEY_FIELDS.get(key) or _key_field(key), len(value)), value
 
 
 def _int64_entry(key: str, values: Sequence[int]) -> _Entry:
@@ -172,8 +215,11 @@ def _key_field(key: str) -> bytes:
 
 _SMALL_VARINTS = tuple(bytes((v,)) for v in range(0x80))
 _KEY_FIELDS = {key: _key_field(key) for key in IMAGENET_KEYS}
-_CONSTANT_ENTRIES = {
-    'image/channels': _int64_entry('image/channels', (CHANNELS,)),
-    'image/colorspace': _bytes_entry('image/colorspace', COLORSPACE),
-    'image/format': _bytes_entry('image/format', IMAGE_FORMAT),
-}
+_ENCODED_KEY = _KEY_FIELDS['image/encoded']
+_FILENAME_KEY = _KEY_FIELDS['image/filename']
+_HEIGHT_KEY = 'image/height'
+_WIDTH_KEY = 'image/width'
+_CONSTANT_CHANNELS = _joined(_int64_entry('image/channels', (CHANNELS,)))
+_CONSTANT_COLORSPACE = _joined(_bytes_entry('image/colorspace', COLORSPACE))
+_CONSTANT_FORMAT = _joined(_bytes_entry('image/format', IMAGE_FORMAT))
+_NO_BOXES = _encoded_box_entries(0, ())  # present and empty

@@ -134,14 +134,18 @@ class ShardWriter(object):
   def write(self, record: bytes) -> None:
     """Appends one record (a serialized tf.train.Example)."""
     header, footer = frame_record(record)
-    with core.naming_write_errors(self.path):
+    try:  # no context manager per record: it costs more than the write
       self._file.write(header)
       self._file.write(record)
       self._file.write(footer)
+    except OSError:
+      _raise_naming(self.path)
     size = len(record) + RECORD_OVERHEAD
     if self._index:
-      with core.naming_write_errors(self.index_file):
+      try:
         self._index.write('%d %d\n' % (self.num_bytes, size))
+      except OSError:
+        _raise_naming(self.index_file)
     self.num_bytes += size
     self.num_records += 1
 
@@ -175,6 +179,12 @@ class ShardWriter(object):
         pass  # the failure being raised is the one to report (a full disk, say)
       finally:
         core.remove(name, missing_ok=True)
+
+
+def _raise_naming(path: str) -> None:
+  """Re-raises the OSError being handled as core.naming_write_errors names it."""
+  with core.naming_write_errors(path):
+    raise  # pylint: disable=misplaced-bare-raise  (called from an except block)
 
 
 def record_spans(path: str) -> List[Tuple[int, int]]:

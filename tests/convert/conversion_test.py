@@ -1,10 +1,12 @@
 """Tests of inception.convert._conversion: finding, planning, converting whole splits."""
 
 import contextlib
+import gc
 import glob
 import io
 import json
 import os
+import pickle
 import random
 import signal
 import subprocess
@@ -191,6 +193,54 @@ class PlanTest(absltest.TestCase):
     _conversion.shuffled(items)
     self.assertEqual(random.getstate(), state)  # the caller's random is untouched
 
+  def test_shuffled_index_is_the_list_shuffle(self):
+    for count in (0, 1, 2, 1000, 12345):
+      index = list(range(count))
+      random.seed(12345)
+      random.shuffle(index)
+      self.assertEqual(list(_conversion.shuffled_index(count)), index, count)
+
+  def test_columns_and_lists_plan_the_same(self):
+    root = self.create_tempdir().full_path
+    synsets = ['n00000002', 'n00000001']
+    for n, synset in enumerate(synsets * 20):
+      fixtures.write(os.path.join(root, synset, '%s_%02d.JPEG' % (synset, 40 - n)),
+                     b'x')
+    columns = _conversion.find_imagenet_entries(root, synsets, ['two', 'one'])
+    self.assertIsInstance(columns, records_lib.ShardEntries)
+    boxes = {'n00000001_%02d.JPEG' % n: [(0.1, 0.2, 0.3, n / 100)] for n in range(40)}
+    plan = _conversion.plan_split('train', columns, 3, '/out', boxes)
+    from_list = _conversion.plan_split('train', list(columns)[::-1], 3, '/out',
+                                       records_lib.BoxTable.from_mapping(boxes))
+    self.assertEqual(plan, from_list)
+    expected = _conversion.shuffled(sorted(columns, key=lambda e: (e.label, e.filename)))
+    self.assertEqual([e for t in plan.tasks for e in t.entries], expected)
+    self.assertEqual([b for t in plan.tasks for b in t.boxes],
+                     [tuple(tuple(b) for b in boxes.get(e.filename, ()))
+                      for e in expected])
+    self.assertEqual(plan.num_with_boxes, 20)
+    for task in plan.tasks:
+      self.assertIsInstance(task.boxes, records_lib.ShardBoxes)
+
+  def test_a_split_holds_no_object_per_image(self):
+    root = self.create_tempdir().full_path
+    synsets = ['n%08d' % n for n in range(1, 5)]
+    for n in range(2000):
+      fixtures.write(os.path.join(root, synsets[n % 4], '%s_%d.JPEG' % (
+          synsets[n % 4], n)), b'')
+    boxes_csv = fixtures.write(os.path.join(root, 'boxes.csv'), ''.join(
+        '%s_%d.JPEG,0.1,0.2,0.3,0.4\n' % (synsets[n % 4], n)
+        for n in range(0, 2000, 2)).encode())
+    gc.collect()
+    before = len(gc.get_objects())
+    entries = _conversion.find_imagenet_entries(root, synsets, ['t'] * 4)
+    boxes = _conversion.read_bounding_boxes([boxes_csv])
+    plan = _conversion.plan_split('train', entries, 2, '/out', boxes)
+    gc.collect()
+    self.assertLess(len(gc.get_objects()) - before, 200)  # not ~2000 entries + boxes
+    self.assertEqual(plan.num_images, 2000)
+    self.assertEqual(plan.num_with_boxes, 1000)
+
   def test_plan_sorts_shuffles_and_cuts_by_counts_only(self):
     entries = self._entries(23)
     output = self.create_tempdir().full_path
@@ -203,6 +253,14 @@ class PlanTest(absltest.TestCase):
     self.assertEqual([os.path.basename(t.output_path) for t in plan.tasks],
                      ['train-%05d-of-00004' % i for i in range(4)])
     self.assertEqual(plan.num_images, 23)
+
+  def test_tasks_carry_their_entries_compactly(self):
+    plan = _conversion.plan_split('train', self._entries(300), 2, '/out')
+    for task in plan.tasks:
+      self.assertIsInstance(task.entries, records_lib.ShardEntries)
+      data = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
+      self.assertNotIn(b'ImageEntry', data)  # no per-image NamedTuple to unpickle
+      self.assertEqual(pickle.loads(data), task)
 
   def test_boxes_go_with_their_image_as_plain_tuples(self):
     entries = self._entries(4)
@@ -380,6 +438,23 @@ class ConvertImagenetTest(absltest.TestCase):
                          b'x.JPEG,0.1,0.1,0.2,0.2\n')
     with self.assertRaisesRegex(ValueError, 'x.JPEG has boxes in both'):
       _conversion.read_bounding_boxes([csv, csv])
+
+  def test_box_files_merge_into_one_packed_table(self):
+    directory = self.create_tempdir().full_path
+    train = fixtures.write(os.path.join(directory, 'train.csv'),
+                           b'a.JPEG,0.1,0.1,0.2,0.2\nb.JPEG,0,0,1,1\n'
+                           b'a.JPEG,0.3,0.3,0.4,0.5\n')
+    validation = fixtures.write(os.path.join(directory, 'validation.csv'),
+                                b'v.JPEG,0.5,0.25,0.75,1\n')
+    table = _conversion.read_bounding_boxes([train, validation])
+    self.assertIsInstance(table, records_lib.BoxTable)
+    self.assertEqual(dict(table), {
+        'a.JPEG': ((0.1, 0.1, 0.2, 0.2), (0.3, 0.3, 0.4, 0.5)),
+        'b.JPEG': ((0.0, 0.0, 1.0, 1.0),), 'v.JPEG': ((0.5, 0.25, 0.75, 1.0),)})
+    with self.assertRaisesRegex(ValueError, 'v.JPEG has boxes in both .*validation.csv '
+                                'and .*again.csv'):
+      _conversion.read_bounding_boxes([train, validation, fixtures.write(
+          os.path.join(directory, 'again.csv'), b'c.JPEG,0,0,1,1\nv.JPEG,0,0,1,1\n')])
 
 
 class GfilePathTest(absltest.TestCase):

@@ -43,6 +43,20 @@ def _original_imagenet_example(encoded, filename, height, width, label, synset, 
       'image/encoded': _bytes(encoded)})).SerializeToString(deterministic=True)
 
 
+def _original_generic_example(encoded, filename, height, width, label, text):
+  """The original build_image_data._convert_to_example, with TF's protos."""
+  return tf.train.Example(features=tf.train.Features(feature={
+      'image/height': _int64([height]),
+      'image/width': _int64([width]),
+      'image/colorspace': _bytes(b'RGB'),
+      'image/channels': _int64([3]),
+      'image/class/label': _int64([label]),
+      'image/class/text': _bytes(text.encode()),
+      'image/format': _bytes(b'JPEG'),
+      'image/filename': _bytes(filename.encode()),
+      'image/encoded': _bytes(encoded)})).SerializeToString(deterministic=True)
+
+
 def _spec_parser(serialized):
   """A parser written from docs/FORMAT.md's "Records", as inception's parse_example_proto reads it."""
   features = tf.io.parse_single_example(serialized, {
@@ -76,6 +90,21 @@ class ImagenetExampleTest(absltest.TestCase):
               'tench, Tinca tinca \u00e9', boxes)
       self.assertEqual(_example_records.imagenet_example(*args),
                        _original_imagenet_example(*args))
+
+  def test_records_of_many_classes_and_sizes_interleaved_equal_tensorflow(self):
+    # The encoder builds each class's entries and each size's once and reuses them:
+    # records of alternating classes, sizes and box counts must each still be exact.
+    for n in range(60):
+      label = (0, 1, 127, 128, 1000)[n % 5]
+      args = (IMAGE[:(1, 100, 200, 70000)[n % 4]], 'n%08d_%d.JPEG' % (label, n) * (1 + n % 9),
+              (1, 127, 128, 16384, 65535)[n % 5], (7, 128, 300)[n % 3], label,
+              'n%08d' % label if label else '', 'text of %d' % label * (n % 3),
+              [(0.1 * k, 0.2, 0.3, 0.4) for k in range(n % 3)])
+      self.assertEqual(_example_records.imagenet_example(*args),
+                       _original_imagenet_example(*args), n)
+      generic_args = args[:5] + (args[6],)
+      self.assertEqual(_example_records.generic_example(*generic_args),
+                       _original_generic_example(*generic_args), n)
 
   def test_exactly_the_fifteen_keys(self):
     record = _example_records.imagenet_example(IMAGE, 'a.JPEG', 2, 3, 4, 'n00000004', 't')
@@ -115,17 +144,8 @@ class GenericExampleTest(absltest.TestCase):
 
   def test_keys_and_bytes_of_the_original_build_image_data(self):
     record = _example_records.generic_example(IMAGE, 'rose_1.jpg', 10, 20, 3, 'roses')
-    expected = tf.train.Example(features=tf.train.Features(feature={
-        'image/height': _int64([10]),
-        'image/width': _int64([20]),
-        'image/colorspace': _bytes(b'RGB'),
-        'image/channels': _int64([3]),
-        'image/class/label': _int64([3]),
-        'image/class/text': _bytes(b'roses'),
-        'image/format': _bytes(b'JPEG'),
-        'image/filename': _bytes(b'rose_1.jpg'),
-        'image/encoded': _bytes(IMAGE)})).SerializeToString(deterministic=True)
-    self.assertEqual(record, expected)
+    self.assertEqual(record, _original_generic_example(IMAGE, 'rose_1.jpg', 10, 20, 3,
+                                                       'roses'))
     keys = set(tf.train.Example.FromString(record).features.feature)
     self.assertEqual(keys, set(_example_records.GENERIC_KEYS))
     self.assertLen(keys, 9)

@@ -3,9 +3,11 @@ re-encoding, corrupt files."""
 
 import io
 import pickle
+import struct
 
 from absl.testing import absltest
 from absl.testing import parameterized
+from PIL import Image
 import tensorflow as tf
 
 from inception.records import _image_coding
@@ -205,6 +207,78 @@ class JpegStructureTest(parameterized.TestCase):
     for damaged, expected in cases:
       self.assertStructure(damaged, expected)
       self.assertNotIn('0x', _image_coding.jpeg_structure_error(damaged))
+
+
+def _pil_header(data):
+  with Image.open(io.BytesIO(data)) as image:
+    return image.format, image.mode, image.size
+
+
+def _with_segment(data, marker, content):
+  """`data` with a segment FF<marker> of `content` inserted after SOI."""
+  return data[:2] + bytes((0xFF, marker)) + struct.pack('>H', len(content) + 2) + \
+      content + data[2:]
+
+
+class HeaderWithoutPilTest(parameterized.TestCase):
+  """The size comes from the structure walk's SOF, as PIL's header reader gives it;
+  wherever PIL would decide otherwise, PIL decides, with its message of before."""
+
+  @parameterized.product(
+      kind=(None, 'grayscale', 'progressive', 'exif', 'cmyk'),
+      size=((61, 37), (1, 1), (300, 2)),
+      validate=('none', 'structure'))
+  def test_frame_is_the_size_and_layers_pil_reads(self, kind, size, validate):
+    data = fixtures.image_bytes(3, kind, *size)
+    error, frame = _image_coding._walk_jpeg(data, to_end=validate == 'structure')
+    self.assertIsNone(error)
+    _, mode, pil_size = _pil_header(data)
+    self.assertEqual((frame.width, frame.height), pil_size)
+    self.assertEqual(frame.components, {'L': 1, 'RGB': 3, 'CMYK': 4}[mode])
+    image = _image_coding.prepare_image(data, 'x.JPEG', validate)
+    self.assertEqual((image.width, image.height), pil_size)
+    self.assertEqual(image.encoded is data, kind != 'cmyk')
+
+  def test_restart_intervals_and_big_sizes(self):
+    picture = fixtures.picture(2, 700, 300)
+    out = io.BytesIO()
+    picture.save(out, 'JPEG', quality=80, restart_marker_blocks=2, subsampling=0)
+    image = _image_coding.prepare_image(out.getvalue(), 'x.JPEG')
+    self.assertEqual((image.width, image.height), (700, 300))
+
+  def test_a_bad_quantization_table_is_refused_as_pil_refused_it(self):
+    data = fixtures.image_bytes(1)
+    at = data.find(b'\xff\xdb')
+    length = struct.unpack('>H', data[at + 2:at + 4])[0]
+    short = (data[:at + 2] + struct.pack('>H', length - 10) + data[at + 4:at + 2 + length - 10]
+             + data[at + 2 + length:])  # a table 10 bytes short, the segment consistent
+    self.assertIsNone(_image_coding.jpeg_structure_error(short))
+    for validate in ('none', 'structure'):
+      with self.assertRaisesRegex(_image_coding.ImageError, 'x.JPEG: corrupt JPEG header'):
+        _image_coding.prepare_image(short, 'x.JPEG', validate)
+
+  @parameterized.parameters((0xE0, b'JFIF\x00\x01'), (0xEE, b'Adobe\x00'))
+  def test_short_jfif_and_adobe_segments_are_refused_as_pil_refused_them(self, marker,
+                                                                        content):
+    data = _with_segment(fixtures.image_bytes(1), marker, content)
+    with self.assertRaisesRegex(_image_coding.ImageError, 'corrupt JPEG header'):
+      _image_coding.prepare_image(data, 'x.JPEG')
+
+  def test_a_multi_picture_file_is_refused_as_pil_refused_it(self):
+    first, second = fixtures.picture(1, 40, 30), fixtures.picture(2, 40, 30)
+    out = io.BytesIO()
+    first.save(out, 'MPO', save_all=True, append_images=[second])
+    data = out.getvalue()
+    self.assertEqual(_pil_header(data)[0], 'MPO')
+    with self.assertRaisesRegex(_image_coding.ImageError, 'PIL reads it as MPO'):
+      _image_coding.prepare_image(data, 'x.JPEG')
+
+  def test_twelve_bit_frames_are_left_to_pil(self):
+    data = bytearray(fixtures.image_bytes(1))
+    sof = data.find(b'\xff\xc0')
+    data[sof + 4] = 12  # the sample precision
+    with self.assertRaisesRegex(_image_coding.ImageError, 'corrupt JPEG header'):
+      _image_coding.prepare_image(bytes(data), 'x.JPEG', 'none')
 
 
 class CheckDecodesTest(absltest.TestCase):

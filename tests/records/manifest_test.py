@@ -24,6 +24,19 @@ class FingerprintTest(absltest.TestCase):
     self.tasks = [_task(0, [('a.JPEG', 1), ('b.JPEG', 2)]), _task(1, [('c.JPEG', 1)])]
     self.fingerprint = _manifest.plan_fingerprint('imagenet', 2, self.tasks)
 
+  def test_columns_give_the_fingerprint_of_the_entries(self):
+    boxes = (((0.1, 0.2, 0.3, 0.4), (0.5, 0.5, 1.0, 1.0)), ())
+    tasks = [_task(0, [('a.JPEG', 1), ('b.JPEG', 2)], boxes), _task(1, [('c.JPEG', 1)])]
+    expected = _manifest.plan_fingerprint('imagenet', 2, tasks)
+    classes = {}
+    table = records.BoxTable.from_mapping({'a.JPEG': boxes[0]})
+    compact = [t._replace(entries=records.ShardEntries.from_entries(t.entries, classes),
+                          boxes=table.shard_boxes(rows))
+               for t, rows in zip(tasks, ([0, -1], [-1]))]
+    self.assertEqual(_manifest.plan_fingerprint('imagenet', 2, compact), expected)
+    self.assertNotEqual(_manifest.plan_fingerprint('imagenet', 2, compact[::-1]),
+                        expected)
+
   def test_stable_and_independent_of_source_paths(self):
     moved = [t._replace(entries=tuple(e._replace(source='/elsewhere/' + e.filename)
                                       for e in t.entries)) for t in self.tasks]

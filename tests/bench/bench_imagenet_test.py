@@ -156,7 +156,8 @@ class MonitoredRunTest(absltest.TestCase):
 _RECORD = {'train_images': 12812, 'validation_images': 1000, 'xmls': 5445,
            'boxes': 6153, 'xml_bytes': 2768213, 'train_image_bytes': 44448826,
            'validation_image_bytes': 3395848,
-           'archives': {'a': {'bytes': 100}, 'b': {'bytes': 200}, 'c': {'bytes': 700}}}
+           'archives': {'train.tar': {'bytes': 100}, 'val.tar': {'bytes': 200},
+                        'boxes.tar.gz': {'bytes': 700}}}
 
 
 def _state(train=12812, boxes=6153):
@@ -182,6 +183,8 @@ class FiguresTest(absltest.TestCase):
 
   def test_step_rows(self):
     inputs = bench_imagenet.step_inputs(_RECORD, shard_bytes=50000000)
+    # Extraction writes the images only (the box XMLs stay packed) from the image tars.
+    self.assertEqual(inputs['extract'], (13812, 300))
     memory = {'convert': bench_imagenet.StepMemory(
         main_peak=60 << 20, worker_peak=28 << 20, max_workers=2, samples=3)}
     rows = {r['step']: r for r in bench_imagenet.step_rows(_state(), inputs, memory)}

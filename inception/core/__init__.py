@@ -31,6 +31,7 @@ from inception.core._file_io import read_text
 from inception.core._file_io import remove
 from inception.core._file_io import remove_tree
 from inception.core._file_io import rename
+from inception.core._file_io import start_writeback
 from inception.core._file_io import walk
 from inception.core._layout import BAD_IMAGES_FORMAT
 from inception.core._layout import BOUNDING_BOXES_DIRNAME
@@ -132,6 +133,7 @@ __all__ = [
     'remove_stale_temporaries',
     'remove_tree',
     'rename',
+    'start_writeback',
     'state_path',
     'temporary_path',
     'test_images_dir',

@@ -38,6 +38,8 @@ import google_crc32c
 from inception import core
 
 RECORD_OVERHEAD = 16  # 8 length + 4 length crc + 4 data crc
+# A local shard's bytes are handed to the disk every this many (ShardWriter).
+WRITEBACK_BYTES = 8 << 20
 _CRC_MASK_DELTA = 0xA282EAD8
 _SHARD_LIKE_NAME = re.compile(r'^(?P<split>.+)-(?P<index>\d+)-of-(?P<num_shards>\d+)$')
 
@@ -124,6 +126,8 @@ class ShardWriter(object):
                              else None)
     self._file = None
     self._index = None
+    # Local shards: bytes up to here were handed to the disk (core.start_writeback).
+    self._writeback_offset = None if core.is_remote(path) else 0
 
   def __enter__(self) -> 'ShardWriter':
     self._file = core.open_file(self._temporary, 'wb')
@@ -148,6 +152,20 @@ class ShardWriter(object):
         _raise_naming(self.index_file)
     self.num_bytes += size
     self.num_records += 1
+    if (self._writeback_offset is not None and
+        self.num_bytes - self._writeback_offset >= WRITEBACK_BYTES):
+      self._start_writeback()
+
+  def _start_writeback(self) -> None:
+    """Lets the disk write what is done while the next records are made, so the
+    fsync before the rename waits for little (photo-sized shards: 0.69x -> 0.85x of
+    `cat`'s rate; bench/README.md)."""
+    try:
+      core.start_writeback(self._file, self._writeback_offset,
+                           self.num_bytes - self._writeback_offset)
+    except OSError:
+      _raise_naming(self.path)
+    self._writeback_offset = self.num_bytes
 
   def __exit__(self, exc_type, exc_value, traceback) -> None:
     if exc_type is None:

@@ -82,14 +82,14 @@ class ShardWriterTest(absltest.TestCase):
     self.assertEqual(writer.num_bytes, os.path.getsize(self.path))
 
   def test_a_shard_handed_to_the_disk_while_written_keeps_its_bytes(self):
-    # Records of 1 MiB: the writer starts the disk's writeback every WRITEBACK_BYTES,
-    # between records; what lands must be exactly TensorFlow's shard.
+    # Records of 1 MiB: the writer starts the disk's writeback at least every
+    # WRITEBACK_BYTES, between records; what lands must be exactly TensorFlow's shard.
     records = [bytes([i]) * (1 << 20) + b'%d' % i for i in range(20)]
     self.assertGreater(sum(map(len, records)), 2 * _shards.WRITEBACK_BYTES)
     with _shards.ShardWriter(self.path) as writer:
       for record in records:
         writer.write(record)
-    self.assertEqual(writer._writeback_offset // _shards.WRITEBACK_BYTES, 2)
+    self.assertGreaterEqual(writer._writeback_offset, 2 * _shards.WRITEBACK_BYTES)
     reference = os.path.join(self.directory, 'reference')
     with tf.io.TFRecordWriter(reference) as tf_writer:
       for record in records:

@@ -209,12 +209,15 @@ def steps(settings: Settings,
 
   Raises:
     ValueError: a tarball has no known MD5 (the test tar's must come from the
-      checksums file), or extract_xml is set with no_extract (there is no extract
-      step), before anything is asked or fetched.
+      checksums file), or extract_xml or stream_extract is set with no_extract
+      (nothing is extracted), before anything is asked or fetched.
   """
   if settings.extract_xml and settings.no_extract:
     raise ValueError('extract_xml needs the extract step: with no_extract nothing is '
                      'extracted')
+  if settings.stream_extract and settings.no_extract:
+    raise ValueError('stream_extract extracts the tarballs while they download; it '
+                     'cannot be combined with no_extract')
   acquire.expected_checksums(_archive_names(settings), settings.checksums())
   runners = {
       DOWNLOAD: lambda: run_download(settings, credentials),
@@ -415,9 +418,6 @@ def run(settings: Settings, credentials: Optional[acquire.Credentials] = None,
   """
   if settings.check_mode not in CHECK_MODES:
     raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
-  if settings.stream_extract and settings.no_extract:
-    raise ValueError('stream_extract extracts the tarballs while they download; it '
-                     'cannot be combined with no_extract')
   try:
     return _steps.run_steps(settings.data_dir, steps(settings, credentials), redo, clock)
   except acquire.ChecksumMismatch as e:

@@ -37,10 +37,11 @@ import resource
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
+
+from bench import process_tree
 
 IMAGENET_TRAIN, IMAGENET_VALIDATION = 1281167, 50000
 TRAIN_SHARDS, VALIDATION_SHARDS = 1024, 128
@@ -168,60 +169,6 @@ def write_output(directory: str, num_train: int, num_validation: int,
 # --- Measuring ----------------------------------------------------------------------
 
 
-class TreeMemory(object):
-  """Samples the RSS of a process and its descendants every `interval` s; the peaks."""
-
-  def __init__(self, root: int, interval: float = 0.05):
-    self._root = root
-    self._interval = interval
-    self._stop = threading.Event()
-    self.peak_rss_sum = self.peak_main_rss = self.peak_worker_rss = 0
-    self._thread = threading.Thread(target=self._run, daemon=True)
-
-  def __enter__(self):
-    self._thread.start()
-    return self
-
-  def __exit__(self, *unused):
-    self._stop.set()
-    self._thread.join()
-
-  def _run(self):
-    while not self._stop.is_set():
-      rss_sum = 0
-      for pid in [self._root] + _descendants(self._root):
-        rss = _rss_kb(pid)
-        rss_sum += rss
-        if pid == self._root:
-          self.peak_main_rss = max(self.peak_main_rss, rss)
-        else:
-          self.peak_worker_rss = max(self.peak_worker_rss, rss)
-      self.peak_rss_sum = max(self.peak_rss_sum, rss_sum)
-      self._stop.wait(self._interval)
-
-
-def _descendants(pid: int):
-  children = []
-  try:
-    for task in os.listdir('/proc/%d/task' % pid):
-      with open('/proc/%d/task/%s/children' % (pid, task)) as f:
-        children.extend(int(c) for c in f.read().split())
-  except OSError:
-    return []
-  return children + [d for c in children for d in _descendants(c)]
-
-
-def _rss_kb(pid: int) -> int:
-  try:
-    with open('/proc/%d/status' % pid) as f:
-      for line in f:
-        if line.startswith('VmRSS:'):
-          return int(line.split()[1])
-  except OSError:
-    pass
-  return 0
-
-
 def _children_cpu_seconds() -> float:
   """User + system CPU time of this process's waited-for descendants."""
   usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -243,7 +190,7 @@ def time_check(directory: str, sample: float, num_workers: int, expected: str,
              '--expected', expected, '--work_dir', report_dir]
   cpu_before = _children_cpu_seconds()
   process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE)
-  with TreeMemory(process.pid) as memory:
+  with process_tree.TreeMemory(process.pid) as memory:
     output, _ = process.communicate()
   cpu_seconds = _children_cpu_seconds() - cpu_before
   if process.returncode != 0:
@@ -261,7 +208,7 @@ def run_check(args) -> int:
   from inception import check  # pylint: disable=g-import-not-at-top
   from inception import label_files  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)
-  imported_kib = _rss_kb(os.getpid())
+  imported_kib = process_tree.memory_kb(os.getpid())[0]
   start = time.monotonic()
   report = check.check_directory(
       args.run_check, expected_counts=check.parse_expected_counts(args.expected) or None,

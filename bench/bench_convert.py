@@ -52,10 +52,11 @@ import resource
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
+
+from bench import process_tree
 
 TINY_POOL_SIZE = 300
 TINY_BYTES = (2000, 6000)
@@ -135,66 +136,6 @@ def _tiny_pool(seed: int):
   return lambda unused_seed, i: special.get(i) or pool[i % TINY_POOL_SIZE]
 
 
-class TreeMemory(object):
-  """Samples RSS and PSS of this process and its descendants; keeps the peaks."""
-
-  def __init__(self, interval: float = 0.05):
-    self._interval = interval
-    self._stop = threading.Event()
-    self.peak_rss_sum = self.peak_pss_sum = 0
-    self.peak_main_rss = self.peak_worker_rss = 0
-    self._thread = threading.Thread(target=self._run, daemon=True)
-
-  def __enter__(self):
-    self._thread.start()
-    return self
-
-  def __exit__(self, *unused):
-    self._stop.set()
-    self._thread.join()
-
-  def _run(self):
-    main = os.getpid()
-    while not self._stop.is_set():
-      rss_sum = pss_sum = 0
-      for pid in [main] + _descendants(main):
-        rss, pss = _memory_kb(pid)
-        rss_sum += rss
-        pss_sum += pss
-        if pid == main:
-          self.peak_main_rss = max(self.peak_main_rss, rss)
-        else:
-          self.peak_worker_rss = max(self.peak_worker_rss, rss)
-      self.peak_rss_sum = max(self.peak_rss_sum, rss_sum)
-      self.peak_pss_sum = max(self.peak_pss_sum, pss_sum)
-      self._stop.wait(self._interval)
-
-
-def _descendants(pid: int):
-  children = []
-  try:
-    for task in os.listdir('/proc/%d/task' % pid):
-      with open('/proc/%d/task/%s/children' % (pid, task)) as f:
-        children.extend(int(c) for c in f.read().split())
-  except OSError:
-    return []
-  return children + [d for c in children for d in _descendants(c)]
-
-
-def _memory_kb(pid: int):
-  rss = pss = 0
-  try:
-    with open('/proc/%d/smaps_rollup' % pid) as f:
-      for line in f:
-        if line.startswith('Rss:'):
-          rss = int(line.split()[1])
-        elif line.startswith('Pss:'):
-          pss = int(line.split()[1])
-  except OSError:
-    pass
-  return rss, pss
-
-
 def copy_floor(plan, output_directory: str) -> int:
   """Appends each planned file's bytes to its shard file; returns bytes copied."""
   os.makedirs(output_directory, exist_ok=True)
@@ -241,7 +182,7 @@ def _same_file(first: str, second: str) -> bool:
 
 
 def _rss_mb() -> float:
-  return _memory_kb(os.getpid())[0] / 1024
+  return process_tree.memory_kb(os.getpid())[0] / 1024
 
 
 def plan_memory() -> int:
@@ -417,7 +358,7 @@ def main():
 
   if 'cat' not in skip:
     plan = convert.plan_split('train', entries, num_shards, args.work_dir)
-    with TreeMemory() as memory:
+    with process_tree.TreeMemory() as memory:
       start = time.monotonic()
       copied = cat_floor([e.source for t in plan.tasks for e in t.entries],
                          os.path.join(args.work_dir, 'out_cat'))
@@ -431,7 +372,7 @@ def main():
     output = os.path.join(args.work_dir, 'out_copy')
     shutil.rmtree(output, ignore_errors=True)
     plan = convert.plan_split('train', entries, num_shards, output)
-    with TreeMemory() as memory:
+    with process_tree.TreeMemory() as memory:
       start = time.monotonic()
       copied = copy_floor(plan, output)
       seconds = time.monotonic() - start
@@ -451,7 +392,7 @@ def main():
     shutil.rmtree(output, ignore_errors=True)
     options = convert.ConvertOptions(num_workers=num_workers, validate_images=validate,
                                      progress_interval=1e9, runner=runner)
-    with TreeMemory() as memory:
+    with process_tree.TreeMemory() as memory:
       start = time.monotonic()
       result = convert.convert_split('train', entries, num_shards, output, None, options)
       seconds = time.monotonic() - start

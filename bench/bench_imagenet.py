@@ -46,6 +46,8 @@ from absl import app
 from absl import flags
 
 from bench import imagenet_set
+from bench.process_tree import children
+from bench.process_tree import descendants
 from inception import acquire
 from inception import core
 
@@ -152,27 +154,6 @@ def parse_time_v(text: str) -> Dict[str, Any]:
 
 
 # The driver's process tree.
-
-
-def children(pid: int) -> List[int]:
-  """The direct children of `pid` (from /proc/<pid>/task/*/children)."""
-  found = []
-  try:
-    for task in os.listdir('/proc/%d/task' % pid):
-      with open('/proc/%d/task/%s/children' % (pid, task)) as f:
-        found.extend(int(p) for p in f.read().split())
-  except OSError:
-    pass  # it exited
-  return found
-
-
-def descendants(pid: int) -> List[int]:
-  """`pid`'s descendants, parents before children."""
-  found, frontier = [], [pid]
-  while frontier:
-    frontier = [c for p in frontier for c in children(p)]
-    found.extend(frontier)
-  return found
 
 
 def read_status(pid: int) -> Optional[Dict[str, Any]]:

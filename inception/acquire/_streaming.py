@@ -150,7 +150,7 @@ class Feed(object):
         self._fd = None
 
 
-class GrowingFileReader(object):
+class GrowingFileReader(_verification.PositionedReader):
   """A seekable binary reader of the file a download is writing (one epoch of it).
 
   A read waits until the bytes it asks for are on disk, or the download ended (then
@@ -158,32 +158,14 @@ class GrowingFileReader(object):
   """
 
   def __init__(self, feed: Feed, epoch: int, name: str):
-    self.name = name
-    self.mode = 'rb'
+    super().__init__(name)
     self._feed = feed
     self._epoch = epoch
-    self._position = 0
 
-  def tell(self) -> int:
-    return self._position
-
-  def seekable(self) -> bool:
-    return True
-
-  def readable(self) -> bool:
-    return True
-
-  def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-    if whence == os.SEEK_SET:
-      self._position = offset
-    elif whence == os.SEEK_CUR:
-      self._position += offset
-    elif whence == os.SEEK_END:
-      _, size = self._feed.wait_for(None, self._epoch)
-      self._position = size + offset
-    else:
-      raise ValueError('invalid whence %r' % whence)
-    return self._position
+  def _size(self) -> int:
+    # The whole file: waits for the download's end (as a seek from the end must).
+    _, size = self._feed.wait_for(None, self._epoch)
+    return size
 
   def read(self, size: int = -1) -> bytes:
     end = None if size is None or size < 0 else self._position + size

@@ -160,23 +160,18 @@ def pending_expectation(path: str) -> Optional[Expected]:
 # Hashing in the reading stream.
 
 
-class HashingReader(object):
-  """A seekable binary reader over `f` that feeds an MD5 every byte of the file, once,
-  in order.
+class PositionedReader(object):
+  """The file interface of a read-only binary reader that keeps its own position
+  (`tell`, `seek`, `seekable`, `readable`, `name`, `mode`), for tarfile; a subclass
+  gives `read` and the file's current size (`_size`, for seeks from the end)."""
 
-  The hashed prefix grows to whatever was read: reading again inside it (a backward
-  seek) costs no hashing; a read past it (after a forward seek, as tarfile skips
-  member data) first hashes the gap, reading it. `finish` hashes the rest to the end.
-  """
-
-  def __init__(self, f: IO[bytes], name: str):
+  def __init__(self, name: str, position: int = 0):
     self.name = name
     self.mode = 'rb'
-    self._file = f
-    self._file_position = f.tell()
-    self._position = self._file_position
-    self._hasher = hashlib.md5()
-    self._hashed = 0
+    self._position = position
+
+  def _size(self) -> int:
+    raise NotImplementedError
 
   def tell(self) -> int:
     return self._position
@@ -193,10 +188,30 @@ class HashingReader(object):
     elif whence == os.SEEK_CUR:
       self._position += offset
     elif whence == os.SEEK_END:
-      self._position = os.fstat(self._file.fileno()).st_size + offset
+      self._position = self._size() + offset
     else:
       raise ValueError('invalid whence %r' % whence)
     return self._position
+
+
+class HashingReader(PositionedReader):
+  """A seekable binary reader over `f` that feeds an MD5 every byte of the file, once,
+  in order.
+
+  The hashed prefix grows to whatever was read: reading again inside it (a backward
+  seek) costs no hashing; a read past it (after a forward seek, as tarfile skips
+  member data) first hashes the gap, reading it. `finish` hashes the rest to the end.
+  """
+
+  def __init__(self, f: IO[bytes], name: str):
+    super().__init__(name, f.tell())
+    self._file = f
+    self._file_position = self._position
+    self._hasher = hashlib.md5()
+    self._hashed = 0
+
+  def _size(self) -> int:
+    return os.fstat(self._file.fileno()).st_size
 
   def _raw_read(self, position: int, size: int) -> bytes:
     if self._file_position != position:

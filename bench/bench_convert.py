@@ -344,14 +344,14 @@ def main():
                                             os.path.join(data_dir, 'metadata.txt'))
   entries = convert.find_imagenet_entries(os.path.join(data_dir, 'train'), synsets, texts)
   num_shards = max(1, round(len(entries) / args.images_per_shard))
-  num_workers = args.num_threads or core.default_num_workers()
+  workers = core.Workers.from_flag(args.num_threads)
   dataset_bytes = 0
   for entry in entries:  # warm the page cache the same way for every run
     with open(entry.source, 'rb') as f:
       dataset_bytes += len(f.read())
   print('%d images, %.1f MB (%.1f KB average), %d shards, %d workers, %d cores' %
         (len(entries), dataset_bytes / 1e6, dataset_bytes / len(entries) / 1e3,
-         num_shards, num_workers, os.cpu_count()), flush=True)
+         num_shards, workers.count, os.cpu_count()), flush=True)
   skip = set(args.skip.split(','))
   lines = []
   rates = {}  # key -> images/s
@@ -390,7 +390,7 @@ def main():
       continue
     output = os.path.join(args.work_dir, 'out_' + key)
     shutil.rmtree(output, ignore_errors=True)
-    options = convert.ConvertOptions(num_workers=num_workers, validate_images=validate,
+    options = convert.ConvertOptions(workers=workers, validate_images=validate,
                                      progress_interval=1e9, runner=runner)
     with process_tree.TreeMemory() as memory:
       start = time.monotonic()

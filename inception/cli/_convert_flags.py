@@ -104,7 +104,7 @@ def parse_beam_pipeline_options(text: str) -> Tuple[str, ...]:
 
 def options_from_flags(values: flags.FlagValues = flags.FLAGS) -> convert.ConvertOptions:
   return convert.ConvertOptions(
-      num_workers=values.num_threads,
+      workers=core.Workers.from_flag(values.num_threads),
       validate_images=values.validate_images,
       skip_bad_images=values.skip_bad_images,
       overwrite=values.overwrite,

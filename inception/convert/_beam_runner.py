@@ -74,7 +74,7 @@ def is_direct_runner(runner: str) -> bool:
 
 
 def pipeline_arguments(runner: str, pipeline_args: Sequence[str],
-                       num_workers: Optional[int] = None) -> List[str]:
+                       num_workers: int) -> List[str]:
   """The Beam command-line options for a run: the user's, plus DirectRunner defaults.
 
   Args:
@@ -82,7 +82,7 @@ def pipeline_arguments(runner: str, pipeline_args: Sequence[str],
     pipeline_args: Beam options as '--name=value' strings (project, region,
       temp_location, num_workers, setup_file, ...).
     num_workers: DirectRunner worker processes when the options do not give
-      --direct_num_workers; None = the number of cores.
+      --direct_num_workers.
 
   Raises:
     ValueError: the options name a runner themselves.
@@ -93,7 +93,7 @@ def pipeline_arguments(runner: str, pipeline_args: Sequence[str],
                      '(%s)' % ' '.join(arguments))
   if is_direct_runner(runner):
     defaults = _DIRECT_DEFAULTS + (('direct_num_workers',
-                                    str(num_workers or core.default_num_workers())),)
+                                    str(num_workers)),)
     given = _option_names(arguments)
     arguments += ['--%s=%s' % (name, value) for name, value in defaults
                   if name not in given]
@@ -115,7 +115,7 @@ class BeamRunner(core.Runner):
   """
 
   def __init__(self, runner: str, pipeline_args: Sequence[str],
-               num_workers: Optional[int] = None, poll_seconds: float = _MAX_POLL_SECONDS):
+               num_workers: int, poll_seconds: float = _MAX_POLL_SECONDS):
     """`runner` is Beam's name for it (DirectRunner, DataflowRunner, ...)."""
     self._runner = runner
     self._arguments = pipeline_arguments(runner, pipeline_args, num_workers)

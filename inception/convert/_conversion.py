@@ -66,7 +66,8 @@ class ConvertOptions:
   """How to run a conversion (none of these change the records' bytes).
 
   Attributes:
-    num_workers: worker processes; None = the number of cores.
+    workers: the local worker pool (core.Workers; default: one process per core);
+      a Beam DirectRunner or local Dask cluster gets as many workers.
     validate_images: one of records.VALIDATE_IMAGES ('none', 'structure', 'full').
     skip_bad_images: leave bad images out and list them, instead of failing.
     overwrite: rewrite every shard, even complete ones of the same plan, and delete
@@ -79,7 +80,7 @@ class ConvertOptions:
     beam_pipeline_args: options for a Beam runner as '--name=value' strings (project,
       region, temp_location, num_workers, setup_file, direct_num_workers, ...).
   """
-  num_workers: Optional[int] = None
+  workers: core.Workers = dataclasses.field(default_factory=core.Workers)
   validate_images: str = records.DEFAULT_VALIDATE_IMAGES
   skip_bad_images: bool = False
   overwrite: bool = False
@@ -593,7 +594,7 @@ def shard_runner(options: ConvertOptions) -> core.Runner:
       raise ConversionError('Beam pipeline options (%s) need a Beam runner, e.g. '
                             '--runner=DirectRunner' %
                             ' '.join(options.beam_pipeline_args))
-    return core.ProcessPoolRunner(records.write_shard, options.num_workers,
+    return options.workers.runner(records.write_shard,
                                   describe=lambda task: 'writing ' + task.output_path,
                                   expected_errors=(records.ImageError,))
   try:
@@ -602,7 +603,7 @@ def shard_runner(options: ConvertOptions) -> core.Runner:
     raise ConversionError('--runner=%s needs apache-beam (pip install -r '
                           'requirements.txt): %s' % (options.runner, e)) from e
   return _beam_runner.BeamRunner(options.runner, options.beam_pipeline_args,
-                                 options.num_workers, options.progress_interval)
+                                 options.workers.count, options.progress_interval)
 
 
 def write_pending(prepared: PreparedSplit, options: Optional[ConvertOptions] = None

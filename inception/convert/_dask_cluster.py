@@ -68,7 +68,7 @@ def check_local_path(arguments: Sequence[str], path: str) -> None:
 
 
 @contextlib.contextmanager
-def cluster_arguments(arguments: Sequence[str], num_workers: Optional[int],
+def cluster_arguments(arguments: Sequence[str], num_workers: int,
                       num_shards: int) -> Iterator[List[str]]:
   """Yields the pipeline options of a Dask run, with a scheduler to run on.
 
@@ -85,7 +85,7 @@ def cluster_arguments(arguments: Sequence[str], num_workers: Optional[int],
     return
   # pylint: disable=g-import-not-at-top
   import distributed
-  with distributed.LocalCluster(n_workers=num_workers or core.default_num_workers(),
+  with distributed.LocalCluster(n_workers=num_workers,
                                 threads_per_worker=1, processes=True,
                                 host=_LOCAL_HOST, dashboard_address=None,
                                 # Its health endpoints, off the dashboard's port.

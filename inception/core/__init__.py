@@ -9,7 +9,8 @@
 - The layout: every name under DATA_DIR and beside the shards (`downloads_dir`,
   `manifest_path`, `index_path`, ...), defined once.
 - The runner interface (`Runner.run(tasks, on_result, on_progress)`), with
-  `InProcessRunner` and `ProcessPoolRunner`, and `default_num_workers`.
+  `InProcessRunner` and `ProcessPoolRunner`, and `Workers`: a step's worker pool
+  (`default_num_workers` its one default), built once at the edge and passed whole.
 """
 
 from inception.core._atomic_files import atomic_output
@@ -78,6 +79,7 @@ from inception.core._runner import default_num_workers
 from inception.core._runner import portable_exception
 from inception.core._user_paths import absolute_user_path
 from inception.core._user_paths import is_remote
+from inception.core._workers import Workers
 
 __all__ = [
     'BAD_IMAGES_FORMAT',
@@ -103,6 +105,7 @@ __all__ = [
     'VALIDATION_BOXES_CSV',
     'VALIDATION_DIRNAME',
     'WorkerError',
+    'Workers',
     'absolute_user_path',
     'atomic_output',
     'bad_images_path',

@@ -315,14 +315,14 @@ def run_bounding_boxes(settings: Settings) -> Dict[str, Any]:
   outputs = {}
   stats = annotations.process_bounding_boxes(
       train_source, csv_paths[0], synsets=synsets,
-      num_workers=settings.options.num_workers)
+      num_workers=settings.options.workers.count)
   outputs[csv_paths[0]] = _box_counts(stats)
   if settings.validation_bounding_boxes:
     stats = annotations.process_bounding_boxes(
         validation_source, csv_paths[1], synsets=synsets,
         image_synsets=annotations.validation_image_synsets(
             label_files.read_validation_labels(settings.validation_labels_file)),
-        num_workers=settings.options.num_workers)
+        num_workers=settings.options.workers.count)
     outputs[csv_paths[1]] = _box_counts(stats)
   return outputs
 
@@ -382,7 +382,7 @@ def run_check(settings: Settings) -> Dict[str, Any]:
           settings.validation_labels_file, label_files.VALIDATION_LABELS_FILE),
       sample_fraction=(1.0 if settings.check_mode == 'full'
                        else check.QUICK_SAMPLE_FRACTION),
-      num_workers=settings.options.num_workers)
+      num_workers=settings.options.workers.count)
   return check_verdict(report)
 
 

@@ -6,6 +6,7 @@ from absl import flags
 from absl.testing import absltest
 
 from inception import convert
+from inception import core
 from inception.cli import _convert_flags
 from inception.cli import _flags
 
@@ -33,7 +34,7 @@ class ConvertFlagsTest(absltest.TestCase):
                      '--beam_pipeline_options=direct_num_workers=2')
     self.assertEqual(
         _convert_flags.options_from_flags(values),
-        convert.ConvertOptions(num_workers=3, validate_images='full',
+        convert.ConvertOptions(workers=core.Workers(3), validate_images='full',
                                skip_bad_images=True, overwrite=True, write_index=True,
                                runner='DirectRunner',
                                beam_pipeline_args=('--direct_num_workers=2',)))

@@ -171,18 +171,18 @@ class OptionsTest(absltest.TestCase):
     self.assertEqual(
         _beam_runner.pipeline_arguments(
             'DirectRunner', ['--direct_running_mode=in_memory', '--direct_num_workers=1',
-                             '--default_sdk_harness_log_level=INFO']),
+                             '--default_sdk_harness_log_level=INFO'], num_workers=3),
         ['--direct_running_mode=in_memory', '--direct_num_workers=1',
          '--default_sdk_harness_log_level=INFO'])
 
   def test_other_runners_get_the_options_unchanged(self):
     arguments = ['--project=p', '--region=europe-west4', '--num_workers=50']
-    self.assertEqual(_beam_runner.pipeline_arguments('DataflowRunner', arguments),
+    self.assertEqual(_beam_runner.pipeline_arguments('DataflowRunner', arguments, 3),
                      arguments)
 
   def test_runner_inside_the_options_is_refused(self):
     with self.assertRaisesRegex(ValueError, 'with --runner'):
-      _beam_runner.pipeline_arguments('DirectRunner', ['--runner=PrismRunner'])
+      _beam_runner.pipeline_arguments('DirectRunner', ['--runner=PrismRunner'], 1)
 
   def test_dataflow_refuses_local_paths(self):
     root = self.create_tempdir().full_path

@@ -329,7 +329,7 @@ class ConvertImagenetTest(absltest.TestCase):
           os.path.join(cls.root, 'train'), os.path.join(cls.root, 'validation'),
           cls.output, cls.synsets_file, cls.metadata_file,
           [train_boxes, validation_boxes], train_shards=3, validation_shards=2,
-          options=_conversion.ConvertOptions(num_workers=1, write_index=True),
+          options=_conversion.ConvertOptions(workers=core.Workers(1), write_index=True),
           on_split_finished=_print_summary)
     cls.stdout = stdout.getvalue()
 
@@ -469,7 +469,7 @@ class GfilePathTest(absltest.TestCase):
         with tf.io.gfile.GFile('ram://raw/train/%s/%s_%d.JPEG' % (synset, synset, n),
                                'wb') as f:
           f.write(fixtures.image_bytes(n, 'png' if n == 2 else None))
-    options = _conversion.ConvertOptions(num_workers=1, write_index=True)
+    options = _conversion.ConvertOptions(workers=core.Workers(1), write_index=True)
     for expected_reused in (0, 2):
       with contextlib.redirect_stdout(io.StringIO()):
         result = _conversion.convert_imagenet('ram://raw/train', None, 'ram://out',
@@ -521,7 +521,7 @@ class WorkerCountTest(absltest.TestCase):
         result = _conversion.convert_imagenet(
             os.path.join(root, 'train'), None, output, synsets_file, metadata_file,
             [boxes], train_shards=5,
-            options=_conversion.ConvertOptions(num_workers=workers, write_index=True),
+            options=_conversion.ConvertOptions(workers=core.Workers(workers), write_index=True),
             on_split_finished=_print_summary)
       self.assertEqual(stdout.getvalue(), 'Finished writing all 28 images in data set.\n')
       self.assertEqual(result['train'].num_images, 28)
@@ -544,8 +544,8 @@ class ResumeTest(absltest.TestCase):
     self.files = fixtures.make_imagenet_split(self.train, SYNSETS, 8)
     self.labels = fixtures.write_label_files(os.path.join(self.root, 'labels'), SYNSETS)
 
-  def convert(self, output, num_shards=6, **options):
-    options.setdefault('num_workers', 1)
+  def convert(self, output, num_shards=6, num_workers=1, **options):
+    options['workers'] = core.Workers(num_workers)
     with contextlib.redirect_stdout(io.StringIO()) as stdout:
       result = _conversion.convert_imagenet(self.train, None, output, *self.labels,
                                             train_shards=num_shards,
@@ -597,8 +597,9 @@ class ResumeTest(absltest.TestCase):
     os.mkfifo(blocked)
     output = os.path.join(self.root, 'out')
     code = ('from inception import convert\n'
+            'from inception import core\n'
             'convert.convert_imagenet(%r, None, %r, %r, %r, train_shards=6,\n'
-            '    options=convert.ConvertOptions(num_workers=2),\n'
+            '    options=convert.ConvertOptions(workers=core.Workers(2)),\n'
             '    on_split_finished=lambda result: print(result.summary_line()))\n' %
             ((self.train, output) + tuple(self.labels)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
@@ -660,7 +661,8 @@ class BadImageTest(absltest.TestCase):
     self.labels = fixtures.write_label_files(os.path.join(self.root, 'labels'), SYNSETS)
     self.output = os.path.join(self.root, 'out')
 
-  def convert(self, **options):
+  def convert(self, num_workers=1, **options):
+    options['workers'] = core.Workers(num_workers)
     with contextlib.redirect_stdout(io.StringIO()) as stdout:
       try:
         return _conversion.convert_imagenet(self.train, None, self.output, *self.labels,
@@ -725,7 +727,8 @@ class LocalShardRunnerTest(absltest.TestCase):
     self.directory = self.create_tempdir().full_path
 
   def _runner(self, num_workers):
-    return _conversion.shard_runner(_conversion.ConvertOptions(num_workers=num_workers))
+    return _conversion.shard_runner(
+        _conversion.ConvertOptions(workers=core.Workers(num_workers)))
 
   def _tasks(self, num_shards, per_shard, bad=None):
     tasks = []

@@ -21,6 +21,7 @@ from absl.testing import absltest
 import distributed
 
 from inception import convert
+from inception import core
 from inception import records
 from inception.convert import _beam_runner
 from inception.convert import _dask_cluster
@@ -139,7 +140,7 @@ def _local_engine_output(root: str, entries, num_shards: int, **options):
   output = os.path.join(root, 'local')
   with contextlib.redirect_stdout(io.StringIO()):
     convert.convert_split('train', entries, num_shards, output,
-                          options=convert.ConvertOptions(num_workers=1, **options))
+                          options=convert.ConvertOptions(workers=core.Workers(1), **options))
   return file_trees.file_contents(output)
 
 

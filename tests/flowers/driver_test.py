@@ -8,6 +8,7 @@ from absl.testing import absltest
 
 from inception import acquire
 from inception import convert
+from inception import core
 from inception import demo
 from inception import flowers
 from inception.flowers import _driver
@@ -18,7 +19,7 @@ _CONFIG = demo.FlowersConfig(images_per_class=6, max_side=96, seed=3)
 
 def _settings(data_dir, num_workers=1, **overrides):
   values = dict(validation_per_class=2,
-                options=convert.ConvertOptions(num_workers=num_workers,
+                options=convert.ConvertOptions(workers=core.Workers(num_workers),
                                                progress_interval=60))
   values.update(overrides)
   return _driver.demo_settings(data_dir, _CONFIG, **values)
@@ -78,7 +79,7 @@ class DriverTest(absltest.TestCase):
     with self.assertRaisesRegex(convert.ConversionError, 'use --overwrite'):
       _driver.run(_settings(data_dir, validation_per_class=1))
     state = _driver.run(_settings(data_dir, validation_per_class=1, options=(
-        convert.ConvertOptions(num_workers=1, overwrite=True))))
+        convert.ConvertOptions(workers=core.Workers(1), overwrite=True))))
     self.assertEqual(state['convert']['outputs']['validation']['images'], 5)
     with self.assertRaisesRegex(ValueError, r'unknown step\(s\) to redo: relabel'):
       _driver.run(_settings(data_dir), redo=['relabel'])

@@ -27,7 +27,7 @@ _FIXTURE = demo.Config(num_classes=3, images_per_class=7,
 
 def _settings(data_dir, config=_FIXTURE, **overrides):
   values = dict(train_shards=3, validation_shards=2,
-                options=convert.ConvertOptions(num_workers=1, progress_interval=60))
+                options=convert.ConvertOptions(workers=core.Workers(1), progress_interval=60))
   values.update(overrides)
   return _driver.demo_settings(data_dir, config, **values)
 

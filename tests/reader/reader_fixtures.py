@@ -14,6 +14,7 @@ from typing import Dict, List, NamedTuple, Tuple
 from absl.testing import absltest
 
 from inception import convert
+from inception import core
 from tests import conversion_fixtures as fixtures
 
 SYNSETS = fixtures.synset_names(3)
@@ -53,7 +54,7 @@ def imagenet_shards(root: str) -> Shards:
   convert.convert_imagenet(
       os.path.join(root, 'train'), None, output, synsets_file, metadata_file,
       [boxes_csv], train_shards=IMAGENET_SHARDS,
-      options=convert.ConvertOptions(num_workers=1, write_index=True))
+      options=convert.ConvertOptions(workers=core.Workers(1), write_index=True))
   label_of = {name: SYNSETS.index(name.split('_')[0]) + 1 for name in images}
   return Shards(output, images, label_of,
                 {name: 'class %s, number %d' % (SYNSETS[label - 1][-3:], label - 1)
@@ -70,7 +71,7 @@ def generic_shards(root: str) -> Shards:
   output = os.path.join(root, 'out')
   convert.convert_generic(os.path.join(root, 'train'), None, output, labels_file,
                           train_shards=GENERIC_SHARDS,
-                          options=convert.ConvertOptions(num_workers=1))
+                          options=convert.ConvertOptions(workers=core.Workers(1)))
   class_of = {name: name.split('_')[0] for name in images}
   return Shards(output, images,
                 {name: GENERIC_CLASSES.index(c) + 1 for name, c in class_of.items()},

@@ -1,0 +1,41 @@
+"""Tests of core.Workers: the one default worker count, and the runner it makes."""
+
+import os
+
+from absl.testing import absltest
+
+from inception import core
+from inception.core import _workers
+from tests.core import pool_work
+
+
+class WorkersTest(absltest.TestCase):
+
+  def test_default_is_the_cores_this_process_may_use(self):
+    self.assertEqual(_workers.Workers().count, len(os.sched_getaffinity(0)))
+    self.assertEqual(core.Workers.from_flag(None), core.Workers())
+    self.assertEqual(core.Workers.from_flag(0), core.Workers())
+    self.assertEqual(core.Workers.from_flag(3).count, 3)
+
+  def test_refuses_a_count_below_one(self):
+    for bad in (-1, 0, 1.5, '2'):
+      with self.assertRaisesRegex(ValueError, 'whole number >= 1'):
+        core.Workers(bad)
+
+  def test_runner_runs_the_work_in_that_many_processes(self):
+    runner = core.Workers(2).runner(pool_work.square)
+    self.assertEqual(str(runner), '2 local worker processes')
+    results = []
+    runner.run([{'n': n} for n in range(6)], results.append)
+    self.assertEqual(sorted(r[:2] for r in results), [(n, n * n) for n in range(6)])
+    self.assertNotIn(os.getpid(), {r[2] for r in results})
+    self.assertLessEqual(len({r[2] for r in results}), 2)
+
+  def test_one_worker_runs_in_this_process(self):
+    results = []
+    core.Workers(1).runner(pool_work.square).run([{'n': 3}], results.append)
+    self.assertEqual(results, [(3, 9, os.getpid())])
+
+
+if __name__ == '__main__':
+  absltest.main()

@@ -11,6 +11,7 @@ from absl.testing import absltest
 from PIL import Image
 
 from inception import convert
+from inception import core
 from tests import binaries
 from tests import conversion_fixtures as fixtures
 
@@ -50,7 +51,7 @@ def _make_converted_tree(root: str) -> None:
   convert.convert_imagenet(
       os.path.join(root, 'raw', 'train'), os.path.join(root, 'raw', 'validation'),
       os.path.join(root, 'out'), synsets_file, metadata_file, train_shards=3,
-      validation_shards=2, options=convert.ConvertOptions(num_workers=1))
+      validation_shards=2, options=convert.ConvertOptions(workers=core.Workers(1)))
 
 
 def _flip_byte_in_first_record(path: str) -> None:

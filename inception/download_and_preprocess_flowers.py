@@ -19,8 +19,8 @@ from absl import flags
 
 from inception import acquire
 from inception import core
+from inception import driver
 from inception import flowers
-from inception import pipeline
 
 cli.define_data_dir('Where everything goes.')
 _DEMO = flags.DEFINE_boolean(
@@ -43,7 +43,7 @@ _VALIDATION_PER_CLASS = flags.DEFINE_integer(
     '%d; demo %d.' % (flowers.VALIDATION_PER_CLASS, flowers.DEMO_VALIDATION_PER_CLASS),
     lower_bound=1)
 cli.define_shard_flags(2, 2)
-_CHECK, _REDO = cli.define_driver_flags(pipeline.CHECK_MODES, flowers.STEPS)
+_CHECK, _REDO = cli.define_driver_flags(driver.CHECK_MODES, flowers.STEPS)
 cli.define_converter_flags()
 
 FLAGS = flags.FLAGS
@@ -70,10 +70,10 @@ def main(argv):
   data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
   data_dir = core.absolute_user_path(data_dir)
   state = flowers.run(_settings(data_dir), _REDO.value)
-  for line in pipeline.closing_lines(data_dir, state):
+  for line in driver.closing_lines(data_dir, state):
     print(line, flush=True)
 
 
 if __name__ == '__main__':
-  cli.run(main, errors=[pipeline.PipelineError],
+  cli.run(main, errors=[driver.DriverError],
           hint='Run the same command again to resume: finished steps are not redone.')

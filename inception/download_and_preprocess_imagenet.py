@@ -26,8 +26,9 @@ import urllib3
 
 from inception import acquire
 from inception import core
+from inception import driver
+from inception import imagenet
 from inception import label_files
-from inception import pipeline
 from inception import records
 
 cli.define_data_dir('Where everything goes.')
@@ -40,13 +41,13 @@ cli.define_download_flags()
 cli.define_shard_flags(None, None, unset='Default 1024 train, 128 validation; demo 8, 2.')
 _TEST_SHARDS = flags.DEFINE_integer(
     'test_shards', None, 'Number of shards in test TFRecord files (with --with_test). '
-    'Default %d; demo %d.' % (records.IMAGENET_TEST_SHARDS, pipeline.DEMO_TEST_SHARDS),
+    'Default %d; demo %d.' % (records.IMAGENET_TEST_SHARDS, imagenet.DEMO_TEST_SHARDS),
     lower_bound=1)
 _UNSET_LABEL_FILE = 'the one shipped in data/.'
 cli.define_labels_file(_UNSET_LABEL_FILE)
 cli.define_imagenet_metadata_file(_UNSET_LABEL_FILE)
 cli.define_validation_labels_file(_UNSET_LABEL_FILE)
-_CHECK, _REDO = cli.define_driver_flags(pipeline.CHECK_MODES, pipeline.STEPS)
+_CHECK, _REDO = cli.define_driver_flags(driver.CHECK_MODES, imagenet.STEPS)
 cli.define_converter_flags()
 
 FLAGS = flags.FLAGS
@@ -68,8 +69,8 @@ def _settings(data_dir):
     if FLAGS[key].value is not None:
       values[key] = FLAGS[key].value
   if _DEMO.value:
-    return pipeline.demo_settings(data_dir, **values)
-  return pipeline.Settings(
+    return imagenet.demo_settings(data_dir, **values)
+  return imagenet.Settings(
       data_dir=data_dir, source=cli.source_from_flags(), link_mode=FLAGS.link_mode,
       checksums_file=core.absolute_user_path(FLAGS.checksums_file),
       validation_bounding_boxes=FLAGS.validation_bounding_boxes,
@@ -83,10 +84,10 @@ def _settings(data_dir):
 
 def _credentials(settings):
   """Asks once, first, and only if a download from a URL is still to run."""
-  pending = pipeline.steps_to_run(pipeline.step_names(settings),
-                                  pipeline.read_state(settings.data_dir), settings,
+  pending = imagenet.steps_to_run(imagenet.step_names(settings),
+                                  driver.read_state(settings.data_dir), settings,
                                   _REDO.value)
-  if pipeline.DOWNLOAD not in pending or not acquire.is_url(settings.source):
+  if imagenet.DOWNLOAD not in pending or not acquire.is_url(settings.source):
     return None
   return acquire.resolve_credentials(
       os.environ, cli.netrc_file_from_flags(), prompt=sys.stdin.isatty(),
@@ -97,11 +98,11 @@ def main(argv):
   data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
   data_dir = core.absolute_user_path(data_dir)
   settings = _settings(data_dir)
-  state = pipeline.run(settings, _credentials(settings), _REDO.value)
-  for line in pipeline.closing_lines(data_dir, state):
+  state = imagenet.run(settings, _credentials(settings), _REDO.value)
+  for line in driver.closing_lines(data_dir, state):
     print(line, flush=True)
 
 
 if __name__ == '__main__':
-  cli.run(main, errors=[pipeline.PipelineError],
+  cli.run(main, errors=[driver.DriverError],
           hint='Run the same command again to resume: finished steps are not redone.')

@@ -12,7 +12,7 @@ The original's sh_binary download_and_preprocess_flowers, step by step:
             format of build_image_data), validation first
   check     <data_dir>/check_report/ (generic schema)
 
-The state file is the ImageNet driver's (pipeline.run_steps keeps it): each finished
+The state file and its rules are inception.driver's (driver.run_steps keeps it): each finished
 step with the settings it ran with and what it produced; a re-run skips a finished step
 whose settings are unchanged and runs the others, each idempotent; redoing a step
 redoes every step after it.
@@ -30,15 +30,15 @@ from inception import check
 from inception import convert
 from inception import core
 from inception import demo
-from inception import pipeline
+from inception import driver
 from inception.flowers import _archive
 from inception.flowers import _split
 
-DOWNLOAD = 'download'
-EXTRACT = 'extract'
+DOWNLOAD = driver.DOWNLOAD
+EXTRACT = driver.EXTRACT
 SPLIT = 'split'
-CONVERT = 'convert'  # pipeline.finished_lines reads this step's outputs.
-CHECK = 'check'
+CONVERT = driver.CONVERT
+CHECK = driver.CHECK
 STEPS = (DOWNLOAD, EXTRACT, SPLIT, CONVERT, CHECK)
 
 EXTRACTED_DIRNAME = 'extracted'
@@ -143,29 +143,26 @@ def run_convert(settings: Settings) -> Dict[str, Any]:
       output_directory=data_dir, labels_file=labels_file(data_dir),
       train_shards=settings.train_shards, validation_shards=settings.validation_shards,
       options=settings.options)
-  return {split: {'images': result.num_images, 'shards': result.num_shards,
-                  'skipped': len(result.skipped)}
-          for split, result in results.items()}
+  return driver.conversion_outputs(results)
 
 
 def run_check(settings: Settings) -> Dict[str, Any]:
   """The checker on the output, generic schema, counts from the manifest."""
   report = check.check_directory(
       settings.data_dir,
-      sample_fraction=(1.0 if settings.check_mode == 'full'
-                       else check.QUICK_SAMPLE_FRACTION),
+      sample_fraction=driver.check_mode_sample(settings.check_mode),
       num_workers=settings.options.workers.count)
-  return pipeline.check_verdict(report)
+  return driver.check_verdict(report)
 
 
 # The driver.
 
 
-def steps(settings: Settings) -> List[pipeline.Step]:
-  """The flowers driver's steps, in order (pipeline.run_steps runs them)."""
+def steps(settings: Settings) -> List[driver.Step]:
+  """The flowers driver's steps, in order (driver.run_steps runs them)."""
   runners = {DOWNLOAD: run_download, EXTRACT: run_extract, SPLIT: run_split,
              CONVERT: run_convert, CHECK: run_check}
-  return [pipeline.Step(name, functools.partial(runners[name], settings),
+  return [driver.Step(name, functools.partial(runners[name], settings),
                         settings.step_settings(name))
           for name in STEPS]
 
@@ -175,13 +172,12 @@ def run(settings: Settings, redo: Sequence[str] = (),
   """Runs the steps that are not finished; returns the state of every step.
 
   Raises:
-    pipeline.PipelineError, acquire.DownloadError, acquire.ExtractionError, ValueError (a
+    driver.DriverError, acquire.DownloadError, acquire.ExtractionError, ValueError (a
       step's own error, naming the file): the steps before it stay recorded as
       finished, so a re-run resumes there.
   """
-  if settings.check_mode not in pipeline.CHECK_MODES:
-    raise ValueError('check_mode must be one of %s' % ', '.join(pipeline.CHECK_MODES))
-  return pipeline.run_steps(settings.data_dir, steps(settings), redo, clock)
+  driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
+  return driver.run_steps(settings.data_dir, steps(settings), redo, clock)
 
 
 # The demo.

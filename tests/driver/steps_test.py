@@ -1,4 +1,4 @@
-"""Tests of inception.pipeline._steps: resumable steps and their state file."""
+"""Tests of inception.driver._steps: resumable steps and their state file."""
 
 import json
 import os
@@ -6,7 +6,7 @@ import os
 from absl.testing import absltest
 
 from inception import core
-from inception.pipeline import _steps
+from inception.driver import _steps
 
 
 class StepsTest(absltest.TestCase):

@@ -60,21 +60,20 @@ from inception import check
 from inception import convert
 from inception import core
 from inception import demo
+from inception import driver
 from inception import label_files
 from inception import records
-from inception.pipeline import _steps
 
-DOWNLOAD = 'download'
-EXTRACT = 'extract'
+DOWNLOAD = driver.DOWNLOAD
+EXTRACT = driver.EXTRACT
 BOUNDING_BOXES = 'bounding_boxes'
 VALIDATION_RELABEL = 'validation_relabel'
-CONVERT = 'convert'
-CHECK = 'check'
+CONVERT = driver.CONVERT
+CHECK = driver.CHECK
 STEPS = (DOWNLOAD, EXTRACT, BOUNDING_BOXES, VALIDATION_RELABEL, CONVERT, CHECK)
 NO_EXTRACT_STEPS = (DOWNLOAD, BOUNDING_BOXES, CONVERT, CHECK)
 
 DEMO_RECORD = 'fixture.json'
-CHECK_MODES = ('quick', 'full')
 
 # The demo's mini ImageNet: a few classes, a few hundred photo-like images.
 DEMO_FIXTURE = demo.Config(num_classes=8, images_per_class=32,
@@ -84,10 +83,6 @@ DEMO_VALIDATION_SHARDS = 2
 # With with_test: the demo's unlabelled test images.
 DEMO_TEST_IMAGES = 24
 DEMO_TEST_SHARDS = 2
-
-
-class PipelineError(RuntimeError):
-  """A step cannot go on; the message says which input is wrong."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,8 +199,8 @@ def step_names(settings: Settings) -> Sequence[str]:
 
 
 def steps(settings: Settings,
-          credentials: Optional[acquire.Credentials] = None) -> List[_steps.Step]:
-  """The driver's steps for `settings`, in order (pipeline._steps runs them).
+          credentials: Optional[acquire.Credentials] = None) -> List[driver.Step]:
+  """The driver's steps for `settings`, in order (driver.run_steps runs them).
 
   Raises:
     ValueError: a tarball has no known MD5 (the test tar's must come from the
@@ -230,7 +225,7 @@ def steps(settings: Settings,
   # A finished download holds only while every tarball is in downloads/, verified or
   # awaiting its first read to be (acquire.files_needing_fetch).
   still_done = {DOWNLOAD: lambda: not _archives_to_fetch(settings)}
-  return [_steps.Step(name, runners[name], settings.step_settings(name),
+  return [driver.Step(name, runners[name], settings.step_settings(name),
                       still_done.get(name))
           for name in step_names(settings)]
 
@@ -239,7 +234,7 @@ def steps_to_run(names: Sequence[str], state: Mapping[str, Any],
                  settings: Settings, redo: Sequence[str] = ()) -> List[str]:
   """The steps of `names` that must run: the first not finished with the same
   settings, or redone, and every step after it."""
-  return _steps.pending_steps([s for s in steps(settings) if s.name in names], state,
+  return driver.pending_steps([s for s in steps(settings) if s.name in names], state,
                               redo)
 
 
@@ -365,9 +360,7 @@ def run_convert(settings: Settings) -> Dict[str, Any]:
       bounding_box_files=boxes_csv_paths(settings), train_shards=settings.train_shards,
       validation_shards=settings.validation_shards, test_shards=settings.test_shards,
       options=settings.options, **sources)
-  return {split: {'images': result.num_images, 'shards': result.num_shards,
-                  'skipped': len(result.skipped)}
-          for split, result in results.items()}
+  return driver.conversion_outputs(results)
 
 
 def run_check(settings: Settings) -> Dict[str, Any]:
@@ -380,27 +373,9 @@ def run_check(settings: Settings) -> Dict[str, Any]:
                                                 label_files.METADATA_FILE),
       validation_labels_file=label_files.label_file_path(
           settings.validation_labels_file, label_files.VALIDATION_LABELS_FILE),
-      sample_fraction=(1.0 if settings.check_mode == 'full'
-                       else check.QUICK_SAMPLE_FRACTION),
+      sample_fraction=driver.check_mode_sample(settings.check_mode),
       num_workers=settings.options.workers.count)
-  return check_verdict(report)
-
-
-def check_verdict(report) -> Dict[str, Any]:
-  """A driver's final check: logs its verdict; the check step's outputs if it passed.
-
-  Raises:
-    PipelineError: the check failed; the message has the first failures and the
-      report files.
-  """
-  logging.info(report.summary_line())
-  if not report.ok:
-    raise PipelineError('%s\nFirst failures:\n  %s\nReport: %s' % (
-        report.summary_line(),
-        '\n  '.join(str(f) for f in report.failures[:10]),
-        ', '.join(sorted(report.report_files.values()))))
-  return {'records': {name: stats.num_records for name, stats in report.splits.items()},
-          'schema': report.schema, 'report_files': report.report_files}
+  return driver.check_verdict(report)
 
 
 # The driver.
@@ -412,59 +387,31 @@ def run(settings: Settings, credentials: Optional[acquire.Credentials] = None,
   """Runs the steps that are not finished; returns the state of every step.
 
   Raises:
-    PipelineError (or a step's own error): a step failed; the steps before it stay
+    driver.DriverError (or a step's own error): a step failed; the steps before it stay
       recorded as finished, so a re-run resumes there (or, for a tarball found
       corrupt, moved aside, at the download).
   """
-  if settings.check_mode not in CHECK_MODES:
-    raise ValueError('check_mode must be one of %s' % ', '.join(CHECK_MODES))
+  driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
   try:
-    return _steps.run_steps(settings.data_dir, steps(settings, credentials), redo, clock)
+    return driver.run_steps(settings.data_dir, steps(settings, credentials), redo, clock)
   except acquire.ChecksumMismatch as e:
     # Found by the stream that read a linked tarball (or by the download itself):
     # what it produced is discarded and the tarball moved aside.
     _unfinish_download(settings.data_dir)
-    raise PipelineError(str(e)) from None
+    raise driver.DriverError(str(e)) from None
   except acquire.CorruptArchiveError as e:
     message = acquire.set_aside_corrupt(e, core.downloads_dir(settings.data_dir))
     if message is None:
       raise
     _unfinish_download(settings.data_dir)
-    raise PipelineError(message) from None
+    raise driver.DriverError(message) from None
 
 
 def _unfinish_download(data_dir: str) -> None:
   """Drops the download step from the state file: the next run fetches again."""
-  state = _steps.read_state(data_dir)
+  state = driver.read_state(data_dir)
   state.pop(DOWNLOAD, None)
-  _steps.write_state(data_dir, state)
-
-
-def total_images(state: Mapping[str, Any]) -> Dict[str, int]:
-  """Images written per split, from the convert step's record."""
-  return {split: value['images']
-          for split, value in state.get(CONVERT, {}).get('outputs', {}).items()}
-
-
-def finished_lines(state: Mapping[str, Any]) -> List[str]:
-  """The original's closing lines, validation's then train's (then test's), from the
-  state.
-
-  The driver prints them once, at the very end (after the check), so that they are
-  the last lines of a run, the same again when a re-run has nothing left to do.
-  """
-  counts = total_images(state)
-  return [convert.finished_line(counts[split])
-          for split in (records.VALIDATION, records.TRAIN, records.TEST)
-          if split in counts]
-
-
-def closing_lines(data_dir: str, state: Mapping[str, Any]) -> List[str]:
-  """What a driver prints last: where the output is and its counts, then finished_lines."""
-  counts = total_images(state)
-  output = 'Output: %s (%s).' % (data_dir, ', '.join(
-      '%s %d' % item for item in sorted(counts.items())))
-  return [output] + finished_lines(state)
+  driver.write_state(data_dir, state)
 
 
 def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE

@@ -1,4 +1,4 @@
-"""Tests for inception.pipeline: the whole pipeline in-process on a mini ImageNet."""
+"""Tests for inception.imagenet's driver: the whole pipeline in-process on a mini ImageNet."""
 
 import dataclasses
 import hashlib
@@ -14,9 +14,9 @@ from inception import annotations
 from inception import convert
 from inception import core
 from inception import demo
+from inception import driver
 from inception import label_files
-from inception.pipeline import _driver
-from inception.pipeline import _steps
+from inception.imagenet import _driver
 from tests import file_trees
 from tests import http_test_server
 
@@ -57,7 +57,7 @@ class PipelineTest(absltest.TestCase):
 
   def test_demo_runs_every_step_and_writes_all_images(self):
     self.assertEqual(list(self.reference_state), list(_driver.STEPS))
-    counts = _driver.total_images(self.reference_state)
+    counts = driver.total_images(self.reference_state)
     fixture = _driver.demo_source(self.reference_dir, _FIXTURE)
     self.assertEqual(counts, fixture['expected_counts'])
     digests = file_trees.shard_digests(self.reference_dir)
@@ -137,7 +137,7 @@ class PipelineTest(absltest.TestCase):
     data_dir = os.path.join(self.root, 'extract_xml_later')
     shutil.copytree(self.reference_dir, data_dir, symlinks=True)
     _driver.run(_settings(data_dir))  # records this directory's settings
-    state = _steps.read_state(data_dir)
+    state = driver.read_state(data_dir)
     self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, _settings(data_dir)),
                      [])
     turned_on = _settings(data_dir, extract_xml=True)
@@ -145,7 +145,7 @@ class PipelineTest(absltest.TestCase):
                      list(_driver.STEPS[1:]))
     _driver.run(turned_on)
     self.assertNotEmpty(os.listdir(core.train_xml_dir(data_dir)))
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, _steps.read_state(data_dir),
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, driver.read_state(data_dir),
                                           turned_on), [])
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
@@ -180,7 +180,7 @@ class PipelineTest(absltest.TestCase):
       f.write(b'not an image')
     with self.assertRaisesRegex(Exception, victim):
       _driver.run(settings, redo=[_driver.CONVERT])
-    recorded = _steps.read_state(data_dir)
+    recorded = driver.read_state(data_dir)
     self.assertNotIn(_driver.CONVERT, recorded)
     self.assertIn(_driver.VALIDATION_RELABEL, recorded)
     # Repaired, a plain re-run resumes with convert and check only.
@@ -189,8 +189,8 @@ class PipelineTest(absltest.TestCase):
     state = _driver.run(settings)
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
-    self.assertEqual(_driver.total_images(state),
-                     _driver.total_images(self.reference_state))
+    self.assertEqual(driver.total_images(state),
+                     driver.total_images(self.reference_state))
 
   def _truncated_source_run(self, data_dir, **overrides):
     """Runs with a source train tar cut short whose checksums line says so (it passes
@@ -205,7 +205,7 @@ class PipelineTest(absltest.TestCase):
     _write(source, cut)
     _write(settings.checksums_file, good_checksums.replace(
         hashlib.md5(good_bytes).hexdigest(), hashlib.md5(cut).hexdigest()))
-    with self.assertRaises(_driver.PipelineError) as raised:
+    with self.assertRaises(driver.DriverError) as raised:
       _driver.run(settings)
     _write(source, good_bytes)
     _write(settings.checksums_file, good_checksums)
@@ -221,7 +221,7 @@ class PipelineTest(absltest.TestCase):
       md5 = hashlib.md5(f.read()).hexdigest()
     wrong = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
     _write(wrong, good_checksums.replace(md5, '0' * 32))
-    with self.assertRaises(_driver.PipelineError) as raised:
+    with self.assertRaises(driver.DriverError) as raised:
       _driver.run(dataclasses.replace(settings, checksums_file=wrong))
     downloads = core.downloads_dir(data_dir)
     path = os.path.join(downloads, acquire.TRAIN_TAR)
@@ -230,7 +230,7 @@ class PipelineTest(absltest.TestCase):
                      'command again' % (path, md5, path, md5))
     self.assertTrue(os.path.islink(path + '.bad-md5-' + md5))
     self.assertFalse(os.path.lexists(path))
-    self.assertNotIn(_driver.DOWNLOAD, _steps.read_state(data_dir))
+    self.assertNotIn(_driver.DOWNLOAD, driver.read_state(data_dir))
     return settings, raised.exception
 
   def test_wrong_md5_found_by_extraction_keeps_nothing_and_is_fetched_again(self):
@@ -240,7 +240,7 @@ class PipelineTest(absltest.TestCase):
     self.assertFalse(os.path.exists(os.path.join(raw_dir, 'train')))
     self.assertFalse(os.path.exists(os.path.join(raw_dir, '.extracting')))
     self.assertNotIn('.%s.extracted' % acquire.TRAIN_TAR, os.listdir(raw_dir))
-    self.assertNotIn(_driver.EXTRACT, _steps.read_state(data_dir))
+    self.assertNotIn(_driver.EXTRACT, driver.read_state(data_dir))
     _driver.run(settings)  # The right checksums again: linked, verified, extracted.
     self.assertTrue(os.path.isfile(os.path.join(
         core.downloads_dir(data_dir), acquire.TRAIN_TAR + acquire.STAMP_SUFFIX)))
@@ -251,7 +251,7 @@ class PipelineTest(absltest.TestCase):
     data_dir = os.path.join(self.root, 'wrong_md5_no_extract')
     settings, _ = self._wrong_md5_run(data_dir, no_extract=True)
     self.assertEqual(file_trees.shard_digests(data_dir, ('train-',)), {})
-    self.assertNotIn(_driver.CONVERT, _steps.read_state(data_dir))
+    self.assertNotIn(_driver.CONVERT, driver.read_state(data_dir))
     _driver.run(settings)
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
@@ -274,7 +274,7 @@ class PipelineTest(absltest.TestCase):
     self.assertFalse(os.path.exists(os.path.join(downloads, acquire.TRAIN_TAR)))
     self.assertLen([name for name in os.listdir(downloads)
                     if name.startswith(acquire.TRAIN_TAR + '.corrupt-')], 1)
-    self.assertNotIn(_driver.DOWNLOAD, _steps.read_state(data_dir))
+    self.assertNotIn(_driver.DOWNLOAD, driver.read_state(data_dir))
     _driver.run(settings)
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
@@ -289,7 +289,7 @@ class PipelineTest(absltest.TestCase):
 
   def test_download_settings_hold_the_checksums_not_the_file_name(self):
     settings = _settings(self.reference_dir)
-    state = _steps.read_state(self.reference_dir)
+    state = driver.read_state(self.reference_dir)
     with open(settings.checksums_file) as f:
       lines = f.read().splitlines()
     checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
@@ -305,7 +305,7 @@ class PipelineTest(absltest.TestCase):
     settings = _settings(data_dir)
     _driver.run(settings)
     os.remove(os.path.join(core.downloads_dir(data_dir), acquire.VALIDATION_TAR))
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, _steps.read_state(data_dir),
+    self.assertEqual(_driver.steps_to_run(_driver.STEPS, driver.read_state(data_dir),
                                           settings), list(_driver.STEPS))
     _driver.run(settings)
     self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(data_dir),
@@ -315,7 +315,7 @@ class PipelineTest(absltest.TestCase):
 
   def test_steps_to_run_redo_reruns_later_steps(self):
     settings = _settings(self.reference_dir)
-    state = _steps.read_state(self.reference_dir)
+    state = driver.read_state(self.reference_dir)
     self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, settings), [])
     self.assertEqual(
         _driver.steps_to_run(_driver.STEPS, state, settings,
@@ -362,7 +362,7 @@ class PipelineTest(absltest.TestCase):
                          recorded)
     # A state file written without it stays finished.
     self.assertEqual(_driver.steps_to_run(
-        _driver.STEPS, _steps.read_state(self.reference_dir),
+        _driver.STEPS, driver.read_state(self.reference_dir),
         dataclasses.replace(local, stream_extract=True)), [])
     with self.assertRaisesRegex(ValueError, 'cannot be combined with no_extract'):
       _driver.run(dataclasses.replace(url, stream_extract=True, no_extract=True))
@@ -405,7 +405,7 @@ class TestSplitTest(absltest.TestCase):
 
   def test_writes_unlabelled_test_shards_that_pass_the_check(self):
     self.assertIn(_driver.CHECK, self.test_state)
-    self.assertEqual(_driver.total_images(self.test_state)['test'], 5)
+    self.assertEqual(driver.total_images(self.test_state)['test'], 5)
     self.assertEqual(self.test_state[_driver.CHECK]['outputs']['records']['test'], 5)
     digests = file_trees.shard_digests(self.test_dir, ('test-',))
     self.assertEqual(sorted(digests), list(_TEST_SHARDS))
@@ -451,9 +451,9 @@ class TestSplitTest(absltest.TestCase):
     self.assertEqual(self.test_state[_driver.CONVERT]['settings']['test_shards'], 2)
 
   def test_finished_lines_end_with_the_test_split(self):
-    self.assertEqual(_driver.finished_lines(self.test_state)[-1],
+    self.assertEqual(driver.finished_lines(self.test_state)[-1],
                      'Finished writing all 5 images in data set.')
-    self.assertLen(_driver.finished_lines(self.plain_state), 2)
+    self.assertLen(driver.finished_lines(self.plain_state), 2)
 
   def test_test_tar_without_an_md5_is_a_clear_error_before_any_download(self):
     data_dir = os.path.join(self.root, 'no_md5')

@@ -1,4 +1,4 @@
-"""Resumable steps: what every driver shares (the ImageNet one, the flowers one).
+"""The step engine of every driver (the ImageNet one, the flowers one).
 
 A driver is a list of `Step`s run in order. `DATA_DIR/pipeline_state.json` records
 each finished step with the settings it ran with and what it produced; a re-run starts
@@ -15,6 +15,12 @@ from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Seq
 from absl import logging
 
 from inception import core
+
+# The steps both drivers have, by these names (in the state file, --redo).
+DOWNLOAD = 'download'
+EXTRACT = 'extract'
+CONVERT = 'convert'
+CHECK = 'check'
 
 
 class Step(NamedTuple):

@@ -1,0 +1,49 @@
+"""The engine under every driver (docs/ARCHITECTURE.md).
+
+A driver (inception.imagenet, inception.flowers) is a list of `Step`s; `run_steps`
+runs them in order, records each finished one with its settings and outputs in
+DATA_DIR/pipeline_state.json, skips what is finished with the same settings, and
+runs again a step named in --redo and every step after it. `check_verdict` turns the
+final check into outputs or a `DriverError`; `closing_lines` are what a driver
+prints last (`Finished writing all N images in data set.`).
+"""
+
+from inception.driver._outcome import CHECK_MODES
+from inception.driver._outcome import DriverError
+from inception.driver._outcome import check_mode_sample
+from inception.driver._outcome import check_verdict
+from inception.driver._outcome import closing_lines
+from inception.driver._outcome import conversion_outputs
+from inception.driver._outcome import finished_lines
+from inception.driver._outcome import total_images
+from inception.driver._steps import CHECK
+from inception.driver._steps import CONVERT
+from inception.driver._steps import DOWNLOAD
+from inception.driver._steps import EXTRACT
+from inception.driver._steps import Step
+from inception.driver._steps import jsonable
+from inception.driver._steps import pending_steps
+from inception.driver._steps import read_state
+from inception.driver._steps import run_steps
+from inception.driver._steps import write_state
+
+__all__ = [
+    'CHECK',
+    'CHECK_MODES',
+    'CONVERT',
+    'DOWNLOAD',
+    'DriverError',
+    'EXTRACT',
+    'Step',
+    'check_mode_sample',
+    'check_verdict',
+    'closing_lines',
+    'conversion_outputs',
+    'finished_lines',
+    'jsonable',
+    'pending_steps',
+    'read_state',
+    'run_steps',
+    'total_images',
+    'write_state',
+]

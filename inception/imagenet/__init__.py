@@ -1,0 +1,27 @@
+"""ImageNet (ILSVRC2012): the driver of download_and_preprocess_imagenet.
+
+`run(settings, credentials, redo)` runs download, extract, bounding boxes, validation
+relabel, convert and check in-process on the engine of inception.driver, recording
+each finished step with its settings in pipeline_state.json, and skips what is
+already done; `demo_settings` runs the same on the generated mini ImageNet.
+"""
+
+from inception.imagenet._driver import DEMO_TEST_SHARDS
+from inception.imagenet._driver import DOWNLOAD
+from inception.imagenet._driver import STEPS
+from inception.imagenet._driver import Settings
+from inception.imagenet._driver import demo_settings
+from inception.imagenet._driver import run
+from inception.imagenet._driver import step_names
+from inception.imagenet._driver import steps_to_run
+
+__all__ = [
+    'DEMO_TEST_SHARDS',
+    'DOWNLOAD',
+    'STEPS',
+    'Settings',
+    'demo_settings',
+    'run',
+    'step_names',
+    'steps_to_run',
+]

@@ -4,6 +4,7 @@ Found through the runfiles library, never by a hand-built path; each reader take
 explicit path too, and `label_file_path` resolves "no path given" to the shipped file.
 """
 
+from inception.label_files._label_data import LabelFiles
 from inception.label_files._label_data import METADATA_FILE
 from inception.label_files._label_data import SYNSETS_FILE
 from inception.label_files._label_data import VALIDATION_LABELS_FILE
@@ -15,6 +16,7 @@ from inception.label_files._label_data import read_synsets
 from inception.label_files._label_data import read_validation_labels
 
 __all__ = [
+    'LabelFiles',
     'METADATA_FILE',
     'SYNSETS_FILE',
     'VALIDATION_LABELS_FILE',

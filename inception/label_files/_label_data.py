@@ -6,6 +6,7 @@ working directory (docs/FORMAT.md, "Runfiles").
 """
 
 import collections
+import dataclasses
 import re
 from typing import Dict, List, Optional
 
@@ -35,6 +36,27 @@ def data_file_path(basename: str) -> str:
 def label_file_path(path: Optional[str], basename: str) -> str:
   """`path`, or data/<basename> from the runfiles when no path is given (None or '')."""
   return path or data_file_path(basename)
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelFiles:
+  """The three label files a run reads, as given; None (or '') = the one in data/.
+
+  Built once from the flags (or a driver's settings) and passed whole; the
+  `*_path` methods resolve an unset file to the shipped one.
+  """
+  synsets: Optional[str] = None
+  metadata: Optional[str] = None
+  validation_labels: Optional[str] = None
+
+  def synsets_path(self) -> str:
+    return label_file_path(self.synsets, SYNSETS_FILE)
+
+  def metadata_path(self) -> str:
+    return label_file_path(self.metadata, METADATA_FILE)
+
+  def validation_labels_path(self) -> str:
+    return label_file_path(self.validation_labels, VALIDATION_LABELS_FILE)
 
 
 def parse_synsets(text: str, source: str = 'synsets file') -> List[str]:

@@ -43,6 +43,23 @@ class ShippedFilesTest(absltest.TestCase):
     self.assertEqual(set(labels), set(_label_data.read_synsets()))
 
 
+class LabelFilesTest(absltest.TestCase):
+
+  def test_unset_files_are_the_shipped_ones(self):
+    files = _label_data.LabelFiles()
+    self.assertEqual(files.synsets_path(),
+                     _label_data.data_file_path(_label_data.SYNSETS_FILE))
+    self.assertEqual(files.metadata_path(),
+                     _label_data.data_file_path(_label_data.METADATA_FILE))
+    self.assertEqual(files.validation_labels_path(),
+                     _label_data.data_file_path(_label_data.VALIDATION_LABELS_FILE))
+
+  def test_given_files_are_kept(self):
+    files = _label_data.LabelFiles('/s.txt', '/m.txt', '/v.txt')
+    self.assertEqual((files.synsets_path(), files.metadata_path(),
+                      files.validation_labels_path()), ('/s.txt', '/m.txt', '/v.txt'))
+
+
 class ParseTest(absltest.TestCase):
 
   def test_bad_synset_line_names_source_and_line(self):

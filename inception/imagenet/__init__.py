@@ -6,14 +6,14 @@ each finished step with its settings in pipeline_state.json, and skips what is
 already done; `demo_settings` runs the same on the generated mini ImageNet.
 """
 
-from inception.imagenet._driver import DEMO_TEST_SHARDS
-from inception.imagenet._driver import DOWNLOAD
-from inception.imagenet._driver import STEPS
-from inception.imagenet._driver import Settings
-from inception.imagenet._driver import demo_settings
+from inception.imagenet._demo import DEMO_TEST_SHARDS
+from inception.imagenet._demo import demo_settings
 from inception.imagenet._driver import run
-from inception.imagenet._driver import step_names
 from inception.imagenet._driver import steps_to_run
+from inception.imagenet._settings import DOWNLOAD
+from inception.imagenet._settings import STEPS
+from inception.imagenet._settings import Settings
+from inception.imagenet._settings import step_names
 
 __all__ = [
     'DEMO_TEST_SHARDS',

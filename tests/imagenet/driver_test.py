@@ -16,7 +16,9 @@ from inception import core
 from inception import demo
 from inception import driver
 from inception import label_files
+from inception.imagenet import _demo
 from inception.imagenet import _driver
+from inception.imagenet import _settings
 from tests import file_trees
 from tests import http_test_server
 
@@ -25,11 +27,11 @@ _FIXTURE = demo.Config(num_classes=3, images_per_class=7,
                                 seed=5)
 
 
-def _settings(data_dir, config=_FIXTURE, **overrides):
+def _run_settings(data_dir, config=_FIXTURE, **overrides):
   values = dict(train_shards=3, validation_shards=2,
                 options=convert.ConvertOptions(workers=core.Workers(1), progress_interval=60))
   values.update(overrides)
-  return _driver.demo_settings(data_dir, config, **values)
+  return _demo.demo_settings(data_dir, config, **values)
 
 
 def _write(path, data):
@@ -53,12 +55,12 @@ class PipelineTest(absltest.TestCase):
     super().setUpClass()
     cls.root = absltest.get_default_test_tmpdir()
     cls.reference_dir = os.path.join(cls.root, 'reference')
-    cls.reference_state = _driver.run(_settings(cls.reference_dir))
+    cls.reference_state = _driver.run(_run_settings(cls.reference_dir))
 
   def test_demo_runs_every_step_and_writes_all_images(self):
-    self.assertEqual(list(self.reference_state), list(_driver.STEPS))
+    self.assertEqual(list(self.reference_state), list(_settings.STEPS))
     counts = driver.total_images(self.reference_state)
-    fixture = _driver.demo_source(self.reference_dir, _FIXTURE)
+    fixture = _demo.demo_source(self.reference_dir, _FIXTURE)
     self.assertEqual(counts, fixture['expected_counts'])
     digests = file_trees.shard_digests(self.reference_dir)
     self.assertEqual(sorted(digests), [
@@ -84,10 +86,10 @@ class PipelineTest(absltest.TestCase):
     shutil.copytree(self.reference_dir, data_dir, symlinks=True)
     # The copied state names the reference paths; settings of this dir differ, so
     # run once to record them, then check that the second run does nothing at all.
-    first = _driver.run(_settings(data_dir))
+    first = _driver.run(_run_settings(data_dir))
     mtimes = {n: os.stat(os.path.join(data_dir, n)).st_mtime_ns
               for n in file_trees.shard_digests(data_dir)}
-    second = _driver.run(_settings(data_dir))
+    second = _driver.run(_run_settings(data_dir))
     self.assertEqual(first, second)
     self.assertEqual(mtimes, {n: os.stat(os.path.join(data_dir, n)).st_mtime_ns
                               for n in mtimes})
@@ -104,18 +106,18 @@ class PipelineTest(absltest.TestCase):
          core.VALIDATION_BOXES_CSV])
     # What the extract step records is what it recorded before extract_xml existed,
     # so a state file of an earlier run stays finished.
-    self.assertEqual(self.reference_state[_driver.EXTRACT]['settings'],
+    self.assertEqual(self.reference_state[_settings.EXTRACT]['settings'],
                      {'no_extract': False})
 
   def test_extract_xml_writes_the_xmls_and_the_same_csvs_and_shards(self):
     data_dir = os.path.join(self.root, 'extract_xml')
-    state = _driver.run(_settings(data_dir, extract_xml=True))
+    state = _driver.run(_run_settings(data_dir, extract_xml=True))
     train_xmls = [name for _, _, names in os.walk(core.train_xml_dir(data_dir))
                   for name in names if name.endswith('.xml')]
     # As many XMLs as the bounding_boxes step read from the archive.
-    box_outputs = state[_driver.BOUNDING_BOXES]['outputs']
+    box_outputs = state[_settings.BOUNDING_BOXES]['outputs']
     self.assertLen(train_xmls, box_outputs[core.train_boxes_csv(data_dir)]['files'])
-    self.assertEqual(state[_driver.EXTRACT]['outputs']['xml_files'], len(train_xmls))
+    self.assertEqual(state[_settings.EXTRACT]['outputs']['xml_files'], len(train_xmls))
     self.assertLen(os.listdir(os.path.join(core.validation_xml_dir(data_dir), 'val')),
                    _FIXTURE.num_validation_images)
     for name in (core.TRAIN_BOXES_CSV, core.VALIDATION_BOXES_CSV):
@@ -127,7 +129,7 @@ class PipelineTest(absltest.TestCase):
     from_xmls = os.path.join(self.create_tempdir().full_path, 'from_xmls.csv')
     annotations.process_bounding_boxes(
         core.train_xml_dir(data_dir), from_xmls,
-        synsets=label_files.read_synsets(_settings(data_dir).labels_file),
+        synsets=label_files.read_synsets(_run_settings(data_dir).labels_file),
         num_workers=1)
     self.assertEqual(_read(from_xmls), _read(core.train_boxes_csv(data_dir)))
     self.assertEqual(file_trees.shard_digests(data_dir),
@@ -136,35 +138,35 @@ class PipelineTest(absltest.TestCase):
   def test_turning_extract_xml_on_extracts_the_xmls_on_a_rerun(self):
     data_dir = os.path.join(self.root, 'extract_xml_later')
     shutil.copytree(self.reference_dir, data_dir, symlinks=True)
-    _driver.run(_settings(data_dir))  # records this directory's settings
+    _driver.run(_run_settings(data_dir))  # records this directory's settings
     state = driver.read_state(data_dir)
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, _settings(data_dir)),
+    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, _run_settings(data_dir)),
                      [])
-    turned_on = _settings(data_dir, extract_xml=True)
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, turned_on),
-                     list(_driver.STEPS[1:]))
+    turned_on = _run_settings(data_dir, extract_xml=True)
+    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, turned_on),
+                     list(_settings.STEPS[1:]))
     _driver.run(turned_on)
     self.assertNotEmpty(os.listdir(core.train_xml_dir(data_dir)))
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, driver.read_state(data_dir),
+    self.assertEqual(_driver.steps_to_run(_settings.STEPS, driver.read_state(data_dir),
                                           turned_on), [])
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
 
   def test_extract_xml_without_the_extract_step_is_an_error(self):
     with self.assertRaisesRegex(ValueError, 'extract_xml needs the extract step'):
-      _driver.steps(_settings(self.reference_dir, no_extract=True, extract_xml=True))
+      _driver.steps(_run_settings(self.reference_dir, no_extract=True, extract_xml=True))
 
   def test_no_extract_gives_identical_shards_without_raw_data(self):
     data_dir = os.path.join(self.root, 'no_extract')
-    state = _driver.run(_settings(data_dir, no_extract=True))
-    self.assertEqual(list(state), list(_driver.NO_EXTRACT_STEPS))
+    state = _driver.run(_run_settings(data_dir, no_extract=True))
+    self.assertEqual(list(state), list(_settings.NO_EXTRACT_STEPS))
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
     self.assertFalse(os.path.exists(os.path.join(data_dir, 'raw-data')))
 
   def test_failed_conversion_resumes_to_identical_output(self):
     data_dir = os.path.join(self.root, 'resume')
-    settings = _settings(data_dir)
+    settings = _run_settings(data_dir)
     _driver.run(settings)
     # As if the conversion had died before writing the train shards, with one image
     # broken since: the redone conversion fails and names it.
@@ -179,10 +181,10 @@ class PipelineTest(absltest.TestCase):
     with open(victim_path, 'wb') as f:
       f.write(b'not an image')
     with self.assertRaisesRegex(Exception, victim):
-      _driver.run(settings, redo=[_driver.CONVERT])
+      _driver.run(settings, redo=[_settings.CONVERT])
     recorded = driver.read_state(data_dir)
-    self.assertNotIn(_driver.CONVERT, recorded)
-    self.assertIn(_driver.VALIDATION_RELABEL, recorded)
+    self.assertNotIn(_settings.CONVERT, recorded)
+    self.assertIn(_settings.VALIDATION_RELABEL, recorded)
     # Repaired, a plain re-run resumes with convert and check only.
     with open(victim_path, 'wb') as f:
       f.write(good_bytes)
@@ -195,7 +197,7 @@ class PipelineTest(absltest.TestCase):
   def _truncated_source_run(self, data_dir, **overrides):
     """Runs with a source train tar cut short whose checksums line says so (it passes
     its MD5), then repairs both; returns (settings, the error of the failed run)."""
-    settings = _settings(data_dir, link_mode='copy', **overrides)
+    settings = _run_settings(data_dir, link_mode='copy', **overrides)
     source = os.path.join(core.demo_source_dir(data_dir), acquire.TRAIN_TAR)
     with open(source, 'rb') as f:
       good_bytes = f.read()
@@ -214,7 +216,7 @@ class PipelineTest(absltest.TestCase):
   def _wrong_md5_run(self, data_dir, **overrides):
     """Runs with a checksums file whose train tar MD5 is wrong (the symlinked tarball
     is then not what it should be); returns (settings with the right file, error)."""
-    settings = _settings(data_dir, **overrides)
+    settings = _run_settings(data_dir, **overrides)
     with open(settings.checksums_file) as f:
       good_checksums = f.read()
     with open(os.path.join(settings.source, acquire.TRAIN_TAR), 'rb') as f:
@@ -230,7 +232,7 @@ class PipelineTest(absltest.TestCase):
                      'command again' % (path, md5, path, md5))
     self.assertTrue(os.path.islink(path + '.bad-md5-' + md5))
     self.assertFalse(os.path.lexists(path))
-    self.assertNotIn(_driver.DOWNLOAD, driver.read_state(data_dir))
+    self.assertNotIn(_settings.DOWNLOAD, driver.read_state(data_dir))
     return settings, raised.exception
 
   def test_wrong_md5_found_by_extraction_keeps_nothing_and_is_fetched_again(self):
@@ -240,7 +242,7 @@ class PipelineTest(absltest.TestCase):
     self.assertFalse(os.path.exists(os.path.join(raw_dir, 'train')))
     self.assertFalse(os.path.exists(os.path.join(raw_dir, '.extracting')))
     self.assertNotIn('.%s.extracted' % acquire.TRAIN_TAR, os.listdir(raw_dir))
-    self.assertNotIn(_driver.EXTRACT, driver.read_state(data_dir))
+    self.assertNotIn(_settings.EXTRACT, driver.read_state(data_dir))
     _driver.run(settings)  # The right checksums again: linked, verified, extracted.
     self.assertTrue(os.path.isfile(os.path.join(
         core.downloads_dir(data_dir), acquire.TRAIN_TAR + acquire.STAMP_SUFFIX)))
@@ -251,7 +253,7 @@ class PipelineTest(absltest.TestCase):
     data_dir = os.path.join(self.root, 'wrong_md5_no_extract')
     settings, _ = self._wrong_md5_run(data_dir, no_extract=True)
     self.assertEqual(file_trees.shard_digests(data_dir, ('train-',)), {})
-    self.assertNotIn(_driver.CONVERT, driver.read_state(data_dir))
+    self.assertNotIn(_settings.CONVERT, driver.read_state(data_dir))
     _driver.run(settings)
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
@@ -274,7 +276,7 @@ class PipelineTest(absltest.TestCase):
     self.assertFalse(os.path.exists(os.path.join(downloads, acquire.TRAIN_TAR)))
     self.assertLen([name for name in os.listdir(downloads)
                     if name.startswith(acquire.TRAIN_TAR + '.corrupt-')], 1)
-    self.assertNotIn(_driver.DOWNLOAD, driver.read_state(data_dir))
+    self.assertNotIn(_settings.DOWNLOAD, driver.read_state(data_dir))
     _driver.run(settings)
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
@@ -288,25 +290,25 @@ class PipelineTest(absltest.TestCase):
                      file_trees.shard_digests(self.reference_dir))
 
   def test_download_settings_hold_the_checksums_not_the_file_name(self):
-    settings = _settings(self.reference_dir)
+    settings = _run_settings(self.reference_dir)
     state = driver.read_state(self.reference_dir)
     with open(settings.checksums_file) as f:
       lines = f.read().splitlines()
     checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
     _write(checksums, '\n'.join(lines) + '\n')
     moved = dataclasses.replace(settings, checksums_file=checksums)
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, moved), [])
+    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, moved), [])
     _write(checksums, '\n'.join(['0' * 32 + lines[0][32:]] + lines[1:]) + '\n')
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, moved),
-                     list(_driver.STEPS))
+    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, moved),
+                     list(_settings.STEPS))
 
   def test_file_gone_from_downloads_is_fetched_again(self):
     data_dir = os.path.join(self.root, 'deleted')
-    settings = _settings(data_dir)
+    settings = _run_settings(data_dir)
     _driver.run(settings)
     os.remove(os.path.join(core.downloads_dir(data_dir), acquire.VALIDATION_TAR))
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, driver.read_state(data_dir),
-                                          settings), list(_driver.STEPS))
+    self.assertEqual(_driver.steps_to_run(_settings.STEPS, driver.read_state(data_dir),
+                                          settings), list(_settings.STEPS))
     _driver.run(settings)
     self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(data_dir),
                                                 acquire.VALIDATION_TAR)))
@@ -314,22 +316,22 @@ class PipelineTest(absltest.TestCase):
                      file_trees.shard_digests(self.reference_dir))
 
   def test_steps_to_run_redo_reruns_later_steps(self):
-    settings = _settings(self.reference_dir)
+    settings = _run_settings(self.reference_dir)
     state = driver.read_state(self.reference_dir)
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, settings), [])
+    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, settings), [])
     self.assertEqual(
-        _driver.steps_to_run(_driver.STEPS, state, settings,
-                              redo=[_driver.VALIDATION_RELABEL]),
-        [_driver.VALIDATION_RELABEL, _driver.CONVERT, _driver.CHECK])
-    changed = _settings(self.reference_dir, check_mode='full')
-    self.assertEqual(_driver.steps_to_run(_driver.STEPS, state, changed),
-                     [_driver.CHECK])
+        _driver.steps_to_run(_settings.STEPS, state, settings,
+                              redo=[_settings.VALIDATION_RELABEL]),
+        [_settings.VALIDATION_RELABEL, _settings.CONVERT, _settings.CHECK])
+    changed = _run_settings(self.reference_dir, check_mode='full')
+    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, changed),
+                     [_settings.CHECK])
     with self.assertRaisesRegex(ValueError, 'unpack'):
-      _driver.steps_to_run(_driver.STEPS, state, settings, redo=['unpack'])
+      _driver.steps_to_run(_settings.STEPS, state, settings, redo=['unpack'])
 
   def test_stream_extract_from_a_url_extracts_in_the_download_step(self):
     data_dir = os.path.join(self.root, 'stream')
-    local = _settings(data_dir)
+    local = _run_settings(data_dir)
     raw = core.raw_data_dir(data_dir)
     stamps = [os.path.join(raw, '.%s.extracted' % name)
               for name in (acquire.VALIDATION_TAR, acquire.TRAIN_TAR)]
@@ -344,42 +346,42 @@ class PipelineTest(absltest.TestCase):
       state = _driver.run(settings)
       self.assertEqual(server.bytes_sent, 0)  # The download step finds all verified.
     self.assertEqual([os.stat(stamp).st_mtime_ns for stamp in stamps], mtimes)
-    self.assertTrue(state[_driver.DOWNLOAD]['settings']['stream_extract'])
-    expected = _driver.demo_source(data_dir, _FIXTURE)['expected_counts']
-    self.assertEqual(state[_driver.EXTRACT]['outputs']['train_images'],
+    self.assertTrue(state[_settings.DOWNLOAD]['settings']['stream_extract'])
+    expected = _demo.demo_source(data_dir, _FIXTURE)['expected_counts']
+    self.assertEqual(state[_settings.EXTRACT]['outputs']['train_images'],
                      expected['train'])
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
 
   def test_stream_extract_is_recorded_only_where_it_changes_the_download(self):
-    local = _settings(self.reference_dir)
+    local = _run_settings(self.reference_dir)
     url = dataclasses.replace(local, source='https://mirror.example/ilsvrc/')
     for settings, recorded in (
         (local, False), (dataclasses.replace(local, stream_extract=True), False),
         (url, False), (dataclasses.replace(url, stream_extract=True), True)):
       with self.subTest(settings=settings):
-        self.assertEqual('stream_extract' in settings.step_settings(_driver.DOWNLOAD),
+        self.assertEqual('stream_extract' in settings.step_settings(_settings.DOWNLOAD),
                          recorded)
     # A state file written without it stays finished.
     self.assertEqual(_driver.steps_to_run(
-        _driver.STEPS, driver.read_state(self.reference_dir),
+        _settings.STEPS, driver.read_state(self.reference_dir),
         dataclasses.replace(local, stream_extract=True)), [])
     with self.assertRaisesRegex(ValueError, 'cannot be combined with no_extract'):
       _driver.run(dataclasses.replace(url, stream_extract=True, no_extract=True))
 
   def test_box_csvs_go_to_raw_data_or_beside_the_tarballs(self):
     self.assertEqual(
-        _driver.boxes_csv_paths(_driver.Settings('/d', validation_bounding_boxes=True)),
+        _settings.boxes_csv_paths(_settings.Settings('/d', validation_bounding_boxes=True)),
         ['/d/raw-data/imagenet_2012_bounding_boxes.csv',
          '/d/raw-data/imagenet_2012_validation_bounding_boxes.csv'])
-    self.assertEqual(_driver.boxes_csv_paths(_driver.Settings('/d', no_extract=True)),
+    self.assertEqual(_settings.boxes_csv_paths(_settings.Settings('/d', no_extract=True)),
                      ['/d/downloads/imagenet_2012_bounding_boxes.csv'])
 
   def test_state_file_is_json_with_settings_and_outputs(self):
     with open(core.state_path(self.reference_dir)) as f:
       steps = json.load(f)['steps']
-    self.assertEqual(steps[_driver.CONVERT]['outputs']['train']['shards'], 3)
-    self.assertEqual(steps[_driver.DOWNLOAD]['settings']['link_mode'], 'symlink')
+    self.assertEqual(steps[_settings.CONVERT]['outputs']['train']['shards'], 3)
+    self.assertEqual(steps[_settings.DOWNLOAD]['settings']['link_mode'], 'symlink')
 
 
 _TEST_FIXTURE = dataclasses.replace(_FIXTURE, num_test_images=5)
@@ -388,7 +390,7 @@ _ALL_SPLITS = ('train-', 'validation-', 'test-')
 
 
 def _with_test_settings(data_dir, **overrides):
-  return _settings(data_dir, _TEST_FIXTURE, with_test=True, test_shards=2, **overrides)
+  return _run_settings(data_dir, _TEST_FIXTURE, with_test=True, test_shards=2, **overrides)
 
 
 class TestSplitTest(absltest.TestCase):
@@ -399,14 +401,14 @@ class TestSplitTest(absltest.TestCase):
     super().setUpClass()
     cls.root = os.path.join(absltest.get_default_test_tmpdir(), 'with_test')
     cls.plain_dir = os.path.join(cls.root, 'plain')
-    cls.plain_state = _driver.run(_settings(cls.plain_dir))
+    cls.plain_state = _driver.run(_run_settings(cls.plain_dir))
     cls.test_dir = os.path.join(cls.root, 'test')
     cls.test_state = _driver.run(_with_test_settings(cls.test_dir))
 
   def test_writes_unlabelled_test_shards_that_pass_the_check(self):
-    self.assertIn(_driver.CHECK, self.test_state)
+    self.assertIn(_settings.CHECK, self.test_state)
     self.assertEqual(driver.total_images(self.test_state)['test'], 5)
-    self.assertEqual(self.test_state[_driver.CHECK]['outputs']['records']['test'], 5)
+    self.assertEqual(self.test_state[_settings.CHECK]['outputs']['records']['test'], 5)
     digests = file_trees.shard_digests(self.test_dir, ('test-',))
     self.assertEqual(sorted(digests), list(_TEST_SHARDS))
     examples = [tf.train.Example.FromString(record)
@@ -434,7 +436,7 @@ class TestSplitTest(absltest.TestCase):
   def test_no_extract_gives_identical_test_shards(self):
     data_dir = os.path.join(self.root, 'no_extract')
     state = _driver.run(_with_test_settings(data_dir, no_extract=True))
-    self.assertEqual(list(state), list(_driver.NO_EXTRACT_STEPS))
+    self.assertEqual(list(state), list(_settings.NO_EXTRACT_STEPS))
     self.assertFalse(os.path.exists(os.path.join(data_dir, 'raw-data')))
     self.assertEqual(file_trees.shard_digests(data_dir, _ALL_SPLITS),
                      file_trees.shard_digests(self.test_dir, _ALL_SPLITS))
@@ -447,8 +449,8 @@ class TestSplitTest(absltest.TestCase):
     for step in self.plain_state.values():
       self.assertNotIn('with_test', step['settings'])
       self.assertNotIn('test_shards', step['settings'])
-    self.assertEqual(self.test_state[_driver.DOWNLOAD]['settings']['with_test'], True)
-    self.assertEqual(self.test_state[_driver.CONVERT]['settings']['test_shards'], 2)
+    self.assertEqual(self.test_state[_settings.DOWNLOAD]['settings']['with_test'], True)
+    self.assertEqual(self.test_state[_settings.CONVERT]['settings']['test_shards'], 2)
 
   def test_finished_lines_end_with_the_test_split(self):
     self.assertEqual(driver.finished_lines(self.test_state)[-1],

@@ -1,0 +1,74 @@
+"""The demo: the identical ImageNet pipeline on a generated mini ImageNet, offline."""
+
+import dataclasses
+import json
+import os
+from typing import Any, Dict
+
+from inception import core
+from inception import demo
+from inception import label_files
+from inception import records
+from inception.imagenet import _settings
+
+DEMO_RECORD = 'fixture.json'
+
+# The demo's mini ImageNet: a few classes, a few hundred photo-like images.
+DEMO_FIXTURE = demo.Config(num_classes=8, images_per_class=32,
+                                    num_validation_images=64, seed=2012)
+DEMO_TRAIN_SHARDS = 8
+DEMO_VALIDATION_SHARDS = 2
+# With with_test: the demo's unlabelled test images.
+DEMO_TEST_IMAGES = 24
+DEMO_TEST_SHARDS = 2
+
+
+def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
+                ) -> Dict[str, Any]:
+  """Builds the demo's mini ImageNet under <data_dir>/demo-source/ once.
+
+  Returns the paths and expected counts the settings need. The counts are recorded
+  in demo-source/fixture.json so that a re-run neither regenerates nor touches the
+  tarballs (the download and extract steps trust their stamps).
+  """
+  source = core.demo_source_dir(data_dir)
+  record_path = os.path.join(source, DEMO_RECORD)
+  wanted = dataclasses.asdict(config)
+  record = None
+  if core.exists(record_path):
+    record = json.loads(core.read_text(record_path))
+  if not record or record.get('config') != wanted:
+    fixture = demo.generate(source, config)
+    counts = {records.TRAIN: sum(fixture.train_counts.values()),
+              records.VALIDATION: len(fixture.validation_labels)}
+    if fixture.num_test_images:
+      counts[records.TEST] = fixture.num_test_images
+    record = {'config': wanted, 'expected_counts': counts,
+              'hard_cases': dict(fixture.hard_cases)}
+    core.write_text(record_path, json.dumps(record, indent=2, sort_keys=True))
+  paths = {key: os.path.join(source, name) for key, name in (
+      ('checksums_file', demo.CHECKSUMS_FILE),
+      ('labels_file', label_files.SYNSETS_FILE),
+      ('metadata_file', label_files.METADATA_FILE),
+      ('validation_labels_file', label_files.VALIDATION_LABELS_FILE))}
+  return dict(record, source=source, **paths)
+
+
+def demo_settings(data_dir: str, config: demo.Config = DEMO_FIXTURE,
+                  **overrides: Any) -> _settings.Settings:
+  """The settings that run the identical pipeline on the demo's mini ImageNet,
+  with no credentials (the tarballs are symlinked from demo-source/); with_test=True
+  adds test images to the fixture (DEMO_TEST_IMAGES unless `config` has some)."""
+  if overrides.get('with_test') and not config.num_test_images:
+    config = dataclasses.replace(config, num_test_images=DEMO_TEST_IMAGES)
+  fixture = demo_source(data_dir, config)
+  values = dict(
+      data_dir=data_dir, source=fixture['source'], link_mode='symlink',
+      checksums_file=fixture['checksums_file'], validation_bounding_boxes=True,
+      labels_file=fixture['labels_file'],
+      imagenet_metadata_file=fixture['metadata_file'],
+      validation_labels_file=fixture['validation_labels_file'],
+      train_shards=DEMO_TRAIN_SHARDS, validation_shards=DEMO_VALIDATION_SHARDS,
+      test_shards=DEMO_TEST_SHARDS, expected_counts=fixture['expected_counts'])
+  values.update(overrides)
+  return _settings.Settings(**values)

@@ -1,0 +1,137 @@
+"""The ImageNet driver's settings: everything that decides what a run produces.
+
+`Settings` is built once (from the flags, or by `demo_settings`) and passed whole;
+`step_settings(step)` is what each step's output depends on, recorded in the state
+file so that a changed setting runs that step again.
+"""
+
+import dataclasses
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from inception import acquire
+from inception import convert
+from inception import core
+from inception import driver
+from inception import records
+
+DOWNLOAD = driver.DOWNLOAD
+EXTRACT = driver.EXTRACT
+BOUNDING_BOXES = 'bounding_boxes'
+VALIDATION_RELABEL = 'validation_relabel'
+CONVERT = driver.CONVERT
+CHECK = driver.CHECK
+STEPS = (DOWNLOAD, EXTRACT, BOUNDING_BOXES, VALIDATION_RELABEL, CONVERT, CHECK)
+NO_EXTRACT_STEPS = (DOWNLOAD, BOUNDING_BOXES, CONVERT, CHECK)
+
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+  """Everything that decides what the pipeline produces (all paths absolute).
+
+  Attributes:
+    data_dir: where everything goes; the shards land directly in it.
+    source: base URL, or a local directory holding the tarballs.
+    link_mode: for a directory source: 'copy' or 'symlink'.
+    checksums_file: md5sum-format file adding to or overriding the known MD5s
+      (acquire.KNOWN_FILES); the download step's settings hold its content.
+    validation_bounding_boxes: also fetch ILSVRC2012_bbox_val_v3.tgz and give
+      validation records their boxes (the original gave them none).
+    no_extract: convert straight from the tarballs, writing no raw-data/ images.
+    extract_xml: the extract step also writes the box XMLs (raw-data/bounding_boxes/,
+      and raw-data/validation_bounding_boxes/ with validation_bounding_boxes) for
+      users who want them; the box CSVs never need them. Needs the extract step
+      (not no_extract).
+    stream_extract: with a URL source, the download step extracts each image tarball
+      as it downloads (acquire.fetch_all's stream_extract_into), so the extract
+      step finds them done; not with no_extract. Nothing changes for a directory
+      source.
+    with_test: also fetch the test tar (acquire.TEST_TAR; a checksums file must give
+      its MD5) and write the unlabelled test split (records.TEST).
+    labels_file, imagenet_metadata_file, validation_labels_file: None = data/.
+    train_shards, validation_shards, test_shards: shard counts.
+    expected_counts: {'train': N, 'validation': M} for the check; None = ImageNet's.
+    check_mode: 'quick' (decode a sample of images) or 'full' (decode all).
+    options: converter options (workers, index files, validation, skipping).
+  """
+  data_dir: str
+  source: str = acquire.DEFAULT_BASE_URL
+  link_mode: str = 'copy'
+  checksums_file: Optional[str] = None
+  validation_bounding_boxes: bool = False
+  no_extract: bool = False
+  extract_xml: bool = False
+  stream_extract: bool = False
+  labels_file: Optional[str] = None
+  imagenet_metadata_file: Optional[str] = None
+  validation_labels_file: Optional[str] = None
+  train_shards: int = records.IMAGENET_TRAIN_SHARDS
+  validation_shards: int = records.IMAGENET_VALIDATION_SHARDS
+  with_test: bool = False
+  test_shards: int = records.IMAGENET_TEST_SHARDS
+  expected_counts: Optional[Mapping[str, int]] = None
+  check_mode: str = 'quick'
+  options: convert.ConvertOptions = convert.ConvertOptions()
+
+  def step_settings(self, step: str) -> Dict[str, Any]:
+    """The settings a step's output depends on: a change re-runs the step.
+
+    with_test and test_shards appear only when with_test is set, extract_xml only
+    when set, and stream_extract only when it changes what the download step does
+    (streams_extraction), so that a state file written without them stays finished
+    (and turning extract_xml on runs the extract step again, which then writes the
+    XMLs).
+    """
+    common = {'no_extract': self.no_extract}
+    download = {}
+    if self.streams_extraction():
+      download['stream_extract'] = True
+    test = {}
+    if self.with_test:
+      common['with_test'] = True
+      test['test_shards'] = self.test_shards
+    by_step = {
+        DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
+                   'checksums': self.checksums(),
+                   'validation_bounding_boxes': self.validation_bounding_boxes,
+                   **download},
+        EXTRACT: {'extract_xml': True} if self.extract_xml else {},
+        BOUNDING_BOXES: {'labels_file': self.labels_file,
+                         'validation_labels_file': self.validation_labels_file,
+                         'validation_bounding_boxes': self.validation_bounding_boxes},
+        VALIDATION_RELABEL: {'validation_labels_file': self.validation_labels_file},
+        CONVERT: {'labels_file': self.labels_file,
+                  'imagenet_metadata_file': self.imagenet_metadata_file,
+                  'train_shards': self.train_shards,
+                  'validation_shards': self.validation_shards,
+                  'write_index': self.options.write_index,
+                  'validate_images': self.options.validate_images,
+                  'skip_bad_images': self.options.skip_bad_images, **test},
+        CHECK: {'check_mode': self.check_mode,
+                'expected_counts': dict(self.expected_counts or {})},
+    }
+    return dict(common, **by_step[step])
+
+  def streams_extraction(self) -> bool:
+    """Whether the download step extracts the image tarballs as they download."""
+    return (self.stream_extract and not self.no_extract and
+            acquire.is_url(self.source))
+
+  def checksums(self) -> Optional[Dict[str, str]]:
+    """The checksums file's {name: md5}, read now (None without one)."""
+    return (acquire.read_checksums_file(self.checksums_file) if self.checksums_file
+            else None)
+
+
+def boxes_csv_paths(settings: Settings) -> List[str]:
+  """The box CSVs the bounding_boxes step writes (train, then validation)."""
+  paths = [core.train_boxes_csv(settings.data_dir, settings.no_extract)]
+  if settings.validation_bounding_boxes:
+    paths.append(core.validation_boxes_csv(settings.data_dir, settings.no_extract))
+  return paths
+
+
+def step_names(settings: Settings) -> Sequence[str]:
+  return NO_EXTRACT_STEPS if settings.no_extract else STEPS
+
+

@@ -7,6 +7,7 @@ import os
 import shutil
 
 from absl.testing import absltest
+from bazel_tools.tools.python.runfiles import runfiles
 import tensorflow as tf
 
 from inception import acquire
@@ -469,6 +470,42 @@ class TestSplitTest(absltest.TestCase):
         r'--checksums_file'):
       _driver.run(settings)
     self.assertFalse(os.path.exists(core.downloads_dir(data_dir)))
+
+
+class OlderVersionTest(absltest.TestCase):
+  """A DATA_DIR left half-done by the version before the driver layer (06c5926):
+  its state file (download to validation_relabel finished), its conversion manifest
+  and all but one of its shards, kept in testdata/ as that version wrote them."""
+
+  def _testdata(self, name):
+    return runfiles.Create().Rlocation(
+        'inception/tests/imagenet/testdata/written_by_06c5926/' + name)
+
+  def test_resumes_where_it_stopped_with_the_same_shards(self):
+    data_dir = self.create_tempdir().full_path
+    # The older version's shards, byte for byte (SHARDS.sha256 holds their digests).
+    _driver.run(_run_settings(data_dir))
+    expected = dict(reversed(line.split()) for line in
+                    _read(self._testdata('SHARDS.sha256')).decode().splitlines())
+    self.assertEqual(file_trees.shard_digests(data_dir), expected)
+    # What the older version left: its state file and manifest, one shard missing.
+    old_state = _read(self._testdata('pipeline_state.json')).decode().replace(
+        '@DATA_DIR@', data_dir)
+    _write(os.path.join(data_dir, 'pipeline_state.json'), old_state)
+    shutil.copy(self._testdata('conversion_manifest.json'), data_dir)
+    os.remove(os.path.join(data_dir, 'train-00001-of-00003'))
+    kept = {name: os.stat(os.path.join(data_dir, name)).st_mtime_ns
+            for name in expected if name != 'train-00001-of-00003'}
+
+    state = _driver.run(_run_settings(data_dir))
+
+    old_steps = json.loads(old_state)['steps']
+    for step in (_settings.DOWNLOAD, _settings.EXTRACT, _settings.BOUNDING_BOXES,
+                 _settings.VALIDATION_RELABEL):
+      self.assertEqual(state[step], old_steps[step], step)  # not run again
+    self.assertEqual(file_trees.shard_digests(data_dir), expected)
+    self.assertEqual({name: os.stat(os.path.join(data_dir, name)).st_mtime_ns
+                      for name in kept}, kept)  # complete shards kept as they were
 
 
 if __name__ == '__main__':

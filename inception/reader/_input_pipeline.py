@@ -46,13 +46,16 @@ def distorted_bounding_box_crop(image: tf.Tensor, bbox: tf.Tensor,
   return tf.slice(image, begin, size)
 
 
-def dataset(data_dir: str, subset: str, image_size: int = DEFAULT_IMAGE_SIZE,
+def dataset(data_dir: str, subset: str, *, image_size: int = DEFAULT_IMAGE_SIZE,
             batch_size: Optional[int] = None, shuffle: bool = False,
             crop_with_boxes: bool = False, seed: Optional[int] = None,
             shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
             num_readers: int = DEFAULT_NUM_READERS,
             drop_remainder: bool = False) -> tf.data.Dataset:
   """The (image, label) pairs of the shards of `subset` in `data_dir`.
+
+  Every option after `subset` is keyword-only: they are this package's documented
+  API (README, "Reading the records").
 
   Args:
     data_dir: the directory of the shards (local or gs://).

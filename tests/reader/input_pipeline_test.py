@@ -24,6 +24,10 @@ class DatasetTest(reader_fixtures.ShardsTestCase):
     return elements(_input_pipeline.dataset((shards or self.imagenet).directory, 'train',
                                             image_size=SIZE, **kwargs))
 
+  def test_options_are_keyword_only(self):
+    with self.assertRaises(TypeError):
+      _input_pipeline.dataset(self.imagenet.directory, 'train', SIZE)  # pylint: disable=too-many-function-args
+
   def test_every_record_resized_with_its_label(self):
     pairs = self.read()
     self.assertLen(pairs, len(self.imagenet.images))

@@ -14,6 +14,12 @@
 - The conversion manifest (`Manifest`, `load_manifest`, `save_manifest`).
 """
 
+from inception.records._boxes import BoxTable
+from inception.records._boxes import Boxes
+from inception.records._boxes import ShardBoxes
+from inception.records._entries import EntriesBuilder
+from inception.records._entries import ImageEntry
+from inception.records._entries import ShardEntries
 from inception.records._formats import GENERIC_FORMAT
 from inception.records._formats import IMAGENET_FORMAT
 from inception.records._formats import IMAGENET_TEST_SHARDS
@@ -34,12 +40,6 @@ from inception.records._manifest import SplitManifest
 from inception.records._manifest import load_manifest
 from inception.records._manifest import plan_fingerprint
 from inception.records._manifest import save_manifest
-from inception.records._shard_tasks import BoxTable
-from inception.records._shard_tasks import Boxes
-from inception.records._shard_tasks import EntriesBuilder
-from inception.records._shard_tasks import ImageEntry
-from inception.records._shard_tasks import ShardBoxes
-from inception.records._shard_tasks import ShardEntries
 from inception.records._shard_tasks import ShardResult
 from inception.records._shard_tasks import ShardTask
 from inception.records._shard_tasks import SkippedImage

@@ -138,8 +138,7 @@ def _record(task: ShardTask, entry: _entries.ImageEntry, boxes: _boxes.Boxes,
   image = _image_coding.prepare_image(
       data, _image_sources.describe_source(entry.source), task.validate_images)
   if task.record_format == _formats.GENERIC_FORMAT:
-    return _example_records.generic_example(image.encoded, entry.filename, image.height,
-                                           image.width, entry.label, entry.text)
-  return _example_records.imagenet_example(image.encoded, entry.filename, image.height,
-                                          image.width, entry.label, entry.synset,
-                                          entry.text, boxes)
+    return _example_records.generic_example(image, entry.filename, entry.label,
+                                           entry.text)
+  return _example_records.imagenet_example(image, entry.filename, entry.label,
+                                          entry.synset, entry.text, boxes)

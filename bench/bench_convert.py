@@ -249,7 +249,7 @@ def _image_checks():
   import io  # pylint: disable=g-import-not-at-top
   from PIL import Image  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from inception.records import _image_coding  # pylint: disable=g-import-not-at-top
+  from inception import records  # pylint: disable=g-import-not-at-top
   tf.config.threading.set_intra_op_parallelism_threads(1)
 
   def header(data):
@@ -257,7 +257,7 @@ def _image_checks():
       return image.size
 
   def structure(data):
-    error = _image_coding.jpeg_structure_error(data)
+    error = records.jpeg_structure_error(data)
     if error:
       raise ValueError(error)
 

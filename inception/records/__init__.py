@@ -3,7 +3,8 @@
 - The format names, split names and ImageNet's shard counts (`TRAIN`, `IMAGENET_FORMAT`,
   `IMAGENET_TRAIN_SHARDS`, ...).
 - Image bytes → the record's JPEG and size (`ImageError` for what cannot go in), and
-  how much of each image is checked (`VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`).
+  how much of each image is checked (`VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`;
+  `jpeg_structure_error`: the structure walk of 'structure').
 - Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
   atomic TFRecord `ShardWriter` and index files, and its reader (`read_records`:
   every CRC checked, no TensorFlow).
@@ -14,6 +15,12 @@
 - The conversion manifest (`Manifest`, `load_manifest`, `save_manifest`).
 """
 
+from inception.records._boxes import BoxTable
+from inception.records._boxes import Boxes
+from inception.records._boxes import ShardBoxes
+from inception.records._entries import EntriesBuilder
+from inception.records._entries import ImageEntry
+from inception.records._entries import ShardEntries
 from inception.records._formats import GENERIC_FORMAT
 from inception.records._formats import IMAGENET_FORMAT
 from inception.records._formats import IMAGENET_TEST_SHARDS
@@ -29,17 +36,12 @@ from inception.records._image_coding import ImageError
 from inception.records._image_coding import VALIDATE_IMAGES
 from inception.records._image_coding import is_jpeg
 from inception.records._image_coding import is_png
+from inception.records._image_coding import jpeg_structure_error
 from inception.records._manifest import Manifest
 from inception.records._manifest import SplitManifest
 from inception.records._manifest import load_manifest
 from inception.records._manifest import plan_fingerprint
 from inception.records._manifest import save_manifest
-from inception.records._shard_tasks import BoxTable
-from inception.records._shard_tasks import Boxes
-from inception.records._shard_tasks import EntriesBuilder
-from inception.records._shard_tasks import ImageEntry
-from inception.records._shard_tasks import ShardBoxes
-from inception.records._shard_tasks import ShardEntries
 from inception.records._shard_tasks import ShardResult
 from inception.records._shard_tasks import ShardTask
 from inception.records._shard_tasks import SkippedImage
@@ -90,6 +92,7 @@ __all__ = [
     'index_text',
     'is_jpeg',
     'is_png',
+    'jpeg_structure_error',
     'load_manifest',
     'masked_crc32c',
     'parse_shard_name',

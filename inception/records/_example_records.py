@@ -10,12 +10,15 @@ need no TensorFlow. tests/example_records_test.py checks the equality against TF
 9 keys of the original build_image_data.py (no synset, no boxes). A box is any
 sequence (xmin, ymin, xmax, ymax) in relative coordinates: a bounding_boxes.Box or a
 plain tuple in the same order (the workers get plain tuples; this module imports nothing
-that imports TensorFlow).
+that imports TensorFlow). The image comes whole, as prepare_image returns it: its JPEG
+bytes and pixel size (a PreparedImage).
 """
 
 import functools
 import struct
 from typing import Sequence, Tuple
+
+from inception.records import _image_coding
 
 COLORSPACE = b'RGB'
 CHANNELS = 3
@@ -54,16 +57,14 @@ GENERIC_KEYS = (
 BoxCoordinates = Sequence[float]  # (xmin, ymin, xmax, ymax), e.g. bounding_boxes.Box
 
 
-def imagenet_example(encoded: bytes, filename: str, height: int, width: int,
-                     label: int, synset: str, text: str,
+def imagenet_example(image: _image_coding.PreparedImage, filename: str, label: int,
+                     synset: str, text: str,
                      boxes: Sequence[BoxCoordinates] = ()) -> bytes:
   """One ImageNet record: the 15 keys of docs/FORMAT.md, "Records".
 
   Args:
-    encoded: the JPEG bytes.
+    image: the JPEG bytes and their pixel size (prepare_image's result).
     filename: the image's basename, e.g. 'n01440764_10026.JPEG'.
-    height: pixel rows.
-    width: pixel columns.
     label: 1..1000, 1 + the synset's line index in the synsets file.
     synset: the wnid, e.g. 'n01440764'.
     text: the class's human text, e.g. 'tench, Tinca tinca'.
@@ -74,25 +75,25 @@ def imagenet_example(encoded: bytes, filename: str, height: int, width: int,
   # the class, or is the same in most records, is built once (_cached_entries).
   return _example((
       _imagenet_class_entries(label, synset, text),  # channels .. colorspace
-      _bytes_entry_head(_ENCODED_KEY, len(encoded)), encoded,
+      _bytes_entry_head(_ENCODED_KEY, len(image.encoded)), image.encoded,
       _filename_entry(filename),
       _CONSTANT_FORMAT,
-      _size_entry(_HEIGHT_KEY, height),
+      _size_entry(_HEIGHT_KEY, image.height),
       _box_entries(label, boxes),
-      _size_entry(_WIDTH_KEY, width),
+      _size_entry(_WIDTH_KEY, image.width),
   ))
 
 
-def generic_example(encoded: bytes, filename: str, height: int, width: int,
-                    label: int, text: str) -> bytes:
+def generic_example(image: _image_coding.PreparedImage, filename: str, label: int,
+                    text: str) -> bytes:
   """One folder-per-class record, with the keys of the original build_image_data.py."""
   return _example((  # in key order
       _generic_class_entries(label, text),  # channels .. colorspace
-      _bytes_entry_head(_ENCODED_KEY, len(encoded)), encoded,
+      _bytes_entry_head(_ENCODED_KEY, len(image.encoded)), image.encoded,
       _filename_entry(filename),
       _CONSTANT_FORMAT,
-      _size_entry(_HEIGHT_KEY, height),
-      _size_entry(_WIDTH_KEY, width),
+      _size_entry(_HEIGHT_KEY, image.height),
+      _size_entry(_WIDTH_KEY, image.width),
   ))
 
 

@@ -32,6 +32,7 @@ import json
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from inception import core
+from inception.records import _entries
 from inception.records import _shard_tasks
 
 FORMAT = 'inception-conversion-manifest'
@@ -135,7 +136,7 @@ def _fingerprint_lines(task: _shard_tasks.ShardTask,
                        ) -> Iterator[str]:
   """`filename<TAB>label<TAB>synset<TAB>text<TAB>[boxes]` per entry."""
   entries = task.entries
-  if not isinstance(entries, _shard_tasks.ShardEntries):
+  if not isinstance(entries, _entries.ShardEntries):
     for entry, boxes in zip(entries, task.boxes):
       yield '%s\t%d\t%s\t%s\t%r\n' % (entry.filename, entry.label, entry.synset,
                                       entry.text, [tuple(b) for b in boxes])

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from inception import annotations
 from inception.records import _example_records
+from inception.records import _image_coding
 
 IMAGE = bytes(range(256)) * 300 + b'\xff\xd9'
 
@@ -19,6 +20,19 @@ def _int64(values):
 
 def _float(values):
   return tf.train.Feature(float_list=tf.train.FloatList(value=values))
+
+
+def _called_as_the_original(encoder):
+  """`encoder` (ours) taking the original's arguments: the image's bytes and size
+  apart, where ours takes them whole."""
+
+  def encode(encoded, filename, height, width, *rest):
+    return encoder(_image_coding.PreparedImage(encoded, height, width), filename, *rest)
+  return encode
+
+
+_imagenet_example = _called_as_the_original(_example_records.imagenet_example)
+_generic_example = _called_as_the_original(_example_records.generic_example)
 
 
 def _original_imagenet_example(encoded, filename, height, width, label, synset, text,
@@ -88,7 +102,7 @@ class ImagenetExampleTest(absltest.TestCase):
     for boxes, label, height, width in cases:
       args = (IMAGE, 'n01440764_10026.JPEG', height, width, label, 'n01440764',
               'tench, Tinca tinca \u00e9', boxes)
-      self.assertEqual(_example_records.imagenet_example(*args),
+      self.assertEqual(_imagenet_example(*args),
                        _original_imagenet_example(*args))
 
   def test_records_of_many_classes_and_sizes_interleaved_equal_tensorflow(self):
@@ -100,14 +114,14 @@ class ImagenetExampleTest(absltest.TestCase):
               (1, 127, 128, 16384, 65535)[n % 5], (7, 128, 300)[n % 3], label,
               'n%08d' % label if label else '', 'text of %d' % label * (n % 3),
               [(0.1 * k, 0.2, 0.3, 0.4) for k in range(n % 3)])
-      self.assertEqual(_example_records.imagenet_example(*args),
+      self.assertEqual(_imagenet_example(*args),
                        _original_imagenet_example(*args), n)
       generic_args = args[:5] + (args[6],)
-      self.assertEqual(_example_records.generic_example(*generic_args),
+      self.assertEqual(_generic_example(*generic_args),
                        _original_generic_example(*generic_args), n)
 
   def test_exactly_the_fifteen_keys(self):
-    record = _example_records.imagenet_example(IMAGE, 'a.JPEG', 2, 3, 4, 'n00000004', 't')
+    record = _imagenet_example(IMAGE, 'a.JPEG', 2, 3, 4, 'n00000004', 't')
     keys = set(tf.train.Example.FromString(record).features.feature)
     self.assertLen(keys, 15)
     self.assertEqual(keys, set(_example_records.IMAGENET_KEYS))
@@ -115,8 +129,8 @@ class ImagenetExampleTest(absltest.TestCase):
   def test_spec_parser_reads_label_text_and_boxes(self):
     boxes = [annotations.Box(xmin=0.1, ymin=0.2, xmax=0.3, ymax=0.4),
              annotations.Box(xmin=0.5, ymin=0.6, xmax=0.7, ymax=0.8)]
-    record = _example_records.imagenet_example(IMAGE, 'n0_1.JPEG', 480, 640, 42,
-                                              'n00000042', 'some text', boxes)
+    record = _imagenet_example(IMAGE, 'n0_1.JPEG', 480, 640, 42, 'n00000042',
+                               'some text', boxes)
     features, parsed_boxes = _spec_parser(record)
     self.assertEqual(features['image/encoded'].numpy(), IMAGE)
     self.assertEqual(features['image/class/label'].numpy(), 42)
@@ -131,7 +145,7 @@ class ImagenetExampleTest(absltest.TestCase):
                           .int64_list.value), [42, 42])
 
   def test_no_box_gives_present_empty_lists(self):
-    record = _example_records.imagenet_example(IMAGE, 'a.JPEG', 2, 3, 9, 'n00000009', 't')
+    record = _imagenet_example(IMAGE, 'a.JPEG', 2, 3, 9, 'n00000009', 't')
     feature = tf.train.Example.FromString(record).features.feature
     for key in ('xmin', 'ymin', 'xmax', 'ymax'):
       self.assertTrue(feature['image/object/bbox/' + key].HasField('float_list'))
@@ -143,7 +157,7 @@ class ImagenetExampleTest(absltest.TestCase):
 class GenericExampleTest(absltest.TestCase):
 
   def test_keys_and_bytes_of_the_original_build_image_data(self):
-    record = _example_records.generic_example(IMAGE, 'rose_1.jpg', 10, 20, 3, 'roses')
+    record = _generic_example(IMAGE, 'rose_1.jpg', 10, 20, 3, 'roses')
     self.assertEqual(record, _original_generic_example(IMAGE, 'rose_1.jpg', 10, 20, 3,
                                                        'roses'))
     keys = set(tf.train.Example.FromString(record).features.feature)

@@ -89,23 +89,36 @@ def pending_steps(steps: Sequence[Step], state: Mapping[str, Any],
 
 
 def run_steps(data_dir: str, steps: Sequence[Step], redo: Sequence[str] = (),
+              only: Optional[Sequence[str]] = None,
               clock: Callable[[], float] = time.time) -> Dict[str, Any]:
   """Runs the pending steps, recording each as it finishes; returns the whole state.
 
-  A step's failure propagates; the steps before it stay recorded as finished, so a
-  re-run resumes there.
+  `only` limits the run to those steps (a binary that does part of a driver's work,
+  such as download_imagenet): the pending steps outside it are not run, but their
+  records are dropped all the same, so that whoever runs them next does not trust an
+  output made from older inputs. A step's failure propagates; the steps before it stay
+  recorded as finished, so a re-run resumes there.
+
+  Raises:
+    ValueError: `only` or `redo` names a step that is not one of `steps`.
   """
+  names = [step.name for step in steps]
+  unknown = sorted(set(only or ()) - set(names))
+  if unknown:
+    raise ValueError('unknown step(s) to run: %s (steps: %s)' %
+                     (', '.join(unknown), ', '.join(names)))
   core.makedirs(data_dir)
   state = read_state(data_dir)
   pending = pending_steps(steps, state, redo)
-  for step in steps:
-    if step.name not in pending:
-      logging.info('Step %s: already finished, skipped', step.name)
+  selected = [name for name in names if only is None or name in only]
+  for name in selected:
+    if name not in pending:
+      logging.info('Step %s: already finished, skipped', name)
   for name in pending:
     state.pop(name, None)
   write_state(data_dir, state)
   for step in steps:
-    if step.name not in pending:
+    if step.name not in pending or step.name not in selected:
       continue
     logging.info('Step %s: starting', step.name)
     started = clock()

@@ -177,7 +177,7 @@ def run(settings: Settings, redo: Sequence[str] = (),
       finished, so a re-run resumes there.
   """
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
-  return driver.run_steps(settings.data_dir, steps(settings), redo, clock)
+  return driver.run_steps(settings.data_dir, steps(settings), redo, clock=clock)
 
 
 # The demo.

@@ -261,7 +261,7 @@ def run(settings: _settings.Settings,
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
   try:
     return driver.run_steps(settings.data_dir, steps(settings, credentials), redo,
-                            clock)
+                            clock=clock)
   except acquire.ChecksumMismatch as e:
     # Found by the stream that read a linked tarball (or by the download itself):
     # what it produced is discarded and the tarball moved aside.

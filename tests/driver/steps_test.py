@@ -51,6 +51,19 @@ class StepsTest(absltest.TestCase):
                                 r'\(steps: fetch, make, check\)'):
       _steps.pending_steps(self._steps(), state, redo=['unpack'])
 
+  def test_only_runs_part_and_drops_what_the_rerun_outdates(self):
+    _steps.run_steps(self.data_dir, self._steps(), only=['fetch'])
+    self.assertEqual(self.calls, ['fetch'])
+    self.assertEqual(list(_steps.read_state(self.data_dir)), ['fetch'])
+    _steps.run_steps(self.data_dir, self._steps())  # the rest, fetch kept
+    self.assertEqual(self.calls, ['fetch', 'make', 'check'])
+    # fetch again with other settings: make and check must not be trusted any more.
+    _steps.run_steps(self.data_dir, self._steps(size=2), only=['fetch'])
+    self.assertEqual(self.calls[3:], ['fetch'])
+    self.assertEqual(list(_steps.read_state(self.data_dir)), ['fetch'])
+    with self.assertRaisesRegex(ValueError, r'unknown step\(s\) to run: unpack'):
+      _steps.run_steps(self.data_dir, self._steps(), only=['unpack'])
+
   def test_a_failed_step_keeps_the_ones_before_it(self):
     def fail():
       raise RuntimeError('make failed')

@@ -314,15 +314,14 @@ def run_bounding_boxes(settings: Settings) -> Dict[str, Any]:
   csv_paths = boxes_csv_paths(settings)
   outputs = {}
   stats = annotations.process_bounding_boxes(
-      train_source, csv_paths[0], synsets=synsets,
-      num_workers=settings.options.workers.count)
+      train_source, csv_paths[0], workers=settings.options.workers,
+      rules=annotations.BoxRules(synsets))
   outputs[csv_paths[0]] = _box_counts(stats)
   if settings.validation_bounding_boxes:
     stats = annotations.process_bounding_boxes(
-        validation_source, csv_paths[1], synsets=synsets,
-        image_synsets=annotations.validation_image_synsets(
-            label_files.read_validation_labels(settings.validation_labels_file)),
-        num_workers=settings.options.workers.count)
+        validation_source, csv_paths[1], workers=settings.options.workers,
+        rules=annotations.BoxRules(synsets, annotations.validation_image_synsets(
+            label_files.read_validation_labels(settings.validation_labels_file))))
     outputs[csv_paths[1]] = _box_counts(stats)
   return outputs
 

@@ -154,7 +154,7 @@ def run_check(settings: Settings) -> Dict[str, Any]:
       settings.data_dir,
       sample_fraction=(1.0 if settings.check_mode == 'full'
                        else check.QUICK_SAMPLE_FRACTION),
-      num_workers=settings.options.workers.count)
+      workers=settings.options.workers)
   return pipeline.check_verdict(report)
 
 

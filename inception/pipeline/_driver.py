@@ -371,17 +371,18 @@ def run_convert(settings: Settings) -> Dict[str, Any]:
 
 def run_check(settings: Settings) -> Dict[str, Any]:
   report = check.check_directory(
-      settings.data_dir, expected_counts=(dict(settings.expected_counts)
-                                          if settings.expected_counts else None),
-      synsets_file=label_files.label_file_path(settings.labels_file,
-                                               label_files.SYNSETS_FILE),
-      metadata_file=label_files.label_file_path(settings.imagenet_metadata_file,
-                                                label_files.METADATA_FILE),
-      validation_labels_file=label_files.label_file_path(
-          settings.validation_labels_file, label_files.VALIDATION_LABELS_FILE),
+      settings.data_dir, workers=settings.options.workers,
+      expected=check.Expected(
+          counts=(dict(settings.expected_counts) if settings.expected_counts
+                  else None),
+          synsets_file=label_files.label_file_path(settings.labels_file,
+                                                   label_files.SYNSETS_FILE),
+          metadata_file=label_files.label_file_path(settings.imagenet_metadata_file,
+                                                    label_files.METADATA_FILE),
+          validation_labels_file=label_files.label_file_path(
+              settings.validation_labels_file, label_files.VALIDATION_LABELS_FILE)),
       sample_fraction=(1.0 if settings.check_mode == 'full'
-                       else check.QUICK_SAMPLE_FRACTION),
-      num_workers=settings.options.workers.count)
+                       else check.QUICK_SAMPLE_FRACTION))
   return check_verdict(report)
 
 

@@ -30,6 +30,7 @@ from absl import flags
 from absl import logging
 
 from inception import annotations
+from inception import core
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('num_files', 544546, 'XML files to generate (real train set: '
@@ -164,7 +165,7 @@ def _convert_one(source: str, output_csv: str) -> None:
   watcher.start()
   start = time.monotonic()
   stats = annotations.process_bounding_boxes(source, output_csv,
-                                             num_workers=FLAGS.num_workers)
+                                             workers=core.Workers(FLAGS.num_workers))
   seconds = time.monotonic() - start
   done.set()
   watcher.join()

@@ -206,17 +206,20 @@ def run_check(args) -> int:
   """The child: one check_directory, then one JSON line of what it measured."""
   from absl import logging  # pylint: disable=g-import-not-at-top
   from inception import check  # pylint: disable=g-import-not-at-top
+  from inception import core  # pylint: disable=g-import-not-at-top
   from inception import label_files  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)
   imported_kib = process_tree.memory_kb(os.getpid())[0]
   start = time.monotonic()
   report = check.check_directory(
-      args.run_check, expected_counts=check.parse_expected_counts(args.expected) or None,
-      synsets_file=os.path.join(_DATA, label_files.SYNSETS_FILE),
-      metadata_file=os.path.join(_DATA, label_files.METADATA_FILE),
-      validation_labels_file=os.path.join(_DATA, label_files.VALIDATION_LABELS_FILE),
-      sample_fraction=args.sample, num_workers=args.num_threads,
-      report_dir=args.work_dir)
+      args.run_check, workers=core.Workers.from_flag(args.num_threads),
+      expected=check.Expected(
+          counts=check.parse_expected_counts(args.expected) or None,
+          synsets_file=os.path.join(_DATA, label_files.SYNSETS_FILE),
+          metadata_file=os.path.join(_DATA, label_files.METADATA_FILE),
+          validation_labels_file=os.path.join(_DATA,
+                                              label_files.VALIDATION_LABELS_FILE)),
+      sample_fraction=args.sample, report_dir=args.work_dir)
   seconds = time.monotonic() - start
   print(json.dumps({
       'seconds': seconds, 'ok': report.ok, 'num_failures': report.num_failures,
@@ -252,6 +255,7 @@ def profile(directory: str, num_shards: int) -> int:
   """The quick check of the first train shards in this process, under cProfile."""
   from absl import logging  # pylint: disable=g-import-not-at-top
   from inception import check  # pylint: disable=g-import-not-at-top
+  from inception import core  # pylint: disable=g-import-not-at-top
   from inception import label_files  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)
   subset = os.path.join(os.path.dirname(directory), 'profile_subset')
@@ -260,15 +264,19 @@ def profile(directory: str, num_shards: int) -> int:
   names = sorted(n for n in os.listdir(directory) if n.startswith('train-'))
   for name in names[:num_shards]:
     os.symlink(os.path.join(directory, name), os.path.join(subset, name))
-  check.check_directory(subset, num_workers=1, sample_fraction=0.0)  # imports, warm-up
+  check.check_directory(subset, workers=core.Workers(1),
+                        sample_fraction=0.0)  # imports, warm-up
   profiler = cProfile.Profile()
   start = time.monotonic()
   profiler.enable()
   report = check.check_directory(
-      subset, synsets_file=os.path.join(_DATA, label_files.SYNSETS_FILE),
-      metadata_file=os.path.join(_DATA, label_files.METADATA_FILE),
-      validation_labels_file=os.path.join(_DATA, label_files.VALIDATION_LABELS_FILE),
-      sample_fraction=check.QUICK_SAMPLE_FRACTION, num_workers=1)
+      subset, workers=core.Workers(1),
+      expected=check.Expected(
+          synsets_file=os.path.join(_DATA, label_files.SYNSETS_FILE),
+          metadata_file=os.path.join(_DATA, label_files.METADATA_FILE),
+          validation_labels_file=os.path.join(_DATA,
+                                              label_files.VALIDATION_LABELS_FILE)),
+      sample_fraction=check.QUICK_SAMPLE_FRACTION)
   profiler.disable()
   seconds = time.monotonic() - start
   records = sum(s.num_records for s in report.splits.values())

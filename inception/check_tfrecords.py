@@ -76,14 +76,15 @@ def main(argv: Sequence[str]) -> int:
     raise app.UsageError('--sample must be in [0, 1], got %g' % FLAGS.sample)
   report = check.check_directory(
       core.absolute_user_path(directory),
-      expected_counts=_expected_counts() or None,
-      synsets_file=_label_file(FLAGS.labels_file, label_files.SYNSETS_FILE),
-      metadata_file=_label_file(FLAGS.imagenet_metadata_file,
-                                label_files.METADATA_FILE),
-      validation_labels_file=_label_file(FLAGS.validation_labels_file,
-                                         label_files.VALIDATION_LABELS_FILE),
+      workers=core.Workers.from_flag(FLAGS.num_threads),
+      expected=check.Expected(
+          counts=_expected_counts() or None,
+          synsets_file=_label_file(FLAGS.labels_file, label_files.SYNSETS_FILE),
+          metadata_file=_label_file(FLAGS.imagenet_metadata_file,
+                                    label_files.METADATA_FILE),
+          validation_labels_file=_label_file(FLAGS.validation_labels_file,
+                                             label_files.VALIDATION_LABELS_FILE)),
       sample_fraction=FLAGS.sample,
-      num_workers=FLAGS.num_threads,
       report_dir=core.absolute_user_path(FLAGS.report_dir))
   for name, path in sorted(report.report_files.items()):
     print('%s: %s' % (name, path))

@@ -58,8 +58,8 @@ def main(argv):
   output_file = core.absolute_user_path(_OUTPUT_FILE.value)
   stats = annotations.process_bounding_boxes(
       [core.absolute_user_path(source) for source in sources], output_file,
-      synsets=synsets, image_synsets=image_synsets,
-      num_workers=FLAGS.num_threads, strict=_STRICT.value)
+      workers=core.Workers.from_flag(FLAGS.num_threads),
+      rules=annotations.BoxRules(synsets, image_synsets), strict=_STRICT.value)
   for line in stats.summary_lines(max_bad_files=len(stats.bad_files)):
     print(line)
   print('Wrote %s' % output_file)

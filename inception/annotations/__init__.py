@@ -1,21 +1,24 @@
 """The annotations: bounding boxes and the validation labels.
 
 - `process_bounding_boxes`: annotation XMLs (a directory or a tarball) → the box CSV
-  (docs/FORMAT.md, "Bounding boxes"); `read_boxes_csv` reads it back.
+  (docs/FORMAT.md, "Bounding boxes"), by the `BoxRules` built from the label files;
+  `read_boxes_csv` reads it back.
 - `relabel_validation_directory`: moves each validation image into its synset's
   directory, idempotently; `validation_image_synsets` maps the names to synsets.
 """
 
-from inception.annotations._bounding_boxes import Box
-from inception.annotations._bounding_boxes import BoxStats
 from inception.annotations._bounding_boxes import process_bounding_boxes
-from inception.annotations._bounding_boxes import read_boxes_csv
+from inception.annotations._box_rules import BoxRules
+from inception.annotations._boxes_csv import Box
+from inception.annotations._boxes_csv import read_boxes_csv
+from inception.annotations._chunk_merge import BoxStats
 from inception.annotations._validation_relabel import relabel_validation_directory
 from inception.annotations._validation_relabel import validation_filename
 from inception.annotations._validation_relabel import validation_image_synsets
 
 __all__ = [
     'Box',
+    'BoxRules',
     'BoxStats',
     'process_bounding_boxes',
     'read_boxes_csv',

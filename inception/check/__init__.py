@@ -44,18 +44,21 @@ first sampled image; the main process never imports it for local paths, and keep
 per shard only its numbers, its first failures and its file names packed in one
 value (~130 MiB at ImageNet's 1,331,167 records; bench/bench_check.py --memory).
 
-`check_directory` returns a `CheckReport` and writes into the report directory a JSON
-report and one for people: a Markdown summary with the counts and shard size tables, a
-class histogram PNG and a contact sheet PNG of sample images with their label text and
-boxes drawn. `parse_expected_counts` reads the `--expected_counts` flag;
+`check_directory` checks against what the caller says to expect (`Expected`: counts
+per split and the label files), returns a `CheckReport` and writes into the report
+directory a JSON report and one for people: a Markdown summary with the counts and
+shard size tables, a class histogram PNG and a contact sheet PNG of sample images with
+their label text and boxes drawn. `parse_expected_counts` reads the `--expected_counts` flag;
 `QUICK_SAMPLE_FRACTION` is the share of images the driver's quick check decodes.
 """
 
 from inception.check._directory import QUICK_SAMPLE_FRACTION
 from inception.check._directory import check_directory
+from inception.check._expectations import Expected
 from inception.check._expectations import parse_expected_counts
 
 __all__ = [
+    'Expected',
     'QUICK_SAMPLE_FRACTION',
     'check_directory',
     'parse_expected_counts',

@@ -1,14 +1,14 @@
 """`check_directory`: the walk over a directory of shards, and the verdict on it.
 
 The names in the directory give the shards of each split (`_expectations`); the
-manifest, the `--expected_counts` flag or ImageNet's numbers say what each split should
-hold; the first readable record gives the schema. Each shard is then checked by
-`_shard_checks.check_shard_task`, by inception.core's local pool (a fresh worker
-process per core, or this process for one); each shard's result is folded in as it
-arrives (`_split_checks.ShardResults`), progress is counted per shard, and the merged
-results are checked across shards (`_split_checks`) into a `CheckReport`, written out
-by `_reports`. Only the shards that the contact sheet shows make thumbnails
-(`sample_counts`).
+manifest, the caller's counts (`_expectations.Expected`, which also names the label
+files) or ImageNet's numbers say what each split should hold; the first readable record
+gives the schema. Each shard is then checked by `_shard_checks.check_shard_task`, by
+inception.core's local pool (`core.Workers`: fresh worker processes, or this process
+for one); each shard's result is folded in as it arrives (`_split_checks.ShardResults`),
+progress is counted per shard, and the merged results are checked across shards
+(`_split_checks`) into a `CheckReport`, written out by `_reports`. Only the shards that
+the contact sheet shows make thumbnails (`sample_counts`).
 """
 
 import collections
@@ -37,25 +37,18 @@ _MAX_SAMPLES_PER_SHARD = 8
 _ONE_TENSORFLOW_THREAD = {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1'}
 
 
-def check_directory(directory: str, *,
-                    expected_counts: Optional[Dict[str, int]] = None,
-                    synsets_file: Optional[str] = None,
-                    metadata_file: Optional[str] = None,
-                    validation_labels_file: Optional[str] = None,
+def check_directory(directory: str, *, workers: core.Workers,
+                    expected: _expectations.Expected = _expectations.Expected(),
                     sample_fraction: float = 1.0,
-                    num_workers: Optional[int] = None,
                     report_dir: Optional[str] = None) -> _reports.CheckReport:
   """Checks every shard in `directory` and writes the reports.
 
   Args:
     directory: the converter's output directory (local or gs://).
-    expected_counts: records per split; overrides the manifest and ImageNet defaults.
-    synsets_file: label i+1 is line i; None checks only that each label has one
-      synset and text across the output. Used for the imagenet schema only.
-    metadata_file: `wnid<TAB>text`, checks image/class/text (needs synsets_file).
-    validation_labels_file: checks `ILSVRC2012_val_%08d.JPEG` records' synsets.
+    workers: the processes checking shards; one checks in this process.
+    expected: the records per split and the label files (default: neither; the
+      counts then come from the manifest or ImageNet's numbers).
     sample_fraction: share of images fully decoded (all headers are always read).
-    num_workers: processes; default one per core; 1 checks in this process.
     report_dir: where the reports go; default `<directory>/check_report`.
 
   Returns:
@@ -88,12 +81,15 @@ def check_directory(directory: str, *,
     manifest = None
   shard_totals = {split: _expectations.split_total(split_shards)
                   for split, split_shards in shards_by_split.items()}
-  expectations = _expectations.resolve_expectations(shard_totals, expected_counts,
+  expectations = _expectations.resolve_expectations(shard_totals, expected.counts,
                                                     manifest)
 
   paths = [core.join(directory, s.name) for s in shards]
   schema = _shard_checks.peek_schema(paths)
   labels = None
+  synsets_file = expected.synsets_file
+  metadata_file = expected.metadata_file
+  validation_labels_file = expected.validation_labels_file
   if schema != _record_checks.IMAGENET_SCHEMA or not synsets_file:
     synsets_file = metadata_file = validation_labels_file = None
   else:  # read here first, so that a malformed file fails before any shard is checked
@@ -109,8 +105,7 @@ def check_directory(directory: str, *,
   tasks = [_shard_checks.ShardCheckTask(path, shard, index_paths.get(shard.name),
                                         settings, samples.get(number, 0))
            for number, (path, shard) in enumerate(zip(paths, shards))]
-  shard_results = _check_shards(tasks, num_workers or core.default_num_workers(),
-                                'check %s' % directory)
+  shard_results = _check_shards(tasks, workers, 'check %s' % directory)
   results = shard_results.results
 
   # Failures in order: names and files, then each shard's, then what the merge finds.
@@ -184,7 +179,7 @@ def sample_counts(num_shards: int, num_samples: int) -> Dict[int, int]:
   return {number: per_shard for number in givers}
 
 
-def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask], num_workers: int,
+def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask], workers: core.Workers,
                   description: str) -> _split_checks.ShardResults:
   """Runs check_shard_task on every task with the local pool; results folded in.
 
@@ -197,8 +192,8 @@ def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask], num_workers: in
     shard_results.add(result)
     tracker.update(1, result.num_bytes)
 
-  runner = core.ProcessPoolRunner(
-      _shard_checks.check_shard_task, num_workers,
+  runner = workers.runner(
+      _shard_checks.check_shard_task,
       describe=lambda task: 'checking ' + task.path,
       # One worker per core already: each worker's TensorFlow keeps to one thread.
       worker_environment=_ONE_TENSORFLOW_THREAD)

@@ -1,5 +1,6 @@
 """What a directory should hold: its shards' names, and the records of each split.
 
+`Expected` is what the caller says to expect: counts per split and the label files.
 `check_shard_names` groups a directory's shards by split and names gaps, extras,
 disagreeing `-of-` totals and any other file that a split's glob (`<split>-*`, what
 readers give tf.data) would read (docs/FORMAT.md, "Shards"). `resolve_expectations` chooses
@@ -10,7 +11,7 @@ the shard totals are ImageNet's (docs/FORMAT.md, "Data facts").
 
 import collections
 import dataclasses
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from inception import core
 from inception import records
@@ -27,6 +28,24 @@ IMAGENET_CLASS_COUNT_RANGE = {records.TRAIN: (732, 1300), records.VALIDATION: (5
 IMAGENET_NUM_CLASSES = 1000
 # Splits whose glob is checked for strays even when they have no shard here.
 READER_GLOB_SPLITS = (records.TRAIN, records.VALIDATION)
+
+
+@dataclasses.dataclass(frozen=True)
+class Expected:
+  """What the caller expects of a directory: records per split and the label files
+  its records are compared with. Built once (from flags or a driver's settings).
+
+  Attributes:
+    counts: records per split; overrides the manifest and ImageNet's numbers.
+    synsets_file: label i+1 is line i; None checks only that each label has one
+      synset and text across the output. Used for the imagenet schema only.
+    metadata_file: `wnid<TAB>text`, checks image/class/text (needs synsets_file).
+    validation_labels_file: checks `ILSVRC2012_val_%08d.JPEG` records' synsets.
+  """
+  counts: Optional[Mapping[str, int]] = None
+  synsets_file: Optional[str] = None
+  metadata_file: Optional[str] = None
+  validation_labels_file: Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +181,7 @@ def manifest_expectations(directory: str) -> Optional[Dict[str, SplitExpectation
 
 def resolve_expectations(
     shard_totals: Dict[str, int],
-    expected_counts: Optional[Dict[str, int]] = None,
+    expected_counts: Optional[Mapping[str, int]] = None,
     manifest: Optional[Dict[str, SplitExpectation]] = None,
 ) -> Dict[str, SplitExpectation]:
   """Chooses what each split should hold: flag > manifest > ImageNet defaults.

@@ -151,7 +151,7 @@ def run_check(settings: Settings) -> Dict[str, Any]:
   report = check.check_directory(
       settings.data_dir,
       sample_fraction=driver.check_mode_sample(settings.check_mode),
-      num_workers=settings.options.workers.count)
+      workers=settings.options.workers)
   return driver.check_verdict(report)
 
 

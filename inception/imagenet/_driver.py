@@ -174,15 +174,14 @@ def run_bounding_boxes(settings: _settings.Settings) -> Dict[str, Any]:
   csv_paths = _settings.boxes_csv_paths(settings)
   outputs = {}
   stats = annotations.process_bounding_boxes(
-      train_source, csv_paths[0], synsets=synsets,
-      num_workers=settings.options.workers.count)
+      train_source, csv_paths[0], workers=settings.options.workers,
+      rules=annotations.BoxRules(synsets))
   outputs[csv_paths[0]] = _box_counts(stats)
   if settings.validation_bounding_boxes:
     stats = annotations.process_bounding_boxes(
-        validation_source, csv_paths[1], synsets=synsets,
-        image_synsets=annotations.validation_image_synsets(
-            label_files.read_validation_labels(settings.validation_labels_file)),
-        num_workers=settings.options.workers.count)
+        validation_source, csv_paths[1], workers=settings.options.workers,
+        rules=annotations.BoxRules(synsets, annotations.validation_image_synsets(
+            label_files.read_validation_labels(settings.validation_labels_file))))
     outputs[csv_paths[1]] = _box_counts(stats)
   return outputs
 
@@ -231,16 +230,17 @@ def run_convert(settings: _settings.Settings) -> Dict[str, Any]:
 
 def run_check(settings: _settings.Settings) -> Dict[str, Any]:
   report = check.check_directory(
-      settings.data_dir, expected_counts=(dict(settings.expected_counts)
-                                          if settings.expected_counts else None),
-      synsets_file=label_files.label_file_path(settings.labels_file,
-                                               label_files.SYNSETS_FILE),
-      metadata_file=label_files.label_file_path(settings.imagenet_metadata_file,
-                                                label_files.METADATA_FILE),
-      validation_labels_file=label_files.label_file_path(
-          settings.validation_labels_file, label_files.VALIDATION_LABELS_FILE),
-      sample_fraction=driver.check_mode_sample(settings.check_mode),
-      num_workers=settings.options.workers.count)
+      settings.data_dir, workers=settings.options.workers,
+      expected=check.Expected(
+          counts=(dict(settings.expected_counts) if settings.expected_counts
+                  else None),
+          synsets_file=label_files.label_file_path(settings.labels_file,
+                                                   label_files.SYNSETS_FILE),
+          metadata_file=label_files.label_file_path(settings.imagenet_metadata_file,
+                                                    label_files.METADATA_FILE),
+          validation_labels_file=label_files.label_file_path(
+              settings.validation_labels_file, label_files.VALIDATION_LABELS_FILE)),
+      sample_fraction=driver.check_mode_sample(settings.check_mode))
   return driver.check_verdict(report)
 
 

@@ -16,6 +16,7 @@ import tensorflow as tf
 from inception import core
 from inception import records
 from inception.check import _directory
+from inception.check import _expectations
 from inception.check import _reports
 
 SYNSETS = ['n00000011', 'n00000022', 'n00000033']
@@ -139,13 +140,20 @@ class CheckTestBase(absltest.TestCase):
         'validation_labels.txt', ''.join(s + '\n' for s in validation)).full_path
     self.directory = self.create_tempdir('output').full_path
 
-  def run_check(self, use_label_files: bool = True, **kwargs) -> _reports.CheckReport:
+  def run_check(self, use_label_files: bool = True, expected_counts=None,
+                **kwargs) -> _reports.CheckReport:
+    """check_directory of this test's directory: one worker unless told otherwise,
+    with the label files unless `use_label_files` is False."""
+    label_paths = {}
     if use_label_files:
-      kwargs.setdefault('synsets_file', self.synsets_file)
-      kwargs.setdefault('metadata_file', self.metadata_file)
-      kwargs.setdefault('validation_labels_file', self.validation_labels_file)
-    kwargs.setdefault('num_workers', 1)
-    return _directory.check_directory(self.directory, **kwargs)
+      label_paths = dict(synsets_file=self.synsets_file,
+                         metadata_file=self.metadata_file,
+                         validation_labels_file=self.validation_labels_file)
+    kwargs.setdefault('workers', core.Workers(1))
+    return _directory.check_directory(
+        self.directory,
+        expected=_expectations.Expected(counts=expected_counts, **label_paths),
+        **kwargs)
 
   def assertFails(self, report: _reports.CheckReport, kind: str, *fragments: str) -> None:
     """Asserts a failure of `kind` whose text holds all `fragments`."""

@@ -8,6 +8,7 @@ import sys
 from absl.testing import absltest
 from PIL import Image
 
+from inception import core
 from inception.check import _directory
 from inception.check import _failures
 from inception.check import _record_checks
@@ -54,7 +55,7 @@ class DirectoryTest(check_fixtures.CheckTestBase):
   def test_parallel_check_gives_the_same_report(self):
     check_fixtures.write_output(self.directory)
     serial = self.run_check(report_dir=self.create_tempdir('serial').full_path)
-    parallel = self.run_check(num_workers=2,
+    parallel = self.run_check(workers=core.Workers(2),
                               report_dir=self.create_tempdir('parallel').full_path)
     self.assertTrue(parallel.ok, '\n'.join(map(str, parallel.failures)))
     for name in (_reports.REPORT_JSON, _reports.REPORT_MARKDOWN,
@@ -80,7 +81,8 @@ class DirectoryTest(check_fixtures.CheckTestBase):
 
   def test_missing_directory_raises(self):
     with self.assertRaisesRegex(FileNotFoundError, 'nowhere'):
-      _directory.check_directory(os.path.join(self.directory, 'nowhere'))
+      _directory.check_directory(os.path.join(self.directory, 'nowhere'),
+                                 workers=core.Workers(1))
 
   def test_missing_shard(self):
     check_fixtures.write_output(self.directory)
@@ -94,9 +96,11 @@ class DirectoryTest(check_fixtures.CheckTestBase):
     # TensorFlow (~500 MiB) is for decoding only: the main process of a pool never
     # loads it, nor does a check in one process that decodes nothing.
     check_fixtures.write_output(self.directory)
-    code = ('import sys; from inception.check import _directory; '
-            'report = _directory.check_directory(sys.argv[1], num_workers=int(sys.argv[2]),'
-            ' sample_fraction=float(sys.argv[3]), report_dir=sys.argv[4]); '
+    code = ('import sys; from inception import core; '
+            'from inception.check import _directory; '
+            'report = _directory.check_directory(sys.argv[1], '
+            'workers=core.Workers(int(sys.argv[2])), '
+            'sample_fraction=float(sys.argv[3]), report_dir=sys.argv[4]); '
             'print(report.ok, sum(s.num_decoded for s in report.splits.values()), '
             '"tensorflow" in sys.modules)')
     for workers, sample, decoded in (('2', '1.0', '11'), ('1', '0.0', '0')):

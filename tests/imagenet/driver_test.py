@@ -129,9 +129,9 @@ class PipelineTest(absltest.TestCase):
     # The CSV read from the archive is the CSV the extracted XMLs give.
     from_xmls = os.path.join(self.create_tempdir().full_path, 'from_xmls.csv')
     annotations.process_bounding_boxes(
-        core.train_xml_dir(data_dir), from_xmls,
-        synsets=label_files.read_synsets(_run_settings(data_dir).labels_file),
-        num_workers=1)
+        core.train_xml_dir(data_dir), from_xmls, workers=core.Workers(1),
+        rules=annotations.BoxRules(
+            label_files.read_synsets(_run_settings(data_dir).labels_file)))
     self.assertEqual(_read(from_xmls), _read(core.train_boxes_csv(data_dir)))
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))

@@ -1,8 +1,14 @@
 """A small synthetic ImageNet (the four archives, label files, MD5SUMS) for demos and
-tests: `generate(directory, Config(...))`; and a mini flower_photos.tgz:
+tests: `generate(directory, Config(...))`; the same images as Kaggle ships ImageNet
+(docs/SOURCES.md): its tree and zip (`write_kaggle_tree`, `write_kaggle_zip`); and a
+mini flower_photos.tgz:
 `generate_flowers(directory, FlowersConfig(...))`.
 """
 
+from inception.demo._kaggle_layout import KAGGLE_ZIP
+from inception.demo._kaggle_layout import KaggleSource
+from inception.demo._kaggle_layout import write_kaggle_tree
+from inception.demo._kaggle_layout import write_kaggle_zip
 from inception.demo._mini_flowers import FLOWERS_TARBALL
 from inception.demo._mini_flowers import FLOWERS_TOP_DIRNAME
 from inception.demo._mini_flowers import FlowersConfig
@@ -27,6 +33,8 @@ __all__ = [
     'FLOWERS_TOP_DIRNAME',
     'Fixture',
     'FlowersConfig',
+    'KAGGLE_ZIP',
+    'KaggleSource',
     'MiniFlowers',
     'annotation_xml',
     'encode_image',
@@ -35,4 +43,6 @@ __all__ = [
     'render_photo',
     'test_filename',
     'validation_filename',
+    'write_kaggle_tree',
+    'write_kaggle_zip',
 ]

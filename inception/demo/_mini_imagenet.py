@@ -382,11 +382,16 @@ class _HashingWriter(object):
     return len(data)
 
 
+def tar_stream(target: IO[bytes]) -> tarfile.TarFile:
+  """A tar written front to back into `target` (no seeking), in the fixture's format."""
+  return tarfile.open(fileobj=target, mode='w|', format=_TAR_FORMAT)
+
+
 def _write_archive(path: str, fill: Callable[[tarfile.TarFile], None]) -> str:
   """Streams a tar to `path` atomically; `fill` adds the members. Returns the md5."""
   with core.atomic_output(path, 'wb') as f:
     writer = _HashingWriter(f)
-    with tarfile.open(fileobj=writer, mode='w|', format=_TAR_FORMAT) as archive:
+    with tar_stream(writer) as archive:
       fill(archive)
   return writer.md5.hexdigest()
 

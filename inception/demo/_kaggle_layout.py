@@ -55,6 +55,8 @@ _ROW_ORDER_SEED = 21
 
 _FOLDERS = {_fixture_images.TRAIN: 'train', _fixture_images.VALIDATION: 'val',
             _fixture_images.TEST: 'test'}
+# A file of the tree: its bytes, or the fixture image whose bytes it holds.
+_Content = Union[bytes, _fixture_images.SourceImage]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,30 +140,33 @@ def _index_files(images: _fixture_images.FixtureImages) -> Dict[str, bytes]:
   return files
 
 
-def _layout(images: _fixture_images.FixtureImages, path: str) -> KaggleSource:
-  """Where the tree (or zip) at `path` keeps each image and XML."""
-  image_paths = {image.filename: _image_path(split, image)
-                 for split, split_images in images.splits.items()
-                 for image in split_images}
-  annotations = {stem: name for stem, (name, _) in _annotation_paths(images).items()}
-  return KaggleSource(
-      path=path, images=image_paths, annotations=annotations,
-      counts=images.counts(),
-      members=sorted(list(_index_files(images)) + list(image_paths.values()) +
-                     list(annotations.values())))
-
-
-def _files(images: _fixture_images.FixtureImages,
-           layout: KaggleSource) -> Iterator[Tuple[str, bytes]]:
-  """(relative path, bytes) of every file of the tree, in `layout.members` order."""
-  contents: Dict[str, Union[bytes, _fixture_images.SourceImage]] = dict(
-      _index_files(images))
+def _contents(images: _fixture_images.FixtureImages) -> Dict[str, _Content]:
+  """{relative path: its bytes, or the image whose bytes go there} of the tree."""
+  contents: Dict[str, _Content] = dict(_index_files(images))
   contents.update(_annotation_paths(images).values())
-  by_name = {image.filename: image
-             for split in images.splits.values() for image in split}
-  contents.update((path, by_name[name]) for name, path in layout.images.items())
+  contents.update((_image_path(split, image), image)
+                  for split, split_images in images.splits.items()
+                  for image in split_images)
+  return contents
+
+
+def _layout(images: _fixture_images.FixtureImages, contents: Dict[str, _Content],
+            path: str) -> KaggleSource:
+  """Where the tree (or zip) at `path` keeps each image and XML."""
+  return KaggleSource(
+      path=path,
+      images={content.filename: name for name, content in contents.items()
+              if isinstance(content, _fixture_images.SourceImage)},
+      annotations={stem: name
+                   for stem, (name, _) in _annotation_paths(images).items()},
+      counts=images.counts(),
+      members=sorted(contents))
+
+
+def _files(contents: Dict[str, _Content]) -> Iterator[Tuple[str, bytes]]:
+  """(relative path, bytes) of every file of the tree, in path order."""
   with _fixture_images.ImageReader() as reader:
-    for name in layout.members:
+    for name in sorted(contents):
       content = contents[name]
       yield name, content if isinstance(content, bytes) else reader.read(content)
 
@@ -169,9 +174,10 @@ def _files(images: _fixture_images.FixtureImages,
 def write_kaggle_tree(fixture: _mini_imagenet.Fixture, output_dir: str) -> KaggleSource:
   """Writes the fixture as Kaggle's unpacked tree into `output_dir`, file by file."""
   images = _fixture_images.read_fixture(fixture)
-  layout = _layout(images, os.path.abspath(output_dir))
+  contents = _contents(images)
+  layout = _layout(images, contents, os.path.abspath(output_dir))
   made = set()
-  for name, data in _files(images, layout):
+  for name, data in _files(contents):
     path = os.path.join(layout.path, name)
     directory = os.path.dirname(path)
     if directory not in made:
@@ -193,10 +199,12 @@ def write_kaggle_zip(fixture: _mini_imagenet.Fixture, output_dir: str,
   """
   core.makedirs(output_dir)
   images = _fixture_images.read_fixture(fixture)
-  layout = _layout(images, os.path.abspath(os.path.join(output_dir, KAGGLE_ZIP)))
+  contents = _contents(images)
+  layout = _layout(images, contents,
+                   os.path.abspath(os.path.join(output_dir, KAGGLE_ZIP)))
   with core.atomic_output(layout.path, 'wb') as f:
     with zipfile.ZipFile(f, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
-      for name, data in _files(images, layout):
+      for name, data in _files(contents):
         info = zipfile.ZipInfo(name, date_time=_ZIP_DATE_TIME)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = _ZIP_FILE_MODE << 16

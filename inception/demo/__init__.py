@@ -1,8 +1,21 @@
 """A small synthetic ImageNet (the four archives, label files, MD5SUMS) for demos and
-tests: `generate(directory, Config(...))`; and a mini flower_photos.tgz:
+tests: `generate(directory, Config(...))`; the same images as other publishers ship
+ImageNet (docs/SOURCES.md): Kaggle's tree and zip (`write_kaggle_tree`,
+`write_kaggle_zip`), Hugging Face's parquet and older tar.gz files (`write_hf_parquet`,
+`write_hf_targz`); and a mini flower_photos.tgz:
 `generate_flowers(directory, FlowersConfig(...))`.
 """
 
+from inception.demo._hugging_face_layout import HuggingFaceParquet
+from inception.demo._hugging_face_layout import HuggingFaceTarGz
+from inception.demo._hugging_face_layout import ParquetConfig
+from inception.demo._hugging_face_layout import TarGzConfig
+from inception.demo._hugging_face_layout import write_hf_parquet
+from inception.demo._hugging_face_layout import write_hf_targz
+from inception.demo._kaggle_layout import KAGGLE_ZIP
+from inception.demo._kaggle_layout import KaggleSource
+from inception.demo._kaggle_layout import write_kaggle_tree
+from inception.demo._kaggle_layout import write_kaggle_zip
 from inception.demo._mini_flowers import FLOWERS_TARBALL
 from inception.demo._mini_flowers import FLOWERS_TOP_DIRNAME
 from inception.demo._mini_flowers import FlowersConfig
@@ -27,7 +40,13 @@ __all__ = [
     'FLOWERS_TOP_DIRNAME',
     'Fixture',
     'FlowersConfig',
+    'HuggingFaceParquet',
+    'HuggingFaceTarGz',
+    'KAGGLE_ZIP',
+    'KaggleSource',
     'MiniFlowers',
+    'ParquetConfig',
+    'TarGzConfig',
     'annotation_xml',
     'encode_image',
     'generate',
@@ -35,4 +54,8 @@ __all__ = [
     'render_photo',
     'test_filename',
     'validation_filename',
+    'write_hf_parquet',
+    'write_hf_targz',
+    'write_kaggle_tree',
+    'write_kaggle_zip',
 ]

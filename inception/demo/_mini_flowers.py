@@ -92,8 +92,7 @@ def generate_flowers(output_dir: str, config: FlowersConfig = FlowersConfig()
   """Writes `<output_dir>/flower_photos.tgz` (atomically) and returns its facts."""
   core.makedirs(output_dir)
   members, png_member = _members(config)
-  # pylint: disable-next=protected-access  (the package's one tar writer)
-  data = gzip.compress(_mini_imagenet._tar_bytes(members), compresslevel=6, mtime=0)
+  data = gzip.compress(_mini_imagenet.tar_bytes(members), compresslevel=6, mtime=0)
   path = os.path.join(output_dir, FLOWERS_TARBALL)
   core.write_bytes(path, data)
   return MiniFlowers(

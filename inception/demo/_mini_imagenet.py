@@ -355,16 +355,17 @@ def _tar_info(name: str, size: int) -> tarfile.TarInfo:
   return info
 
 
-def _add_member(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+def add_tar_member(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+  """Adds `data` as member `name`, with the fixed header fields (time, owner, mode)."""
   archive.addfile(_tar_info(name, len(data)), io.BytesIO(data))
 
 
-def _tar_bytes(members: Dict[str, bytes]) -> bytes:
+def tar_bytes(members: Dict[str, bytes]) -> bytes:
   """An uncompressed tar of `members`, sorted by name."""
   out = io.BytesIO()
   with tarfile.open(fileobj=out, mode='w', format=_TAR_FORMAT) as archive:
     for name in sorted(members):
-      _add_member(archive, name, members[name])
+      add_tar_member(archive, name, members[name])
   return out.getvalue()
 
 
@@ -381,18 +382,23 @@ class _HashingWriter(object):
     return len(data)
 
 
+def tar_stream(target: IO[bytes]) -> tarfile.TarFile:
+  """A tar written front to back into `target` (no seeking), in the fixture's format."""
+  return tarfile.open(fileobj=target, mode='w|', format=_TAR_FORMAT)
+
+
 def _write_archive(path: str, fill: Callable[[tarfile.TarFile], None]) -> str:
   """Streams a tar to `path` atomically; `fill` adds the members. Returns the md5."""
   with core.atomic_output(path, 'wb') as f:
     writer = _HashingWriter(f)
-    with tarfile.open(fileobj=writer, mode='w|', format=_TAR_FORMAT) as archive:
+    with tar_stream(writer) as archive:
       fill(archive)
   return writer.md5.hexdigest()
 
 
 def _write_gzipped_tar(path: str, members: Dict[str, bytes]) -> str:
   """Writes a .tar.gz with no name or time in the gzip header. Returns the md5."""
-  data = gzip.compress(_tar_bytes(members), compresslevel=9, mtime=0)
+  data = gzip.compress(tar_bytes(members), compresslevel=9, mtime=0)
   core.write_bytes(path, data)
   return hashlib.md5(data).hexdigest()
 
@@ -447,7 +453,7 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
             objects.append((name, _case_box(image.box_case, rng, width, height)))
           train_xml['%s/%s.xml' % (image.synset, image.stem)] = annotation_xml(
               image.synset, image.stem, width, height, objects)
-      _add_member(archive, '%s.tar' % images[0].synset, _tar_bytes(class_members))
+      add_tar_member(archive, '%s.tar' % images[0].synset, tar_bytes(class_members))
 
   validation_xml = {}
 
@@ -457,7 +463,7 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
       width, height = _image_size(rng, config)
       data = encode_image(render_photo(rng, width, height), None, config.jpeg_quality)
       filename = validation_filename(index)
-      _add_member(archive, filename, data)
+      add_tar_member(archive, filename, data)
       tracker.update(1, len(data))
       num_boxes = 2 if rng.random() < _TWO_BOX_FRACTION else 1
       stem = os.path.splitext(filename)[0]
@@ -470,7 +476,7 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
       rng = np.random.default_rng([config.seed, _TEST_IMAGE_STREAM, index])
       width, height = _image_size(rng, config)
       data = encode_image(render_photo(rng, width, height), None, config.jpeg_quality)
-      _add_member(archive, test_filename(index), data)
+      add_tar_member(archive, test_filename(index), data)
       tracker.update(1, len(data))
 
   checksums = {

@@ -5,7 +5,6 @@ import hashlib
 import io
 import os
 import re
-import tarfile
 import time
 from xml.etree import ElementTree
 
@@ -14,27 +13,10 @@ from PIL import Image
 
 from inception import label_files
 from inception.demo import _mini_imagenet
+from tests.demo import fixture_archives
 
 _SMALL = _mini_imagenet.Config(num_classes=3, images_per_class=6,
                               num_validation_images=7, min_side=64, max_side=96)
-
-
-def _tar_members(data_or_path):
-  """{name: bytes} of the regular files of a tar (path or bytes, any compression)."""
-  if isinstance(data_or_path, bytes):
-    archive = tarfile.open(fileobj=io.BytesIO(data_or_path), mode='r:*')
-  else:
-    archive = tarfile.open(data_or_path, mode='r:*')
-  with archive:
-    members = archive.getmembers()
-    assert all(m.isfile() for m in members), [m.name for m in members]
-    return {m.name: archive.extractfile(m).read() for m in members}
-
-
-def _train_images(fixture):
-  """{class tar name: {image name: bytes}} from the nested train tar."""
-  return {name: _tar_members(data)
-          for name, data in _tar_members(fixture.train_tar).items()}
 
 
 def _read_file(path):
@@ -67,10 +49,10 @@ class SmallFixtureTest(absltest.TestCase):
     super().setUpClass()
     directory = os.path.join(absltest.get_default_test_tmpdir(), 'small')
     cls.fixture = _mini_imagenet.generate(directory, _SMALL)
-    cls.train = _train_images(cls.fixture)
-    cls.validation = _tar_members(cls.fixture.validation_tar)
-    cls.train_xml = _tar_members(cls.fixture.bbox_train_tar_gz)
-    cls.validation_xml = _tar_members(cls.fixture.bbox_validation_tgz)
+    cls.train = fixture_archives.train_images(cls.fixture)
+    cls.validation = fixture_archives.tar_members(cls.fixture.validation_tar)
+    cls.train_xml = fixture_archives.tar_members(cls.fixture.bbox_train_tar_gz)
+    cls.validation_xml = fixture_archives.tar_members(cls.fixture.bbox_validation_tgz)
 
   def test_paths_are_absolute_and_in_the_directory(self):
     fixture = self.fixture
@@ -287,7 +269,7 @@ class TestTarTest(absltest.TestCase):
     self.assertEqual(fixture.test_tar,
                      os.path.join(fixture.directory, 'ILSVRC2012_img_test_v10102019.tar'))
     self.assertEqual(fixture.num_test_images, 3)
-    members = _tar_members(fixture.test_tar)
+    members = fixture_archives.tar_members(fixture.test_tar)
     self.assertEqual(sorted(members), ['ILSVRC2012_test_%08d.JPEG' % n for n in (1, 2, 3)])
     for data in members.values():
       self.assertEqual(Image.open(io.BytesIO(data)).format, 'JPEG')
@@ -319,7 +301,7 @@ class CasesFitTest(absltest.TestCase):
     self.assertCountEqual(fixture.box_cases, _mini_imagenet.BOX_CASE_KINDS)
     self.assertEqual(fixture.synsets, ['n01440764'])
     # With one class the other-synset box names a synset outside the fixture.
-    xml = _tar_members(fixture.bbox_train_tar_gz)[
+    xml = fixture_archives.tar_members(fixture.bbox_train_tar_gz)[
         'n01440764/' + fixture.box_cases['other_synset']]
     self.assertNotEqual(_parse_xml(xml)[4][1][0], 'n01440764')
 
@@ -348,10 +330,10 @@ class DefaultWeightTest(absltest.TestCase):
     fixture = _mini_imagenet.generate(self.create_tempdir().full_path)
     seconds = time.monotonic() - start
     sizes = []
-    for members in _train_images(fixture).values():
+    for members in fixture_archives.train_images(fixture).values():
       sizes += [len(data) for name, data in members.items()
                 if name != fixture.hard_cases['png']]
-    sizes += [len(data) for data in _tar_members(fixture.validation_tar).values()]
+    sizes += [len(data) for data in fixture_archives.tar_members(fixture.validation_tar).values()]
     average_kb = sum(sizes) / len(sizes) / 1000
     print('default fixture: %d JPEGs, average %.1f KB, generated in %.2f s' %
           (len(sizes), average_kb, seconds))

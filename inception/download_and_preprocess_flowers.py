@@ -75,5 +75,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main, errors=[driver.DriverError],
-          hint='Run the same command again to resume: finished steps are not redone.')
+  cli.run(main, hint='Run the same command again to resume: finished steps are not redone.')

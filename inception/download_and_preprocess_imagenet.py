@@ -18,13 +18,8 @@ line is `Finished writing all N images in data set.`
 # First: importing cli quiets TensorFlow's start-up logs.
 from inception import cli  # pylint: disable=g-bad-import-order
 
-import os
-import sys
-
 from absl import flags
-import urllib3
 
-from inception import acquire
 from inception import core
 from inception import driver
 from inception import imagenet
@@ -62,18 +57,16 @@ def _settings(data_dir):
   """Settings from the flags; the demo's mini ImageNet supplies its own sources."""
   values = dict(
       no_extract=not FLAGS.extract, extract_xml=FLAGS.extract_xml,
-      stream_extract=FLAGS.stream_extract,
-      with_test=FLAGS.with_test,
+      stream_extract=FLAGS.stream_extract, with_test=FLAGS.with_test,
       check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS))
   for key in ('train_shards', 'validation_shards', 'test_shards'):
     if FLAGS[key].value is not None:
       values[key] = FLAGS[key].value
   if _DEMO.value:
     return imagenet.demo_settings(data_dir, **values)
+  values.update(cli.download_settings_from_flags(FLAGS))
   return imagenet.Settings(
-      data_dir=data_dir, source=cli.source_from_flags(), link_mode=FLAGS.link_mode,
-      checksums_file=core.absolute_user_path(FLAGS.checksums_file),
-      validation_bounding_boxes=FLAGS.validation_bounding_boxes,
+      data_dir=data_dir,
       labels_file=_label_file(FLAGS.labels_file, label_files.SYNSETS_FILE),
       imagenet_metadata_file=_label_file(FLAGS.imagenet_metadata_file,
                                          label_files.METADATA_FILE),
@@ -82,27 +75,16 @@ def _settings(data_dir):
       **values)
 
 
-def _credentials(settings):
-  """Asks once, first, and only if a download from a URL is still to run."""
-  pending = imagenet.steps_to_run(imagenet.step_names(settings),
-                                  driver.read_state(settings.data_dir), settings,
-                                  _REDO.value)
-  if imagenet.DOWNLOAD not in pending or not acquire.is_url(settings.source):
-    return None
-  return acquire.resolve_credentials(
-      os.environ, cli.netrc_file_from_flags(), prompt=sys.stdin.isatty(),
-      host=urllib3.util.parse_url(settings.source).host)
-
-
 def main(argv):
   data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
   data_dir = core.absolute_user_path(data_dir)
   settings = _settings(data_dir)
-  state = imagenet.run(settings, _credentials(settings), _REDO.value)
+  credentials = imagenet.credentials(settings, cli.netrc_file_from_flags(),
+                                     cli.can_prompt(), _REDO.value)
+  state = imagenet.run(settings, credentials, _REDO.value)
   for line in driver.closing_lines(data_dir, state):
     print(line, flush=True)
 
 
 if __name__ == '__main__':
-  cli.run(main, errors=[driver.DriverError],
-          hint='Run the same command again to resume: finished steps are not redone.')
+  cli.run(main, hint='Run the same command again to resume: finished steps are not redone.')

@@ -22,20 +22,19 @@ complete. DATA_DIR is laid out exactly as
 download_and_preprocess_imagenet lays it out (inception/core/_layout.py), so the
 driver can take over from it. Exits non-zero with a one-line error message on any
 failure.
+
+It runs the download step (and, with --extract, the extract step) of
+download_and_preprocess_imagenet itself, recorded in DATA_DIR/pipeline_state.json:
+the driver run afterwards on the same DATA_DIR skips what this did.
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.
 from inception import cli  # pylint: disable=g-bad-import-order
 
-import os
-import sys
-from typing import Callable, Mapping, NamedTuple, Optional
-
 from absl import flags
-import urllib3
 
-from inception import acquire
 from inception import core
+from inception import imagenet
 
 cli.define_data_dir('Where the tarballs go (DATA_DIR/%s/) and are extracted '
                     '(DATA_DIR/%s/).' % (core.DOWNLOADS_DIRNAME, core.RAW_DATA_DIRNAME))
@@ -46,81 +45,15 @@ _WITH_DEVKIT = flags.DEFINE_bool(
 FLAGS = flags.FLAGS
 
 
-class RunResult(NamedTuple):
-  fetched: acquire.FetchSummary
-  extracted: Optional[acquire.ExtractResult]
-
-
-def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
-        link_mode: str = 'copy', checksums_file: Optional[str] = None,
-        with_bbox_val: bool = False, with_devkit: bool = False,
-        do_extract: bool = True, with_test: bool = False,
-        environ: Optional[Mapping[str, str]] = None,
-        netrc_file: Optional[str] = None, prompt: bool = False,
-        input_fn: Callable[[str], str] = input,
-        getpass_fn: Optional[Callable[[str], str]] = None,
-        extract_xml: bool = False, stream_extract: bool = False,
-        **fetch_options) -> RunResult:
-  """Fetches, verifies and (optionally) extracts; paths must already be absolute.
-
-  `do_extract` extracts the image tarballs, `extract_xml` (which needs it) the box
-  archives' XMLs too.
-
-  Credentials are resolved first, and only when the source is a URL and some file
-  still needs fetching, so a finished DATA_DIR never asks. With `stream_extract`
-  (and extraction), the image tarballs from a URL are extracted as they download
-  (acquire.fetch_all's stream_extract_into), and the extraction afterwards finds
-  them done.
-  """
-  if extract_xml and not do_extract:
-    raise ValueError('extract_xml needs do_extract: nothing is extracted without it')
-  if stream_extract and not do_extract:
-    raise ValueError('stream_extract extracts the tarballs while they download; it '
-                     'cannot be combined with no extraction')
-  environ = os.environ if environ is None else environ
-  checksums = acquire.read_checksums_file(checksums_file) if checksums_file else None
-  files = acquire.files_to_fetch(with_bbox_val, with_devkit, with_test)
-  downloads = core.downloads_dir(data_dir)
-  credentials = None
-  if (acquire.is_url(source) and
-      acquire.files_needing_fetch(downloads, files, checksums)):
-    credentials = acquire.resolve_credentials(
-        environ, netrc_file, prompt, input_fn, getpass_fn,
-        host=urllib3.util.parse_url(source).host or '')
-  try:
-    # Extraction reads each image tarball whole: a linked one is verified on the way.
-    fetched = acquire.fetch_all(
-        downloads, source, files, credentials, checksums, link_mode,
-        verify_on_first_read=acquire.IMAGE_TARS if do_extract else (),
-        stream_extract_into=core.raw_data_dir(data_dir) if stream_extract else None,
-        **fetch_options)
-    extracted = None
-    if do_extract:
-      paths = fetched.paths
-      extracted = acquire.extract_all(
-          data_dir, train_tar=paths[acquire.TRAIN_TAR],
-          validation_tar=paths[acquire.VALIDATION_TAR],
-          bbox_train_tar_gz=paths[acquire.BBOX_TRAIN_TAR_GZ] if extract_xml else None,
-          bbox_validation_tgz=(paths.get(acquire.BBOX_VALIDATION_TGZ) if extract_xml
-                               else None),
-          test_tar=paths.get(acquire.TEST_TAR))
-  except acquire.CorruptArchiveError as e:
-    # A copy that passed its checksum yet is cut short: the next run fetches it.
-    message = acquire.set_aside_corrupt(e, downloads)
-    if message is None:
-      raise
-    raise acquire.ExtractionError(message) from None
-  return RunResult(fetched, extracted)
-
-
 def main(argv):
   data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
-  run(core.absolute_user_path(data_dir), cli.source_from_flags(), FLAGS.link_mode,
-      core.absolute_user_path(FLAGS.checksums_file), FLAGS.validation_bounding_boxes,
-      _WITH_DEVKIT.value, FLAGS.extract, FLAGS.with_test,
-      netrc_file=cli.netrc_file_from_flags(), extract_xml=FLAGS.extract_xml,
-      prompt=sys.stdin is not None and sys.stdin.isatty(),
-      stream_extract=FLAGS.stream_extract)
+  settings = imagenet.Settings(data_dir=core.absolute_user_path(data_dir),
+                               with_devkit=_WITH_DEVKIT.value,
+                               **cli.download_settings_from_flags(FLAGS))
+  steps = imagenet.DOWNLOAD_STEPS if FLAGS.extract else (imagenet.DOWNLOAD,)
+  credentials = imagenet.credentials(settings, cli.netrc_file_from_flags(),
+                                     cli.can_prompt(), only=steps)
+  imagenet.run(settings, credentials, only=steps)
 
 
 if __name__ == '__main__':

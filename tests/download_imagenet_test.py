@@ -6,6 +6,7 @@ main() runs inside cli.guarded, as `cli.run` runs it: errors end as one line on 
 import contextlib
 import hashlib
 import io
+import json
 import os
 from unittest import mock
 
@@ -73,6 +74,9 @@ class DownloadImagenetTest(absltest.TestCase):
       self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(self.data_dir),
                                                   name)))
     self.assertLen(self.server.requests, 4)
+    # The driver's own steps ran, and the driver run later takes over from here.
+    with open(os.path.join(self.data_dir, core.STATE_FILENAME)) as f:
+      self.assertCountEqual(json.load(f)['steps'], ['download', 'extract'])
 
     self.server.reset_counters()
     code, _ = self.main('--source=' + self.server.url,
@@ -132,7 +136,8 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertEqual(code, 1)
     self.assertIn('download_imagenet: error: %s: the server refused the ImageNet '
                   'credentials' % acquire.BBOX_TRAIN_TAR_GZ, stderr)
-    self.assertLen(stderr.splitlines(), 1, stderr)
+    self.assertRegex(stderr.splitlines()[-1], '^download_imagenet: error: ')
+    self.assertLen([line for line in stderr.splitlines() if 'error' in line], 1, stderr)
     self.assertNotIn(_KEY, stderr)
 
   def test_checksum_mismatch_exits_non_zero(self):
@@ -184,9 +189,11 @@ class DownloadImagenetTest(absltest.TestCase):
                         '--noextract', self.data_dir,
                         environ=_NO_CREDENTIALS)
     self.assertIsNone(code)
-    # The driver's layout: the tarballs in DATA_DIR/downloads/, nothing extracted.
+    # The driver's layout: the tarballs in DATA_DIR/downloads/, nothing extracted,
+    # and the driver's record of its download step.
     downloads = core.downloads_dir(self.data_dir)
-    self.assertEqual(os.listdir(self.data_dir), [core.DOWNLOADS_DIRNAME])
+    self.assertCountEqual(os.listdir(self.data_dir),
+                          [core.DOWNLOADS_DIRNAME, core.STATE_FILENAME])
     self.assertCountEqual(
         [name for name in os.listdir(downloads)
          if not name.endswith(acquire.STAMP_SUFFIX)],

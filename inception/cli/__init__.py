@@ -15,7 +15,9 @@ from inception.cli._convert_flags import conversion_arguments
 from inception.cli._convert_flags import define_converter_flags
 from inception.cli._convert_flags import define_directory_flags
 from inception.cli._convert_flags import options_from_flags
+from inception.cli._download_flags import can_prompt
 from inception.cli._download_flags import define_download_flags
+from inception.cli._download_flags import download_settings_from_flags
 from inception.cli._download_flags import define_negation
 from inception.cli._download_flags import netrc_file_from_flags
 from inception.cli._download_flags import source_from_flags
@@ -44,6 +46,7 @@ __all__ = [
     'QUIET_ENVIRONMENT',
     'SHIPPED',
     'arguments_or_flags',
+    'can_prompt',
     'conversion_arguments',
     'define_aliases',
     'define_converter_flags',
@@ -59,6 +62,7 @@ __all__ = [
     'define_shard_flags',
     'define_validation_directory',
     'define_validation_labels_file',
+    'download_settings_from_flags',
     'error_line',
     'guarded',
     'label_file_from_flag',

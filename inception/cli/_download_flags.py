@@ -6,7 +6,8 @@ is the negation of `--extract` rather than an alias, which absl has no kind of: 
 defined by `define_negation` below.
 """
 
-from typing import Optional
+import sys
+from typing import Any, Dict, Optional
 
 from absl import flags
 
@@ -122,3 +123,19 @@ def source_from_flags(values: flags.FlagValues = flags.FLAGS) -> str:
 def netrc_file_from_flags(values: flags.FlagValues = flags.FLAGS) -> Optional[str]:
   """--netrc_file made absolute (~ expanded); None when set empty."""
   return core.absolute_user_path(values.netrc_file)
+
+
+def download_settings_from_flags(values: flags.FlagValues = flags.FLAGS
+                                 ) -> Dict[str, Any]:
+  """What the download flags set in the ImageNet driver's settings (paths absolute),
+  for both binaries that run its download step."""
+  return dict(source=source_from_flags(values), link_mode=values.link_mode,
+              checksums_file=core.absolute_user_path(values.checksums_file),
+              validation_bounding_boxes=values.validation_bounding_boxes,
+              with_test=values.with_test, no_extract=not values.extract,
+              extract_xml=values.extract_xml, stream_extract=values.stream_extract)
+
+
+def can_prompt() -> bool:
+  """Whether credentials may be asked on the terminal (stdin is one)."""
+  return sys.stdin is not None and sys.stdin.isatty()

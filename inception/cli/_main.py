@@ -17,13 +17,14 @@ from absl import app
 from inception import acquire
 from inception import convert
 from inception import core
+from inception import driver
 
 Main = Callable[[Sequence[str]], Optional[int]]
 
 # The packages' own errors for bad input (most others subclass ValueError), and a dead
 # worker (its message names the task and the signal).
 _PACKAGE_ERRORS = (acquire.DownloadError, acquire.ExtractionError,
-                   convert.ConversionError, core.WorkerError)
+                   convert.ConversionError, core.WorkerError, driver.DriverError)
 _INTERRUPTED_STATUS = 130
 
 

@@ -8,9 +8,11 @@ already done; `demo_settings` runs the same on the generated mini ImageNet.
 
 from inception.imagenet._demo import DEMO_TEST_SHARDS
 from inception.imagenet._demo import demo_settings
+from inception.imagenet._driver import credentials
 from inception.imagenet._driver import run
 from inception.imagenet._driver import steps_to_run
 from inception.imagenet._settings import DOWNLOAD
+from inception.imagenet._settings import DOWNLOAD_STEPS
 from inception.imagenet._settings import STEPS
 from inception.imagenet._settings import Settings
 from inception.imagenet._settings import step_names
@@ -18,8 +20,10 @@ from inception.imagenet._settings import step_names
 __all__ = [
     'DEMO_TEST_SHARDS',
     'DOWNLOAD',
+    'DOWNLOAD_STEPS',
     'STEPS',
     'Settings',
+    'credentials',
     'demo_settings',
     'run',
     'step_names',

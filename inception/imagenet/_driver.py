@@ -48,9 +48,10 @@ step is un-finished, so the same command run again fetches it again.
 
 import os
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from absl import logging
+import urllib3
 
 from inception import acquire
 from inception import annotations
@@ -64,8 +65,12 @@ from inception.imagenet import _settings
 
 
 def steps(settings: _settings.Settings,
-          credentials: Optional[acquire.Credentials] = None) -> List[driver.Step]:
+          credentials: Optional[acquire.Credentials] = None,
+          only: Optional[Sequence[str]] = None) -> List[driver.Step]:
   """The driver's steps for `settings`, in order (driver.run_steps runs them).
+
+  `only`: the steps this run may run (None: all); the download then leaves the image
+  tarballs' MD5 to the step that reads them only if that step is one of them.
 
   Raises:
     ValueError: a tarball has no known MD5 (the test tar's must come from the
@@ -79,8 +84,12 @@ def steps(settings: _settings.Settings,
     raise ValueError('stream_extract extracts the tarballs while they download; it '
                      'cannot be combined with no_extract')
   acquire.expected_checksums(_archive_names(settings), settings.checksums())
+  names = _settings.step_names(settings)
+  only = names if only is None else only
+  reader = _settings.CONVERT if settings.no_extract else _settings.EXTRACT
+  verified_later = acquire.IMAGE_TARS if reader in only else ()
   runners = {
-      _settings.DOWNLOAD: lambda: run_download(settings, credentials),
+      _settings.DOWNLOAD: lambda: run_download(settings, credentials, verified_later),
       _settings.EXTRACT: lambda: run_extract(settings),
       _settings.BOUNDING_BOXES: lambda: run_bounding_boxes(settings),
       _settings.VALIDATION_RELABEL: lambda: run_validation_relabel(settings),
@@ -92,15 +101,30 @@ def steps(settings: _settings.Settings,
   still_done = {_settings.DOWNLOAD: lambda: not _archives_to_fetch(settings)}
   return [driver.Step(name, runners[name], settings.step_settings(name),
                       still_done.get(name))
-          for name in _settings.step_names(settings)]
+          for name in names]
 
 
-def steps_to_run(names: Sequence[str], state: Mapping[str, Any],
-                 settings: _settings.Settings, redo: Sequence[str] = ()) -> List[str]:
-  """The steps of `names` that must run: the first not finished with the same
-  settings, or redone, and every step after it."""
-  return driver.pending_steps([s for s in steps(settings) if s.name in names], state,
-                              redo)
+def steps_to_run(settings: _settings.Settings, redo: Sequence[str] = (),
+                 only: Optional[Sequence[str]] = None) -> List[str]:
+  """The steps a run will run: from the first not finished with the same settings
+  (or redone) on, those of `only`."""
+  pending = driver.pending_steps(steps(settings), driver.read_state(settings.data_dir),
+                                 redo)
+  return [name for name in pending if only is None or name in only]
+
+
+def credentials(settings: _settings.Settings, netrc_file: Optional[str],
+                prompt: bool, redo: Sequence[str] = (),
+                only: Optional[Sequence[str]] = None) -> Optional[acquire.Credentials]:
+  """The ImageNet credentials, asked once and first, only if this run will download
+  from a URL (None otherwise); from IMAGENET_USERNAME / IMAGENET_ACCESS_KEY, then the
+  netrc file, then the terminal when `prompt`."""
+  if (_settings.DOWNLOAD not in steps_to_run(settings, redo, only) or
+      not acquire.is_url(settings.source)):
+    return None
+  return acquire.resolve_credentials(
+      os.environ, netrc_file, prompt=prompt,
+      host=urllib3.util.parse_url(settings.source).host or '')
 
 
 def _archives_to_fetch(settings: _settings.Settings) -> List[str]:
@@ -114,6 +138,7 @@ def _archives_to_fetch(settings: _settings.Settings) -> List[str]:
 
 def _archive_names(settings: _settings.Settings) -> List[str]:
   return acquire.files_to_fetch(with_bbox_val=settings.validation_bounding_boxes,
+                                with_devkit=settings.with_devkit,
                                 with_test=settings.with_test)
 
 
@@ -123,13 +148,18 @@ def _archive_paths(settings: _settings.Settings) -> Dict[str, str]:
 
 
 def run_download(settings: _settings.Settings,
-                 credentials: Optional[acquire.Credentials]) -> Dict[str, Any]:
+                 credentials: Optional[acquire.Credentials],
+                 verified_later: Sequence[str] = acquire.IMAGE_TARS) -> Dict[str, Any]:
   """Fetches the tarballs; with streams_extraction, extracts the image tarballs as
-  they download (the extract step then finds them done)."""
+  they download (the extract step then finds them done).
+
+  `verified_later`: the tarballs whose size and MD5 the stream that first reads them
+  checks (a linked image tarball is not read twice); the others are hashed here.
+  """
   summary = acquire.fetch_all(
       core.downloads_dir(settings.data_dir), settings.source, _archive_names(settings),
       credentials, settings.checksums(), settings.link_mode,
-      verify_on_first_read=acquire.IMAGE_TARS,
+      verify_on_first_read=verified_later,
       stream_extract_into=(core.raw_data_dir(settings.data_dir)
                            if settings.streams_extraction() else None))
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
@@ -249,9 +279,12 @@ def run_check(settings: _settings.Settings) -> Dict[str, Any]:
 
 def run(settings: _settings.Settings,
         credentials: Optional[acquire.Credentials] = None,
-        redo: Sequence[str] = (),
+        redo: Sequence[str] = (), only: Optional[Sequence[str]] = None,
         clock: Callable[[], float] = time.time) -> Dict[str, Any]:
   """Runs the steps that are not finished; returns the state of every step.
+
+  `only` limits the run to some steps (download_imagenet: download, and extract
+  unless no_extract), with the rules of driver.run_steps.
 
   Raises:
     driver.DriverError (or a step's own error): a step failed; the steps before it stay
@@ -260,8 +293,8 @@ def run(settings: _settings.Settings,
   """
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
   try:
-    return driver.run_steps(settings.data_dir, steps(settings, credentials), redo,
-                            clock=clock)
+    return driver.run_steps(settings.data_dir, steps(settings, credentials, only),
+                            redo, only, clock)
   except acquire.ChecksumMismatch as e:
     # Found by the stream that read a linked tarball (or by the download itself):
     # what it produced is discarded and the tarball moved aside.

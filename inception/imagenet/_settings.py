@@ -22,6 +22,8 @@ CONVERT = driver.CONVERT
 CHECK = driver.CHECK
 STEPS = (DOWNLOAD, EXTRACT, BOUNDING_BOXES, VALIDATION_RELABEL, CONVERT, CHECK)
 NO_EXTRACT_STEPS = (DOWNLOAD, BOUNDING_BOXES, CONVERT, CHECK)
+# The steps download_imagenet runs (with --extract; without it, the download only).
+DOWNLOAD_STEPS = (DOWNLOAD, EXTRACT)
 
 
 
@@ -48,6 +50,8 @@ class Settings:
       source.
     with_test: also fetch the test tar (acquire.TEST_TAR; a checksums file must give
       its MD5) and write the unlabelled test split (records.TEST).
+    with_devkit: also fetch ILSVRC2012_devkit_t12.tar.gz (download_imagenet
+      --with_devkit; nothing reads it).
     labels_file, imagenet_metadata_file, validation_labels_file: None = data/.
     train_shards, validation_shards, test_shards: shard counts.
     expected_counts: {'train': N, 'validation': M} for the check; None = ImageNet's.
@@ -68,6 +72,7 @@ class Settings:
   train_shards: int = records.IMAGENET_TRAIN_SHARDS
   validation_shards: int = records.IMAGENET_VALIDATION_SHARDS
   with_test: bool = False
+  with_devkit: bool = False
   test_shards: int = records.IMAGENET_TEST_SHARDS
   expected_counts: Optional[Mapping[str, int]] = None
   check_mode: str = 'quick'
@@ -76,8 +81,8 @@ class Settings:
   def step_settings(self, step: str) -> Dict[str, Any]:
     """The settings a step's output depends on: a change re-runs the step.
 
-    with_test and test_shards appear only when with_test is set, extract_xml only
-    when set, and stream_extract only when it changes what the download step does
+    with_test and test_shards appear only when with_test is set, extract_xml and
+    with_devkit only when set, and stream_extract only when it changes what the download step does
     (streams_extraction), so that a state file written without them stays finished
     (and turning extract_xml on runs the extract step again, which then writes the
     XMLs).
@@ -86,6 +91,8 @@ class Settings:
     download = {}
     if self.streams_extraction():
       download['stream_extract'] = True
+    if self.with_devkit:
+      download['with_devkit'] = True
     test = {}
     if self.with_test:
       common['with_test'] = True

@@ -141,15 +141,14 @@ class PipelineTest(absltest.TestCase):
     shutil.copytree(self.reference_dir, data_dir, symlinks=True)
     _driver.run(_run_settings(data_dir))  # records this directory's settings
     state = driver.read_state(data_dir)
-    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, _run_settings(data_dir)),
+    self.assertEqual(_driver.steps_to_run(_run_settings(data_dir)),
                      [])
     turned_on = _run_settings(data_dir, extract_xml=True)
-    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, turned_on),
+    self.assertEqual(_driver.steps_to_run(turned_on),
                      list(_settings.STEPS[1:]))
     _driver.run(turned_on)
     self.assertNotEmpty(os.listdir(core.train_xml_dir(data_dir)))
-    self.assertEqual(_driver.steps_to_run(_settings.STEPS, driver.read_state(data_dir),
-                                          turned_on), [])
+    self.assertEqual(_driver.steps_to_run(turned_on), [])
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
 
@@ -298,9 +297,9 @@ class PipelineTest(absltest.TestCase):
     checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
     _write(checksums, '\n'.join(lines) + '\n')
     moved = dataclasses.replace(settings, checksums_file=checksums)
-    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, moved), [])
+    self.assertEqual(_driver.steps_to_run(moved), [])
     _write(checksums, '\n'.join(['0' * 32 + lines[0][32:]] + lines[1:]) + '\n')
-    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, moved),
+    self.assertEqual(_driver.steps_to_run(moved),
                      list(_settings.STEPS))
 
   def test_file_gone_from_downloads_is_fetched_again(self):
@@ -308,8 +307,7 @@ class PipelineTest(absltest.TestCase):
     settings = _run_settings(data_dir)
     _driver.run(settings)
     os.remove(os.path.join(core.downloads_dir(data_dir), acquire.VALIDATION_TAR))
-    self.assertEqual(_driver.steps_to_run(_settings.STEPS, driver.read_state(data_dir),
-                                          settings), list(_settings.STEPS))
+    self.assertEqual(_driver.steps_to_run(settings), list(_settings.STEPS))
     _driver.run(settings)
     self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(data_dir),
                                                 acquire.VALIDATION_TAR)))
@@ -319,16 +317,16 @@ class PipelineTest(absltest.TestCase):
   def test_steps_to_run_redo_reruns_later_steps(self):
     settings = _run_settings(self.reference_dir)
     state = driver.read_state(self.reference_dir)
-    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, settings), [])
+    self.assertEqual(_driver.steps_to_run(settings), [])
     self.assertEqual(
-        _driver.steps_to_run(_settings.STEPS, state, settings,
+        _driver.steps_to_run(settings,
                               redo=[_settings.VALIDATION_RELABEL]),
         [_settings.VALIDATION_RELABEL, _settings.CONVERT, _settings.CHECK])
     changed = _run_settings(self.reference_dir, check_mode='full')
-    self.assertEqual(_driver.steps_to_run(_settings.STEPS, state, changed),
+    self.assertEqual(_driver.steps_to_run(changed),
                      [_settings.CHECK])
     with self.assertRaisesRegex(ValueError, 'unpack'):
-      _driver.steps_to_run(_settings.STEPS, state, settings, redo=['unpack'])
+      _driver.steps_to_run(settings, redo=['unpack'])
 
   def test_stream_extract_from_a_url_extracts_in_the_download_step(self):
     data_dir = os.path.join(self.root, 'stream')
@@ -364,9 +362,7 @@ class PipelineTest(absltest.TestCase):
         self.assertEqual('stream_extract' in settings.step_settings(_settings.DOWNLOAD),
                          recorded)
     # A state file written without it stays finished.
-    self.assertEqual(_driver.steps_to_run(
-        _settings.STEPS, driver.read_state(self.reference_dir),
-        dataclasses.replace(local, stream_extract=True)), [])
+    self.assertEqual(_driver.steps_to_run(dataclasses.replace(local, stream_extract=True)), [])
     with self.assertRaisesRegex(ValueError, 'cannot be combined with no_extract'):
       _driver.run(dataclasses.replace(url, stream_extract=True, no_extract=True))
 

@@ -333,6 +333,8 @@ def main():
   from absl import logging  # pylint: disable=g-import-not-at-top
   from inception import convert  # pylint: disable=g-import-not-at-top
   from inception import core  # pylint: disable=g-import-not-at-top
+  from inception import imagenet  # pylint: disable=g-import-not-at-top
+  from inception import label_files  # pylint: disable=g-import-not-at-top
   logging.set_verbosity(logging.WARNING)
   if args.plan_memory:
     return plan_memory()
@@ -340,9 +342,11 @@ def main():
   generate(data_dir, args.num_images, args.num_classes, args.seed, args.tiny)
   if args.image_checks:
     return image_checks(data_dir)
-  synsets, texts = convert.imagenet_classes(os.path.join(data_dir, 'synsets.txt'),
-                                            os.path.join(data_dir, 'metadata.txt'))
-  entries = convert.find_imagenet_entries(os.path.join(data_dir, 'train'), synsets, texts)
+  synsets, texts = imagenet.imagenet_classes(label_files.LabelFiles(
+      synsets=os.path.join(data_dir, 'synsets.txt'),
+      metadata=os.path.join(data_dir, 'metadata.txt')))
+  entries = imagenet.find_imagenet_entries(os.path.join(data_dir, 'train'), synsets,
+                                           texts)
   num_shards = max(1, round(len(entries) / args.images_per_shard))
   workers = core.Workers.from_flag(args.num_threads)
   dataset_bytes = 0
@@ -394,7 +398,7 @@ def main():
                                      progress_interval=1e9, runner=runner)
     with process_tree.TreeMemory() as memory:
       start = time.monotonic()
-      result = convert.convert_split('train', entries, num_shards, output, None, options)
+      result = convert.convert_split('train', entries, num_shards, output, options)
       seconds = time.monotonic() - start
     rates[key] = result.num_images / seconds
     lines.append(_line(name, result.num_images, result.num_input_bytes, seconds, memory))

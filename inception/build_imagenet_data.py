@@ -16,8 +16,8 @@ from inception import cli  # pylint: disable=g-bad-import-order
 
 from absl import flags
 
-from inception import convert
 from inception import core
+from inception import imagenet
 from inception import label_files
 from inception import records
 
@@ -48,12 +48,15 @@ def _bounding_box_files():
 
 def main(argv):
   cli.arguments_or_flags(argv, [])
-  convert.convert_imagenet(
-      imagenet_metadata_file=cli.label_file_from_flag(
-          FLAGS.imagenet_metadata_file, label_files.METADATA_FILE,
-          unset_is_shipped=False),
-      bounding_box_files=_bounding_box_files(),
-      on_split_finished=cli.print_summary_line, **cli.conversion_arguments(FLAGS))
+  metadata_file = cli.label_file_from_flag(
+      FLAGS.imagenet_metadata_file, label_files.METADATA_FILE, unset_is_shipped=False)
+  bounding_box_files = _bounding_box_files()
+  arguments = cli.conversion_arguments(FLAGS)
+  imagenet.convert_imagenet(
+      imagenet.SplitSources(directories=arguments['directories']),
+      arguments['output_directory'], arguments['options'],
+      label_files.LabelFiles(synsets=arguments['labels_file'], metadata=metadata_file),
+      bounding_box_files, arguments['shards'], cli.print_summary_line)
 
 
 if __name__ == '__main__':

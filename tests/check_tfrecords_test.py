@@ -12,6 +12,8 @@ from PIL import Image
 
 from inception import convert
 from inception import core
+from inception import imagenet
+from inception import label_files
 from tests import binaries
 from tests import conversion_fixtures as fixtures
 
@@ -48,10 +50,13 @@ def _make_converted_tree(root: str) -> None:
       os.path.join(root, 'labels'), _SYNSETS)
   fixtures.write(os.path.join(root, 'labels', 'validation_labels.txt'),
                  ''.join(s + '\n' for s in validation_labels).encode())
-  convert.convert_imagenet(
-      os.path.join(root, 'raw', 'train'), os.path.join(root, 'raw', 'validation'),
-      os.path.join(root, 'out'), synsets_file, metadata_file, train_shards=3,
-      validation_shards=2, options=convert.ConvertOptions(workers=core.Workers(1)))
+  imagenet.convert_imagenet(
+      imagenet.SplitSources(convert.SplitPaths(
+          train=os.path.join(root, 'raw', 'train'),
+          validation=os.path.join(root, 'raw', 'validation'))),
+      os.path.join(root, 'out'), convert.ConvertOptions(workers=core.Workers(1)),
+      label_files.LabelFiles(synsets_file, metadata_file),
+      shards=convert.ShardCounts(train=3, validation=2))
 
 
 def _flip_byte_in_first_record(path: str) -> None:

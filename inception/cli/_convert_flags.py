@@ -114,13 +114,16 @@ def options_from_flags(values: flags.FlagValues = flags.FLAGS) -> convert.Conver
 
 
 def conversion_arguments(values: flags.FlagValues = flags.FLAGS) -> Dict[str, Any]:
-  """The arguments both converters' functions take, from the flags; paths absolute."""
+  """The arguments both converters take, from the flags, named as convert_generic
+  names them (directories, output_directory, labels_file, shards, options); paths
+  absolute."""
   return dict(
-      train_directory=core.absolute_user_path(values.train_directory),
-      validation_directory=core.absolute_user_path(values.validation_directory),
+      directories=convert.SplitPaths(
+          train=core.absolute_user_path(values.train_directory),
+          validation=core.absolute_user_path(values.validation_directory)),
       output_directory=core.absolute_user_path(values.output_directory),
       labels_file=_flags.label_file_from_flag(
           values.labels_file, label_files.SYNSETS_FILE, unset_is_shipped=False),
-      train_shards=values.train_shards,
-      validation_shards=values.validation_shards,
+      shards=convert.ShardCounts(train=values.train_shards,
+                                 validation=values.validation_shards),
       options=options_from_flags(values))

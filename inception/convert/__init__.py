@@ -1,39 +1,54 @@
-"""The converter: image folders or tarballs → sharded TFRecords, inception format.
+"""The converter: image folders or tar members → sharded TFRecords, inception format.
 
-`convert_imagenet` and `convert_generic` do it all; `convert_split` one split; the
-stages (find entries, `plan_split`, prepare against the output directory, write with
-the runner of `ConvertOptions.runner`: the local pool or Apache Beam, finish) are
-public for the benchmark and the tests. `ConversionError` names what is wrong.
+`convert_generic` converts a folder-per-class set, `convert_splits` the splits of any
+data set from its finder, `convert_split` one split (docs/FORMAT.md). The stages are
+public for the benchmark, the tests and the data sets' drivers: find the images
+(`find_class_entries`, `find_generic_entries`, `find_unlabelled_entries`,
+`image_members`), plan (`plan_split`), prepare against the output directory, write
+with the runner of `ConvertOptions.runner` (the local pool or Apache Beam), finish.
+`ConversionError` names what is wrong.
 """
 
-from inception.convert._conversion import ConversionError
-from inception.convert._conversion import ConvertOptions
-from inception.convert._conversion import ImageEntry
-from inception.convert._conversion import LOCAL_RUNNER
-from inception.convert._conversion import SplitCallback
-from inception.convert._conversion import SplitResult
-from inception.convert._conversion import convert_generic
-from inception.convert._conversion import convert_imagenet
-from inception.convert._conversion import convert_split
-from inception.convert._conversion import find_imagenet_entries
-from inception.convert._conversion import finished_line
-from inception.convert._conversion import imagenet_classes
-from inception.convert._conversion import plan_split
-from inception.convert._conversion import read_bounding_boxes
+from inception.convert._converting import convert_generic
+from inception.convert._converting import convert_split
+from inception.convert._converting import convert_splits
+from inception.convert._converting import splits_in_order
+from inception.convert._finding import ImageClass
+from inception.convert._finding import find_class_entries
+from inception.convert._finding import find_generic_entries
+from inception.convert._finding import find_unlabelled_entries
+from inception.convert._finding import image_members
+from inception.convert._finding import is_image
+from inception.convert._options import ConversionError
+from inception.convert._options import ConvertOptions
+from inception.convert._options import LOCAL_RUNNER
+from inception.convert._options import ShardCounts
+from inception.convert._options import SplitCallback
+from inception.convert._options import SplitPaths
+from inception.convert._options import SplitResult
+from inception.convert._options import finished_line
+from inception.convert._planning import ImageEntry
+from inception.convert._planning import plan_split
 
 __all__ = [
     'ConversionError',
     'ConvertOptions',
+    'ImageClass',
     'ImageEntry',
     'LOCAL_RUNNER',
+    'ShardCounts',
     'SplitCallback',
+    'SplitPaths',
     'SplitResult',
     'convert_generic',
-    'convert_imagenet',
     'convert_split',
-    'find_imagenet_entries',
+    'convert_splits',
+    'find_class_entries',
+    'find_generic_entries',
+    'find_unlabelled_entries',
     'finished_line',
-    'imagenet_classes',
+    'image_members',
+    'is_image',
     'plan_split',
-    'read_bounding_boxes',
+    'splits_in_order',
 ]

@@ -138,11 +138,11 @@ def run_split(settings: Settings) -> Dict[str, Any]:
 def run_convert(settings: Settings) -> Dict[str, Any]:
   data_dir = settings.data_dir
   results = convert.convert_generic(
-      train_directory=core.train_images_dir(data_dir),
-      validation_directory=core.validation_images_dir(data_dir),
-      output_directory=data_dir, labels_file=labels_file(data_dir),
-      train_shards=settings.train_shards, validation_shards=settings.validation_shards,
-      options=settings.options)
+      convert.SplitPaths(train=core.train_images_dir(data_dir),
+                         validation=core.validation_images_dir(data_dir)),
+      data_dir, labels_file(data_dir),
+      convert.ShardCounts(settings.train_shards, settings.validation_shards),
+      settings.options)
   return driver.conversion_outputs(results)
 
 

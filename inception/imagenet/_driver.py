@@ -61,6 +61,7 @@ from inception import core
 from inception import driver
 from inception import label_files
 from inception.imagenet import _settings
+from inception.imagenet import _splits
 
 
 
@@ -238,23 +239,21 @@ def run_convert(settings: _settings.Settings) -> Dict[str, Any]:
   data_dir = settings.data_dir
   if settings.no_extract:
     archives = _archive_paths(settings)
-    sources = dict(train_directory=None, validation_directory=None,
-                   train_tar=archives[acquire.TRAIN_TAR],
-                   validation_tar=archives[acquire.VALIDATION_TAR],
-                   test_tar=archives.get(acquire.TEST_TAR))
+    sources = _splits.SplitSources(tarballs=convert.SplitPaths(
+        train=archives[acquire.TRAIN_TAR], validation=archives[acquire.VALIDATION_TAR],
+        test=archives.get(acquire.TEST_TAR)))
   else:
-    sources = dict(train_directory=core.train_images_dir(data_dir),
-                   validation_directory=core.validation_images_dir(data_dir),
-                   test_directory=(core.test_images_dir(data_dir) if settings.with_test
-                                   else None))
-  results = convert.convert_imagenet(
-      output_directory=data_dir, labels_file=settings.labels_file,
-      imagenet_metadata_file=settings.imagenet_metadata_file,
-      validation_labels_file=settings.validation_labels_file,
-      bounding_box_files=_settings.boxes_csv_paths(settings),
-      train_shards=settings.train_shards,
-      validation_shards=settings.validation_shards, test_shards=settings.test_shards,
-      options=settings.options, **sources)
+    sources = _splits.SplitSources(directories=convert.SplitPaths(
+        train=core.train_images_dir(data_dir),
+        validation=core.validation_images_dir(data_dir),
+        test=core.test_images_dir(data_dir) if settings.with_test else None))
+  results = _splits.convert_imagenet(
+      sources, data_dir, settings.options,
+      label_files.LabelFiles(settings.labels_file, settings.imagenet_metadata_file,
+                             settings.validation_labels_file),
+      _settings.boxes_csv_paths(settings),
+      convert.ShardCounts(settings.train_shards, settings.validation_shards,
+                          settings.test_shards))
   return driver.conversion_outputs(results)
 
 

@@ -51,11 +51,11 @@ class ConvertFlagsTest(absltest.TestCase):
                      '--output_dir=o', '--synsets_file=/l/synsets.txt')
     arguments = _convert_flags.conversion_arguments(values)
     self.assertEqual(
-        {key: arguments[key] for key in ('train_directory', 'validation_directory',
-                                         'output_directory', 'labels_file')},
-        {'train_directory': os.path.abspath('t'), 'validation_directory': None,
+        {key: arguments[key] for key in ('directories', 'output_directory',
+                                         'labels_file')},
+        {'directories': convert.SplitPaths(train=os.path.abspath('t'), validation=None),
          'output_directory': os.path.abspath('o'), 'labels_file': '/l/synsets.txt'})
-    self.assertEqual((arguments['train_shards'], arguments['validation_shards']),
+    self.assertEqual((arguments['shards'].train, arguments['shards'].validation),
                      (1024, 128))
 
   def test_bad_values_are_refused_by_the_parser(self):

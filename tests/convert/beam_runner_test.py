@@ -104,8 +104,9 @@ class FailureTest(absltest.TestCase):
     synset = bad_name.split('_')[0]
     fixtures.make_imagenet_split(os.path.join(root, 'train'), SYNSETS, per_class,
                                  special={bad_name: data})
-    entries = convert.find_imagenet_entries(os.path.join(root, 'train'), SYNSETS,
-                                            ['text %s' % s for s in SYNSETS])
+    entries = convert.find_class_entries(
+        os.path.join(root, 'train'),
+        [convert.ImageClass(s, s, 'text %s' % s) for s in SYNSETS])
     output = os.path.join(root, 'out')
     options = convert.ConvertOptions(
         runner='DirectRunner',
@@ -187,8 +188,8 @@ class OptionsTest(absltest.TestCase):
   def test_dataflow_refuses_local_paths(self):
     root = self.create_tempdir().full_path
     fixtures.make_imagenet_split(os.path.join(root, 'train'), SYNSETS[:1], 2)
-    entries = convert.find_imagenet_entries(os.path.join(root, 'train'), SYNSETS[:1],
-                                            ['text'])
+    entries = convert.find_class_entries(
+        os.path.join(root, 'train'), [convert.ImageClass(SYNSETS[0], SYNSETS[0], 'text')])
     options = convert.ConvertOptions(runner='DataflowRunner',
                                      beam_pipeline_args=('--project=p',))
     with self.assertRaisesRegex(ValueError, 'gs://'):
@@ -198,8 +199,8 @@ class OptionsTest(absltest.TestCase):
   def test_pipeline_options_without_a_beam_runner_are_refused(self):
     root = self.create_tempdir().full_path
     fixtures.make_imagenet_split(os.path.join(root, 'train'), SYNSETS[:1], 2)
-    entries = convert.find_imagenet_entries(os.path.join(root, 'train'), SYNSETS[:1],
-                                            ['text'])
+    entries = convert.find_class_entries(
+        os.path.join(root, 'train'), [convert.ImageClass(SYNSETS[0], SYNSETS[0], 'text')])
     options = convert.ConvertOptions(beam_pipeline_args=('--direct_num_workers=2',))
     with self.assertRaisesRegex(convert.ConversionError, 'need a Beam runner'):
       convert.convert_split('train', entries, 1, os.path.join(root, 'out'),

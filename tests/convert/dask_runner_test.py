@@ -125,8 +125,9 @@ def _dask_options(address: str, **extra) -> convert.ConvertOptions:
 def _split(root: str, per_class: int, special=None):
   fixtures.make_imagenet_split(os.path.join(root, 'train'), SYNSETS, per_class,
                                special=special)
-  return convert.find_imagenet_entries(os.path.join(root, 'train'), SYNSETS,
-                                       ['text %s' % s for s in SYNSETS])
+  return convert.find_class_entries(
+      os.path.join(root, 'train'),
+      [convert.ImageClass(s, s, 'text %s' % s) for s in SYNSETS])
 
 
 def _write_labels(root: str) -> None:

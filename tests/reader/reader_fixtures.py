@@ -8,6 +8,7 @@ records must hold, keyed by image file name, to compare the reader's output with
 `ShardsTestCase` writes both once per test class.
 """
 
+import dataclasses
 import os
 from typing import Dict, List, NamedTuple, Tuple
 
@@ -15,6 +16,8 @@ from absl.testing import absltest
 
 from inception import convert
 from inception import core
+from inception import imagenet
+from inception import label_files
 from tests import conversion_fixtures as fixtures
 
 SYNSETS = fixtures.synset_names(3)
@@ -51,10 +54,11 @@ def imagenet_shards(root: str) -> Shards:
       '%s,%.4f,%.4f,%.4f,%.4f\n' % ((name,) + box)
       for name, boxes in BOXES.items() for box in boxes).encode())
   output = os.path.join(root, 'out')
-  convert.convert_imagenet(
-      os.path.join(root, 'train'), None, output, synsets_file, metadata_file,
-      [boxes_csv], train_shards=IMAGENET_SHARDS,
-      options=convert.ConvertOptions(workers=core.Workers(1), write_index=True))
+  imagenet.convert_imagenet(
+      imagenet.SplitSources(convert.SplitPaths(train=os.path.join(root, 'train'))),
+      output, convert.ConvertOptions(workers=core.Workers(1), write_index=True),
+      label_files.LabelFiles(synsets_file, metadata_file), [boxes_csv],
+      dataclasses.replace(imagenet.SHARD_COUNTS, train=IMAGENET_SHARDS))
   label_of = {name: SYNSETS.index(name.split('_')[0]) + 1 for name in images}
   return Shards(output, images, label_of,
                 {name: 'class %s, number %d' % (SYNSETS[label - 1][-3:], label - 1)
@@ -69,9 +73,10 @@ def generic_shards(root: str) -> Shards:
   labels_file = fixtures.write(os.path.join(root, 'labels.txt'),
                                ''.join(c + '\n' for c in GENERIC_CLASSES).encode())
   output = os.path.join(root, 'out')
-  convert.convert_generic(os.path.join(root, 'train'), None, output, labels_file,
-                          train_shards=GENERIC_SHARDS,
-                          options=convert.ConvertOptions(workers=core.Workers(1)))
+  convert.convert_generic(
+      convert.SplitPaths(train=os.path.join(root, 'train')), output, labels_file,
+      convert.ShardCounts(GENERIC_SHARDS, GENERIC_SHARDS),
+      convert.ConvertOptions(workers=core.Workers(1)))
   class_of = {name: name.split('_')[0] for name in images}
   return Shards(output, images,
                 {name: GENERIC_CLASSES.index(c) + 1 for name, c in class_of.items()},

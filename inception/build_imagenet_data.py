@@ -48,14 +48,12 @@ def _bounding_box_files():
 
 def main(argv):
   cli.arguments_or_flags(argv, [])
-  metadata_file = cli.label_file_from_flag(
-      FLAGS.imagenet_metadata_file, label_files.METADATA_FILE, unset_is_shipped=False)
   bounding_box_files = _bounding_box_files()
   arguments = cli.conversion_arguments(FLAGS)
   imagenet.convert_imagenet(
       imagenet.SplitSources(directories=arguments['directories']),
       arguments['output_directory'], arguments['options'],
-      label_files.LabelFiles(synsets=arguments['labels_file'], metadata=metadata_file),
+      cli.label_files_from_flags(FLAGS),
       bounding_box_files, arguments['shards'], cli.print_summary_line)
 
 

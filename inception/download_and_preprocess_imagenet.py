@@ -18,13 +18,13 @@ line is `Finished writing all N images in data set.`
 # First: importing cli quiets TensorFlow's start-up logs.
 from inception import cli  # pylint: disable=g-bad-import-order
 
+import dataclasses
+
 from absl import flags
 
 from inception import core
 from inception import driver
 from inception import imagenet
-from inception import label_files
-from inception import records
 
 cli.define_data_dir('Where everything goes.')
 _DEMO = flags.DEFINE_boolean(
@@ -33,10 +33,13 @@ _DEMO = flags.DEFINE_boolean(
     'hard case) under DATA_DIR/%s/ and run the identical pipeline on it, with no '
     'credentials.' % core.DEMO_SOURCE_DIRNAME)
 cli.define_download_flags()
-cli.define_shard_flags(None, None, unset='Default 1024 train, 128 validation; demo 8, 2.')
+cli.define_shard_flags(None, None, unset='Default %d train, %d validation; demo %d, %d.' % (
+    imagenet.SHARD_COUNTS.train, imagenet.SHARD_COUNTS.validation,
+    imagenet.DEMO_SHARD_COUNTS.train, imagenet.DEMO_SHARD_COUNTS.validation))
 _TEST_SHARDS = flags.DEFINE_integer(
     'test_shards', None, 'Number of shards in test TFRecord files (with --with_test). '
-    'Default %d; demo %d.' % (records.IMAGENET_TEST_SHARDS, imagenet.DEMO_TEST_SHARDS),
+    'Default %d; demo %d.' % (imagenet.SHARD_COUNTS.test,
+                              imagenet.DEMO_SHARD_COUNTS.test),
     lower_bound=1)
 _UNSET_LABEL_FILE = 'the one shipped in data/.'
 cli.define_labels_file(_UNSET_LABEL_FILE)
@@ -48,31 +51,21 @@ cli.define_converter_flags()
 FLAGS = flags.FLAGS
 
 
-def _label_file(value, basename):
-  """None when unset: the pipeline's settings then name the shipped file."""
-  return cli.label_file_from_flag(value, basename, unset_is_shipped=False)
-
-
 def _settings(data_dir):
   """Settings from the flags; the demo's mini ImageNet supplies its own sources."""
+  shards = imagenet.DEMO_SHARD_COUNTS if _DEMO.value else imagenet.SHARD_COUNTS
+  shards = dataclasses.replace(shards, **{
+      split: FLAGS[split + '_shards'].value for split in ('train', 'validation', 'test')
+      if FLAGS[split + '_shards'].value is not None})
   values = dict(
       no_extract=not FLAGS.extract, extract_xml=FLAGS.extract_xml,
-      stream_extract=FLAGS.stream_extract, with_test=FLAGS.with_test,
+      stream_extract=FLAGS.stream_extract, with_test=FLAGS.with_test, shards=shards,
       check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS))
-  for key in ('train_shards', 'validation_shards', 'test_shards'):
-    if FLAGS[key].value is not None:
-      values[key] = FLAGS[key].value
   if _DEMO.value:
     return imagenet.demo_settings(data_dir, **values)
   values.update(cli.download_settings_from_flags(FLAGS))
-  return imagenet.Settings(
-      data_dir=data_dir,
-      labels_file=_label_file(FLAGS.labels_file, label_files.SYNSETS_FILE),
-      imagenet_metadata_file=_label_file(FLAGS.imagenet_metadata_file,
-                                         label_files.METADATA_FILE),
-      validation_labels_file=_label_file(FLAGS.validation_labels_file,
-                                         label_files.VALIDATION_LABELS_FILE),
-      **values)
+  return imagenet.Settings(data_dir=data_dir, labels=cli.label_files_from_flags(FLAGS),
+                           **values)
 
 
 def main(argv):

@@ -34,6 +34,7 @@ from inception.cli._flags import define_shard_flags
 from inception.cli._flags import define_validation_directory
 from inception.cli._flags import define_validation_labels_file
 from inception.cli._flags import label_file_from_flag
+from inception.cli._flags import label_files_from_flags
 from inception.cli._main import error_line
 from inception.cli._main import guarded
 from inception.cli._main import print_summary_line
@@ -66,6 +67,7 @@ __all__ = [
     'error_line',
     'guarded',
     'label_file_from_flag',
+    'label_files_from_flags',
     'netrc_file_from_flags',
     'options_from_flags',
     'print_summary_line',

@@ -123,6 +123,23 @@ def label_file_from_flag(value: Optional[str], basename: str,
   return core.absolute_user_path(value)
 
 
+def label_files_from_flags(values: flags.FlagValues = flags.FLAGS
+                           ) -> label_files.LabelFiles:
+  """The label-file flags a binary defines, as the run's LabelFiles: a path typed is
+  made absolute; unset, SHIPPED or not defined by the binary: the file in data/."""
+
+  def given(name: str, basename: str) -> Optional[str]:
+    if name not in values:
+      return None
+    return label_file_from_flag(values[name].value, basename, unset_is_shipped=False)
+
+  return label_files.LabelFiles(
+      synsets=given('labels_file', label_files.SYNSETS_FILE),
+      metadata=given('imagenet_metadata_file', label_files.METADATA_FILE),
+      validation_labels=given('validation_labels_file',
+                              label_files.VALIDATION_LABELS_FILE))
+
+
 def _metavar(name: str) -> str:
   return name.upper()
 

@@ -11,7 +11,7 @@ each finished step with its settings in pipeline_state.json, and skips what is
 already done; `demo_settings` runs the same on the generated mini ImageNet.
 """
 
-from inception.imagenet._demo import DEMO_TEST_SHARDS
+from inception.imagenet._demo import DEMO_SHARD_COUNTS
 from inception.imagenet._demo import demo_settings
 from inception.imagenet._driver import credentials
 from inception.imagenet._driver import run
@@ -29,7 +29,7 @@ from inception.imagenet._splits import imagenet_classes
 from inception.imagenet._splits import read_bounding_boxes
 
 __all__ = [
-    'DEMO_TEST_SHARDS',
+    'DEMO_SHARD_COUNTS',
     'DOWNLOAD',
     'DOWNLOAD_STEPS',
     'SHARD_COUNTS',

@@ -5,6 +5,7 @@ import json
 import os
 from typing import Any, Dict
 
+from inception import convert
 from inception import core
 from inception import demo
 from inception import label_files
@@ -16,11 +17,10 @@ DEMO_RECORD = 'fixture.json'
 # The demo's mini ImageNet: a few classes, a few hundred photo-like images.
 DEMO_FIXTURE = demo.Config(num_classes=8, images_per_class=32,
                                     num_validation_images=64, seed=2012)
-DEMO_TRAIN_SHARDS = 8
-DEMO_VALIDATION_SHARDS = 2
+# 8 train, 2 validation and (with with_test) 2 test shards.
+DEMO_SHARD_COUNTS = convert.ShardCounts(train=8, validation=2, test=2)
 # With with_test: the demo's unlabelled test images.
 DEMO_TEST_IMAGES = 24
-DEMO_TEST_SHARDS = 2
 
 
 def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
@@ -65,10 +65,8 @@ def demo_settings(data_dir: str, config: demo.Config = DEMO_FIXTURE,
   values = dict(
       data_dir=data_dir, source=fixture['source'], link_mode='symlink',
       checksums_file=fixture['checksums_file'], validation_bounding_boxes=True,
-      labels_file=fixture['labels_file'],
-      imagenet_metadata_file=fixture['metadata_file'],
-      validation_labels_file=fixture['validation_labels_file'],
-      train_shards=DEMO_TRAIN_SHARDS, validation_shards=DEMO_VALIDATION_SHARDS,
-      test_shards=DEMO_TEST_SHARDS, expected_counts=fixture['expected_counts'])
+      labels=label_files.LabelFiles(fixture['labels_file'], fixture['metadata_file'],
+                                    fixture['validation_labels_file']),
+      shards=DEMO_SHARD_COUNTS, expected_counts=fixture['expected_counts'])
   values.update(overrides)
   return _settings.Settings(**values)

@@ -200,7 +200,7 @@ def _box_archives(settings: _settings.Settings) -> List[Optional[str]]:
 
 def run_bounding_boxes(settings: _settings.Settings) -> Dict[str, Any]:
   """The box CSVs, read straight from the box archives (extracted XMLs or not)."""
-  synsets = label_files.read_synsets(settings.labels_file)
+  synsets = label_files.read_synsets(settings.labels.synsets)
   train_source, validation_source = _box_archives(settings)
   csv_paths = _settings.boxes_csv_paths(settings)
   outputs = {}
@@ -212,7 +212,7 @@ def run_bounding_boxes(settings: _settings.Settings) -> Dict[str, Any]:
     stats = annotations.process_bounding_boxes(
         validation_source, csv_paths[1], workers=settings.options.workers,
         rules=annotations.BoxRules(synsets, annotations.validation_image_synsets(
-            label_files.read_validation_labels(settings.validation_labels_file))))
+            label_files.read_validation_labels(settings.labels.validation_labels))))
     outputs[csv_paths[1]] = _box_counts(stats)
   return outputs
 
@@ -221,12 +221,12 @@ def _box_counts(stats: annotations.BoxStats) -> Dict[str, Any]:
   for line in stats.summary_lines():
     logging.info(line)
   return {'files': stats.files_read, 'boxes': stats.boxes_written,
-          'dropped': sum(stats.boxes_dropped.values()), 'bad_files': len(stats.bad_files)}
+          'dropped': sum(stats.boxes_dropped.values()),
+          'bad_files': len(stats.bad_files)}
 
 
 def run_validation_relabel(settings: _settings.Settings) -> Dict[str, Any]:
-  labels_file = label_files.label_file_path(settings.validation_labels_file,
-                                            label_files.VALIDATION_LABELS_FILE)
+  labels_file = settings.labels.validation_labels_path()
   directory = core.validation_images_dir(settings.data_dir)
   stats = annotations.relabel_validation_directory(
       directory, label_files.read_validation_labels(labels_file), labels_file)
@@ -249,11 +249,7 @@ def run_convert(settings: _settings.Settings) -> Dict[str, Any]:
         test=core.test_images_dir(data_dir) if settings.with_test else None))
   results = _splits.convert_imagenet(
       sources, data_dir, settings.options,
-      label_files.LabelFiles(settings.labels_file, settings.imagenet_metadata_file,
-                             settings.validation_labels_file),
-      _settings.boxes_csv_paths(settings),
-      convert.ShardCounts(settings.train_shards, settings.validation_shards,
-                          settings.test_shards))
+      settings.labels, _settings.boxes_csv_paths(settings), settings.shards)
   return driver.conversion_outputs(results)
 
 
@@ -263,12 +259,9 @@ def run_check(settings: _settings.Settings) -> Dict[str, Any]:
       expected=check.Expected(
           counts=(dict(settings.expected_counts) if settings.expected_counts
                   else None),
-          synsets_file=label_files.label_file_path(settings.labels_file,
-                                                   label_files.SYNSETS_FILE),
-          metadata_file=label_files.label_file_path(settings.imagenet_metadata_file,
-                                                    label_files.METADATA_FILE),
-          validation_labels_file=label_files.label_file_path(
-              settings.validation_labels_file, label_files.VALIDATION_LABELS_FILE)),
+          synsets_file=settings.labels.synsets_path(),
+          metadata_file=settings.labels.metadata_path(),
+          validation_labels_file=settings.labels.validation_labels_path()),
       sample_fraction=driver.check_mode_sample(settings.check_mode))
   return driver.check_verdict(report)
 

@@ -12,7 +12,8 @@ from inception import acquire
 from inception import convert
 from inception import core
 from inception import driver
-from inception import records
+from inception import label_files
+from inception.imagenet import _splits
 
 DOWNLOAD = driver.DOWNLOAD
 EXTRACT = driver.EXTRACT
@@ -24,7 +25,6 @@ STEPS = (DOWNLOAD, EXTRACT, BOUNDING_BOXES, VALIDATION_RELABEL, CONVERT, CHECK)
 NO_EXTRACT_STEPS = (DOWNLOAD, BOUNDING_BOXES, CONVERT, CHECK)
 # The steps download_imagenet runs (with --extract; without it, the download only).
 DOWNLOAD_STEPS = (DOWNLOAD, EXTRACT)
-
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,8 +52,8 @@ class Settings:
       its MD5) and write the unlabelled test split (records.TEST).
     with_devkit: also fetch ILSVRC2012_devkit_t12.tar.gz (download_imagenet
       --with_devkit; nothing reads it).
-    labels_file, imagenet_metadata_file, validation_labels_file: None = data/.
-    train_shards, validation_shards, test_shards: shard counts.
+    labels: the three label files (label_files.LabelFiles; unset: data/'s).
+    shards: the shard count of each split (default ImageNet's 1024, 128, 100).
     expected_counts: {'train': N, 'validation': M} for the check; None = ImageNet's.
     check_mode: 'quick' (decode a sample of images) or 'full' (decode all).
     options: converter options (workers, index files, validation, skipping).
@@ -66,17 +66,14 @@ class Settings:
   no_extract: bool = False
   extract_xml: bool = False
   stream_extract: bool = False
-  labels_file: Optional[str] = None
-  imagenet_metadata_file: Optional[str] = None
-  validation_labels_file: Optional[str] = None
-  train_shards: int = records.IMAGENET_TRAIN_SHARDS
-  validation_shards: int = records.IMAGENET_VALIDATION_SHARDS
   with_test: bool = False
   with_devkit: bool = False
-  test_shards: int = records.IMAGENET_TEST_SHARDS
+  labels: label_files.LabelFiles = label_files.LabelFiles()
+  shards: convert.ShardCounts = _splits.SHARD_COUNTS
   expected_counts: Optional[Mapping[str, int]] = None
   check_mode: str = 'quick'
-  options: convert.ConvertOptions = convert.ConvertOptions()
+  options: convert.ConvertOptions = dataclasses.field(
+      default_factory=convert.ConvertOptions)
 
   def step_settings(self, step: str) -> Dict[str, Any]:
     """The settings a step's output depends on: a change re-runs the step.
@@ -96,21 +93,21 @@ class Settings:
     test = {}
     if self.with_test:
       common['with_test'] = True
-      test['test_shards'] = self.test_shards
+      test['test_shards'] = self.shards.test
     by_step = {
         DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
                    'checksums': self.checksums(),
                    'validation_bounding_boxes': self.validation_bounding_boxes,
                    **download},
         EXTRACT: {'extract_xml': True} if self.extract_xml else {},
-        BOUNDING_BOXES: {'labels_file': self.labels_file,
-                         'validation_labels_file': self.validation_labels_file,
+        BOUNDING_BOXES: {'labels_file': self.labels.synsets,
+                         'validation_labels_file': self.labels.validation_labels,
                          'validation_bounding_boxes': self.validation_bounding_boxes},
-        VALIDATION_RELABEL: {'validation_labels_file': self.validation_labels_file},
-        CONVERT: {'labels_file': self.labels_file,
-                  'imagenet_metadata_file': self.imagenet_metadata_file,
-                  'train_shards': self.train_shards,
-                  'validation_shards': self.validation_shards,
+        VALIDATION_RELABEL: {'validation_labels_file': self.labels.validation_labels},
+        CONVERT: {'labels_file': self.labels.synsets,
+                  'imagenet_metadata_file': self.labels.metadata,
+                  'train_shards': self.shards.train,
+                  'validation_shards': self.shards.validation,
                   'write_index': self.options.write_index,
                   'validate_images': self.options.validate_images,
                   'skip_bad_images': self.options.skip_bad_images, **test},

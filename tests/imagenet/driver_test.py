@@ -29,7 +29,7 @@ _FIXTURE = demo.Config(num_classes=3, images_per_class=7,
 
 
 def _run_settings(data_dir, config=_FIXTURE, **overrides):
-  values = dict(train_shards=3, validation_shards=2,
+  values = dict(shards=convert.ShardCounts(3, 2),
                 options=convert.ConvertOptions(workers=core.Workers(1), progress_interval=60))
   values.update(overrides)
   return _demo.demo_settings(data_dir, config, **values)
@@ -131,7 +131,7 @@ class PipelineTest(absltest.TestCase):
     annotations.process_bounding_boxes(
         core.train_xml_dir(data_dir), from_xmls, workers=core.Workers(1),
         rules=annotations.BoxRules(
-            label_files.read_synsets(_run_settings(data_dir).labels_file)))
+            label_files.read_synsets(_run_settings(data_dir).labels.synsets)))
     self.assertEqual(_read(from_xmls), _read(core.train_boxes_csv(data_dir)))
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
@@ -387,7 +387,8 @@ _ALL_SPLITS = ('train-', 'validation-', 'test-')
 
 
 def _with_test_settings(data_dir, **overrides):
-  return _run_settings(data_dir, _TEST_FIXTURE, with_test=True, test_shards=2, **overrides)
+  return _run_settings(data_dir, _TEST_FIXTURE, with_test=True,
+                       shards=convert.ShardCounts(3, 2, test=2), **overrides)
 
 
 class TestSplitTest(absltest.TestCase):

@@ -1,6 +1,6 @@
 """Tests for bench/bench_imagenet.py's parsing and monitoring, on real inputs.
 
-The log lines come from inception.pipeline's own step runner, the status text from
+The log lines come from inception.driver's own step runner, the status text from
 /proc, the report from /usr/bin/time -v, and the monitored tree from real processes.
 """
 
@@ -15,13 +15,13 @@ from absl import logging
 from absl.testing import absltest
 
 from bench import bench_imagenet
-from inception import pipeline
+from inception import driver
 
 _TIME = '/usr/bin/time'
 
 
 def _real_driver_log(data_dir):
-  """The log lines of inception.pipeline.run_steps running two steps."""
+  """The log lines of inception.driver.run_steps running two steps."""
   stream = io.StringIO()
   handler = std_logging.StreamHandler(stream)
   handler.setFormatter(logging.PythonFormatter())
@@ -30,8 +30,8 @@ def _real_driver_log(data_dir):
   verbosity = logging.get_verbosity()
   logging.set_verbosity(logging.INFO)
   try:
-    pipeline.run_steps(data_dir, [pipeline.Step('download', lambda: {}, {}),
-                                  pipeline.Step('convert', lambda: {'n': 1}, {})])
+    driver.run_steps(data_dir, [driver.Step('download', lambda: {}, {}),
+                                driver.Step('convert', lambda: {'n': 1}, {})])
   finally:
     absl_logger.removeHandler(handler)
     logging.set_verbosity(verbosity)

@@ -22,7 +22,6 @@ import os
 import sys
 
 from absl import flags
-import urllib3
 
 from inception import acquire
 from inception import core
@@ -90,8 +89,8 @@ def _credentials(settings):
   if imagenet.DOWNLOAD not in pending or not acquire.is_url(settings.source):
     return None
   return acquire.resolve_credentials(
-      os.environ, cli.netrc_file_from_flags(), prompt=sys.stdin.isatty(),
-      host=urllib3.util.parse_url(settings.source).host)
+      imagenet.login_for(settings.source), os.environ, cli.netrc_file_from_flags(),
+      prompt=sys.stdin.isatty())
 
 
 def main(argv):

@@ -32,10 +32,10 @@ import sys
 from typing import Callable, Mapping, NamedTuple, Optional
 
 from absl import flags
-import urllib3
 
 from inception import acquire
 from inception import core
+from inception import imagenet
 
 cli.define_data_dir('Where the tarballs go (DATA_DIR/%s/) and are extracted '
                     '(DATA_DIR/%s/).' % (core.DOWNLOADS_DIRNAME, core.RAW_DATA_DIRNAME))
@@ -48,10 +48,10 @@ FLAGS = flags.FLAGS
 
 class RunResult(NamedTuple):
   fetched: acquire.FetchSummary
-  extracted: Optional[acquire.ExtractResult]
+  extracted: Optional[imagenet.ExtractResult]
 
 
-def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
+def run(data_dir: str, source: str = imagenet.DEFAULT_BASE_URL,
         link_mode: str = 'copy', checksums_file: Optional[str] = None,
         with_bbox_val: bool = False, with_devkit: bool = False,
         do_extract: bool = True, with_test: bool = False,
@@ -69,8 +69,8 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
   Credentials are resolved first, and only when the source is a URL and some file
   still needs fetching, so a finished DATA_DIR never asks. With `stream_extract`
   (and extraction), the image tarballs from a URL are extracted as they download
-  (acquire.fetch_all's stream_extract_into), and the extraction afterwards finds
-  them done.
+  (acquire.FetchOptions.extract_while_downloading), and the extraction afterwards
+  finds them done.
   """
   if extract_xml and not do_extract:
     raise ValueError('extract_xml needs do_extract: nothing is extracted without it')
@@ -79,31 +79,34 @@ def run(data_dir: str, source: str = acquire.DEFAULT_BASE_URL,
                      'cannot be combined with no extraction')
   environ = os.environ if environ is None else environ
   checksums = acquire.read_checksums_file(checksums_file) if checksums_file else None
-  files = acquire.files_to_fetch(with_bbox_val, with_devkit, with_test)
+  archives = imagenet.archives(
+      imagenet.files_to_fetch(with_bbox_val, with_devkit, with_test), checksums)
   downloads = core.downloads_dir(data_dir)
   credentials = None
-  if (acquire.is_url(source) and
-      acquire.files_needing_fetch(downloads, files, checksums)):
+  if acquire.is_url(source) and acquire.files_needing_fetch(downloads, archives):
     credentials = acquire.resolve_credentials(
-        environ, netrc_file, prompt, input_fn, getpass_fn,
-        host=urllib3.util.parse_url(source).host or '')
+        imagenet.login_for(source), environ, netrc_file, prompt, input_fn,
+        getpass_fn)
   try:
     # Extraction reads each image tarball whole: a linked one is verified on the way.
-    fetched = acquire.fetch_all(
-        downloads, source, files, credentials, checksums, link_mode,
-        verify_on_first_read=acquire.IMAGE_TARS if do_extract else (),
-        stream_extract_into=core.raw_data_dir(data_dir) if stream_extract else None,
+    options = acquire.FetchOptions(
+        credentials=credentials, login=imagenet.LOGIN, link_mode=link_mode,
+        verify_on_first_read=imagenet.IMAGE_TARS if do_extract else (),
+        extract_while_downloading=(
+            imagenet.image_extractions(core.raw_data_dir(data_dir))
+            if stream_extract else None),
         **fetch_options)
+    fetched = acquire.fetch_all(downloads, source, archives, options)
     extracted = None
     if do_extract:
       paths = fetched.paths
-      extracted = acquire.extract_all(
-          data_dir, train_tar=paths[acquire.TRAIN_TAR],
-          validation_tar=paths[acquire.VALIDATION_TAR],
-          bbox_train_tar_gz=paths[acquire.BBOX_TRAIN_TAR_GZ] if extract_xml else None,
-          bbox_validation_tgz=(paths.get(acquire.BBOX_VALIDATION_TGZ) if extract_xml
+      extracted = imagenet.extract_all(
+          data_dir, train_tar=paths[imagenet.TRAIN_TAR],
+          validation_tar=paths[imagenet.VALIDATION_TAR],
+          bbox_train_tar_gz=paths[imagenet.BBOX_TRAIN_TAR_GZ] if extract_xml else None,
+          bbox_validation_tgz=(paths.get(imagenet.BBOX_VALIDATION_TGZ) if extract_xml
                                else None),
-          test_tar=paths.get(acquire.TEST_TAR))
+          test_tar=paths.get(imagenet.TEST_TAR))
   except acquire.CorruptArchiveError as e:
     # A copy that passed its checksum yet is cut short: the next run fetches it.
     message = acquire.set_aside_corrupt(e, downloads)

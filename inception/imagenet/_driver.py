@@ -59,6 +59,8 @@ from inception import convert
 from inception import core
 from inception import driver
 from inception import label_files
+from inception.imagenet import _archives
+from inception.imagenet import _extraction
 from inception.imagenet import _settings
 
 
@@ -78,7 +80,7 @@ def steps(settings: _settings.Settings,
   if settings.stream_extract and settings.no_extract:
     raise ValueError('stream_extract extracts the tarballs while they download; it '
                      'cannot be combined with no_extract')
-  acquire.expected_checksums(_archive_names(settings), settings.checksums())
+  _archive_specs(settings)
   runners = {
       _settings.DOWNLOAD: lambda: run_download(settings, credentials),
       _settings.EXTRACT: lambda: run_extract(settings),
@@ -106,15 +108,21 @@ def steps_to_run(names: Sequence[str], state: Mapping[str, Any],
 def _archives_to_fetch(settings: _settings.Settings) -> List[str]:
   """The tarballs not (or no longer) in downloads/, verified or pending."""
   return acquire.files_needing_fetch(core.downloads_dir(settings.data_dir),
-                                     _archive_names(settings), settings.checksums())
+                                     _archive_specs(settings))
 
 
 # The steps. Each returns a JSON-able dict of what it produced.
 
 
 def _archive_names(settings: _settings.Settings) -> List[str]:
-  return acquire.files_to_fetch(with_bbox_val=settings.validation_bounding_boxes,
-                                with_test=settings.with_test)
+  return _archives.files_to_fetch(with_bbox_val=settings.validation_bounding_boxes,
+                                  with_test=settings.with_test)
+
+
+def _archive_specs(settings: _settings.Settings) -> List[acquire.Archive]:
+  """What each tarball must be: the catalogue's size and MD5, or the checksums
+  file's MD5."""
+  return _archives.archives(_archive_names(settings), settings.checksums())
 
 
 def _archive_paths(settings: _settings.Settings) -> Dict[str, str]:
@@ -126,12 +134,14 @@ def run_download(settings: _settings.Settings,
                  credentials: Optional[acquire.Credentials]) -> Dict[str, Any]:
   """Fetches the tarballs; with streams_extraction, extracts the image tarballs as
   they download (the extract step then finds them done)."""
-  summary = acquire.fetch_all(
-      core.downloads_dir(settings.data_dir), settings.source, _archive_names(settings),
-      credentials, settings.checksums(), settings.link_mode,
-      verify_on_first_read=acquire.IMAGE_TARS,
-      stream_extract_into=(core.raw_data_dir(settings.data_dir)
-                           if settings.streams_extraction() else None))
+  options = acquire.FetchOptions(
+      credentials=credentials, login=_archives.LOGIN, link_mode=settings.link_mode,
+      verify_on_first_read=_archives.IMAGE_TARS,
+      extract_while_downloading=(
+          _extraction.image_extractions(core.raw_data_dir(settings.data_dir))
+          if settings.streams_extraction() else None))
+  summary = acquire.fetch_all(core.downloads_dir(settings.data_dir), settings.source,
+                              _archive_specs(settings), options)
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
 
 
@@ -139,13 +149,13 @@ def run_extract(settings: _settings.Settings) -> Dict[str, Any]:
   """Extracts the image tarballs; the box archives only with extract_xml."""
   archives = _archive_paths(settings)
   box_archives = _box_archives(settings) if settings.extract_xml else [None, None]
-  result = acquire.extract_all(
+  result = _extraction.extract_all(
       settings.data_dir,
-      train_tar=archives[acquire.TRAIN_TAR],
-      validation_tar=archives[acquire.VALIDATION_TAR],
+      train_tar=archives[_archives.TRAIN_TAR],
+      validation_tar=archives[_archives.VALIDATION_TAR],
       bbox_train_tar_gz=box_archives[0],
       bbox_validation_tgz=box_archives[1],
-      test_tar=archives.get(acquire.TEST_TAR))
+      test_tar=archives.get(_archives.TEST_TAR))
   outputs = {'raw_dir': result.raw_dir,
              'train_classes': len(result.train_counts or {}),
              'train_images': sum((result.train_counts or {}).values()),
@@ -163,8 +173,8 @@ def _box_archives(settings: _settings.Settings) -> List[Optional[str]]:
   """The train box .tar.gz, and the validation one (None without
   validation_bounding_boxes), in downloads/."""
   archives = _archive_paths(settings)
-  return [archives[acquire.BBOX_TRAIN_TAR_GZ],
-          archives.get(acquire.BBOX_VALIDATION_TGZ)]
+  return [archives[_archives.BBOX_TRAIN_TAR_GZ],
+          archives.get(_archives.BBOX_VALIDATION_TGZ)]
 
 
 def run_bounding_boxes(settings: _settings.Settings) -> Dict[str, Any]:
@@ -210,9 +220,9 @@ def run_convert(settings: _settings.Settings) -> Dict[str, Any]:
   if settings.no_extract:
     archives = _archive_paths(settings)
     sources = dict(train_directory=None, validation_directory=None,
-                   train_tar=archives[acquire.TRAIN_TAR],
-                   validation_tar=archives[acquire.VALIDATION_TAR],
-                   test_tar=archives.get(acquire.TEST_TAR))
+                   train_tar=archives[_archives.TRAIN_TAR],
+                   validation_tar=archives[_archives.VALIDATION_TAR],
+                   test_tar=archives.get(_archives.TEST_TAR))
   else:
     sources = dict(train_directory=core.train_images_dir(data_dir),
                    validation_directory=core.validation_images_dir(data_dir),

@@ -6,7 +6,8 @@ a tar of per-class tars, holding --num_classes x --files_per_class small files
 ImageNet's 110 KB average on a fast disk), then times, in the same run, each
 --repeats times in turn, from a warm page cache, into a fresh directory:
 
-  ours         acquire.extract_train (the tarball verified: no hashing)
+  ours         acquire.extract of a tar of class tars (the tarball verified: no
+               hashing)
   ours+md5     the same on a symlink awaiting verification: the MD5 is computed in
                the extraction stream (the one-pass verification)
   gnu tar      GNU tar on the same tar, each class tar piped to a second tar
@@ -38,6 +39,8 @@ from absl import flags
 from absl import logging
 
 from inception import acquire
+from inception import core
+from inception import imagenet
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('num_classes', 100, 'Class tars in the train tar.')
@@ -94,18 +97,28 @@ def _fresh(path: str) -> str:
   return path
 
 
+def _extract_classes(train_tar: str, out: str) -> None:
+  """The train tar's class tars into out/train/<wnid>/, as the driver extracts them."""
+  acquire.extract(train_tar, acquire.Extraction(acquire.CLASS_TARS, _fresh(out),
+                                                core.TRAIN_DIRNAME),
+                  progress_interval=3600)
+
+
 def run_ours(train_tar: str, out: str) -> None:
-  acquire.extract_train(train_tar, _fresh(out), progress_interval=3600)
+  _extract_classes(train_tar, out)
 
 
 def run_ours_md5(train_tar: str, md5: str, work: str, out: str) -> None:
   downloads = _fresh(os.path.join(work, 'downloads'))
-  acquire.fetch_all(downloads, os.path.dirname(train_tar), [acquire.TRAIN_TAR],
-                    checksums={acquire.TRAIN_TAR: md5}, link_mode='symlink',
-                    verify_on_first_read=acquire.IMAGE_TARS, progress_interval=3600)
-  linked = os.path.join(downloads, acquire.TRAIN_TAR)
+  acquire.fetch_all(
+      downloads, os.path.dirname(train_tar),
+      [acquire.Archive(imagenet.TRAIN_TAR, None, md5)],
+      acquire.FetchOptions(link_mode='symlink',
+                           verify_on_first_read=imagenet.IMAGE_TARS,
+                           progress_interval=3600))
+  linked = os.path.join(downloads, imagenet.TRAIN_TAR)
   assert os.path.exists(linked + acquire.PENDING_SUFFIX)
-  acquire.extract_train(linked, _fresh(out), progress_interval=3600)
+  _extract_classes(linked, out)
   assert os.path.exists(linked + acquire.STAMP_SUFFIX)
 
 
@@ -122,7 +135,7 @@ def main(argv):
   work = FLAGS.work_dir or tempfile.mkdtemp(prefix='bench_extract_')
   source = os.path.join(work, 'source')
   os.makedirs(source, exist_ok=True)
-  train_tar = os.path.join(source, acquire.TRAIN_TAR)
+  train_tar = os.path.join(source, imagenet.TRAIN_TAR)
   files = make_train_tar(train_tar)
   size = os.path.getsize(train_tar)
   md5 = _warm(train_tar)

@@ -48,8 +48,8 @@ from absl import flags
 from bench import imagenet_set
 from bench.process_tree import children
 from bench.process_tree import descendants
-from inception import acquire
 from inception import core
+from inception import imagenet
 
 FLAGS = flags.FLAGS
 flags.DEFINE_float('scale', 1.0, 'Share of ImageNet to generate: 1 = full shape, '
@@ -399,7 +399,7 @@ def warm(paths: Sequence[str]) -> None:
 def tool_rates(record: Mapping[str, Any], scratch: str, num_classes: int
                ) -> Dict[str, Any]:
   """GNU tar extracting class tars of the train tar, cat concatenating the files."""
-  train_tar = os.path.join(record['directory'], acquire.TRAIN_TAR)
+  train_tar = os.path.join(record['directory'], imagenet.TRAIN_TAR)
   with open(record['labels_file']) as f:
     synsets = f.read().split()
   members = ['%s.tar' % s for s in (synsets[:num_classes] if num_classes else synsets)]

@@ -44,14 +44,14 @@ from typing import Any, Callable, Dict, IO, List, Mapping, Sequence, Tuple
 
 import numpy as np
 
-from inception import acquire
 from inception import core
 from inception import demo
+from inception import imagenet
 from inception import label_files
 
 STAMP_FILE = 'set.json'
 CHECKSUMS_FILE = 'MD5SUMS'
-ARCHIVES = (acquire.BBOX_TRAIN_TAR_GZ, acquire.TRAIN_TAR, acquire.VALIDATION_TAR)
+ARCHIVES = (imagenet.BBOX_TRAIN_TAR_GZ, imagenet.TRAIN_TAR, imagenet.VALIDATION_TAR)
 
 # ImageNet's shape (docs/FORMAT.md, "Data facts" and "Bounding boxes").
 NUM_CLASSES = 1000
@@ -391,8 +391,8 @@ def generate(directory: str, config: SetConfig, data_dir: str,
   with contextlib.ExitStack() as outputs:  # each renamed into place at the end
     open_archive = lambda name, gzipped=False: _ArchiveWriter(outputs.enter_context(
         core.atomic_output(path(name), 'wb')), gzipped)
-    train = open_archive(acquire.TRAIN_TAR)
-    xmls = open_archive(acquire.BBOX_TRAIN_TAR_GZ, gzipped=True)
+    train = open_archive(imagenet.TRAIN_TAR)
+    xmls = open_archive(imagenet.BBOX_TRAIN_TAR_GZ, gzipped=True)
     flat = 0
     for class_index, synset in enumerate(synsets):
       required = specials.get(synset, {})
@@ -425,17 +425,17 @@ def generate(directory: str, config: SetConfig, data_dir: str,
       member = tar_member('%s.tar' % synset, tar_bytes(members))
       train.write(member)
       progress.update(len(members), len(member))
-    archives[acquire.TRAIN_TAR] = train.finish()
-    archives[acquire.BBOX_TRAIN_TAR_GZ] = xmls.finish()
+    archives[imagenet.TRAIN_TAR] = train.finish()
+    archives[imagenet.BBOX_TRAIN_TAR_GZ] = xmls.finish()
     progress.finish()
 
-    validation_tar = open_archive(acquire.VALIDATION_TAR)
+    validation_tar = open_archive(imagenet.VALIDATION_TAR)
     picks = np.random.default_rng([config.seed, _DRAW_STREAM, len(synsets)]).integers(
         0, len(pool), len(validation))
     for index, pick in enumerate(picks):
       validation_tar.write(tar_member(demo.validation_filename(index), pool[pick].data))
       totals['validation_image_bytes'] += len(pool[pick].data)
-    archives[acquire.VALIDATION_TAR] = validation_tar.finish()
+    archives[imagenet.VALIDATION_TAR] = validation_tar.finish()
   missing = sorted(set(SPECIAL_IMAGES) - set(special_found))
   if missing:
     raise ValueError('special images not generated (their class is not in the '

@@ -19,13 +19,14 @@ from inception import cli
 from inception import core
 from inception import demo
 from inception import download_imagenet
+from inception import imagenet
 from tests import file_trees
 from tests import http_test_server
 
 FLAGS = flags.FLAGS
 _USER = 'frank'
 _KEY = 'k3y-that-must-not-leak'
-_NO_CREDENTIALS = {acquire.USERNAME_ENV: '', acquire.ACCESS_KEY_ENV: ''}
+_NO_CREDENTIALS = {imagenet.USERNAME_ENV: '', imagenet.ACCESS_KEY_ENV: ''}
 
 
 class DownloadImagenetTest(absltest.TestCase):
@@ -49,7 +50,7 @@ class DownloadImagenetTest(absltest.TestCase):
 
   def main(self, *args, environ=None):
     """Runs main() with these flags; returns (exit status, None for 0; stderr)."""
-    env = {acquire.USERNAME_ENV: _USER, acquire.ACCESS_KEY_ENV: _KEY}
+    env = {imagenet.USERNAME_ENV: _USER, imagenet.ACCESS_KEY_ENV: _KEY}
     env.update(environ or {})
     stderr = io.StringIO()
     with flagsaver.flagsaver(), mock.patch.dict(os.environ, env), \
@@ -70,7 +71,7 @@ class DownloadImagenetTest(absltest.TestCase):
     # The box archives stay packed in downloads/ (the CSVs are read from them).
     self.assertFalse(os.path.exists(os.path.join(raw, 'bounding_boxes')))
     self.assertFalse(os.path.exists(os.path.join(raw, 'validation_bounding_boxes')))
-    for name in (acquire.BBOX_TRAIN_TAR_GZ, acquire.BBOX_VALIDATION_TGZ):
+    for name in (imagenet.BBOX_TRAIN_TAR_GZ, imagenet.BBOX_VALIDATION_TGZ):
       self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(self.data_dir),
                                                   name)))
     self.assertLen(self.server.requests, 4)
@@ -112,17 +113,17 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertIsNone(code)
     self.assertCountEqual(os.listdir(core.test_images_dir(self.data_dir)),
                           [demo.test_filename(0), demo.test_filename(1)])
-    self.assertEqual(self.server.requests[-1].path, '/data/' + acquire.TEST_TAR)
+    self.assertEqual(self.server.requests[-1].path, '/data/' + imagenet.TEST_TAR)
 
   def test_with_test_without_its_md5_fails_before_any_request(self):
     checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
     with open(self.fixture.checksums_file) as f, open(checksums, 'w') as out:
-      out.writelines(line for line in f if acquire.TEST_TAR not in line)
+      out.writelines(line for line in f if imagenet.TEST_TAR not in line)
     code, stderr = self.main('--source=' + self.server.url,
                              '--checksums_file=' + checksums, '--with_test',
                              self.data_dir)
     self.assertEqual(code, 1)
-    self.assertIn('download_imagenet: error: %s: no checksum known' % acquire.TEST_TAR,
+    self.assertIn('download_imagenet: error: %s: no checksum known' % imagenet.TEST_TAR,
                   stderr)
     self.assertIn('--checksums_file', stderr)
     self.assertLen(stderr.splitlines(), 1, stderr)
@@ -132,10 +133,10 @@ class DownloadImagenetTest(absltest.TestCase):
     code, stderr = self.main('--source=' + self.server.url,
                              '--checksums_file=' + self.fixture.checksums_file,
                              self.data_dir,
-                             environ={acquire.ACCESS_KEY_ENV: 'wrong-' + _KEY})
+                             environ={imagenet.ACCESS_KEY_ENV: 'wrong-' + _KEY})
     self.assertEqual(code, 1)
     self.assertIn('download_imagenet: error: %s: the server refused the ImageNet '
-                  'credentials' % acquire.BBOX_TRAIN_TAR_GZ, stderr)
+                  'credentials' % imagenet.BBOX_TRAIN_TAR_GZ, stderr)
     self.assertRegex(stderr.splitlines()[-1], '^download_imagenet: error: ')
     self.assertLen([line for line in stderr.splitlines() if 'error' in line], 1, stderr)
     self.assertNotIn(_KEY, stderr)
@@ -146,8 +147,8 @@ class DownloadImagenetTest(absltest.TestCase):
                              self.data_dir)
     self.assertEqual(code, 1)
     self.assertIn('%s: MD5 mismatch: expected %s' % (
-        acquire.BBOX_TRAIN_TAR_GZ, acquire.KNOWN_FILES[
-            acquire.BBOX_TRAIN_TAR_GZ].md5), stderr)
+        imagenet.BBOX_TRAIN_TAR_GZ, imagenet.KNOWN_FILES[
+            imagenet.BBOX_TRAIN_TAR_GZ].md5), stderr)
 
   def test_tarball_found_truncated_is_set_aside_and_fetched_by_the_next_run(self):
     # A source whose validation tar was cut short, with a checksums line made from
@@ -156,7 +157,7 @@ class DownloadImagenetTest(absltest.TestCase):
     for name in os.listdir(self.fixture.directory):
       with open(os.path.join(self.fixture.directory, name), 'rb') as f:
         data = f.read()
-      if name == acquire.VALIDATION_TAR:
+      if name == imagenet.VALIDATION_TAR:
         good, cut = data, data[:len(data) // 2]
         data = cut
       with open(os.path.join(source, name), 'wb') as f:
@@ -173,9 +174,9 @@ class DownloadImagenetTest(absltest.TestCase):
       self.assertEqual(code, 1)
       self.assertRegex(stderr.splitlines()[-1],
                        '^download_imagenet: error: %s: .*; moved aside to .*%s.corrupt-'
-                       '.*Run the same command again' % (acquire.VALIDATION_TAR,
-                                                         acquire.VALIDATION_TAR))
-      with open(os.path.join(source, acquire.VALIDATION_TAR), 'wb') as f:
+                       '.*Run the same command again' % (imagenet.VALIDATION_TAR,
+                                                         imagenet.VALIDATION_TAR))
+      with open(os.path.join(source, imagenet.VALIDATION_TAR), 'wb') as f:
         f.write(good)
       with open(checksums, 'w') as f:
         f.write(good_checksums)
@@ -197,8 +198,8 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertCountEqual(
         [name for name in os.listdir(downloads)
          if not name.endswith(acquire.STAMP_SUFFIX)],
-        list(acquire.DEFAULT_FILES))
-    self.assertTrue(os.path.islink(os.path.join(downloads, acquire.TRAIN_TAR)))
+        list(imagenet.DEFAULT_FILES))
+    self.assertTrue(os.path.islink(os.path.join(downloads, imagenet.TRAIN_TAR)))
     self.assertEmpty(self.server.requests)
 
   def test_driver_names_are_aliases(self):
@@ -210,7 +211,7 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertIsNone(code)
     self.assertFalse(os.path.exists(core.raw_data_dir(self.data_dir)))
     self.assertTrue(os.path.islink(os.path.join(core.downloads_dir(self.data_dir),
-                                                acquire.BBOX_VALIDATION_TGZ)))
+                                                imagenet.BBOX_VALIDATION_TGZ)))
 
   def test_stream_extract_gives_the_same_tree_from_one_read(self):
     reference = self.create_tempdir().full_path
@@ -222,7 +223,7 @@ class DownloadImagenetTest(absltest.TestCase):
     self.server.reset_counters()
     code, log = self.main('--stream_extract', *args, self.data_dir)
     self.assertIsNone(code)
-    for name in (acquire.TRAIN_TAR, acquire.VALIDATION_TAR, acquire.TEST_TAR):
+    for name in (imagenet.TRAIN_TAR, imagenet.VALIDATION_TAR, imagenet.TEST_TAR):
       self.assertIn('%s: downloaded, extracted as it came' % name, log)
       self.assertIn('%s: already extracted' % name, log)  # By extract_all: no read.
     self.assertLen(self.server.requests, 4)
@@ -235,7 +236,7 @@ class DownloadImagenetTest(absltest.TestCase):
       raw = core.raw_data_dir(directory)
       self.assertEqual(sorted(os.listdir(raw)), [
           '.%s.extracted' % name for name in sorted(
-              (acquire.TRAIN_TAR, acquire.TEST_TAR, acquire.VALIDATION_TAR))] +
+              (imagenet.TRAIN_TAR, imagenet.TEST_TAR, imagenet.VALIDATION_TAR))] +
                      ['test', 'train', 'validation'])  # The box XMLs stay packed.
     for subdirectory in ('train', 'validation', 'test'):
       self.assertEqual(

@@ -1,19 +1,19 @@
-"""Where each image lies inside the ImageNet tars, for converting without extracting.
+"""Where each file lies inside a tar, for converting without extracting.
 
-`index_train_tar` reads the train tar once, front to back, and only its headers: for
-every class tar inside it, the headers of its members, skipping the image data by
-seeking. An image's bytes are then `size` bytes at `offset` of the outer archive
-(outer member data offset + inner member data offset), so the converter can read them
-directly (`TarMember.read_bytes`, `read_members`) with no 140 GB copy on disk.
+`index_train_tar` reads a train tar of class tars (one `<class>.tar` per class) once,
+front to back, and only its headers: for every class tar inside it, the headers of
+its members, skipping the file data by seeking. A file's bytes are then `size` bytes
+at `offset` of the outer archive (outer member data offset + inner member data
+offset), so the converter can read them directly with no 140 GB copy on disk.
+`index_flat_tar` does the same for a tar of plain files.
 
-Member names are checked as for extraction (`_extract.plain_member_name`): plain file
+Member names are checked as for extraction (`_members.plain_member_name`): plain file
 names of regular files only, each once, so a crafted archive cannot smuggle paths or
-links in, nor an image in twice. As extraction does, an archive must reach its
-end-of-archive marker (`_extract.check_end_of_archive`): a truncated one raises
-`_extract.CorruptArchiveError`, never a shorter index.
+links in, nor a file in twice. As extraction does, an archive must reach its
+end-of-archive marker (`_members.check_end_of_archive`): a truncated one raises
+`_members.CorruptArchiveError`, never a shorter index.
 Remote paths (gs://...) go through tf.io.gfile; local ones through plain files, which
-read tar headers several times faster (inception.core), so a converter worker reading
-members of a local tar does not import TensorFlow.
+read tar headers several times faster (inception.core).
 
 A tarball that awaits verification (linked, not hashed yet: _verification) is read
 whole by its index, hashed on the way and checked at the end; a wrong one gives no
@@ -22,11 +22,12 @@ index (ChecksumMismatch, the tarball moved aside), so no shard is written from i
 
 import os
 import tarfile
-from typing import Dict, IO, Iterable, Iterator, List, NamedTuple, Tuple
+from typing import Dict, IO, List, NamedTuple
 
 from inception import core
-from inception.acquire import _extract
+from inception.acquire import _members
 from inception.acquire import _verification
+
 
 class TarMember(NamedTuple):
   """One file inside an archive: `size` bytes at byte `offset` of `archive_path`."""
@@ -35,38 +36,6 @@ class TarMember(NamedTuple):
   size: int
   name: str
 
-  def read_bytes(self) -> bytes:
-    """Reads this member's bytes (opens the archive; see `read_members` for many)."""
-    with core.open_file(self.archive_path, 'rb') as f:
-      return _read_at(f, self)
-
-
-def _read_at(f: IO[bytes], member: TarMember) -> bytes:
-  f.seek(member.offset)
-  data = f.read(member.size)
-  if len(data) != member.size:
-    raise IOError('%s: member %s is truncated: %d of %d bytes at offset %d' %
-                  (member.archive_path, member.name, len(data), member.size,
-                   member.offset))
-  return data
-
-
-def read_members(members: Iterable[TarMember]) -> Iterator[Tuple[TarMember, bytes]]:
-  """Yields (member, bytes) in the given order, opening each archive once per run of
-  consecutive members from it."""
-  current_path, current_file = None, None
-  try:
-    for member in members:
-      if member.archive_path != current_path:
-        if current_file is not None:
-          current_file.close()
-        current_path = member.archive_path
-        current_file = core.open_file(current_path, 'rb')
-      yield member, _read_at(current_file, member)
-  finally:
-    if current_file is not None:
-      current_file.close()
-
 
 def _index_members(tar: tarfile.TarFile, archive_path: str, label: str,
                    base_offset: int) -> List[TarMember]:
@@ -74,7 +43,7 @@ def _index_members(tar: tarfile.TarFile, archive_path: str, label: str,
   members = []
   seen = set()
   for member in tar:
-    name = _extract.plain_member_name(label, member, seen=seen)
+    name = _members.plain_member_name(label, member, seen=seen)
     members.append(TarMember(archive_path, base_offset + member.offset_data,
                              member.size, name))
   return members
@@ -84,7 +53,7 @@ def _open_tar(fileobj: IO[bytes], archive_path: str, label: str) -> tarfile.TarF
   try:
     return tarfile.open(fileobj=fileobj, mode='r:')
   except tarfile.TarError as e:
-    raise _extract.open_error(archive_path, e, label) from None
+    raise _members.open_error(archive_path, e, label) from None
 
 
 def _no_output() -> str:
@@ -93,16 +62,16 @@ def _no_output() -> str:
 
 def index_train_tar(train_tar: str,
                     progress_interval: float = 10.0) -> Dict[str, List[TarMember]]:
-  """{wnid: [TarMember of each image]} for the train tar of per-class tars.
+  """{class: [TarMember of each file]} for a train tar of per-class tars.
 
   One sequential pass over headers only; the image data is never read (unless the
   tarball is still to be verified, which reads it all once). Logs progress in archive
   bytes, with rate and ETA (minutes for ImageNet's 140 GB when verifying).
 
   Raises:
-    _extract.UnsafeArchiveError: a member name or type is refused.
-    _extract.CorruptArchiveError: an unreadable or truncated archive.
-    _extract.ExtractionError: a member that is not <wnid>.tar, or one seen before.
+    _members.UnsafeArchiveError: a member name or type is refused.
+    _members.CorruptArchiveError: an unreadable or truncated archive.
+    _members.ExtractionError: a member that is not <class>.tar, or one seen before.
   """
   label = os.path.basename(train_tar)
   index = {}
@@ -110,7 +79,7 @@ def index_train_tar(train_tar: str,
   tracker = core.Progress('index %s' % label, total=total,
                           unit='bytes', interval=progress_interval)
   with _verification.verifying_read(train_tar, _no_output,
-                                    (_extract.ExtractionError,)) as f:
+                                    (_members.ExtractionError,)) as f:
     outer = _open_tar(f, train_tar, label)
     with outer:
       seen = set()
@@ -118,21 +87,21 @@ def index_train_tar(train_tar: str,
         for member in outer:
           # outer.offset is where the next header starts: progress in archive bytes.
           tracker.update(outer.offset - tracker.done, 0)
-          name = _extract.plain_member_name(label, member, seen=seen)
-          wnid = _extract.class_tar_wnid(label, name)
+          name = _members.plain_member_name(label, member, seen=seen)
+          class_name = _members.class_of_member(label, name)
           inner_label = '%s:%s' % (label, name)
           with outer.extractfile(member) as class_file:
             with _open_tar(class_file, train_tar, inner_label) as inner:
-              index[wnid] = _index_members(inner, train_tar, inner_label,
+              index[class_name] = _index_members(inner, train_tar, inner_label,
                                            member.offset_data)
-        _extract.check_end_of_archive(train_tar, outer, label)
+        _members.check_end_of_archive(train_tar, outer, label)
       except tarfile.TarError as e:
-        raise _extract.corrupt_archive(train_tar, e, label) from None
+        raise _members.corrupt_archive(train_tar, e, label) from None
   if total is not None:
     tracker.update(max(0, total - tracker.done))  # The end-of-archive padding.
   tracker.finish()
   if not index:
-    raise _extract.ExtractionError('%s: holds no class tars' % label)
+    raise _members.ExtractionError('%s: holds no class tars' % label)
   return index
 
 
@@ -140,11 +109,11 @@ def index_flat_tar(tar_path: str) -> List[TarMember]:
   """[TarMember] of an uncompressed tar of plain files (e.g. the validation tar)."""
   label = os.path.basename(tar_path)
   with _verification.verifying_read(tar_path, _no_output,
-                                    (_extract.ExtractionError,)) as f:
+                                    (_members.ExtractionError,)) as f:
     with _open_tar(f, tar_path, label) as tar:
       try:
         members = _index_members(tar, tar_path, label, 0)
-        _extract.check_end_of_archive(tar_path, tar, label)
+        _members.check_end_of_archive(tar_path, tar, label)
       except tarfile.TarError as e:
-        raise _extract.corrupt_archive(tar_path, e, label) from None
+        raise _members.corrupt_archive(tar_path, e, label) from None
   return members

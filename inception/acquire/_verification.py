@@ -27,7 +27,7 @@ STAMP_SUFFIX = '.md5-verified'
 PENDING_SUFFIX = '.md5-pending'
 BAD_MD5_INFIX = '.bad-md5-'
 
-_CHUNK_SIZE = 1 << 20
+CHUNK_SIZE = 1 << 20
 
 
 class DownloadError(Exception):
@@ -223,7 +223,7 @@ class HashingReader(PositionedReader):
   def _hash_until(self, end: Optional[int]) -> None:
     """Hashes from the hashed prefix's end to `end` (None: the end of the file)."""
     while end is None or self._hashed < end:
-      want = _CHUNK_SIZE if end is None else min(_CHUNK_SIZE, end - self._hashed)
+      want = CHUNK_SIZE if end is None else min(CHUNK_SIZE, end - self._hashed)
       chunk = self._raw_read(self._hashed, want)
       if not chunk:
         return

@@ -13,6 +13,7 @@ from absl import flags
 
 from inception import acquire
 from inception import core
+from inception import imagenet
 from inception.cli import _flags
 
 # The flags defined here belong to the binary calling define_*: its --helpshort lists
@@ -46,7 +47,7 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
   --stream_extract (both refused with --no_extract), and --netrc_file (alias --netrc).
   """
   flags.DEFINE_string(
-      'source', acquire.DEFAULT_BASE_URL,
+      'source', imagenet.DEFAULT_BASE_URL,
       'Base URL of the tarballs (http or https), or a local directory holding them.',
       flag_values=flag_values)
   flags.DEFINE_enum(
@@ -60,14 +61,14 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
   flags.DEFINE_boolean(
       'validation_bounding_boxes', False,
       'Also fetch %s and give validation records their boxes (the original gave '
-      'them none).' % acquire.BBOX_VALIDATION_TGZ, flag_values=flag_values)
+      'them none).' % imagenet.BBOX_VALIDATION_TGZ, flag_values=flag_values)
   _flags.define_aliases('validation_bounding_boxes', ['with_bbox_val'], flag_values)
   flags.DEFINE_boolean(
       'with_test', False,
       'Also fetch the unlabelled test images, %s (a --source directory may hold it as '
       '%s), extracted to DATA_DIR/%s/%s/; the driver writes them as the test split '
       '(label 0, no synset). No MD5 of it is published: give one in --checksums_file.'
-      % (acquire.TEST_TAR, acquire.TFDS_TEST_TAR, core.RAW_DATA_DIRNAME,
+      % (imagenet.TEST_TAR, imagenet.TFDS_TEST_TAR, core.RAW_DATA_DIRNAME,
          core.TEST_DIRNAME), flag_values=flag_values)
   flags.DEFINE_boolean(
       'extract', True,
@@ -81,7 +82,7 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
       'Also extract the box XMLs of %s (and of %s with --validation_bounding_boxes) '
       'into DATA_DIR/%s/%s/ (and %s/), 544,546 tiny files. Nothing needs them: the box '
       'CSVs are read straight from the archives. Needs --extract.' % (
-          acquire.BBOX_TRAIN_TAR_GZ, acquire.BBOX_VALIDATION_TGZ,
+          imagenet.BBOX_TRAIN_TAR_GZ, imagenet.BBOX_VALIDATION_TGZ,
           core.RAW_DATA_DIRNAME, core.BOUNDING_BOXES_DIRNAME,
           core.VALIDATION_BOUNDING_BOXES_DIRNAME), flag_values=flag_values)
   flags.register_multi_flags_validator(

@@ -39,13 +39,19 @@ from typing import Callable, Dict, IO, List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image, ImageDraw
 
-from inception import acquire
 from inception import core
 from inception import label_files
 
 CHECKSUMS_FILE = 'MD5SUMS'
-# The archives written: those the pipeline fetches with validation boxes.
-ARCHIVES = tuple(acquire.files_to_fetch(with_bbox_val=True))
+# The archives written, under the names of the ILSVRC2012 release (those of
+# inception.imagenet's catalogue, which tests/imagenet/archives_test checks them
+# against): the ones the pipeline fetches with validation boxes, and the test tar.
+TRAIN_TAR = 'ILSVRC2012_img_train.tar'
+VALIDATION_TAR = 'ILSVRC2012_img_val.tar'
+TEST_TAR = 'ILSVRC2012_img_test_v10102019.tar'
+BBOX_TRAIN_TAR_GZ = 'ILSVRC2012_bbox_train_v2.tar.gz'
+BBOX_VALIDATION_TGZ = 'ILSVRC2012_bbox_val_v3.tgz'
+ARCHIVES = (BBOX_TRAIN_TAR_GZ, VALIDATION_TAR, TRAIN_TAR, BBOX_VALIDATION_TGZ)
 
 HARD_CASE_KINDS = ('png', 'cmyk', 'grayscale', 'progressive', 'exif')
 BOX_CASE_KINDS = ('inverted', 'outside', 'degenerate', 'other_synset')
@@ -480,15 +486,14 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
       tracker.update(1, len(data))
 
   checksums = {
-      acquire.TRAIN_TAR: _write_archive(path(acquire.TRAIN_TAR), fill_train),
-      acquire.VALIDATION_TAR: _write_archive(path(acquire.VALIDATION_TAR),
-                                             fill_validation),
+      TRAIN_TAR: _write_archive(path(TRAIN_TAR), fill_train),
+      VALIDATION_TAR: _write_archive(path(VALIDATION_TAR), fill_validation),
   }
   if config.num_test_images:
-    checksums[acquire.TEST_TAR] = _write_archive(path(acquire.TEST_TAR), fill_test)
+    checksums[TEST_TAR] = _write_archive(path(TEST_TAR), fill_test)
   tracker.finish()
-  for name, members in ((acquire.BBOX_TRAIN_TAR_GZ, train_xml),
-                        (acquire.BBOX_VALIDATION_TGZ, validation_xml)):
+  for name, members in ((BBOX_TRAIN_TAR_GZ, train_xml),
+                        (BBOX_VALIDATION_TGZ, validation_xml)):
     checksums[name] = _write_gzipped_tar(path(name), members)
 
   core.write_text(path(label_files.SYNSETS_FILE), ''.join('%s\n' % s for s in synsets))
@@ -504,10 +509,10 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
   return Fixture(
       directory=output_dir,
       synsets=synsets,
-      train_tar=path(acquire.TRAIN_TAR),
-      validation_tar=path(acquire.VALIDATION_TAR),
-      bbox_train_tar_gz=path(acquire.BBOX_TRAIN_TAR_GZ),
-      bbox_validation_tgz=path(acquire.BBOX_VALIDATION_TGZ),
+      train_tar=path(TRAIN_TAR),
+      validation_tar=path(VALIDATION_TAR),
+      bbox_train_tar_gz=path(BBOX_TRAIN_TAR_GZ),
+      bbox_validation_tgz=path(BBOX_VALIDATION_TGZ),
       synsets_file=path(label_files.SYNSETS_FILE),
       validation_labels_file=path(label_files.VALIDATION_LABELS_FILE),
       metadata_file=path(label_files.METADATA_FILE),
@@ -518,5 +523,5 @@ def generate(output_dir: str, config: Config = Config()) -> Fixture:
                   for image in images if image.image_kind},
       box_cases={image.box_case: '%s.xml' % image.stem
                  for image in images if image.box_case},
-      test_tar=path(acquire.TEST_TAR) if config.num_test_images else None,
+      test_tar=path(TEST_TAR) if config.num_test_images else None,
       num_test_images=config.num_test_images)

@@ -110,8 +110,9 @@ def fetch_archive(downloads_dir: str, source: str, archive: Archive,
   location = source_location(source, archive.name)
   if not acquire.is_url(location):
     check_local_size(location, archive)
-  summary = acquire.fetch_all(downloads_dir, location, [archive.name],
-                              checksums={archive.name: archive.md5},
-                              link_mode=link_mode)
+  # acquire checks the MD5 only: the size is checked here, with the SHA-256.
+  summary = acquire.fetch_all(downloads_dir, location,
+                              [acquire.Archive(archive.name, None, archive.md5)],
+                              acquire.FetchOptions(link_mode=link_mode))
   verify_sha256(summary.paths[archive.name], archive)
   return summary

@@ -9,13 +9,38 @@ label files and boxed from the box CSVs (build_imagenet_data and the convert ste
 relabel, convert and check in-process on the engine of inception.driver, recording
 each finished step with its settings in pipeline_state.json, and skips what is
 already done; `demo_settings` runs the same on the generated mini ImageNet.
+
+The ILSVRC2012 archives (_archives): their names, sizes and MD5s (`KNOWN_FILES`,
+`archives`), the default source and its login; and their extraction into raw-data/
+(_extraction: `extract_all`).
 """
 
+from inception.imagenet._archives import ACCESS_KEY_ENV
+from inception.imagenet._archives import BBOX_TRAIN_TAR_GZ
+from inception.imagenet._archives import BBOX_VALIDATION_TGZ
+from inception.imagenet._archives import DEFAULT_BASE_URL
+from inception.imagenet._archives import DEFAULT_FILES
+from inception.imagenet._archives import DEVKIT_TAR_GZ
+from inception.imagenet._archives import IMAGE_TARS
+from inception.imagenet._archives import KNOWN_FILES
+from inception.imagenet._archives import LOGIN
+from inception.imagenet._archives import OPTIONAL_FILES
+from inception.imagenet._archives import TEST_TAR
+from inception.imagenet._archives import TFDS_TEST_TAR
+from inception.imagenet._archives import TRAIN_TAR
+from inception.imagenet._archives import USERNAME_ENV
+from inception.imagenet._archives import VALIDATION_TAR
+from inception.imagenet._archives import archives
+from inception.imagenet._archives import files_to_fetch
+from inception.imagenet._archives import login_for
 from inception.imagenet._demo import DEMO_SHARD_COUNTS
 from inception.imagenet._demo import demo_settings
 from inception.imagenet._driver import credentials
 from inception.imagenet._driver import run
 from inception.imagenet._driver import steps_to_run
+from inception.imagenet._extraction import ExtractResult
+from inception.imagenet._extraction import extract_all
+from inception.imagenet._extraction import image_extractions
 from inception.imagenet._settings import DOWNLOAD
 from inception.imagenet._settings import DOWNLOAD_STEPS
 from inception.imagenet._settings import STEPS
@@ -29,18 +54,39 @@ from inception.imagenet._splits import imagenet_classes
 from inception.imagenet._splits import read_bounding_boxes
 
 __all__ = [
+    'ACCESS_KEY_ENV',
+    'BBOX_TRAIN_TAR_GZ',
+    'BBOX_VALIDATION_TGZ',
+    'DEFAULT_BASE_URL',
+    'DEFAULT_FILES',
     'DEMO_SHARD_COUNTS',
+    'DEVKIT_TAR_GZ',
     'DOWNLOAD',
     'DOWNLOAD_STEPS',
+    'ExtractResult',
+    'IMAGE_TARS',
+    'KNOWN_FILES',
+    'LOGIN',
+    'OPTIONAL_FILES',
     'SHARD_COUNTS',
     'STEPS',
     'Settings',
     'SplitSources',
+    'TEST_TAR',
+    'TFDS_TEST_TAR',
+    'TRAIN_TAR',
+    'USERNAME_ENV',
+    'VALIDATION_TAR',
+    'archives',
     'convert_imagenet',
     'credentials',
     'demo_settings',
+    'extract_all',
+    'files_to_fetch',
     'find_imagenet_entries',
+    'image_extractions',
     'imagenet_classes',
+    'login_for',
     'read_bounding_boxes',
     'run',
     'step_names',

@@ -51,7 +51,6 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from absl import logging
-import urllib3
 
 from inception import acquire
 from inception import annotations
@@ -60,6 +59,8 @@ from inception import convert
 from inception import core
 from inception import driver
 from inception import label_files
+from inception.imagenet import _archives
+from inception.imagenet import _extraction
 from inception.imagenet import _settings
 from inception.imagenet import _splits
 
@@ -84,11 +85,11 @@ def steps(settings: _settings.Settings,
   if settings.stream_extract and settings.no_extract:
     raise ValueError('stream_extract extracts the tarballs while they download; it '
                      'cannot be combined with no_extract')
-  acquire.expected_checksums(_archive_names(settings), settings.checksums())
+  _archive_specs(settings)  # a tarball without a known MD5 is refused here, first
   names = _settings.step_names(settings)
   only = names if only is None else only
   reader = _settings.CONVERT if settings.no_extract else _settings.EXTRACT
-  verified_later = acquire.IMAGE_TARS if reader in only else ()
+  verified_later = _archives.IMAGE_TARS if reader in only else ()
   runners = {
       _settings.DOWNLOAD: lambda: run_download(settings, credentials, verified_later),
       _settings.EXTRACT: lambda: run_extract(settings),
@@ -123,24 +124,29 @@ def credentials(settings: _settings.Settings, netrc_file: Optional[str],
   if (_settings.DOWNLOAD not in steps_to_run(settings, redo, only) or
       not acquire.is_url(settings.source)):
     return None
-  return acquire.resolve_credentials(
-      os.environ, netrc_file, prompt=prompt,
-      host=urllib3.util.parse_url(settings.source).host or '')
+  return acquire.resolve_credentials(_archives.login_for(settings.source), os.environ,
+                                     netrc_file, prompt)
 
 
 def _archives_to_fetch(settings: _settings.Settings) -> List[str]:
   """The tarballs not (or no longer) in downloads/, verified or pending."""
   return acquire.files_needing_fetch(core.downloads_dir(settings.data_dir),
-                                     _archive_names(settings), settings.checksums())
+                                     _archive_specs(settings))
 
 
 # The steps. Each returns a JSON-able dict of what it produced.
 
 
 def _archive_names(settings: _settings.Settings) -> List[str]:
-  return acquire.files_to_fetch(with_bbox_val=settings.validation_bounding_boxes,
-                                with_devkit=settings.with_devkit,
-                                with_test=settings.with_test)
+  return _archives.files_to_fetch(with_bbox_val=settings.validation_bounding_boxes,
+                                  with_devkit=settings.with_devkit,
+                                  with_test=settings.with_test)
+
+
+def _archive_specs(settings: _settings.Settings) -> List[acquire.Archive]:
+  """What each tarball must be: the catalogue's size and MD5, or the checksums
+  file's MD5."""
+  return _archives.archives(_archive_names(settings), settings.checksums())
 
 
 def _archive_paths(settings: _settings.Settings) -> Dict[str, str]:
@@ -150,19 +156,22 @@ def _archive_paths(settings: _settings.Settings) -> Dict[str, str]:
 
 def run_download(settings: _settings.Settings,
                  credentials: Optional[acquire.Credentials],
-                 verified_later: Sequence[str] = acquire.IMAGE_TARS) -> Dict[str, Any]:
+                 verified_later: Sequence[str] = _archives.IMAGE_TARS
+                 ) -> Dict[str, Any]:
   """Fetches the tarballs; with streams_extraction, extracts the image tarballs as
   they download (the extract step then finds them done).
 
   `verified_later`: the tarballs whose size and MD5 the stream that first reads them
   checks (a linked image tarball is not read twice); the others are hashed here.
   """
-  summary = acquire.fetch_all(
-      core.downloads_dir(settings.data_dir), settings.source, _archive_names(settings),
-      credentials, settings.checksums(), settings.link_mode,
-      verify_on_first_read=verified_later,
-      stream_extract_into=(core.raw_data_dir(settings.data_dir)
-                           if settings.streams_extraction() else None))
+  options = acquire.FetchOptions(
+      credentials=credentials, login=_archives.LOGIN, link_mode=settings.link_mode,
+      verify_on_first_read=tuple(verified_later),
+      extract_while_downloading=(
+          _extraction.image_extractions(core.raw_data_dir(settings.data_dir))
+          if settings.streams_extraction() else None))
+  summary = acquire.fetch_all(core.downloads_dir(settings.data_dir), settings.source,
+                              _archive_specs(settings), options)
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
 
 
@@ -170,13 +179,13 @@ def run_extract(settings: _settings.Settings) -> Dict[str, Any]:
   """Extracts the image tarballs; the box archives only with extract_xml."""
   archives = _archive_paths(settings)
   box_archives = _box_archives(settings) if settings.extract_xml else [None, None]
-  result = acquire.extract_all(
+  result = _extraction.extract_all(
       settings.data_dir,
-      train_tar=archives[acquire.TRAIN_TAR],
-      validation_tar=archives[acquire.VALIDATION_TAR],
+      train_tar=archives[_archives.TRAIN_TAR],
+      validation_tar=archives[_archives.VALIDATION_TAR],
       bbox_train_tar_gz=box_archives[0],
       bbox_validation_tgz=box_archives[1],
-      test_tar=archives.get(acquire.TEST_TAR))
+      test_tar=archives.get(_archives.TEST_TAR))
   outputs = {'raw_dir': result.raw_dir,
              'train_classes': len(result.train_counts or {}),
              'train_images': sum((result.train_counts or {}).values()),
@@ -194,8 +203,8 @@ def _box_archives(settings: _settings.Settings) -> List[Optional[str]]:
   """The train box .tar.gz, and the validation one (None without
   validation_bounding_boxes), in downloads/."""
   archives = _archive_paths(settings)
-  return [archives[acquire.BBOX_TRAIN_TAR_GZ],
-          archives.get(acquire.BBOX_VALIDATION_TGZ)]
+  return [archives[_archives.BBOX_TRAIN_TAR_GZ],
+          archives.get(_archives.BBOX_VALIDATION_TGZ)]
 
 
 def run_bounding_boxes(settings: _settings.Settings) -> Dict[str, Any]:
@@ -240,8 +249,9 @@ def run_convert(settings: _settings.Settings) -> Dict[str, Any]:
   if settings.no_extract:
     archives = _archive_paths(settings)
     sources = _splits.SplitSources(tarballs=convert.SplitPaths(
-        train=archives[acquire.TRAIN_TAR], validation=archives[acquire.VALIDATION_TAR],
-        test=archives.get(acquire.TEST_TAR)))
+        train=archives[_archives.TRAIN_TAR],
+        validation=archives[_archives.VALIDATION_TAR],
+        test=archives.get(_archives.TEST_TAR)))
   else:
     sources = _splits.SplitSources(directories=convert.SplitPaths(
         train=core.train_images_dir(data_dir),

@@ -13,6 +13,7 @@ from inception import convert
 from inception import core
 from inception import driver
 from inception import label_files
+from inception.imagenet import _archives
 from inception.imagenet import _splits
 
 DOWNLOAD = driver.DOWNLOAD
@@ -36,7 +37,7 @@ class Settings:
     source: base URL, or a local directory holding the tarballs.
     link_mode: for a directory source: 'copy' or 'symlink'.
     checksums_file: md5sum-format file adding to or overriding the known MD5s
-      (acquire.KNOWN_FILES); the download step's settings hold its content.
+      (_archives.KNOWN_FILES); the download step's settings hold its content.
     validation_bounding_boxes: also fetch ILSVRC2012_bbox_val_v3.tgz and give
       validation records their boxes (the original gave them none).
     no_extract: convert straight from the tarballs, writing no raw-data/ images.
@@ -45,10 +46,10 @@ class Settings:
       users who want them; the box CSVs never need them. Needs the extract step
       (not no_extract).
     stream_extract: with a URL source, the download step extracts each image tarball
-      as it downloads (acquire.fetch_all's stream_extract_into), so the extract
+      as it downloads (acquire.FetchOptions.extract_while_downloading), so the extract
       step finds them done; not with no_extract. Nothing changes for a directory
       source.
-    with_test: also fetch the test tar (acquire.TEST_TAR; a checksums file must give
+    with_test: also fetch the test tar (_archives.TEST_TAR; a checksums file must give
       its MD5) and write the unlabelled test split (records.TEST).
     with_devkit: also fetch ILSVRC2012_devkit_t12.tar.gz (download_imagenet
       --with_devkit; nothing reads it).
@@ -59,7 +60,7 @@ class Settings:
     options: converter options (workers, index files, validation, skipping).
   """
   data_dir: str
-  source: str = acquire.DEFAULT_BASE_URL
+  source: str = _archives.DEFAULT_BASE_URL
   link_mode: str = 'copy'
   checksums_file: Optional[str] = None
   validation_bounding_boxes: bool = False

@@ -11,11 +11,22 @@ from inception import acquire
 from inception import demo
 from inception.acquire import _tar_index
 from tests import archives
+from tests.acquire import fetch_fixtures
+
+_TRAIN_TAR = fetch_fixtures.TRAIN_TAR
+_VALIDATION_TAR = fetch_fixtures.VALIDATION_TAR
 
 
 def _read(path):
   with open(path, 'rb') as f:
     return f.read()
+
+
+def _member_bytes(member):
+  """The `size` bytes at `offset` of the member's archive."""
+  with open(member.archive_path, 'rb') as f:
+    f.seek(member.offset)
+    return f.read(member.size)
 
 
 class TarIndexTest(absltest.TestCase):
@@ -29,8 +40,10 @@ class TarIndexTest(absltest.TestCase):
         demo.Config(num_classes=3, images_per_class=5,
                              num_validation_images=7, min_side=64, max_side=96))
     cls.raw_dir = os.path.join(root, 'raw-data')
-    acquire.extract_train(cls.fixture.train_tar, cls.raw_dir)
-    acquire.extract_validation(cls.fixture.validation_tar, cls.raw_dir)
+    acquire.extract(cls.fixture.train_tar,
+                    acquire.Extraction(acquire.CLASS_TARS, cls.raw_dir, 'train'))
+    acquire.extract(cls.fixture.validation_tar,
+                    acquire.Extraction(acquire.FLAT, cls.raw_dir, 'validation'))
 
   def test_train_index_reads_back_the_extracted_bytes(self):
     index = _tar_index.index_train_tar(self.fixture.train_tar)
@@ -42,7 +55,7 @@ class TarIndexTest(absltest.TestCase):
         self.assertEqual(member.archive_path, self.fixture.train_tar)
         extracted = _read(os.path.join(self.raw_dir, 'train', wnid, member.name))
         self.assertLen(extracted, member.size)
-        self.assertEqual(member.read_bytes(), extracted)
+        self.assertEqual(_member_bytes(member), extracted)
 
   def test_train_index_logs_progress_to_the_whole_archive(self):
     with self.assertLogs(level='INFO') as logs:
@@ -53,36 +66,29 @@ class TarIndexTest(absltest.TestCase):
     self.assertGreater(len(lines), len(self.fixture.synsets))  # one per class tar
     self.assertIn('%d/%d' % (size, size), lines[-1].replace(',', ''))
 
-  def test_validation_index_and_read_members(self):
+  def test_validation_index_reads_back_the_extracted_bytes(self):
     members = _tar_index.index_flat_tar(self.fixture.validation_tar)
     self.assertEqual([m.name for m in members],
                      [demo.validation_filename(i) for i in range(7)])
-    pairs = list(_tar_index.read_members(reversed(members)))
-    self.assertEqual([m for m, _ in pairs], list(reversed(members)))
-    for member, data in pairs:
-      self.assertEqual(data, _read(os.path.join(self.raw_dir, 'validation',
-                                                member.name)))
-
-  def test_read_members_across_archives(self):
-    train = _tar_index.index_train_tar(self.fixture.train_tar)
-    validation = _tar_index.index_flat_tar(self.fixture.validation_tar)
-    mixed = [validation[0], train[self.fixture.synsets[1]][0], validation[1]]
-    self.assertEqual([data for _, data in _tar_index.read_members(mixed)],
-                     [m.read_bytes() for m in mixed])
+    for member in members:
+      self.assertEqual(member.archive_path, self.fixture.validation_tar)
+      self.assertEqual(_member_bytes(member),
+                       _read(os.path.join(self.raw_dir, 'validation', member.name)))
 
   def link_pending(self, name, source, md5):
     """`name` symlinked to `source` in a fresh directory, awaiting verification."""
     directory = self.create_tempdir().full_path
-    summary = acquire.fetch_all(directory, os.path.dirname(source), [name],
-                                checksums={name: md5}, link_mode='symlink',
-                                verify_on_first_read=[name], progress_interval=0)
+    summary = acquire.fetch_all(
+        directory, os.path.dirname(source), [acquire.Archive(name, None, md5)],
+        acquire.FetchOptions(link_mode='symlink', verify_on_first_read=[name],
+                             progress_interval=0))
     self.assertTrue(os.path.exists(summary.paths[name] + acquire.PENDING_SUFFIX))
     return summary.paths[name]
 
   def test_a_wrong_md5_found_by_the_index_gives_no_index(self):
     for name, source, index in (
-        (acquire.TRAIN_TAR, self.fixture.train_tar, _tar_index.index_train_tar),
-        (acquire.VALIDATION_TAR, self.fixture.validation_tar,
+        (_TRAIN_TAR, self.fixture.train_tar, _tar_index.index_train_tar),
+        (_VALIDATION_TAR, self.fixture.validation_tar,
          _tar_index.index_flat_tar)):
       path = self.link_pending(name, source, '0' * 32)
       md5 = hashlib.md5(_read(source)).hexdigest()
@@ -96,25 +102,15 @@ class TarIndexTest(absltest.TestCase):
 
   def test_a_right_md5_found_by_the_index_is_stamped(self):
     md5 = hashlib.md5(_read(self.fixture.train_tar)).hexdigest()
-    path = self.link_pending(acquire.TRAIN_TAR, self.fixture.train_tar, md5)
+    path = self.link_pending(_TRAIN_TAR, self.fixture.train_tar, md5)
     index = _tar_index.index_train_tar(path)
     self.assertEqual({wnid: len(members) for wnid, members in index.items()},
                      self.fixture.train_counts)
     self.assertCountEqual(os.listdir(os.path.dirname(path)),
-                          [acquire.TRAIN_TAR, acquire.TRAIN_TAR + acquire.STAMP_SUFFIX])
-    self.assertEqual(index[self.fixture.synsets[0]][0].read_bytes(),
-                     _tar_index.index_train_tar(self.fixture.train_tar)[
-                         self.fixture.synsets[0]][0].read_bytes())
-
-  def test_truncated_archive_is_reported(self):
-    path = os.path.join(self.create_tempdir().full_path, 'val.tar')
-    with open(path, 'wb') as f:
-      f.write(archives.tar_bytes([('a.JPEG', b'x' * 5000)]))
-    member = _tar_index.index_flat_tar(path)[0]
-    with open(path, 'r+b') as f:
-      f.truncate(member.offset + 100)
-    with self.assertRaisesRegex(IOError, 'a.JPEG is truncated: 100 of 5000 bytes'):
-      member.read_bytes()
+                          [_TRAIN_TAR, _TRAIN_TAR + acquire.STAMP_SUFFIX])
+    self.assertEqual(_member_bytes(index[self.fixture.synsets[0]][0]),
+                     _member_bytes(_tar_index.index_train_tar(self.fixture.train_tar)[
+                         self.fixture.synsets[0]][0]))
 
   def test_unsafe_or_unexpected_members_are_refused(self):
     directory = self.create_tempdir().full_path

@@ -5,7 +5,7 @@ import os
 from absl import flags
 from absl.testing import absltest
 
-from inception import acquire
+from inception import imagenet
 from inception.cli import _download_flags
 
 
@@ -20,7 +20,7 @@ class DownloadFlagsTest(absltest.TestCase):
 
   def test_defaults(self):
     values = _parsed()
-    self.assertEqual(values.source, acquire.DEFAULT_BASE_URL)
+    self.assertEqual(values.source, imagenet.DEFAULT_BASE_URL)
     self.assertEqual(values.link_mode, 'copy')
     self.assertTrue(values.extract)
     self.assertFalse(values.validation_bounding_boxes)

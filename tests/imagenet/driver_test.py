@@ -17,6 +17,7 @@ from inception import core
 from inception import demo
 from inception import driver
 from inception import label_files
+from inception.imagenet import _archives
 from inception.imagenet import _demo
 from inception.imagenet import _driver
 from inception.imagenet import _settings
@@ -198,7 +199,7 @@ class PipelineTest(absltest.TestCase):
     """Runs with a source train tar cut short whose checksums line says so (it passes
     its MD5), then repairs both; returns (settings, the error of the failed run)."""
     settings = _run_settings(data_dir, link_mode='copy', **overrides)
-    source = os.path.join(core.demo_source_dir(data_dir), acquire.TRAIN_TAR)
+    source = os.path.join(core.demo_source_dir(data_dir), _archives.TRAIN_TAR)
     with open(source, 'rb') as f:
       good_bytes = f.read()
     with open(settings.checksums_file) as f:
@@ -219,14 +220,14 @@ class PipelineTest(absltest.TestCase):
     settings = _run_settings(data_dir, **overrides)
     with open(settings.checksums_file) as f:
       good_checksums = f.read()
-    with open(os.path.join(settings.source, acquire.TRAIN_TAR), 'rb') as f:
+    with open(os.path.join(settings.source, _archives.TRAIN_TAR), 'rb') as f:
       md5 = hashlib.md5(f.read()).hexdigest()
     wrong = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
     _write(wrong, good_checksums.replace(md5, '0' * 32))
     with self.assertRaises(driver.DriverError) as raised:
       _driver.run(dataclasses.replace(settings, checksums_file=wrong))
     downloads = core.downloads_dir(data_dir)
-    path = os.path.join(downloads, acquire.TRAIN_TAR)
+    path = os.path.join(downloads, _archives.TRAIN_TAR)
     self.assertRegex(str(raised.exception), '^%s: MD5 mismatch: expected 0{32}, actual '
                      '%s; the file was moved aside to %s.bad-md5-%s .*Run the same '
                      'command again' % (path, md5, path, md5))
@@ -241,11 +242,11 @@ class PipelineTest(absltest.TestCase):
     raw_dir = os.path.join(data_dir, 'raw-data')
     self.assertFalse(os.path.exists(os.path.join(raw_dir, 'train')))
     self.assertFalse(os.path.exists(os.path.join(raw_dir, '.extracting')))
-    self.assertNotIn('.%s.extracted' % acquire.TRAIN_TAR, os.listdir(raw_dir))
+    self.assertNotIn('.%s.extracted' % _archives.TRAIN_TAR, os.listdir(raw_dir))
     self.assertNotIn(_settings.EXTRACT, driver.read_state(data_dir))
     _driver.run(settings)  # The right checksums again: linked, verified, extracted.
     self.assertTrue(os.path.isfile(os.path.join(
-        core.downloads_dir(data_dir), acquire.TRAIN_TAR + acquire.STAMP_SUFFIX)))
+        core.downloads_dir(data_dir), _archives.TRAIN_TAR + acquire.STAMP_SUFFIX)))
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
 
@@ -260,7 +261,7 @@ class PipelineTest(absltest.TestCase):
 
   def test_linked_tarballs_are_verified_once_by_their_first_read(self):
     downloads = core.downloads_dir(self.reference_dir)
-    for name in (acquire.TRAIN_TAR, acquire.VALIDATION_TAR):
+    for name in (_archives.TRAIN_TAR, _archives.VALIDATION_TAR):
       self.assertTrue(os.path.islink(os.path.join(downloads, name)))
       self.assertTrue(os.path.isfile(os.path.join(downloads,
                                                   name + acquire.STAMP_SUFFIX)))
@@ -272,10 +273,10 @@ class PipelineTest(absltest.TestCase):
     settings, error = self._truncated_source_run(data_dir)
     downloads = core.downloads_dir(data_dir)
     self.assertRegex(str(error), '%s:.*; moved aside to .*%s.corrupt-.*Run the same '
-                     'command again' % (acquire.TRAIN_TAR, acquire.TRAIN_TAR))
-    self.assertFalse(os.path.exists(os.path.join(downloads, acquire.TRAIN_TAR)))
+                     'command again' % (_archives.TRAIN_TAR, _archives.TRAIN_TAR))
+    self.assertFalse(os.path.exists(os.path.join(downloads, _archives.TRAIN_TAR)))
     self.assertLen([name for name in os.listdir(downloads)
-                    if name.startswith(acquire.TRAIN_TAR + '.corrupt-')], 1)
+                    if name.startswith(_archives.TRAIN_TAR + '.corrupt-')], 1)
     self.assertNotIn(_settings.DOWNLOAD, driver.read_state(data_dir))
     _driver.run(settings)
     self.assertEqual(file_trees.shard_digests(data_dir),
@@ -306,11 +307,11 @@ class PipelineTest(absltest.TestCase):
     data_dir = os.path.join(self.root, 'deleted')
     settings = _run_settings(data_dir)
     _driver.run(settings)
-    os.remove(os.path.join(core.downloads_dir(data_dir), acquire.VALIDATION_TAR))
+    os.remove(os.path.join(core.downloads_dir(data_dir), _archives.VALIDATION_TAR))
     self.assertEqual(_driver.steps_to_run(settings), list(_settings.STEPS))
     _driver.run(settings)
     self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(data_dir),
-                                                acquire.VALIDATION_TAR)))
+                                                _archives.VALIDATION_TAR)))
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
 
@@ -333,7 +334,7 @@ class PipelineTest(absltest.TestCase):
     local = _run_settings(data_dir)
     raw = core.raw_data_dir(data_dir)
     stamps = [os.path.join(raw, '.%s.extracted' % name)
-              for name in (acquire.VALIDATION_TAR, acquire.TRAIN_TAR)]
+              for name in (_archives.VALIDATION_TAR, _archives.TRAIN_TAR)]
     with http_test_server.FileServer(core.demo_source_dir(data_dir)) as server:
       settings = dataclasses.replace(local, source=server.url, stream_extract=True)
       _driver.run_download(settings, None)
@@ -442,8 +443,8 @@ class TestSplitTest(absltest.TestCase):
   def test_without_with_test_nothing_is_fetched_or_recorded_for_it(self):
     self.assertEqual(file_trees.shard_digests(self.plain_dir, ('test-',)), {})
     self.assertFalse(os.path.exists(os.path.join(
-        core.demo_source_dir(self.plain_dir), acquire.TEST_TAR)))
-    self.assertNotIn(acquire.TEST_TAR, os.listdir(core.downloads_dir(self.plain_dir)))
+        core.demo_source_dir(self.plain_dir), _archives.TEST_TAR)))
+    self.assertNotIn(_archives.TEST_TAR, os.listdir(core.downloads_dir(self.plain_dir)))
     for step in self.plain_state.values():
       self.assertNotIn('with_test', step['settings'])
       self.assertNotIn('test_shards', step['settings'])
@@ -460,7 +461,7 @@ class TestSplitTest(absltest.TestCase):
     settings = _with_test_settings(data_dir)
     checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
     with open(settings.checksums_file) as f:
-      _write(checksums, ''.join(line for line in f if acquire.TEST_TAR not in line))
+      _write(checksums, ''.join(line for line in f if _archives.TEST_TAR not in line))
     settings = dataclasses.replace(settings, checksums_file=checksums)
     with self.assertRaisesRegex(
         ValueError, r'^ILSVRC2012_img_test_v10102019\.tar: no checksum known .*'

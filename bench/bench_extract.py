@@ -39,7 +39,7 @@ from absl import flags
 from absl import logging
 
 from inception import acquire
-from inception import core
+from inception import driver
 from inception import imagenet
 
 FLAGS = flags.FLAGS
@@ -100,7 +100,7 @@ def _fresh(path: str) -> str:
 def _extract_classes(train_tar: str, out: str) -> None:
   """The train tar's class tars into out/train/<wnid>/, as the driver extracts them."""
   acquire.extract(train_tar, acquire.Extraction(acquire.CLASS_TARS, _fresh(out),
-                                                core.TRAIN_DIRNAME),
+                                                driver.TRAIN_DIRNAME),
                   progress_interval=3600)
 
 

@@ -28,7 +28,7 @@ _DEMO = flags.DEFINE_boolean(
     'Build a mini flower_photos.tgz (5 classes, a few photo-like images each) under '
     'DATA_DIR/%s/ and run the identical pipeline on it, offline (a --source given '
     'too serves that tarball).' %
-    core.DEMO_SOURCE_DIRNAME)
+    driver.DEMO_SOURCE_DIRNAME)
 _SOURCE = flags.DEFINE_string(
     'source', flowers.DEFAULT_SOURCE,
     'The tarball\'s URL (or a base URL holding it), or a local copy of it (or its '
@@ -36,7 +36,7 @@ _SOURCE = flags.DEFINE_string(
 _LINK_MODE = flags.DEFINE_enum(
     'link_mode', 'copy', list(acquire.LINK_MODES),
     'For a local --source: copy the tarball into DATA_DIR/%s/ or symlink it.' %
-    core.DOWNLOADS_DIRNAME)
+    driver.DOWNLOADS_DIRNAME)
 _VALIDATION_PER_CLASS = flags.DEFINE_integer(
     'validation_per_class', None,
     'Images per class held out for validation, chosen deterministically. Default '

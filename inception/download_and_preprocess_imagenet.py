@@ -31,7 +31,7 @@ _DEMO = flags.DEFINE_boolean(
     'demo', False,
     'Build a mini ImageNet (a few classes, a few hundred photo-like images with every '
     'hard case) under DATA_DIR/%s/ and run the identical pipeline on it, with no '
-    'credentials.' % core.DEMO_SOURCE_DIRNAME)
+    'credentials.' % driver.DEMO_SOURCE_DIRNAME)
 cli.define_download_flags()
 cli.define_shard_flags(None, None, unset='Default %d train, %d validation; demo %d, %d.' % (
     imagenet.SHARD_COUNTS.train, imagenet.SHARD_COUNTS.validation,

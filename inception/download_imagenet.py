@@ -34,10 +34,11 @@ from inception import cli  # pylint: disable=g-bad-import-order
 from absl import flags
 
 from inception import core
+from inception import driver
 from inception import imagenet
 
 cli.define_data_dir('Where the tarballs go (DATA_DIR/%s/) and are extracted '
-                    '(DATA_DIR/%s/).' % (core.DOWNLOADS_DIRNAME, core.RAW_DATA_DIRNAME))
+                    '(DATA_DIR/%s/).' % (driver.DOWNLOADS_DIRNAME, driver.RAW_DATA_DIRNAME))
 cli.define_download_flags()
 _WITH_DEVKIT = flags.DEFINE_bool(
     'with_devkit', False, 'Also fetch ILSVRC2012_devkit_t12.tar.gz (not extracted).')

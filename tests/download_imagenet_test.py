@@ -16,9 +16,9 @@ from absl.testing import flagsaver
 
 from inception import acquire
 from inception import cli
-from inception import core
 from inception import demo
 from inception import download_imagenet
+from inception import driver
 from inception import imagenet
 from tests import file_trees
 from tests import http_test_server
@@ -64,7 +64,7 @@ class DownloadImagenetTest(absltest.TestCase):
                         '--checksums_file=' + self.fixture.checksums_file,
                         '--with_bbox_val', self.data_dir)
     self.assertIsNone(code)
-    raw = core.raw_data_dir(self.data_dir)
+    raw = driver.raw_data_dir(self.data_dir)
     for wnid, count in self.fixture.train_counts.items():
       self.assertLen(os.listdir(os.path.join(raw, 'train', wnid)), count)
     self.assertLen(os.listdir(os.path.join(raw, 'validation')), 4)
@@ -72,11 +72,11 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertFalse(os.path.exists(os.path.join(raw, 'bounding_boxes')))
     self.assertFalse(os.path.exists(os.path.join(raw, 'validation_bounding_boxes')))
     for name in (imagenet.BBOX_TRAIN_TAR_GZ, imagenet.BBOX_VALIDATION_TGZ):
-      self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(self.data_dir),
+      self.assertTrue(os.path.isfile(os.path.join(driver.downloads_dir(self.data_dir),
                                                   name)))
     self.assertLen(self.server.requests, 4)
     # The driver's own steps ran, and the driver run later takes over from here.
-    with open(os.path.join(self.data_dir, core.STATE_FILENAME)) as f:
+    with open(os.path.join(self.data_dir, driver.STATE_FILENAME)) as f:
       self.assertCountEqual(json.load(f)['steps'], ['download', 'extract'])
 
     self.server.reset_counters()
@@ -93,7 +93,7 @@ class DownloadImagenetTest(absltest.TestCase):
                         '--with_bbox_val', '--extract_xml', self.data_dir,
                         environ=_NO_CREDENTIALS)
     self.assertIsNone(code)
-    raw = core.raw_data_dir(self.data_dir)
+    raw = driver.raw_data_dir(self.data_dir)
     self.assertCountEqual(os.listdir(os.path.join(raw, 'bounding_boxes')),
                           list(self.fixture.train_counts))
     self.assertLen(os.listdir(os.path.join(raw, 'validation_bounding_boxes', 'val')),
@@ -111,7 +111,7 @@ class DownloadImagenetTest(absltest.TestCase):
                         '--checksums_file=' + self.fixture.checksums_file,
                         '--with_test', self.data_dir)
     self.assertIsNone(code)
-    self.assertCountEqual(os.listdir(core.test_images_dir(self.data_dir)),
+    self.assertCountEqual(os.listdir(imagenet.test_images_dir(self.data_dir)),
                           [demo.test_filename(0), demo.test_filename(1)])
     self.assertEqual(self.server.requests[-1].path, '/data/' + imagenet.TEST_TAR)
 
@@ -192,9 +192,9 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertIsNone(code)
     # The driver's layout: the tarballs in DATA_DIR/downloads/, nothing extracted,
     # and the driver's record of its download step.
-    downloads = core.downloads_dir(self.data_dir)
+    downloads = driver.downloads_dir(self.data_dir)
     self.assertCountEqual(os.listdir(self.data_dir),
-                          [core.DOWNLOADS_DIRNAME, core.STATE_FILENAME])
+                          [driver.DOWNLOADS_DIRNAME, driver.STATE_FILENAME])
     self.assertCountEqual(
         [name for name in os.listdir(downloads)
          if not name.endswith(acquire.STAMP_SUFFIX)],
@@ -209,8 +209,8 @@ class DownloadImagenetTest(absltest.TestCase):
                         '--netrc=' + self.netrc, self.data_dir,
                         environ=_NO_CREDENTIALS)
     self.assertIsNone(code)
-    self.assertFalse(os.path.exists(core.raw_data_dir(self.data_dir)))
-    self.assertTrue(os.path.islink(os.path.join(core.downloads_dir(self.data_dir),
+    self.assertFalse(os.path.exists(driver.raw_data_dir(self.data_dir)))
+    self.assertTrue(os.path.islink(os.path.join(driver.downloads_dir(self.data_dir),
                                                 imagenet.BBOX_VALIDATION_TGZ)))
 
   def test_stream_extract_gives_the_same_tree_from_one_read(self):
@@ -227,22 +227,22 @@ class DownloadImagenetTest(absltest.TestCase):
       self.assertIn('%s: downloaded, extracted as it came' % name, log)
       self.assertIn('%s: already extracted' % name, log)  # By extract_all: no read.
     self.assertLen(self.server.requests, 4)
-    downloads = core.downloads_dir(self.data_dir)
+    downloads = driver.downloads_dir(self.data_dir)
     self.assertEqual(self.server.bytes_sent,
                      sum(os.path.getsize(os.path.join(downloads, name))
                          for name in os.listdir(downloads) if name.endswith('.tar')
                          or name.endswith('.tar.gz')))
     for directory in (reference, self.data_dir):
-      raw = core.raw_data_dir(directory)
+      raw = driver.raw_data_dir(directory)
       self.assertEqual(sorted(os.listdir(raw)), [
           '.%s.extracted' % name for name in sorted(
               (imagenet.TRAIN_TAR, imagenet.TEST_TAR, imagenet.VALIDATION_TAR))] +
                      ['test', 'train', 'validation'])  # The box XMLs stay packed.
     for subdirectory in ('train', 'validation', 'test'):
       self.assertEqual(
-          file_trees.file_contents(os.path.join(core.raw_data_dir(reference),
+          file_trees.file_contents(os.path.join(driver.raw_data_dir(reference),
                                                 subdirectory)),
-          file_trees.file_contents(os.path.join(core.raw_data_dir(self.data_dir),
+          file_trees.file_contents(os.path.join(driver.raw_data_dir(self.data_dir),
                                                 subdirectory)))
 
   def test_stream_extract_with_no_extract_is_a_usage_error(self):

@@ -13,6 +13,7 @@ from absl import flags
 
 from inception import acquire
 from inception import core
+from inception import driver
 from inception import imagenet
 from inception.cli import _flags
 
@@ -53,7 +54,7 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
   flags.DEFINE_enum(
       'link_mode', 'copy', list(acquire.LINK_MODES),
       'For a directory --source: copy the tarballs into DATA_DIR/%s/ or symlink '
-      'them.' % core.DOWNLOADS_DIRNAME, flag_values=flag_values)
+      'them.' % driver.DOWNLOADS_DIRNAME, flag_values=flag_values)
   flags.DEFINE_string(
       'checksums_file', None,
       'md5sum-format file ("<md5>  <name>" lines) adding to or overriding the known '
@@ -68,13 +69,13 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
       'Also fetch the unlabelled test images, %s (a --source directory may hold it as '
       '%s), extracted to DATA_DIR/%s/%s/; the driver writes them as the test split '
       '(label 0, no synset). No MD5 of it is published: give one in --checksums_file.'
-      % (imagenet.TEST_TAR, imagenet.TFDS_TEST_TAR, core.RAW_DATA_DIRNAME,
-         core.TEST_DIRNAME), flag_values=flag_values)
+      % (imagenet.TEST_TAR, imagenet.TFDS_TEST_TAR, driver.RAW_DATA_DIRNAME,
+         imagenet.TEST_DIRNAME), flag_values=flag_values)
   flags.DEFINE_boolean(
       'extract', True,
       'Extract the tarballs into DATA_DIR/%s/. --noextract (or --no_extract) leaves '
       'them packed: the driver then converts straight from the tarballs (saves ~140 '
-      'GB and a pass over it; the shards are identical).' % core.RAW_DATA_DIRNAME,
+      'GB and a pass over it; the shards are identical).' % driver.RAW_DATA_DIRNAME,
       flag_values=flag_values)
   define_negation('no_extract', 'extract', flag_values)
   flags.DEFINE_boolean(
@@ -83,8 +84,8 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
       'into DATA_DIR/%s/%s/ (and %s/), 544,546 tiny files. Nothing needs them: the box '
       'CSVs are read straight from the archives. Needs --extract.' % (
           imagenet.BBOX_TRAIN_TAR_GZ, imagenet.BBOX_VALIDATION_TGZ,
-          core.RAW_DATA_DIRNAME, core.BOUNDING_BOXES_DIRNAME,
-          core.VALIDATION_BOUNDING_BOXES_DIRNAME), flag_values=flag_values)
+          driver.RAW_DATA_DIRNAME, imagenet.BOUNDING_BOXES_DIRNAME,
+          imagenet.VALIDATION_BOUNDING_BOXES_DIRNAME), flag_values=flag_values)
   flags.register_multi_flags_validator(
       ['extract', 'extract_xml'],
       lambda values: values['extract'] or not values['extract_xml'],
@@ -100,7 +101,7 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
       'partial file for the next run, which extracts again from the start). With a '
       'directory --source it does nothing more: a copy or symlink is already read '
       'once, by the extraction. Not with --no_extract, which extracts nothing.'
-      % core.DOWNLOADS_DIRNAME, flag_values=flag_values)
+      % driver.DOWNLOADS_DIRNAME, flag_values=flag_values)
   flags.register_multi_flags_validator(
       ['stream_extract', 'extract'],
       lambda values: not (values['stream_extract'] and not values['extract']),

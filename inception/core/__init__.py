@@ -6,8 +6,8 @@
   a full disk's error names the file and its directory (`naming_write_errors`).
 - `Progress`: progress lines with rate and ETA.
 - `absolute_user_path`: the user's paths, relative to where the command was typed.
-- The layout: every name under DATA_DIR and beside the shards (`downloads_dir`,
-  `manifest_path`, `index_path`, ...), defined once.
+- The names beside the shards (`manifest_path`, `index_path`, ...), defined once;
+  a driver's DATA_DIR names are inception.driver's.
 - The runner interface (`Runner.run(tasks, on_result, on_progress)`), with
   `InProcessRunner` and `ProcessPoolRunner`, and `Workers`: a step's worker pool
   (`default_num_workers` its one default), built once at the edge and passed whole.
@@ -35,38 +35,15 @@ from inception.core._file_io import rename
 from inception.core._file_io import start_writeback
 from inception.core._file_io import walk
 from inception.core._layout import BAD_IMAGES_FORMAT
-from inception.core._layout import BOUNDING_BOXES_DIRNAME
 from inception.core._layout import CHECK_REPORT_DIRNAME
-from inception.core._layout import DEMO_SOURCE_DIRNAME
-from inception.core._layout import DOWNLOADS_DIRNAME
 from inception.core._layout import INDEX_DIRNAME
 from inception.core._layout import INDEX_SUFFIX
 from inception.core._layout import MANIFEST_FILENAME
-from inception.core._layout import RAW_DATA_DIRNAME
-from inception.core._layout import STATE_FILENAME
-from inception.core._layout import TEST_DIRNAME
-from inception.core._layout import TRAIN_BOXES_CSV
-from inception.core._layout import TRAIN_DIRNAME
-from inception.core._layout import VALIDATION_BOUNDING_BOXES_DIRNAME
-from inception.core._layout import VALIDATION_BOXES_CSV
-from inception.core._layout import VALIDATION_DIRNAME
 from inception.core._layout import bad_images_path
-from inception.core._layout import boxes_csv_dir
 from inception.core._layout import check_report_dir
-from inception.core._layout import demo_source_dir
-from inception.core._layout import downloads_dir
 from inception.core._layout import index_dir
 from inception.core._layout import index_path
 from inception.core._layout import manifest_path
-from inception.core._layout import raw_data_dir
-from inception.core._layout import state_path
-from inception.core._layout import test_images_dir
-from inception.core._layout import train_boxes_csv
-from inception.core._layout import train_images_dir
-from inception.core._layout import train_xml_dir
-from inception.core._layout import validation_boxes_csv
-from inception.core._layout import validation_images_dir
-from inception.core._layout import validation_xml_dir
 from inception.core._process_pool import ProcessPoolRunner
 from inception.core._progress import Progress
 from inception.core._progress import format_duration
@@ -83,10 +60,7 @@ from inception.core._workers import Workers
 
 __all__ = [
     'BAD_IMAGES_FORMAT',
-    'BOUNDING_BOXES_DIRNAME',
     'CHECK_REPORT_DIRNAME',
-    'DEMO_SOURCE_DIRNAME',
-    'DOWNLOADS_DIRNAME',
     'INDEX_DIRNAME',
     'INDEX_SUFFIX',
     'InProcessRunner',
@@ -94,26 +68,15 @@ __all__ = [
     'ProcessPoolRunner',
     'Progress',
     'ProgressCallback',
-    'RAW_DATA_DIRNAME',
     'ResultCallback',
     'Runner',
-    'STATE_FILENAME',
-    'TEST_DIRNAME',
-    'TRAIN_BOXES_CSV',
-    'TRAIN_DIRNAME',
-    'VALIDATION_BOUNDING_BOXES_DIRNAME',
-    'VALIDATION_BOXES_CSV',
-    'VALIDATION_DIRNAME',
     'WorkerError',
     'Workers',
     'absolute_user_path',
     'atomic_output',
     'bad_images_path',
-    'boxes_csv_dir',
     'check_report_dir',
     'default_num_workers',
-    'demo_source_dir',
-    'downloads_dir',
     'error_types',
     'exists',
     'format_duration',
@@ -129,7 +92,6 @@ __all__ = [
     'naming_write_errors',
     'open_file',
     'portable_exception',
-    'raw_data_dir',
     'read_bytes',
     'read_text',
     'remove',
@@ -137,15 +99,7 @@ __all__ = [
     'remove_tree',
     'rename',
     'start_writeback',
-    'state_path',
     'temporary_path',
-    'test_images_dir',
-    'train_boxes_csv',
-    'train_images_dir',
-    'train_xml_dir',
-    'validation_boxes_csv',
-    'validation_images_dir',
-    'validation_xml_dir',
     'walk',
     'write_bytes',
     'write_text',

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Seq
 from absl import logging
 
 from inception import core
+from inception.driver import _layout
 
 # The steps both drivers have, by these names (in the state file, --redo).
 DOWNLOAD = 'download'
@@ -45,7 +46,7 @@ def read_state(data_dir: str) -> Dict[str, Any]:
   Raises:
     ValueError: the state file is not JSON (named, with what to do).
   """
-  path = core.state_path(data_dir)
+  path = _layout.state_path(data_dir)
   if not core.exists(path):
     return {}
   try:
@@ -57,7 +58,7 @@ def read_state(data_dir: str) -> Dict[str, Any]:
 
 
 def write_state(data_dir: str, steps: Mapping[str, Any]) -> None:
-  core.write_text(core.state_path(data_dir),
+  core.write_text(_layout.state_path(data_dir),
                   json.dumps({'steps': steps}, indent=2, sort_keys=True) + '\n')
 
 

@@ -96,24 +96,24 @@ class Settings:
 
 
 def archive_path(settings: Settings) -> str:
-  return os.path.join(core.downloads_dir(settings.data_dir), settings.archive.name)
+  return os.path.join(driver.downloads_dir(settings.data_dir), settings.archive.name)
 
 
 def extracted_root(data_dir: str) -> str:
   """raw-data/extracted/flower_photos: the archive's tree, as it holds it."""
-  return os.path.join(core.raw_data_dir(data_dir), EXTRACTED_DIRNAME,
+  return os.path.join(driver.raw_data_dir(data_dir), EXTRACTED_DIRNAME,
                       demo.FLOWERS_TOP_DIRNAME)
 
 
 def labels_file(data_dir: str) -> str:
-  return _split.labels_path(core.raw_data_dir(data_dir))
+  return _split.labels_path(driver.raw_data_dir(data_dir))
 
 
 # The steps. Each returns a JSON-able dict of what it produced.
 
 
 def run_download(settings: Settings) -> Dict[str, Any]:
-  summary = _archive.fetch_archive(core.downloads_dir(settings.data_dir),
+  summary = _archive.fetch_archive(driver.downloads_dir(settings.data_dir),
                                    settings.source, settings.archive,
                                    settings.link_mode)
   return {'file': summary.paths[settings.archive.name],
@@ -122,13 +122,13 @@ def run_download(settings: Settings) -> Dict[str, Any]:
 
 def run_extract(settings: Settings) -> Dict[str, Any]:
   files = acquire.extract_tree(archive_path(settings),
-                               core.raw_data_dir(settings.data_dir), EXTRACTED_DIRNAME)
+                               driver.raw_data_dir(settings.data_dir), EXTRACTED_DIRNAME)
   return {'directory': extracted_root(settings.data_dir), 'files': files}
 
 
 def run_split(settings: Settings) -> Dict[str, Any]:
   counts = _split.split_tree(extracted_root(settings.data_dir),
-                             core.raw_data_dir(settings.data_dir),
+                             driver.raw_data_dir(settings.data_dir),
                              settings.validation_per_class, settings.split_seed)
   return {'labels_file': labels_file(settings.data_dir),
           'images': {split: sum(by_class.values()) for split, by_class in
@@ -138,8 +138,8 @@ def run_split(settings: Settings) -> Dict[str, Any]:
 def run_convert(settings: Settings) -> Dict[str, Any]:
   data_dir = settings.data_dir
   results = convert.convert_generic(
-      convert.SplitPaths(train=core.train_images_dir(data_dir),
-                         validation=core.validation_images_dir(data_dir)),
+      convert.SplitPaths(train=driver.train_images_dir(data_dir),
+                         validation=driver.validation_images_dir(data_dir)),
       data_dir, labels_file(data_dir),
       convert.ShardCounts(settings.train_shards, settings.validation_shards),
       settings.options)
@@ -190,7 +190,7 @@ def demo_archive(data_dir: str, config: demo.FlowersConfig = DEMO_CONFIG
   Its facts are recorded in demo-source/mini_flowers.json with the config, so that a
   re-run neither regenerates nor touches the tarball.
   """
-  source = core.demo_source_dir(data_dir)
+  source = driver.demo_source_dir(data_dir)
   record_path = os.path.join(source, DEMO_RECORD)
   wanted = dataclasses.asdict(config)
   record = json.loads(core.read_text(record_path)) if core.exists(record_path) else {}
@@ -206,7 +206,7 @@ def demo_settings(data_dir: str, config: demo.FlowersConfig = DEMO_CONFIG,
                   **overrides: Any) -> Settings:
   """The settings that run the identical driver on the mini flowers tarball, offline
   (symlinked from demo-source/)."""
-  values = dict(data_dir=data_dir, source=core.demo_source_dir(data_dir),
+  values = dict(data_dir=data_dir, source=driver.demo_source_dir(data_dir),
                 link_mode='symlink', archive=demo_archive(data_dir, config),
                 validation_per_class=DEMO_VALIDATION_PER_CLASS)
   values.update(overrides)

@@ -18,6 +18,7 @@ import shutil
 from typing import Dict, List, Sequence
 
 from inception import core
+from inception import driver
 
 LABELS_FILENAME = 'labels.txt'
 STAGING_DIRNAME = '.splitting'
@@ -95,17 +96,17 @@ def split_tree(root: str, raw_dir: str, validation_per_class: int,
   staging = os.path.join(raw_dir, STAGING_DIRNAME)
   if os.path.lexists(staging):
     shutil.rmtree(staging)
-  counts = {core.TRAIN_DIRNAME: {}, core.VALIDATION_DIRNAME: {}}
+  counts = {driver.TRAIN_DIRNAME: {}, driver.VALIDATION_DIRNAME: {}}
   for name, files in classes.items():
     held_out = set(validation_names(files, name, validation_per_class, seed))
     for split in counts:
       os.makedirs(os.path.join(staging, split, name))
     for filename in files:
-      split = core.VALIDATION_DIRNAME if filename in held_out else core.TRAIN_DIRNAME
+      split = driver.VALIDATION_DIRNAME if filename in held_out else driver.TRAIN_DIRNAME
       _link(os.path.join(root, name, filename),
             os.path.join(staging, split, name, filename))
-    counts[core.TRAIN_DIRNAME][name] = len(files) - len(held_out)
-    counts[core.VALIDATION_DIRNAME][name] = len(held_out)
+    counts[driver.TRAIN_DIRNAME][name] = len(files) - len(held_out)
+    counts[driver.VALIDATION_DIRNAME][name] = len(held_out)
   for split in counts:
     _replace_dir(os.path.join(staging, split), os.path.join(raw_dir, split))
   os.rmdir(staging)

@@ -41,6 +41,17 @@ from inception.imagenet._driver import steps_to_run
 from inception.imagenet._extraction import ExtractResult
 from inception.imagenet._extraction import extract_all
 from inception.imagenet._extraction import image_extractions
+from inception.imagenet._layout import BOUNDING_BOXES_DIRNAME
+from inception.imagenet._layout import TEST_DIRNAME
+from inception.imagenet._layout import TRAIN_BOXES_CSV
+from inception.imagenet._layout import VALIDATION_BOUNDING_BOXES_DIRNAME
+from inception.imagenet._layout import VALIDATION_BOXES_CSV
+from inception.imagenet._layout import boxes_csv_dir
+from inception.imagenet._layout import test_images_dir
+from inception.imagenet._layout import train_boxes_csv
+from inception.imagenet._layout import train_xml_dir
+from inception.imagenet._layout import validation_boxes_csv
+from inception.imagenet._layout import validation_xml_dir
 from inception.imagenet._settings import DOWNLOAD
 from inception.imagenet._settings import DOWNLOAD_STEPS
 from inception.imagenet._settings import STEPS
@@ -57,6 +68,7 @@ __all__ = [
     'ACCESS_KEY_ENV',
     'BBOX_TRAIN_TAR_GZ',
     'BBOX_VALIDATION_TGZ',
+    'BOUNDING_BOXES_DIRNAME',
     'DEFAULT_BASE_URL',
     'DEFAULT_FILES',
     'DEMO_SHARD_COUNTS',
@@ -72,12 +84,17 @@ __all__ = [
     'STEPS',
     'Settings',
     'SplitSources',
+    'TEST_DIRNAME',
     'TEST_TAR',
     'TFDS_TEST_TAR',
+    'TRAIN_BOXES_CSV',
     'TRAIN_TAR',
     'USERNAME_ENV',
+    'VALIDATION_BOUNDING_BOXES_DIRNAME',
+    'VALIDATION_BOXES_CSV',
     'VALIDATION_TAR',
     'archives',
+    'boxes_csv_dir',
     'convert_imagenet',
     'credentials',
     'demo_settings',
@@ -91,4 +108,9 @@ __all__ = [
     'run',
     'step_names',
     'steps_to_run',
+    'test_images_dir',
+    'train_boxes_csv',
+    'train_xml_dir',
+    'validation_boxes_csv',
+    'validation_xml_dir',
 ]

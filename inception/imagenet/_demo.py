@@ -8,6 +8,7 @@ from typing import Any, Dict
 from inception import convert
 from inception import core
 from inception import demo
+from inception import driver
 from inception import label_files
 from inception import records
 from inception.imagenet import _settings
@@ -31,7 +32,7 @@ def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
   in demo-source/fixture.json so that a re-run neither regenerates nor touches the
   tarballs (the download and extract steps trust their stamps).
   """
-  source = core.demo_source_dir(data_dir)
+  source = driver.demo_source_dir(data_dir)
   record_path = os.path.join(source, DEMO_RECORD)
   wanted = dataclasses.asdict(config)
   record = None

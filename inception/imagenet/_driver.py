@@ -56,11 +56,11 @@ from inception import acquire
 from inception import annotations
 from inception import check
 from inception import convert
-from inception import core
 from inception import driver
 from inception import label_files
 from inception.imagenet import _archives
 from inception.imagenet import _extraction
+from inception.imagenet import _layout
 from inception.imagenet import _settings
 from inception.imagenet import _splits
 
@@ -130,7 +130,7 @@ def credentials(settings: _settings.Settings, netrc_file: Optional[str],
 
 def _archives_to_fetch(settings: _settings.Settings) -> List[str]:
   """The tarballs not (or no longer) in downloads/, verified or pending."""
-  return acquire.files_needing_fetch(core.downloads_dir(settings.data_dir),
+  return acquire.files_needing_fetch(driver.downloads_dir(settings.data_dir),
                                      _archive_specs(settings))
 
 
@@ -150,7 +150,7 @@ def _archive_specs(settings: _settings.Settings) -> List[acquire.Archive]:
 
 
 def _archive_paths(settings: _settings.Settings) -> Dict[str, str]:
-  return {name: os.path.join(core.downloads_dir(settings.data_dir), name)
+  return {name: os.path.join(driver.downloads_dir(settings.data_dir), name)
           for name in _archive_names(settings)}
 
 
@@ -168,9 +168,9 @@ def run_download(settings: _settings.Settings,
       credentials=credentials, login=_archives.LOGIN, link_mode=settings.link_mode,
       verify_on_first_read=tuple(verified_later),
       extract_while_downloading=(
-          _extraction.image_extractions(core.raw_data_dir(settings.data_dir))
+          _extraction.image_extractions(driver.raw_data_dir(settings.data_dir))
           if settings.streams_extraction() else None))
-  summary = acquire.fetch_all(core.downloads_dir(settings.data_dir), settings.source,
+  summary = acquire.fetch_all(driver.downloads_dir(settings.data_dir), settings.source,
                               _archive_specs(settings), options)
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
 
@@ -236,7 +236,7 @@ def _box_counts(stats: annotations.BoxStats) -> Dict[str, Any]:
 
 def run_validation_relabel(settings: _settings.Settings) -> Dict[str, Any]:
   labels_file = settings.labels.validation_labels_path()
-  directory = core.validation_images_dir(settings.data_dir)
+  directory = driver.validation_images_dir(settings.data_dir)
   stats = annotations.relabel_validation_directory(
       directory, label_files.read_validation_labels(labels_file), labels_file)
   logging.info(stats.summary())
@@ -254,9 +254,9 @@ def run_convert(settings: _settings.Settings) -> Dict[str, Any]:
         test=archives.get(_archives.TEST_TAR)))
   else:
     sources = _splits.SplitSources(directories=convert.SplitPaths(
-        train=core.train_images_dir(data_dir),
-        validation=core.validation_images_dir(data_dir),
-        test=core.test_images_dir(data_dir) if settings.with_test else None))
+        train=driver.train_images_dir(data_dir),
+        validation=driver.validation_images_dir(data_dir),
+        test=_layout.test_images_dir(data_dir) if settings.with_test else None))
   results = _splits.convert_imagenet(
       sources, data_dir, settings.options,
       settings.labels, _settings.boxes_csv_paths(settings), settings.shards)
@@ -303,7 +303,7 @@ def run(settings: _settings.Settings,
     _unfinish_download(settings.data_dir)
     raise driver.DriverError(str(e)) from None
   except acquire.CorruptArchiveError as e:
-    message = acquire.set_aside_corrupt(e, core.downloads_dir(settings.data_dir))
+    message = acquire.set_aside_corrupt(e, driver.downloads_dir(settings.data_dir))
     if message is None:
       raise
     _unfinish_download(settings.data_dir)

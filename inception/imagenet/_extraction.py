@@ -22,8 +22,9 @@ from typing import Dict, NamedTuple, Optional
 from absl import logging
 
 from inception import acquire
-from inception import core
+from inception import driver
 from inception.imagenet import _archives
+from inception.imagenet import _layout
 
 
 class ExtractResult(NamedTuple):
@@ -41,11 +42,11 @@ def image_extractions(raw_dir: str) -> Dict[str, acquire.Extraction]:
   into train/<wnid>/, the validation and test images into validation/ and test/."""
   return {
       _archives.TRAIN_TAR: acquire.Extraction(acquire.CLASS_TARS, raw_dir,
-                                              core.TRAIN_DIRNAME),
+                                              driver.TRAIN_DIRNAME),
       _archives.VALIDATION_TAR: acquire.Extraction(acquire.FLAT, raw_dir,
-                                                   core.VALIDATION_DIRNAME),
+                                                   driver.VALIDATION_DIRNAME),
       _archives.TEST_TAR: acquire.Extraction(acquire.FLAT, raw_dir,
-                                             core.TEST_DIRNAME),
+                                             _layout.TEST_DIRNAME),
   }
 
 
@@ -58,16 +59,16 @@ def extract_all(data_dir: str, train_tar: Optional[str] = None,
   """Extracts the given archives into data_dir/raw-data, smallest first."""
   if '://' in data_dir:
     raise ValueError('extraction needs a local directory, got %s' % data_dir)
-  raw_dir = core.raw_data_dir(data_dir)
+  raw_dir = driver.raw_data_dir(data_dir)
   os.makedirs(raw_dir, exist_ok=True)
   images = image_extractions(raw_dir)
   boxes = validation_boxes = validation = train = test = None
   if bbox_train_tar_gz:
     boxes = acquire.extract_tree(bbox_train_tar_gz, raw_dir,
-                                 core.BOUNDING_BOXES_DIRNAME, progress_interval)
+                                 _layout.BOUNDING_BOXES_DIRNAME, progress_interval)
   if bbox_validation_tgz:
     validation_boxes = acquire.extract_tree(
-        bbox_validation_tgz, raw_dir, core.VALIDATION_BOUNDING_BOXES_DIRNAME,
+        bbox_validation_tgz, raw_dir, _layout.VALIDATION_BOUNDING_BOXES_DIRNAME,
         progress_interval)
   if validation_tar:
     validation = acquire.extract(validation_tar, images[_archives.VALIDATION_TAR],

@@ -10,10 +10,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from inception import acquire
 from inception import convert
-from inception import core
 from inception import driver
 from inception import label_files
 from inception.imagenet import _archives
+from inception.imagenet import _layout
 from inception.imagenet import _splits
 
 DOWNLOAD = driver.DOWNLOAD
@@ -130,9 +130,9 @@ class Settings:
 
 def boxes_csv_paths(settings: Settings) -> List[str]:
   """The box CSVs the bounding_boxes step writes (train, then validation)."""
-  paths = [core.train_boxes_csv(settings.data_dir, settings.no_extract)]
+  paths = [_layout.train_boxes_csv(settings.data_dir, settings.no_extract)]
   if settings.validation_bounding_boxes:
-    paths.append(core.validation_boxes_csv(settings.data_dir, settings.no_extract))
+    paths.append(_layout.validation_boxes_csv(settings.data_dir, settings.no_extract))
   return paths
 
 

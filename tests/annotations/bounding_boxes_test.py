@@ -282,8 +282,8 @@ class MiniImagenetTest(absltest.TestCase):
     image_synsets = {'ILSVRC2012_val_%08d.JPEG' % i: synset
                      for i, synset in enumerate(fixture.validation_labels, 1)}
     for archive, dirname, labels in (
-        (fixture.bbox_train_tar_gz, core.BOUNDING_BOXES_DIRNAME, None),
-        (fixture.bbox_validation_tgz, core.VALIDATION_BOUNDING_BOXES_DIRNAME,
+        (fixture.bbox_train_tar_gz, 'bounding_boxes', None),
+        (fixture.bbox_validation_tgz, 'validation_bounding_boxes',
          image_synsets)):
       with self.subTest(archive=os.path.basename(archive)):
         acquire.extract_tree(archive, raw, dirname)

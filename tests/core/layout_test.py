@@ -1,4 +1,4 @@
-"""Tests for inception.core's layout: every name under DATA_DIR and beside the shards."""
+"""Tests for inception.core's layout: the names beside the shards."""
 
 import glob
 import os
@@ -41,41 +41,11 @@ class BesideTheShardsTest(absltest.TestCase):
     self.assertEqual(glob.glob(os.path.join(output, 'validation-*')), [])
 
 
-class DataDirTest(absltest.TestCase):
-
-  def test_the_drivers_own(self):
-    self.assertEqual(_layout.state_path('/d'), '/d/pipeline_state.json')
-    self.assertEqual(_layout.downloads_dir('/d'), '/d/downloads')
-    self.assertEqual(_layout.demo_source_dir('/d'), '/d/demo-source')
-
-  def test_raw_data(self):
-    self.assertEqual(_layout.raw_data_dir('/d'), '/d/raw-data')
-    self.assertEqual(_layout.train_images_dir('/d'), '/d/raw-data/train')
-    self.assertEqual(_layout.validation_images_dir('/d'), '/d/raw-data/validation')
-    self.assertEqual(_layout.train_xml_dir('/d'), '/d/raw-data/bounding_boxes')
-    self.assertEqual(_layout.validation_xml_dir('/d'),
-                     '/d/raw-data/validation_bounding_boxes')
-
-  def test_box_csvs_in_raw_data_or_beside_the_tarballs(self):
-    self.assertEqual(_layout.boxes_csv_dir('/d', no_extract=False), '/d/raw-data')
-    self.assertEqual(_layout.boxes_csv_dir('/d', no_extract=True), '/d/downloads')
-    self.assertEqual(_layout.train_boxes_csv('/d'),
-                     '/d/raw-data/imagenet_2012_bounding_boxes.csv')
-    self.assertEqual(_layout.validation_boxes_csv('/d'),
-                     '/d/raw-data/imagenet_2012_validation_bounding_boxes.csv')
-    self.assertEqual(_layout.train_boxes_csv('/d', no_extract=True),
-                     '/d/downloads/imagenet_2012_bounding_boxes.csv')
-    self.assertEqual(_layout.validation_boxes_csv('/d', no_extract=True),
-                     '/d/downloads/imagenet_2012_validation_bounding_boxes.csv')
-
-  def test_remote_data_dir(self):
-    self.assertEqual(_layout.train_images_dir('gs://b/d'), 'gs://b/d/raw-data/train')
-    self.assertEqual(_layout.state_path('gs://b/d/'), 'gs://b/d/pipeline_state.json')
+class ExportedTest(absltest.TestCase):
 
   def test_exported_by_core(self):
     self.assertIs(core.index_path, _layout.index_path)
     self.assertEqual(core.INDEX_SUFFIX, '.idx')
-    self.assertEqual(core.RAW_DATA_DIRNAME, 'raw-data')
 
 
 if __name__ == '__main__':

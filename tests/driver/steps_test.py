@@ -5,7 +5,7 @@ import os
 
 from absl.testing import absltest
 
-from inception import core
+from inception import driver
 from inception.driver import _steps
 
 
@@ -76,16 +76,16 @@ class StepsTest(absltest.TestCase):
     self.assertEqual(self.calls, ['fetch', 'make', 'check'])
 
   def test_a_broken_state_file_is_named(self):
-    with open(core.state_path(self.data_dir), 'w') as f:
+    with open(driver.state_path(self.data_dir), 'w') as f:
       f.write('{broken')
     with self.assertRaisesRegex(ValueError, '%s is not valid JSON.*delete it' %
-                                core.state_path(self.data_dir)):
+                                driver.state_path(self.data_dir)):
       _steps.read_state(self.data_dir)
 
   def test_no_state_file_is_no_step(self):
     self.assertEqual(_steps.read_state(os.path.join(self.data_dir, 'new')), {})
     _steps.write_state(self.data_dir, {'x': {'settings': 1}})
-    with open(core.state_path(self.data_dir)) as f:
+    with open(driver.state_path(self.data_dir)) as f:
       self.assertEqual(json.load(f), {'steps': {'x': {'settings': 1}}})
 
 

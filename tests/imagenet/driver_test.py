@@ -16,6 +16,7 @@ from inception import convert
 from inception import core
 from inception import demo
 from inception import driver
+from inception import imagenet
 from inception import label_files
 from inception.imagenet import _archives
 from inception.imagenet import _demo
@@ -72,7 +73,7 @@ class PipelineTest(absltest.TestCase):
                 for name in digests if name.startswith('train-'))
     self.assertEqual(total, counts['train'])
     self.assertTrue(os.path.isfile(os.path.join(
-        self.reference_dir, 'raw-data', core.TRAIN_BOXES_CSV)))
+        self.reference_dir, 'raw-data', imagenet.TRAIN_BOXES_CSV)))
 
   def test_validation_records_get_boxes_from_v3_xmls(self):
     example = tf.train.Example()
@@ -99,13 +100,13 @@ class PipelineTest(absltest.TestCase):
                      file_trees.shard_digests(self.reference_dir))
 
   def test_box_csvs_come_from_the_archives_without_writing_the_xmls(self):
-    raw = core.raw_data_dir(self.reference_dir)
-    self.assertFalse(os.path.exists(core.train_xml_dir(self.reference_dir)))
-    self.assertFalse(os.path.exists(core.validation_xml_dir(self.reference_dir)))
+    raw = driver.raw_data_dir(self.reference_dir)
+    self.assertFalse(os.path.exists(imagenet.train_xml_dir(self.reference_dir)))
+    self.assertFalse(os.path.exists(imagenet.validation_xml_dir(self.reference_dir)))
     self.assertCountEqual(
         [name for name in os.listdir(raw) if not name.startswith('.')],
-        [core.TRAIN_DIRNAME, core.VALIDATION_DIRNAME, core.TRAIN_BOXES_CSV,
-         core.VALIDATION_BOXES_CSV])
+        [driver.TRAIN_DIRNAME, driver.VALIDATION_DIRNAME, imagenet.TRAIN_BOXES_CSV,
+         imagenet.VALIDATION_BOXES_CSV])
     # What the extract step records is what it recorded before extract_xml existed,
     # so a state file of an earlier run stays finished.
     self.assertEqual(self.reference_state[_settings.EXTRACT]['settings'],
@@ -114,26 +115,26 @@ class PipelineTest(absltest.TestCase):
   def test_extract_xml_writes_the_xmls_and_the_same_csvs_and_shards(self):
     data_dir = os.path.join(self.root, 'extract_xml')
     state = _driver.run(_run_settings(data_dir, extract_xml=True))
-    train_xmls = [name for _, _, names in os.walk(core.train_xml_dir(data_dir))
+    train_xmls = [name for _, _, names in os.walk(imagenet.train_xml_dir(data_dir))
                   for name in names if name.endswith('.xml')]
     # As many XMLs as the bounding_boxes step read from the archive.
     box_outputs = state[_settings.BOUNDING_BOXES]['outputs']
-    self.assertLen(train_xmls, box_outputs[core.train_boxes_csv(data_dir)]['files'])
+    self.assertLen(train_xmls, box_outputs[imagenet.train_boxes_csv(data_dir)]['files'])
     self.assertEqual(state[_settings.EXTRACT]['outputs']['xml_files'], len(train_xmls))
-    self.assertLen(os.listdir(os.path.join(core.validation_xml_dir(data_dir), 'val')),
+    self.assertLen(os.listdir(os.path.join(imagenet.validation_xml_dir(data_dir), 'val')),
                    _FIXTURE.num_validation_images)
-    for name in (core.TRAIN_BOXES_CSV, core.VALIDATION_BOXES_CSV):
+    for name in (imagenet.TRAIN_BOXES_CSV, imagenet.VALIDATION_BOXES_CSV):
       with self.subTest(csv=name):
-        self.assertEqual(_read(os.path.join(core.raw_data_dir(data_dir), name)),
-                         _read(os.path.join(core.raw_data_dir(self.reference_dir),
+        self.assertEqual(_read(os.path.join(driver.raw_data_dir(data_dir), name)),
+                         _read(os.path.join(driver.raw_data_dir(self.reference_dir),
                                             name)))
     # The CSV read from the archive is the CSV the extracted XMLs give.
     from_xmls = os.path.join(self.create_tempdir().full_path, 'from_xmls.csv')
     annotations.process_bounding_boxes(
-        core.train_xml_dir(data_dir), from_xmls, workers=core.Workers(1),
+        imagenet.train_xml_dir(data_dir), from_xmls, workers=core.Workers(1),
         rules=annotations.BoxRules(
             label_files.read_synsets(_run_settings(data_dir).labels.synsets)))
-    self.assertEqual(_read(from_xmls), _read(core.train_boxes_csv(data_dir)))
+    self.assertEqual(_read(from_xmls), _read(imagenet.train_boxes_csv(data_dir)))
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
 
@@ -141,14 +142,12 @@ class PipelineTest(absltest.TestCase):
     data_dir = os.path.join(self.root, 'extract_xml_later')
     shutil.copytree(self.reference_dir, data_dir, symlinks=True)
     _driver.run(_run_settings(data_dir))  # records this directory's settings
-    state = driver.read_state(data_dir)
-    self.assertEqual(_driver.steps_to_run(_run_settings(data_dir)),
-                     [])
+    self.assertEqual(_driver.steps_to_run(_run_settings(data_dir)), [])
     turned_on = _run_settings(data_dir, extract_xml=True)
     self.assertEqual(_driver.steps_to_run(turned_on),
                      list(_settings.STEPS[1:]))
     _driver.run(turned_on)
-    self.assertNotEmpty(os.listdir(core.train_xml_dir(data_dir)))
+    self.assertNotEmpty(os.listdir(imagenet.train_xml_dir(data_dir)))
     self.assertEqual(_driver.steps_to_run(turned_on), [])
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
@@ -199,7 +198,7 @@ class PipelineTest(absltest.TestCase):
     """Runs with a source train tar cut short whose checksums line says so (it passes
     its MD5), then repairs both; returns (settings, the error of the failed run)."""
     settings = _run_settings(data_dir, link_mode='copy', **overrides)
-    source = os.path.join(core.demo_source_dir(data_dir), _archives.TRAIN_TAR)
+    source = os.path.join(driver.demo_source_dir(data_dir), _archives.TRAIN_TAR)
     with open(source, 'rb') as f:
       good_bytes = f.read()
     with open(settings.checksums_file) as f:
@@ -226,7 +225,7 @@ class PipelineTest(absltest.TestCase):
     _write(wrong, good_checksums.replace(md5, '0' * 32))
     with self.assertRaises(driver.DriverError) as raised:
       _driver.run(dataclasses.replace(settings, checksums_file=wrong))
-    downloads = core.downloads_dir(data_dir)
+    downloads = driver.downloads_dir(data_dir)
     path = os.path.join(downloads, _archives.TRAIN_TAR)
     self.assertRegex(str(raised.exception), '^%s: MD5 mismatch: expected 0{32}, actual '
                      '%s; the file was moved aside to %s.bad-md5-%s .*Run the same '
@@ -246,7 +245,7 @@ class PipelineTest(absltest.TestCase):
     self.assertNotIn(_settings.EXTRACT, driver.read_state(data_dir))
     _driver.run(settings)  # The right checksums again: linked, verified, extracted.
     self.assertTrue(os.path.isfile(os.path.join(
-        core.downloads_dir(data_dir), _archives.TRAIN_TAR + acquire.STAMP_SUFFIX)))
+        driver.downloads_dir(data_dir), _archives.TRAIN_TAR + acquire.STAMP_SUFFIX)))
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
 
@@ -260,7 +259,7 @@ class PipelineTest(absltest.TestCase):
                      file_trees.shard_digests(self.reference_dir))
 
   def test_linked_tarballs_are_verified_once_by_their_first_read(self):
-    downloads = core.downloads_dir(self.reference_dir)
+    downloads = driver.downloads_dir(self.reference_dir)
     for name in (_archives.TRAIN_TAR, _archives.VALIDATION_TAR):
       self.assertTrue(os.path.islink(os.path.join(downloads, name)))
       self.assertTrue(os.path.isfile(os.path.join(downloads,
@@ -271,7 +270,7 @@ class PipelineTest(absltest.TestCase):
   def test_archive_found_truncated_is_set_aside_and_fetched_again(self):
     data_dir = os.path.join(self.root, 'truncated')
     settings, error = self._truncated_source_run(data_dir)
-    downloads = core.downloads_dir(data_dir)
+    downloads = driver.downloads_dir(data_dir)
     self.assertRegex(str(error), '%s:.*; moved aside to .*%s.corrupt-.*Run the same '
                      'command again' % (_archives.TRAIN_TAR, _archives.TRAIN_TAR))
     self.assertFalse(os.path.exists(os.path.join(downloads, _archives.TRAIN_TAR)))
@@ -292,7 +291,6 @@ class PipelineTest(absltest.TestCase):
 
   def test_download_settings_hold_the_checksums_not_the_file_name(self):
     settings = _run_settings(self.reference_dir)
-    state = driver.read_state(self.reference_dir)
     with open(settings.checksums_file) as f:
       lines = f.read().splitlines()
     checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
@@ -307,17 +305,16 @@ class PipelineTest(absltest.TestCase):
     data_dir = os.path.join(self.root, 'deleted')
     settings = _run_settings(data_dir)
     _driver.run(settings)
-    os.remove(os.path.join(core.downloads_dir(data_dir), _archives.VALIDATION_TAR))
+    os.remove(os.path.join(driver.downloads_dir(data_dir), _archives.VALIDATION_TAR))
     self.assertEqual(_driver.steps_to_run(settings), list(_settings.STEPS))
     _driver.run(settings)
-    self.assertTrue(os.path.isfile(os.path.join(core.downloads_dir(data_dir),
+    self.assertTrue(os.path.isfile(os.path.join(driver.downloads_dir(data_dir),
                                                 _archives.VALIDATION_TAR)))
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))
 
   def test_steps_to_run_redo_reruns_later_steps(self):
     settings = _run_settings(self.reference_dir)
-    state = driver.read_state(self.reference_dir)
     self.assertEqual(_driver.steps_to_run(settings), [])
     self.assertEqual(
         _driver.steps_to_run(settings,
@@ -332,15 +329,15 @@ class PipelineTest(absltest.TestCase):
   def test_stream_extract_from_a_url_extracts_in_the_download_step(self):
     data_dir = os.path.join(self.root, 'stream')
     local = _run_settings(data_dir)
-    raw = core.raw_data_dir(data_dir)
+    raw = driver.raw_data_dir(data_dir)
     stamps = [os.path.join(raw, '.%s.extracted' % name)
               for name in (_archives.VALIDATION_TAR, _archives.TRAIN_TAR)]
-    with http_test_server.FileServer(core.demo_source_dir(data_dir)) as server:
+    with http_test_server.FileServer(driver.demo_source_dir(data_dir)) as server:
       settings = dataclasses.replace(local, source=server.url, stream_extract=True)
       _driver.run_download(settings, None)
       self.assertEqual(sorted(os.listdir(raw)), sorted(
           [os.path.basename(stamp) for stamp in stamps] +
-          [core.TRAIN_DIRNAME, core.VALIDATION_DIRNAME]))  # The boxes are left.
+          [driver.TRAIN_DIRNAME, driver.VALIDATION_DIRNAME]))  # The boxes are left.
       mtimes = [os.stat(stamp).st_mtime_ns for stamp in stamps]
       server.reset_counters()
       state = _driver.run(settings)
@@ -376,7 +373,7 @@ class PipelineTest(absltest.TestCase):
                      ['/d/downloads/imagenet_2012_bounding_boxes.csv'])
 
   def test_state_file_is_json_with_settings_and_outputs(self):
-    with open(core.state_path(self.reference_dir)) as f:
+    with open(driver.state_path(self.reference_dir)) as f:
       steps = json.load(f)['steps']
     self.assertEqual(steps[_settings.CONVERT]['outputs']['train']['shards'], 3)
     self.assertEqual(steps[_settings.DOWNLOAD]['settings']['link_mode'], 'symlink')
@@ -426,7 +423,7 @@ class TestSplitTest(absltest.TestCase):
         self.assertEmpty(feature.float_list.value or feature.int64_list.value)
       filenames.add(features['image/filename'].bytes_list.value[0].decode())
     self.assertEqual(filenames, {demo.test_filename(i) for i in range(5)})
-    self.assertLen(os.listdir(core.test_images_dir(self.test_dir)), 5)
+    self.assertLen(os.listdir(imagenet.test_images_dir(self.test_dir)), 5)
 
   def test_train_and_validation_shards_are_unchanged(self):
     self.assertEqual(file_trees.shard_digests(self.test_dir),
@@ -443,8 +440,8 @@ class TestSplitTest(absltest.TestCase):
   def test_without_with_test_nothing_is_fetched_or_recorded_for_it(self):
     self.assertEqual(file_trees.shard_digests(self.plain_dir, ('test-',)), {})
     self.assertFalse(os.path.exists(os.path.join(
-        core.demo_source_dir(self.plain_dir), _archives.TEST_TAR)))
-    self.assertNotIn(_archives.TEST_TAR, os.listdir(core.downloads_dir(self.plain_dir)))
+        driver.demo_source_dir(self.plain_dir), _archives.TEST_TAR)))
+    self.assertNotIn(_archives.TEST_TAR, os.listdir(driver.downloads_dir(self.plain_dir)))
     for step in self.plain_state.values():
       self.assertNotIn('with_test', step['settings'])
       self.assertNotIn('test_shards', step['settings'])
@@ -467,7 +464,7 @@ class TestSplitTest(absltest.TestCase):
         ValueError, r'^ILSVRC2012_img_test_v10102019\.tar: no checksum known .*'
         r'--checksums_file'):
       _driver.run(settings)
-    self.assertFalse(os.path.exists(core.downloads_dir(data_dir)))
+    self.assertFalse(os.path.exists(driver.downloads_dir(data_dir)))
 
 
 class OlderVersionTest(absltest.TestCase):

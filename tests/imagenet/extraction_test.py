@@ -5,8 +5,9 @@ import os
 from absl.testing import absltest
 
 from inception import acquire
-from inception import core
 from inception import demo
+from inception import driver
+from inception import imagenet
 from inception.imagenet import _archives
 from inception.imagenet import _extraction
 from tests.acquire import extract_fixtures
@@ -21,7 +22,7 @@ class ExtractAllTest(extract_fixtures.MiniImagenetTestCase):
   def setUp(self):
     super().setUp()
     self.data_dir = self.create_tempdir().full_path
-    self.raw_dir = core.raw_data_dir(self.data_dir)
+    self.raw_dir = driver.raw_data_dir(self.data_dir)
 
   def extract_all(self):
     return _extraction.extract_all(
@@ -83,11 +84,11 @@ class ExtractAllTest(extract_fixtures.MiniImagenetTestCase):
   def test_image_tarballs_go_to_the_layout(self):
     self.assertEqual(_extraction.image_extractions(self.raw_dir), {
         _archives.TRAIN_TAR: acquire.Extraction(acquire.CLASS_TARS, self.raw_dir,
-                                                core.TRAIN_DIRNAME),
+                                                driver.TRAIN_DIRNAME),
         _archives.VALIDATION_TAR: acquire.Extraction(acquire.FLAT, self.raw_dir,
-                                                     core.VALIDATION_DIRNAME),
+                                                     driver.VALIDATION_DIRNAME),
         _archives.TEST_TAR: acquire.Extraction(acquire.FLAT, self.raw_dir,
-                                               core.TEST_DIRNAME)})
+                                               imagenet.TEST_DIRNAME)})
 
 
 if __name__ == '__main__':

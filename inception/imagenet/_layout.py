@@ -1,0 +1,46 @@
+"""The names of ImageNet's own under DATA_DIR (beside inception.driver's layout).
+
+  raw-data/test/*.JPEG                         with --with_test: the test images, flat
+  raw-data/bounding_boxes/, raw-data/validation_bounding_boxes/   the box XMLs, only
+                                               with --extract_xml
+  raw-data/imagenet_2012_bounding_boxes.csv    (downloads/ with --no_extract)
+  raw-data/imagenet_2012_validation_bounding_boxes.csv   likewise
+
+Every function here only joins names: none touches the disk. Paths may be remote.
+"""
+
+from inception import core
+from inception import driver
+
+TEST_DIRNAME = 'test'
+BOUNDING_BOXES_DIRNAME = 'bounding_boxes'
+VALIDATION_BOUNDING_BOXES_DIRNAME = 'validation_bounding_boxes'
+TRAIN_BOXES_CSV = 'imagenet_2012_bounding_boxes.csv'
+VALIDATION_BOXES_CSV = 'imagenet_2012_validation_bounding_boxes.csv'
+
+
+def test_images_dir(data_dir: str) -> str:
+  """raw-data/test: the unlabelled test images, flat."""
+  return core.join(data_dir, driver.RAW_DATA_DIRNAME, TEST_DIRNAME)
+
+
+def train_xml_dir(data_dir: str) -> str:
+  return core.join(data_dir, driver.RAW_DATA_DIRNAME, BOUNDING_BOXES_DIRNAME)
+
+
+def validation_xml_dir(data_dir: str) -> str:
+  return core.join(data_dir, driver.RAW_DATA_DIRNAME,
+                   VALIDATION_BOUNDING_BOXES_DIRNAME)
+
+
+def boxes_csv_dir(data_dir: str, no_extract: bool) -> str:
+  """Where the box CSVs go: raw-data/, or downloads/ when nothing is extracted."""
+  return driver.downloads_dir(data_dir) if no_extract else driver.raw_data_dir(data_dir)
+
+
+def train_boxes_csv(data_dir: str, no_extract: bool = False) -> str:
+  return core.join(boxes_csv_dir(data_dir, no_extract), TRAIN_BOXES_CSV)
+
+
+def validation_boxes_csv(data_dir: str, no_extract: bool = False) -> str:
+  return core.join(boxes_csv_dir(data_dir, no_extract), VALIDATION_BOXES_CSV)

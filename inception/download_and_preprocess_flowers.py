@@ -19,6 +19,7 @@ from absl import flags
 
 from inception import acquire
 from inception import core
+from inception import demo
 from inception import driver
 from inception import flowers
 
@@ -40,7 +41,7 @@ _LINK_MODE = flags.DEFINE_enum(
 _VALIDATION_PER_CLASS = flags.DEFINE_integer(
     'validation_per_class', None,
     'Images per class held out for validation, chosen deterministically. Default '
-    '%d; demo %d.' % (flowers.VALIDATION_PER_CLASS, flowers.DEMO_VALIDATION_PER_CLASS),
+    '%d; demo %d.' % (flowers.VALIDATION_PER_CLASS, demo.FLOWERS_DEMO_VALIDATION_PER_CLASS),
     lower_bound=1)
 cli.define_shard_flags(2, 2)
 _CHECK, _REDO = cli.define_driver_flags(driver.CHECK_MODES, flowers.STEPS)
@@ -62,7 +63,7 @@ def _settings(data_dir):
   if _DEMO.value:
     # The demo's tarball, from demo-source/ unless --source or --link_mode says.
     values.update((name, value) for name, value in where.items() if FLAGS[name].present)
-    return flowers.demo_settings(data_dir, **values)
+    return demo.flowers_demo_settings(data_dir, **values)
   return flowers.Settings(data_dir=data_dir, **where, **values)
 
 

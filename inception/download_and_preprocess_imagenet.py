@@ -23,6 +23,7 @@ import dataclasses
 from absl import flags
 
 from inception import core
+from inception import demo
 from inception import driver
 from inception import imagenet
 
@@ -35,11 +36,11 @@ _DEMO = flags.DEFINE_boolean(
 cli.define_download_flags()
 cli.define_shard_flags(None, None, unset='Default %d train, %d validation; demo %d, %d.' % (
     imagenet.SHARD_COUNTS.train, imagenet.SHARD_COUNTS.validation,
-    imagenet.DEMO_SHARD_COUNTS.train, imagenet.DEMO_SHARD_COUNTS.validation))
+    demo.IMAGENET_DEMO_SHARD_COUNTS.train, demo.IMAGENET_DEMO_SHARD_COUNTS.validation))
 _TEST_SHARDS = flags.DEFINE_integer(
     'test_shards', None, 'Number of shards in test TFRecord files (with --with_test). '
     'Default %d; demo %d.' % (imagenet.SHARD_COUNTS.test,
-                              imagenet.DEMO_SHARD_COUNTS.test),
+                              demo.IMAGENET_DEMO_SHARD_COUNTS.test),
     lower_bound=1)
 _UNSET_LABEL_FILE = 'the one shipped in data/.'
 cli.define_labels_file(_UNSET_LABEL_FILE)
@@ -53,7 +54,7 @@ FLAGS = flags.FLAGS
 
 def _settings(data_dir):
   """Settings from the flags; the demo's mini ImageNet supplies its own sources."""
-  shards = imagenet.DEMO_SHARD_COUNTS if _DEMO.value else imagenet.SHARD_COUNTS
+  shards = demo.IMAGENET_DEMO_SHARD_COUNTS if _DEMO.value else imagenet.SHARD_COUNTS
   shards = dataclasses.replace(shards, **{
       split: FLAGS[split + '_shards'].value for split in ('train', 'validation', 'test')
       if FLAGS[split + '_shards'].value is not None})
@@ -62,7 +63,7 @@ def _settings(data_dir):
       stream_extract=FLAGS.stream_extract, with_test=FLAGS.with_test, shards=shards,
       check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS))
   if _DEMO.value:
-    return imagenet.demo_settings(data_dir, **values)
+    return demo.imagenet_demo_settings(data_dir, **values)
   values.update(cli.download_settings_from_flags(FLAGS))
   return imagenet.Settings(data_dir=data_dir, labels=cli.label_files_from_flags(FLAGS),
                            **values)

@@ -18,7 +18,7 @@ from bazel_tools.tools.python.runfiles import runfiles
 
 # Bottom to top: each package may import only those before it.
 LAYERS = ('core', 'label_files', 'records', 'reader', 'acquire', 'annotations',
-          'convert', 'check', 'demo', 'driver', 'imagenet', 'flowers', 'cli')
+          'convert', 'check', 'driver', 'imagenet', 'flowers', 'demo', 'cli')
 
 
 def _inception_root() -> str:

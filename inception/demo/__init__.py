@@ -3,15 +3,27 @@ tests: `generate(directory, Config(...))`; the same images as other publishers s
 ImageNet (docs/SOURCES.md): Kaggle's tree and zip (`write_kaggle_tree`,
 `write_kaggle_zip`), Hugging Face's parquet and older tar.gz files (`write_hf_parquet`,
 `write_hf_targz`); and a mini flower_photos.tgz:
-`generate_flowers(directory, FlowersConfig(...))`.
+`generate_flowers(directory, FlowersConfig(...))`. Above the drivers: the settings that
+run each driver on its mini data set (`imagenet_demo_settings`, `flowers_demo_settings`,
+for the binaries' --demo), the archives under the names of inception.imagenet's
+catalogue.
 """
 
+from inception.demo._flowers_demo import FLOWERS_DEMO_CONFIG
+from inception.demo._flowers_demo import FLOWERS_DEMO_VALIDATION_PER_CLASS
+from inception.demo._flowers_demo import flowers_demo_archive
+from inception.demo._flowers_demo import flowers_demo_settings
 from inception.demo._hugging_face_layout import HuggingFaceParquet
 from inception.demo._hugging_face_layout import HuggingFaceTarGz
 from inception.demo._hugging_face_layout import ParquetConfig
 from inception.demo._hugging_face_layout import TarGzConfig
 from inception.demo._hugging_face_layout import write_hf_parquet
 from inception.demo._hugging_face_layout import write_hf_targz
+from inception.demo._imagenet_demo import IMAGENET_DEMO_CONFIG
+from inception.demo._imagenet_demo import IMAGENET_DEMO_SHARD_COUNTS
+from inception.demo._imagenet_demo import IMAGENET_DEMO_TEST_IMAGES
+from inception.demo._imagenet_demo import imagenet_demo_settings
+from inception.demo._imagenet_demo import imagenet_demo_source
 from inception.demo._kaggle_layout import KAGGLE_ZIP
 from inception.demo._kaggle_layout import KaggleSource
 from inception.demo._kaggle_layout import write_kaggle_tree
@@ -36,12 +48,17 @@ __all__ = [
     'BOX_CASE_KINDS',
     'CHECKSUMS_FILE',
     'Config',
+    'FLOWERS_DEMO_CONFIG',
+    'FLOWERS_DEMO_VALIDATION_PER_CLASS',
     'FLOWERS_TARBALL',
     'FLOWERS_TOP_DIRNAME',
     'Fixture',
     'FlowersConfig',
     'HuggingFaceParquet',
     'HuggingFaceTarGz',
+    'IMAGENET_DEMO_CONFIG',
+    'IMAGENET_DEMO_SHARD_COUNTS',
+    'IMAGENET_DEMO_TEST_IMAGES',
     'KAGGLE_ZIP',
     'KaggleSource',
     'MiniFlowers',
@@ -49,8 +66,12 @@ __all__ = [
     'TarGzConfig',
     'annotation_xml',
     'encode_image',
+    'flowers_demo_archive',
+    'flowers_demo_settings',
     'generate',
     'generate_flowers',
+    'imagenet_demo_settings',
+    'imagenet_demo_source',
     'render_photo',
     'test_filename',
     'validation_filename',

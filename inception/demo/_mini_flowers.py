@@ -17,10 +17,11 @@ from typing import Dict, Tuple
 import numpy as np
 
 from inception import core
+from inception import flowers
 from inception.demo import _mini_imagenet
 
-FLOWERS_TARBALL = 'flower_photos.tgz'
-FLOWERS_TOP_DIRNAME = 'flower_photos'
+FLOWERS_TARBALL = flowers.FLOWERS_TARBALL
+FLOWERS_TOP_DIRNAME = flowers.FLOWERS_TOP_DIRNAME
 FLOWERS_CLASSES = ('daisy', 'dandelion', 'roses', 'sunflowers', 'tulips')
 FLOWERS_LICENSE = 'LICENSE.txt'
 # The class and index of the PNG written under a .jpg name.

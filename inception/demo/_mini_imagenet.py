@@ -40,17 +40,17 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from inception import core
+from inception import imagenet
 from inception import label_files
 
 CHECKSUMS_FILE = 'MD5SUMS'
-# The archives written, under the names of the ILSVRC2012 release (those of
-# inception.imagenet's catalogue, which tests/imagenet/archives_test checks them
-# against): the ones the pipeline fetches with validation boxes, and the test tar.
-TRAIN_TAR = 'ILSVRC2012_img_train.tar'
-VALIDATION_TAR = 'ILSVRC2012_img_val.tar'
-TEST_TAR = 'ILSVRC2012_img_test_v10102019.tar'
-BBOX_TRAIN_TAR_GZ = 'ILSVRC2012_bbox_train_v2.tar.gz'
-BBOX_VALIDATION_TGZ = 'ILSVRC2012_bbox_val_v3.tgz'
+# The archives written, under the names of inception.imagenet's catalogue: the ones
+# the pipeline fetches with validation boxes, and the test tar.
+TRAIN_TAR = imagenet.TRAIN_TAR
+VALIDATION_TAR = imagenet.VALIDATION_TAR
+TEST_TAR = imagenet.TEST_TAR
+BBOX_TRAIN_TAR_GZ = imagenet.BBOX_TRAIN_TAR_GZ
+BBOX_VALIDATION_TGZ = imagenet.BBOX_VALIDATION_TGZ
 ARCHIVES = (BBOX_TRAIN_TAR_GZ, VALIDATION_TAR, TRAIN_TAR, BBOX_VALIDATION_TGZ)
 
 HARD_CASE_KINDS = ('png', 'cmyk', 'grayscale', 'progressive', 'exif')

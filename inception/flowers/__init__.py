@@ -4,30 +4,31 @@
 extracts it, holds out `validation_per_class` images per class deterministically,
 converts both splits in the generic format of build_image_data and checks the output,
 recording each finished step in pipeline_state.json so that a re-run skips it;
-`demo_settings` runs the same on a mini tarball built locally. `FLOWER_PHOTOS` holds
+inception.demo's `flowers_demo_settings` runs the same on a mini tarball built
+locally. `FLOWER_PHOTOS` holds
 the published facts of the tarball.
 """
 
 from inception.flowers._archive import Archive
 from inception.flowers._archive import DEFAULT_SOURCE
+from inception.flowers._archive import FLOWERS_TARBALL
+from inception.flowers._archive import FLOWERS_TOP_DIRNAME
 from inception.flowers._archive import FLOWER_PHOTOS
-from inception.flowers._driver import DEMO_VALIDATION_PER_CLASS
 from inception.flowers._driver import STEPS
 from inception.flowers._driver import Settings
 from inception.flowers._driver import VALIDATION_PER_CLASS
-from inception.flowers._driver import demo_settings
 from inception.flowers._driver import run
 from inception.flowers._split import SplitError
 
 __all__ = [
     'Archive',
     'DEFAULT_SOURCE',
-    'DEMO_VALIDATION_PER_CLASS',
+    'FLOWERS_TARBALL',
+    'FLOWERS_TOP_DIRNAME',
     'FLOWER_PHOTOS',
     'STEPS',
     'Settings',
     'SplitError',
     'VALIDATION_PER_CLASS',
-    'demo_settings',
     'run',
 ]

@@ -15,10 +15,14 @@ import urllib.parse
 from typing import NamedTuple
 
 from inception import acquire
-from inception import demo
 
 _CHUNK_SIZE = 1 << 20
 BAD_SHA256_INFIX = '.bad-sha256-'
+
+
+# The published tarball, and the directory every member sits in.
+FLOWERS_TARBALL = 'flower_photos.tgz'
+FLOWERS_TOP_DIRNAME = 'flower_photos'
 
 
 class Archive(NamedTuple):
@@ -30,7 +34,7 @@ class Archive(NamedTuple):
 
 
 FLOWER_PHOTOS = Archive(
-    name=demo.FLOWERS_TARBALL, size=228813984, md5='6f87fb78e9cc9ab41eff2015b380011d',
+    name=FLOWERS_TARBALL, size=228813984, md5='6f87fb78e9cc9ab41eff2015b380011d',
     sha256='4c54ace7911aaffe13a365c34f650e71dd5bf1be0a58b464e5a7183e3e595d9c')
 # The original script's URL.
 DEFAULT_SOURCE = 'http://download.tensorflow.org/example_images/' + FLOWER_PHOTOS.name

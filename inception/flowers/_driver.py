@@ -20,7 +20,6 @@ redoes every step after it.
 
 import dataclasses
 import functools
-import json
 import os
 import time
 from typing import Any, Callable, Dict, List, Sequence
@@ -28,8 +27,6 @@ from typing import Any, Callable, Dict, List, Sequence
 from inception import acquire
 from inception import check
 from inception import convert
-from inception import core
-from inception import demo
 from inception import driver
 from inception.flowers import _archive
 from inception.flowers import _split
@@ -47,9 +44,6 @@ SPLIT_SEED = 12345
 TRAIN_SHARDS = 2
 VALIDATION_SHARDS = 2
 
-DEMO_CONFIG = demo.FlowersConfig(images_per_class=12, seed=2012)
-DEMO_VALIDATION_PER_CLASS = 3
-DEMO_RECORD = 'mini_flowers.json'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +96,7 @@ def archive_path(settings: Settings) -> str:
 def extracted_root(data_dir: str) -> str:
   """raw-data/extracted/flower_photos: the archive's tree, as it holds it."""
   return os.path.join(driver.raw_data_dir(data_dir), EXTRACTED_DIRNAME,
-                      demo.FLOWERS_TOP_DIRNAME)
+                      _archive.FLOWERS_TOP_DIRNAME)
 
 
 def labels_file(data_dir: str) -> str:
@@ -178,36 +172,3 @@ def run(settings: Settings, redo: Sequence[str] = (),
   """
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
   return driver.run_steps(settings.data_dir, steps(settings), redo, clock=clock)
-
-
-# The demo.
-
-
-def demo_archive(data_dir: str, config: demo.FlowersConfig = DEMO_CONFIG
-                 ) -> _archive.Archive:
-  """Builds the mini flower_photos.tgz under <data_dir>/demo-source/ once.
-
-  Its facts are recorded in demo-source/mini_flowers.json with the config, so that a
-  re-run neither regenerates nor touches the tarball.
-  """
-  source = driver.demo_source_dir(data_dir)
-  record_path = os.path.join(source, DEMO_RECORD)
-  wanted = dataclasses.asdict(config)
-  record = json.loads(core.read_text(record_path)) if core.exists(record_path) else {}
-  if record.get('config') != wanted:
-    mini = demo.generate_flowers(source, config)
-    record = {'config': wanted, 'archive': _archive.Archive(
-        os.path.basename(mini.path), mini.size, mini.md5, mini.sha256)._asdict()}
-    core.write_text(record_path, json.dumps(record, indent=2, sort_keys=True) + '\n')
-  return _archive.Archive(**record['archive'])
-
-
-def demo_settings(data_dir: str, config: demo.FlowersConfig = DEMO_CONFIG,
-                  **overrides: Any) -> Settings:
-  """The settings that run the identical driver on the mini flowers tarball, offline
-  (symlinked from demo-source/)."""
-  values = dict(data_dir=data_dir, source=driver.demo_source_dir(data_dir),
-                link_mode='symlink', archive=demo_archive(data_dir, config),
-                validation_per_class=DEMO_VALIDATION_PER_CLASS)
-  values.update(overrides)
-  return Settings(**values)

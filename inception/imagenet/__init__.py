@@ -8,7 +8,8 @@ label files and boxed from the box CSVs (build_imagenet_data and the convert ste
 `run(settings, credentials, redo)` runs download, extract, bounding boxes, validation
 relabel, convert and check in-process on the engine of inception.driver, recording
 each finished step with its settings in pipeline_state.json, and skips what is
-already done; `demo_settings` runs the same on the generated mini ImageNet.
+already done (inception.demo's `imagenet_demo_settings` runs the same on a
+generated mini ImageNet).
 
 The ILSVRC2012 archives (_archives): their names, sizes and MD5s (`KNOWN_FILES`,
 `archives`), the default source and its login; and their extraction into raw-data/
@@ -33,8 +34,6 @@ from inception.imagenet._archives import VALIDATION_TAR
 from inception.imagenet._archives import archives
 from inception.imagenet._archives import files_to_fetch
 from inception.imagenet._archives import login_for
-from inception.imagenet._demo import DEMO_SHARD_COUNTS
-from inception.imagenet._demo import demo_settings
 from inception.imagenet._driver import credentials
 from inception.imagenet._driver import run
 from inception.imagenet._driver import steps_to_run
@@ -71,7 +70,6 @@ __all__ = [
     'BOUNDING_BOXES_DIRNAME',
     'DEFAULT_BASE_URL',
     'DEFAULT_FILES',
-    'DEMO_SHARD_COUNTS',
     'DEVKIT_TAR_GZ',
     'DOWNLOAD',
     'DOWNLOAD_STEPS',
@@ -97,7 +95,6 @@ __all__ = [
     'boxes_csv_dir',
     'convert_imagenet',
     'credentials',
-    'demo_settings',
     'extract_all',
     'files_to_fetch',
     'find_imagenet_entries',

@@ -22,7 +22,7 @@ def _settings(data_dir, num_workers=1, **overrides):
                 options=convert.ConvertOptions(workers=core.Workers(num_workers),
                                                progress_interval=60))
   values.update(overrides)
-  return _driver.demo_settings(data_dir, _CONFIG, **values)
+  return demo.flowers_demo_settings(data_dir, _CONFIG, **values)
 
 
 def _split_listing(data_dir):

@@ -19,7 +19,6 @@ from inception import driver
 from inception import imagenet
 from inception import label_files
 from inception.imagenet import _archives
-from inception.imagenet import _demo
 from inception.imagenet import _driver
 from inception.imagenet import _settings
 from tests import file_trees
@@ -34,7 +33,7 @@ def _run_settings(data_dir, config=_FIXTURE, **overrides):
   values = dict(shards=convert.ShardCounts(3, 2),
                 options=convert.ConvertOptions(workers=core.Workers(1), progress_interval=60))
   values.update(overrides)
-  return _demo.demo_settings(data_dir, config, **values)
+  return demo.imagenet_demo_settings(data_dir, config, **values)
 
 
 def _write(path, data):
@@ -63,7 +62,7 @@ class PipelineTest(absltest.TestCase):
   def test_demo_runs_every_step_and_writes_all_images(self):
     self.assertEqual(list(self.reference_state), list(_settings.STEPS))
     counts = driver.total_images(self.reference_state)
-    fixture = _demo.demo_source(self.reference_dir, _FIXTURE)
+    fixture = demo.imagenet_demo_source(self.reference_dir, _FIXTURE)
     self.assertEqual(counts, fixture['expected_counts'])
     digests = file_trees.shard_digests(self.reference_dir)
     self.assertEqual(sorted(digests), [
@@ -344,7 +343,7 @@ class PipelineTest(absltest.TestCase):
       self.assertEqual(server.bytes_sent, 0)  # The download step finds all verified.
     self.assertEqual([os.stat(stamp).st_mtime_ns for stamp in stamps], mtimes)
     self.assertTrue(state[_settings.DOWNLOAD]['settings']['stream_extract'])
-    expected = _demo.demo_source(data_dir, _FIXTURE)['expected_counts']
+    expected = demo.imagenet_demo_source(data_dir, _FIXTURE)['expected_counts']
     self.assertEqual(state[_settings.EXTRACT]['outputs']['train_images'],
                      expected['train'])
     self.assertEqual(file_trees.shard_digests(data_dir),

@@ -1,4 +1,4 @@
-"""The demo: the identical ImageNet pipeline on a generated mini ImageNet, offline."""
+"""The ImageNet demo: the identical pipeline on a generated mini ImageNet, offline."""
 
 import dataclasses
 import json
@@ -7,25 +7,26 @@ from typing import Any, Dict
 
 from inception import convert
 from inception import core
-from inception import demo
 from inception import driver
+from inception import imagenet
 from inception import label_files
 from inception import records
-from inception.imagenet import _settings
+from inception.demo import _mini_imagenet
 
-DEMO_RECORD = 'fixture.json'
+_RECORD = 'fixture.json'
 
 # The demo's mini ImageNet: a few classes, a few hundred photo-like images.
-DEMO_FIXTURE = demo.Config(num_classes=8, images_per_class=32,
-                                    num_validation_images=64, seed=2012)
+IMAGENET_DEMO_CONFIG = _mini_imagenet.Config(num_classes=8, images_per_class=32,
+                                             num_validation_images=64, seed=2012)
 # 8 train, 2 validation and (with with_test) 2 test shards.
-DEMO_SHARD_COUNTS = convert.ShardCounts(train=8, validation=2, test=2)
+IMAGENET_DEMO_SHARD_COUNTS = convert.ShardCounts(train=8, validation=2, test=2)
 # With with_test: the demo's unlabelled test images.
-DEMO_TEST_IMAGES = 24
+IMAGENET_DEMO_TEST_IMAGES = 24
 
 
-def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
-                ) -> Dict[str, Any]:
+def imagenet_demo_source(data_dir: str,
+                         config: _mini_imagenet.Config = IMAGENET_DEMO_CONFIG
+                         ) -> Dict[str, Any]:
   """Builds the demo's mini ImageNet under <data_dir>/demo-source/ once.
 
   Returns the paths and expected counts the settings need. The counts are recorded
@@ -33,13 +34,13 @@ def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
   tarballs (the download and extract steps trust their stamps).
   """
   source = driver.demo_source_dir(data_dir)
-  record_path = os.path.join(source, DEMO_RECORD)
+  record_path = os.path.join(source, _RECORD)
   wanted = dataclasses.asdict(config)
   record = None
   if core.exists(record_path):
     record = json.loads(core.read_text(record_path))
   if not record or record.get('config') != wanted:
-    fixture = demo.generate(source, config)
+    fixture = _mini_imagenet.generate(source, config)
     counts = {records.TRAIN: sum(fixture.train_counts.values()),
               records.VALIDATION: len(fixture.validation_labels)}
     if fixture.num_test_images:
@@ -48,26 +49,27 @@ def demo_source(data_dir: str, config: demo.Config = DEMO_FIXTURE
               'hard_cases': dict(fixture.hard_cases)}
     core.write_text(record_path, json.dumps(record, indent=2, sort_keys=True))
   paths = {key: os.path.join(source, name) for key, name in (
-      ('checksums_file', demo.CHECKSUMS_FILE),
+      ('checksums_file', _mini_imagenet.CHECKSUMS_FILE),
       ('labels_file', label_files.SYNSETS_FILE),
       ('metadata_file', label_files.METADATA_FILE),
       ('validation_labels_file', label_files.VALIDATION_LABELS_FILE))}
   return dict(record, source=source, **paths)
 
 
-def demo_settings(data_dir: str, config: demo.Config = DEMO_FIXTURE,
-                  **overrides: Any) -> _settings.Settings:
+def imagenet_demo_settings(data_dir: str,
+                           config: _mini_imagenet.Config = IMAGENET_DEMO_CONFIG,
+                           **overrides: Any) -> imagenet.Settings:
   """The settings that run the identical pipeline on the demo's mini ImageNet,
   with no credentials (the tarballs are symlinked from demo-source/); with_test=True
-  adds test images to the fixture (DEMO_TEST_IMAGES unless `config` has some)."""
+  adds test images to the fixture (IMAGENET_DEMO_TEST_IMAGES unless `config` has some)."""
   if overrides.get('with_test') and not config.num_test_images:
-    config = dataclasses.replace(config, num_test_images=DEMO_TEST_IMAGES)
-  fixture = demo_source(data_dir, config)
+    config = dataclasses.replace(config, num_test_images=IMAGENET_DEMO_TEST_IMAGES)
+  fixture = imagenet_demo_source(data_dir, config)
   values = dict(
       data_dir=data_dir, source=fixture['source'], link_mode='symlink',
       checksums_file=fixture['checksums_file'], validation_bounding_boxes=True,
       labels=label_files.LabelFiles(fixture['labels_file'], fixture['metadata_file'],
                                     fixture['validation_labels_file']),
-      shards=DEMO_SHARD_COUNTS, expected_counts=fixture['expected_counts'])
+      shards=IMAGENET_DEMO_SHARD_COUNTS, expected_counts=fixture['expected_counts'])
   values.update(overrides)
-  return _settings.Settings(**values)
+  return imagenet.Settings(**values)

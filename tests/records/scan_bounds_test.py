@@ -1,11 +1,16 @@
-"""Tests of inception.records._scan_bounds: the fewest coded bytes a scan can hold."""
+"""Tests of inception.records._scan_bounds: the fewest coded bytes a scan can hold, and
+the first scan's check alone (jpeg_size_error)."""
 
+import io
 import struct
 
 from absl.testing import absltest
 from absl.testing import parameterized
+from PIL import Image
 
+from inception.records import _image_coding
 from inception.records import _scan_bounds
+from tests import conversion_fixtures as fixtures
 
 
 def _sof(width, height, components):
@@ -110,6 +115,52 @@ class ShortfallTest(absltest.TestCase):
                      'corrupt JPEG: the frame header claims 16x20000 pixels (width x '
                      'height), more than the scan data holds: the scan at byte 600 has '
                      '9 bytes of coded data, at least 1875 at that size')
+
+
+class JpegSizeErrorTest(parameterized.TestCase):
+  """The first scan's bound alone, as the checker reads every record."""
+
+  @parameterized.parameters(None, 'grayscale', 'progressive', 'exif', 'cmyk')
+  def test_real_jpegs_pass(self, kind):
+    for size in ((48, 32), (1, 1), (300, 2), (320, 240)):
+      self.assertIsNone(_scan_bounds.jpeg_size_error(fixtures.image_bytes(3, kind,
+                                                                          *size)))
+
+  @parameterized.product(size=fixtures.LYING_SIZES,
+                         kind=(None, 'grayscale', 'progressive'))
+  def test_lying_headers_fail_as_in_the_structure_walk(self, size, kind):
+    data = fixtures.lying_jpeg(*size, kind)
+    self.assertRegex(_scan_bounds.jpeg_size_error(data),
+                     r'^corrupt JPEG: the frame header claims %dx%d pixels' % size)
+    self.assertEqual(_scan_bounds.jpeg_size_error(data),
+                     _image_coding.jpeg_structure_error(data))
+
+  def test_restart_markers_and_the_file_end(self):
+    out = io.BytesIO()  # 64 MCUs of 2 coded bytes, 63 restart markers between them
+    Image.new('RGB', (128, 128), (128, 128, 128)).save(
+        out, 'JPEG', optimize=True, restart_marker_blocks=1)
+    data = bytearray(out.getvalue())
+    self.assertIsNone(_scan_bounds.jpeg_size_error(bytes(data)))
+    sof = data.find(b'\xff\xc0')
+    data[sof + 5:sof + 7] = (256).to_bytes(2, 'big')  # 192 bytes at least
+    self.assertRegex(_scan_bounds.jpeg_size_error(bytes(data)),
+                     r'has 128 bytes of coded data, at least 192 at that size$')
+    data[sof + 5:sof + 7] = (128).to_bytes(2, 'big')
+    self.assertRegex(_scan_bounds.jpeg_size_error(bytes(data[:-100])),
+                     r'claims 128x128 pixels .* has \d+ bytes of coded data, at least '
+                     r'96 at that size$')  # the file ends first
+
+  def test_headers_it_cannot_read_are_left_to_the_header_reader(self):
+    data = fixtures.image_bytes(1)
+    sos = data.find(b'\xff\xda')
+    for broken in (data[:sos - 3], data[:2] + b'junk' + data[2:], b'\xff\xd8',
+                   data.replace(b'\xff\xc0', b'\xff\xe5', 1)):
+      self.assertIsNone(_scan_bounds.jpeg_size_error(broken))
+
+  def test_processes_without_a_bound(self):
+    data = fixtures.image_bytes(1).replace(b'\xff\xc0', b'\xff\xc9', 1)
+    self.assertRegex(_scan_bounds.jpeg_size_error(data),
+                     r'^unsupported JPEG: arithmetic-coded extended sequential \(SOF9\)')
 
 
 if __name__ == '__main__':

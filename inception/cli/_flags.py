@@ -154,7 +154,7 @@ def arguments_or_flags(argv: Sequence[str], names: Sequence[str],
   names, or a name of `required` given neither way, is a usage error too.
 
   Raises:
-    app.UsageError: as above; absl prints it with the usage and exits 1.
+    app.UsageError: as above; `run` prints it in one line and exits 1.
   """
   arguments = list(argv[1:])
   if len(arguments) > len(names):

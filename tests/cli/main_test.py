@@ -150,6 +150,24 @@ class BinaryUsageErrorTest(absltest.TestCase):
         self.assert_usage_error(name, [],
                                 'give DATA_DIR (as an argument or as --data_dir)')
 
+  def test_data_dir_that_is_a_file(self):
+    a_file = self.create_tempfile().full_path
+    for name in ('download_and_preprocess_imagenet', 'download_and_preprocess_flowers',
+                 'download_imagenet'):
+      with self.subTest(name=name):
+        self.assert_usage_error(name, [a_file], 'DATA_DIR %s is a file; expected a '
+                                'directory (or a path to create)' % a_file)
+
+  def test_source_that_is_a_file(self):
+    tarball = self.create_tempfile('ILSVRC2012_img_train.tar').full_path
+    data_dir = os.path.join(self.create_tempdir().full_path, 'data')
+    for name in ('download_and_preprocess_imagenet', 'download_imagenet'):
+      with self.subTest(name=name):
+        self.assert_usage_error(name, ['--source=' + tarball, data_dir],
+                                '--source %s is a file; expected the directory holding '
+                                'the tarballs, or an http(s) URL' % tarball)
+    self.assertFalse(os.path.exists(data_dir))
+
   def test_too_many_arguments(self):
     self.assert_usage_error('check_tfrecords', ['a', 'b'],
                             'too many arguments: a b (expected: [DATA_DIR])')

@@ -68,8 +68,7 @@ def _settings(data_dir):
 
 
 def main(argv):
-  data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
-  data_dir = core.absolute_user_path(data_dir)
+  data_dir = cli.data_dir_to_write(argv)
   state = flowers.run(_settings(data_dir), _REDO.value)
   for line in driver.closing_lines(data_dir, state):
     print(line, flush=True)

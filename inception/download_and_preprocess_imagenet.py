@@ -22,7 +22,6 @@ import dataclasses
 
 from absl import flags
 
-from inception import core
 from inception import demo
 from inception import driver
 from inception import imagenet
@@ -70,8 +69,7 @@ def _settings(data_dir):
 
 
 def main(argv):
-  data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
-  data_dir = core.absolute_user_path(data_dir)
+  data_dir = cli.data_dir_to_write(argv)
   settings = _settings(data_dir)
   credentials = imagenet.credentials(settings, cli.netrc_file_from_flags(),
                                      cli.can_prompt(), _REDO.value)

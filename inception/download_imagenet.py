@@ -33,7 +33,6 @@ from inception import cli  # pylint: disable=g-bad-import-order
 
 from absl import flags
 
-from inception import core
 from inception import driver
 from inception import imagenet
 
@@ -47,8 +46,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-  data_dir, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
-  settings = imagenet.Settings(data_dir=core.absolute_user_path(data_dir),
+  settings = imagenet.Settings(data_dir=cli.data_dir_to_write(argv),
                                with_devkit=_WITH_DEVKIT.value,
                                **cli.download_settings_from_flags(FLAGS))
   steps = imagenet.DOWNLOAD_STEPS if FLAGS.extract else (imagenet.DOWNLOAD,)

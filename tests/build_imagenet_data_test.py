@@ -103,6 +103,37 @@ class FailureTest(absltest.TestCase):
       self.assertTrue(f.read().startswith(self.bad + '\t'))
     self.assertLen(os.listdir(os.path.join(self.root, 'out', 'index')), 3)
 
+  def test_lying_frame_headers_are_refused_or_skipped_naming_each_file(self):
+    # Issue 24: JPEGs whose frame header claims more pixels than their scan data can
+    # hold (each 16x16 data), which passed the default validation before.
+    synset = self.synsets[0]
+    lying = {'%s_%d.JPEG' % (synset, n): fixtures.lying_jpeg(*size)
+             for n, size in enumerate(fixtures.LYING_SIZES)}
+    fixtures.make_imagenet_split(os.path.join(self.root, 'train'), self.synsets, 3,
+                                 special=lying)  # and no longer the broken GIF
+    paths = [os.path.join(self.root, 'train', synset, name) for name in sorted(lying)]
+    result = binaries.run(_BINARY, self._args('--bounding_box_file='), cwd=self.root)
+    self.assertNotEqual(result.returncode, 0)
+    self.assertRegex(result.stderr, r'(%s): corrupt JPEG header \(DecompressionBomb|'
+                     r'(%s|%s): corrupt JPEG: the frame header claims' %
+                     tuple(re.escape(p) for p in paths))
+    result = binaries.run(_BINARY, self._args('--bounding_box_file=', '--skip_bad_images'),
+                          cwd=self.root)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertEqual(result.stdout.splitlines()[-1],
+                     'Finished writing all 3 images in data set.')
+    with open(os.path.join(self.root, 'out', 'bad_images-train.txt')) as f:
+      listed = dict(line.split('\t', 1) for line in f.read().splitlines())
+    self.assertEqual(sorted(listed), paths)
+    for path, (width, height) in zip(paths, fixtures.LYING_SIZES):
+      if width * height > Image.MAX_IMAGE_PIXELS:
+        self.assertRegex(listed[path], r'^corrupt JPEG header \(DecompressionBombError')
+      else:
+        self.assertTrue(listed[path].startswith(
+            'corrupt JPEG: the frame header claims %dx%d pixels (width x height), more '
+            'than the scan data holds: the scan at byte' % (width, height)),
+                        listed[path])
+
   def test_missing_default_bounding_box_file(self):
     result = binaries.run(_BINARY, self._args(), cwd=self.root)
     self.assertNotEqual(result.returncode, 0)

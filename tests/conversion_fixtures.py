@@ -90,6 +90,21 @@ def damaged_jpeg(damage: str, kind: Optional[str] = None, seed: int = 0) -> byte
   return bytes(data)
 
 
+# The sizes issue 24 found lying frame headers claiming over 16x16 scan data
+# (width, height): each passed the structure walk and the quick check before.
+LYING_SIZES = ((65535, 65535), (16, 20000), (2000, 16))
+
+
+def lying_jpeg(width: int, height: int, kind: Optional[str] = None) -> bytes:
+  """A real 16x16 JPEG (kind None, 'grayscale' or 'progressive') whose frame header
+  (SOF) is rewritten to claim width x height: PIL and TensorFlow read the claimed
+  size, and TensorFlow decodes the missing blocks as grey."""
+  data = bytearray(image_bytes(1, kind, width=16, height=16))
+  sof = data.find(b'\xff\xc2' if kind == 'progressive' else b'\xff\xc0')
+  data[sof + 5:sof + 9] = height.to_bytes(2, 'big') + width.to_bytes(2, 'big')
+  return bytes(data)
+
+
 def write(path: str, data: bytes) -> str:
   os.makedirs(os.path.dirname(path), exist_ok=True)
   with open(path, 'wb') as f:

@@ -253,10 +253,12 @@ class DownloadImagenetTest(absltest.TestCase):
     self.assertEmpty(self.server.requests)
 
   def test_usage_errors(self):
-    with self.assertRaisesRegex(Exception, 'give DATA_DIR'):
-      self.main()
-    with self.assertRaisesRegex(Exception, 'DATA_DIR given twice'):
-      self.main('--data_dir=/a', '/b')
+    self.assertEqual(self.main(), (1, 'download_imagenet: error: give DATA_DIR (as an '
+                                      'argument or as --data_dir)\nTry --help.\n'))
+    code, stderr = self.main('--data_dir=/a', '/b')
+    self.assertEqual(code, 1)
+    self.assertRegex(stderr, r'^download_imagenet: error: DATA_DIR given twice.*\n'
+                     r'Try --help\.\n$')
 
 
 if __name__ == '__main__':

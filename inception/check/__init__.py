@@ -24,8 +24,10 @@ What is checked (docs/FORMAT.md), each a failure kind of the report:
   box         boxes in [0, 1] with min < max, bbox/label equal to the class label;
   image       `image/encoded` is a JPEG (magic bytes) whose frame header has the
               recorded height and width and 1 or 3 components (a CMYK JPEG must have
-              been re-encoded); a `sample_fraction` of them is also fully decoded with
-              tf.io.decode_jpeg(channels=3) and must give (height, width, 3);
+              been re-encoded) and claims no more pixels than its scan data can hold
+              (the converter's bound, records.jpeg_size_error); a `sample_fraction` of
+              them is also fully decoded with tf.io.decode_jpeg(channels=3) and must
+              give (height, width, 3);
   duplicate   no file name twice, within or across splits;
   index       `index/<shard>.idx` (DALI, `offset size` per record), where present,
               matches its shard, and every shard has one if any has;

@@ -150,7 +150,8 @@ def parse_expected_counts(text: str) -> Dict[str, int]:
   for item in filter(None, (part.strip() for part in text.split(','))):
     split, separator, value = item.partition('=')
     if not separator or not split.strip() or not value.strip().isdigit():
-      raise ValueError('expected counts: %r is not split=N (e.g. train=1281167)' % item)
+      raise ValueError('--expected_counts: %r is not split=N (e.g. train=1281167)' %
+                       item)
     counts[split.strip()] = int(value)
   return counts
 

@@ -5,8 +5,10 @@ format, and `generic`, the 9 keys of the original build_image_data.py (no synset
 boxes). `check_example` checks the keys and value types, the constant fields, the label
 against the label files (`LabelFiles`) and the boxes; `check_image` checks that
 image/encoded is a JPEG whose frame header (`jpeg_header`) has the recorded size and 1
-or 3 components, and, for the records `in_sample` chooses, that TensorFlow decodes it
-to that size.
+or 3 components and claims no more pixels than its scan data can hold (the converter's
+bound, `records.jpeg_size_error`: TensorFlow decodes such a file to the size claimed,
+filling it with grey), and, for the records `in_sample` chooses, that TensorFlow
+decodes it to that size.
 
 Each check returns (kind, message) problems; the shard check gives them a location.
 Records are parsed without TensorFlow (`_example_proto`); TensorFlow is imported on
@@ -353,6 +355,9 @@ def _image_problems(fields: RecordFields, decode: bool) -> Tuple[Problems, bool]
   if components not in (1, 3):
     problems.append((_failures.IMAGE, 'JPEG has %d components (CMYK?); it should have '
                      'been re-encoded as RGB' % components))
+  size_error = records.jpeg_size_error(encoded)
+  if size_error:
+    problems.append((_failures.IMAGE, 'image/encoded: %s' % size_error))
   if not decode:
     return problems, False
   import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)

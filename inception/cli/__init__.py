@@ -23,6 +23,7 @@ from inception.cli._download_flags import netrc_file_from_flags
 from inception.cli._download_flags import source_from_flags
 from inception.cli._flags import SHIPPED
 from inception.cli._flags import arguments_or_flags
+from inception.cli._flags import data_dir_to_write
 from inception.cli._flags import define_aliases
 from inception.cli._flags import define_data_dir
 from inception.cli._flags import define_driver_flags
@@ -49,6 +50,7 @@ __all__ = [
     'arguments_or_flags',
     'can_prompt',
     'conversion_arguments',
+    'data_dir_to_write',
     'define_aliases',
     'define_converter_flags',
     'define_data_dir',

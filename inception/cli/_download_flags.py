@@ -6,9 +6,11 @@ is the negation of `--extract` rather than an alias, which absl has no kind of: 
 defined by `define_negation` below.
 """
 
+import os
 import sys
 from typing import Any, Dict, Optional
 
+from absl import app
 from absl import flags
 
 from inception import acquire
@@ -116,10 +118,19 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
 
 
 def source_from_flags(values: flags.FlagValues = flags.FLAGS) -> str:
-  """--source: a URL as given, a directory made absolute."""
+  """--source: a URL as given, a directory made absolute.
+
+  Raises:
+    app.UsageError: --source names a file (a tarball, say), not a directory.
+  """
   if acquire.is_url(values.source):
     return values.source
-  return core.absolute_user_path(values.source)
+  source = core.absolute_user_path(values.source)
+  if os.path.exists(source) and not os.path.isdir(source):
+    raise app.UsageError('--source %s is %s; expected the directory holding the '
+                         'tarballs, or an http(s) URL' %
+                         (source, _flags.non_directory_kind(source)))
+  return source
 
 
 def netrc_file_from_flags(values: flags.FlagValues = flags.FLAGS) -> Optional[str]:

@@ -12,6 +12,7 @@ A few flags may also be given as positional arguments, as in the original script
 [LABELS_FILE]`): `arguments_or_flags` applies the same rules to all of them.
 """
 
+import os
 from typing import Any, List, Optional, Sequence, Tuple
 
 from absl import app
@@ -154,7 +155,7 @@ def arguments_or_flags(argv: Sequence[str], names: Sequence[str],
   names, or a name of `required` given neither way, is a usage error too.
 
   Raises:
-    app.UsageError: as above; absl prints it with the usage and exits 1.
+    app.UsageError: as above; `run` prints it in one line and exits 1.
   """
   arguments = list(argv[1:])
   if len(arguments) > len(names):
@@ -177,6 +178,44 @@ def arguments_or_flags(argv: Sequence[str], names: Sequence[str],
                                                                       name))
     values.append(value)
   return values
+
+
+def data_dir_to_write(argv: Sequence[str],
+                      flag_values: flags.FlagValues = flags.FLAGS) -> str:
+  """DATA_DIR (the only argument, or --data_dir) made absolute, for a binary that
+  writes into it: a directory, or a path where one can be made.
+
+  Raises:
+    app.UsageError: DATA_DIR given neither way or twice, more arguments, or a DATA_DIR
+      that is a file (or under one).
+  """
+  data_dir, = arguments_or_flags(argv, ['data_dir'], flag_values, required=['data_dir'])
+  data_dir = core.absolute_user_path(data_dir)
+  error = directory_path_error('DATA_DIR', data_dir)
+  if error:
+    raise app.UsageError(error)
+  return data_dir
+
+
+def directory_path_error(what: str, path: str) -> Optional[str]:
+  """Why `path` (local, absolute) cannot be a directory, or None: it, or the nearest of
+  its parents that exists, is not one. `what` names the path in the message."""
+  if core.is_remote(path):
+    return None
+  existing = path
+  while not os.path.lexists(existing) and os.path.dirname(existing) != existing:
+    existing = os.path.dirname(existing)
+  if os.path.isdir(existing):
+    return None
+  where = '%s is %s' % (existing, non_directory_kind(existing))
+  if existing != path:
+    where = '%s: %s' % (path, where)
+  return '%s %s; expected a directory (or a path to create)' % (what, where)
+
+
+def non_directory_kind(path: str) -> str:
+  """What a path that exists but is no directory is, for a message."""
+  return 'a file' if os.path.isfile(path) else 'not a directory'
 
 
 def define_driver_flags(check_modes: Sequence[str], steps: Sequence[str],

@@ -4,8 +4,10 @@ A failure the user can fix (a missing or unreadable file, a bad path, a full dis
 file that does not parse, a refused download, a failed conversion or check, a worker
 process killed, e.g. for want of memory) ends as one line on stderr,
 `<binary>: error: <file>: <what is wrong>`, and exit status 1; Ctrl-C as one line and
-status 130. Any other exception is a bug and keeps its traceback. Usage errors stay
-absl's (the usage, then the error).
+status 130. A bad value caught in `main` (app.UsageError) ends as two lines,
+`<binary>: error: <the flag, the value, what is allowed>` and `Try --help.`, as absl's
+own flag errors end (without the usage of every flag). Any other exception is a bug
+and keeps its traceback.
 """
 
 import os
@@ -69,6 +71,10 @@ def guarded(main: Main, errors: Sequence[Type[BaseException]] = (),
     except KeyboardInterrupt:
       print('%s: interrupted.%s' % (name, suffix), file=sys.stderr, flush=True)
       return _INTERRUPTED_STATUS
+    except app.UsageError as e:  # the command itself is wrong: no hint to re-run it
+      print('%s: error: %s\nTry --help.' % (name, error_line(e)), file=sys.stderr,
+            flush=True)
+      return e.exitcode
     except Exception as e:  # pylint: disable=broad-except  (re-raised unless the user's)
       if not isinstance(e, user_error_types(errors)):
         raise

@@ -4,7 +4,9 @@
   `IMAGENET_TRAIN_SHARDS`, ...).
 - Image bytes → the record's JPEG and size (`ImageError` for what cannot go in), and
   how much of each image is checked (`VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`;
-  `jpeg_structure_error`: the structure walk of 'structure').
+  `jpeg_structure_error`: the structure walk of 'structure'; `jpeg_size_error`: its
+  check that the frame header claims no more pixels than the scan data can hold, on
+  the first scan alone, cheap enough for every record).
 - Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
   atomic TFRecord `ShardWriter` and index files, and its reader (`read_records`:
   every CRC checked, no TensorFlow).
@@ -42,6 +44,7 @@ from inception.records._manifest import SplitManifest
 from inception.records._manifest import load_manifest
 from inception.records._manifest import plan_fingerprint
 from inception.records._manifest import save_manifest
+from inception.records._scan_bounds import jpeg_size_error
 from inception.records._shard_tasks import ShardResult
 from inception.records._shard_tasks import ShardTask
 from inception.records._shard_tasks import SkippedImage
@@ -92,6 +95,7 @@ __all__ = [
     'index_text',
     'is_jpeg',
     'is_png',
+    'jpeg_size_error',
     'jpeg_structure_error',
     'load_manifest',
     'masked_crc32c',

@@ -25,6 +25,8 @@ from typing import NamedTuple, Optional, Tuple
 
 from PIL import Image
 
+from inception.records import _scan_bounds
+
 JPEG_MAGIC = b'\xff\xd8\xff'
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 REENCODE_QUALITY = 100
@@ -141,6 +143,9 @@ def jpeg_structure_error(data: bytes) -> Optional[str]:
   Bytes after the EOI are allowed: decoders stop at EOI, and cameras and editors
   append data there (the record keeps the file's bytes as they are). Bytes between
   header segments are allowed too (libjpeg skips them with a warning).
+  And the frame header may not claim more pixels than the scan data can hold: each
+  scan's coded bytes reach the least its blocks take (`_scan_bounds`); the coding
+  processes without such a bound (lossless, hierarchical, arithmetic-coded) are refused.
   Costs one regular-expression search per marker: ~0.03 ms for an 84 KB photo.
   """
   return _walk_jpeg(data, to_end=True)[0]
@@ -170,6 +175,10 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
   frames = scans = 0
   frame, plain = None, True
   next_restart = None  # the RST number due inside a scan; None outside scans
+  # With to_end: the frame header's content and the scan under way: the byte of its
+  # header, its coded data's start, its restart markers' bytes, the fewest it must have.
+  frame_marker, frame_content = 0, b''
+  scan_at = scan_start = restart_bytes = least = 0
   while True:
     at = _next_marker(data, position)
     if at < 0:
@@ -182,6 +191,9 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
     if marker == _EOI:
       if not scans:
         return 'corrupt JPEG: end-of-image marker before any scan', None
+      if next_restart is not None and at - scan_start - restart_bytes < least:
+        return _scan_bounds.shortfall(frame_content, scan_at,
+                                      at - scan_start - restart_bytes, least), None
       return None, frame if plain else None
     if _RST0 <= marker <= _RST0 + 7:
       if next_restart is not None:
@@ -189,6 +201,7 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
           return ('corrupt JPEG scan data: restart marker RST%d at byte %d where RST%d '
                   'is due' % (marker - _RST0, at, next_restart)), None
         next_restart = (next_restart + 1) % 8
+        restart_bytes += 2
       continue
     if marker == _TEM:
       plain = plain and scans > 0  # PIL's header reader knows no TEM
@@ -206,10 +219,19 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
       return ('%s JPEG%s: the FF%02X segment at byte %d has length %d, %d bytes left' %
               ('corrupt' if length < 2 else 'truncated', where, marker, at, length,
                size - position)), None
+    if next_restart is not None and at - scan_start - restart_bytes < least:
+      return _scan_bounds.shortfall(frame_content, scan_at,
+                                    at - scan_start - restart_bytes, least), None
     if not scans:
       if marker in _SOF_MARKERS:
         frame = _frame(data, position + 2, length - 2)
         plain = plain and frame is not None
+        if to_end:
+          frame_marker, frame_content = marker, data[position + 2:position + length]
+          try:
+            _scan_bounds.check_frame(marker, frame_content)
+          except ValueError as e:
+            return '%s, at byte %d' % (e, at), None
       elif marker in _PIL_CHECKED_SEGMENTS:
         plain = plain and _pil_reads_segment(marker, data[position + 2:position + length])
     position += length
@@ -219,6 +241,12 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
         return 'corrupt JPEG: a scan at byte %d before any frame header' % at, None
       if not to_end:
         return None, frame if plain else None
+      try:
+        least = _scan_bounds.least_scan_bytes(frame_marker, frame_content,
+                                              data[at + 4:position])
+      except ValueError as e:
+        return '%s, at byte %d' % (e, at), None
+      scan_at, scan_start, restart_bytes = at, position, 0
       scans += 1
       next_restart = 0
     else:

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from inception.check import _failures
 from inception.check import _record_checks
+from tests import conversion_fixtures as fixtures
 from tests.check import check_fixtures
 
 
@@ -75,6 +76,29 @@ class RecordDamageTest(check_fixtures.CheckTestBase):
                      'image/filename %s: image/encoded does not decode' % cut[0])
     # Reading the header alone (quick mode, nothing decoded) cannot see it.
     self.assertTrue(self.run_check(sample_fraction=0.0).ok)
+
+  def test_frame_header_claiming_more_than_the_scan_data_holds(self):
+    # Issue 24: each decodes (TensorFlow fills the missing blocks with grey) to the
+    # size claimed, which the record repeats; the header is read alike.
+    lying = {}
+
+    def change(split, shard, record, fields):
+      if split == 'train' and shard == 0:
+        width, height = fixtures.LYING_SIZES[record]
+        fields['encoded'] = fixtures.lying_jpeg(width, height)
+        fields['width'], fields['height'] = width, height
+        lying[record] = fields['filename'].decode()
+
+    check_fixtures.write_output(self.directory, change)
+    for sample in (0.0, 1.0):  # the quick check's header reading, the full check
+      report = self.run_check(sample_fraction=sample)
+      for record in lying:
+        width, height = fixtures.LYING_SIZES[record]
+        self.assertFails(report, _failures.IMAGE,
+                         'train-00000-of-00002 record %d' % record,
+                         'image/filename %s: image/encoded: corrupt JPEG: the frame '
+                         'header claims %dx%d pixels (width x height), more than the '
+                         'scan data holds' % (lying[record], width, height))
 
   def test_image_not_jpeg_wrong_size_or_cmyk(self):
     def change(split, shard, record, fields):

@@ -2,6 +2,7 @@
 
 import os
 
+from absl import app
 from absl import flags
 from absl.testing import absltest
 
@@ -70,6 +71,17 @@ class DownloadFlagsTest(absltest.TestCase):
         _parsed('--source=https://mirror.example/x/')), 'https://mirror.example/x/')
     self.assertEqual(_download_flags.source_from_flags(_parsed('--source=tarballs')),
                      os.path.join(os.getcwd(), 'tarballs'))
+
+  def test_source_that_is_a_file_is_a_usage_error(self):
+    tarball = self.create_tempfile('ILSVRC2012_img_train.tar').full_path
+    with self.assertRaisesRegex(app.UsageError, r'^--source %s is a file; expected the '
+                                r'directory holding the tarballs, or an http\(s\) URL$'
+                                % tarball):
+      _download_flags.source_from_flags(_parsed('--source=' + tarball))
+    # A directory that does not exist is acquire's to name, when a download needs it.
+    missing = os.path.join(os.path.dirname(tarball), 'missing')
+    self.assertEqual(_download_flags.source_from_flags(_parsed('--source=' + missing)),
+                     missing)
 
 
 if __name__ == '__main__':

@@ -127,6 +127,24 @@ class ArgumentsOrFlagsTest(absltest.TestCase):
                                 r'none\)'):
       self.arguments('x', names=(), required=())
 
+  def test_data_dir_to_write_is_a_directory_or_a_path_to_create(self):
+    def data_dir_to_write(*argv):
+      values = _defined()
+      return _flags.data_dir_to_write(values(['prog'] + list(argv)), values)
+
+    root = self.create_tempdir().full_path
+    a_file = self.create_tempfile(file_path=os.path.join(root, 'afile')).full_path
+    for data_dir in (root, os.path.join(root, 'new', 'deeper')):
+      self.assertEqual(data_dir_to_write(data_dir), data_dir)
+    with self.assertRaisesRegex(app.UsageError, r'^DATA_DIR %s is a file; expected a '
+                                r'directory \(or a path to create\)$' % a_file):
+      data_dir_to_write('--data_dir=' + a_file)
+    with self.assertRaisesRegex(app.UsageError, r'^DATA_DIR %s/sub/x: %s is a file; '
+                                r'expected a directory' % (a_file, a_file)):
+      data_dir_to_write(a_file + '/sub/x')
+    with self.assertRaisesRegex(app.UsageError, 'give DATA_DIR'):
+      data_dir_to_write()
+
   def test_arguments_fill_the_flags_in_order(self):
     names = ('validation_directory', 'validation_labels_file')
     self.assertEqual(self.arguments('v', 'l', names=names, required=()), ['v', 'l'])

@@ -5,6 +5,7 @@ import contextlib
 import io
 import os
 
+from absl import app
 from absl.testing import absltest
 
 from inception import acquire
@@ -59,6 +60,12 @@ class GuardedTest(absltest.TestCase):
     status, stderr = _call(_raise(StepError('step x failed')), errors=[StepError],
                            hint='Run it again.')
     self.assertEqual((status, stderr), (1, 'prog: error: step x failed Run it again.\n'))
+
+  def test_a_usage_error_is_one_line_and_where_to_look(self):
+    status, stderr = _call(_raise(app.UsageError('--sample must be in [0, 1], got 2')),
+                           argv=['/x/bin/tool'], hint='Run it again.')
+    self.assertEqual((status, stderr), (1, 'tool: error: --sample must be in [0, 1], got '
+                                           '2\nTry --help.\n'))
 
   def test_interrupt_is_one_line(self):
     status, stderr = _call(_raise(KeyboardInterrupt()), hint='Run it again.')
@@ -117,6 +124,53 @@ class BinaryErrorTest(absltest.TestCase):
   def test_download_imagenet(self):
     self.assert_one_line_naming('download_imagenet',
                                 ['--checksums_file=' + _MISSING, 'data'])
+
+
+class BinaryUsageErrorTest(absltest.TestCase):
+  """A bad value caught in a built binary's main: the error, then `Try --help.`."""
+
+  def assert_usage_error(self, name, args, error):
+    cwd = self.create_tempdir().full_path
+    result = binaries.run(name, args, cwd, unset=['DATA_DIR'])
+    self.assertEqual(result.returncode, 1)
+    self.assertEqual(result.stderr, '%s: error: %s\nTry --help.\n' % (name, error))
+
+  def test_check_tfrecords_sample(self):
+    self.assert_usage_error('check_tfrecords', ['--sample=2', os.getcwd()],
+                            '--sample must be in [0, 1], got 2')
+
+  def test_check_tfrecords_expected_counts(self):
+    self.assert_usage_error('check_tfrecords', ['--expected_counts=foo', os.getcwd()],
+                            "--expected_counts: 'foo' is not split=N (e.g. "
+                            "train=1281167)")
+
+  def test_drivers_without_data_dir(self):
+    for name in ('download_and_preprocess_imagenet', 'download_imagenet'):
+      with self.subTest(name=name):
+        self.assert_usage_error(name, [],
+                                'give DATA_DIR (as an argument or as --data_dir)')
+
+  def test_data_dir_that_is_a_file(self):
+    a_file = self.create_tempfile().full_path
+    for name in ('download_and_preprocess_imagenet', 'download_and_preprocess_flowers',
+                 'download_imagenet'):
+      with self.subTest(name=name):
+        self.assert_usage_error(name, [a_file], 'DATA_DIR %s is a file; expected a '
+                                'directory (or a path to create)' % a_file)
+
+  def test_source_that_is_a_file(self):
+    tarball = self.create_tempfile('ILSVRC2012_img_train.tar').full_path
+    data_dir = os.path.join(self.create_tempdir().full_path, 'data')
+    for name in ('download_and_preprocess_imagenet', 'download_imagenet'):
+      with self.subTest(name=name):
+        self.assert_usage_error(name, ['--source=' + tarball, data_dir],
+                                '--source %s is a file; expected the directory holding '
+                                'the tarballs, or an http(s) URL' % tarball)
+    self.assertFalse(os.path.exists(data_dir))
+
+  def test_too_many_arguments(self):
+    self.assert_usage_error('check_tfrecords', ['a', 'b'],
+                            'too many arguments: a b (expected: [DATA_DIR])')
 
 
 if __name__ == '__main__':

@@ -209,6 +209,93 @@ class JpegStructureTest(parameterized.TestCase):
       self.assertNotIn('0x', _image_coding.jpeg_structure_error(damaged))
 
 
+def _solid_jpeg(mode: str, size, progressive: bool, subsampling: int) -> bytes:
+  """A solid-colour JPEG with optimized Huffman tables: the least scan data per block
+  (1-bit DC and end-of-block codes), the case nearest the bound."""
+  out = io.BytesIO()
+  Image.new(mode, size, 128 if mode == 'L' else (128, 128, 128)).save(
+      out, 'JPEG', optimize=True, progressive=progressive, subsampling=subsampling,
+      quality=1)
+  return out.getvalue()
+
+
+class LyingHeaderTest(parameterized.TestCase):
+  """A frame header that claims more pixels than the scan data can hold (issue 24)."""
+
+  @parameterized.product(size=fixtures.LYING_SIZES,
+                         kind=(None, 'grayscale', 'progressive'))
+  def test_a_size_the_scan_data_cannot_hold_is_refused_naming_the_file(self, size,
+                                                                       kind):
+    data = fixtures.lying_jpeg(*size, kind)
+    bound = (r'^corrupt JPEG: the frame header claims %dx%d pixels \(width x height\), '
+             r'more than the scan data holds: the scan at byte \d+ has \d+ bytes of '
+             r'coded data, at least \d+ at that size$' % size)
+    self.assertRegex(_image_coding.jpeg_structure_error(data), bound)
+    reasons = {'structure': bound, 'full': bound}
+    if size[0] * size[1] > Image.MAX_IMAGE_PIXELS:
+      # PIL reads a broken file's header, and TensorFlow decodes first in 'full': each
+      # complains first, as for any broken file.
+      reasons = {'structure': r'^corrupt JPEG header \(DecompressionBombError',
+                 'full': r'^TensorFlow cannot decode it'}
+    for validate, reason in reasons.items():
+      with self.assertRaises(_image_coding.ImageError) as raised:
+        _image_coding.prepare_image(data, '/data/train/n1/n1_9.JPEG', validate)
+      self.assertEqual(raised.exception.name, '/data/train/n1/n1_9.JPEG')
+      self.assertRegex(raised.exception.reason, reason)
+    # The header alone (the 'none' mode) lets it by, with the size it claims.
+    image = _image_coding.prepare_image(data, 'x', 'none')
+    self.assertEqual((image.width, image.height), size)
+
+  def test_the_true_size_passes(self):
+    for kind in (None, 'grayscale', 'progressive'):
+      self.assertIsNone(_image_coding.jpeg_structure_error(fixtures.lying_jpeg(16, 16,
+                                                                               kind)))
+
+  @parameterized.product(size=((4000, 3000), (5000, 5000)), progressive=(False, True),
+                         layout=(('L', 0), ('RGB', 0), ('RGB', 2)))
+  def test_solid_colour_photos_with_optimized_tables_pass(self, size, progressive,
+                                                         layout):
+    mode, subsampling = layout  # grayscale, 4:4:4, 4:2:0
+    data = _solid_jpeg(mode, size, progressive, subsampling)
+    self.assertIsNone(_image_coding.jpeg_structure_error(data))
+    image = _image_coding.prepare_image(data, 'x')
+    self.assertEqual((image.width, image.height), size)
+
+  def test_one_pixel_more_than_a_solid_photo_holds_is_refused(self):
+    # 4:4:4 at quality 1: exactly 2 bits a block, so the bound is met to the byte.
+    data = bytearray(_solid_jpeg('RGB', (4000, 3000), False, 0))
+    self.assertIsNone(_image_coding.jpeg_structure_error(bytes(data)))
+    sof = data.find(b'\xff\xc0')
+    data[sof + 5:sof + 7] = (3000 + 1).to_bytes(2, 'big')  # a row of blocks more
+    self.assertRegex(_image_coding.jpeg_structure_error(bytes(data)),
+                     r'claims 4000x3001 pixels .* has 140625 bytes of coded data, at '
+                     r'least 141000 at that size$')
+
+  def test_restart_markers_are_not_counted_as_coded_data(self):
+    # 64 MCUs of 2 coded bytes, 63 restart markers between them: 254 bytes in all.
+    out = io.BytesIO()
+    Image.new('RGB', (128, 128), (128, 128, 128)).save(
+        out, 'JPEG', optimize=True, restart_marker_blocks=1)
+    data = bytearray(out.getvalue())
+    self.assertIsNone(_image_coding.jpeg_structure_error(bytes(data)))
+    sof = data.find(b'\xff\xc0')
+    data[sof + 5:sof + 7] = (256).to_bytes(2, 'big')  # 128 MCUs: 192 bytes at least
+    self.assertRegex(_image_coding.jpeg_structure_error(bytes(data)),
+                     r'claims 128x256 pixels .* has 128 bytes of coded data, at least '
+                     r'192 at that size$')
+
+  @parameterized.parameters((0xC3, 'lossless \\(SOF3\\)'),
+                            (0xC9, 'arithmetic-coded extended sequential \\(SOF9\\)'),
+                            (0xCA, 'arithmetic-coded progressive \\(SOF10\\)'))
+  def test_processes_without_a_bound_are_refused(self, marker, process):
+    data = fixtures.image_bytes(1).replace(b'\xff\xc0', bytes((0xFF, marker)), 1)
+    with self.assertRaisesRegex(_image_coding.ImageError,
+                                r'^x\.JPEG: unsupported JPEG: %s; only Huffman-coded '
+                                r'baseline, extended and progressive JPEGs are kept, at '
+                                r'byte \d+$' % process):
+      _image_coding.prepare_image(data, 'x.JPEG')
+
+
 def _pil_header(data):
   with Image.open(io.BytesIO(data)) as image:
     return image.format, image.mode, image.size

@@ -40,7 +40,7 @@ cli.define_data_dir('Where the tarballs go (DATA_DIR/%s/) and are extracted '
                     '(DATA_DIR/%s/).' % (driver.DOWNLOADS_DIRNAME, driver.RAW_DATA_DIRNAME))
 cli.define_download_flags()
 _WITH_DEVKIT = flags.DEFINE_bool(
-    'with_devkit', False, 'Also fetch ILSVRC2012_devkit_t12.tar.gz (not extracted).')
+    'with_devkit', False, 'Also fetch %s (not extracted).' % imagenet.DEVKIT_TAR_GZ)
 
 FLAGS = flags.FLAGS
 

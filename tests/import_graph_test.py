@@ -12,6 +12,7 @@ ast, importing nothing) and checks the rules that keep them layered:
 
 import ast
 import os
+import re
 
 from absl.testing import absltest
 from bazel_tools.tools.python.runfiles import runfiles
@@ -19,6 +20,14 @@ from bazel_tools.tools.python.runfiles import runfiles
 # Bottom to top: each package may import only those before it.
 LAYERS = ('core', 'label_files', 'records', 'reader', 'acquire', 'annotations',
           'convert', 'check', 'driver', 'imagenet', 'flowers', 'demo', 'cli')
+# Siblings on one layer: each driver is a list of steps on inception.driver's engine,
+# and neither imports the other.
+SIBLINGS = (('imagenet', 'flowers'),)
+# The ILSVRC2012 archive catalogue (names, URLs, MD5s) is defined in this module only.
+CATALOGUE = os.path.join('imagenet', '_archives.py')
+_ARCHIVE_NAME = re.compile(r"['\"](ILSVRC2012_(?:img|bbox|devkit)\w*\.t(?:ar|gz)[^'\"]*)['\"]")
+_URL = re.compile(r'https?://[^\s\'"]*image-net\.org')
+_MD5 = re.compile(r"['\"][0-9a-f]{32}['\"]")
 
 
 def _inception_root() -> str:
@@ -126,6 +135,36 @@ class ImportGraphTest(absltest.TestCase):
           if private is not None or target not in LAYERS:
             problems.append('%s:%d imports %s' % (binary, line, imported))
     self.assertEqual(problems, [])
+
+  def test_sibling_drivers_do_not_import_each_other(self):
+    problems = []
+    for pair in SIBLINGS:
+      for package, other in (pair, pair[::-1]):
+        for module in self._modules(package):
+          path = os.path.join(self.root, package, module + '.py')
+          for imported, names, line in _imports(path):
+            if any(target == other for target, _ in _targets(imported, names)):
+              problems.append('%s/%s.py:%d imports %s' % (package, module, line, other))
+    self.assertEqual(problems, [])
+
+  def test_the_archive_catalogue_is_defined_once(self):
+    found = []
+    for directory, _, names in os.walk(self.root):
+      for name in sorted(names):
+        if not name.endswith('.py'):
+          continue
+        path = os.path.join(directory, name)
+        relative = os.path.relpath(path, self.root)
+        with open(path, encoding='utf-8') as f:
+          text = f.read()
+        if relative != CATALOGUE and (_ARCHIVE_NAME.search(text) or
+                                      _URL.search(text)):
+          found.append(relative)
+    self.assertEqual(found, [])
+    with open(os.path.join(self.root, CATALOGUE), encoding='utf-8') as f:
+      catalogue = f.read()
+    self.assertGreaterEqual(len(_ARCHIVE_NAME.findall(catalogue)), 6)
+    self.assertGreaterEqual(len(_MD5.findall(catalogue)), 5)
 
   def test_the_checker_finds_a_circle(self):
     self.assertEqual(_cycle({'a': {'b'}, 'b': {'c'}, 'c': set()}), None)

@@ -18,6 +18,7 @@ from inception import cli  # pylint: disable=g-bad-import-order
 from absl import flags
 
 from inception import acquire
+from inception import convert
 from inception import core
 from inception import demo
 from inception import driver
@@ -41,9 +42,10 @@ _LINK_MODE = flags.DEFINE_enum(
 _VALIDATION_PER_CLASS = flags.DEFINE_integer(
     'validation_per_class', None,
     'Images per class held out for validation, chosen deterministically. Default '
-    '%d; demo %d.' % (flowers.VALIDATION_PER_CLASS, demo.FLOWERS_DEMO_VALIDATION_PER_CLASS),
+    '%d; demo %d.' % (flowers.VALIDATION_PER_CLASS,
+                      demo.FLOWERS_DEMO_VALIDATION_PER_CLASS),
     lower_bound=1)
-cli.define_shard_flags(2, 2)
+cli.define_shard_flags(flowers.SHARD_COUNTS.train, flowers.SHARD_COUNTS.validation)
 _CHECK, _REDO = cli.define_driver_flags(driver.CHECK_MODES, flowers.STEPS)
 cli.define_converter_flags()
 
@@ -52,9 +54,8 @@ FLAGS = flags.FLAGS
 
 def _settings(data_dir):
   """Settings from the flags; the demo supplies its own tarball."""
-  values = dict(train_shards=FLAGS.train_shards,
-                validation_shards=FLAGS.validation_shards, check_mode=_CHECK.value,
-                options=cli.options_from_flags(FLAGS))
+  values = dict(shards=convert.ShardCounts(FLAGS.train_shards, FLAGS.validation_shards),
+                check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS))
   if _VALIDATION_PER_CLASS.value is not None:
     values['validation_per_class'] = _VALIDATION_PER_CLASS.value
   source = _SOURCE.value
@@ -75,4 +76,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main, hint='Run the same command again to resume: finished steps are not redone.')
+  cli.run(main, hint=driver.RESUME_HINT)

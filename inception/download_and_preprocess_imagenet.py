@@ -33,9 +33,10 @@ _DEMO = flags.DEFINE_boolean(
     'hard case) under DATA_DIR/%s/ and run the identical pipeline on it, with no '
     'credentials.' % driver.DEMO_SOURCE_DIRNAME)
 cli.define_download_flags()
-cli.define_shard_flags(None, None, unset='Default %d train, %d validation; demo %d, %d.' % (
-    imagenet.SHARD_COUNTS.train, imagenet.SHARD_COUNTS.validation,
-    demo.IMAGENET_DEMO_SHARD_COUNTS.train, demo.IMAGENET_DEMO_SHARD_COUNTS.validation))
+cli.define_shard_flags(
+    None, None, unset='Default %d train, %d validation; demo %d, %d.' % (
+        imagenet.SHARD_COUNTS.train, imagenet.SHARD_COUNTS.validation,
+        demo.IMAGENET_DEMO_SHARD_COUNTS.train, demo.IMAGENET_DEMO_SHARD_COUNTS.validation))
 _TEST_SHARDS = flags.DEFINE_integer(
     'test_shards', None, 'Number of shards in test TFRecord files (with --with_test). '
     'Default %d; demo %d.' % (imagenet.SHARD_COUNTS.test,
@@ -79,4 +80,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main, hint='Run the same command again to resume: finished steps are not redone.')
+  cli.run(main, hint=driver.RESUME_HINT)

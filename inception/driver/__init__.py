@@ -23,6 +23,7 @@ from inception.driver._layout import train_images_dir
 from inception.driver._layout import validation_images_dir
 from inception.driver._outcome import CHECK_MODES
 from inception.driver._outcome import DriverError
+from inception.driver._outcome import RESUME_HINT
 from inception.driver._outcome import check_mode_sample
 from inception.driver._outcome import check_verdict
 from inception.driver._outcome import closing_lines
@@ -50,6 +51,7 @@ __all__ = [
     'DriverError',
     'EXTRACT',
     'RAW_DATA_DIRNAME',
+    'RESUME_HINT',
     'STATE_FILENAME',
     'Step',
     'TRAIN_DIRNAME',

@@ -9,6 +9,8 @@ from inception import convert
 from inception import records
 from inception.driver import _steps
 
+# What a driver's failure ends with: its steps resume where they stopped.
+RESUME_HINT = 'Run the same command again to resume: finished steps are not redone.'
 # --check: 'quick' decodes a sample of the images, 'full' every one.
 CHECK_MODES = ('quick', 'full')
 

@@ -14,6 +14,7 @@ from inception.flowers._archive import DEFAULT_SOURCE
 from inception.flowers._archive import FLOWERS_TARBALL
 from inception.flowers._archive import FLOWERS_TOP_DIRNAME
 from inception.flowers._archive import FLOWER_PHOTOS
+from inception.flowers._driver import SHARD_COUNTS
 from inception.flowers._driver import STEPS
 from inception.flowers._driver import Settings
 from inception.flowers._driver import VALIDATION_PER_CLASS
@@ -26,6 +27,7 @@ __all__ = [
     'FLOWERS_TARBALL',
     'FLOWERS_TOP_DIRNAME',
     'FLOWER_PHOTOS',
+    'SHARD_COUNTS',
     'STEPS',
     'Settings',
     'SplitError',

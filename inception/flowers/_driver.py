@@ -41,9 +41,8 @@ STEPS = (DOWNLOAD, EXTRACT, SPLIT, CONVERT, CHECK)
 EXTRACTED_DIRNAME = 'extracted'
 VALIDATION_PER_CLASS = 100
 SPLIT_SEED = 12345
-TRAIN_SHARDS = 2
-VALIDATION_SHARDS = 2
-
+# The tutorial's shard counts (build_image_data's defaults): 2 train, 2 validation.
+SHARD_COUNTS = convert.ShardCounts(train=2, validation=2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +56,7 @@ class Settings:
     archive: what the tarball must be (the published one, or the demo's).
     validation_per_class: images per class held out for validation.
     split_seed: the seed of that choice.
-    train_shards, validation_shards: shard counts.
+    shards: the shard counts of train and validation.
     check_mode: 'quick' (decode a sample of images) or 'full' (decode all).
     options: converter options (workers, index files, validation, skipping).
   """
@@ -67,10 +66,10 @@ class Settings:
   archive: _archive.Archive = _archive.FLOWER_PHOTOS
   validation_per_class: int = VALIDATION_PER_CLASS
   split_seed: int = SPLIT_SEED
-  train_shards: int = TRAIN_SHARDS
-  validation_shards: int = VALIDATION_SHARDS
+  shards: convert.ShardCounts = SHARD_COUNTS
   check_mode: str = 'quick'
-  options: convert.ConvertOptions = convert.ConvertOptions()
+  options: convert.ConvertOptions = dataclasses.field(
+      default_factory=convert.ConvertOptions)
 
   def step_settings(self, step: str) -> Dict[str, Any]:
     """The settings a step's output depends on: a change re-runs the step."""
@@ -80,8 +79,8 @@ class Settings:
         EXTRACT: {},
         SPLIT: {'validation_per_class': self.validation_per_class,
                 'split_seed': self.split_seed},
-        CONVERT: {'train_shards': self.train_shards,
-                  'validation_shards': self.validation_shards,
+        CONVERT: {'train_shards': self.shards.train,
+                  'validation_shards': self.shards.validation,
                   'write_index': self.options.write_index,
                   'validate_images': self.options.validate_images,
                   'skip_bad_images': self.options.skip_bad_images},
@@ -135,7 +134,7 @@ def run_convert(settings: Settings) -> Dict[str, Any]:
       convert.SplitPaths(train=driver.train_images_dir(data_dir),
                          validation=driver.validation_images_dir(data_dir)),
       data_dir, labels_file(data_dir),
-      convert.ShardCounts(settings.train_shards, settings.validation_shards),
+      settings.shards,
       settings.options)
   return driver.conversion_outputs(results)
 

@@ -42,17 +42,10 @@ IMAGENET_KEYS = (
     'image/width',
 )
 
-GENERIC_KEYS = (
-    'image/channels',
-    'image/class/label',
-    'image/class/text',
-    'image/colorspace',
-    'image/encoded',
-    'image/filename',
-    'image/format',
-    'image/height',
-    'image/width',
-)
+# The generic format (build_image_data): ImageNet's keys less the synset and boxes.
+GENERIC_KEYS = tuple(key for key in IMAGENET_KEYS
+                     if key != 'image/class/synset' and
+                     not key.startswith('image/object/'))
 
 BoxCoordinates = Sequence[float]  # (xmin, ymin, xmax, ymax), e.g. bounding_boxes.Box
 

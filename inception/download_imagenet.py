@@ -18,14 +18,12 @@ CSV straight from them. With --extract_xml their XMLs go to
 DATA_DIR/raw-data/bounding_boxes/ (and validation_bounding_boxes/). --stream_extract
 extracts each image tarball from a URL while it downloads (one pass over its bytes;
 its MD5 still decides). A re-run fetches and extracts nothing that is already
-complete. DATA_DIR is laid out exactly as
-download_and_preprocess_imagenet lays it out (inception/core/_layout.py), so the
-driver can take over from it. Exits non-zero with a one-line error message on any
-failure.
+complete. Exits non-zero with a one-line error message on any failure.
 
 It runs the download step (and, with --extract, the extract step) of
-download_and_preprocess_imagenet itself, recorded in DATA_DIR/pipeline_state.json:
-the driver run afterwards on the same DATA_DIR skips what this did.
+download_and_preprocess_imagenet itself, in its DATA_DIR layout, recorded in
+DATA_DIR/pipeline_state.json: the driver run afterwards on the same DATA_DIR skips
+what this did.
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.

@@ -292,7 +292,7 @@ def main() -> int:
   if args.run_check:
     return run_check(args)
   from inception import core  # pylint: disable=g-import-not-at-top
-  num_workers = args.num_threads or core.default_num_workers()
+  num_workers = core.Workers.from_flag(args.num_threads).count
   if args.memory:
     num_train, num_validation = IMAGENET_TRAIN, IMAGENET_VALIDATION
     train_shards, validation_shards = TRAIN_SHARDS, VALIDATION_SHARDS

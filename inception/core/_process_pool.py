@@ -48,7 +48,7 @@ class ProcessPoolRunner(_runner.Runner):
   Args:
     work: a module-level function `work(task, report_progress) -> result`, or
       `work(shared, task, report_progress)` with `shared`.
-    num_workers: at most this many processes (default: the cores).
+    num_workers: at most this many processes (core.Workers decides how many).
     describe: names a task in an error, e.g. 'writing /out/train-00003-of-01024'.
     expected_errors: the work's own errors, whose message says everything (a bad
       image, say); for any other failure the worker's traceback is printed too. An
@@ -59,7 +59,7 @@ class ProcessPoolRunner(_runner.Runner):
       thread counts when each core already has its worker).
   """
 
-  def __init__(self, work: _runner.Work, num_workers: Optional[int] = None,
+  def __init__(self, work: _runner.Work, num_workers: int,
                describe: Callable[[Any], str] = repr,
                expected_errors: Tuple[Type[BaseException], ...] = (),
                shared: Any = _runner.NO_SHARED,
@@ -68,7 +68,7 @@ class ProcessPoolRunner(_runner.Runner):
       raise ValueError('%r is not a module-level function of an importable module'
                        % (work,))
     self._work = work
-    self._num_workers = num_workers or _runner.default_num_workers()
+    self._num_workers = num_workers
     self._describe = describe
     self._expected_errors = expected_errors
     self._shared = shared

@@ -20,7 +20,7 @@ class InProcessRunnerTest(absltest.TestCase):
 
   def test_is_a_runner(self):
     self.assertIsInstance(_runner.InProcessRunner(pool_work.square), core.Runner)
-    self.assertIsInstance(core.ProcessPoolRunner(pool_work.square), core.Runner)
+    self.assertIsInstance(core.ProcessPoolRunner(pool_work.square, 2), core.Runner)
 
 
 class HelpersTest(absltest.TestCase):

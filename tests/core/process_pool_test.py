@@ -122,7 +122,7 @@ class ProcessPoolRunnerTest(absltest.TestCase):
 
   def test_work_must_be_importable_by_name(self):
     with self.assertRaisesRegex(ValueError, 'module-level function'):
-      _process_pool.ProcessPoolRunner(lambda task, report: task)
+      _process_pool.ProcessPoolRunner(lambda task, report: task, 2)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,4 @@
-"""The names beside the shards, defined once (docs/ARCHITECTURE.md, "The data directory").
+"""The names beside the shards, defined once (docs/ARCHITECTURE.md).
 
 Every converter and the checker write them in the shards' directory (its
 --output_directory, or a driver's DATA_DIR):
@@ -25,6 +25,7 @@ CHECK_REPORT_DIRNAME = 'check_report'
 
 
 def index_dir(output_dir: str) -> str:
+  """index/: one DALI / `tfrecord` index file per shard (with --write_index)."""
   return _file_io.join(output_dir, INDEX_DIRNAME)
 
 
@@ -34,12 +35,15 @@ def index_path(output_dir: str, shard_name: str) -> str:
 
 
 def manifest_path(output_dir: str) -> str:
+  """conversion_manifest.json: per split, the plan and what is complete."""
   return _file_io.join(output_dir, MANIFEST_FILENAME)
 
 
 def bad_images_path(output_dir: str, split: str) -> str:
+  """bad_images-<split>.txt: the images --skip_bad_images left out, and why."""
   return _file_io.join(output_dir, BAD_IMAGES_FORMAT % split)
 
 
 def check_report_dir(output_dir: str) -> str:
+  """check_report/: the checker's JSON, Markdown and PNG reports."""
   return _file_io.join(output_dir, CHECK_REPORT_DIRNAME)

@@ -21,18 +21,22 @@ VALIDATION_DIRNAME = 'validation'
 
 
 def state_path(data_dir: str) -> str:
+  """pipeline_state.json: the finished steps, their settings and outputs."""
   return core.join(data_dir, STATE_FILENAME)
 
 
 def downloads_dir(data_dir: str) -> str:
+  """downloads/: the archives as fetched, copied or linked."""
   return core.join(data_dir, DOWNLOADS_DIRNAME)
 
 
 def demo_source_dir(data_dir: str) -> str:
+  """demo-source/: the generated mini data set of --demo."""
   return core.join(data_dir, DEMO_SOURCE_DIRNAME)
 
 
 def raw_data_dir(data_dir: str) -> str:
+  """raw-data/: what the archives are extracted to."""
   return core.join(data_dir, RAW_DATA_DIRNAME)
 
 

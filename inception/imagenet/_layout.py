@@ -25,10 +25,12 @@ def test_images_dir(data_dir: str) -> str:
 
 
 def train_xml_dir(data_dir: str) -> str:
+  """raw-data/bounding_boxes: the train box XMLs, with --extract_xml."""
   return core.join(data_dir, driver.RAW_DATA_DIRNAME, BOUNDING_BOXES_DIRNAME)
 
 
 def validation_xml_dir(data_dir: str) -> str:
+  """raw-data/validation_bounding_boxes: the validation box XMLs."""
   return core.join(data_dir, driver.RAW_DATA_DIRNAME,
                    VALIDATION_BOUNDING_BOXES_DIRNAME)
 
@@ -39,8 +41,10 @@ def boxes_csv_dir(data_dir: str, no_extract: bool) -> str:
 
 
 def train_boxes_csv(data_dir: str, no_extract: bool = False) -> str:
+  """The train images' box CSV (imagenet_2012_bounding_boxes.csv)."""
   return core.join(boxes_csv_dir(data_dir, no_extract), TRAIN_BOXES_CSV)
 
 
 def validation_boxes_csv(data_dir: str, no_extract: bool = False) -> str:
+  """The validation images' box CSV (with --validation_bounding_boxes)."""
   return core.join(boxes_csv_dir(data_dir, no_extract), VALIDATION_BOXES_CSV)

@@ -30,22 +30,33 @@ from inception.acquire import _verification
 
 
 class TarMember(NamedTuple):
-  """One file inside an archive: `size` bytes at byte `offset` of `archive_path`."""
+  """One file inside an archive: `size` bytes at byte `offset` of `archive_path`.
+
+  `class_tar` is the inner tar that holds it in a tar of class tars ('' in a flat
+  tar). Errors and reports name it ARCHIVE:MEMBER (str), e.g.
+  'train.tar:n01440764.tar:n01440764_10026.JPEG'.
+  """
   archive_path: str
   offset: int
   size: int
   name: str
+  class_tar: str = ''
+
+  def __str__(self) -> str:
+    return ':'.join(part for part in (os.path.basename(self.archive_path),
+                                      self.class_tar, self.name) if part)
 
 
 def _index_members(tar: tarfile.TarFile, archive_path: str, label: str,
-                   base_offset: int) -> List[TarMember]:
-  """TarMembers for a tar of plain files whose data starts at `base_offset`."""
+                   base_offset: int, class_tar: str = '') -> List[TarMember]:
+  """TarMembers for a tar of plain files whose data starts at `base_offset` (the
+  class tar `class_tar` of the archive, or the archive itself)."""
   members = []
   seen = set()
   for member in tar:
     name = _members.plain_member_name(label, member, seen=seen)
     members.append(TarMember(archive_path, base_offset + member.offset_data,
-                             member.size, name))
+                             member.size, name, class_tar))
   return members
 
 
@@ -93,7 +104,7 @@ def index_train_tar(train_tar: str,
           with outer.extractfile(member) as class_file:
             with _open_tar(class_file, train_tar, inner_label) as inner:
               index[class_name] = _index_members(inner, train_tar, inner_label,
-                                           member.offset_data)
+                                                 member.offset_data, name)
         _members.check_end_of_archive(train_tar, outer, label)
       except tarfile.TarError as e:
         raise _members.corrupt_archive(train_tar, e, label) from None

@@ -7,7 +7,7 @@ shard task carries a slice of it (`take`): a few objects per shard, not one per 
 import array
 import collections.abc
 import os
-from typing import Any, Dict, Iterator, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from inception.records import _string_columns
 
@@ -34,25 +34,31 @@ class ImageEntry(NamedTuple):
   text: str
 
 
-_MEMBER_FIELDS = ('archive_path', 'offset', 'size', 'name')
+_MEMBER_FIELDS = ('archive_path', 'offset', 'size', 'name', 'class_tar')
 
 
 def _is_member(source: Any) -> bool:
   """Whether `source` is a tar member record (acquire.TarMember or alike): a
-  NamedTuple of (archive_path, offset, size, name)."""
+  NamedTuple of (archive_path, offset, size, name, class_tar)."""
   return getattr(type(source), '_fields', None) == _MEMBER_FIELDS
 
 
 class _Members(NamedTuple):
-  """Tar members as columns: the archive once, each member's offset and size."""
+  """Tar members as columns: the archive once, each member's offset and size, and
+  the inner tar holding each label's members (per class, not per image)."""
   member_type: type  # the members' class (pickled by reference), to name them
   archive_path: str
   offsets: array.array
   sizes: array.array
+  class_tars: Dict[int, str]  # {label: the class tar of its members ('' for none)}
 
-  def member(self, index: int, name: str) -> Any:
-    return self.member_type(self.archive_path, self.offsets[index], self.sizes[index],
-                            name)
+  def members(self, filenames: Sequence[str], labels: Sequence[int]) -> List[Any]:
+    """The member records, given each one's file name (its name) and label."""
+    member_type, archive, class_tars = (self.member_type, self.archive_path,
+                                        self.class_tars)
+    return [member_type(archive, offset, size, name, class_tars[label])
+            for offset, size, name, label in zip(self.offsets, self.sizes, filenames,
+                                                 labels)]
 
   def take(self, indices: Sequence[int]) -> '_Members':
     offsets, sizes = self.offsets, self.sizes
@@ -71,9 +77,10 @@ class ShardEntries(collections.abc.Sequence):
   sources are one of:
   - None: each is its label's prefix + its file name (`<dir>/<class>/<file>`);
   - a str: the paths, '\\0'-joined (other layouts);
-  - tar members (`acquire.TarMember`-like: archive_path, offset, size, name) of one
-    archive with name = file name: the archive once, offsets and sizes as arrays
-    (`members_of`: a worker reads them through one open file);
+  - tar members (`acquire.TarMember`-like: archive_path, offset, size, name,
+    class_tar) of one archive with name = file name and one class tar per label: the
+    archive once, offsets and sizes as arrays, the class tars per label (`members_of`:
+    a worker reads them through one open file);
   - a tuple: any other objects, as they are.
   Entries are made on access, equal to the ones it was built from (`from_entries`).
   """
@@ -124,12 +131,8 @@ class ShardEntries(collections.abc.Sequence):
       if all(isinstance(source, str) for source in sources):
         joined = '\0'.join(sources)
         sources = joined if joined.count('\0') == len(sources) - 1 else sources
-      elif all(_is_member(s) for s in sources) and len(
-          {(type(s), s.archive_path) for s in sources}) == 1 and all(
-              s.name == e.filename for s, e in zip(sources, entries)):
-        sources = _Members(type(sources[0]), sources[0].archive_path,
-                           array.array('q', [s.offset for s in sources]),
-                           array.array('q', [s.size for s in sources]))
+      else:
+        sources = _as_members(sources, entries) or sources
     return cls(filenames, array.array('q', [e.label for e in entries]), classes,
                sources)
 
@@ -214,7 +217,7 @@ class ShardEntries(collections.abc.Sequence):
     if isinstance(sources, str):
       return sources.split('\0')
     if isinstance(sources, _Members):
-      return [sources.member(i, filename) for i, filename in enumerate(filenames)]
+      return sources.members(filenames, self._labels)
     return sources
 
   def __len__(self) -> int:
@@ -253,6 +256,23 @@ class ShardEntries(collections.abc.Sequence):
     return (type(self), (self._filenames, self._labels, self._classes, self._sources))
 
 
+def _as_members(sources: Sequence[Any],
+                entries: Sequence[ImageEntry]) -> Optional[_Members]:
+  """`sources` as member columns if they are tar members of one archive, named as
+  their entries, with one class tar per label; else None."""
+  if not all(_is_member(s) for s in sources) or len(
+      {(type(s), s.archive_path) for s in sources}) != 1:
+    return None
+  class_tars = {}
+  for source, entry in zip(sources, entries):
+    if (source.name != entry.filename or
+        class_tars.setdefault(entry.label, source.class_tar) != source.class_tar):
+      return None
+  return _Members(type(sources[0]), sources[0].archive_path,
+                  array.array('q', [s.offset for s in sources]),
+                  array.array('q', [s.size for s in sources]), class_tars)
+
+
 class EntriesBuilder:
   """Builds a split's ShardEntries class by class, with no per-image object kept.
 
@@ -265,7 +285,7 @@ class EntriesBuilder:
     self._chunks = []  # '\0'-joined file names, a chunk per call
     self._labels = array.array('q')
     self._classes = {}
-    self._members = None  # [member type, archive path, offsets, sizes]
+    self._members = None  # [member type, archive path, offsets, sizes, class tars]
     self._objects = None  # sources kept as they are, when not one archive's members
     self._directories = False
 
@@ -304,17 +324,17 @@ class EntriesBuilder:
       return
     if self._members is None and _is_member(member):
       self._members = [type(member), member.archive_path, array.array('q'),
-                       array.array('q')]
+                       array.array('q'), {}]
     members = self._members
     if (members is not None and type(member) is members[0] and
-        member.archive_path == members[1]):
+        member.archive_path == members[1] and
+        members[4].setdefault(label, member.class_tar) == member.class_tar):
       members[2].append(member.offset)
       members[3].append(member.size)
       return
-    # Not one archive's members: keep the sources as they are.
-    self._objects = [] if members is None else [
-        members[0](members[1], offset, size, name) for offset, size, name in zip(
-            members[2], members[3], '\0'.join(self._chunks[:-1]).split('\0'))]
+    # Not one archive's members (one class tar per label): keep them as they are.
+    self._objects = [] if members is None else _Members(*members).members(
+        '\0'.join(self._chunks[:-1]).split('\0'), self._labels)
     self._members = None
     self._objects.append(member)
 

@@ -53,6 +53,9 @@ class TarIndexTest(absltest.TestCase):
     for wnid, members in index.items():
       for member in members:
         self.assertEqual(member.archive_path, self.fixture.train_tar)
+        self.assertEqual(member.class_tar, wnid + '.tar')
+        self.assertEqual(str(member), '%s:%s.tar:%s' % (
+            os.path.basename(self.fixture.train_tar), wnid, member.name))
         extracted = _read(os.path.join(self.raw_dir, 'train', wnid, member.name))
         self.assertLen(extracted, member.size)
         self.assertEqual(_member_bytes(member), extracted)
@@ -72,6 +75,8 @@ class TarIndexTest(absltest.TestCase):
                      [demo.validation_filename(i) for i in range(7)])
     for member in members:
       self.assertEqual(member.archive_path, self.fixture.validation_tar)
+      self.assertEqual(str(member), '%s:%s' % (
+          os.path.basename(self.fixture.validation_tar), member.name))
       self.assertEqual(_member_bytes(member),
                        _read(os.path.join(self.raw_dir, 'validation', member.name)))
 

@@ -2,9 +2,11 @@
 
 import dataclasses
 import hashlib
+import io
 import json
 import os
 import shutil
+import tarfile
 
 from absl.testing import absltest
 from bazel_tools.tools.python.runfiles import runfiles
@@ -381,6 +383,58 @@ class PipelineTest(absltest.TestCase):
 _TEST_FIXTURE = dataclasses.replace(_FIXTURE, num_test_images=5)
 _TEST_SHARDS = ('test-00000-of-00002', 'test-00001-of-00002')
 _ALL_SPLITS = ('train-', 'validation-', 'test-')
+
+
+def _break_first_train_image(settings):
+  """Replaces the first image of the first class tar in the source train tar with
+  bytes that are no image (and its MD5 in the checksums file); returns the image's
+  name as errors give it, ARCHIVE:CLASS_TAR:MEMBER."""
+  path = os.path.join(settings.source, _archives.TRAIN_TAR)
+  old_bytes = _read(path)
+  outer = io.BytesIO()
+  with tarfile.open(path) as source, tarfile.open(fileobj=outer, mode='w') as target:
+    for number, class_member in enumerate(source):
+      data = source.extractfile(class_member).read()
+      if number == 0:
+        inner = io.BytesIO()
+        with tarfile.open(fileobj=io.BytesIO(data)) as images, tarfile.open(
+            fileobj=inner, mode='w') as rewritten:
+          for index, image in enumerate(images):
+            image_bytes = b'not an image' if index == 0 else images.extractfile(
+                image).read()
+            if index == 0:
+              victim = '%s:%s:%s' % (_archives.TRAIN_TAR, class_member.name, image.name)
+            image.size = len(image_bytes)
+            rewritten.addfile(image, io.BytesIO(image_bytes))
+        data = inner.getvalue()
+      class_member.size = len(data)
+      target.addfile(class_member, io.BytesIO(data))
+  _write(path, outer.getvalue())
+  checksums = _read(settings.checksums_file).decode()
+  _write(settings.checksums_file, checksums.replace(
+      hashlib.md5(old_bytes).hexdigest(), hashlib.md5(outer.getvalue()).hexdigest()))
+  return victim
+
+
+class NoExtractBadImageTest(absltest.TestCase):
+  """With no_extract, a bad image is named ARCHIVE:MEMBER (issue 24, item 3)."""
+
+  def test_error_and_bad_images_report_name_archive_and_member(self):
+    data_dir = os.path.join(absltest.get_default_test_tmpdir(), 'bad_member')
+    settings = _run_settings(data_dir, no_extract=True)
+    victim = _break_first_train_image(settings)
+    self.assertRegex(victim, r'^ILSVRC2012_img_train\.tar:n\d{8}\.tar:n\d{8}_\d+\.JPEG$')
+    with self.assertRaises(Exception) as raised:
+      _driver.run(settings)
+    self.assertIn(victim + ': ', str(raised.exception))
+    self.assertNotIn('TarMember', str(raised.exception))
+    skipping = dataclasses.replace(settings, options=dataclasses.replace(
+        settings.options, skip_bad_images=True), expected_counts=None)
+    _driver.run(skipping)
+    with open(core.bad_images_path(data_dir, 'train')) as f:
+      lines = f.read().splitlines()
+    self.assertLen(lines, 1)
+    self.assertTrue(lines[0].startswith(victim + '\t'), lines)
 
 
 def _with_test_settings(data_dir, **overrides):

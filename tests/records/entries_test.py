@@ -146,6 +146,28 @@ class SplitColumnsTest(absltest.TestCase):
     self.assertEqual(_entries.ShardEntries.from_entries(list(entries)).members_of(),
                      entries.members_of())
 
+  def test_class_tars_are_kept_per_label(self):
+    members = [Member('/t.tar', 512 * (n + 1), 10, 'n%d_%d.JPEG' % (n % 2, n),
+                      'n%d.tar' % (n % 2)) for n in range(6)]
+    builder = _entries.EntriesBuilder()
+    for member in members:
+      builder.add_member(1 + member.offset // 512 % 2, 'n', 't', member)
+    entries = builder.build()
+    self.assertEqual(entries.members_of().class_tars, {1: 'n1.tar', 2: 'n0.tar'})
+    shard = pickle.loads(pickle.dumps(entries.take([5, 0, 3])))
+    self.assertEqual([e.source for e in shard], [members[5], members[0], members[3]])
+    self.assertEqual(str(shard[0].source), 't.tar:n1.tar:n1_5.JPEG')
+    self.assertEqual(_entries.ShardEntries.from_entries(list(entries)).members_of(),
+                     entries.members_of())
+    # A label whose members are in two class tars: kept as they are.
+    builder = _entries.EntriesBuilder()
+    for member in members:
+      builder.add_member(1, 'n', 't', member)
+    entries = builder.build()
+    self.assertIsNone(entries.members_of())
+    self.assertEqual([e.source for e in entries], members)
+    self.assertIsNone(_entries.ShardEntries.from_entries(list(entries)).members_of())
+
 
 if __name__ == '__main__':
   absltest.main()

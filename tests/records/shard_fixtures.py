@@ -48,6 +48,12 @@ class Member(NamedTuple):
   offset: int
   size: int
   name: str
+  class_tar: str = ''
+
+  def __str__(self):
+    """As acquire.TarMember names itself: ARCHIVE[:CLASS_TAR]:MEMBER."""
+    return ':'.join(part for part in (os.path.basename(self.archive_path),
+                                      self.class_tar, self.name) if part)
 
   def read_bytes(self):
     """As acquire.TarMember reads one member: opening the archive."""

@@ -103,6 +103,19 @@ class FailureTest(absltest.TestCase):
       self.assertTrue(f.read().startswith(self.bad + '\t'))
     self.assertLen(os.listdir(os.path.join(self.root, 'out', 'index')), 3)
 
+  def test_more_shards_than_images_warns_once_how_many_are_empty(self):
+    # Issue 24, item 8: 6 train images in 8 shards: 2 are empty, said in one line.
+    result = binaries.run(_BINARY, self._args('--bounding_box_file=', '--skip_bad_images',
+                                              '--train_shards=8'), cwd=self.root)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    warnings = [line for line in result.stderr.splitlines() if 'will be empty' in line]
+    self.assertLen(warnings, 1, result.stderr)
+    self.assertTrue(warnings[0].endswith(
+        'train: 8 shards for 6 images: 2 shards will be empty (written all the same, so '
+        'that every shard name exists)'), warnings[0])
+    self.assertLen([n for n in os.listdir(os.path.join(self.root, 'out'))
+                    if n.startswith('train-')], 8)
+
   def test_lying_frame_headers_are_refused_or_skipped_naming_each_file(self):
     # Issue 24: JPEGs whose frame header claims more pixels than their scan data can
     # hold (each 16x16 data), which passed the default validation before.

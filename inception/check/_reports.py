@@ -2,8 +2,8 @@
 
 `write_reports` writes, atomically, into the report directory (by default
 `<directory>/check_report`, core.check_report_dir): check_report.json (every number
-and failure, for programs), check_report.md (the verdict, the counts and the shard size
-tables, for people), class_histogram.png (images per class of each split, a missing
+and failure, for programs), check_report.md (the verdict, the counts, the shard size
+tables and the empty shards, for people), class_histogram.png (images per class of each split, a missing
 class in red) and contact_sheet.png (sample thumbnails with their label text and boxes
 drawn). The PNGs are drawn with PIL alone.
 """
@@ -43,6 +43,9 @@ class SplitStats:
   num_boxes: int = 0
   num_images_with_boxes: int = 0
   num_decoded: int = 0
+  # The numbers of the shards that hold no record (more shards than images, or every
+  # image of a shard skipped): information, not a failure.
+  empty_shards: List[int] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -89,6 +92,7 @@ class CheckReport:
           'num_boxes': stats.num_boxes,
           'num_images_with_boxes': stats.num_images_with_boxes,
           'num_images_decoded': stats.num_decoded,
+          'empty_shards': stats.empty_shards,
       }
     return {
         'directory': self.directory,
@@ -176,7 +180,31 @@ def render_markdown(report: CheckReport) -> str:
   if report.warnings:
     lines += ['## Warnings', ''] + ['- %s' % _markdown_escape(w)
                                     for w in report.warnings] + ['']
+  lines += _empty_shard_lines(report.splits.values())
   return '\n'.join(lines)
+
+
+def _empty_shard_lines(splits: Sequence[SplitStats]) -> List[str]:
+  """The Markdown section naming each split's empty shards (none: no section)."""
+  lines = ['- %s: %d of %d shards hold no record: %s' % (
+      stats.name, len(stats.empty_shards), stats.num_shards,
+      _number_ranges(stats.empty_shards)) for stats in splits if stats.empty_shards]
+  if not lines:
+    return []
+  return ['## Empty shards', '', 'Information, not a failure: with more shards than '
+          'images some shards are empty, and every shard name is still written.',
+          ''] + lines + ['']
+
+
+def _number_ranges(numbers: Sequence[int]) -> str:
+  """Sorted numbers as ranges: [0, 1, 2, 5, 7, 8] -> '0-2, 5, 7-8'."""
+  ranges = []
+  for number in numbers:
+    if ranges and number == ranges[-1][1] + 1:
+      ranges[-1][1] = number
+    else:
+      ranges.append([number, number])
+  return ', '.join(str(a) if a == b else '%d-%d' % (a, b) for a, b in ranges)
 
 
 def render_class_histogram(report: CheckReport) -> Image.Image:

@@ -79,6 +79,8 @@ def merge_splits(shard_results: ShardResults, shards_by_split: ShardsBySplit,
     stats.num_boxes += result.num_boxes
     stats.num_images_with_boxes += result.num_images_with_boxes
     stats.num_decoded += result.num_decoded
+    if result.framing_ok and not result.num_records:
+      stats.empty_shards.append(records.parse_shard_name(result.name).index)
   for name, stats in splits.items():
     stats.class_counts = dict(sorted(shard_results.class_counts.get(name, {}).items()))
     expectation = expectations.get(name)

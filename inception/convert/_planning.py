@@ -93,8 +93,14 @@ def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
   rows = match_boxes(table, box_table)
   order = table.sorted_order()
   order = array.array('q', [order[i] for i in shuffled_index(len(order))])
+  ranges = records.shard_ranges(len(order), num_shards)
+  empty = sum(1 for start, end in ranges if start == end)
+  if empty:
+    logging.warning('%s: %d shards for %d images: %d shards will be empty (written all '
+                    'the same, so that every shard name exists)', split, num_shards,
+                    len(order), empty)
   tasks = []
-  for index, (start, end) in enumerate(records.shard_ranges(len(order), num_shards)):
+  for index, (start, end) in enumerate(ranges):
     name = records.shard_name(split, index, num_shards)
     shard = order[start:end]
     tasks.append(records.ShardTask(

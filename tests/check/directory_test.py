@@ -52,6 +52,20 @@ class DirectoryTest(check_fixtures.CheckTestBase):
     for name in os.listdir(report_dir):
       self.assertFalse(name.startswith(('train-', 'validation-')), name)
 
+  def test_empty_shards_pass_and_are_named_in_the_reports(self):
+    # Issue 24, item 8: more shards than images leaves empty shards, which the
+    # report names as information.
+    check_fixtures.write_output(self.directory, layout={'train': [0, 1, 0, 1, 1],
+                                                        'validation': [2, 3]})
+    report = self.run_check(expected_counts={'train': 3, 'validation': 5})
+    self.assertTrue(report.ok, '\n'.join(map(str, report.failures)))
+    self.assertEqual(report.splits['train'].empty_shards, [0, 2])
+    self.assertEqual(report.splits['validation'].empty_shards, [])
+    with open(report.report_files['json']) as f:
+      self.assertEqual(json.load(f)['splits']['train']['empty_shards'], [0, 2])
+    with open(report.report_files['markdown']) as f:
+      self.assertIn('- train: 2 of 5 shards hold no record: 0, 2\n', f.read())
+
   def test_parallel_check_gives_the_same_report(self):
     check_fixtures.write_output(self.directory)
     serial = self.run_check(report_dir=self.create_tempdir('serial').full_path)

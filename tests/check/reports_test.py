@@ -59,6 +59,19 @@ class ReportFunctionTest(absltest.TestCase):
     self.assertIn('- train: a \\| b [count]', markdown)
     self.assertIn('## Warnings\n\n- uneven shards', markdown)
 
+  def test_empty_shards_are_information_in_json_and_markdown(self):
+    report = self.report()
+    self.assertEqual(report.to_json()['splits']['train']['empty_shards'], [])
+    self.assertNotIn('Empty shards', _reports.render_markdown(report))
+    report.splits['train'].num_shards = 9
+    report.splits['train'].empty_shards = [0, 1, 2, 5, 7, 8]
+    self.assertEqual(report.to_json()['splits']['train']['empty_shards'],
+                     [0, 1, 2, 5, 7, 8])
+    self.assertIn('## Empty shards\n\nInformation, not a failure: with more shards than '
+                  'images some shards are empty, and every shard name is still '
+                  'written.\n\n- train: 6 of 9 shards hold no record: 0-2, 5, 7-8\n',
+                  _reports.render_markdown(report))
+
   def test_write_reports(self):
     report_dir = os.path.join(self.create_tempdir().full_path, 'reports')
     paths = _reports.write_reports(self.report(), [], report_dir)

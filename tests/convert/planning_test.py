@@ -104,6 +104,19 @@ class PlanTest(absltest.TestCase):
     self.assertIn('c.JPEG has boxes, but 2 images have its stem (c.jpg, c.png): '
                   'neither gets them', '\n'.join(logs.output))
 
+  def test_more_shards_than_images_warns_in_one_line(self):
+    # Issue 24, item 8: --train_shards=500 on 120 images wrote 380 empty shards
+    # without a word.
+    with self.assertLogs(level='WARNING') as logs:
+      plan = _planning.plan_split('train', self._entries(120), 500, '/out')
+    self.assertEqual([record.getMessage() for record in logs.records],
+                     ['train: 500 shards for 120 images: 380 shards will be empty '
+                      '(written all the same, so that every shard name exists)'])
+    self.assertLen(plan.tasks, 500)
+    self.assertEqual(sum(1 for task in plan.tasks if not task.entries), 380)
+    with self.assertNoLogs(level='WARNING'):
+      _planning.plan_split('train', self._entries(120), 120, '/out')
+
   def test_empty_split(self):
     with self.assertRaisesRegex(convert.ConversionError, 'no images'):
       _planning.plan_split('train', [], 2, '/out')

@@ -88,7 +88,7 @@ class _Transfer(object):
     if self.expected.size is not None and size > self.expected.size:
       logging.warning('%s: %s is longer than the file; starting over', self.name,
                       self.partial)
-      self.restart()
+      self.restart('%s was longer than the file' % self.partial)
       return 0
     if size != self.hashed:
       # Bytes from an earlier run: hash them once, so the end needs no second pass.
@@ -100,9 +100,10 @@ class _Transfer(object):
       self.listener.on_disk(size)
     return size
 
-  def restart(self) -> None:
+  def restart(self, reason: str) -> None:
+    """Empties the partial file; `reason` says why, to the listener."""
     if self.listener is not None:
-      self.listener.restarting()  # Before the bytes it may be reading go.
+      self.listener.restarting(reason)  # Before the bytes it may be reading go.
     _checks.truncate(self.partial)
     self.hasher, self.hashed = hashlib.md5(), 0
 
@@ -178,17 +179,20 @@ def _download_attempt(pool: urllib3.PoolManager, url: str, transfer: _Transfer,
       if offset and total == offset:
         transfer.complete = transfer.resumed = True  # The partial file holds it all.
         return
-      logging.warning('%s: the server cannot resume at byte %d (HTTP 416); starting '
-                      'over', name, offset)
-      transfer.restart()
+      reason = 'the server cannot resume at byte %d (HTTP 416)' % offset
+      logging.warning('%s: %s; starting over', name, reason)
+      transfer.restart(reason)
       raise urllib3.exceptions.ProtocolError('range not satisfiable')
     if response.status == 206:
       first, total = _parse_content_range(response.headers.get('Content-Range'))
       if first != offset:
-        logging.warning('%s: asked for byte %d on, the server sent %s; starting over',
-                        name, offset, response.headers.get('Content-Range'))
-        transfer.restart()
+        reason = 'asked for byte %d on, the server sent %s' % (
+            offset, response.headers.get('Content-Range'))
+        logging.warning('%s: %s; starting over', name, reason)
+        transfer.restart(reason)
         raise urllib3.exceptions.ProtocolError('unexpected Content-Range')
+      logging.info('%s: resuming the download at byte %d of %s', name, offset,
+                   transfer.partial)
       mode = 'ab'
       transfer.resumed = True
     else:  # 200: the whole file.
@@ -202,7 +206,8 @@ def _download_attempt(pool: urllib3.PoolManager, url: str, transfer: _Transfer,
       if offset:
         logging.warning('%s: the server ignored the Range request; restarting the file '
                         'from byte 0', name)
-      transfer.restart()
+      transfer.restart('the server ignored the Range request for byte %d on' % offset
+                       if offset else 'the server sent the whole file')
       offset, mode = 0, 'wb'
     tracker = core.Progress(
         'download %s%s' % (name, ' (from byte %d)' % offset if offset else ''),

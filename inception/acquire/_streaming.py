@@ -2,7 +2,8 @@
 
 The download runs in a thread (its retries, HTTP Range resume and MD5 unchanged) and
 tells a `Feed` how many bytes of `<name>.partial` are on disk (flushed) and when it
-starts the file over from byte 0. The extraction reads the same file through a
+starts the file over from byte 0, and why (a download resumed from its .partial reads
+its bytes on disk first; a fresh one starts nothing over). The extraction reads the same file through a
 `GrowingFileReader`, which waits for the bytes it asks for, so it reads them from the
 page cache just after the download wrote them.
 
@@ -38,7 +39,9 @@ _STOP_TIMEOUT_SECONDS = 30.0
 
 
 class Restarted(Exception):
-  """The download started the file over: what was read from it before is gone."""
+  """The download started the file over: what was read from it before is gone.
+
+  Its message says why (the server ignored the Range request, ...)."""
 
 
 class DownloadStopped(Exception):
@@ -52,10 +55,11 @@ class DownloadCancelled(Exception):
 class Feed(object):
   """What the download thread tells the reader: bytes on disk, restarts, the end.
 
-  The download calls `restarting()` before it truncates the file, `on_disk(size)`
-  after the first `size` bytes are written and flushed, and `sleep(seconds)` to wait
-  between attempts; `on_disk` and `sleep` raise DownloadCancelled once `cancel()` was
-  called.
+  The download calls `restarting(reason)` before it truncates the file,
+  `on_disk(size)` after the first `size` bytes are written and flushed, and
+  `sleep(seconds)` to wait between attempts; `on_disk` and `sleep` raise
+  DownloadCancelled once `cancel()` was called. A restart while no byte is on disk
+  (a fresh download's first answer) changes nothing for the reader.
   """
 
   def __init__(self, partial: str):
@@ -63,6 +67,7 @@ class Feed(object):
     self._condition = threading.Condition()
     self._available = 0
     self._epoch = 0
+    self._restart_reason = ''
     self._finished = False
     self._result: Any = None
     self._error: Optional[BaseException] = None
@@ -71,9 +76,12 @@ class Feed(object):
 
   # The download's side.
 
-  def restarting(self) -> None:
+  def restarting(self, reason: str) -> None:
     with self._condition:
+      if not self._available:
+        return  # Nothing on disk: the reader cannot have read a byte of it.
       self._epoch += 1
+      self._restart_reason = reason
       self._available = 0
       self._condition.notify_all()
 
@@ -124,7 +132,7 @@ class Feed(object):
     with self._condition:
       while True:
         if self._epoch != epoch:
-          raise Restarted()
+          raise Restarted(self._restart_reason)
         if self._finished and self._error is not None:
           raise DownloadStopped()
         if self._finished or (end is not None and self._available >= end):
@@ -134,7 +142,7 @@ class Feed(object):
   def check_epoch(self, epoch: int) -> None:
     with self._condition:
       if self._epoch != epoch:
-        raise Restarted()
+        raise Restarted(self._restart_reason)
 
   def outcome(self) -> Tuple[Any, Optional[BaseException], int]:
     """Waits for the download to end; (its result, its error, the last epoch)."""
@@ -142,6 +150,12 @@ class Feed(object):
       while not self._finished:
         self._condition.wait()
       return self._result, self._error, self._epoch
+
+  @property
+  def restart_reason(self) -> str:
+    """Why the download last started over ('' if it never did)."""
+    with self._condition:
+      return self._restart_reason
 
   def close(self) -> None:
     with self._condition:
@@ -207,7 +221,7 @@ class Stream(object):
       return
     if last_epoch != epoch:
       drop()
-      raise Restarted()
+      raise Restarted(self._feed.restart_reason)
     if isinstance(error, _verification.ChecksumMismatch):
       raise _with_consequence(error, discard())
     drop()
@@ -292,9 +306,9 @@ def extract_while_downloading(download: Callable[[Feed], Any], partial: str,
       stream = Stream(feed, name, size, check_after)
       try:
         value = extract(stream)
-      except Restarted:
-        logging.warning('%s: the download started over from byte 0; extracting it '
-                        'again from the start', name)
+      except Restarted as restart:
+        logging.warning('%s: the download started over from byte 0 (%s); extracting '
+                        'it again from the start', name, restart)
         continue
       if not stream.opened:
         raise ValueError('%s: the extraction did not read the download' % name)

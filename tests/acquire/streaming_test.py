@@ -143,8 +143,13 @@ class StreamExtractTest(absltest.TestCase):
     name = _TRAIN_TAR
     cut = os.path.getsize(os.path.join(self.fixture.directory, name)) // 3
     self.server.cut_next(cut, times=2)
-    summary = self.fetch([name])
+    with self.assertLogs(level='INFO') as logs:
+      summary = self.fetch([name])
     self.assertEqual(summary.files[0].action, 'resumed, extracted as it came')
+    log = '\n'.join(logs.output)
+    self.assertNotIn('started over', log)  # Issue 24, item 10: it resumed.
+    for offset in (cut, 2 * cut):
+      self.assertIn('%s: resuming the download at byte %d' % (name, offset), log)
     self.assertEqual([r.range for r in self.server.requests],
                      [None, 'bytes=%d-' % cut, 'bytes=%d-' % (2 * cut)])
     reference = _tree(_raw_dir(self.reference_dir))
@@ -181,6 +186,33 @@ class StreamExtractTest(absltest.TestCase):
         file_trees.file_contents(os.path.join(self.reference_dir, 'raw-data',
                                               _TRAIN_DIRNAME)))
 
+  def test_resumed_download_logs_that_it_resumed(self):
+    # Issue 24, item 10: a download resumed from its .partial logged "the download
+    # started over from byte 0".
+    name = _TRAIN_TAR
+    data = _read(os.path.join(self.fixture.directory, name))
+    cut = len(data) // 2
+    os.makedirs(self.downloads)
+    with open(self.path(name) + _options.PARTIAL_SUFFIX, 'wb') as f:
+      f.write(data[:cut])
+    with self.assertLogs(level='INFO') as logs:
+      summary = self.fetch([name])
+    self.assertEqual(summary.files[0].action, 'resumed, extracted as it came')
+    self.assertEqual([r.range for r in self.server.requests], ['bytes=%d-' % cut])
+    log = '\n'.join(logs.output)
+    self.assertIn('%s: resuming the download at byte %d of %s' % (
+        name, cut, self.path(name) + _options.PARTIAL_SUFFIX), log)
+    self.assertNotIn('started over', log)
+
+  def test_fresh_download_starts_nothing_over(self):
+    with self.assertLogs(level='INFO') as logs:
+      summary = self.fetch()
+    self.assertEqual([r.action for r in summary.files],
+                     ['downloaded, extracted as it came'] * 3)
+    log = '\n'.join(logs.output)
+    self.assertNotIn('started over', log)
+    self.assertNotIn('resuming', log)
+
   def test_wrong_md5_leaves_nothing_extracted_and_moves_the_file_aside(self):
     wrong = dict(self.checksums)
     wrong[_TRAIN_TAR] = wrong[_VALIDATION_TAR] = '0' * 32
@@ -213,7 +245,13 @@ class StreamExtractTest(absltest.TestCase):
       f.write(archives.cut_before_member(other, 1))
     self.server.ignore_range = True
     self.server.delay_seconds = 0.5  # The extraction reads the old bytes meanwhile.
-    summary = self.fetch([name])
+    with self.assertLogs(level='INFO') as logs:
+      summary = self.fetch([name])
+    self.assertIn(
+        '%s: the download started over from byte 0 (the server ignored the Range '
+        'request for byte %d on); extracting it again from the start' % (
+            name, len(archives.cut_before_member(other, 1))),
+        '\n'.join(logs.output))
     self.assertEqual(summary.files[0].action, 'downloaded, extracted as it came')
     self.assertEqual(self.server.requests[0].status, 200)
     self.assertEqual(
@@ -288,10 +326,20 @@ class GrowingFileReaderTest(absltest.TestCase):
     self.assertEqual(feed.outcome(), ('done', None, 0))
     reader.seek(1)
     self.assertEqual(reader.read(10), b'bcdef')
-    feed.restarting()
-    with self.assertRaises(_streaming.Restarted):
+    feed.restarting('the server ignored the Range request')
+    with self.assertRaisesRegex(_streaming.Restarted,
+                                '^the server ignored the Range request$'):
       reader.read(1)
     feed.close()
+
+  def test_a_restart_with_no_byte_on_disk_restarts_nothing(self):
+    feed = _streaming.Feed(self.partial)
+    epoch = feed.epoch
+    feed.on_disk(0)
+    feed.restarting('the server sent the whole file')  # A fresh download's start.
+    self.assertEqual(feed.epoch, epoch)
+    feed.check_epoch(epoch)
+    self.assertEqual(feed.restart_reason, '')
 
   def test_a_failed_download_stops_the_reader(self):
     feed = _streaming.Feed(self.partial)

@@ -37,6 +37,8 @@ from inception import imagenet
 cli.define_data_dir('Where the tarballs go (DATA_DIR/%s/) and are extracted '
                     '(DATA_DIR/%s/).' % (driver.DOWNLOADS_DIRNAME, driver.RAW_DATA_DIRNAME))
 cli.define_download_flags()
+cli.define_validation_labels_file('the one shipped in data/. The validation tarball '
+                                  'must hold exactly the images it names.')
 _WITH_DEVKIT = flags.DEFINE_bool(
     'with_devkit', False, 'Also fetch %s (not extracted).' % imagenet.DEVKIT_TAR_GZ)
 
@@ -45,6 +47,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   settings = imagenet.Settings(data_dir=cli.data_dir_to_write(argv),
+                               labels=cli.label_files_from_flags(FLAGS),
                                with_devkit=_WITH_DEVKIT.value,
                                **cli.download_settings_from_flags(FLAGS))
   steps = imagenet.DOWNLOAD_STEPS if FLAGS.extract else (imagenet.DOWNLOAD,)

@@ -48,16 +48,38 @@ class DownloadImagenetTest(absltest.TestCase):
     self.data_dir = self.create_tempdir().full_path
     self.netrc = os.path.join(self.create_tempdir().full_path, 'no-netrc')
 
-  def main(self, *args, environ=None):
-    """Runs main() with these flags; returns (exit status, None for 0; stderr)."""
+  def main(self, *args, environ=None, labels=True):
+    """Runs main() with these flags (and the fixture's validation label file unless
+    `labels` is False); returns (exit status, None for 0; stderr)."""
     env = {imagenet.USERNAME_ENV: _USER, imagenet.ACCESS_KEY_ENV: _KEY}
     env.update(environ or {})
     stderr = io.StringIO()
     with flagsaver.flagsaver(), mock.patch.dict(os.environ, env), \
         contextlib.redirect_stderr(stderr):
-      argv = FLAGS(['download_imagenet', '--netrc_file=' + self.netrc] + list(args))
+      labels_flag = (['--validation_labels_file=' + self.fixture.validation_labels_file]
+                     if labels else [])
+      argv = FLAGS(['download_imagenet', '--netrc_file=' + self.netrc] + labels_flag +
+                   list(args))
       code = cli.guarded(download_imagenet.main)(argv)
     return code, stderr.getvalue()
+
+  def test_validation_tar_unlike_the_label_file_is_refused_leaving_nothing(self):
+    # Issue 24, item 9: the fixture's 4 validation images against the shipped label
+    # file's 50,000, refused before anything is in raw-data/validation.
+    code, stderr = self.main('--source=' + self.fixture.directory,
+                             '--checksums_file=' + self.fixture.checksums_file,
+                             self.data_dir, labels=False)
+    self.assertEqual(code, 1)
+    validation_tar = os.path.join(driver.downloads_dir(self.data_dir),
+                                  imagenet.VALIDATION_TAR)
+    self.assertIn('error: %s does not match the validation label file (50000 images '
+                  'named there): 49996 missing (first: ILSVRC2012_val_00000005.JPEG, '
+                  'ILSVRC2012_val_00000006.JPEG, ILSVRC2012_val_00000007.JPEG), 0 '
+                  'unexpected (first: -); nothing extracted from it was kept' %
+                  validation_tar, stderr.splitlines()[-1])
+    raw = driver.raw_data_dir(self.data_dir)
+    self.assertFalse(os.path.exists(os.path.join(raw, 'validation')))
+    self.assertFalse(os.path.exists(os.path.join(raw, '.extracting')))
 
   def test_url_source_fetches_extracts_and_rerun_does_nothing(self):
     code, _ = self.main('--source=' + self.server.url,

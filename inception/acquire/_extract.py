@@ -9,13 +9,14 @@ An archive's layout decides how it is extracted:
 Every member is checked first (_members: nothing is ever written outside the
 destination, a truncated archive is an error); each output directory is built in
 staging and renamed into place, and a stamp lets a re-run skip a done archive
-(_staging). A tarball awaiting verification is hashed by the extraction that reads
+(_staging). The caller may check the set of member names as well
+(`Extraction.check_members`, FLAT and TREE), before anything is moved into place. A tarball awaiting verification is hashed by the extraction that reads
 it (_verification); one still downloading is read as its bytes land (`stream`:
 _streaming).
 """
 
 import dataclasses
-from typing import Dict, Union
+from typing import Dict, Optional, Union
 
 from inception.acquire import _class_tars
 from inception.acquire import _tree
@@ -37,15 +38,23 @@ class Extraction:
     root: the directory holding the output directory, the staging directory
       (.extracting/) and the archive's stamp (.<archive>.extracted).
     dirname: the output directory's name in `root`.
+    check_members: FLAT and TREE: called as check_members(archive_path, names) with
+      the names of the files extracted (member names, '/'-separated) once the archive
+      is read whole, before they are moved into place; a problem it returns (a
+      message naming the archive) refuses the archive, and nothing of it is kept
+      (ExtractionError). None: no check.
   """
   layout: str
   root: str
   dirname: str
+  check_members: Optional[_tree.MembersCheck] = None
 
   def __post_init__(self):
     if self.layout not in _EXTRACTORS:
       raise ValueError('layout must be one of %s, got %r' %
                        (sorted(_EXTRACTORS), self.layout))
+    if self.check_members is not None and self.layout == CLASS_TARS:
+      raise ValueError('check_members is for the %s and %s layouts' % (FLAT, TREE))
 
 
 def extract(archive_path: str, extraction: Extraction,
@@ -60,6 +69,7 @@ def extract(archive_path: str, extraction: Extraction,
     For CLASS_TARS, {class: number of files} in archive order; else the number of
     files.
   """
+  check = () if extraction.check_members is None else (extraction.check_members,)
   return _EXTRACTORS[extraction.layout](archive_path, extraction.root,
                                         extraction.dirname, progress_interval,
-                                        stream)
+                                        stream, *check)

@@ -168,7 +168,8 @@ def run_download(settings: _settings.Settings,
       credentials=credentials, login=_archives.LOGIN, link_mode=settings.link_mode,
       verify_on_first_read=tuple(verified_later),
       extract_while_downloading=(
-          _extraction.image_extractions(driver.raw_data_dir(settings.data_dir))
+          _extraction.image_extractions(driver.raw_data_dir(settings.data_dir),
+                                        _validation_labels(settings))
           if settings.streams_extraction() else None))
   summary = acquire.fetch_all(driver.downloads_dir(settings.data_dir), settings.source,
                               _archive_specs(settings), options)
@@ -177,15 +178,13 @@ def run_download(settings: _settings.Settings,
 
 def run_extract(settings: _settings.Settings) -> Dict[str, Any]:
   """Extracts the image tarballs; the box archives only with extract_xml."""
-  archives = _archive_paths(settings)
-  box_archives = _box_archives(settings) if settings.extract_xml else [None, None]
+  wanted = _archives.IMAGE_TARS + (
+      (_archives.BBOX_TRAIN_TAR_GZ, _archives.BBOX_VALIDATION_TGZ)
+      if settings.extract_xml else ())
   result = _extraction.extract_all(
-      settings.data_dir,
-      train_tar=archives[_archives.TRAIN_TAR],
-      validation_tar=archives[_archives.VALIDATION_TAR],
-      bbox_train_tar_gz=box_archives[0],
-      bbox_validation_tgz=box_archives[1],
-      test_tar=archives.get(_archives.TEST_TAR))
+      settings.data_dir, {name: path for name, path in _archive_paths(settings).items()
+                          if name in wanted},
+      _validation_labels(settings))
   outputs = {'raw_dir': result.raw_dir,
              'train_classes': len(result.train_counts or {}),
              'train_images': sum((result.train_counts or {}).values()),
@@ -205,6 +204,11 @@ def _box_archives(settings: _settings.Settings) -> List[Optional[str]]:
   archives = _archive_paths(settings)
   return [archives[_archives.BBOX_TRAIN_TAR_GZ],
           archives.get(_archives.BBOX_VALIDATION_TGZ)]
+
+
+def _validation_labels(settings: _settings.Settings) -> List[str]:
+  """The validation label file's lines: the images the validation tar must hold."""
+  return label_files.read_validation_labels(settings.labels.validation_labels_path())
 
 
 def run_bounding_boxes(settings: _settings.Settings) -> Dict[str, Any]:

@@ -13,18 +13,28 @@
 The devkit is not extracted (nothing downstream reads it). acquire extracts each
 archive safely, atomically and once (a stamp raw-data/.<archive>.extracted skips it
 next time); for validation the stamp alone decides (with the directory still
-present), because the relabel step moves the files afterwards.
+present), because the relabel step moves the files afterwards. Given the validation
+label file's lines, the validation tar's members must be the images it names, checked
+before anything is moved into place: a refused tar leaves nothing behind.
 """
 
+import functools
 import os
-from typing import Dict, NamedTuple, Optional
+from typing import Dict, Mapping, NamedTuple, Optional, Sequence
 
 from absl import logging
 
 from inception import acquire
+from inception import annotations
 from inception import driver
 from inception.imagenet import _archives
 from inception.imagenet import _layout
+from inception.imagenet import _splits
+
+# Where each box archive goes in raw-data/.
+_BOX_DIRNAMES = {_archives.BBOX_TRAIN_TAR_GZ: _layout.BOUNDING_BOXES_DIRNAME,
+                 _archives.BBOX_VALIDATION_TGZ:
+                     _layout.VALIDATION_BOUNDING_BOXES_DIRNAME}
 
 
 class ExtractResult(NamedTuple):
@@ -37,52 +47,75 @@ class ExtractResult(NamedTuple):
   num_test_images: Optional[int] = None
 
 
-def image_extractions(raw_dir: str) -> Dict[str, acquire.Extraction]:
+def image_extractions(raw_dir: str,
+                      validation_labels: Optional[Sequence[str]] = None
+                      ) -> Dict[str, acquire.Extraction]:
   """How each image tarball is extracted into `raw_dir`: the train tar's class tars
-  into train/<wnid>/, the validation and test images into validation/ and test/."""
+  into train/<wnid>/, the validation and test images into validation/ and test/.
+
+  Args:
+    validation_labels: the validation label file's lines
+      (label_files.read_validation_labels): the validation tar must hold exactly the
+      images they name. None: not checked.
+  """
+  check_members = None
+  if validation_labels is not None:
+    check_members = functools.partial(
+        _splits.validation_members_problem,
+        expected=annotations.validation_image_synsets(validation_labels))
   return {
       _archives.TRAIN_TAR: acquire.Extraction(acquire.CLASS_TARS, raw_dir,
                                               driver.TRAIN_DIRNAME),
       _archives.VALIDATION_TAR: acquire.Extraction(acquire.FLAT, raw_dir,
-                                                   driver.VALIDATION_DIRNAME),
+                                                   driver.VALIDATION_DIRNAME,
+                                                   check_members),
       _archives.TEST_TAR: acquire.Extraction(acquire.FLAT, raw_dir,
                                              _layout.TEST_DIRNAME),
   }
 
 
-def extract_all(data_dir: str, train_tar: Optional[str] = None,
-                validation_tar: Optional[str] = None,
-                bbox_train_tar_gz: Optional[str] = None,
-                bbox_validation_tgz: Optional[str] = None,
-                progress_interval: float = 10.0,
-                test_tar: Optional[str] = None) -> ExtractResult:
-  """Extracts the given archives into data_dir/raw-data, smallest first."""
+def extract_all(data_dir: str, archives: Mapping[str, str],
+                validation_labels: Optional[Sequence[str]] = None,
+                progress_interval: float = 10.0) -> ExtractResult:
+  """Extracts the given archives into data_dir/raw-data, smallest first.
+
+  Args:
+    archives: {catalogue name (e.g. TRAIN_TAR): its path} of the image tarballs and
+      box archives to extract.
+    validation_labels: as for image_extractions.
+
+  Raises:
+    ValueError: an archive this module does not extract (e.g. the devkit).
+    acquire.ExtractionError (and acquire's other errors): an archive is refused.
+  """
   if '://' in data_dir:
     raise ValueError('extraction needs a local directory, got %s' % data_dir)
+  unknown = sorted(set(archives) - set(_BOX_DIRNAMES) - set(_archives.IMAGE_TARS))
+  if unknown:
+    raise ValueError('not extracted into raw-data: %s' % ', '.join(unknown))
   raw_dir = driver.raw_data_dir(data_dir)
   os.makedirs(raw_dir, exist_ok=True)
-  images = image_extractions(raw_dir)
-  boxes = validation_boxes = validation = train = test = None
-  if bbox_train_tar_gz:
-    boxes = acquire.extract_tree(bbox_train_tar_gz, raw_dir,
-                                 _layout.BOUNDING_BOXES_DIRNAME, progress_interval)
-  if bbox_validation_tgz:
-    validation_boxes = acquire.extract_tree(
-        bbox_validation_tgz, raw_dir, _layout.VALIDATION_BOUNDING_BOXES_DIRNAME,
-        progress_interval)
-  if validation_tar:
-    validation = acquire.extract(validation_tar, images[_archives.VALIDATION_TAR],
-                                 progress_interval)
-  if test_tar:
-    test = acquire.extract(test_tar, images[_archives.TEST_TAR], progress_interval)
-  if train_tar:
-    train = acquire.extract(train_tar, images[_archives.TRAIN_TAR], progress_interval)
-  result = ExtractResult(raw_dir, train, validation, boxes, validation_boxes, test)
+  images = image_extractions(raw_dir, validation_labels)
+  counts = {}
+  for name in (_archives.BBOX_TRAIN_TAR_GZ, _archives.BBOX_VALIDATION_TGZ):
+    if archives.get(name):
+      counts[name] = acquire.extract_tree(archives[name], raw_dir, _BOX_DIRNAMES[name],
+                                          progress_interval)
+  for name in (_archives.VALIDATION_TAR, _archives.TEST_TAR, _archives.TRAIN_TAR):
+    if archives.get(name):
+      counts[name] = acquire.extract(archives[name], images[name], progress_interval)
+  result = ExtractResult(
+      raw_dir, counts.get(_archives.TRAIN_TAR), counts.get(_archives.VALIDATION_TAR),
+      counts.get(_archives.BBOX_TRAIN_TAR_GZ), counts.get(_archives.BBOX_VALIDATION_TGZ),
+      counts.get(_archives.TEST_TAR))
+  train = result.train_counts
   logging.info('Extracted into %s: %s', raw_dir, ', '.join(
       '%s %d' % (what, count) for what, count in (
           ('train classes', len(train) if train is not None else None),
           ('train images', sum(train.values()) if train is not None else None),
-          ('validation images', validation), ('box files', boxes),
-          ('validation box files', validation_boxes), ('test images', test))
+          ('validation images', result.num_validation_images),
+          ('box files', result.num_bounding_box_files),
+          ('validation box files', result.num_validation_bounding_box_files),
+          ('test images', result.num_test_images))
       if count is not None))
   return result

@@ -16,7 +16,7 @@ converter of inception.convert.
 """
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from absl import logging
 
@@ -126,15 +126,9 @@ def validation_tar_entries(members: Sequence[Any], labels: Sequence[str],
       synset is not in `synsets`.
   """
   expected = annotations.validation_image_synsets(labels)
-  present = {m.name for m in members}
-  missing = sorted(set(expected) - present)
-  unexpected = sorted(present - set(expected))
-  if missing or unexpected:
-    raise convert.ConversionError(
-        '%s does not match the validation label file (%d images named there): '
-        '%d missing (first: %s), %d unexpected (first: %s)' %
-        (archive, len(expected), len(missing), ', '.join(missing[:3]) or '-',
-         len(unexpected), ', '.join(unexpected[:3]) or '-'))
+  problem = validation_members_problem(archive, (m.name for m in members), expected)
+  if problem:
+    raise convert.ConversionError(problem)
   label_of = {synset: label for label, synset in enumerate(synsets, 1)}
   builder = records.EntriesBuilder()
   for member in members:
@@ -146,6 +140,27 @@ def validation_tar_entries(members: Sequence[Any], labels: Sequence[str],
     label = label_of[synset]
     builder.add_member(label, synset, texts[label - 1], member)
   return builder.build()
+
+
+def validation_members_problem(archive: str, names: Iterable[str],
+                               expected: Mapping[str, str]) -> Optional[str]:
+  """What is wrong with a validation tarball whose images are not those the
+  validation label file names, or None.
+
+  Args:
+    archive: the tarball's path, for the message.
+    names: its members' names.
+    expected: annotations.validation_image_synsets of the label file.
+  """
+  present = set(names)
+  missing = sorted(set(expected) - present)
+  unexpected = sorted(present - set(expected))
+  if not missing and not unexpected:
+    return None
+  return ('%s does not match the validation label file (%d images named there): '
+          '%d missing (first: %s), %d unexpected (first: %s)' %
+          (archive, len(expected), len(missing), ', '.join(missing[:3]) or '-',
+           len(unexpected), ', '.join(unexpected[:3]) or '-'))
 
 
 def test_directory_entries(directory: str) -> records.ShardEntries:

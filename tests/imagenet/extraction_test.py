@@ -1,6 +1,8 @@
 """Tests of inception.imagenet._extraction: the ILSVRC2012 tarballs into raw-data/."""
 
 import os
+import re
+import tarfile
 
 from absl.testing import absltest
 
@@ -10,6 +12,7 @@ from inception import driver
 from inception import imagenet
 from inception.imagenet import _archives
 from inception.imagenet import _extraction
+from tests import archives
 from tests.acquire import extract_fixtures
 
 
@@ -24,12 +27,22 @@ class ExtractAllTest(extract_fixtures.MiniImagenetTestCase):
     self.data_dir = self.create_tempdir().full_path
     self.raw_dir = driver.raw_data_dir(self.data_dir)
 
-  def extract_all(self):
+  def extract_all(self, validation_tar=None):
     return _extraction.extract_all(
-        self.data_dir, train_tar=self.fixture.train_tar,
-        validation_tar=self.fixture.validation_tar,
-        bbox_train_tar_gz=self.fixture.bbox_train_tar_gz,
-        bbox_validation_tgz=self.fixture.bbox_validation_tgz, progress_interval=0)
+        self.data_dir, {
+            _archives.TRAIN_TAR: self.fixture.train_tar,
+            _archives.VALIDATION_TAR: validation_tar or self.fixture.validation_tar,
+            _archives.BBOX_TRAIN_TAR_GZ: self.fixture.bbox_train_tar_gz,
+            _archives.BBOX_VALIDATION_TGZ: self.fixture.bbox_validation_tgz},
+        self.fixture.validation_labels, progress_interval=0)
+
+  def validation_tar_with(self, change):
+    """A copy of the fixture's validation tar whose (name, bytes) members `change`
+    edits, under the tar's own name."""
+    with tarfile.open(self.fixture.validation_tar) as tar:
+      members = [(m.name, tar.extractfile(m).read()) for m in tar]
+    path = os.path.join(self.create_tempdir().full_path, _archives.VALIDATION_TAR)
+    return _write(path, archives.tar_bytes(change(members)))
 
   def test_layout_and_contents(self):
     result = self.extract_all()
@@ -80,6 +93,41 @@ class ExtractAllTest(extract_fixtures.MiniImagenetTestCase):
     self.assertNotIn('junk.JPEG', os.listdir(os.path.join(self.raw_dir, 'train', wnid)))
     self.assertNotIn('junk.JPEG', os.listdir(os.path.join(self.raw_dir, 'validation')))
     self.assertFalse(os.path.exists(staging))
+
+  def test_validation_tar_unlike_the_label_file_leaves_nothing_behind(self):
+    # Issue 24, item 9: a validation tar of other images was extracted into
+    # raw-data/validation and only refused by the relabel step.
+    cases = {
+        'extra': (lambda members: members + [('ILSVRC2012_val_00000099.JPEG', b'x')],
+                  '0 missing (first: -), 1 unexpected (first: '
+                  'ILSVRC2012_val_00000099.JPEG)'),
+        'missing': (lambda members: members[:2] + members[3:],
+                    '1 missing (first: ILSVRC2012_val_00000003.JPEG), 0 unexpected '
+                    '(first: -)'),
+    }
+    for case, (change, problem) in cases.items():
+      with self.subTest(case=case):
+        path = self.validation_tar_with(change)
+        with self.assertRaisesRegex(
+            acquire.ExtractionError,
+            '^%s does not match the validation label file \\(6 images named there\\): '
+            '%s; nothing extracted from it was kept$' % (re.escape(path),
+                                                          re.escape(problem))):
+          self.extract_all(validation_tar=path)
+        self.assertEqual(sorted(os.listdir(self.raw_dir)),
+                         ['.ILSVRC2012_bbox_train_v2.tar.gz.extracted',
+                          '.ILSVRC2012_bbox_val_v3.tgz.extracted', 'bounding_boxes',
+                          'validation_bounding_boxes'])
+
+  def test_validation_tar_is_checked_while_it_downloads_too(self):
+    extraction = _extraction.image_extractions(
+        self.raw_dir, self.fixture.validation_labels)[_archives.VALIDATION_TAR]
+    names = [demo.validation_filename(i) for i in range(6)]
+    self.assertIsNone(extraction.check_members('val.tar', names))
+    self.assertEqual(extraction.check_members('val.tar', names[1:]),
+                     'val.tar does not match the validation label file (6 images '
+                     'named there): 1 missing (first: ILSVRC2012_val_00000001.JPEG), 0 '
+                     'unexpected (first: -)')
 
   def test_image_tarballs_go_to_the_layout(self):
     self.assertEqual(_extraction.image_extractions(self.raw_dir), {

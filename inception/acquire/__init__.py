@@ -10,9 +10,10 @@
   ever in HTTP basic auth; a `Login` says where they come from (_credentials).
 - `extract(path, Extraction(layout, root, dirname))`: one streaming pass per tarball
   into root/dirname, by its layout (CLASS_TARS, FLAT, TREE), refusing unsafe members
-  (`plain_member_name`, the one member rule) and truncated archives.
-- `index_train_tar`, `index_flat_tar`: each member's offset, for converting without
-  extracting.
+  (`plain_member_name`, the one member rule) and truncated archives, and (FLAT, TREE)
+  a set of member names the caller's `check_members` refuses, before any is in place.
+- `index_train_tar`, `index_flat_tar`: each member's offset (and class tar), for
+  converting without extracting; a `TarMember` names itself ARCHIVE:MEMBER.
 - `parse_checksums_file`, `read_checksums_file`: md5sum-format files.
 """
 

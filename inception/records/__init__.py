@@ -11,8 +11,9 @@
   atomic TFRecord `ShardWriter` and index files, and its reader (`read_records`:
   every CRC checked, no TensorFlow).
 - `ShardTask` and `write_shard`: one shard from its planned entries (`ShardEntries`:
-  image entries as columns, a split's built by `EntriesBuilder`; a shard's tar members
-  read through one open archive) and boxes (`ShardBoxes`, cut from a split's packed
+  image entries as columns, a split's built by `EntriesBuilder`; a shard's archive
+  members, a tar's or a zip's (`ZipMember`, `read_zip_member`), read through one open
+  archive) and boxes (`ShardBoxes`, cut from a split's packed
   `BoxTable`), the unit of work every runner maps; imports no TensorFlow.
 - The conversion manifest (`Manifest`, `load_manifest`, `save_manifest`).
 """
@@ -61,6 +62,9 @@ from inception.records._shards import shard_name
 from inception.records._shards import shard_ranges
 from inception.records._tfrecord_reader import FramingError
 from inception.records._tfrecord_reader import read_records
+from inception.records._zip_members import ZipMember
+from inception.records._zip_members import ZipMemberError
+from inception.records._zip_members import read_zip_member
 
 __all__ = [
     'BoxTable',
@@ -92,6 +96,8 @@ __all__ = [
     'UNLABELLED',
     'VALIDATE_IMAGES',
     'VALIDATION',
+    'ZipMember',
+    'ZipMemberError',
     'index_text',
     'is_jpeg',
     'is_png',
@@ -102,6 +108,7 @@ __all__ = [
     'parse_shard_name',
     'plan_fingerprint',
     'read_records',
+    'read_zip_member',
     'record_spans',
     'save_manifest',
     'shard_name',

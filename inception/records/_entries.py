@@ -34,36 +34,58 @@ class ImageEntry(NamedTuple):
   text: str
 
 
-_MEMBER_FIELDS = ('archive_path', 'offset', 'size', 'name', 'class_tar')
+# The archive members a split's sources may be: NamedTuples of (archive_path, their
+# numbers, name, a text shared by a label's members): a tar member (acquire.TarMember:
+# its class tar) and a zip member (ZipMember, from acquire's zip index: its folder).
+_TAR_MEMBER_FIELDS = ('archive_path', 'offset', 'size', 'name', 'class_tar')
+_ZIP_MEMBER_FIELDS = ('archive_path', 'offset', 'compressed_size', 'size', 'crc',
+                      'method', 'name', 'folder')
 
 
 def _is_member(source: Any) -> bool:
-  """Whether `source` is a tar member record (acquire.TarMember or alike): a
-  NamedTuple of (archive_path, offset, size, name, class_tar)."""
-  return getattr(type(source), '_fields', None) == _MEMBER_FIELDS
+  """Whether `source` is an archive member record: a tar member's
+  (archive_path, offset, size, name, class_tar) or a zip member's."""
+  return getattr(type(source), '_fields', None) in (_TAR_MEMBER_FIELDS,
+                                                     _ZIP_MEMBER_FIELDS)
 
 
 class _Members(NamedTuple):
-  """Tar members as columns: the archive once, each member's offset and size, and
-  the inner tar holding each label's members (per class, not per image)."""
+  """Archive members as columns: the archive once, each member's numbers an array (a
+  tar member's offset and size; a zip member's also its compressed size, CRC-32 and
+  method), and what a label's members share (per class, not per image: a tar
+  member's class tar, a zip member's folder)."""
   member_type: type  # the members' class (pickled by reference), to name them
   archive_path: str
-  offsets: array.array
-  sizes: array.array
-  class_tars: Dict[int, str]  # {label: the class tar of its members ('' for none)}
+  columns: Tuple[array.array, ...]  # one per field between archive_path and name
+  label_fields: Dict[int, str]  # {label: its members' last field ('' for none)}
+
+  @property
+  def offsets(self) -> array.array:
+    return self.columns[0]
+
+  @property
+  def sizes(self) -> array.array:
+    return self.columns[self.member_type._fields.index('size') - 1]
+
+  def is_zip(self) -> bool:
+    return self.member_type._fields == _ZIP_MEMBER_FIELDS
+
+  def member(self, index: int, name: str, label: int) -> Any:
+    """Member `index`, given its file name (its name) and label."""
+    return self.member_type(self.archive_path,
+                            *[column[index] for column in self.columns], name,
+                            self.label_fields[label])
 
   def members(self, filenames: Sequence[str], labels: Sequence[int]) -> List[Any]:
     """The member records, given each one's file name (its name) and label."""
-    member_type, archive, class_tars = (self.member_type, self.archive_path,
-                                        self.class_tars)
-    return [member_type(archive, offset, size, name, class_tars[label])
-            for offset, size, name, label in zip(self.offsets, self.sizes, filenames,
-                                                 labels)]
+    member_type, archive, label_fields = (self.member_type, self.archive_path,
+                                          self.label_fields)
+    return [member_type(archive, *numbers, name, label_fields[label])
+            for numbers, name, label in zip(zip(*self.columns), filenames, labels)]
 
   def take(self, indices: Sequence[int]) -> '_Members':
-    offsets, sizes = self.offsets, self.sizes
-    return self._replace(offsets=array.array('q', [offsets[i] for i in indices]),
-                         sizes=array.array('q', [sizes[i] for i in indices]))
+    return self._replace(columns=tuple(
+        array.array('q', [column[i] for i in indices]) for column in self.columns))
 
 
 class ShardEntries(collections.abc.Sequence):
@@ -77,10 +99,11 @@ class ShardEntries(collections.abc.Sequence):
   sources are one of:
   - None: each is its label's prefix + its file name (`<dir>/<class>/<file>`);
   - a str: the paths, '\\0'-joined (other layouts);
-  - tar members (`acquire.TarMember`-like: archive_path, offset, size, name,
-    class_tar) of one archive with name = file name and one class tar per label: the
-    archive once, offsets and sizes as arrays, the class tars per label (`members_of`:
-    a worker reads them through one open file);
+  - archive members of one archive with name = file name and one last field per
+    label: tar members (`acquire.TarMember`-like: archive_path, offset, size, name,
+    class_tar) or zip members (ZipMember: ..., name, folder); the archive once, their
+    numbers as arrays, the last field per label (`members_of`: a worker reads them
+    through one open file);
   - a tuple: any other objects, as they are.
   Entries are made on access, equal to the ones it was built from (`from_entries`).
   """
@@ -147,7 +170,7 @@ class ShardEntries(collections.abc.Sequence):
     return self._classes
 
   def members_of(self) -> Optional[_Members]:
-    """The sources as tar-member columns, or None if they are not."""
+    """The sources as archive-member columns, or None if they are not."""
     return self._sources if isinstance(self._sources, _Members) else None
 
   def filenames(self) -> Iterator[str]:
@@ -258,34 +281,34 @@ class ShardEntries(collections.abc.Sequence):
 
 def _as_members(sources: Sequence[Any],
                 entries: Sequence[ImageEntry]) -> Optional[_Members]:
-  """`sources` as member columns if they are tar members of one archive, named as
-  their entries, with one class tar per label; else None."""
+  """`sources` as member columns if they are archive members of one type and
+  archive, named as their entries, with one last field per label; else None."""
   if not all(_is_member(s) for s in sources) or len(
       {(type(s), s.archive_path) for s in sources}) != 1:
     return None
-  class_tars = {}
+  label_fields = {}
   for source, entry in zip(sources, entries):
     if (source.name != entry.filename or
-        class_tars.setdefault(entry.label, source.class_tar) != source.class_tar):
+        label_fields.setdefault(entry.label, source[-1]) != source[-1]):
       return None
-  return _Members(type(sources[0]), sources[0].archive_path,
-                  array.array('q', [s.offset for s in sources]),
-                  array.array('q', [s.size for s in sources]), class_tars)
+  return _Members(type(sources[0]), sources[0].archive_path, tuple(
+      array.array('q', [s[field] for s in sources])
+      for field in range(1, len(sources[0]) - 2)), label_fields)
 
 
 class EntriesBuilder:
   """Builds a split's ShardEntries class by class, with no per-image object kept.
 
   `add_directory` adds a class's images of one directory (sources: prefix + name),
-  `add_member` one tar member; a split uses one kind (tar members of one archive), or
-  the sources are kept as they are.
+  `add_member` one archive member (a tar's or a zip's); a split uses one kind (members
+  of one archive), or the sources are kept as they are.
   """
 
   def __init__(self):
     self._chunks = []  # '\0'-joined file names, a chunk per call
     self._labels = array.array('q')
     self._classes = {}
-    self._members = None  # [member type, archive path, offsets, sizes, class tars]
+    self._members = None  # [member type, archive path, columns, label fields]
     self._objects = None  # sources kept as they are, when not one archive's members
     self._directories = False
 
@@ -303,7 +326,7 @@ class EntriesBuilder:
     """The images `filenames` of `directory` (sources: os.path.join of the two)."""
     self._check_open()
     if self._members is not None or self._objects is not None:
-      raise ValueError('a split\'s entries are all files or all tar members')
+      raise ValueError('a split\'s entries are all files or all archive members')
     self._directories = True
     self._add_class(label, synset, text, os.path.join(directory, ''))
     if filenames:
@@ -311,10 +334,11 @@ class EntriesBuilder:
       self._labels.extend([label] * len(filenames))
 
   def add_member(self, label: int, synset: str, text: str, member: Any) -> None:
-    """One tar member (acquire.TarMember-like), its file name its member name."""
+    """One archive member (acquire.TarMember-like, or a ZipMember), its file name its
+    member name."""
     self._check_open()
     if self._directories:
-      raise ValueError('a split\'s entries are all files or all tar members')
+      raise ValueError('a split\'s entries are all files or all archive members')
     self._add_class(label, synset, text, None)
     _string_columns.refuse_nul(member.name)
     self._chunks.append(member.name)
@@ -323,16 +347,16 @@ class EntriesBuilder:
       self._objects.append(member)
       return
     if self._members is None and _is_member(member):
-      self._members = [type(member), member.archive_path, array.array('q'),
-                       array.array('q'), {}]
+      self._members = [type(member), member.archive_path,
+                       tuple(array.array('q') for _ in member[1:-2]), {}]
     members = self._members
     if (members is not None and type(member) is members[0] and
         member.archive_path == members[1] and
-        members[4].setdefault(label, member.class_tar) == member.class_tar):
-      members[2].append(member.offset)
-      members[3].append(member.size)
+        members[3].setdefault(label, member[-1]) == member[-1]):
+      for column, value in zip(members[2], member[1:-2]):
+        column.append(value)
       return
-    # Not one archive's members (one class tar per label): keep them as they are.
+    # Not one archive's members (one last field per label): keep them as they are.
     self._objects = [] if members is None else _Members(*members).members(
         '\0'.join(self._chunks[:-1]).split('\0'), self._labels)
     self._members = None

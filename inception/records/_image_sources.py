@@ -1,9 +1,9 @@
 """An image entry's bytes: from a path (local or remote) or a `read_bytes()` object.
 
 `read_source_bytes` reads one source; `entries_with_bytes` reads a shard's entries in
-order, its tar members through one open archive (`_Archive`: os.pread for a local
-one). What cannot be read becomes an ImageError that names the source, as a bad
-image does. Imports no TensorFlow (only a remote path loads it, through core).
+order, its archive members (a tar's, or a zip's, inflated and checked) through one
+open archive (`_Archive`: os.pread for a local one). What cannot be read becomes an
+ImageError that names the source, as a bad image does. Imports no TensorFlow (only a remote path loads it, through core).
 """
 
 import os
@@ -12,6 +12,7 @@ from typing import Any, Iterator, Sequence, Tuple
 from inception import core
 from inception.records import _entries
 from inception.records import _image_coding
+from inception.records import _zip_members
 
 _READ_CHUNK_BYTES = 1 << 18  # most ImageNet JPEGs (~110 KB) in one read
 
@@ -57,7 +58,7 @@ def _read_local_file(path: str) -> bytes:
 def entries_with_bytes(entries: Sequence[_entries.ImageEntry]
                        ) -> Iterator[Tuple[_entries.ImageEntry, Any]]:
   """(entry, its bytes or the ImageError that names why they cannot be read), in
-  order; a shard's tar members are read through one open archive."""
+  order; a shard's archive members are read through one open archive."""
   members = entries.members_of() if isinstance(entries, _entries.ShardEntries) else None
   if members is None:
     for entry in entries:
@@ -73,20 +74,34 @@ def entries_with_bytes(entries: Sequence[_entries.ImageEntry]
       yield entry, _unreadable(entry.source, e)
     return
   with archive:
-    offsets, sizes = members.offsets, members.sizes
     for index, entry in enumerate(entries):
-      offset, size = offsets[index], sizes[index]
       try:
-        data = archive.read(offset, size)
+        data = _read_member(archive, members, index, entry)
+      except _image_coding.ImageError as e:  # a zip member's, naming it
+        data = e
       except Exception as e:  # pylint: disable=broad-except
-        yield entry, _unreadable(entry.source, e)
-        continue
-      if len(data) != size:
-        yield entry, _unreadable(entry.source, IOError(
-            '%s: member %s is truncated: %d of %d bytes at offset %d' %
-            (members.archive_path, entry.filename, len(data), size, offset)))
-        continue
+        data = _unreadable(entry.source, e)
       yield entry, data
+
+
+def _read_member(archive: '_Archive', members: Any, index: int,
+                 entry: _entries.ImageEntry) -> bytes:
+  """The bytes of `entry`, member `index` of `members` (entries' columns): a tar
+  member's as they are, a zip member's inflated and checked.
+
+  Raises:
+    IOError: a tar member cut short.
+    _zip_members.ZipMemberError: a zip member that cannot be read.
+  """
+  if members.is_zip():
+    return _zip_members.read_zip_member(
+        archive.read, members.member(index, entry.filename, entry.label))
+  offset, size = members.offsets[index], members.sizes[index]
+  data = archive.read(offset, size)
+  if len(data) != size:
+    raise IOError('%s: member %s is truncated: %d of %d bytes at offset %d' %
+                  (members.archive_path, entry.filename, len(data), size, offset))
+  return data
 
 
 def _unreadable(source: Any, error: Exception) -> _image_coding.ImageError:

@@ -112,7 +112,7 @@ class SplitColumnsTest(absltest.TestCase):
   def test_one_kind_of_source_per_split(self):
     builder = _entries.EntriesBuilder()
     builder.add_directory(1, 'n1', 'one', '/raw', ['a.JPEG'])
-    with self.assertRaisesRegex(ValueError, 'all files or all tar members'):
+    with self.assertRaisesRegex(ValueError, 'all files or all archive members'):
       builder.add_member(1, 'n1', 'one', Member('/t.tar', 512, 3, 'b.JPEG'))
     with self.assertRaisesRegex(ValueError, 'label 1 is both'):
       builder.add_directory(1, 'n1', 'other', '/raw', ['b.JPEG'])
@@ -153,7 +153,7 @@ class SplitColumnsTest(absltest.TestCase):
     for member in members:
       builder.add_member(1 + member.offset // 512 % 2, 'n', 't', member)
     entries = builder.build()
-    self.assertEqual(entries.members_of().class_tars, {1: 'n1.tar', 2: 'n0.tar'})
+    self.assertEqual(entries.members_of().label_fields, {1: 'n1.tar', 2: 'n0.tar'})
     shard = pickle.loads(pickle.dumps(entries.take([5, 0, 3])))
     self.assertEqual([e.source for e in shard], [members[5], members[0], members[3]])
     self.assertEqual(str(shard[0].source), 't.tar:n1.tar:n1_5.JPEG')
@@ -167,6 +167,31 @@ class SplitColumnsTest(absltest.TestCase):
     self.assertIsNone(entries.members_of())
     self.assertEqual([e.source for e in entries], members)
     self.assertIsNone(_entries.ShardEntries.from_entries(list(entries)).members_of())
+
+  def test_zip_members_are_columns(self):
+    members = [records.ZipMember('/k.zip', 100 * n, 50 + n, 60 + n, 7 * n, 8,
+                                 'n1_%d.JPEG' % n, 'train/n1') for n in range(500)]
+    builder = _entries.EntriesBuilder()
+    for member in members:
+      builder.add_member(1, 'n1', 'one', member)
+    entries = builder.build()
+    self.assertTrue(entries.members_of().is_zip())
+    self.assertEqual(list(entries.members_of().sizes), [m.size for m in members])
+    self.assertEqual(entries.members_of().label_fields, {1: 'train/n1'})
+    data = pickle.dumps(entries.take(range(499, -1, -1)),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+    self.assertEqual(data.count(b'/k.zip'), 1)
+    self.assertEqual(data.count(b'train/n1'), 1)
+    self.assertLess(len(data), 500 * 70)  # name, label and five numbers
+    self.assertEqual([e.source for e in pickle.loads(data)], members[::-1])
+    self.assertEqual(_entries.ShardEntries.from_entries(list(entries)).members_of(),
+                     entries.members_of())
+    # A tar member after zip members: kept as they are.
+    builder = _entries.EntriesBuilder()
+    for member in members[:2] + [Member('/t.tar', 512, 3, 'b.JPEG')]:
+      builder.add_member(1, 'n1', 'one', member)
+    self.assertEqual([e.source for e in builder.build()],
+                     members[:2] + [Member('/t.tar', 512, 3, 'b.JPEG')])
 
 
 if __name__ == '__main__':

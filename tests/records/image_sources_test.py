@@ -74,6 +74,52 @@ class ImageSourcesTest(shard_fixtures.ShardTestCase):
                                 r'^cut.tar:a.JPEG: unreadable \(FileNotFoundError'):
       records.write_shard(task._replace(skip_bad_images=False))
 
+  def test_zip_members_of_a_shard_are_read_through_one_open_archive(self):
+    files = {'%d.JPEG' % n: fixtures.image_bytes(n, kind) for n, kind in
+             enumerate((None, 'png', 'cmyk', None, 'progressive'))}
+    entries = [self._entry(name, data) for name, data in files.items()]
+    records.write_shard(self._task(entries))
+    with open(self.output, 'rb') as f:
+      expected = f.read()
+    archive = os.path.join(self.directory, 'images.zip')
+    builder = records.EntriesBuilder()
+    for member in shard_fixtures.write_zip(archive, files, zip64=True):
+      builder.add_member(1, 'n00000001', 'text 1', member)
+    task = pickle.loads(pickle.dumps(self._task(entries)._replace(
+        entries=builder.build())))
+    real_open, opened = os.open, []
+
+    def counting_open(path, *args, **kwargs):
+      opened.append(path)
+      return real_open(path, *args, **kwargs)
+
+    with mock.patch.object(os, 'open', counting_open):
+      result = records.write_shard(task)
+    self.assertEqual(opened.count(archive), 1)
+    self.assertEqual(result.num_input_bytes, sum(map(len, files.values())))
+    with open(self.output, 'rb') as f:
+      self.assertEqual(f.read(), expected)
+
+  def test_a_zip_member_with_a_bad_crc_names_the_zip_and_the_member(self):
+    files = {'a.JPEG': fixtures.image_bytes(1), 'b.JPEG': fixtures.image_bytes(2)}
+    archive = os.path.join(self.directory, 'bad.zip')
+    members = shard_fixtures.write_zip(archive, files, compression=0)
+    with open(archive, 'r+b') as f:
+      f.seek(members[1].offset + 30 + len('images/b.JPEG') + 100)
+      f.write(b'\0\0\0')
+    builder = records.EntriesBuilder()
+    for member in members:
+      builder.add_member(1, 'n1', 't', member)
+    task = self._task(members)._replace(entries=builder.build())
+    with self.assertRaisesRegex(records.ImageError,
+                                r'^bad.zip:images/b.JPEG: bad CRC-32: '):
+      records.write_shard(task)
+    self.assertFalse(os.path.exists(self.output))
+    result = records.write_shard(task._replace(skip_bad_images=True))
+    self.assertEqual(result.num_records, 1)
+    self.assertStartsWith(result.skipped[0].reason, 'bad CRC-32: ')
+    self.assertEqual(result.skipped[0].source, 'bad.zip:images/b.JPEG')
+
   def test_missing_file_is_a_bad_image(self):
     entry = records.ImageEntry(os.path.join(self.directory, 'gone.JPEG'),
                                'gone.JPEG', 1, 'n1', 't')

@@ -2,13 +2,15 @@
 
 `MemberSource` is any object with read_bytes(); `Member` a tar member record as
 acquire.TarMember is (what ShardEntries packs as columns), and `write_tar` a real tar
-of such members; `read_shard` and `value` read a written shard's Examples back;
-`ShardTestCase` makes image files and the task of a shard of them.
+of such members; `write_zip` a real zip and its records.ZipMembers; `read_shard` and
+`value` read a written shard's Examples back; `ShardTestCase` makes image files and
+the task of a shard of them.
 """
 
 import os
 import tarfile
 from typing import NamedTuple
+import zipfile
 
 from absl.testing import absltest
 import tensorflow as tf
@@ -72,6 +74,23 @@ def write_tar(path, files):
       tar.add(os.path.join(os.path.dirname(path), 'staging', name), arcname=name)
   with tarfile.open(path) as tar:
     return [Member(path, m.offset_data, m.size, m.name) for m in tar]
+
+
+def write_zip(path, files, compression=zipfile.ZIP_DEFLATED, zip64=False,
+              folder='images/'):
+  """A real zip of {name: bytes} under `folder`; [records.ZipMember] of each, as the
+  central directory gives them, named by their base names (and their folder)."""
+  with zipfile.ZipFile(path, 'w', compression=compression) as archive:
+    for name, data in files.items():
+      info = zipfile.ZipInfo(folder + name)
+      info.compress_type = compression
+      with archive.open(info, 'w', force_zip64=zip64) as member:
+        member.write(data)
+  with zipfile.ZipFile(path) as archive:
+    return [records.ZipMember(path, info.header_offset, info.compress_size,
+                              info.file_size, info.CRC, info.compress_type,
+                              *reversed(info.filename.rsplit('/', 1)))
+            for info in archive.infolist()]
 
 
 class ShardTestCase(absltest.TestCase):

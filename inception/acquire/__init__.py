@@ -13,7 +13,8 @@
   (`plain_member_name`, the one member rule) and truncated archives, and (FLAT, TREE)
   a set of member names the caller's `check_members` refuses, before any is in place.
 - `index_train_tar`, `index_flat_tar`: each member's offset (and class tar), for
-  converting without extracting; a `TarMember` names itself ARCHIVE:MEMBER.
+  converting without extracting; a `TarMember` names itself ARCHIVE:MEMBER;
+  `index_zip` the same for a zip, from its central directory (`ZipIndex`).
 - `parse_checksums_file`, `read_checksums_file`: md5sum-format files.
 """
 
@@ -48,6 +49,8 @@ from inception.acquire._verification import ChecksumMismatch
 from inception.acquire._verification import DownloadError
 from inception.acquire._verification import PENDING_SUFFIX
 from inception.acquire._verification import STAMP_SUFFIX
+from inception.acquire._zip_index import ZipIndex
+from inception.acquire._zip_index import index_zip
 
 __all__ = [
     'Archive',
@@ -68,12 +71,14 @@ __all__ = [
     'STAMP_SUFFIX',
     'TREE',
     'UnsafeArchiveError',
+    'ZipIndex',
     'extract',
     'extract_tree',
     'fetch_all',
     'files_needing_fetch',
     'index_flat_tar',
     'index_train_tar',
+    'index_zip',
     'is_url',
     'move_aside_corrupt',
     'parse_checksums_file',

@@ -1,8 +1,8 @@
 """The annotations: bounding boxes and the validation labels.
 
-- `process_bounding_boxes`: annotation XMLs (a directory or a tarball) → the box CSV
-  (docs/FORMAT.md, "Bounding boxes"), by the `BoxRules` built from the label files;
-  `read_boxes_csv` reads it back.
+- `process_bounding_boxes`: annotation XMLs (a directory, a tarball, or a zip's folder:
+  `ZipXmls`) → the box CSV (docs/FORMAT.md, "Bounding boxes"), by the `BoxRules` built
+  from the label files; `read_boxes_csv` reads it back.
 - `relabel_validation_directory`: moves each validation image into its synset's
   directory, idempotently; `validation_image_synsets` maps the names to synsets.
 """
@@ -15,11 +15,13 @@ from inception.annotations._chunk_merge import BoxStats
 from inception.annotations._validation_relabel import relabel_validation_directory
 from inception.annotations._validation_relabel import validation_filename
 from inception.annotations._validation_relabel import validation_image_synsets
+from inception.annotations._xml_sources import ZipXmls
 
 __all__ = [
     'Box',
     'BoxRules',
     'BoxStats',
+    'ZipXmls',
     'process_bounding_boxes',
     'read_boxes_csv',
     'relabel_validation_directory',

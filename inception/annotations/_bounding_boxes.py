@@ -22,16 +22,20 @@ from inception.annotations import _chunk_merge
 from inception.annotations import _xml_chunks
 from inception.annotations import _xml_sources
 
+# A source of XMLs: a directory or an archive's path, or a zip's folder.
+_Source = Union[str, _xml_sources.ZipXmls]
 
-def process_bounding_boxes(source: Union[str, Sequence[str]], output_csv: str, *,
-                           workers: core.Workers,
+
+def process_bounding_boxes(source: Union[_Source, Sequence[_Source]],
+                           output_csv: str, *, workers: core.Workers,
                            rules: _box_rules.BoxRules = _box_rules.BoxRules(),
                            strict: bool = False) -> _chunk_merge.BoxStats:
   """Converts annotation XMLs into the bounding-box CSV, written atomically.
 
   Args:
-    source: a directory tree of XMLs or a .tar.gz/.tgz/.tar of them, or several
-      (e.g. the train v2 and the validation v3 annotations); one CSV for all.
+    source: a directory tree of XMLs, a .tar.gz/.tgz/.tar of them, or a zip's folder
+      of them (ZipXmls), or several (e.g. the train v2 and the validation v3
+      annotations); one CSV for all.
     output_csv: the CSV to write; lines sorted by image name, then by source and
       XML path, boxes of one XML in its order.
     workers: the processes parsing XML.
@@ -45,10 +49,12 @@ def process_bounding_boxes(source: Union[str, Sequence[str]], output_csv: str, *
   Raises:
     FileNotFoundError: a source does not exist.
     ValueError: a source holds no XML or is not a readable archive, or no XML at
-      all could be used; with `strict`, a bad XML (malformed, no size, unreadable,
-      or a second XML for one image).
+      all could be used, or a zip member is damaged (records.ZipMemberError); with
+      `strict`, a bad XML (malformed, no size, unreadable, or a second XML for one
+      image).
   """
-  sources = [source] if isinstance(source, str) else list(source)
+  sources = ([source] if isinstance(source, (str, _xml_sources.ZipXmls))
+             else list(source))
   if not sources:
     raise ValueError('no XML source given')
 
@@ -80,15 +86,21 @@ def _garbage_collection_paused() -> Iterator[None]:
 
 
 def _read_sources(
-    sources: Sequence[str], rules: _box_rules.BoxRules, workers: core.Workers,
+    sources: Sequence[_Source], rules: _box_rules.BoxRules, workers: core.Workers,
     strict: bool) -> Tuple[_chunk_merge.BoxStats, List[_xml_chunks.ChunkResult]]:
   """Parses every XML of every source; the bad files are counted in the stats."""
   stats = _chunk_merge.BoxStats()
   results: List[_xml_chunks.ChunkResult] = []
   for source_index, path in enumerate(sources):
-    if not core.exists(path):
-      raise FileNotFoundError('XML source %s does not exist' % path)
-    if core.isdir(path):
+    zipped = isinstance(path, _xml_sources.ZipXmls)
+    if not core.exists(path.archive if zipped else path):
+      raise FileNotFoundError('XML source %s does not exist' % (path,))
+    if zipped:
+      index, names = _xml_sources.zip_xml_members(path)
+      chunks = _xml_sources.zip_chunks(source_index, index, names,
+                                       first_number=len(results))
+      total = len(names)
+    elif core.isdir(path):
       files = _xml_sources.list_xml_files(path)
       chunks = _xml_sources.directory_chunks(source_index, files,
                                              first_number=len(results))
@@ -97,7 +109,7 @@ def _read_sources(
       chunks = _xml_sources.tarball_chunks(source_index, path,
                                            first_number=len(results))
       total = None
-    meter = core.Progress('Bounding boxes from %s' % path, total, 'XML files')
+    meter = core.Progress('Bounding boxes from %s' % (path,), total, 'XML files')
     files_before = stats.files_read
 
     def on_chunk(chunk: _xml_chunks.ChunkResult) -> None:
@@ -112,7 +124,7 @@ def _read_sources(
     _process_chunks(chunks, len(results), rules, workers, on_chunk)
     meter.finish()
     if stats.files_read == files_before:
-      raise ValueError('%s holds no .xml file' % path)
+      raise ValueError('%s holds no .xml file' % (path,))
   if stats.bad_files and len(stats.bad_files) == stats.files_read:
     raise ValueError('none of the %d XML files could be used (wrong source?); first: %s'
                      % (stats.files_read, stats.bad_files[0].message))

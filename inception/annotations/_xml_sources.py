@@ -1,18 +1,21 @@
-"""The XML sources: a directory tree or a tarball of XMLs, read as chunks for the pool.
+"""The XML sources: a directory tree, a tarball of XMLs, or a zip's folder of them,
+read as chunks for the pool.
 
-A local tree's files are read by the workers; a remote tree's and a tarball's, here (a
-tarball as a stream, one chunk's XMLs held at a time).
+A local tree's files are read by the workers; a remote tree's, a tarball's and a zip's,
+here (a tarball as a stream, a zip's members in place by their offsets; one chunk's
+XMLs held at a time).
 """
 
 import array
 import gzip
 import os
 import tarfile
-from typing import IO, Iterator, List, Optional, Sequence
+from typing import IO, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 import zlib
 
 from inception import acquire
 from inception import core
+from inception import records
 from inception.annotations import _xml_chunks
 
 CHUNK_FILES = 1000  # XMLs per task handed to a worker process.
@@ -149,6 +152,47 @@ def tarball_chunks(source_index: int, tarball: str,
     raise acquire.CorruptArchiveError(
         tarball, 'not a readable tar/tar.gz archive of XMLs (truncated: it ends at '
         'byte %d, before its end-of-archive marker)' % reader.count)
+  chunk = builder.flush()
+  if chunk:
+    yield chunk
+
+
+class ZipXmls(NamedTuple):
+  """The XMLs of a zip under one folder, at any depth (e.g. Kaggle's
+  ILSVRC/Annotations/CLS-LOC/train of imagenet-object-localization-challenge.zip),
+  read in place."""
+  archive: str
+  folder: str
+
+  def __str__(self) -> str:
+    return '%s:%s/' % (self.archive, self.folder.strip('/'))
+
+
+def zip_xml_members(source: ZipXmls) -> Tuple[acquire.ZipIndex, List[str]]:
+  """The zip's index and the names of the XML members under the folder, sorted."""
+  index = acquire.index_zip(source.archive)
+  return index, [name for name in index.names_under(source.folder) if _is_xml(name)]
+
+
+def zip_chunks(source_index: int, index: acquire.ZipIndex, names: Sequence[str],
+               first_number: int) -> Iterator[_xml_chunks.Chunk]:
+  """The zip members `names` in chunks, in that order, each read by its offset through
+  one open file (its CRC-32 checked: records.read_zip_member).
+
+  Raises:
+    records.ZipMemberError: a member cannot be read (named with the zip).
+  """
+  builder = ChunkBuilder(source_index, index.path + ':', True, first_number)
+  with core.open_file(index.path, 'rb') as f:
+
+    def read_at(offset: int, size: int) -> bytes:
+      f.seek(offset)
+      return f.read(size)
+
+    for name in names:
+      chunk = builder.add(name, records.read_zip_member(read_at, index.member(name)))
+      if chunk:
+        yield chunk
   chunk = builder.flush()
   if chunk:
     yield chunk

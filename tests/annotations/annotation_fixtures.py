@@ -1,5 +1,6 @@
 """Annotation XMLs for the tests of inception.annotations: hand-written hard cases
-with their CSV worked out by hand, many generated ones, and trees and tarballs of them.
+with their CSV worked out by hand, many generated ones, and trees, tarballs and zips of
+them.
 """
 
 import array
@@ -7,6 +8,7 @@ import io
 import itertools
 import os
 import tarfile
+import zipfile
 
 from inception.annotations import _xml_chunks
 
@@ -86,6 +88,15 @@ def write_tarball(path, files, mode='w:gz', in_given_order=False):
       info = tarfile.TarInfo(name)
       info.size = len(data)
       archive.addfile(info, io.BytesIO(data))
+  return path
+
+
+def write_zip(path, files, folder):
+  """A deflated zip of `files` under `folder`, and a text file beside that folder."""
+  with zipfile.ZipFile(path, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
+    for name, data in sorted(files.items()):
+      archive.writestr(folder + '/' + name, data)
+    archive.writestr('outside/n01440764/n01440764_99.xml', b'<not read/>')
   return path
 
 

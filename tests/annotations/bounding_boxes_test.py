@@ -5,8 +5,10 @@ import os
 from absl.testing import absltest
 
 from inception import acquire
+from inception import annotations
 from inception import core
 from inception import demo
+from inception import records
 from inception.annotations import _bounding_boxes
 from inception.annotations import _box_rules
 from inception.annotations import _boxes_csv
@@ -74,14 +76,36 @@ class ProcessBoundingBoxesTest(absltest.TestCase):
                    _write_tarball(os.path.join(self.directory, 'a.tar.gz'), HAND_XMLS),
                    _write_tarball(os.path.join(self.directory, 'a.tgz'), HAND_XMLS),
                    _write_tarball(os.path.join(self.directory, 'a.tar'), HAND_XMLS,
-                                  'w')]:
-      output = os.path.join(self.directory, os.path.basename(source) + '.csv')
+                                  'w'),
+                   annotations.ZipXmls(annotation_fixtures.write_zip(
+                       os.path.join(self.directory, 'a.zip'), HAND_XMLS,
+                       'ILSVRC/Annotations/CLS-LOC'), 'ILSVRC/Annotations/CLS-LOC')]:
+      output = os.path.join(self.directory, os.path.basename(str(source)) + '.csv')
       stats = _bounding_boxes.process_bounding_boxes(
           source, output, workers=core.Workers(2), rules=HAND_RULES)
       outputs.append(_read(output))
       self.assertLen(stats.bad_files, 2)
       self.assertTrue(all(bad.name.endswith('.xml') for bad in stats.bad_files))
-    self.assertEqual(outputs, [GOLDEN_CSV] * 4)
+    self.assertEqual(outputs, [GOLDEN_CSV] * 5)
+
+  def test_a_zip_member_with_a_bad_crc_names_the_zip_and_the_member(self):
+    folder = 'ILSVRC/Annotations/CLS-LOC/train'
+    archive = annotation_fixtures.write_zip(os.path.join(self.directory, 'k.zip'),
+                                            _many_xmls(30), folder)
+    with open(archive, 'rb') as f:
+      data = bytearray(f.read())
+    name = (folder + '/n01440764/n01440764_2.xml').encode()
+    record = data.rindex(b'PK\x01\x02', 0, data.rindex(name))  # its central record
+    data[record + 16] ^= 0xff  # the CRC-32 the central directory gives
+    with open(archive, 'wb') as f:
+      f.write(data)
+    output = os.path.join(self.directory, 'boxes.csv')
+    with self.assertRaisesRegex(
+        records.ZipMemberError,
+        r'^k.zip:%s/n01440764/n01440764_2.xml: bad CRC-32: ' % folder):
+      _bounding_boxes.process_bounding_boxes(annotations.ZipXmls(archive, folder),
+                                             output, workers=core.Workers(1))
+    self.assertFalse(os.path.exists(output))
 
   def test_workers_do_not_change_the_output(self):
     xml_dir = _write_tree(os.path.join(self.directory, 'many'), _many_xmls(2500))
@@ -230,6 +254,14 @@ class ProcessBoundingBoxesTest(absltest.TestCase):
     empty = self.create_tempdir().full_path
     with self.assertRaisesRegex(ValueError, 'holds no .xml'):
       _bounding_boxes.process_bounding_boxes(empty, output, workers=core.Workers())
+    archive = annotation_fixtures.write_zip(os.path.join(empty, 'k.zip'), {}, 'x')
+    with self.assertRaisesRegex(ValueError, r'k.zip:x/ holds no .xml'):
+      _bounding_boxes.process_bounding_boxes(annotations.ZipXmls(archive, 'x'),
+                                             output, workers=core.Workers())
+    with self.assertRaisesRegex(FileNotFoundError, 'gone.zip'):
+      _bounding_boxes.process_bounding_boxes(
+          annotations.ZipXmls(os.path.join(empty, 'gone.zip'), 'x'), output,
+          workers=core.Workers())
     self.assertFalse(os.path.exists(output))
 
 

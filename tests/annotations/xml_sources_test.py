@@ -1,4 +1,5 @@
-"""Tests of inception.annotations._xml_sources: directories and tarballs as chunks."""
+"""Tests of inception.annotations._xml_sources: directories, tarballs and zips as
+chunks."""
 
 import gc
 import os
@@ -48,6 +49,23 @@ class XmlSourcesTest(absltest.TestCase):
       live_headers.append(sum(isinstance(o, tarfile.TarInfo) for o in gc.get_objects()))
     self.assertEqual(chunks, 3)
     self.assertLess(live_headers[-1] - live_headers[0], 10, live_headers)
+
+  def test_zip_chunks_hold_the_xmls_under_the_folder_in_name_order(self):
+    files = annotation_fixtures.many_xmls(_xml_sources.CHUNK_FILES + 3)
+    files['n01440764/notes.txt'] = b'not an XML'
+    archive = annotation_fixtures.write_zip(os.path.join(self.directory, 'k.zip'),
+                                            files, 'ILSVRC/Annotations')
+    source = _xml_sources.ZipXmls(archive, 'ILSVRC/Annotations')
+    self.assertEqual(str(source), archive + ':ILSVRC/Annotations/')
+    index, names = _xml_sources.zip_xml_members(source)
+    self.assertEqual(names, sorted('ILSVRC/Annotations/' + name for name in files
+                                   if name.endswith('.xml')))
+    chunks = list(_xml_sources.zip_chunks(1, index, names, first_number=3))
+    self.assertEqual([(chunk.number, chunk.source_index, chunk.prefix)
+                      for chunk in chunks], [(3, 1, archive + ':'), (4, 1, archive + ':')])
+    self.assertEqual('\0'.join(chunk.names for chunk in chunks), '\0'.join(names))
+    self.assertEqual(b''.join(chunk.data for chunk in chunks), b''.join(
+        files[name[len('ILSVRC/Annotations/'):]] for name in names))
 
 
 if __name__ == '__main__':

@@ -14,6 +14,12 @@ generated mini ImageNet).
 The ILSVRC2012 archives (_archives): their names, sizes and MD5s (`KNOWN_FILES`,
 `archives`), the default source and its login; and their extraction into raw-data/
 (_extraction: `extract_all`).
+
+Where else ImageNet comes from (docs/SOURCES.md): `detect_source` tells what --source
+holds (`SOURCE_FORMATS`: the tarballs, Kaggle's tree or zip; Hugging Face's not yet);
+Kaggle's is read in place (_kaggle: `read_kaggle` reads and checks its index into
+`ListedSplits`, which `convert_listed` converts), with the steps bounding_boxes,
+convert and check only (_in_place).
 """
 
 from inception.imagenet._archives import ACCESS_KEY_ENV
@@ -40,6 +46,9 @@ from inception.imagenet._driver import steps_to_run
 from inception.imagenet._extraction import ExtractResult
 from inception.imagenet._extraction import extract_all
 from inception.imagenet._extraction import image_extractions
+from inception.imagenet._kaggle import KAGGLE_ZIP_FILE
+from inception.imagenet._kaggle import KaggleIndex
+from inception.imagenet._kaggle import read_kaggle
 from inception.imagenet._layout import BOUNDING_BOXES_DIRNAME
 from inception.imagenet._layout import TEST_DIRNAME
 from inception.imagenet._layout import TRAIN_BOXES_CSV
@@ -53,18 +62,34 @@ from inception.imagenet._layout import validation_boxes_csv
 from inception.imagenet._layout import validation_xml_dir
 from inception.imagenet._settings import DOWNLOAD
 from inception.imagenet._settings import DOWNLOAD_STEPS
+from inception.imagenet._settings import IN_PLACE_STEPS
 from inception.imagenet._settings import STEPS
 from inception.imagenet._settings import Settings
 from inception.imagenet._settings import step_names
+from inception.imagenet._sources import AUTO
+from inception.imagenet._sources import HF_PARQUET
+from inception.imagenet._sources import HF_TARGZ
+from inception.imagenet._sources import IN_PLACE
+from inception.imagenet._sources import KAGGLE
+from inception.imagenet._sources import KAGGLE_ZIP
+from inception.imagenet._sources import SOURCE_FORMATS
+from inception.imagenet._sources import SPOOLED
+from inception.imagenet._sources import Source
+from inception.imagenet._sources import SourceError
+from inception.imagenet._sources import TARBALLS
+from inception.imagenet._sources import detect_source
+from inception.imagenet._splits import ListedSplits
 from inception.imagenet._splits import SHARD_COUNTS
 from inception.imagenet._splits import SplitSources
 from inception.imagenet._splits import convert_imagenet
+from inception.imagenet._splits import convert_listed
 from inception.imagenet._splits import find_imagenet_entries
 from inception.imagenet._splits import imagenet_classes
 from inception.imagenet._splits import read_bounding_boxes
 
 __all__ = [
     'ACCESS_KEY_ENV',
+    'AUTO',
     'BBOX_TRAIN_TAR_GZ',
     'BBOX_VALIDATION_TGZ',
     'BOUNDING_BOXES_DIRNAME',
@@ -74,14 +99,28 @@ __all__ = [
     'DOWNLOAD',
     'DOWNLOAD_STEPS',
     'ExtractResult',
+    'HF_PARQUET',
+    'HF_TARGZ',
     'IMAGE_TARS',
+    'IN_PLACE',
+    'IN_PLACE_STEPS',
+    'KAGGLE',
+    'KAGGLE_ZIP',
+    'KAGGLE_ZIP_FILE',
     'KNOWN_FILES',
+    'KaggleIndex',
     'LOGIN',
+    'ListedSplits',
     'OPTIONAL_FILES',
     'SHARD_COUNTS',
+    'SOURCE_FORMATS',
+    'SPOOLED',
     'STEPS',
     'Settings',
+    'Source',
+    'SourceError',
     'SplitSources',
+    'TARBALLS',
     'TEST_DIRNAME',
     'TEST_TAR',
     'TFDS_TEST_TAR',
@@ -94,7 +133,9 @@ __all__ = [
     'archives',
     'boxes_csv_dir',
     'convert_imagenet',
+    'convert_listed',
     'credentials',
+    'detect_source',
     'extract_all',
     'files_to_fetch',
     'find_imagenet_entries',
@@ -102,6 +143,7 @@ __all__ = [
     'imagenet_classes',
     'login_for',
     'read_bounding_boxes',
+    'read_kaggle',
     'run',
     'step_names',
     'steps_to_run',

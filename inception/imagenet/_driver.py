@@ -30,6 +30,12 @@ reads each image by its offset inside the tarballs (convert.convert_imagenet wit
 train_tar and validation_tar), in the same order and with the same records as the
 extract path. Every path is core's layout (docs/ARCHITECTURE.md).
 
+A source read in place (Kaggle's tree or zip, found by _sources.detect_source or named
+by source_format) has the steps bounding_boxes (from its own XMLs), convert (its
+images read where they are) and check only; its index is read and checked before any
+work, and each step records its index files' MD5s, so that a source changed since is
+refused on resume (_in_place).
+
 Resumable as a whole: <data_dir>/pipeline_state.json records each finished step, the
 settings it ran with and what it produced. A re-run skips a finished step whose
 settings are unchanged, and runs the others (each step is itself idempotent and
@@ -48,7 +54,7 @@ step is un-finished, so the same command run again fetches it again.
 
 import os
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from absl import logging
 
@@ -60,25 +66,34 @@ from inception import driver
 from inception import label_files
 from inception.imagenet import _archives
 from inception.imagenet import _extraction
+from inception.imagenet import _in_place
+from inception.imagenet import _kaggle
 from inception.imagenet import _layout
 from inception.imagenet import _settings
+from inception.imagenet import _sources
 from inception.imagenet import _splits
-
 
 
 def steps(settings: _settings.Settings,
           credentials: Optional[acquire.Credentials] = None,
-          only: Optional[Sequence[str]] = None) -> List[driver.Step]:
+          only: Optional[Sequence[str]] = None,
+          index: Optional[_kaggle.KaggleIndex] = None) -> List[driver.Step]:
   """The driver's steps for `settings`, in order (driver.run_steps runs them).
 
   `only`: the steps this run may run (None: all); the download then leaves the image
   tarballs' MD5 to the step that reads them only if that step is one of them.
+  `index`: a source read in place, its index read already (else read when needed).
 
   Raises:
     ValueError: a tarball has no known MD5 (the test tar's must come from the
       checksums file), or extract_xml or stream_extract is set with no_extract
-      (nothing is extracted), before anything is asked or fetched.
+      (nothing is extracted), before anything is asked or fetched; the source is
+      not what its format says (_sources.SourceError); an option of the tarballs'
+      with a source read in place.
   """
+  source = _sources.detect_source(settings.source, settings.source_format)
+  if source.format in _sources.IN_PLACE:
+    return _in_place_steps(settings, source, only, index)
   if settings.extract_xml and settings.no_extract:
     raise ValueError('extract_xml needs the extract step: with no_extract nothing is '
                      'extracted')
@@ -104,6 +119,33 @@ def steps(settings: _settings.Settings,
   return [driver.Step(name, runners[name], settings.step_settings(name),
                       still_done.get(name))
           for name in names]
+
+
+def _in_place_steps(settings: _settings.Settings, source: _sources.Source,
+                    only: Optional[Sequence[str]],
+                    index: Optional[_kaggle.KaggleIndex]) -> List[driver.Step]:
+  """bounding_boxes, convert and check of a source read in place; the first and the
+  last record the source they read (_in_place.source_record)."""
+  _in_place.refuse_options(settings, source, only)
+  opened = [index]
+
+  def listed() -> _kaggle.KaggleIndex:
+    if opened[0] is None:
+      opened[0] = _in_place.open_source(settings, source)
+    return opened[0]
+
+  def recorded(outputs: Dict[str, Any]) -> Dict[str, Any]:
+    return dict(outputs, **{
+        _in_place.SOURCE_KEY: _in_place.source_record(source, listed())})
+
+  runners = {
+      _settings.BOUNDING_BOXES: lambda: recorded(_box_csvs(settings, _kaggle.box_sources(
+          source.path, source.format == _sources.KAGGLE_ZIP))),
+      _settings.CONVERT: lambda: _in_place.run_convert(settings, listed()),
+      _settings.CHECK: lambda: recorded(run_check(settings, listed().counts())),
+  }
+  return [driver.Step(name, runners[name], settings.step_settings(name, source.format))
+          for name in _settings.step_names(settings, in_place=True)]
 
 
 def steps_to_run(settings: _settings.Settings, redo: Sequence[str] = (),
@@ -165,7 +207,8 @@ def run_download(settings: _settings.Settings,
   checks (a linked image tarball is not read twice); the others are hashed here.
   """
   options = acquire.FetchOptions(
-      credentials=credentials, login=_archives.LOGIN, link_mode=settings.link_mode,
+      credentials=credentials, login=_archives.LOGIN,
+      link_mode=settings.fetch_link_mode(),
       verify_on_first_read=tuple(verified_later),
       extract_while_downloading=(
           _extraction.image_extractions(driver.raw_data_dir(settings.data_dir),
@@ -213,8 +256,15 @@ def _validation_labels(settings: _settings.Settings) -> List[str]:
 
 def run_bounding_boxes(settings: _settings.Settings) -> Dict[str, Any]:
   """The box CSVs, read straight from the box archives (extracted XMLs or not)."""
+  return _box_csvs(settings, _box_archives(settings))
+
+
+def _box_csvs(settings: _settings.Settings,
+              sources: Sequence[Any]) -> Dict[str, Any]:
+  """The box CSVs from the train XMLs and, with validation_bounding_boxes, the
+  validation XMLs (`sources`: each an annotations source)."""
   synsets = label_files.read_synsets(settings.labels.synsets)
-  train_source, validation_source = _box_archives(settings)
+  train_source, validation_source = sources
   csv_paths = _settings.boxes_csv_paths(settings)
   outputs = {}
   stats = annotations.process_bounding_boxes(
@@ -267,12 +317,15 @@ def run_convert(settings: _settings.Settings) -> Dict[str, Any]:
   return driver.conversion_outputs(results)
 
 
-def run_check(settings: _settings.Settings) -> Dict[str, Any]:
+def run_check(settings: _settings.Settings,
+              counts: Optional[Mapping[str, int]] = None) -> Dict[str, Any]:
+  """Checks the output; its counts are expected_counts, else `counts` (what a source's
+  index lists), else ImageNet's."""
+  counts = settings.expected_counts or counts
   report = check.check_directory(
       settings.data_dir, workers=settings.options.workers,
       expected=check.Expected(
-          counts=(dict(settings.expected_counts) if settings.expected_counts
-                  else None),
+          counts=dict(counts) if counts else None,
           synsets_file=settings.labels.synsets_path(),
           metadata_file=settings.labels.metadata_path(),
           validation_labels_file=settings.labels.validation_labels_path()),
@@ -298,6 +351,14 @@ def run(settings: _settings.Settings,
       corrupt, moved aside, at the download).
   """
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
+  source = _sources.detect_source(settings.source, settings.source_format)
+  logging.info(source.line())
+  if source.format in _sources.IN_PLACE:
+    _in_place.refuse_options(settings, source, only)
+    index = _in_place.open_source(settings, source)
+    _in_place.refuse_changed_source(settings.data_dir, index, redo)
+    return driver.run_steps(settings.data_dir, steps(settings, None, only, index),
+                            redo, only, clock)
   try:
     return driver.run_steps(settings.data_dir, steps(settings, credentials, only),
                             redo, only, clock)

@@ -14,6 +14,7 @@ from inception import driver
 from inception import label_files
 from inception.imagenet import _archives
 from inception.imagenet import _layout
+from inception.imagenet import _sources
 from inception.imagenet import _splits
 
 DOWNLOAD = driver.DOWNLOAD
@@ -24,6 +25,9 @@ CONVERT = driver.CONVERT
 CHECK = driver.CHECK
 STEPS = (DOWNLOAD, EXTRACT, BOUNDING_BOXES, VALIDATION_RELABEL, CONVERT, CHECK)
 NO_EXTRACT_STEPS = (DOWNLOAD, BOUNDING_BOXES, CONVERT, CHECK)
+# A source read in place (_sources.IN_PLACE: Kaggle's tree or zip) has nothing to
+# download, extract or relabel.
+IN_PLACE_STEPS = (BOUNDING_BOXES, CONVERT, CHECK)
 # The steps download_imagenet runs (with --extract; without it, the download only).
 DOWNLOAD_STEPS = (DOWNLOAD, EXTRACT)
 
@@ -34,8 +38,12 @@ class Settings:
 
   Attributes:
     data_dir: where everything goes; the shards land directly in it.
-    source: base URL, or a local directory holding the tarballs.
-    link_mode: for a directory source: 'copy' or 'symlink'.
+    source: base URL, or a local directory holding the tarballs, or Kaggle's tree or
+      zip (or a directory holding the zip).
+    source_format: one of _sources.SOURCE_FORMATS: what `source` holds ('auto':
+      detected from its names).
+    link_mode: for a directory of tarballs: 'copy' or 'symlink'; None: not given
+      (copy), as a source read in place needs.
     checksums_file: md5sum-format file adding to or overriding the known MD5s
       (_archives.KNOWN_FILES); the download step's settings hold its content.
     validation_bounding_boxes: also fetch ILSVRC2012_bbox_val_v3.tgz and give
@@ -61,7 +69,8 @@ class Settings:
   """
   data_dir: str
   source: str = _archives.DEFAULT_BASE_URL
-  link_mode: str = 'copy'
+  source_format: str = _sources.AUTO
+  link_mode: Optional[str] = None
   checksums_file: Optional[str] = None
   validation_bounding_boxes: bool = False
   no_extract: bool = False
@@ -76,16 +85,20 @@ class Settings:
   options: convert.ConvertOptions = dataclasses.field(
       default_factory=convert.ConvertOptions)
 
-  def step_settings(self, step: str) -> Dict[str, Any]:
+  def step_settings(self, step: str,
+                    source_format: str = _sources.TARBALLS) -> Dict[str, Any]:
     """The settings a step's output depends on: a change re-runs the step.
 
     with_test and test_shards appear only when with_test is set, extract_xml and
     with_devkit only when set, and stream_extract only when it changes what the download step does
     (streams_extraction), so that a state file written without them stays finished
     (and turning extract_xml on runs the extract step again, which then writes the
-    XMLs).
+    XMLs). `source_format`, what the source was found to hold, appears for a source
+    other than the tarballs.
     """
     common = {'no_extract': self.no_extract}
+    if source_format != _sources.TARBALLS:
+      common['source_format'] = source_format
     download = {}
     if self.streams_extraction():
       download['stream_extract'] = True
@@ -96,7 +109,7 @@ class Settings:
       common['with_test'] = True
       test['test_shards'] = self.shards.test
     by_step = {
-        DOWNLOAD: {'source': self.source, 'link_mode': self.link_mode,
+        DOWNLOAD: {'source': self.source, 'link_mode': self.fetch_link_mode(),
                    'checksums': self.checksums(),
                    'validation_bounding_boxes': self.validation_bounding_boxes,
                    **download},
@@ -117,6 +130,10 @@ class Settings:
     }
     return dict(common, **by_step[step])
 
+  def fetch_link_mode(self) -> str:
+    """How the download step links a directory's tarballs: link_mode, or copy."""
+    return self.link_mode or 'copy'
+
   def streams_extraction(self) -> bool:
     """Whether the download step extracts the image tarballs as they download."""
     return (self.stream_extract and not self.no_extract and
@@ -136,7 +153,11 @@ def boxes_csv_paths(settings: Settings) -> List[str]:
   return paths
 
 
-def step_names(settings: Settings) -> Sequence[str]:
+def step_names(settings: Settings, in_place: bool = False) -> Sequence[str]:
+  """The steps of a run: a source read in place (`in_place`) has no download,
+  extract or relabel step; with no_extract, no extract or relabel step."""
+  if in_place:
+    return IN_PLACE_STEPS
   return NO_EXTRACT_STEPS if settings.no_extract else STEPS
 
 

@@ -12,7 +12,8 @@ records in the same order:
 Label = 1 + the synset's line in the synsets file, text from the metadata file
 (`imagenet_classes`); the boxes are the merged box CSVs (`read_bounding_boxes`), found
 by file name or stem (convert.plan_split). `convert_imagenet` does it all on the
-converter of inception.convert.
+converter of inception.convert; `convert_listed` the same for splits a source's own
+index listed (`ListedSplits`: Kaggle's tree or zip).
 """
 
 import dataclasses
@@ -61,6 +62,20 @@ class SplitSources:
   def tarball_paths(self) -> Set[str]:
     """The tarballs given."""
     return {self.tarballs.train, self.tarballs.validation, self.tarballs.test} - {None}
+
+
+@dataclasses.dataclass(frozen=True)
+class ListedSplits:
+  """Splits whose images a source's own index lists (Kaggle's tree or zip): each
+  split's entries, found and checked before any work, and where they are.
+
+  Attributes:
+    paths: per split, where its images are (for messages; None: not converted).
+    entries: per split given a path, its entries (sources: files, or archive
+      members read in place).
+  """
+  paths: convert.SplitPaths
+  entries: Mapping[str, records.ShardEntries]
 
 
 def imagenet_classes(labels: label_files.LabelFiles) -> Tuple[List[str], List[str]]:
@@ -263,6 +278,21 @@ def convert_imagenet(sources: SplitSources, output_directory: str,
       convert.splits_in_order(sources.paths(), shards), find_entries,
       output_directory, read_bounding_boxes(bounding_box_files), options,
       records.IMAGENET_FORMAT, on_split_finished)
+
+
+def convert_listed(listed: ListedSplits, output_directory: str,
+                   options: convert.ConvertOptions,
+                   bounding_box_files: Sequence[str] = (),
+                   shards: convert.ShardCounts = SHARD_COUNTS,
+                   on_split_finished: Optional[convert.SplitCallback] = None
+                   ) -> Dict[str, convert.SplitResult]:
+  """Converts splits a source's index listed, as convert_imagenet converts the
+  tarballs': validation, train, then test; boxed from the box CSVs."""
+  return convert.convert_splits(
+      convert.splits_in_order(listed.paths, shards),
+      lambda split, unused_path: listed.entries[split], output_directory,
+      read_bounding_boxes(bounding_box_files), options, records.IMAGENET_FORMAT,
+      on_split_finished)
 
 
 def _classes(synsets: Sequence[str], texts: Sequence[str]

@@ -1,4 +1,5 @@
-"""The ImageNet demo: the identical pipeline on a generated mini ImageNet, offline."""
+"""The ImageNet demo: the identical pipeline on a generated mini ImageNet, offline,
+from the official tarballs' layout or (source_format) from Kaggle's tree or zip."""
 
 import dataclasses
 import json
@@ -11,9 +12,12 @@ from inception import driver
 from inception import imagenet
 from inception import label_files
 from inception import records
+from inception.demo import _kaggle_layout
 from inception.demo import _mini_imagenet
 
 _RECORD = 'fixture.json'
+# Where the demo's mini ImageNet goes in Kaggle's layouts, under demo-source/.
+KAGGLE_DEMO_DIRNAMES = {imagenet.KAGGLE: 'kaggle', imagenet.KAGGLE_ZIP: 'kaggle-zip'}
 
 # The demo's mini ImageNet: a few classes, a few hundred photo-like images.
 IMAGENET_DEMO_CONFIG = _mini_imagenet.Config(num_classes=8, images_per_class=32,
@@ -56,20 +60,50 @@ def imagenet_demo_source(data_dir: str,
   return dict(record, source=source, **paths)
 
 
+def kaggle_demo_source(data_dir: str, source_format: str,
+                       config: _mini_imagenet.Config = IMAGENET_DEMO_CONFIG) -> str:
+  """Writes the demo's mini ImageNet in Kaggle's layout (source_format: the tree, or
+  the zip) under demo-source/ once; returns its directory.
+
+  The layout is made from the tarballs' fixture (generated again: the same config
+  gives the same bytes), and a stamp beside it records the config it was made from.
+  """
+  source = driver.demo_source_dir(data_dir)
+  imagenet_demo_source(data_dir, config)
+  directory = os.path.join(source, KAGGLE_DEMO_DIRNAMES[source_format])
+  stamp = directory + '.json'
+  wanted = json.dumps(dataclasses.asdict(config), sort_keys=True)
+  if not core.exists(stamp) or core.read_text(stamp) != wanted:
+    fixture = _mini_imagenet.generate(source, config)
+    if source_format == imagenet.KAGGLE:
+      _kaggle_layout.write_kaggle_tree(fixture, directory)
+    else:
+      _kaggle_layout.write_kaggle_zip(fixture, directory)
+    core.write_text(stamp, wanted)
+  return directory
+
+
 def imagenet_demo_settings(data_dir: str,
                            config: _mini_imagenet.Config = IMAGENET_DEMO_CONFIG,
                            **overrides: Any) -> imagenet.Settings:
   """The settings that run the identical pipeline on the demo's mini ImageNet,
-  with no credentials (the tarballs are symlinked from demo-source/); with_test=True
-  adds test images to the fixture (IMAGENET_DEMO_TEST_IMAGES unless `config` has some)."""
+  with no credentials: the tarballs symlinked from demo-source/, or with
+  source_format=kaggle (kaggle_zip) Kaggle's tree (zip) read in place there;
+  with_test=True adds test images to the fixture (IMAGENET_DEMO_TEST_IMAGES unless
+  `config` has some)."""
   if overrides.get('with_test') and not config.num_test_images:
     config = dataclasses.replace(config, num_test_images=IMAGENET_DEMO_TEST_IMAGES)
   fixture = imagenet_demo_source(data_dir, config)
   values = dict(
-      data_dir=data_dir, source=fixture['source'], link_mode='symlink',
-      checksums_file=fixture['checksums_file'], validation_bounding_boxes=True,
+      data_dir=data_dir, validation_bounding_boxes=True,
       labels=label_files.LabelFiles(fixture['labels_file'], fixture['metadata_file'],
                                     fixture['validation_labels_file']),
       shards=IMAGENET_DEMO_SHARD_COUNTS, expected_counts=fixture['expected_counts'])
+  source_format = overrides.get('source_format', imagenet.AUTO)
+  if source_format in KAGGLE_DEMO_DIRNAMES:
+    values['source'] = kaggle_demo_source(data_dir, source_format, config)
+  else:
+    values.update(source=fixture['source'], link_mode='symlink',
+                  checksums_file=fixture['checksums_file'])
   values.update(overrides)
   return imagenet.Settings(**values)

@@ -117,16 +117,30 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
   _flags.define_aliases('netrc_file', ['netrc'], flag_values)
 
 
+def define_source_format(flag_values: flags.FlagValues = flags.FLAGS) -> None:
+  """--source_format: what --source holds (imagenet.SOURCE_FORMATS)."""
+  flags.DEFINE_enum(
+      'source_format', imagenet.AUTO, list(imagenet.SOURCE_FORMATS),
+      'What --source holds: %s (found from its names), %s (the official tarballs), '
+      '%s (Kaggle\'s %s unpacked) or %s (that zip, or a directory holding it), both '
+      'read in place; %s and %s (Hugging Face\'s) are not supported yet.' % (
+          imagenet.AUTO, imagenet.TARBALLS, imagenet.KAGGLE, imagenet.KAGGLE_ZIP_FILE,
+          imagenet.KAGGLE_ZIP, imagenet.HF_PARQUET, imagenet.HF_TARGZ),
+      flag_values=flag_values)
+
+
 def source_from_flags(values: flags.FlagValues = flags.FLAGS) -> str:
-  """--source: a URL as given, a directory made absolute.
+  """--source: a URL as given, a directory or a zip made absolute.
 
   Raises:
-    app.UsageError: --source names a file (a tarball, say), not a directory.
+    app.UsageError: --source names a file (a tarball, say) other than a zip, not a
+      directory.
   """
   if acquire.is_url(values.source):
     return values.source
   source = core.absolute_user_path(values.source)
-  if os.path.exists(source) and not os.path.isdir(source):
+  if (os.path.exists(source) and not os.path.isdir(source) and
+      not source.lower().endswith('.zip')):
     raise app.UsageError('--source %s is %s; expected the directory holding the '
                          'tarballs, or an http(s) URL' %
                          (source, _flags.non_directory_kind(source)))
@@ -141,12 +155,18 @@ def netrc_file_from_flags(values: flags.FlagValues = flags.FLAGS) -> Optional[st
 def download_settings_from_flags(values: flags.FlagValues = flags.FLAGS
                                  ) -> Dict[str, Any]:
   """What the download flags set in the ImageNet driver's settings (paths absolute),
-  for both binaries that run its download step."""
-  return dict(source=source_from_flags(values), link_mode=values.link_mode,
-              checksums_file=core.absolute_user_path(values.checksums_file),
-              validation_bounding_boxes=values.validation_bounding_boxes,
-              with_test=values.with_test, no_extract=not values.extract,
-              extract_xml=values.extract_xml, stream_extract=values.stream_extract)
+  for both binaries that run its download step: --link_mode only when given (a
+  source read in place refuses it), --source_format when the binary defines it."""
+  settings = dict(
+      source=source_from_flags(values),
+      link_mode=values.link_mode if values['link_mode'].present else None,
+      checksums_file=core.absolute_user_path(values.checksums_file),
+      validation_bounding_boxes=values.validation_bounding_boxes,
+      with_test=values.with_test, no_extract=not values.extract,
+      extract_xml=values.extract_xml, stream_extract=values.stream_extract)
+  if 'source_format' in values:
+    settings['source_format'] = values.source_format
+  return settings
 
 
 def can_prompt() -> bool:

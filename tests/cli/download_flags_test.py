@@ -78,10 +78,34 @@ class DownloadFlagsTest(absltest.TestCase):
                                 r'directory holding the tarballs, or an http\(s\) URL$'
                                 % tarball):
       _download_flags.source_from_flags(_parsed('--source=' + tarball))
+    # Kaggle's zip, by any name ending in .zip, is a source of its own.
+    for name in ('imagenet-object-localization-challenge.zip', 'mine.ZIP'):
+      archive = self.create_tempfile(name).full_path
+      self.assertEqual(
+          _download_flags.source_from_flags(_parsed('--source=' + archive)), archive)
     # A directory that does not exist is acquire's to name, when a download needs it.
     missing = os.path.join(os.path.dirname(tarball), 'missing')
     self.assertEqual(_download_flags.source_from_flags(_parsed('--source=' + missing)),
                      missing)
+
+  def test_source_format_and_link_mode_in_the_settings(self):
+    values = flags.FlagValues()
+    _download_flags.define_download_flags(values)
+    _download_flags.define_source_format(values)
+    values(['prog'])
+    settings = _download_flags.download_settings_from_flags(values)
+    self.assertEqual(settings['source_format'], imagenet.AUTO)
+    self.assertIsNone(settings['link_mode'])  # not given: a source read in place
+    values(['prog', '--source_format=kaggle_zip', '--link_mode=copy'])
+    settings = _download_flags.download_settings_from_flags(values)
+    self.assertEqual((settings['source_format'], settings['link_mode']),
+                     ('kaggle_zip', 'copy'))
+    with self.assertRaisesRegex(flags.IllegalFlagValueError, 'should be one of <auto|'
+                                'tarballs|kaggle|kaggle_zip|hf_parquet|hf_targz>'):
+      values(['prog', '--source_format=tfds'])
+    # A binary without --source_format (download_imagenet) leaves it out.
+    self.assertNotIn('source_format',
+                     _download_flags.download_settings_from_flags(_parsed()))
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 """Downloads ImageNet 2012 and converts it to inception-format TFRecords, end to end.
 
   bazel run //inception:download_and_preprocess_imagenet -- DATA_DIR
+  bazel run //inception:download_and_preprocess_imagenet -- --source=KAGGLE DATA_DIR
   bazel run //inception:download_and_preprocess_imagenet -- --demo /tmp/imagenet-demo
 
 Asks for the ImageNet username and access key once, first (IMAGENET_USERNAME /
@@ -13,6 +14,11 @@ DATA_DIR/test-?????-of-00100 (label 0; its MD5 comes from --checksums_file). A r
 runs a step (and those after it) again. --stream_extract (with a URL source)
 extracts each image tarball while it downloads, so that it is read once. The last
 line is `Finished writing all N images in data set.`
+
+--source may also be Kaggle's imagenet-object-localization-challenge, unpacked or
+its zip (found from its names, or named by --source_format): it is read in place, with
+no download, extract or relabel step, and gives the same shards. --demo
+--source_format=kaggle (or kaggle_zip) runs the demo from that layout.
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.
@@ -33,6 +39,7 @@ _DEMO = flags.DEFINE_boolean(
     'hard case) under DATA_DIR/%s/ and run the identical pipeline on it, with no '
     'credentials.' % driver.DEMO_SOURCE_DIRNAME)
 cli.define_download_flags()
+cli.define_source_format()
 cli.define_shard_flags(
     None, None, unset='Default %d train, %d validation; demo %d, %d.' % (
         imagenet.SHARD_COUNTS.train, imagenet.SHARD_COUNTS.validation,
@@ -61,7 +68,8 @@ def _settings(data_dir):
   values = dict(
       no_extract=not FLAGS.extract, extract_xml=FLAGS.extract_xml,
       stream_extract=FLAGS.stream_extract, with_test=FLAGS.with_test, shards=shards,
-      check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS))
+      check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS),
+      source_format=FLAGS.source_format)
   if _DEMO.value:
     return demo.imagenet_demo_settings(data_dir, **values)
   values.update(cli.download_settings_from_flags(FLAGS))

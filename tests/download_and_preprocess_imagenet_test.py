@@ -143,6 +143,51 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertRegex(result.stderr.strip().splitlines()[-1],
                      'error: source directory .*no_tarballs_here does not exist')
 
+  def test_demo_from_kaggles_tree_and_zip_gives_the_tarballs_shards(self):
+    cwd = self.create_tempdir('layouts').full_path
+    outputs = {}
+    for source_format in ('tarballs', 'kaggle', 'kaggle_zip'):
+      result = binaries.run(_BINARY, ['--demo', '--source_format=' + source_format,
+                                      source_format] + _SMALL_DEMO, cwd)
+      self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+      data_dir = os.path.join(cwd, source_format)
+      outputs[source_format] = (result.stdout.replace(data_dir, 'DATA_DIR'),
+                                file_trees.shard_digests(data_dir))
+      if source_format != 'tarballs':
+        self.assertRegex(result.stderr, r"Source %s/kaggle\S*: Kaggle's imagenet-"
+                         'object-localization-challenge' %
+                         os.path.join(data_dir, 'demo-source'))
+        self.assertRegex(result.stderr, r'Kaggle source \S+, as its index lists it: '
+                         r'\d+ train images')
+        self.assertFalse(os.path.exists(os.path.join(data_dir, 'downloads')))
+    self.assertRegex(outputs['tarballs'][0].splitlines()[-1],
+                     r'^Finished writing all \d+ images in data set\.$')
+    self.assertLen(outputs['tarballs'][1], 3)
+    self.assertEqual(outputs['kaggle'], outputs['tarballs'])
+    self.assertEqual(outputs['kaggle_zip'], outputs['tarballs'])
+
+  def test_a_mixture_is_a_one_line_error_before_any_work(self):
+    cwd = self.create_tempdir('mixture').full_path
+    source = os.path.join(cwd, 'mixed')
+    os.makedirs(os.path.join(source, 'ILSVRC'))
+    for name in ('ILSVRC2012_img_val.tar', 'LOC_synset_mapping.txt'):
+      with open(os.path.join(source, name), 'wb'):
+        pass
+    result = binaries.run(_BINARY, ['--source=' + source, 'data'], cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertRegex(result.stderr.strip().splitlines()[-1],
+                     r'^download_and_preprocess_imagenet: error: --source %s holds a '
+                     r'mixture: the official ILSVRC2012 tarballs \(ILSVRC2012_img_val'
+                     r"\.tar\); Kaggle's .*; give --source_format=tarballs or kaggle" %
+                     source)
+    self.assertFalse(os.path.exists(os.path.join(cwd, 'data')))
+    result = binaries.run(_BINARY, ['--source=' + source, '--source_format=kaggle',
+                                    '--link_mode=symlink', 'data'], cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertIn('--link_mode applies only to the official tarballs',
+                  result.stderr.strip().splitlines()[-1])
+    self.assertFalse(os.path.exists(os.path.join(cwd, 'data')))
+
   def test_failure_exits_non_zero_with_the_cause(self):
     cwd = self.create_tempdir('failing').full_path
     result = binaries.run(_BINARY, ['--source=' + os.path.join(cwd, 'no_tarballs_here'), 'data'],

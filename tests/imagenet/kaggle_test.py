@@ -87,6 +87,15 @@ class KaggleTest(absltest.TestCase):
     self.assertCountEqual(self._read(self.tree).fingerprint, _kaggle.INDEX_FILES)
     self.assertNotIn(records.TEST, self._read(self.tree).counts())
 
+  def test_a_zip64_zip_is_read_as_the_tree(self):
+    zip64 = demo.write_kaggle_zip(self.fixture, self.create_tempdir().full_path,
+                                  zip64=True).path
+    tree = self._read(self.tree, with_test=True)
+    index = self._read(zip64, zipped=True, with_test=True)
+    for split, entries in index.splits.entries.items():
+      self.assertEqual([_source_bytes(e.source) for e in entries],
+                       [_source_bytes(e.source) for e in tree.splits.entries[split]])
+
   def test_the_counts_line(self):
     self.assertEqual(self._read(self.tree, with_test=True).counts_line(),
                      'Kaggle source %s, as its index lists it: 18 train images of 3 '

@@ -128,8 +128,10 @@ def _in_place_steps(settings: _settings.Settings, source: _sources.Source,
   last record the source they read (_in_place.source_record)."""
   _in_place.refuse_options(settings, source, only)
   opened = [index]
+  box_sources = _kaggle.box_sources(source.path, source.format == _sources.KAGGLE_ZIP)
 
   def listed() -> _kaggle.KaggleIndex:
+    """The index run() read, or (a step run without it) read now."""
     if opened[0] is None:
       opened[0] = _in_place.open_source(settings, source)
     return opened[0]
@@ -139,8 +141,7 @@ def _in_place_steps(settings: _settings.Settings, source: _sources.Source,
         _in_place.SOURCE_KEY: _in_place.source_record(source, listed())})
 
   runners = {
-      _settings.BOUNDING_BOXES: lambda: recorded(_box_csvs(settings, _kaggle.box_sources(
-          source.path, source.format == _sources.KAGGLE_ZIP))),
+      _settings.BOUNDING_BOXES: lambda: recorded(_box_csvs(settings, box_sources)),
       _settings.CONVERT: lambda: _in_place.run_convert(settings, listed()),
       _settings.CHECK: lambda: recorded(run_check(settings, listed().counts())),
   }

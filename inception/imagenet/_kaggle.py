@@ -5,7 +5,8 @@ unpacked tree, or the zip (docs/SOURCES.md).
   LOC_train_solution.csv, LOC_val_solution.csv `ImageId,PredictionString` rows
   ILSVRC/Data/CLS-LOC/train/<wnid>/<stem>.JPEG, val/<stem>.JPEG, test/<stem>.JPEG
   ILSVRC/Annotations/CLS-LOC/train/<wnid>/<stem>.xml, val/<stem>.xml
-  ILSVRC/ImageSets/CLS-LOC/train_cls.txt       `<wnid>/<stem> <n>`; test.txt `<stem> <n>`
+  ILSVRC/ImageSets/CLS-LOC/train_cls.txt       `<wnid>/<stem> <n>`
+  ILSVRC/ImageSets/CLS-LOC/test.txt            `<stem> <n>`
 
 `read_kaggle(path, zipped, labels, with_test)` reads the source's own index before any
 work, and checks it against what is there and against the run's label files:

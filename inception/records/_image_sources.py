@@ -3,7 +3,8 @@
 `read_source_bytes` reads one source; `entries_with_bytes` reads a shard's entries in
 order, its archive members (a tar's, or a zip's, inflated and checked) through one
 open archive (`_Archive`: os.pread for a local one). What cannot be read becomes an
-ImageError that names the source, as a bad image does. Imports no TensorFlow (only a remote path loads it, through core).
+ImageError that names the source, as a bad image does. Imports no TensorFlow (only a
+remote path loads it, through core).
 """
 
 import os

@@ -62,7 +62,8 @@ class XmlSourcesTest(absltest.TestCase):
                                    if name.endswith('.xml')))
     chunks = list(_xml_sources.zip_chunks(1, index, names, first_number=3))
     self.assertEqual([(chunk.number, chunk.source_index, chunk.prefix)
-                      for chunk in chunks], [(3, 1, archive + ':'), (4, 1, archive + ':')])
+                      for chunk in chunks],
+                     [(3, 1, archive + ':'), (4, 1, archive + ':')])
     self.assertEqual('\0'.join(chunk.names for chunk in chunks), '\0'.join(names))
     self.assertEqual(b''.join(chunk.data for chunk in chunks), b''.join(
         files[name[len('ILSVRC/Annotations/'):]] for name in names))

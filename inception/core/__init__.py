@@ -6,8 +6,10 @@
   a full disk's error names the file and its directory (`naming_write_errors`).
 - `Progress`: progress lines with rate and ETA.
 - `absolute_user_path`: the user's paths, relative to where the command was typed.
-- The names beside the shards (`manifest_path`, `index_path`, ...), defined once;
-  a driver's DATA_DIR names are inception.driver's.
+- The names beside the shards (`manifest_path`, `index_path`, `lock_path`, ...),
+  defined once; a driver's DATA_DIR names are inception.driver's.
+- `hold_directory`: the run lock of a directory (fcntl.flock; exclusive for a run that
+  writes, shared for the checker; released by the kernel when the process ends).
 - The runner interface (`Runner.run(tasks, on_result, on_progress)`), with
   `InProcessRunner` and `ProcessPoolRunner`, and `Workers`: a step's worker pool
   (`default_num_workers` its one default), built once at the edge and passed whole.
@@ -20,6 +22,8 @@ from inception.core._atomic_files import remove_stale_temporaries
 from inception.core._atomic_files import temporary_path
 from inception.core._atomic_files import write_bytes
 from inception.core._atomic_files import write_text
+from inception.core._directory_lock import DirectoryLockedError
+from inception.core._directory_lock import hold_directory
 from inception.core._file_io import error_types
 from inception.core._file_io import exists
 from inception.core._file_io import isdir
@@ -38,11 +42,13 @@ from inception.core._layout import BAD_IMAGES_FORMAT
 from inception.core._layout import CHECK_REPORT_DIRNAME
 from inception.core._layout import INDEX_DIRNAME
 from inception.core._layout import INDEX_SUFFIX
+from inception.core._layout import LOCK_FILENAME
 from inception.core._layout import MANIFEST_FILENAME
 from inception.core._layout import bad_images_path
 from inception.core._layout import check_report_dir
 from inception.core._layout import index_dir
 from inception.core._layout import index_path
+from inception.core._layout import lock_path
 from inception.core._layout import manifest_path
 from inception.core._process_pool import ProcessPoolRunner
 from inception.core._progress import Progress
@@ -61,9 +67,11 @@ from inception.core._workers import Workers
 __all__ = [
     'BAD_IMAGES_FORMAT',
     'CHECK_REPORT_DIRNAME',
+    'DirectoryLockedError',
     'INDEX_DIRNAME',
     'INDEX_SUFFIX',
     'InProcessRunner',
+    'LOCK_FILENAME',
     'MANIFEST_FILENAME',
     'ProcessPoolRunner',
     'Progress',
@@ -80,6 +88,7 @@ __all__ = [
     'error_types',
     'exists',
     'format_duration',
+    'hold_directory',
     'index_dir',
     'index_path',
     'is_remote',
@@ -87,6 +96,7 @@ __all__ = [
     'isdir',
     'join',
     'listdir',
+    'lock_path',
     'makedirs',
     'manifest_path',
     'naming_write_errors',

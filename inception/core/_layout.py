@@ -8,6 +8,7 @@ Every converter and the checker write them in the shards' directory (its
   conversion_manifest.json        per split: the plan, record and class counts
   bad_images-<split>.txt          with --skip_bad_images: each image left out, and why
   check_report/                   the checker's JSON, Markdown and PNG reports
+  inception-run.lock              the run lock (_directory_lock): who holds the directory
 
 so that a directory converted by build_imagenet_data and one converted by a driver
 look the same. A driver's own names (pipeline_state.json, downloads/, raw-data/, ...)
@@ -22,6 +23,8 @@ INDEX_SUFFIX = '.idx'
 MANIFEST_FILENAME = 'conversion_manifest.json'
 BAD_IMAGES_FORMAT = 'bad_images-%s.txt'
 CHECK_REPORT_DIRNAME = 'check_report'
+# Matches no split's glob (`train-*`, ...); left in place when the run ends.
+LOCK_FILENAME = 'inception-run.lock'
 
 
 def index_dir(output_dir: str) -> str:
@@ -47,3 +50,8 @@ def bad_images_path(output_dir: str, split: str) -> str:
 def check_report_dir(output_dir: str) -> str:
   """check_report/: the checker's JSON, Markdown and PNG reports."""
   return _file_io.join(output_dir, CHECK_REPORT_DIRNAME)
+
+
+def lock_path(directory: str) -> str:
+  """The run lock's file in `directory` (a converter's output or a driver's DATA_DIR)."""
+  return _file_io.join(directory, LOCK_FILENAME)

@@ -19,6 +19,7 @@ class BesideTheShardsTest(absltest.TestCase):
     self.assertEqual(_layout.bad_images_path('/out', 'validation'),
                      '/out/bad_images-validation.txt')
     self.assertEqual(_layout.check_report_dir('/out'), '/out/check_report')
+    self.assertEqual(_layout.lock_path('/out'), '/out/inception-run.lock')
 
   def test_remote_paths_join_with_one_slash(self):
     self.assertEqual(_layout.index_path('gs://b/out/', 'train-00001-of-00004'),
@@ -34,11 +35,13 @@ class BesideTheShardsTest(absltest.TestCase):
     output = self.create_tempdir().full_path
     for path in (_layout.index_path(output, 'train-00000-of-00001'),
                  _layout.manifest_path(output), _layout.bad_images_path(output, 'train'),
+                 _layout.lock_path(output),
                  os.path.join(_layout.check_report_dir(output), 'report.json')):
       os.makedirs(os.path.dirname(path), exist_ok=True)
       open(path, 'w').close()
     self.assertEqual(glob.glob(os.path.join(output, 'train-*')), [])
     self.assertEqual(glob.glob(os.path.join(output, 'validation-*')), [])
+    self.assertEqual(glob.glob(os.path.join(output, 'test-*')), [])
 
 
 class ExportedTest(absltest.TestCase):

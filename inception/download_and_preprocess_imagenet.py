@@ -44,11 +44,8 @@ cli.define_shard_flags(
     None, None, unset='Default %d train, %d validation; demo %d, %d.' % (
         imagenet.SHARD_COUNTS.train, imagenet.SHARD_COUNTS.validation,
         demo.IMAGENET_DEMO_SHARD_COUNTS.train, demo.IMAGENET_DEMO_SHARD_COUNTS.validation))
-_TEST_SHARDS = flags.DEFINE_integer(
-    'test_shards', None, 'Number of shards in test TFRecord files (with --with_test). '
-    'Default %d; demo %d.' % (imagenet.SHARD_COUNTS.test,
-                              demo.IMAGENET_DEMO_SHARD_COUNTS.test),
-    lower_bound=1)
+cli.define_test_shards('Default %d; demo %d.' % (imagenet.SHARD_COUNTS.test,
+                                                 demo.IMAGENET_DEMO_SHARD_COUNTS.test))
 _UNSET_LABEL_FILE = 'the one shipped in data/.'
 cli.define_labels_file(_UNSET_LABEL_FILE)
 cli.define_imagenet_metadata_file(_UNSET_LABEL_FILE)

@@ -120,6 +120,15 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertIn('--extract_xml needs --extract', result.stderr)
     self.assertFalse(os.path.exists(os.path.join(cwd, 'demo')))
 
+  def test_test_shards_without_with_test_is_a_usage_error(self):
+    cwd = self.create_tempdir('test_shards').full_path
+    result = binaries.run(_BINARY, ['--demo', '--test_shards=3', 'demo'], cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertIn('--test_shards needs --with_test: without it there is no test split '
+                  'to shard', result.stderr)
+    self.assertNotIn('Traceback', result.stderr)
+    self.assertFalse(os.path.exists(os.path.join(cwd, 'demo')))
+
   def test_with_test_without_its_md5_is_a_one_line_error(self):
     cwd = self.create_tempdir('no_md5').full_path
     result = binaries.run(_BINARY, ['--with_test', '--source=' + cwd, 'data'], cwd)

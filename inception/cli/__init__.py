@@ -20,6 +20,7 @@ from inception.cli._download_flags import define_download_flags
 from inception.cli._download_flags import download_settings_from_flags
 from inception.cli._download_flags import define_negation
 from inception.cli._download_flags import define_source_format
+from inception.cli._download_flags import define_test_shards
 from inception.cli._download_flags import netrc_file_from_flags
 from inception.cli._download_flags import source_from_flags
 from inception.cli._flags import SHIPPED
@@ -65,6 +66,7 @@ __all__ = [
     'define_output_directory',
     'define_shard_flags',
     'define_source_format',
+    'define_test_shards',
     'define_validation_directory',
     'define_validation_labels_file',
     'download_settings_from_flags',

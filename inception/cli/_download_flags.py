@@ -129,6 +129,21 @@ def define_source_format(flag_values: flags.FlagValues = flags.FLAGS) -> None:
       flag_values=flag_values)
 
 
+def define_test_shards(purpose: str, flag_values: flags.FlagValues = flags.FLAGS
+                       ) -> flags.FlagHolder:
+  """--test_shards (None: unset), refused without --with_test (defined first, by
+  define_download_flags), where it would shard nothing."""
+  holder = flags.DEFINE_integer(
+      'test_shards', None, 'Number of shards in test TFRecord files (needs '
+      '--with_test). ' + purpose, lower_bound=1, flag_values=flag_values)
+  flags.register_multi_flags_validator(
+      ['test_shards', 'with_test'],
+      lambda values: values['test_shards'] is None or values['with_test'],
+      '--test_shards needs --with_test: without it there is no test split to shard',
+      flag_values=flag_values)
+  return holder
+
+
 def source_from_flags(values: flags.FlagValues = flags.FLAGS) -> str:
   """--source: a URL as given, a directory or a zip made absolute.
 

@@ -57,6 +57,23 @@ class DownloadFlagsTest(absltest.TestCase):
           _parsed('--stream_extract', negation)
     self.assertFalse(_parsed('--nostream_extract', '--no_extract').extract)
 
+  def test_test_shards_needs_with_test(self):
+
+    def parsed(*argv):
+      values = flags.FlagValues()
+      _download_flags.define_download_flags(values)
+      _download_flags.define_test_shards('Default 100.', values)
+      values(['prog'] + list(argv))
+      return values
+
+    self.assertIsNone(parsed().test_shards)
+    self.assertEqual(parsed('--with_test', '--test_shards=3').test_shards, 3)
+    self.assertIsNone(parsed('--with_test').test_shards)
+    with self.assertRaisesRegex(flags.IllegalFlagValueError,
+                                '--test_shards needs --with_test: without it there is '
+                                'no test split to shard'):
+      parsed('--test_shards=3')
+
   def test_aliases(self):
     values = _parsed('--with_bbox_val', '--netrc=my.netrc')
     self.assertTrue(values.validation_bounding_boxes)

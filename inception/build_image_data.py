@@ -8,7 +8,8 @@ The labels file lists one class directory name per line; label = 1 + line index 
 background), image/class/text = the directory name. Takes .jpg/.jpeg/.png files in any
 case of extension from `<directory>/<name>/`. Records carry the original
 build_image_data keys (no synset, no boxes). Same engine as build_imagenet_data:
-parallel processes, atomic shards, resume, --skip_bad_images, --write_index.
+parallel processes, atomic shards, resume, --skip_bad_images, --write_index, one run at
+a time in an output directory.
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.
@@ -28,8 +29,9 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   cli.arguments_or_flags(argv, [])
-  convert.convert_generic(on_split_finished=cli.print_summary_line,
-                          **cli.conversion_arguments(FLAGS))
+  arguments = cli.conversion_arguments(FLAGS)
+  with cli.hold_directory(arguments['output_directory']):
+    convert.convert_generic(on_split_finished=cli.print_summary_line, **arguments)
 
 
 if __name__ == '__main__':

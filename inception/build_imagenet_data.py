@@ -8,7 +8,8 @@ Expects `<train_directory>/<synset>/*.JPEG` and `<validation_directory>/<synset>
 for every synset of the labels file. Writes validation-NNNNN-of-00128 first, then
 train-NNNNN-of-01024 (docs/FORMAT.md, "Records" and "Shards"), printing
 `Finished writing all N images in data set.` after each. A re-run skips the complete
-shards of the same plan. Exits non-zero on any failure.
+shards of the same plan. Another run into the same output directory is refused while
+this one runs (README, "Two runs on one directory"). Exits non-zero on any failure.
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.
@@ -50,11 +51,12 @@ def main(argv):
   cli.arguments_or_flags(argv, [])
   bounding_box_files = _bounding_box_files()
   arguments = cli.conversion_arguments(FLAGS)
-  imagenet.convert_imagenet(
-      imagenet.SplitSources(directories=arguments['directories']),
-      arguments['output_directory'], arguments['options'],
-      cli.label_files_from_flags(FLAGS),
-      bounding_box_files, arguments['shards'], cli.print_summary_line)
+  with cli.hold_directory(arguments['output_directory']):
+    imagenet.convert_imagenet(
+        imagenet.SplitSources(directories=arguments['directories']),
+        arguments['output_directory'], arguments['options'],
+        cli.label_files_from_flags(FLAGS),
+        bounding_box_files, arguments['shards'], cli.print_summary_line)
 
 
 if __name__ == '__main__':

@@ -6,7 +6,8 @@ r"""Checks a directory of converted TFRecord shards; exits non-zero on any failu
 
 DATA_DIR (or --data_dir) is the converter's --output_directory. inception/check's
 docstring says what is checked. The reports go to
-DATA_DIR/check_report/ unless --report_dir says otherwise.
+DATA_DIR/check_report/ unless --report_dir says otherwise. It holds DATA_DIR's run lock
+shared: checkers may run together, but not while a converter or driver writes there.
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.
@@ -74,18 +75,19 @@ def main(argv: Sequence[str]) -> int:
   directory, = cli.arguments_or_flags(argv, ['data_dir'], required=['data_dir'])
   if not 0.0 <= FLAGS.sample <= 1.0:
     raise app.UsageError('--sample must be in [0, 1], got %g' % FLAGS.sample)
-  report = check.check_directory(
-      core.absolute_user_path(directory),
-      workers=core.Workers.from_flag(FLAGS.num_threads),
-      expected=check.Expected(
-          counts=_expected_counts() or None,
-          synsets_file=_label_file(FLAGS.labels_file, label_files.SYNSETS_FILE),
-          metadata_file=_label_file(FLAGS.imagenet_metadata_file,
-                                    label_files.METADATA_FILE),
-          validation_labels_file=_label_file(FLAGS.validation_labels_file,
-                                             label_files.VALIDATION_LABELS_FILE)),
-      sample_fraction=FLAGS.sample,
-      report_dir=core.absolute_user_path(FLAGS.report_dir))
+  directory = core.absolute_user_path(directory)
+  expected = check.Expected(
+      counts=_expected_counts() or None,
+      synsets_file=_label_file(FLAGS.labels_file, label_files.SYNSETS_FILE),
+      metadata_file=_label_file(FLAGS.imagenet_metadata_file,
+                                label_files.METADATA_FILE),
+      validation_labels_file=_label_file(FLAGS.validation_labels_file,
+                                         label_files.VALIDATION_LABELS_FILE))
+  with cli.hold_directory(directory, shared=True):
+    report = check.check_directory(
+        directory, workers=core.Workers.from_flag(FLAGS.num_threads),
+        expected=expected, sample_fraction=FLAGS.sample,
+        report_dir=core.absolute_user_path(FLAGS.report_dir))
   for name, path in sorted(report.report_files.items()):
     print('%s: %s' % (name, path))
   if not report.ok:

@@ -8,12 +8,15 @@ classes; checked by MD5, size and SHA-256), extracts it, holds out 100 images pe
 for validation (the same ones on every machine), converts both splits to
 DATA_DIR/train-0000?-of-00002 and validation-0000?-of-00002 in build_image_data's
 format, and checks the output. A re-run resumes where the last one stopped; --redo=STEP
-runs a step (and those after it) again. The last line is the original's:
+runs a step (and those after it) again. Another run on the same DATA_DIR is refused
+while this one runs. The last line is the original's:
 `Finished writing all 3170 images in data set.`
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.
 from inception import cli  # pylint: disable=g-bad-import-order
+
+import functools
 
 from absl import flags
 
@@ -53,7 +56,8 @@ FLAGS = flags.FLAGS
 
 
 def _settings(data_dir):
-  """Settings from the flags; the demo supplies its own tarball."""
+  """Makes the settings from the flags, which are read now; the demo's tarball, which
+  supplies its own, is built when it is called, once DATA_DIR is locked."""
   values = dict(shards=convert.ShardCounts(FLAGS.train_shards, FLAGS.validation_shards),
                 check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS))
   if _VALIDATION_PER_CLASS.value is not None:
@@ -64,13 +68,15 @@ def _settings(data_dir):
   if _DEMO.value:
     # The demo's tarball, from demo-source/ unless --source or --link_mode says.
     values.update((name, value) for name, value in where.items() if FLAGS[name].present)
-    return demo.flowers_demo_settings(data_dir, **values)
-  return flowers.Settings(data_dir=data_dir, **where, **values)
+    return functools.partial(demo.flowers_demo_settings, data_dir, **values)
+  return functools.partial(flowers.Settings, data_dir=data_dir, **where, **values)
 
 
 def main(argv):
   data_dir = cli.data_dir_to_write(argv)
-  state = flowers.run(_settings(data_dir), _REDO.value)
+  make_settings = _settings(data_dir)
+  with cli.hold_directory(data_dir):
+    state = flowers.run(make_settings(), _REDO.value)
   for line in driver.closing_lines(data_dir, state):
     print(line, flush=True)
 

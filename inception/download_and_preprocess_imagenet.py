@@ -11,7 +11,8 @@ with --extract_xml), bounding boxes (read straight from the box archives), valid
 relabel, conversion to DATA_DIR/train-?????-of-01024 and validation-?????-of-00128,
 and a check of the output. --with_test also converts the unlabelled test tar to
 DATA_DIR/test-?????-of-00100 (label 0; its MD5 comes from --checksums_file). A re-run resumes where the last one stopped; --redo=STEP
-runs a step (and those after it) again. --stream_extract (with a URL source)
+runs a step (and those after it) again. Another run on the same DATA_DIR is refused
+while this one runs. --stream_extract (with a URL source)
 extracts each image tarball while it downloads, so that it is read once. The last
 line is `Finished writing all N images in data set.`
 
@@ -25,6 +26,7 @@ no download, extract or relabel step, and gives the same shards. --demo
 from inception import cli  # pylint: disable=g-bad-import-order
 
 import dataclasses
+import functools
 
 from absl import flags
 
@@ -57,7 +59,9 @@ FLAGS = flags.FLAGS
 
 
 def _settings(data_dir):
-  """Settings from the flags; the demo's mini ImageNet supplies its own sources."""
+  """Makes the settings from the flags, which are read (and a bad one refused) now;
+  the demo's mini ImageNet, which supplies its own sources, is built when it is
+  called, once DATA_DIR is locked."""
   shards = demo.IMAGENET_DEMO_SHARD_COUNTS if _DEMO.value else imagenet.SHARD_COUNTS
   shards = dataclasses.replace(shards, **{
       split: FLAGS[split + '_shards'].value for split in ('train', 'validation', 'test')
@@ -68,18 +72,20 @@ def _settings(data_dir):
       check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS),
       source_format=FLAGS.source_format)
   if _DEMO.value:
-    return demo.imagenet_demo_settings(data_dir, **values)
+    return functools.partial(demo.imagenet_demo_settings, data_dir, **values)
   values.update(cli.download_settings_from_flags(FLAGS))
-  return imagenet.Settings(data_dir=data_dir, labels=cli.label_files_from_flags(FLAGS),
-                           **values)
+  return functools.partial(imagenet.Settings, data_dir=data_dir,
+                           labels=cli.label_files_from_flags(FLAGS), **values)
 
 
 def main(argv):
   data_dir = cli.data_dir_to_write(argv)
-  settings = _settings(data_dir)
-  credentials = imagenet.credentials(settings, cli.netrc_file_from_flags(),
-                                     cli.can_prompt(), _REDO.value)
-  state = imagenet.run(settings, credentials, _REDO.value)
+  make_settings = _settings(data_dir)
+  with cli.hold_directory(data_dir):
+    settings = make_settings()
+    credentials = imagenet.credentials(settings, cli.netrc_file_from_flags(),
+                                       cli.can_prompt(), _REDO.value)
+    state = imagenet.run(settings, credentials, _REDO.value)
   for line in driver.closing_lines(data_dir, state):
     print(line, flush=True)
 

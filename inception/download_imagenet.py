@@ -18,7 +18,8 @@ CSV straight from them. With --extract_xml their XMLs go to
 DATA_DIR/raw-data/bounding_boxes/ (and validation_bounding_boxes/). --stream_extract
 extracts each image tarball from a URL while it downloads (one pass over its bytes;
 its MD5 still decides). A re-run fetches and extracts nothing that is already
-complete. Exits non-zero with a one-line error message on any failure.
+complete. Exits non-zero with a one-line error message on any failure. Another run
+on the same DATA_DIR (this binary or a driver) is refused while this one runs.
 
 It runs the download step (and, with --extract, the extract step) of
 download_and_preprocess_imagenet itself, in its DATA_DIR layout, recorded in
@@ -51,9 +52,10 @@ def main(argv):
                                with_devkit=_WITH_DEVKIT.value,
                                **cli.download_settings_from_flags(FLAGS))
   steps = imagenet.DOWNLOAD_STEPS if FLAGS.extract else (imagenet.DOWNLOAD,)
-  credentials = imagenet.credentials(settings, cli.netrc_file_from_flags(),
-                                     cli.can_prompt(), only=steps)
-  imagenet.run(settings, credentials, only=steps)
+  with cli.hold_directory(settings.data_dir):
+    credentials = imagenet.credentials(settings, cli.netrc_file_from_flags(),
+                                       cli.can_prompt(), only=steps)
+    imagenet.run(settings, credentials, only=steps)
 
 
 if __name__ == '__main__':

@@ -5,6 +5,7 @@ import os
 from absl.testing import absltest
 import tensorflow as tf
 
+from inception import core
 from tests import binaries
 from tests import conversion_fixtures as fixtures
 
@@ -63,6 +64,21 @@ class BuildImageDataTest(absltest.TestCase):
     self.assertIn(os.path.join(root, 'train', 'tulips') + ' does not exist',
                   result.stderr)
     self.assertEqual(result.stdout, '')
+
+  def test_refused_while_a_checker_reads_the_output_directory(self):
+    root = self.create_tempdir().full_path
+    fixtures.write(os.path.join(root, 'train', 'daisy', 'a.jpg'), fixtures.image_bytes(1))
+    fixtures.write(os.path.join(root, 'labels.txt'), b'daisy\n')
+    output = os.path.join(root, 'out')
+    os.mkdir(output)
+    with core.hold_directory(output, shared=True, command=['check_tfrecords', 'out']):
+      result = binaries.run(_BINARY, ['--train_directory=train', '--validation_directory=',
+                                      '--output_directory=out', '--labels_file=labels.txt'],
+                            cwd=root)
+    self.assertEqual((result.returncode, result.stderr), (
+        1, 'build_image_data: error: %s is in use by another run (pid %d: '
+        'check_tfrecords out); wait for it to end, or stop it\n' % (output, os.getpid())))
+    self.assertEqual(os.listdir(output), [core.LOCK_FILENAME])
 
 
 if __name__ == '__main__':

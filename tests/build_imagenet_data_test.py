@@ -2,6 +2,7 @@
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 import time
@@ -202,7 +203,7 @@ class DiskAndWorkerFailureTest(absltest.TestCase):
                      r'^build_imagenet_data: error: %s/train-0000[01]-of-00002: .+ '
                      r'\(writing into directory %s\)$' % (re.escape(output),
                                                           re.escape(output)))
-    self.assertEqual(left, ['conversion_manifest.json'])
+    self.assertEqual(sorted(left), ['conversion_manifest.json', 'inception-run.lock'])
     self.assertEqual(result.stdout, '')
 
   def test_killed_worker_is_one_line_naming_the_shard_and_status(self):
@@ -239,6 +240,95 @@ class DiskAndWorkerFailureTest(absltest.TestCase):
     self.assertIsNotNone(match, stderr[-2000:])
     self.assertNotIn(match.group(1), os.listdir(output))
     self.assertEqual(stdout, '')
+
+
+class TwoRunsTest(absltest.TestCase):
+  """Two runs into one output directory: the second is refused at once, in one line
+  naming the directory and the run that holds it (issue 24)."""
+
+  def setUp(self):
+    super().setUp()
+    self.root = self.create_tempdir().full_path
+    self.output = os.path.join(self.root, 'out')
+    self.synsets = fixtures.synset_names(3)
+    files = fixtures.make_imagenet_split(os.path.join(self.root, 'train'),
+                                         self.synsets, 10)
+    fixtures.make_imagenet_split(os.path.join(self.root, 'validation'), self.synsets, 2,
+                                 name_format='val_%(synset)s_%(n)d.JPEG')
+    self.labels = fixtures.write_label_files(self.root, self.synsets)
+    # One train image is a FIFO: the run that holds the lock blocks on it until the
+    # test writes the image's bytes, so that it is still running when the other tries.
+    name = '%s_4.JPEG' % self.synsets[1]
+    self.fifo = os.path.join(self.root, 'train', self.synsets[1], name)
+    self.fifo_image = files[name]
+    os.remove(self.fifo)
+    os.mkfifo(self.fifo)
+
+  def command(self, train_shards):
+    return [binaries.path(_BINARY), '--train_directory=%s/train' % self.root,
+            '--validation_directory=%s/validation' % self.root,
+            '--output_directory=' + self.output, '--labels_file=' + self.labels[0],
+            '--imagenet_metadata_file=' + self.labels[1], '--bounding_box_file=',
+            '--train_shards=%d' % train_shards, '--validation_shards=1',
+            '--num_threads=2', '--overwrite']
+
+  def start(self, train_shards):
+    """Starts a run in a process group of its own (killed with its workers at the
+    end of the test, were it blocked still)."""
+    process = subprocess.Popen(self.command(train_shards), cwd=self.root,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               env=binaries.user_environment(), start_new_session=True)
+    self.addCleanup(binaries.kill_group, process)
+    return process
+
+  def feed_fifo(self):
+    with open(self.fifo, 'wb') as f:  # waits for the reader, then gives it EOF
+      f.write(self.fifo_image)
+
+  def assert_checker_passes(self, num_shards):
+    self.assertEqual(sorted(n for n in os.listdir(self.output) if '-of-' in n),
+                     ['train-%05d-of-%05d' % (i, num_shards) for i in range(num_shards)]
+                     + ['validation-00000-of-00001'])
+    result = binaries.run('check_tfrecords', [
+        '--labels_file=' + self.labels[0], '--imagenet_metadata_file=' + self.labels[1],
+        '--validation_labels_file=', self.output], self.root)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+
+  def test_two_overwrite_runs_at_once_leave_one_plan_and_refuse_the_other(self):
+    runs = {4: self.start(4), 8: self.start(8)}
+    deadline = time.monotonic() + 120
+    while all(run.poll() is None for run in runs.values()):
+      self.assertLess(time.monotonic(), deadline, 'neither run was refused')
+      time.sleep(0.05)
+    (refused_shards, refused), = [(n, r) for n, r in runs.items() if r.poll() is not None]
+    (held_shards, holder), = [(n, r) for n, r in runs.items() if r is not refused]
+    stdout, stderr = refused.communicate()
+    self.assertEqual(refused.returncode, 1, stderr[-3000:])
+    self.assertEqual(stderr, 'build_imagenet_data: error: %s is in use by another run '
+                     '(pid %d: build_imagenet_data %s); wait for it to end, or stop '
+                     'it\n' % (self.output, holder.pid, shlex.join(holder.args[1:])))
+    self.assertEqual(stdout, '')
+    self.feed_fifo()
+    stdout, stderr = holder.communicate(timeout=120)
+    self.assertEqual(holder.returncode, 0, stderr[-3000:])
+    self.assertEqual(stdout.splitlines(), ['Finished writing all 6 images in data set.',
+                                           'Finished writing all 30 images in data set.'])
+    self.assertNotEqual(refused_shards, held_shards)
+    self.assert_checker_passes(held_shards)
+
+  def test_a_run_killed_with_9_leaves_no_lock_behind(self):
+    killed = self.start(8)
+    binaries.wait_for_lock(killed, self.output)
+    os.killpg(killed.pid, signal.SIGKILL)  # the run and its workers
+    killed.communicate()
+    os.remove(self.fifo)  # now a plain image: the next run does not block on it
+    fixtures.write(self.fifo, self.fifo_image)
+    result = subprocess.run(self.command(4), cwd=self.root, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True,
+                            env=binaries.user_environment(), timeout=120)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assert_checker_passes(4)
 
 
 if __name__ == '__main__':

@@ -2,6 +2,7 @@
 working directory, with relative paths and a user's environment, on a real
 converter output."""
 
+import functools
 import json
 import os
 import shutil
@@ -59,6 +60,14 @@ def _make_converted_tree(root: str) -> None:
       shards=convert.ShardCounts(train=3, validation=2))
 
 
+@functools.lru_cache(maxsize=None)
+def _converted_tree() -> str:
+  """The tree of _make_converted_tree, made once for every test."""
+  root = os.path.join(absltest.get_default_test_tmpdir(), 'converted')
+  _make_converted_tree(root)
+  return root
+
+
 def _flip_byte_in_first_record(path: str) -> None:
   """Inverts one byte in the middle of the first record's data (not its framing)."""
   with open(path, 'r+b') as f:
@@ -81,19 +90,17 @@ def _cut_after_records(path: str, count: int) -> None:
     f.truncate(offset)
 
 
-class CheckTfrecordsBinaryTest(absltest.TestCase):
-
-  @classmethod
-  def setUpClass(cls):
-    super().setUpClass()
-    cls.converted = os.path.join(absltest.get_default_test_tmpdir(), 'converted')
-    _make_converted_tree(cls.converted)
+class _ConvertedCopyTestCase(absltest.TestCase):
+  """Each test has its own copy of the converted tree as its working directory."""
 
   def setUp(self):
     super().setUp()
     self.cwd = os.path.join(self.create_tempdir('user').full_path, 'work')
-    shutil.copytree(self.converted, self.cwd)
+    shutil.copytree(_converted_tree(), self.cwd)
     self.output = os.path.join(os.path.realpath(self.cwd), 'out')
+
+
+class CheckTfrecordsBinaryTest(_ConvertedCopyTestCase):
 
   def test_the_converters_flag_names_and_data_dir_flag(self):
     # What build_imagenet_data took: --labels_file, --imagenet_metadata_file.
@@ -181,6 +188,35 @@ class CheckTfrecordsBinaryTest(absltest.TestCase):
     self.assertIn('%s: 3 records; no total gives the shard sizes found; the closest '
                   "plan, of 12 records, in 3 shards (the converter's plan) gives it 4 "
                   '[count]' % _DAMAGED_SHARD, result.stderr)
+
+
+class RunLockTest(_ConvertedCopyTestCase):
+  """The checker holds the directory's run lock shared (issue 24): with other
+  checkers, never while a run writes there; the lock file is no failure."""
+
+  def check(self):
+    return binaries.run(_BINARY, ['out', '--num_workers=1'] + _LABEL_ARGS, self.cwd)
+
+  def test_refused_while_a_run_writes_the_directory(self):
+    writer = ['build_imagenet_data', '--output_directory=out']
+    with core.hold_directory(self.output, command=writer):
+      result = self.check()
+    self.assertEqual(result.returncode, 1)
+    self.assertEqual(result.stderr, 'check_tfrecords: error: %s is in use by another run '
+                     '(pid %d: build_imagenet_data --output_directory=out); wait for it '
+                     'to end, or stop it\n' % (self.output, os.getpid()))
+    self.assertEqual(result.stdout, '')
+    self.assertFalse(os.path.exists(os.path.join(self.output, 'check_report')))
+
+  def test_checkers_go_together_and_pass_beside_the_lock_file(self):
+    with core.hold_directory(self.output, shared=True, command=['check_tfrecords']):
+      result = self.check()
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertTrue(os.path.isfile(core.lock_path(self.output)))
+    with open(os.path.join(self.output, 'check_report', _REPORTS['json'])) as f:
+      report = json.load(f)
+    self.assertTrue(report['ok'])
+    self.assertEqual(report['warnings'], [])  # nothing about the lock file
 
 
 if __name__ == '__main__':

@@ -3,7 +3,9 @@ working directory, with a relative DATA_DIR, offline (--demo) or from a real HTT
 server on 127.0.0.1."""
 
 import os
+import shlex
 import shutil
+import signal
 import sys
 
 from absl.testing import absltest
@@ -93,6 +95,30 @@ class FlowersBinaryTest(absltest.TestCase):
                      r'^download_and_preprocess_flowers: error: \S*/demo-source/'
                      r'flower_photos.tgz: \d+ bytes, expected 228813984 ')
     self.assertEqual(_downloads(data_dir), [])
+
+
+class RunLockTest(absltest.TestCase):
+  """One run at a time on a DATA_DIR (issue 24)."""
+
+  def test_a_second_run_on_one_data_dir_is_refused_in_one_line(self):
+    cwd = self.create_tempdir().full_path
+    data_dir = os.path.join(cwd, 'data')
+    args = ['--demo', data_dir] + _FAST
+    first = binaries.start(_BINARY, args, cwd, os.path.join(cwd, 'first.log'))
+    self.addCleanup(binaries.kill_group, first)
+    binaries.wait_for_lock(first, data_dir)
+    os.kill(first.pid, signal.SIGSTOP)  # holding the lock, until the second tried
+    try:
+      second = binaries.run(_BINARY, args, cwd)
+    finally:
+      os.kill(first.pid, signal.SIGCONT)
+    self.assertEqual((second.returncode, second.stderr), (
+        1, '%s: error: %s is in use by another run (pid %d: %s); wait for it to end, '
+        'or stop it\n' % (_BINARY, data_dir, first.pid, shlex.join([_BINARY] + args))))
+    self.assertEqual(first.wait(timeout=240), 0)
+    self.assertEqual(sorted(file_trees.shard_digests(data_dir)), [
+        'train-00000-of-00002', 'train-00001-of-00002',
+        'validation-00000-of-00002', 'validation-00001-of-00002'])
 
 
 if __name__ == '__main__':

@@ -2,6 +2,7 @@
 working directory, with a relative DATA_DIR (the classic runfiles bug)."""
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -204,6 +205,40 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertNotEqual(result.returncode, 0)
     self.assertIn('no_tarballs_here', result.stderr)
     self.assertNotIn('Finished writing', result.stdout)
+
+
+class _DataDirTestCase(absltest.TestCase):
+  """Each test has a working directory and a DATA_DIR in it, not made yet."""
+
+  def setUp(self):
+    super().setUp()
+    self.cwd = self.create_tempdir().full_path
+    self.data_dir = os.path.join(self.cwd, 'data')
+
+
+class RunLockTest(_DataDirTestCase):
+  """One run at a time on a DATA_DIR (issue 24)."""
+
+  def test_a_second_driver_on_one_data_dir_is_refused_in_one_line(self):
+    args = ['--demo', self.data_dir] + _SMALL_DEMO
+    first = binaries.start(_BINARY, args, self.cwd, os.path.join(self.cwd, 'first.log'))
+    self.addCleanup(binaries.kill_group, first)
+    binaries.wait_for_lock(first, self.data_dir)
+    os.kill(first.pid, signal.SIGSTOP)  # holding the lock, until the others tried
+    try:
+      for name, others in ((_BINARY, args),
+                           ('download_imagenet', ['--source=' + self.cwd, 'data'])):
+        result = binaries.run(name, others, self.cwd)
+        self.assertEqual((result.returncode, result.stderr), (
+            1, '%s: error: %s is in use by another run (pid %d: %s); wait for it to '
+            'end, or stop it\n' % (name, self.data_dir, first.pid,
+                                    shlex.join([_BINARY] + args))))
+    finally:
+      os.kill(first.pid, signal.SIGCONT)
+    self.assertEqual(first.wait(timeout=240), 0)
+    with open(os.path.join(self.cwd, 'first.log')) as f:
+      self.assertRegex(f.read().splitlines()[-1],
+                       r'^Finished writing all \d+ images in data set\.$')
 
 
 if __name__ == '__main__':

@@ -16,6 +16,7 @@ from absl.testing import flagsaver
 
 from inception import acquire
 from inception import cli
+from inception import core
 from inception import demo
 from inception import download_imagenet
 from inception import driver
@@ -213,10 +214,10 @@ class DownloadImagenetTest(absltest.TestCase):
                         environ=_NO_CREDENTIALS)
     self.assertIsNone(code)
     # The driver's layout: the tarballs in DATA_DIR/downloads/, nothing extracted,
-    # and the driver's record of its download step.
+    # the driver's record of its download step, and the run lock's file.
     downloads = driver.downloads_dir(self.data_dir)
-    self.assertCountEqual(os.listdir(self.data_dir),
-                          [driver.DOWNLOADS_DIRNAME, driver.STATE_FILENAME])
+    self.assertCountEqual(os.listdir(self.data_dir), [
+        driver.DOWNLOADS_DIRNAME, driver.STATE_FILENAME, core.LOCK_FILENAME])
     self.assertCountEqual(
         [name for name in os.listdir(downloads)
          if not name.endswith(acquire.STAMP_SUFFIX)],

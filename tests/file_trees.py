@@ -16,6 +16,13 @@ def file_contents(directory: str) -> Dict[str, bytes]:
   return files
 
 
+def output_contents(directory: str) -> Dict[str, bytes]:
+  """file_contents of an output directory a binary wrote, without its run lock's
+  file (inception-run.lock), which names the process that ran."""
+  return {name: data for name, data in file_contents(directory).items()
+          if name != 'inception-run.lock'}
+
+
 def shard_digests(directory: str,
                   prefixes: Tuple[str, ...] = ('train-', 'validation-')
                   ) -> Dict[str, str]:

@@ -40,6 +40,7 @@ from inception.cli._flags import label_file_from_flag
 from inception.cli._flags import label_files_from_flags
 from inception.cli._main import error_line
 from inception.cli._main import guarded
+from inception.cli._main import hold_directory
 from inception.cli._main import print_summary_line
 from inception.cli._main import run
 from inception.cli._main import user_error_types
@@ -72,6 +73,7 @@ __all__ = [
     'download_settings_from_flags',
     'error_line',
     'guarded',
+    'hold_directory',
     'label_file_from_flag',
     'label_files_from_flags',
     'netrc_file_from_flags',

@@ -2,17 +2,20 @@
 
 A failure the user can fix (a missing or unreadable file, a bad path, a full disk, a
 file that does not parse, a refused download, a failed conversion or check, a worker
-process killed, e.g. for want of memory) ends as one line on stderr,
-`<binary>: error: <file>: <what is wrong>`, and exit status 1; Ctrl-C as one line and
-status 130. A bad value caught in `main` (app.UsageError) ends as two lines,
-`<binary>: error: <the flag, the value, what is allowed>` and `Try --help.`, as absl's
-own flag errors end (without the usage of every flag). Any other exception is a bug
-and keeps its traceback.
+process killed, e.g. for want of memory, a directory another run holds) ends as one
+line on stderr, `<binary>: error: <file>: <what is wrong>`, and exit status 1; Ctrl-C
+as one line and status 130. A bad value caught in `main` (app.UsageError) ends as two
+lines, `<binary>: error: <the flag, the value, what is allowed>` and `Try --help.`, as
+absl's own flag errors end (without the usage of every flag). Any other exception is a
+bug and keeps its traceback.
+
+`hold_directory` is the binaries' run lock (core.hold_directory), taken in `main` on
+the directory the run writes (or checks) and held to its end.
 """
 
 import os
 import sys
-from typing import Callable, Optional, Sequence, Tuple, Type
+from typing import Callable, ContextManager, Optional, Sequence, Tuple, Type
 
 from absl import app
 
@@ -23,10 +26,11 @@ from inception import driver
 
 Main = Callable[[Sequence[str]], Optional[int]]
 
-# The packages' own errors for bad input (most others subclass ValueError), and a dead
-# worker (its message names the task and the signal).
+# The packages' own errors for bad input (most others subclass ValueError), a dead
+# worker (its message names the task and the signal), and a directory another run holds.
 _PACKAGE_ERRORS = (acquire.DownloadError, acquire.ExtractionError,
-                   convert.ConversionError, core.WorkerError, driver.DriverError)
+                   convert.ConversionError, core.DirectoryLockedError, core.WorkerError,
+                   driver.DriverError)
 _INTERRUPTED_STATUS = 130
 
 
@@ -88,6 +92,13 @@ def guarded(main: Main, errors: Sequence[Type[BaseException]] = (),
 def run(main: Main, errors: Sequence[Type[BaseException]] = (), hint: str = '') -> None:
   """absl.app.run(main), with the errors of `guarded`; does not return."""
   app.run(guarded(main, errors, hint))
+
+
+def hold_directory(directory: str, shared: bool = False) -> ContextManager[None]:
+  """core.hold_directory for a binary: the command it records for the message that
+  refuses another run is the binary's name (not its runfiles path) and arguments."""
+  return core.hold_directory(directory, shared,
+                             [program_name(sys.argv[0])] + sys.argv[1:])
 
 
 def print_summary_line(result) -> None:

@@ -4,6 +4,8 @@ keeps its traceback. In-process, and on the built binaries as users start them."
 import contextlib
 import io
 import os
+import sys
+from unittest import mock
 
 from absl import app
 from absl.testing import absltest
@@ -76,6 +78,16 @@ class GuardedTest(absltest.TestCase):
       _call(_raise(RuntimeError('a bug')))
     with self.assertRaises(KeyError):
       _call(_raise(KeyError('k')))
+
+  def test_hold_directory_records_the_binary_as_typed(self):
+    directory = self.create_tempdir().full_path
+    with mock.patch.object(sys, 'argv', ['/x/runfiles/inception/build_image_data.py',
+                                         '--output_directory', 'my out']):
+      with cli.hold_directory(directory):
+        with cli.hold_directory(directory, shared=True):  # nested: the same hold
+          with open(core.lock_path(directory)) as f:
+            self.assertEqual(f.read(), "%d build_image_data --output_directory 'my "
+                             "out'\n" % os.getpid())
 
   def test_error_line(self):
     self.assertEqual(cli.error_line(FileNotFoundError(2, 'No such file', '/a')),

@@ -37,7 +37,7 @@ class BinariesTest(absltest.TestCase):
                            cwd=root)
       self.assertEqual(result.returncode, 0, result.stderr[-3000:])
       self.assertEqual(result.stdout.splitlines(), expected_stdout)
-      trees[runner_args[0]] = file_trees.file_contents(os.path.join(root, output))
+      trees[runner_args[0]] = file_trees.output_contents(os.path.join(root, output))
     local, beam = trees['--num_threads=2'], trees['--runner=DirectRunner']
     self.assertEqual(sorted(n for n in local if '-of-' in n and '/' not in n),
                      expected_shards)

@@ -330,7 +330,7 @@ class LocalClusterTest(absltest.TestCase):
       self.assertEqual(result.returncode, 0, result.stderr[-3000:])
       self.assertEqual(result.stdout.splitlines(),
                        ['Finished writing all 8 images in data set.'])
-      trees[runner] = file_trees.file_contents(os.path.join(root, runner))
+      trees[runner] = file_trees.output_contents(os.path.join(root, runner))
     self.assertEqual(trees['DaskRunner'], trees['local'])
     self.assertEqual(len([n for n in trees['local'] if '-of-' in n]), 3)
 

@@ -59,4 +59,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  cli.run(main)
+  cli.run(main, hint=driver.RESUME_HINT)

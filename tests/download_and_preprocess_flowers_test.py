@@ -121,6 +121,17 @@ class RunLockTest(absltest.TestCase):
         'validation-00000-of-00002', 'validation-00001-of-00002'])
 
 
+class ResumeHintTest(absltest.TestCase):
+  """No resume hint after bad input that a re-run would meet again (issue 24)."""
+
+  def test_a_missing_source_fails_without_the_resume_hint(self):
+    cwd = self.create_tempdir().full_path
+    result = binaries.run(_BINARY, ['--source=none', 'data'], cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertEqual(result.stderr.splitlines()[-1], '%s: error: source directory %s '
+                     'does not exist' % (_BINARY, os.path.join(cwd, 'none')))
+
+
 if __name__ == '__main__':
   del sys.argv[1:]
   absltest.main()

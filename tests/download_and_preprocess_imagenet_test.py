@@ -241,6 +241,47 @@ class RunLockTest(_DataDirTestCase):
                        r'^Finished writing all \d+ images in data set\.$')
 
 
+class ResumeHintTest(_DataDirTestCase):
+  """The resume hint ends a failure only where a re-run gets past it, once (issue
+  24)."""
+
+  def test_an_interruption_ends_with_the_resume_hint_once(self):
+    log_path = os.path.join(self.cwd, 'interrupted.log')
+    process = binaries.start(_BINARY, ['--demo', self.data_dir] + _SMALL_DEMO, self.cwd,
+                               log_path)
+    self.addCleanup(binaries.kill_group, process)
+    binaries.wait_for_lock(process, self.data_dir)
+    os.kill(process.pid, signal.SIGINT)
+    self.assertEqual(process.wait(timeout=120), 130)
+    with open(log_path) as f:
+      output = f.read()
+    self.assertEqual(output.splitlines()[-1], '%s: interrupted. Run the same command '
+                     'again to resume: finished steps are not redone.' % _BINARY)
+    self.assertEqual(output.count('Run the same command again'), 1)
+    resumed = binaries.run(_BINARY, ['--demo', self.data_dir] + _SMALL_DEMO, self.cwd)
+    self.assertEqual(resumed.returncode, 0, resumed.stderr[-3000:])
+
+  def test_bad_input_fails_without_the_resume_hint(self):
+    result = binaries.run(_BINARY, ['--source=' + os.path.join(self.cwd, 'none'),
+                                    self.data_dir], self.cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertEqual(result.stderr.splitlines()[-1],
+                     '%s: error: source directory %s does not exist' % (
+                         _BINARY, os.path.join(self.cwd, 'none')))
+    result = binaries.run(_BINARY, ['--demo', '--redo=unpack', self.data_dir], self.cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertRegex(result.stderr.splitlines()[-1], r"^%s: error: unknown step\(s\) "
+                     r'to redo: unpack \(steps: [a-z_, ]+\)$' % _BINARY)
+    with open(os.path.join(self.data_dir, 'pipeline_state.json'), 'w') as f:
+      f.write('{not json')
+    result = binaries.run(_BINARY, ['--demo', self.data_dir], self.cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertRegex(result.stderr.splitlines()[-1],
+                     r'^%s: error: \S+pipeline_state.json is not valid JSON \(.*\); '
+                     r'delete it to start the steps over \(each step still resumes its '
+                     r'own work\)$' % _BINARY)
+
+
 if __name__ == '__main__':
   del sys.argv[1:]
   absltest.main()

@@ -1,6 +1,7 @@
 """Tests for download_imagenet.main(), in-process, against a real HTTP server.
 
-main() runs inside cli.guarded, as `cli.run` runs it: errors end as one line on stderr.
+main() runs inside cli.guarded, as `cli.run` runs it (with the drivers' resume hint):
+errors end as one line on stderr.
 """
 
 import contextlib
@@ -61,7 +62,7 @@ class DownloadImagenetTest(absltest.TestCase):
                      if labels else [])
       argv = FLAGS(['download_imagenet', '--netrc_file=' + self.netrc] + labels_flag +
                    list(args))
-      code = cli.guarded(download_imagenet.main)(argv)
+      code = cli.guarded(download_imagenet.main, hint=driver.RESUME_HINT)(argv)
     return code, stderr.getvalue()
 
   def test_validation_tar_unlike_the_label_file_is_refused_leaving_nothing(self):
@@ -196,9 +197,12 @@ class DownloadImagenetTest(absltest.TestCase):
       code, stderr = self.main(*args)
       self.assertEqual(code, 1)
       self.assertRegex(stderr.splitlines()[-1],
-                       '^download_imagenet: error: %s: .*; moved aside to .*%s.corrupt-'
-                       '.*Run the same command again' % (imagenet.VALIDATION_TAR,
-                                                         imagenet.VALIDATION_TAR))
+                       r'^download_imagenet: error: %s: .*; moved aside to .*%s.corrupt-'
+                       r'\S+\. The next run fetches it again \(if the source copy is bad '
+                       r'too, replace it and its line in the checksums file first\)\. '
+                       r'Run the same command again to resume: finished steps are not '
+                       r'redone\.$' % (imagenet.VALIDATION_TAR, imagenet.VALIDATION_TAR))
+      self.assertEqual(stderr.count('Run the same command again'), 1)
       with open(os.path.join(source, imagenet.VALIDATION_TAR), 'wb') as f:
         f.write(good)
       with open(checksums, 'w') as f:

@@ -35,6 +35,7 @@ from inception.acquire._fetch import fetch_all
 from inception.acquire._fetch import files_needing_fetch
 from inception.acquire._fetch import is_url
 from inception.acquire._http import CredentialsRefused
+from inception.acquire._http import TransferError
 from inception.acquire._members import CorruptArchiveError
 from inception.acquire._members import ExtractionError
 from inception.acquire._members import UnsafeArchiveError
@@ -70,6 +71,7 @@ __all__ = [
     'PENDING_SUFFIX',
     'STAMP_SUFFIX',
     'TREE',
+    'TransferError',
     'UnsafeArchiveError',
     'ZipIndex',
     'extract',

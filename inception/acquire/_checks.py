@@ -98,9 +98,9 @@ def set_aside_corrupt(error: _members.CorruptArchiveError,
       not os.path.lexists(path)):
     return None
   aside = move_aside_corrupt(path)
-  return ('%s; moved aside to %s. Run the same command again to fetch it again (if '
-          'the source copy is bad too, replace it and its line in the checksums file '
-          'first)' % (error, aside))
+  return ('%s; moved aside to %s. The next run fetches it again (if the source copy '
+          'is bad too, replace it and its line in the checksums file first)' %
+          (error, aside))
 
 
 def is_verified(path: str, expected: Expected) -> bool:

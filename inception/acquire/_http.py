@@ -36,6 +36,11 @@ class CredentialsRefused(_verification.DownloadError):
   """The server answered 401 or 403."""
 
 
+class TransferError(_verification.DownloadError):
+  """The transfer could not start or broke off (the connection, a 5xx answer), after
+  the retries: what arrived is kept, and a later run resumes from there."""
+
+
 def make_pool(retries: int = 5, backoff_seconds: float = 1.0,
               connect_timeout: float = 30.0,
               read_timeout: float = 120.0) -> urllib3.PoolManager:
@@ -123,8 +128,7 @@ def _request(pool: urllib3.PoolManager, url: str, name: str,
     return pool.request('GET', url, headers=headers, preload_content=False,
                         decode_content=False)
   except urllib3.exceptions.HTTPError as e:
-    raise _verification.DownloadError('%s: cannot download %s: %s' %
-                                      (name, url, e)) from None
+    raise TransferError('%s: cannot download %s: %s' % (name, url, e)) from None
 
 
 def _refusal(name: str, status: int, url: str,
@@ -151,8 +155,8 @@ def _check_status(response: urllib3.BaseHTTPResponse, url: str, name: str,
   if status == 404:
     raise _verification.DownloadError('%s: not found at %s (HTTP 404)' % (name, url))
   if status not in (200, 206, 416):
-    raise _verification.DownloadError('%s: HTTP %d %s from %s' %
-                                      (name, status, response.reason or '', url))
+    error = TransferError if status >= 500 else _verification.DownloadError
+    raise error('%s: HTTP %d %s from %s' % (name, status, response.reason or '', url))
 
 
 def _download_attempt(pool: urllib3.PoolManager, url: str, transfer: _Transfer,
@@ -269,7 +273,7 @@ def fetch_url(url: str, path: str, archive: _archive.Archive,
     except (urllib3.exceptions.HTTPError, ConnectionError) as e:
       failures = 1 if transfer.transferred > before else failures + 1
       if failures >= options.max_attempts:
-        raise _verification.DownloadError(
+        raise TransferError(
             '%s: the transfer from %s broke %d times in a row (last: %s); the %d bytes '
             'received are kept in %s and the next run resumes from there' %
             (name, url, failures, e, transfer.hashed, partial)) from None

@@ -270,8 +270,7 @@ def _with_consequence(error: _verification.ChecksumMismatch,
   """The download's ChecksumMismatch, saying also what the extraction discarded."""
   return _verification.ChecksumMismatch(
       error.name, error.what, error.expected, error.actual, error.moved_to,
-      '; extracted while it downloaded: %s. Run the same command again to fetch it '
-      'again' % discarded)
+      '; extracted while it downloaded: %s. The next run fetches it again' % discarded)
 
 
 def extract_while_downloading(download: Callable[[Feed], Any], partial: str,

@@ -274,8 +274,8 @@ def _settle(path: str, expected: Expected, reader: HashingReader,
   aside = move_aside(path, md5, path)
   return ChecksumMismatch(
       path, problem[0], problem[1], problem[2], aside,
-      ' (found while reading it); %s. Run the same command again to fetch it again '
-      '(if the source copy is bad too, replace it first)' % discarded)
+      ' (found while reading it); %s. The next run fetches it again (if the source '
+      'copy is bad too, replace it first)' % discarded)
 
 
 @contextlib.contextmanager

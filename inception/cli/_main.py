@@ -4,15 +4,19 @@ A failure the user can fix (a missing or unreadable file, a bad path, a full dis
 file that does not parse, a refused download, a failed conversion or check, a worker
 process killed, e.g. for want of memory, a directory another run holds) ends as one
 line on stderr, `<binary>: error: <file>: <what is wrong>`, and exit status 1; Ctrl-C
-as one line and status 130. A bad value caught in `main` (app.UsageError) ends as two
-lines, `<binary>: error: <the flag, the value, what is allowed>` and `Try --help.`, as
-absl's own flag errors end (without the usage of every flag). Any other exception is a
-bug and keeps its traceback.
+as one line and status 130. A binary's `hint` (the drivers': how to resume) ends the
+line only after a failure that a re-run can get past (`can_resume`: a step stopped
+part way, a worker killed, an interruption, a full disk, a tarball set aside to be
+fetched again), never after bad input, which stays bad. A bad value caught in `main`
+(app.UsageError) ends as two lines, `<binary>: error: <the flag, the value, what is
+allowed>` and `Try --help.`, as absl's own flag errors end (without the usage of every
+flag). Any other exception is a bug and keeps its traceback.
 
 `hold_directory` is the binaries' run lock (core.hold_directory), taken in `main` on
 the directory the run writes (or checks) and held to its end.
 """
 
+import errno
 import os
 import sys
 from typing import Callable, ContextManager, Optional, Sequence, Tuple, Type
@@ -31,6 +35,11 @@ Main = Callable[[Sequence[str]], Optional[int]]
 _PACKAGE_ERRORS = (acquire.DownloadError, acquire.ExtractionError,
                    convert.ConversionError, core.DirectoryLockedError, core.WorkerError,
                    driver.DriverError)
+# Failures a re-run gets past: what was done stays done (or what was bad is set aside
+# to be fetched again), and what stopped them need not happen again.
+_RESUMABLE_ERRORS = (KeyboardInterrupt, acquire.TransferError, core.WorkerError,
+                     driver.ResumableError)
+_RESUMABLE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)  # once space is freed
 _INTERRUPTED_STATUS = 130
 
 
@@ -53,6 +62,24 @@ def error_line(error: BaseException) -> str:
   return ' '.join(message.split())
 
 
+def can_resume(error: BaseException) -> bool:
+  """Whether running the same command again can get past `error`: an interruption, a
+  worker killed, a transfer broken off, a full disk, a tarball found bad and moved
+  aside; not bad input (a flag, a label file, a missing source), which stays bad."""
+  if isinstance(error, acquire.ChecksumMismatch):
+    return error.moved_to is not None
+  if isinstance(error, OSError) and error.errno in _RESUMABLE_ERRNOS:
+    return True
+  return isinstance(error, _RESUMABLE_ERRORS)
+
+
+def with_hint(message: str, hint: str) -> str:
+  """`message`, then `hint` after a full stop (none if the message ends with one)."""
+  if not hint:
+    return message
+  return '%s%s %s' % (message, '' if message.endswith(('.', '!', '?')) else '.', hint)
+
+
 def program_name(argv0: str) -> str:
   """check_tfrecords for .../check_tfrecords.py or .../check_tfrecords."""
   name = os.path.basename(argv0)
@@ -63,17 +90,17 @@ def guarded(main: Main, errors: Sequence[Type[BaseException]] = (),
             hint: str = '') -> Main:
   """`main`, reporting the user's errors (and `errors`) in one line on stderr.
 
-  `hint` (a sentence) follows the error or the interruption on the same line, e.g.
-  how to resume.
+  `hint` (a sentence, e.g. how to resume) ends the line of an interruption or of an
+  error that a re-run can get past (can_resume), once.
   """
 
   def guarded_main(argv: Sequence[str]) -> Optional[int]:
     name = program_name(argv[0] if argv else sys.argv[0])
-    suffix = ' ' + hint if hint else ''
     try:
       return main(argv)
     except KeyboardInterrupt:
-      print('%s: interrupted.%s' % (name, suffix), file=sys.stderr, flush=True)
+      print('%s: %s' % (name, with_hint('interrupted.', hint)), file=sys.stderr,
+            flush=True)
       return _INTERRUPTED_STATUS
     except app.UsageError as e:  # the command itself is wrong: no hint to re-run it
       print('%s: error: %s\nTry --help.' % (name, error_line(e)), file=sys.stderr,
@@ -82,8 +109,9 @@ def guarded(main: Main, errors: Sequence[Type[BaseException]] = (),
     except Exception as e:  # pylint: disable=broad-except  (re-raised unless the user's)
       if not isinstance(e, user_error_types(errors)):
         raise
-      print('%s: error: %s%s' % (name, error_line(e), suffix), file=sys.stderr,
-            flush=True)
+      line = error_line(e)
+      print('%s: error: %s' % (name, with_hint(line, hint) if can_resume(e) else line),
+            file=sys.stderr, flush=True)
       return 1
 
   return guarded_main

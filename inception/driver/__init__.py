@@ -4,7 +4,8 @@ A driver (inception.imagenet, inception.flowers) is a list of `Step`s; `run_step
 runs them in order, records each finished one with its settings and outputs in
 DATA_DIR/pipeline_state.json, skips what is finished with the same settings, and
 runs again a step named in --redo and every step after it. `check_verdict` turns the
-final check into outputs or a `DriverError`; `closing_lines` are what a driver
+final check into outputs or a `DriverError` (a `ResumableError` where the next run
+gets past it: cli then adds `RESUME_HINT`); `closing_lines` are what a driver
 prints last (`Finished writing all N images in data set.`). The names every driver's
 DATA_DIR has (`state_path`, `downloads_dir`, `raw_data_dir`, ...) are defined here.
 """
@@ -24,6 +25,7 @@ from inception.driver._layout import validation_images_dir
 from inception.driver._outcome import CHECK_MODES
 from inception.driver._outcome import DriverError
 from inception.driver._outcome import RESUME_HINT
+from inception.driver._outcome import ResumableError
 from inception.driver._outcome import check_mode_sample
 from inception.driver._outcome import check_verdict
 from inception.driver._outcome import closing_lines
@@ -52,6 +54,7 @@ __all__ = [
     'EXTRACT',
     'RAW_DATA_DIRNAME',
     'RESUME_HINT',
+    'ResumableError',
     'STATE_FILENAME',
     'Step',
     'TRAIN_DIRNAME',

@@ -9,7 +9,8 @@ from inception import convert
 from inception import records
 from inception.driver import _steps
 
-# What a driver's failure ends with: its steps resume where they stopped.
+# What a driver's failure that a re-run can get past ends with (cli decides which
+# failures those are): its steps resume where they stopped.
 RESUME_HINT = 'Run the same command again to resume: finished steps are not redone.'
 # --check: 'quick' decodes a sample of the images, 'full' every one.
 CHECK_MODES = ('quick', 'full')
@@ -17,6 +18,11 @@ CHECK_MODES = ('quick', 'full')
 
 class DriverError(RuntimeError):
   """A step cannot go on; the message says which input is wrong."""
+
+
+class ResumableError(DriverError):
+  """A step stopped on something it set aside (a tarball found bad, moved aside and
+  its step marked unfinished): the next run gets past it by fetching it again."""
 
 
 def check_mode_sample(check_mode: str) -> float:

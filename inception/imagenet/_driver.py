@@ -348,8 +348,8 @@ def run(settings: _settings.Settings,
 
   Raises:
     driver.DriverError (or a step's own error): a step failed; the steps before it stay
-      recorded as finished, so a re-run resumes there (or, for a tarball found
-      corrupt, moved aside, at the download).
+      recorded as finished, so a re-run resumes there (driver.ResumableError: a
+      tarball found bad, moved aside, and the next run fetches it again).
   """
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
   source = _sources.detect_source(settings.source, settings.source_format)
@@ -367,13 +367,15 @@ def run(settings: _settings.Settings,
     # Found by the stream that read a linked tarball (or by the download itself):
     # what it produced is discarded and the tarball moved aside.
     _unfinish_download(settings.data_dir)
-    raise driver.DriverError(str(e)) from None
+    # Moved aside, it is fetched again; the user's file, left in place, stays bad.
+    error = driver.ResumableError if e.moved_to else driver.DriverError
+    raise error(str(e)) from None
   except acquire.CorruptArchiveError as e:
     message = acquire.set_aside_corrupt(e, driver.downloads_dir(settings.data_dir))
     if message is None:
       raise
     _unfinish_download(settings.data_dir)
-    raise driver.DriverError(message) from None
+    raise driver.ResumableError(message) from None
 
 
 def _unfinish_download(data_dir: str) -> None:

@@ -88,8 +88,8 @@ class CorruptTest(absltest.TestCase):
     self.assertIsNone(acquire.set_aside_corrupt(error, elsewhere))
     self.assertTrue(os.path.exists(self.path))
     message = acquire.set_aside_corrupt(error, self.downloads)
-    self.assertRegex(message, '^%s: truncated; moved aside to %s.corrupt-%s. Run the '
-                     'same command again' % (self.path, self.path, self.md5))
+    self.assertRegex(message, '^%s: truncated; moved aside to %s.corrupt-%s. The '
+                     'next run fetches it again' % (self.path, self.path, self.md5))
     self.assertFalse(os.path.exists(self.path))
 
 

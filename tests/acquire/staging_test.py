@@ -87,7 +87,7 @@ class VerifiedOnFirstReadTest(extract_fixtures.MiniImagenetTestCase):
   def assert_set_aside(self, raised, path, md5):
     self.assertRegex(str(raised.exception), (
         '^%s: MD5 mismatch: expected 0{32}, actual %s; the file was moved aside to '
-        '%s.bad-md5-%s.*Run the same command again' % (path, md5, path, md5)))
+        '%s.bad-md5-%s.*The next run fetches it again' % (path, md5, path, md5)))
     self.assertCountEqual(os.listdir(self.downloads),
                           [os.path.basename(path) + '.bad-md5-' + md5])
     self.assertEqual(hashlib.md5(_read(os.readlink(path + '.bad-md5-' + md5)))

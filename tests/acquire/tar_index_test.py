@@ -99,8 +99,8 @@ class TarIndexTest(absltest.TestCase):
       md5 = hashlib.md5(_read(source)).hexdigest()
       with self.assertRaisesRegex(
           acquire.ChecksumMismatch, '^%s: MD5 mismatch: expected 0{32}, actual %s; '
-          'the file was moved aside to %s.bad-md5-%s.*no index.*Run the same command '
-          'again' % (re.escape(path), md5, re.escape(path), md5)):
+          'the file was moved aside to %s.bad-md5-%s.*no index.*The next run fetches '
+          'it again' % (re.escape(path), md5, re.escape(path), md5)):
         index(path)
       self.assertEqual(os.listdir(os.path.dirname(path)),
                        [name + '.bad-md5-' + md5])

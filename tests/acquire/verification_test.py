@@ -99,7 +99,7 @@ class VerifyingReadTest(absltest.TestCase):
     with self.assertRaisesRegex(
         _verification.ChecksumMismatch,
         '^%s: MD5 mismatch: expected 0{32}, actual %s; the file was moved aside to '
-        '%s.bad-md5-%s .*what it made was removed. Run the same command again' %
+        '%s.bad-md5-%s .*what it made was removed. The next run fetches it again' %
         (self.path, self.md5, self.path, self.md5)):
       self.read_all()
     self.assertEqual(self.discarded, [True])

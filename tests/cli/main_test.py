@@ -2,6 +2,7 @@
 keeps its traceback. In-process, and on the built binaries as users start them."""
 
 import contextlib
+import errno
 import io
 import os
 import sys
@@ -13,6 +14,7 @@ from absl.testing import absltest
 from inception import acquire
 from inception import cli
 from inception import core
+from inception import driver
 from tests import binaries
 
 _MISSING = '/no/such/file.txt'
@@ -54,14 +56,48 @@ class GuardedTest(absltest.TestCase):
         self.assertEqual(status, 1)
         self.assertEqual(stderr, 'prog: error: %s\n' % ' '.join(str(error).split()))
 
-  def test_extra_errors_and_hint(self):
+  def test_extra_errors(self):
 
     class StepError(RuntimeError):
       pass
 
     status, stderr = _call(_raise(StepError('step x failed')), errors=[StepError],
                            hint='Run it again.')
-    self.assertEqual((status, stderr), (1, 'prog: error: step x failed Run it again.\n'))
+    self.assertEqual((status, stderr), (1, 'prog: error: step x failed\n'))
+
+  def test_the_hint_ends_a_failure_a_rerun_gets_past_once(self):
+    for error, message in (
+        (acquire.TransferError('a.tar: the transfer broke 5 times in a row; the next '
+                               'run resumes from there'), None),
+        (core.WorkerError('worker process 7 exited (status -9) while writing '
+                          '/out/train-00001-of-00004: killed by SIGKILL'), None),
+        (driver.ResumableError('a.tar: truncated; moved aside to a.tar.corrupt-0. The '
+                               'next run fetches it again (if the source copy is bad '
+                               'too, replace it first)'), None),
+        (acquire.ChecksumMismatch('a.tar', 'MD5', '0' * 32, '1' * 32, 'a.tar.bad'),
+         None),
+        (OSError(errno.ENOSPC, 'No space left on device', '/out/a'),
+         '/out/a: No space left on device'),
+        (core.WorkerError('a worker died.'), 'a worker died')):  # one full stop
+      with self.subTest(error=str(error)):
+        status, stderr = _call(_raise(error), hint=driver.RESUME_HINT)
+        self.assertEqual((status, stderr), (1, 'prog: error: %s. %s\n' % (
+            message or ' '.join(str(error).split()), driver.RESUME_HINT)))
+        self.assertEqual(stderr.count('Run the same command again'), 1)
+
+  def test_no_hint_after_bad_input_that_stays_bad(self):
+    for error in (ValueError('labels.txt line 3: not a wnid'),
+                  FileNotFoundError(2, 'No such file or directory', '/labels.txt'),
+                  acquire.DownloadError('source directory /src does not exist'),
+                  acquire.CredentialsRefused('a.tar: the server refused the credentials'),
+                  acquire.ChecksumMismatch('a.tar', 'MD5', '0' * 32, '1' * 32, None),
+                  driver.DriverError('Check FAILED: /out'),
+                  core.DirectoryLockedError('/out is in use by another run (pid 1)')):
+      with self.subTest(error=type(error).__name__):
+        status, stderr = _call(_raise(error), hint=driver.RESUME_HINT)
+        self.assertEqual(status, 1)
+        self.assertNotIn(driver.RESUME_HINT, stderr)
+        self.assertLen(stderr.splitlines(), 1)
 
   def test_a_usage_error_is_one_line_and_where_to_look(self):
     status, stderr = _call(_raise(app.UsageError('--sample must be in [0, 1], got 2')),

@@ -208,7 +208,7 @@ class PipelineTest(absltest.TestCase):
     _write(source, cut)
     _write(settings.checksums_file, good_checksums.replace(
         hashlib.md5(good_bytes).hexdigest(), hashlib.md5(cut).hexdigest()))
-    with self.assertRaises(driver.DriverError) as raised:
+    with self.assertRaises(driver.ResumableError) as raised:
       _driver.run(settings)
     _write(source, good_bytes)
     _write(settings.checksums_file, good_checksums)
@@ -224,13 +224,13 @@ class PipelineTest(absltest.TestCase):
       md5 = hashlib.md5(f.read()).hexdigest()
     wrong = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
     _write(wrong, good_checksums.replace(md5, '0' * 32))
-    with self.assertRaises(driver.DriverError) as raised:
+    with self.assertRaises(driver.ResumableError) as raised:
       _driver.run(dataclasses.replace(settings, checksums_file=wrong))
     downloads = driver.downloads_dir(data_dir)
     path = os.path.join(downloads, _archives.TRAIN_TAR)
     self.assertRegex(str(raised.exception), '^%s: MD5 mismatch: expected 0{32}, actual '
-                     '%s; the file was moved aside to %s.bad-md5-%s .*Run the same '
-                     'command again' % (path, md5, path, md5))
+                     '%s; the file was moved aside to %s.bad-md5-%s .*The next run '
+                     'fetches it again' % (path, md5, path, md5))
     self.assertTrue(os.path.islink(path + '.bad-md5-' + md5))
     self.assertFalse(os.path.lexists(path))
     self.assertNotIn(_settings.DOWNLOAD, driver.read_state(data_dir))
@@ -272,8 +272,8 @@ class PipelineTest(absltest.TestCase):
     data_dir = os.path.join(self.root, 'truncated')
     settings, error = self._truncated_source_run(data_dir)
     downloads = driver.downloads_dir(data_dir)
-    self.assertRegex(str(error), '%s:.*; moved aside to .*%s.corrupt-.*Run the same '
-                     'command again' % (_archives.TRAIN_TAR, _archives.TRAIN_TAR))
+    self.assertRegex(str(error), '%s:.*; moved aside to .*%s.corrupt-.*The next '
+                     'run fetches it again' % (_archives.TRAIN_TAR, _archives.TRAIN_TAR))
     self.assertFalse(os.path.exists(os.path.join(downloads, _archives.TRAIN_TAR)))
     self.assertLen([name for name in os.listdir(downloads)
                     if name.startswith(_archives.TRAIN_TAR + '.corrupt-')], 1)
@@ -285,7 +285,7 @@ class PipelineTest(absltest.TestCase):
   def test_no_extract_archive_found_truncated_is_fetched_again(self):
     data_dir = os.path.join(self.root, 'truncated_no_extract')
     settings, error = self._truncated_source_run(data_dir, no_extract=True)
-    self.assertIn('Run the same command again', str(error))
+    self.assertIn('The next run fetches it again', str(error))
     _driver.run(settings)
     self.assertEqual(file_trees.shard_digests(data_dir),
                      file_trees.shard_digests(self.reference_dir))

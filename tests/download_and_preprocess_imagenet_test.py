@@ -113,22 +113,24 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertTrue(os.path.isfile(os.path.join(raw,
                                                 'imagenet_2012_bounding_boxes.csv')))
 
+  def assert_flags_refused(self, args, message):
+    """`args` (DATA_DIR 'data' among them) fail as a flag error saying `message`,
+    before DATA_DIR is made."""
+    cwd = self.create_tempdir().full_path
+    result = binaries.run(_BINARY, args, cwd)
+    self.assertEqual(result.returncode, 1)
+    self.assertIn(message, result.stderr)
+    self.assertNotIn('Traceback', result.stderr)
+    self.assertFalse(os.path.exists(os.path.join(cwd, 'data')))
+
   def test_extract_xml_with_no_extract_is_a_usage_error(self):
-    cwd = self.create_tempdir('extract_xml_no_extract').full_path
-    result = binaries.run(_BINARY, ['--demo', '--no_extract', '--extract_xml', 'demo'],
-                          cwd)
-    self.assertNotEqual(result.returncode, 0)
-    self.assertIn('--extract_xml needs --extract', result.stderr)
-    self.assertFalse(os.path.exists(os.path.join(cwd, 'demo')))
+    self.assert_flags_refused(['--demo', '--no_extract', '--extract_xml', 'data'],
+                              '--extract_xml needs --extract')
 
   def test_test_shards_without_with_test_is_a_usage_error(self):
-    cwd = self.create_tempdir('test_shards').full_path
-    result = binaries.run(_BINARY, ['--demo', '--test_shards=3', 'demo'], cwd)
-    self.assertEqual(result.returncode, 1)
-    self.assertIn('--test_shards needs --with_test: without it there is no test split '
-                  'to shard', result.stderr)
-    self.assertNotIn('Traceback', result.stderr)
-    self.assertFalse(os.path.exists(os.path.join(cwd, 'demo')))
+    self.assert_flags_refused(['--demo', '--test_shards=3', 'data'],
+                              '--test_shards needs --with_test: without it there is no '
+                              'test split to shard')
 
   def test_with_test_without_its_md5_is_a_one_line_error(self):
     cwd = self.create_tempdir('no_md5').full_path
@@ -140,12 +142,10 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertFalse(os.path.exists(os.path.join(cwd, 'data', 'downloads')))
 
   def test_stream_extract_parses_and_is_refused_with_no_extract(self):
+    self.assert_flags_refused(['--stream_extract', '--no_extract', 'data'],
+                              '--stream_extract extracts the tarballs while they '
+                              'download; it cannot be combined with --no_extract')
     cwd = self.create_tempdir('stream').full_path
-    result = binaries.run(_BINARY, ['--stream_extract', '--no_extract', 'data'], cwd)
-    self.assertEqual(result.returncode, 1)
-    self.assertIn('--stream_extract extracts the tarballs while they download; it '
-                  'cannot be combined with --no_extract', result.stderr)
-    self.assertFalse(os.path.exists(os.path.join(cwd, 'data')))
     # Parsed (a directory source: it changes nothing), then the missing source fails.
     result = binaries.run(_BINARY, ['--stream_extract', '--source=' + os.path.join(
         cwd, 'no_tarballs_here'), 'data'], cwd)

@@ -81,6 +81,8 @@ def _settings(data_dir):
 def main(argv):
   data_dir = cli.data_dir_to_write(argv)
   make_settings = _settings(data_dir)
+  if not _DEMO.value:  # a bad source or setting is refused before DATA_DIR is made
+    imagenet.steps_to_run(make_settings(), _REDO.value)
   with cli.hold_directory(data_dir):
     settings = make_settings()
     credentials = imagenet.credentials(settings, cli.netrc_file_from_flags(),

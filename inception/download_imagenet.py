@@ -52,6 +52,7 @@ def main(argv):
                                with_devkit=_WITH_DEVKIT.value,
                                **cli.download_settings_from_flags(FLAGS))
   steps = imagenet.DOWNLOAD_STEPS if FLAGS.extract else (imagenet.DOWNLOAD,)
+  imagenet.steps_to_run(settings, only=steps)  # refuses a bad source or setting first
   with cli.hold_directory(settings.data_dir):
     credentials = imagenet.credentials(settings, cli.netrc_file_from_flags(),
                                        cli.can_prompt(), only=steps)

@@ -226,8 +226,9 @@ class RunLockTest(_DataDirTestCase):
     binaries.wait_for_lock(first, self.data_dir)
     os.kill(first.pid, signal.SIGSTOP)  # holding the lock, until the others tried
     try:
+      empty = self.create_tempdir().full_path  # a source of tarballs, none yet
       for name, others in ((_BINARY, args),
-                           ('download_imagenet', ['--source=' + self.cwd, 'data'])):
+                           ('download_imagenet', ['--source=' + empty, 'data'])):
         result = binaries.run(name, others, self.cwd)
         self.assertEqual((result.returncode, result.stderr), (
             1, '%s: error: %s is in use by another run (pid %d: %s); wait for it to '

@@ -28,8 +28,10 @@ reader answers, it gives exactly what tarfile would: the same names, data offset
 and sizes, in the same order.
 """
 
+import io
 import queue
 import re
+import sys
 import threading
 from typing import Callable, IO, Iterator, List, Optional, Tuple, Union
 
@@ -133,16 +135,18 @@ class _ReadAhead(object):
 class Blocks(object):
   """The 512-byte blocks of a binary file at increasing offsets, from its start.
 
-  Reads a block at a time, seeking past the member data (which is then never read);
-  or, if `read_ahead`, the whole file front to back in pieces of `read_size` bytes,
-  in a thread (_ReadAhead), for a file that is read whole anyway (hashed on the
-  way). A context manager: on leaving it the thread is stopped and `f` is free.
+  Reads `read_size` bytes from each block asked for that is not read yet, seeking
+  past the member data beyond (which is then never read); or, if `read_ahead`, the
+  whole file front to back in pieces of `read_size` bytes, in a thread
+  (_ReadAhead), for a file that is read whole anyway (hashed on the way). A context
+  manager: on leaving it the thread is stopped and `f` is free.
   """
 
   def __init__(self, f: IO[bytes], read_ahead: bool = False,
-               read_size: int = 1 << 20):
+               read_size: int = io.DEFAULT_BUFFER_SIZE):
     self._file = f
-    self._read_ahead = _ReadAhead(f, read_size) if read_ahead else None
+    self._read_size = max(read_size, BLOCK_SIZE)
+    self._read_ahead = _ReadAhead(f, self._read_size) if read_ahead else None
     self._buffer = b''
     self._start = 0
 
@@ -163,7 +167,7 @@ class Blocks(object):
     if position < 0 or position + BLOCK_SIZE > len(self._buffer):
       if self._read_ahead is None:
         self._file.seek(offset)
-        self._buffer, self._start = self._file.read(BLOCK_SIZE), offset
+        self._buffer, self._start = self._file.read(self._read_size), offset
       else:
         self._read_on(offset)
       position = offset - self._start
@@ -266,43 +270,63 @@ class _Batch(object):
   def __len__(self) -> int:
     return len(self.sizes)
 
+  def _add(self, header: bytes, offset: int) -> int:
+    """Takes in `header`, found at `offset`; returns where the next one is."""
+    try:
+      size = int(header[_SIZE[0]:_SIZE[1] - 1], 8)
+    except ValueError:
+      size = _number(header[_SIZE[0]:_SIZE[1]])
+    if size < 0:
+      raise NotPlain('a negative size')
+    self._headers.append(header)
+    self.offsets.append(offset + BLOCK_SIZE)
+    self.sizes.append(size)
+    return offset + BLOCK_SIZE + padded(size)
+
   def take(self, offset: int) -> bool:
     """Takes in the header at `offset`; False if it is a zero block instead."""
-    return self.walk(offset, None, most=1) != offset
+    buffer, position = self._blocks.at(offset)
+    header = buffer[position:position + BLOCK_SIZE]
+    if header == _ZERO_BLOCK:
+      return False
+    self._add(header, offset)
+    return True
 
-  def walk(self, start: int, end: Optional[int], most: int = -1) -> int:
-    """Takes in the headers of the tar at `start` (ending at `end`; None: the file's
-    end) up to its first zero block, or `most` of them (-1: all); returns the offset
-    after the last one taken in (of the zero block if there are no more).
+  def walk(self, start: int, end: int) -> int:
+    """Takes in the headers of the tar in [start, end) of the file up to its first
+    zero block; returns the offset of that block.
 
-    The loop of the whole index: kept to few steps per header.
+    The loop of the whole index, kept to few steps per header: the common size
+    field (11 digits and a NUL) is read in place; any other, by `_add`.
     """
+    try:
+      return self._walk(start, end)
+    except ValueError:  # int() of digits 8 or 9.
+      raise NotPlain('not an octal size') from None
+
+  def _walk(self, start: int, end: int) -> int:
     headers, offsets, sizes = self._headers, self.offsets, self.sizes
     buffer, buffer_start = b'', start
     offset = start
-    while most:
-      most -= 1
-      if end is not None and offset + BLOCK_SIZE > end:
-        raise NotPlain('no end-of-archive marker within the tar')
+    while offset + BLOCK_SIZE <= end:
       position = offset - buffer_start
       if position + BLOCK_SIZE > len(buffer):
         buffer, position = self._blocks.at(offset)
         buffer_start = offset - position
-      header = buffer[position:position + BLOCK_SIZE]
-      if header == _ZERO_BLOCK:
-        break
-      try:
-        size = int(header[_SIZE[0]:_SIZE[1] - 1], 8)
-      except ValueError:
-        size = _number(header[_SIZE[0]:_SIZE[1]])
-      if size < 0:
-        raise NotPlain('a negative size')
-      headers.append(header)
-      offset += BLOCK_SIZE
-      offsets.append(offset)
-      sizes.append(size)
-      offset += -(-size // BLOCK_SIZE) * BLOCK_SIZE
-    return offset
+      if not buffer[position]:  # A zero block? (A plain name's first byte is not.)
+        if buffer[position:position + BLOCK_SIZE] == _ZERO_BLOCK:
+          return offset
+      digits = buffer[position + _SIZE[0]:position + _SIZE[1] - 1]
+      if digits.isdigit() and not buffer[position + _SIZE[1] - 1]:
+        size = int(digits, 8)
+        headers.append(buffer[position:position + BLOCK_SIZE])
+        offset += BLOCK_SIZE
+        offsets.append(offset)
+        sizes.append(size)
+        offset += (size + BLOCK_SIZE - 1) & -BLOCK_SIZE
+      else:
+        offset = self._add(buffer[position:position + BLOCK_SIZE], offset)
+    raise NotPlain('no end-of-archive marker within the tar')
 
   def members(self) -> List[Member]:
     """The members taken in so far, checked; the batch is then empty."""
@@ -335,7 +359,7 @@ def members(blocks: Blocks) -> List[Member]:
     NotPlain: anything but the common case (module docstring).
   """
   batch = _Batch(blocks)
-  end_of_members = batch.walk(0, None)
+  end_of_members = batch.walk(0, sys.maxsize)
   if not batch:
     raise NotPlain('no members')
   _check_end(blocks, end_of_members)

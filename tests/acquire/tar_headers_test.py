@@ -138,7 +138,7 @@ class TarHeadersTest(absltest.TestCase):
       f.write(data)
     return path
 
-  def fast_flat(self, path, read_ahead, read_size=1 << 20):
+  def fast_flat(self, path, read_ahead, read_size):
     """The fast reader's index of a flat tar, or None if it leaves it to tarfile."""
     with open(path, 'rb') as f:
       with _tar_headers.Blocks(f, read_ahead, read_size) as blocks:
@@ -148,7 +148,7 @@ class TarHeadersTest(absltest.TestCase):
         except _tar_headers.NotPlain:
           return None
 
-  def fast_train(self, path, read_ahead, read_size=1 << 20):
+  def fast_train(self, path, read_ahead, read_size):
     with open(path, 'rb') as f:
       with _tar_headers.Blocks(f, read_ahead, read_size) as blocks:
         return _tar_index._fast_train_index(blocks, path, core.Progress('test'))
@@ -170,7 +170,8 @@ class TarHeadersTest(absltest.TestCase):
     function gives tarfile's index or error either way."""
     expected = _outcome(tarfile_index, path)
     self.assertEqual(_outcome(public_index, path), expected)
-    for read_ahead, read_size in ((False, 0), (True, 1 << 20), (True, 700)):
+    for read_ahead, read_size in ((False, 0), (False, 8192), (True, 1 << 20),
+                                  (True, 700)):
       found = fast(path, read_ahead, read_size)
       self.assertEqual(found is not None, expect_fast, (read_ahead, read_size))
       if found is not None:

@@ -3,10 +3,11 @@
 tarfile builds a TarInfo per member, parsing and decoding every field of its header
 (about 100 us each): ImageNet's train tar holds 1.28 M members, and indexing it ran
 at a fraction of `md5sum`'s speed. Here a tar is walked header to header by its size
-fields alone, seeking past the data, and the headers walked are then checked
-together, a few thousand at a time, as one numpy array. The fast reader answers only
-when every header is the common case that tarfile and `_members.plain_member_name`
-accept as they are:
+fields alone, seeking past the data (or, for a file hashed on the way, reading it
+whole in a thread: _ReadAhead), and the headers walked are then checked together,
+a few thousand at a time: one regular expression for the common header, numpy for
+the checksums. The fast reader answers only when every header is the common case
+that tarfile and `_members.plain_member_name` accept as they are:
 
 - a ustar or GNU header (magic 'ustar\\x0000' or 'ustar  \\x00') of a regular file
   (type '0' or NUL) with no ustar name prefix;
@@ -18,22 +19,21 @@ accept as they are:
   blocks (what `_members.check_end_of_archive` requires); for a tar inside another
   (a class tar), one zero block within its bounds (where tarfile stops reading it).
 
-The headers tarfile and GNU tar write (digits and a NUL in each number field) are
-checked in numpy; any other header that may still be plain, one by one in Python.
-At anything else (pax or GNU long-name headers, links, directories, base-256
-numbers, a bad checksum, a truncated or empty tar, a name seen twice) it raises
-`NotPlain`, and the caller reads that archive with tarfile instead, so that every
-rule and every error message stays tarfile's and `_members`' own. Where the fast
-reader answers, it gives exactly what tarfile would: the same names, data offsets
-and sizes, in the same order.
+Headers as tarfile and GNU tar write them (digits and a NUL in each number field)
+are checked at once; any other that may still be plain, one by one in Python. At
+anything else (pax or GNU long-name headers, links, directories, base-256 numbers,
+a bad checksum, a truncated or empty tar, a name seen twice) it raises `NotPlain`,
+and the caller reads that archive with tarfile instead, so that every rule and every
+error message stays tarfile's and `_members`' own. Where the fast reader answers,
+it gives exactly what tarfile would: the same names, data offsets and sizes, in the
+same order (tests/acquire/tar_headers_test.py compares them on every kind of tar).
 """
-
 import io
 import queue
 import re
 import sys
 import threading
-from typing import Callable, IO, Iterator, List, Optional, Tuple, Union
+from typing import Callable, IO, Iterator, List, Tuple, Union
 
 import numpy as np
 
@@ -90,6 +90,7 @@ class _ReadAhead(object):
 
   def __init__(self, f: IO[bytes], read_size: int):
     self._pieces = queue.Queue(_READ_AHEAD_DEPTH)
+    self._ended = False
     self._stop = threading.Event()
     self._thread = threading.Thread(target=self._read, args=(f, read_size),
                                     name='tar-read-ahead', daemon=True)
@@ -115,10 +116,13 @@ class _ReadAhead(object):
     return False
 
   def next(self) -> bytes:
-    """The next piece; b'' at the end of the file."""
+    """The next piece; b'' at the end of the file (and after)."""
+    if self._ended:
+      return b''
     item = self._pieces.get()
     if isinstance(item, Exception):
       raise item
+    self._ended = not item
     return item
 
   def close(self) -> None:

@@ -15,9 +15,9 @@ end-of-archive marker (`_members.check_end_of_archive`): a truncated one raises
 Remote paths (gs://...) go through tf.io.gfile; local ones through plain files, which
 read tar headers several times faster (inception.core).
 
-Headers are read by `_tar_headers` (a struct unpack each, not a tarfile.TarInfo) when
-the whole archive is the common case; at anything else the archive is read again with
-tarfile, which gives every error and refusal as it always has.
+Headers are read by `_tar_headers` (no tarfile.TarInfo per member: several times
+faster) when the whole archive is the common case; at anything else the archive is
+read again with tarfile, which gives every error and refusal as it always has.
 
 A tarball that awaits verification (linked, not hashed yet: _verification) is read
 whole by its index, hashed on the way and checked at the end; a wrong one gives no
@@ -74,8 +74,8 @@ def _open_tar(fileobj: IO[bytes], archive_path: str, label: str) -> tarfile.TarF
 
 
 def _blocks(f: IO[bytes]) -> _tar_headers.Blocks:
-  """The blocks of `f`, read ahead whole in a thread if it is read whole anyway
-  (hashed), else header by header."""
+  """The blocks of `f`: read ahead whole in a thread if it is read whole anyway
+  (hashed), else a little from each header on."""
   return _tar_headers.Blocks(f, isinstance(f, _verification.HashingReader),
                              _verification.CHUNK_SIZE)
 

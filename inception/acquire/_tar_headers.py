@@ -4,7 +4,7 @@ tarfile builds a TarInfo per member, parsing and decoding every field of its hea
 (about 100 us each): ImageNet's train tar holds 1.28 M members, and indexing it ran
 at a fraction of `md5sum`'s speed. Here a tar is walked header to header by its size
 fields alone, seeking past the data (or, for a file hashed on the way, reading it
-whole in a thread: _ReadAhead), and the headers walked are then checked together,
+whole in large pieces), and the headers walked are then checked together,
 a few thousand at a time: one regular expression for the common header, numpy for
 the checksums. The fast reader answers only when every header is the common case
 that tarfile and `_members.plain_member_name` accept as they are:
@@ -29,11 +29,9 @@ it gives exactly what tarfile would: the same names, data offsets and sizes, in 
 same order (tests/acquire/tar_headers_test.py compares them on every kind of tar).
 """
 import io
-import queue
 import re
 import sys
-import threading
-from typing import Callable, IO, Iterator, List, Tuple, Union
+from typing import Callable, IO, Iterator, List, Tuple
 
 import numpy as np
 
@@ -41,8 +39,6 @@ BLOCK_SIZE = 512
 _ZERO_BLOCK = bytes(BLOCK_SIZE)
 # Headers checked at once: a few MB of them.
 _BATCH = 8192
-# Pieces a read-ahead thread may hold before they are taken.
-_READ_AHEAD_DEPTH = 4
 
 # Header fields (tarfile's frombuf): [start, end) in the block.
 _NAME_END = 100
@@ -80,86 +76,17 @@ class NotPlain(Exception):
   """The tar holds something the fast reader leaves to tarfile."""
 
 
-class _ReadAhead(object):
-  """Reads a file front to back in pieces in a thread of its own, a few pieces ahead.
-
-  The reads of a file that is hashed on the way (_verification.HashingReader) spend
-  their time in the file read and the MD5, both outside the GIL: they go on while
-  the headers are parsed. The file is read by this thread only until `close`.
-  """
-
-  def __init__(self, f: IO[bytes], read_size: int):
-    self._pieces = queue.Queue(_READ_AHEAD_DEPTH)
-    self._ended = False
-    self._stop = threading.Event()
-    self._thread = threading.Thread(target=self._read, args=(f, read_size),
-                                    name='tar-read-ahead', daemon=True)
-    self._thread.start()
-
-  def _read(self, f: IO[bytes], read_size: int) -> None:
-    try:
-      while not self._stop.is_set():
-        piece = f.read(read_size)
-        if not self._put(piece) or not piece:
-          return
-    except Exception as e:  # pylint: disable=broad-except
-      self._put(e)  # Raised by `next`, in the thread that parses.
-
-  def _put(self, item: Union[bytes, Exception]) -> bool:
-    """Queues `item` unless closed; whether it was."""
-    while not self._stop.is_set():
-      try:
-        self._pieces.put(item, timeout=0.05)
-        return True
-      except queue.Full:
-        pass
-    return False
-
-  def next(self) -> bytes:
-    """The next piece; b'' at the end of the file (and after)."""
-    if self._ended:
-      return b''
-    item = self._pieces.get()
-    if isinstance(item, Exception):
-      raise item
-    self._ended = not item
-    return item
-
-  def close(self) -> None:
-    """Stops the thread; the file is then free for others."""
-    self._stop.set()
-    try:
-      while True:  # A piece waiting to be queued then is, and the thread sees the stop.
-        self._pieces.get_nowait()
-    except queue.Empty:
-      pass
-    self._thread.join()
-
-
 class Blocks(object):
-  """The 512-byte blocks of a binary file at increasing offsets, from its start.
+  """The 512-byte blocks of a binary file, read `read_size` bytes at a time from
+  each block asked for that is not read yet: a little to seek past the member data
+  beyond (which is then never read), a lot for a file read whole anyway (hashed on
+  the way: _verification.HashingReader hashes what a seek skips)."""
 
-  Reads `read_size` bytes from each block asked for that is not read yet, seeking
-  past the member data beyond (which is then never read); or, if `read_ahead`, the
-  whole file front to back in pieces of `read_size` bytes, in a thread
-  (_ReadAhead), for a file that is read whole anyway (hashed on the way). A context
-  manager: on leaving it the thread is stopped and `f` is free.
-  """
-
-  def __init__(self, f: IO[bytes], read_ahead: bool = False,
-               read_size: int = io.DEFAULT_BUFFER_SIZE):
+  def __init__(self, f: IO[bytes], read_size: int = io.DEFAULT_BUFFER_SIZE):
     self._file = f
     self._read_size = max(read_size, BLOCK_SIZE)
-    self._read_ahead = _ReadAhead(f, self._read_size) if read_ahead else None
     self._buffer = b''
     self._start = 0
-
-  def __enter__(self) -> 'Blocks':
-    return self
-
-  def __exit__(self, *unused_exception) -> None:
-    if self._read_ahead is not None:
-      self._read_ahead.close()
 
   def at(self, offset: int) -> Tuple[bytes, int]:
     """(buffer, position): the block at `offset` is buffer[position:position + 512].
@@ -169,35 +96,12 @@ class Blocks(object):
     """
     position = offset - self._start
     if position < 0 or position + BLOCK_SIZE > len(self._buffer):
-      if self._read_ahead is None:
-        self._file.seek(offset)
-        self._buffer, self._start = self._file.read(self._read_size), offset
-      else:
-        self._read_on(offset)
-      position = offset - self._start
-      if position < 0 or position + BLOCK_SIZE > len(self._buffer):
+      self._file.seek(offset)
+      self._buffer, self._start = self._file.read(self._read_size), offset
+      position = 0
+      if len(self._buffer) < BLOCK_SIZE:
         raise NotPlain('the file ends in a header')
     return self._buffer, position
-
-  def _read_on(self, offset: int) -> None:
-    """Takes pieces from the read-ahead thread until the block at `offset` is in the
-    buffer, or the file ends."""
-    if offset < self._start:
-      raise NotPlain('a block behind')  # Never: tars are read forward.
-    kept = self._buffer[offset - self._start:]  # A block's first part, if any.
-    self._start += len(self._buffer) - len(kept)
-    while True:
-      piece = self._read_ahead.next()
-      if not piece:
-        self._buffer = kept
-        return
-      if self._start + len(kept) + len(piece) <= offset:  # Member data: skipped.
-        self._start += len(piece)
-        continue
-      self._buffer = kept + piece  # (No copy: kept is b'' unless a block straddles.)
-      if self._start + len(self._buffer) >= offset + BLOCK_SIZE:
-        return
-      kept = self._buffer
 
 
 def padded(offset: int) -> int:

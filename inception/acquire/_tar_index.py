@@ -74,10 +74,11 @@ def _open_tar(fileobj: IO[bytes], archive_path: str, label: str) -> tarfile.TarF
 
 
 def _blocks(f: IO[bytes]) -> _tar_headers.Blocks:
-  """The blocks of `f`: read ahead whole in a thread if it is read whole anyway
-  (hashed), else a little from each header on."""
-  return _tar_headers.Blocks(f, isinstance(f, _verification.HashingReader),
-                             _verification.CHUNK_SIZE)
+  """The blocks of `f`: read in large pieces if it is read whole anyway (hashed),
+  else a little from each header on."""
+  if isinstance(f, _verification.HashingReader):
+    return _tar_headers.Blocks(f, _verification.CHUNK_SIZE)
+  return _tar_headers.Blocks(f)
 
 
 def _tar_members(archive_path: str, members: List[_tar_headers.Member],
@@ -153,8 +154,7 @@ def index_train_tar(train_tar: str,
                           unit='bytes', interval=progress_interval)
   with _verification.verifying_read(train_tar, _no_output,
                                     (_members.ExtractionError,)) as f:
-    with _blocks(f) as blocks:
-      index = _fast_train_index(blocks, train_tar, tracker)
+    index = _fast_train_index(_blocks(f), train_tar, tracker)
     if index is None:
       index = _tarfile_train_index(f, train_tar, label, tracker)
   if total is not None:
@@ -171,8 +171,7 @@ def index_flat_tar(tar_path: str) -> List[TarMember]:
   with _verification.verifying_read(tar_path, _no_output,
                                     (_members.ExtractionError,)) as f:
     try:
-      with _blocks(f) as blocks:
-        return _tar_members(tar_path, _tar_headers.members(blocks))
+      return _tar_members(tar_path, _tar_headers.members(_blocks(f)))
     except _tar_headers.NotPlain:
       return _tarfile_flat_index(f, tar_path, label)
 

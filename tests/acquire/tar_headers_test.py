@@ -138,20 +138,19 @@ class TarHeadersTest(absltest.TestCase):
       f.write(data)
     return path
 
-  def fast_flat(self, path, read_ahead, read_size):
+  def fast_flat(self, path, read_size):
     """The fast reader's index of a flat tar, or None if it leaves it to tarfile."""
     with open(path, 'rb') as f:
-      with _tar_headers.Blocks(f, read_ahead, read_size) as blocks:
-        try:
-          return [_tar_index.TarMember(path, offset, size, name)
-                  for name, offset, size in _tar_headers.members(blocks)]
-        except _tar_headers.NotPlain:
-          return None
+      try:
+        return [_tar_index.TarMember(path, offset, size, name) for name, offset, size
+                in _tar_headers.members(_tar_headers.Blocks(f, read_size))]
+      except _tar_headers.NotPlain:
+        return None
 
-  def fast_train(self, path, read_ahead, read_size):
+  def fast_train(self, path, read_size):
     with open(path, 'rb') as f:
-      with _tar_headers.Blocks(f, read_ahead, read_size) as blocks:
-        return _tar_index._fast_train_index(blocks, path, core.Progress('test'))
+      return _tar_index._fast_train_index(_tar_headers.Blocks(f, read_size), path,
+                                          core.Progress('test'))
 
   def tarfile_flat(self, path):
     with open(path, 'rb') as f:
@@ -170,10 +169,9 @@ class TarHeadersTest(absltest.TestCase):
     function gives tarfile's index or error either way."""
     expected = _outcome(tarfile_index, path)
     self.assertEqual(_outcome(public_index, path), expected)
-    for read_ahead, read_size in ((False, 0), (False, 8192), (True, 1 << 20),
-                                  (True, 700)):
-      found = fast(path, read_ahead, read_size)
-      self.assertEqual(found is not None, expect_fast, (read_ahead, read_size))
+    for read_size in (0, 700, 8192, 1 << 20):
+      found = fast(path, read_size)
+      self.assertEqual(found is not None, expect_fast, read_size)
       if found is not None:
         self.assertEqual(found, expected)
 
@@ -220,18 +218,16 @@ class TarHeadersTest(absltest.TestCase):
                 for wnid, members in self.tarfile_train(path).items()}
     with open(path, 'rb') as f:
       for batch_size in (1, 2, 7, 100):
-        f.seek(0)
-        with _tar_headers.Blocks(f, True, 1024) as blocks:
-          self.assertEqual(dict(_tar_headers.class_tars(
-              blocks, lambda offset: None, batch_size)), expected)
+        self.assertEqual(dict(_tar_headers.class_tars(
+            _tar_headers.Blocks(f, 1024), lambda offset: None, batch_size)),
+                         expected)
 
   def test_progress_reaches_each_class_tars_end(self):
     data = _tar([('n%02d.tar' % i, _tar(_PLAIN[:i + 1])) for i in range(3)])
     path = self.write('train.tar', data)
     offsets = []
     with open(path, 'rb') as f:
-      with _tar_headers.Blocks(f) as blocks:
-        list(_tar_headers.class_tars(blocks, offsets.append))
+      list(_tar_headers.class_tars(_tar_headers.Blocks(f), offsets.append))
     with tarfile.open(path) as tar:
       ends = [_tar_headers.padded(m.offset_data + m.size) for m in tar]
     self.assertEqual(offsets, ends)

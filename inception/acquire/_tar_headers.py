@@ -31,7 +31,7 @@ same order (tests/acquire/tar_headers_test.py compares them on every kind of tar
 import io
 import re
 import sys
-from typing import Callable, IO, Iterator, List, Tuple
+from typing import Callable, IO, Iterator, List, NamedTuple, Tuple
 
 import numpy as np
 
@@ -68,8 +68,12 @@ _OCTAL = re.compile(rb' *[0-7]* *(?:\x00.*)?', re.DOTALL)
 # A plain file name field, as in _COMMON_HEADER, or filling the field.
 _PLAIN_NAME = re.compile(rb'(?:\./)?([ -.0-9;-\[\]-~]+)(?:\x00|\Z)')
 
-# (name, data offset, size) of a member.
-Member = Tuple[str, int, int]
+
+class Members(NamedTuple):
+  """The members of a tar, in order: their names, data offsets and sizes."""
+  names: List[str]
+  offsets: List[int]
+  sizes: List[int]
 
 
 class NotPlain(Exception):
@@ -236,18 +240,18 @@ class _Batch(object):
         offset = self._add(buffer[position:position + BLOCK_SIZE], offset)
     raise NotPlain('no end-of-archive marker within the tar')
 
-  def members(self) -> List[Member]:
+  def members(self) -> Members:
     """The members taken in so far, checked; the batch is then empty."""
-    names = _names(b''.join(self._headers), self.sizes)
-    found = list(zip(names, self.offsets, self.sizes))
+    found = Members(_names(b''.join(self._headers), self.sizes), self.offsets,
+                    self.sizes)
     self._headers, self.offsets, self.sizes = [], [], []
     return found
 
 
-def _unique(members: List[Member]) -> List[Member]:
+def _unique(members: Members) -> Members:
   """`members`, each name a plain one of its own (no name twice, no '.' or '..')."""
-  names = set(name for name, _, _ in members)
-  if len(names) != len(members) or names & {'.', '..'}:
+  names = set(members.names)
+  if len(names) != len(members.names) or names & {'.', '..'}:
     raise NotPlain('a name seen twice, or a dot name')
   return members
 
@@ -259,7 +263,7 @@ def _check_end(blocks: Blocks, end_of_members: int) -> None:
     raise NotPlain('one zero block only')
 
 
-def members(blocks: Blocks) -> List[Member]:
+def members(blocks: Blocks) -> Members:
   """The members of the tar that is the file, in order, as tarfile and
   `_members.plain_member_name` give them.
 
@@ -275,7 +279,7 @@ def members(blocks: Blocks) -> List[Member]:
 
 
 def class_tars(blocks: Blocks, progress: Callable[[int], None],
-               batch_size: int = _BATCH) -> Iterator[Tuple[str, List[Member]]]:
+               batch_size: int = _BATCH) -> Iterator[Tuple[str, Members]]:
   """(name, members) of each tar in the tar of tars that is the file, in order.
 
   Calls `progress(offset)` with the offset of the next outer header after each tar.
@@ -307,15 +311,17 @@ def class_tars(blocks: Blocks, progress: Callable[[int], None],
   yield from _split(batch.members(), counts, seen)
 
 
-def _split(found: List[Member], counts: List[int],
-           seen: set) -> Iterator[Tuple[str, List[Member]]]:
+def _split(found: Members, counts: List[int],
+           seen: set) -> Iterator[Tuple[str, Members]]:
   """(outer name, its members) of checked members: each outer one followed by its
   `counts` inner ones."""
+  names, offsets, sizes = found
   i = 0
   for count in counts:
-    name = found[i][0]
+    name = names[i]
     if name in seen or name in ('.', '..'):
       raise NotPlain('a name seen twice, or a dot name')
     seen.add(name)
-    yield name, _unique(found[i + 1:i + 1 + count])
-    i += 1 + count
+    j = i + 1 + count
+    yield name, _unique(Members(names[i + 1:j], offsets[i + 1:j], sizes[i + 1:j]))
+    i = j

@@ -81,12 +81,12 @@ def _blocks(f: IO[bytes]) -> _tar_headers.Blocks:
   return _tar_headers.Blocks(f)
 
 
-def _tar_members(archive_path: str, members: List[_tar_headers.Member],
+def _tar_members(archive_path: str, members: _tar_headers.Members,
                  class_tar: str = '') -> List[TarMember]:
   """TarMembers of _tar_headers' members (made in C: no Python call per member)."""
-  names, offsets, sizes = zip(*members)
-  return list(map(TarMember._make, zip(itertools.repeat(archive_path), offsets,
-                                       sizes, names, itertools.repeat(class_tar))))
+  return list(map(tuple.__new__, itertools.repeat(TarMember), zip(
+      itertools.repeat(archive_path), members.offsets, members.sizes, members.names,
+      itertools.repeat(class_tar))))
 
 
 def _fast_train_index(blocks: _tar_headers.Blocks, train_tar: str,

@@ -142,8 +142,8 @@ class TarHeadersTest(absltest.TestCase):
     """The fast reader's index of a flat tar, or None if it leaves it to tarfile."""
     with open(path, 'rb') as f:
       try:
-        return [_tar_index.TarMember(path, offset, size, name) for name, offset, size
-                in _tar_headers.members(_tar_headers.Blocks(f, read_size))]
+        return _tar_index._tar_members(
+            path, _tar_headers.members(_tar_headers.Blocks(f, read_size)))
       except _tar_headers.NotPlain:
         return None
 
@@ -214,7 +214,8 @@ class TarHeadersTest(absltest.TestCase):
   def test_headers_are_checked_in_batches_of_any_size(self):
     path = self.write('train.tar', _tar(
         [('n%02d.tar' % i, _tar(_PLAIN[:i + 1])) for i in range(5)]))
-    expected = {wnid + '.tar': [(m.name, m.offset, m.size) for m in members]
+    expected = {wnid + '.tar': _tar_headers.Members(*map(list, zip(*(
+        (m.name, m.offset, m.size) for m in members))))
                 for wnid, members in self.tarfile_train(path).items()}
     with open(path, 'rb') as f:
       for batch_size in (1, 2, 7, 100):

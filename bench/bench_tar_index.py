@@ -8,9 +8,9 @@ Times, in the same run, each --repeats times in turn, from a warm page cache:
               computed in the one pass, as `--no_extract` does on its first run
   index       acquire.index_train_tar of the tar itself (verified: headers only)
 
-and prints the fastest of each (every run is listed, with its CPU seconds: on a
-busy machine the index's read-ahead thread cannot run beside it), and md5sum's
-seconds / index+md5's: the goal is at least 0.8. Tiny files are
+and prints the fastest of each (every run is listed, with its CPU seconds, steadier
+than wall time on a busy machine), and md5sum's seconds / index+md5's: the goal is at
+least 0.8. Tiny files are
 the hard case (a header per 3.5 KB instead of ImageNet's 110 KB). The train tar is
 --train_tar, e.g. the 1 % set's (`bench/imagenet_set.py`), or else one generated as
 `bench_extract.py` generates it (its flags: --num_classes, --files_per_class,

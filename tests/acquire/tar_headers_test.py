@@ -118,7 +118,6 @@ _TRAIN_CASES = {
         _tar([('n%02d.tar' % i, _tar()) for i in range(3)]), 2), False),
     'outer one zero block': (_tar([('n01.tar', _tar())])[:_end_of_members(
         _tar([('n01.tar', _tar())])) + 512], False),
-    'outer zero blocks only': (bytes(10240), False),
 }
 
 
@@ -158,11 +157,8 @@ class TarHeadersTest(absltest.TestCase):
 
   def tarfile_train(self, path):
     with open(path, 'rb') as f:
-      index = _tar_index._tarfile_train_index(f, path, os.path.basename(path),
-                                              core.Progress('test'))
-    if not index:  # (index_train_tar's own error, after either reading.)
-      raise acquire.ExtractionError('%s: holds no class tars' % os.path.basename(path))
-    return index
+      return _tar_index._tarfile_train_index(f, path, os.path.basename(path),
+                                             core.Progress('test'))
 
   def assert_same(self, path, fast, expect_fast, tarfile_index, public_index):
     """The fast reader answers as expected, with tarfile's index; the public index
@@ -196,6 +192,14 @@ class TarHeadersTest(absltest.TestCase):
         path = self.write('train.tar', data)
         self.assert_same(path, self.fast_train, fast, self.tarfile_train,
                          _tar_index.index_train_tar)
+
+  def test_a_train_tar_of_zero_blocks_holds_no_class_tars(self):
+    path = self.write('train.tar', bytes(10240))
+    self.assertIsNone(self.fast_train(path, 0))
+    self.assertEqual(self.tarfile_train(path), {})
+    with self.assertRaisesRegex(acquire.ExtractionError,
+                                '^train.tar: holds no class tars$'):
+      _tar_index.index_train_tar(path)
 
   def test_the_refusals_are_tarfile_paths(self):
     """The cases left to tarfile give today's errors, e.g. these."""

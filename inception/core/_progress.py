@@ -12,17 +12,16 @@ stopped their work) so that what is printed next starts on a line of its own.
 import datetime
 import sys
 import time
-from typing import Callable, IO, Optional, Set
+from typing import Any, Callable, IO, Optional, Set
 
 from absl import logging
-import tqdm
 
 _BYTES_UNIT = 'bytes'
 _MAX_BAR_DESCRIPTION = 60  # characters: the rest of an 80-column line is the bar's
 # Where bars go once show_progress_bars() is called (None: log lines), and the bars
 # still drawn.
 _bar_stream: Optional[IO[str]] = None
-_open_bars: Set['tqdm.tqdm'] = set()
+_open_bars: Set[Any] = set()  # tqdm.tqdm
 
 
 def format_duration(seconds: float) -> str:
@@ -78,7 +77,10 @@ def _bar_format(unit: str, total: Optional[int]) -> str:
   return head + count + ' [' + timing + '{postfix}]'
 
 
-def _new_bar(description: str, total: Optional[int], unit: str) -> 'tqdm.tqdm':
+def _new_bar(description: str, total: Optional[int], unit: str) -> Any:
+  """A tqdm bar; tqdm is imported here, so that processes that draw none (workers,
+  remote Beam workers installed from setup.py) need not have it."""
+  import tqdm  # pylint: disable=g-import-not-at-top
   if len(description) > _MAX_BAR_DESCRIPTION:  # a long path: its end says most
     description = '...' + description[3 - _MAX_BAR_DESCRIPTION:]
   is_bytes = unit == _BYTES_UNIT

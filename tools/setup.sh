@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time, idempotent setup of everything this project needs on a Debian machine:
-#   1. apt: Debian's bazel-bootstrap (Bazel 4.2.3, runs offline) and python3-venv;
+#   1. apt: Debian's bazel-bootstrap (Bazel 4.2.3, runs offline), python3-venv, and
+#      tmux (//tests:terminal_output_test runs the demo in a tmux pane);
 #   2. .venv/ inside the repository, with the pinned requirements.txt;
 #   3. user.bazelrc (ignored by git), pointing Bazel's Python toolchain at .venv.
 # A second run checks and returns in seconds. Needs root (or sudo) for apt only.
@@ -20,13 +21,14 @@ as_root() {
 apt_packages=()
 command -v bazel >/dev/null 2>&1 || apt_packages+=(bazel-bootstrap)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || apt_packages+=(python3-venv)
+command -v tmux >/dev/null 2>&1 || apt_packages+=(tmux)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   say "apt-get install ${apt_packages[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
     "${apt_packages[@]}" >/dev/null
 else
-  say "apt packages present (bazel: $(command -v bazel))"
+  say "apt packages present (bazel: $(command -v bazel), tmux: $(command -v tmux))"
 fi
 
 want="$(sha256sum "${requirements}" | cut -d' ' -f1)"

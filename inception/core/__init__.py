@@ -4,7 +4,8 @@
   remote ones, so local work and the pool's workers stay free of it.
 - Atomic output: a temporary name, renamed when complete (`write_text`, `atomic_output`);
   a full disk's error names the file and its directory (`naming_write_errors`).
-- `Progress`: progress lines with rate and ETA.
+- `Progress`: progress with rate and ETA, as log lines or, after
+  `show_progress_bars()`, as a bar on a terminal (`close_progress_bars()`).
 - `absolute_user_path`: the user's paths, relative to where the command was typed.
 - The names beside the shards (`manifest_path`, `index_path`, `lock_path`, ...),
   defined once; a driver's DATA_DIR names are inception.driver's.
@@ -52,7 +53,9 @@ from inception.core._layout import lock_path
 from inception.core._layout import manifest_path
 from inception.core._process_pool import ProcessPoolRunner
 from inception.core._progress import Progress
+from inception.core._progress import close_progress_bars
 from inception.core._progress import format_duration
+from inception.core._progress import show_progress_bars
 from inception.core._runner import InProcessRunner
 from inception.core._runner import ProgressCallback
 from inception.core._runner import ResultCallback
@@ -84,6 +87,7 @@ __all__ = [
     'atomic_output',
     'bad_images_path',
     'check_report_dir',
+    'close_progress_bars',
     'default_num_workers',
     'error_types',
     'exists',
@@ -108,6 +112,7 @@ __all__ = [
     'remove_stale_temporaries',
     'remove_tree',
     'rename',
+    'show_progress_bars',
     'start_writeback',
     'temporary_path',
     'walk',

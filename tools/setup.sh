@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-time, idempotent setup of everything this project needs on a Debian machine:
 #   1. apt: Debian's bazel-bootstrap (Bazel 4.2.3, runs offline) and python3-venv;
-#   2. .venv/ inside the repository, with the pinned requirements.txt;
+#   2. .venv/ inside the repository, with the pinned requirements.txt and the tests'
+#      requirements-test.txt (the object-storage emulators);
 #   3. user.bazelrc (ignored by git), pointing Bazel's Python toolchain at .venv.
 # A second run checks and returns in seconds. Needs root (or sudo) for apt only.
 set -euo pipefail
@@ -9,6 +10,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${repo}/.venv"
 requirements="${repo}/requirements.txt"
+test_requirements="${repo}/requirements-test.txt"
 stamp="${venv}/.requirements.sha256"
 
 say() { echo "[setup] $*"; }
@@ -29,7 +31,7 @@ else
   say "apt packages present (bazel: $(command -v bazel))"
 fi
 
-want="$(sha256sum "${requirements}" | cut -d' ' -f1)"
+want="$(cat "${requirements}" "${test_requirements}" | sha256sum | cut -d' ' -f1)"
 if [ -x "${venv}/bin/python3" ] && [ -f "${stamp}" ] && [ "$(cat "${stamp}")" = "${want}" ]; then
   say "venv up to date: ${venv}"
 else
@@ -37,9 +39,10 @@ else
     say "creating venv ${venv} with $(command -v python3) ($(python3 --version 2>&1))"
     python3 -m venv "${venv}"
   fi
-  say "pip install -r requirements.txt (first time: a few minutes, ~2 GB)"
+  say "pip install -r requirements.txt -r requirements-test.txt (first time: a few minutes, ~2 GB)"
   "${venv}/bin/python3" -m pip install -q --disable-pip-version-check --upgrade pip
-  "${venv}/bin/python3" -m pip install -q --disable-pip-version-check -r "${requirements}"
+  "${venv}/bin/python3" -m pip install -q --disable-pip-version-check \
+    -r "${requirements}" -r "${test_requirements}"
   "${venv}/bin/python3" -m pip check
   echo "${want}" > "${stamp}"
 fi

@@ -145,8 +145,16 @@ def listdir(path: str) -> List[str]:
   with _naming(path):
     fs, name = _object_store.filesystem(path)
     fs.invalidate_cache(name)
+    try:
+      children = fs.ls(name, detail=False)
+    except FileNotFoundError:
+      # A prefix holds no object yet: on an object store, an empty directory.
+      bucket = _object_store.bucket_of(path)
+      if bucket is None or bucket == name.strip('/') or not fs.exists(bucket):
+        raise
+      return []
     return [posixpath.basename(child.rstrip('/'))
-            for child in fs.ls(name, detail=False) if child.rstrip('/') != name]
+            for child in children if child.rstrip('/') != name.rstrip('/')]
 
 
 def makedirs(path: str) -> None:

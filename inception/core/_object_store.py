@@ -103,6 +103,8 @@ def _describe(error: BaseException) -> str:
   text = ' '.join(str(error).split())
   if isinstance(error, OSError) and error.strerror:
     text = ' '.join(str(error.strerror).split())
+    if ' ' not in text and error.errno:  # s3fs gives the key as the message
+      text = os.strerror(error.errno)
   name = type(error).__name__
   if not text:
     return name

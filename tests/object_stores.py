@@ -80,6 +80,31 @@ def gcs(log_path: str) -> Emulator:
                   log_path)
 
 
+# Azurite's well-known development account (public, in Azure's documentation).
+AZURITE_ACCOUNT = 'devstoreaccount1'
+AZURITE_KEY = ('Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr'
+               '/KBHBeksoGMGw==')
+
+
+def azurite(log_path: str) -> Emulator:
+  """npm's Azurite (Blob service only, in memory), which tools/setup.sh installs into
+  the venv's azurite/ directory."""
+  binary = os.path.join(sys.prefix, 'azurite', 'node_modules', '.bin', 'azurite-blob')
+  if not os.path.exists(binary):
+    raise RuntimeError('%s is missing: run tools/setup.sh (it needs npm)' % binary)
+  port = free_port()
+  return Emulator([binary, '--blobHost', '127.0.0.1', '--blobPort', str(port),
+                   '--inMemoryPersistence', '--skipApiVersionCheck', '--loose'], port,
+                  log_path)
+
+
+def azurite_connection_string(emulator: Emulator) -> str:
+  """AZURE_STORAGE_CONNECTION_STRING for `emulator`."""
+  return ('DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;'
+          'BlobEndpoint=%s/%s;' % (AZURITE_ACCOUNT, AZURITE_KEY, emulator.url,
+                                   AZURITE_ACCOUNT))
+
+
 Matcher = Callable[[str, str], bool]  # (method, path with query) -> bool
 
 

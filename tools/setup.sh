@@ -3,7 +3,9 @@
 #   1. apt: Debian's bazel-bootstrap (Bazel 4.2.3, runs offline) and python3-venv;
 #   2. .venv/ inside the repository, with the pinned requirements.txt and the tests'
 #      requirements-test.txt (the object-storage emulators);
-#   3. user.bazelrc (ignored by git), pointing Bazel's Python toolchain at .venv.
+#   3. .venv/azurite: npm's Azurite (the Azure Blob emulator of the tests), if npm is
+#      there;
+#   4. user.bazelrc (ignored by git), pointing Bazel's Python toolchain at .venv.
 # A second run checks and returns in seconds. Needs root (or sudo) for apt only.
 set -euo pipefail
 
@@ -45,6 +47,18 @@ else
     -r "${requirements}" -r "${test_requirements}"
   "${venv}/bin/python3" -m pip check
   echo "${want}" > "${stamp}"
+fi
+
+# Azurite 3.33.0: newer 3.x releases ask for a newer Node than Debian's 20.
+azurite_version="3.33.0"
+if [ -x "${venv}/azurite/node_modules/.bin/azurite-blob" ]; then
+  say "azurite present: ${venv}/azurite"
+elif command -v npm >/dev/null 2>&1; then
+  say "npm install azurite@${azurite_version} into ${venv}/azurite (the Azure tests' emulator)"
+  npm install --no-audit --no-fund --silent --prefix "${venv}/azurite" \
+    "azurite@${azurite_version}" >/dev/null
+else
+  say "no npm: the Azure tests (tests/azure_storage_test.py) will fail; apt-get install npm"
 fi
 
 rc_line="common --repo_env=PYTHON_BIN_PATH=${venv}/bin/python3"

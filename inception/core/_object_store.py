@@ -15,6 +15,7 @@ leaves no object there (an object store has no rename; a copy would double the b
 
 import errno
 import functools
+import logging
 import os
 import sys
 from typing import IO, Any, Optional, Tuple, Type
@@ -49,10 +50,23 @@ def _set_emulator_defaults(environ=os.environ) -> None:
     environ[_GCS_BUCKET_TYPE_PROBE] = 'false'
 
 
+# Libraries that log every request or credential lookup at INFO (the Azure SDK logs
+# each request's headers): WARNING and above only, unless the user set a level.
+_CHATTY_LOGGERS = ('azure', 'botocore', 'aiobotocore', 'gcsfs', 's3fs', 'adlfs')
+
+
+def _quiet_library_logs() -> None:
+  for name in _CHATTY_LOGGERS:
+    logger = logging.getLogger(name)
+    if logger.level == logging.NOTSET:
+      logger.setLevel(logging.WARNING)
+
+
 @functools.lru_cache(maxsize=None)
 def _filesystem_for(protocol: str) -> Any:
   import fsspec  # pylint: disable=g-import-not-at-top  (remote paths only)
   _set_emulator_defaults()
+  _quiet_library_logs()
   return fsspec.filesystem(protocol)
 
 

@@ -164,7 +164,8 @@ class FaultProxy:
       def _forward(self) -> None:
         body = self._body()
         with proxy._lock:
-          proxy.requests.append('%s %s' % (self.command, self.path))
+          proxy.requests.append(' '.join([self.command, self.path] + (
+              [self.headers['Range']] if self.headers.get('Range') else [])))
           if proxy.slow_downs_left > 0:
             proxy.slow_downs_left -= 1
             self._answer(503, _SLOW_DOWN, [('Content-Type', 'application/xml')])

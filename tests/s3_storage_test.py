@@ -199,10 +199,19 @@ class S3Test(absltest.TestCase):
     self.assert_clean_run(result)
     self.assertEqual(proxy.slow_downs_left, 0)
     self.assert_same_as_local('throttled')
+    # Throttled for good: the libraries' retries, then one line.
+    proxy = object_stores.FaultProxy(_SERVER.port)
+    proxy.slow_downs_left = 1 << 30
+    try:
+      result = _check('s3://%s/throttled' % _BUCKET,
+                      **dict(_aws(proxy.url), AWS_MAX_ATTEMPTS='1'))
+    finally:
+      proxy.stop()
+    self.assert_one_line_error(result, 's3://%s/throttled' % _BUCKET, 'SlowDown')
+    self.assertGreater(len(proxy.requests), 1)  # retried
 
   def test_store_errors_are_one_line_naming_the_path(self):
     missing = 's3://no-such-bucket-here/out'
-    self.assert_one_line_error(_convert('raw', missing), missing)
     self.assert_one_line_error(_check(missing), missing)
 
     output = 's3://%s/unreachable' % _BUCKET

@@ -122,7 +122,20 @@ def _describe(error: BaseException) -> str:
   name = type(error).__name__
   if not text:
     return name
+  code = _service_code(error)
+  if code and code.lower() not in text.replace(' ', '').lower():
+    text = '%s (%s)' % (text, code)  # e.g. SlowDown, still throttled after retries
   return text if isinstance(error, OSError) else '%s: %s' % (name, text)
+
+
+def _service_code(error: BaseException) -> str:
+  """The store's error code (S3's `SlowDown`, `AccessDenied`...) of `error` or of the
+  library error it was translated from, if any."""
+  for candidate in (error, error.__cause__):
+    response = getattr(candidate, 'response', None)
+    if isinstance(response, dict):
+      return str(response.get('Error', {}).get('Code') or '')
+  return ''
 
 
 def naming_error(error: BaseException, path: str) -> OSError:

@@ -10,11 +10,13 @@ import contextlib
 import io
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 
 from absl.testing import absltest
 import fsspec
+from runfiles import runfiles
 
 from inception import check
 from inception import core
@@ -78,6 +80,22 @@ def _check(directory: str, **environ) -> subprocess.CompletedProcess:
                       cwd=_ROOT, **environ)
 
 
+def _readme_commands():
+  """[(binary, args)] of the `bazel run` commands in README's "Data in object
+  storage" block, `my-bucket` replaced by this test's bucket."""
+  with open(runfiles.Create().Rlocation('inception/README.md')) as f:
+    text = f.read()
+  section = text.split('## Data in object storage', 1)[1].split('\n## ', 1)[0]
+  block = section.split('```', 2)[1].replace('\\\n', ' ')
+  commands = []
+  for line in block.splitlines():
+    if line.startswith('bazel run //inception:'):
+      target, args = line[len('bazel run //inception:'):].split(' -- ', 1)
+      commands.append((target.strip(),
+                       shlex.split(args.replace('my-bucket', _BUCKET))))
+  return commands
+
+
 def _local_output() -> dict:
   """{relative name: bytes} of the local run's shards, indexes and manifest."""
   found = {}
@@ -115,36 +133,45 @@ class S3Test(absltest.TestCase):
     return errors[0]
 
   def assert_same_as_local(self, prefix: str):
-    objects = _objects(prefix)
+    objects = {name: data for name, data in _objects(prefix).items()
+               if not name.startswith('check_report/')}  # the checker's, checked apart
     self.assertEqual(sorted(objects), sorted(_local_output()))
     for name, data in _local_output().items():
       self.assertEqual(objects[name], data, name)
       self.assertNotIn(_SECRET.encode(), objects[name])
 
-  def test_local_to_s3_and_s3_to_s3_are_byte_identical_to_local(self):
-    s3_source = 's3://%s/raw' % _BUCKET
-    for source, prefix in (('raw', 'from-local'), (s3_source, 'from-s3')):
-      result = _convert(source, 's3://%s/%s' % (_BUCKET, prefix))
-      self.assert_clean_run(result)
-      self.assertEqual(result.stdout.splitlines(),
-                       ['Finished writing all 6 images in data set.',
-                        'Finished writing all 12 images in data set.'])
-      self.assert_same_as_local(prefix)
+  def test_local_to_s3_is_byte_identical_to_local_and_resumes(self):
+    output = 's3://%s/from-local' % _BUCKET
+    result = _convert('raw', output)
+    self.assert_clean_run(result)
+    self.assertEqual(result.stdout.splitlines(),
+                     ['Finished writing all 6 images in data set.',
+                      'Finished writing all 12 images in data set.'])
+    self.assert_same_as_local('from-local')
     # A re-run finds every shard complete (the manifest read back from S3).
-    result = _convert(s3_source, 's3://%s/from-s3' % _BUCKET)
+    result = _convert('raw', output)
     self.assert_clean_run(result)
     self.assertIn('train: all 2 shards already complete', result.stderr)
 
-  def test_the_checker_passes_and_names_a_damaged_or_missing_shard(self):
+  def test_the_readme_commands_s3_to_s3_then_the_check(self):
+    """README's "Data in object storage" block, as written, on its bucket: the
+    converter from the stored tree (S3 -> S3), then the checker."""
+    commands = _readme_commands()
+    self.assertEqual([name for name, _ in commands],
+                     ['build_imagenet_data', 'check_tfrecords'])
+    results = [binaries.run(name, args, cwd=_ROOT) for name, args in commands]
+    for result in results:
+      self.assert_clean_run(result)
+    self.assert_same_as_local('out')
+    self.assertIn('Check passed: s3://%s/out (train 12, validation 6)' % _BUCKET,
+                  results[1].stdout)
+    self.assertTrue(fsspec.filesystem('s3').exists(
+        _BUCKET + '/out/check_report/check_report.json'))
+
+  def test_the_checker_names_a_damaged_or_missing_shard(self):
     s3 = fsspec.filesystem('s3')
     s3.put(os.path.join(_ROOT, 'out'), _BUCKET + '/checked', recursive=True)
     directory = 's3://%s/checked' % _BUCKET
-    result = _check(directory)
-    self.assert_clean_run(result)
-    self.assertIn('Check passed: %s (train 12, validation 6)' % directory,
-                  result.stdout)
-    self.assertTrue(s3.exists(_BUCKET + '/checked/check_report/check_report.json'))
-
     # The library, in this process: a flipped byte, then the shard object deleted.
     shard = _BUCKET + '/checked/train-00001-of-00002'
     data = bytearray(s3.cat_file(shard))

@@ -32,12 +32,7 @@ def setUpModule():
   _SERVER = object_stores.gcs(os.path.join(tmp, 'gcs-emulator.log'))
   os.environ['STORAGE_EMULATOR_HOST'] = _SERVER.url
   _ROOT = os.path.join(tmp, 'tree')
-  fixtures.make_imagenet_split(os.path.join(_ROOT, 'raw', 'train'), _SYNSETS, 3,
-                               special={'%s_1.JPEG' % _SYNSETS[1]:
-                                        fixtures.image_bytes(8, 'png')})
-  fixtures.make_imagenet_split(os.path.join(_ROOT, 'raw', 'validation'), _SYNSETS, 2,
-                               name_format='val_%(synset)s_%(n)d.JPEG')
-  fixtures.write_label_files(os.path.join(_ROOT, 'labels'), _SYNSETS)
+  object_stores.make_tree(_ROOT, _SYNSETS, 3)
 
 
 def tearDownModule():
@@ -45,12 +40,9 @@ def tearDownModule():
 
 
 def _convert(source: str, output: str) -> subprocess.CompletedProcess:
-  return binaries.run('build_imagenet_data', [
-      '--train_directory=%s/train' % source,
-      '--validation_directory=%s/validation' % source, '--bounding_box_file=',
-      '--output_directory=' + output, '--labels_file=labels/synsets.txt',
-      '--imagenet_metadata_file=labels/metadata.txt', '--num_threads=2',
-      '--train_shards=2', '--validation_shards=1'], cwd=_ROOT, unset=_SET_BY_CORE)
+  return binaries.run('build_imagenet_data',
+                      object_stores.converter_args(source, output), cwd=_ROOT,
+                      unset=_SET_BY_CORE)
 
 
 class GcsTest(absltest.TestCase):

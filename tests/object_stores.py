@@ -2,6 +2,8 @@
 
 - `Emulator`: a server process (moto's S3 server, gcp-storage-emulator) on a free
   port, started once per test file and stopped by it; `s3()` and `gcs()` make one.
+- `make_tree`, `converter_args`: the small labelled image tree every store test
+  converts (a PNG among its JPEGs), and build_imagenet_data's arguments for it.
 - `FaultProxy`: an HTTP proxy to an emulator that can answer 503 SlowDown (or any
   canned error) to the first requests, or hold the requests that match a test (a
   multipart upload's completion, say) until released, never forwarding them: a
@@ -21,6 +23,31 @@ import threading
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 import urllib.request
+
+from tests import conversion_fixtures as fixtures
+
+
+def make_tree(root: str, synsets: Sequence[str], train_per_class: int) -> None:
+  """`root`/raw/train and raw/validation (folder per class) and labels/ (synsets.txt,
+  metadata.txt), the second train image of the second class a PNG."""
+  fixtures.make_imagenet_split(os.path.join(root, 'raw', 'train'), synsets,
+                               train_per_class, special={
+                                   '%s_1.JPEG' % synsets[1]:
+                                       fixtures.image_bytes(8, 'png')})
+  fixtures.make_imagenet_split(os.path.join(root, 'raw', 'validation'), synsets, 2,
+                               name_format='val_%(synset)s_%(n)d.JPEG')
+  fixtures.write_label_files(os.path.join(root, 'labels'), synsets)
+
+
+def converter_args(source: str, output: str, boxes: str = '') -> List[str]:
+  """build_imagenet_data's arguments from a make_tree `source` (raw, or its copy in a
+  store) into `output`, run from the tree's root."""
+  return ['--train_directory=%s/train' % source,
+          '--validation_directory=%s/validation' % source,
+          '--bounding_box_file=' + boxes, '--output_directory=' + output,
+          '--labels_file=labels/synsets.txt',
+          '--imagenet_metadata_file=labels/metadata.txt', '--num_threads=2',
+          '--train_shards=2', '--validation_shards=1']
 
 
 def free_port() -> int:

@@ -27,7 +27,6 @@ from tests import object_stores
 _SECRET = 'secret-' + secrets.token_hex(12)
 _BUCKET = 'inception-test'
 _SYNSETS = fixtures.synset_names(3)
-_SHARDS = ['--train_shards=2', '--validation_shards=1']
 _SERVER = None
 _ROOT = None  # local tree: raw/, labels/, boxes.csv, out/ (the local run's output)
 
@@ -46,12 +45,7 @@ def setUpModule():
   _SERVER = object_stores.s3(os.path.join(tmp, 'moto.log'))
   os.environ.update(_aws(_SERVER.url))  # this process's s3fs and the binaries'
   _ROOT = os.path.join(tmp, 'tree')
-  fixtures.make_imagenet_split(os.path.join(_ROOT, 'raw', 'train'), _SYNSETS, 4,
-                               special={'%s_1.JPEG' % _SYNSETS[1]:
-                                        fixtures.image_bytes(8, 'png')})
-  fixtures.make_imagenet_split(os.path.join(_ROOT, 'raw', 'validation'), _SYNSETS, 2,
-                               name_format='val_%(synset)s_%(n)d.JPEG')
-  fixtures.write_label_files(os.path.join(_ROOT, 'labels'), _SYNSETS)
+  object_stores.make_tree(_ROOT, _SYNSETS, 4)
   fixtures.write(os.path.join(_ROOT, 'raw', 'boxes.csv'),
                  ('%s_0.JPEG,0.1000,0.2000,0.3000,0.4000\n' % _SYNSETS[0]).encode())
   s3 = fsspec.filesystem('s3')
@@ -67,12 +61,8 @@ def tearDownModule():
 
 def _convert(source: str, output: str, **environ) -> subprocess.CompletedProcess:
   """build_imagenet_data from `source` (raw/ or an s3:// copy) into `output`."""
-  return binaries.run('build_imagenet_data', [
-      '--train_directory=%s/train' % source,
-      '--validation_directory=%s/validation' % source,
-      '--bounding_box_file=%s/boxes.csv' % source, '--output_directory=' + output,
-      '--labels_file=labels/synsets.txt', '--imagenet_metadata_file=labels/metadata.txt',
-      '--num_threads=2'] + _SHARDS, cwd=_ROOT, **environ)
+  return binaries.run('build_imagenet_data', object_stores.converter_args(
+      source, output, source + '/boxes.csv'), cwd=_ROOT, **environ)
 
 
 def _check(directory: str, **environ) -> subprocess.CompletedProcess:
@@ -195,10 +185,8 @@ class S3Test(absltest.TestCase):
     log_path = os.path.join(self.create_tempdir().full_path, 'log')
     with open(log_path, 'w') as log:
       process = subprocess.Popen(
-          [binaries.path('build_imagenet_data'), '--train_directory=raw/train',
-           '--validation_directory=raw/validation', '--bounding_box_file=raw/boxes.csv',
-           '--output_directory=' + output, '--labels_file=labels/synsets.txt',
-           '--imagenet_metadata_file=labels/metadata.txt', '--num_threads=2'] + _SHARDS,
+          [binaries.path('build_imagenet_data')] + object_stores.converter_args(
+              'raw', output, 'raw/boxes.csv'),
           cwd=_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
           env=binaries.user_environment(**_aws(proxy.url)), start_new_session=True)
     try:

@@ -63,7 +63,9 @@ def _quiet_library_logs() -> None:
 
 
 @functools.lru_cache(maxsize=None)
-def _filesystem_for(protocol: str) -> Any:
+def _filesystem_for(protocol: str, pid: int) -> Any:  # pylint: disable=unused-argument
+  """One file system per scheme and process (`pid`: a forked child, whose copy of the
+  parent's event loop thread is gone, makes its own, as fsspec's own cache does)."""
   import fsspec  # pylint: disable=g-import-not-at-top  (remote paths only)
   _set_emulator_defaults()
   _quiet_library_logs()
@@ -76,7 +78,7 @@ def filesystem(path: str) -> Tuple[Any, str]:
   One instance per scheme and process, configured only by the environment.
   """
   protocol = path.split('://', 1)[0].lower()
-  fs = _filesystem_for(protocol)
+  fs = _filesystem_for(protocol, os.getpid())
   if protocol in ('http', 'https'):
     return fs, path
   return fs, fs._strip_protocol(path)  # pylint: disable=protected-access

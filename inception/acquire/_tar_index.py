@@ -12,7 +12,7 @@ names of regular files only, each once, so a crafted archive cannot smuggle path
 links in, nor a file in twice. As extraction does, an archive must reach its
 end-of-archive marker (`_members.check_end_of_archive`): a truncated one raises
 `_members.CorruptArchiveError`, never a shorter index.
-Remote paths (gs://...) go through tf.io.gfile; local ones through plain files, which
+Remote paths (s3://, gs://, ...) go through fsspec; local ones through plain files, which
 read tar headers several times faster (inception.core).
 
 Headers are read by `_tar_headers` (no tarfile.TarInfo per member: several times
@@ -149,7 +149,7 @@ def index_train_tar(train_tar: str,
     _members.ExtractionError: a member that is not <class>.tar, or one seen before.
   """
   label = os.path.basename(train_tar)
-  total = None if core.is_remote(train_tar) else os.path.getsize(train_tar)
+  total = core.size(train_tar)
   tracker = core.Progress('index %s' % label, total=total,
                           unit='bytes', interval=progress_interval)
   with _verification.verifying_read(train_tar, _no_output,

@@ -1,8 +1,9 @@
 """The ground floor every other package stands on (docs/ARCHITECTURE.md).
 
-- File access for local and remote (gs://) paths; TensorFlow is imported only for
-  remote ones, so local work and the pool's workers stay free of it.
-- Atomic output: a temporary name, renamed when complete (`write_text`, `atomic_output`);
+- File access for local and remote paths (s3://, gs://, az://, ... through fsspec,
+  imported only when such a path appears); no TensorFlow, so the workers stay small.
+- Atomic output: a temporary name renamed when complete, or on an object store an
+  upload committed last (`write_text`, `atomic_output`, `PendingOutput`);
   a full disk's error names the file and its directory (`naming_write_errors`).
 - `Progress`: progress with rate and ETA, as log lines or, after
   `show_progress_bars()`, as a bar on a terminal (`close_progress_bars()`).
@@ -16,6 +17,7 @@
   (`default_num_workers` its one default), built once at the edge and passed whole.
 """
 
+from inception.core._atomic_files import PendingOutput
 from inception.core._atomic_files import atomic_output
 from inception.core._atomic_files import is_temporary_path
 from inception.core._atomic_files import naming_write_errors
@@ -37,6 +39,7 @@ from inception.core._file_io import read_text
 from inception.core._file_io import remove
 from inception.core._file_io import remove_tree
 from inception.core._file_io import rename
+from inception.core._file_io import size
 from inception.core._file_io import start_writeback
 from inception.core._file_io import walk
 from inception.core._layout import BAD_IMAGES_FORMAT
@@ -76,6 +79,7 @@ __all__ = [
     'InProcessRunner',
     'LOCK_FILENAME',
     'MANIFEST_FILENAME',
+    'PendingOutput',
     'ProcessPoolRunner',
     'Progress',
     'ProgressCallback',
@@ -113,6 +117,7 @@ __all__ = [
     'remove_tree',
     'rename',
     'show_progress_bars',
+    'size',
     'start_writeback',
     'temporary_path',
     'walk',

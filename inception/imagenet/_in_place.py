@@ -26,6 +26,7 @@ from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from absl import logging
 
+from inception import core
 from inception import driver
 from inception.imagenet import _archives
 from inception.imagenet import _hugging_face
@@ -61,6 +62,10 @@ def refuse_options(settings: _settings.Settings, source: _sources.Source,
       # Hugging Face's box archive is checked against its MD5, or the file's.
       ('--checksums_file', settings.checksums_file and not spooled),
       ('--with_devkit', settings.with_devkit)) if value]
+  if spooled and core.is_remote(settings.data_dir):
+    raise ValueError('%s: its images are spooled under DATA_DIR/%s/, which must be '
+                     'local; %s is not' % (what, _layout.SPOOL_DIRNAME,
+                                           settings.data_dir))
   if settings.bounding_box_archive and not spooled:
     raise ValueError('%s: --bounding_box_archive is for Hugging Face\'s layouts, '
                      'which have no boxes; leave it out' % what)

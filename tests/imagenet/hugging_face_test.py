@@ -231,6 +231,10 @@ class HuggingFaceRunTest(absltest.TestCase):
         with self.assertRaisesRegex(ValueError, '--%s applies only to the official '
                                     'tarballs' % option):
           _driver.run(dataclasses.replace(settings, **{option: value}))
+    with self.assertRaisesRegex(ValueError, r'its images are spooled under '
+                                r'DATA_DIR/spool/, which must be local; gs://b/d is '
+                                r'not$'):
+      _driver.run(dataclasses.replace(settings, data_dir='gs://b/d'))
     with self.assertRaisesRegex(ValueError, 'bounding_box_archive is for Hugging '
                                 "Face's layouts"):
       _driver.run(_settings_for(data_dir, imagenet.KAGGLE, bounding_box_archive='/b'))

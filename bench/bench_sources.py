@@ -7,8 +7,9 @@ official tarballs, Kaggle's tree, Kaggle's zip, Hugging Face's parquet files and
 Hugging Face's tar.gz files (the box archives beside data/). Then it converts each
 with the ImageNet driver, in-process, on a fresh DATA_DIR (the same settings as
 `--demo`: validation boxes on), and prints per layout the wall time of the whole run,
-the convert step's, images/s of the convert step and its ratio to the tarballs'
---no_extract on the same set, and for the spooled layouts (Hugging Face's) the bytes
+the seconds to shards (the run but its box and check steps: reading the source's
+index, a listing pass for tar.gz, and the convert step, with the spool), images/s
+over those and their ratio to the tarballs' --no_extract on the same set, and for the spooled layouts (Hugging Face's) the bytes
 the run read from the source and wrote into its spool, per source byte (the shard
 writers read the spool back once: as many bytes again). It checks that every
 layout's shards are byte-identical to the tarballs'.
@@ -55,6 +56,8 @@ LAYOUTS = ((REFERENCE, imagenet.TARBALLS, True),
            ('Kaggle zip', imagenet.KAGGLE_ZIP, False),
            ('HF parquet', imagenet.HF_PARQUET, False),
            ('HF tar.gz', imagenet.HF_TARGZ, False))
+# The steps that are not on the way to the shards: bounding_boxes, check.
+_NOT_TO_SHARDS = (imagenet.IN_PLACE_STEPS[0], driver.CHECK)
 _SPOOLED = re.compile(r"(\w+): spooled (\d+) images \((\d+) bytes\) into \d+ files in "
                       r"\S+; read (\d+) of the source's (\d+) bytes")
 
@@ -64,7 +67,8 @@ class Result(NamedTuple):
   layout: str
   images: int
   seconds: float  # the whole run
-  convert_seconds: float
+  convert_seconds: float  # the run but its bounding_boxes and check steps: the
+  # source's index (a listing pass for tar.gz) and the convert step (the spool)
   identical: bool  # shards byte-identical to the reference's
   source_bytes: int = 0  # spooled layouts: their source files' size
   bytes_read: int = 0  # ... what the run read of them
@@ -98,17 +102,43 @@ def shard_bytes(data_dir: str) -> Dict[str, bytes]:
           for name in sorted(os.listdir(data_dir)) if '-of-' in name}
 
 
+def _data_dir(work_dir: str, name: str) -> str:
+  """A fresh DATA_DIR whose demo-source/ is the set, generated once under
+  work_dir/set."""
+  data_dir = os.path.join(work_dir, 'run-' + re.sub(r'\W+', '_', name).strip('_'))
+  shutil.rmtree(data_dir, ignore_errors=True)
+  source_dir = os.path.join(work_dir, 'set')
+  os.makedirs(source_dir, exist_ok=True)
+  os.makedirs(data_dir)
+  os.symlink(source_dir, os.path.join(data_dir, driver.DEMO_SOURCE_DIRNAME))
+  return data_dir
+
+
+def prepare(work_dir: str, config: demo.Config) -> int:
+  """Generates the set in every layout (once), then reads every file of it once, so
+  that every run sees a warm page cache; returns the bytes read."""
+  data_dir = _data_dir(work_dir, 'prepare')
+  demo.imagenet_demo_source(data_dir, config)
+  for source_format in demo.LAYOUT_DEMO_DIRNAMES:
+    demo.layout_demo_source(data_dir, source_format, config)
+  total = 0
+  for root, _, names in os.walk(os.path.join(work_dir, 'set')):
+    for name in names:
+      with open(os.path.join(root, name), 'rb') as f:
+        while True:
+          chunk = f.read(1 << 22)
+          if not chunk:
+            break
+          total += len(chunk)
+  return total
+
+
 def run_layout(work_dir: str, config: demo.Config, layout: str, source_format: str,
                no_extract: bool, shards: convert.ShardCounts,
                workers: core.Workers) -> (Result, Dict[str, bytes]):
   """Converts the set from one layout on a fresh DATA_DIR; returns the result and
   the shards' bytes."""
-  data_dir = os.path.join(work_dir, 'run-' + re.sub(r'\W+', '_', layout).strip('_'))
-  shutil.rmtree(data_dir, ignore_errors=True)
-  # The set and its layouts, generated once under work_dir/set (demo-source/).
-  source_dir = os.path.join(work_dir, 'set')
-  os.makedirs(data_dir)
-  os.symlink(source_dir, os.path.join(data_dir, 'demo-source'))
+  data_dir = _data_dir(work_dir, layout)
   settings = demo.imagenet_demo_settings(
       data_dir, config, source_format=source_format, no_extract=no_extract,
       shards=shards, options=convert.ConvertOptions(workers=workers,
@@ -124,8 +154,10 @@ def run_layout(work_dir: str, config: demo.Config, layout: str, source_format: s
     logging.get_absl_logger().removeHandler(handler)
   seconds = time.monotonic() - start
   totals = spool_totals(handler.splits)
+  other_steps = sum(state[step]['seconds'] for step in state
+                    if step in _NOT_TO_SHARDS)
   result = Result(layout, sum(settings.expected_counts.values()), seconds,
-                  state[driver.CONVERT]['seconds'], True,
+                  seconds - other_steps, True,
                   totals['source_bytes'], totals['bytes_read'], totals['bytes_spooled'])
   return result, shard_bytes(data_dir)
 
@@ -133,7 +165,7 @@ def run_layout(work_dir: str, config: demo.Config, layout: str, source_format: s
 def table(results: Sequence[Result]) -> List[str]:
   """The results as a Markdown table (ratios to the reference's images/s)."""
   reference = next(r for r in results if r.layout == REFERENCE).images_per_second()
-  lines = ['| layout | run s | convert s | images/s (convert) | vs tarballs '
+  lines = ['| layout | run s | to shards s | images/s (to shards) | vs tarballs '
            '--no_extract | source bytes read / source byte | spool bytes written '
            '/ source byte | shards identical |', '|---|---|---|---|---|---|---|---|']
   for r in results:
@@ -149,7 +181,10 @@ def table(results: Sequence[Result]) -> List[str]:
 
 def bench(work_dir: str, config: demo.Config, shards: convert.ShardCounts,
           workers: core.Workers) -> List[Result]:
-  """Runs every layout; the reference first."""
+  """Runs every layout, the reference first (after a run of it that warms up the
+  process and is not counted)."""
+  prepare(work_dir, config)
+  run_layout(work_dir, config, 'warm-up', imagenet.TARBALLS, True, shards, workers)
   results, reference = [], None
   for layout, source_format, no_extract in LAYOUTS:
     result, shards_written = run_layout(work_dir, config, layout, source_format,
@@ -160,8 +195,21 @@ def bench(work_dir: str, config: demo.Config, shards: convert.ShardCounts,
   return results
 
 
+def _runfiles_of_this_checkout(work_dir: str) -> None:
+  """Outside Bazel: data/'s label files from this checkout (as runfiles)."""
+  if 'RUNFILES_DIR' in os.environ or 'RUNFILES_MANIFEST_FILE' in os.environ:
+    return
+  runfiles = os.path.join(work_dir, 'runfiles')
+  link = os.path.join(runfiles, 'inception')
+  if not os.path.islink(link):
+    os.makedirs(runfiles, exist_ok=True)
+    os.symlink(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), link)
+  os.environ['RUNFILES_DIR'] = runfiles
+
+
 def main(argv: Sequence[str]) -> Optional[int]:
   del argv
+  _runfiles_of_this_checkout(FLAGS.work_dir)
   config = demo.Config(num_classes=FLAGS.num_classes,
                        images_per_class=FLAGS.images_per_class,
                        num_validation_images=FLAGS.num_validation_images,

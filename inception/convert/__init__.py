@@ -8,7 +8,7 @@ public for the benchmark, the tests and the data sets' drivers: find the images
 with the runner of `ConvertOptions.runner` (the local pool or Apache Beam), finish.
 A source read in one sequential pass (Hugging Face's parquet or tar.gz) gives its
 splits as `SpooledEntries`: the pending shards' images are spooled into local files
-per range of shards first (`SpoolMember`, `SpoolStats`, `spool_files`).
+per range of shards first (`SpoolStats`, `spool_files`).
 `ConversionError` names what is wrong.
 """
 
@@ -34,7 +34,6 @@ from inception.convert._planning import ImageEntry
 from inception.convert._planning import plan_split
 from inception.convert._spooling import SHARDS_PER_SPOOL_FILE
 from inception.convert._spooling import SourceImage
-from inception.convert._spooling import SpoolMember
 from inception.convert._spooling import SpoolStats
 from inception.convert._spooling import SpooledEntries
 from inception.convert._spooling import spool_files
@@ -48,7 +47,6 @@ __all__ = [
     'SHARDS_PER_SPOOL_FILE',
     'ShardCounts',
     'SourceImage',
-    'SpoolMember',
     'SpoolStats',
     'SpooledEntries',
     'SplitCallback',

@@ -9,9 +9,10 @@ planned and its complete shards found (resume: a split whose shards are all comp
 is not read at all), `spooled_pending` makes that one pass, writing each image a
 pending shard needs into the spool file of its range of shards
 (`SHARDS_PER_SPOOL_FILE`), `<spool_directory>/<split>-<first>-<last>.spool`, and
-gives the pending tasks their entries as members of those files (`SpoolMember`:
-offset and size, read by the shard writers with os.pread as tar members: the
-workers stay TensorFlow-free). The spool files are removed once the split's shards
+gives the pending tasks their entries as members of those files
+(acquire.TarMember: offset and size, read by the shard writers with os.pread as
+--no_extract's tar members, named `<spool file>:<name>`: the workers stay
+TensorFlow-free). The spool files are removed once the split's shards
 are written, or the writing failed; those a killed run left are removed before the
 split spools again (the directory holds nothing else, and the run holds DATA_DIR's
 lock).
@@ -27,10 +28,11 @@ import contextlib
 import dataclasses
 import os
 import re
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from absl import logging
 
+from inception import acquire
 from inception import records
 from inception.convert import _options
 from inception.convert import _preparing
@@ -44,19 +46,6 @@ _WRITE_BUFFER_BYTES = 1 << 20
 
 # (the image's file name, its bytes, where it is in the source, for messages)
 SourceImage = Tuple[str, bytes, str]
-
-
-class SpoolMember(NamedTuple):
-  """An image spooled: `size` bytes at `offset` of the spool file `archive_path`
-  (the fields of a tar member, so that a shard's are read through one open file)."""
-  archive_path: str
-  offset: int
-  size: int
-  name: str
-  class_tar: str = ''
-
-  def __str__(self) -> str:
-    return '%s (spooled in %s)' % (self.name, os.path.basename(self.archive_path))
 
 
 @dataclasses.dataclass
@@ -180,30 +169,29 @@ class _Spool:
   def read(self, images: Iterator[SourceImage],
            judge: Optional[Callable[[bytes, str], None]]) -> None:
     """Spools the images the pending shards need, in the source's order."""
-    seen: Dict[str, str] = {}
     for name, data, where in images:
       slot = self._slots.get(name)
       if slot is None:
         continue
-      if name in seen:
-        raise _options.ConversionError('%s: %s again (first at %s)' %
-                                       (where, name, seen[name]))
-      seen[name] = where
+      position, index = slot >> 32, slot & 0xFFFFFFFF
+      if self._offsets[position][index] >= 0:
+        raise _options.ConversionError('%s: %s again (the pass gave it before)' %
+                                       (where, name))
       if judge is not None:
         judge(data, where)
-      position, index = slot >> 32, slot & 0xFFFFFFFF
-      path, f = self._file(self._pending[position].index)
+      _, f = self._file(self._pending[position].index)
       self._offsets[position][index] = f.tell()
       self._sizes[position][index] = len(data)
       f.write(data)
       self.count += 1
       self.bytes_written += len(data)
-    if len(seen) != len(self._slots):
-      missing = sorted(set(self._slots) - set(seen))
+    if self.count != len(self._slots):
+      missing = [name for name, slot in self._slots.items()
+                 if self._offsets[slot >> 32][slot & 0xFFFFFFFF] < 0]
       raise _options.ConversionError(
           '%s: %d images its index lists were not in the source when read (first: '
           '%s); was it changed during the run?' % (self._split, len(missing),
-                                                   missing[0]))
+                                                   min(missing)))
     for _, f in self.files.values():
       f.flush()
 
@@ -221,7 +209,7 @@ class _Spool:
                                               task.entries.labels)):
       synset, text, _ = classes[label]
       builder.add_member(label, synset, text,
-                         SpoolMember(path, offsets[index], sizes[index], name))
+                         acquire.TarMember(path, offsets[index], sizes[index], name))
     return builder.build()
 
   def close(self) -> None:

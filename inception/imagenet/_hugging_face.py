@@ -137,12 +137,12 @@ def read_hugging_face(path: str, layout: str, labels: label_files.LabelFiles,
   for split in wanted:
     stats = convert.SpoolStats(source_bytes=sum(os.path.getsize(f)
                                                 for f in files[split]))
-    builder, names = _SplitBuilder(split, classes, data_dir), {}
+    builder = _SplitBuilder(split, classes, data_dir)
     for file in files[split]:
       digest = hashlib.md5(b'%d\n' % os.path.getsize(file))
       for hf_path, label, where, detail in index(file, stats):
         digest.update(('%s\t%s\n' % (hf_path, detail)).encode('utf-8'))
-        builder.add(hf_path, label, where, names)
+        builder.add(hf_path, label, where, file)
       fingerprint[os.path.relpath(file, path)] = digest.hexdigest()
     entries[split] = convert.SpooledEntries(
         builder.build(), _reader(images, files[split], stats), spool_directory, stats)
@@ -179,18 +179,18 @@ class _SplitBuilder:
   def __init__(self, split: str, classes: _Classes, data_dir: str):
     self._split, self._classes, self._data_dir = split, classes, data_dir
     self._by_wnid: Dict[str, List[str]] = collections.defaultdict(list)
+    self._files: Dict[str, str] = {}  # official name: the file it is in (shared str)
 
   def add(self, hf_path: Optional[str], label: Optional[int], where: str,
-          names: Dict[str, str]) -> None:
-    """One row (member): its official name and class, checked; `names`: {official
-    name: where} of the split so far."""
+          file: str) -> None:
+    """One row (member) of `file`: its official name and class, checked."""
     if not hf_path:
       raise convert.ConversionError('%s: no image path' % where)
     filename, wnid = official_name(hf_path)
-    if filename in names:
-      raise convert.ConversionError('%s: %s, the image of %s, again' % (
-          where, filename, names[filename]))
-    names[filename] = where
+    if filename in self._files:
+      raise convert.ConversionError('%s: %s again (first in %s)' % (
+          where, filename, self._files[filename]))
+    self._files[filename] = file
     if self._split == records.TEST:
       if label not in (None, TEST_LABEL):
         raise convert.ConversionError('%s: a test image labelled %d (expected %d)' %

@@ -16,7 +16,6 @@ import pyarrow.parquet as pq
 import tensorflow as tf
 
 from inception import convert
-from inception import core
 from inception import demo
 from inception import driver
 from inception import imagenet
@@ -27,23 +26,14 @@ from inception.imagenet import _hugging_face
 from inception.imagenet import _in_place
 from inception.imagenet import _settings
 from tests import file_trees
+from tests.imagenet import layout_runs
 
-_FIXTURE = demo.Config(num_classes=3, images_per_class=7, num_validation_images=6,
-                       num_test_images=4, min_side=48, max_side=80, seed=5)
-_SPLITS = ('train-', 'validation-', 'test-')
-_CSVS = (imagenet.TRAIN_BOXES_CSV, imagenet.VALIDATION_BOXES_CSV)
+_SPLITS = layout_runs.SPLITS
 _BOX_KEYS = ('image/object/bbox/xmin', 'image/object/bbox/ymin',
              'image/object/bbox/xmax', 'image/object/bbox/ymax',
              'image/object/bbox/label')
-
-
-def _settings_for(data_dir, source_format, **overrides):
-  values = dict(with_test=True, shards=convert.ShardCounts(3, 2, test=2),
-                options=convert.ConvertOptions(workers=core.Workers(1),
-                                               progress_interval=60))
-  values.update(overrides)
-  return demo.imagenet_demo_settings(data_dir, _FIXTURE, source_format=source_format,
-                                     **values)
+_settings_for = layout_runs.settings_for
+_csvs = layout_runs.csvs
 
 
 def _listing(directory):
@@ -55,16 +45,6 @@ def _listing(directory):
       listing[os.path.relpath(os.path.join(root, name), directory)] = (
           stat.st_size, stat.st_mtime_ns)
   return listing
-
-
-def _csvs(data_dir):
-  return {name: file_trees.file_contents(driver.raw_data_dir(data_dir)).get(name)
-          for name in _CSVS}
-
-
-def _closing_lines(data_dir, state):
-  return [line.replace(data_dir, 'DATA_DIR')
-          for line in driver.closing_lines(data_dir, state)]
 
 
 def _examples_without_boxes(data_dir):
@@ -85,41 +65,16 @@ def _examples_without_boxes(data_dir):
   return examples
 
 
-class HuggingFaceRunTest(absltest.TestCase):
+class HuggingFaceRunTest(layout_runs.LayoutRunTestCase):
   """One mini ImageNet converted from the tarballs, HF parquet and HF tar.gz."""
 
-  @classmethod
-  def setUpClass(cls):
-    super().setUpClass()
-    root = tempfile.mkdtemp(dir=absltest.get_default_test_tmpdir())
-    cls.root = root
-    cls.reference_dir = os.path.join(root, 'tarballs')
-    cls.reference_state = _driver.run(_settings_for(cls.reference_dir, 'tarballs'))
-    cls.data_dirs, cls.states, cls.sources, cls.before = {}, {}, {}, {}
-    for source_format in imagenet.SPOOLED:
-      data_dir = os.path.join(root, source_format)
-      settings = _settings_for(data_dir, source_format)
-      cls.sources[source_format] = settings.source
-      cls.before[source_format] = _listing(settings.source)
-      cls.data_dirs[source_format] = data_dir
-      cls.states[source_format] = _driver.run(settings)
+  LAYOUTS = imagenet.SPOOLED
+  snapshot = staticmethod(_listing)
 
-  def test_shards_box_csvs_and_closing_lines_are_the_tarballs(self):
-    reference = file_trees.shard_digests(self.reference_dir, _SPLITS)
-    self.assertLen(reference, 7)
+  def test_the_spool_is_gone(self):
     for source_format, data_dir in self.data_dirs.items():
       with self.subTest(source_format):
-        self.assertEqual(file_trees.shard_digests(data_dir, _SPLITS), reference)
-        self.assertEqual(_csvs(data_dir), _csvs(self.reference_dir))
-        self.assertEqual(_closing_lines(data_dir, self.states[source_format]),
-                         _closing_lines(self.reference_dir, self.reference_state))
-
-  def test_the_source_is_untouched_and_the_spool_is_gone(self):
-    for source_format, source in self.sources.items():
-      with self.subTest(source_format):
-        self.assertEqual(_listing(source), self.before[source_format])
-        self.assertFalse(os.path.exists(
-            imagenet.spool_dir(self.data_dirs[source_format])))
+        self.assertFalse(os.path.exists(imagenet.spool_dir(data_dir)))
 
   def test_only_boxes_convert_and_check_run_and_record_the_source(self):
     for source_format, state in self.states.items():
@@ -251,7 +206,7 @@ class ReadTest(absltest.TestCase):
   def setUpClass(cls):
     super().setUpClass()
     root = tempfile.mkdtemp(dir=absltest.get_default_test_tmpdir())
-    cls.fixture = demo.generate(os.path.join(root, 'fixture'), _FIXTURE)
+    cls.fixture = demo.generate(os.path.join(root, 'fixture'), layout_runs.FIXTURE)
     cls.labels = label_files.LabelFiles(cls.fixture.synsets_file,
                                         cls.fixture.metadata_file,
                                         cls.fixture.validation_labels_file)
@@ -337,8 +292,8 @@ class ReadTest(absltest.TestCase):
         (relabel(-1), r'row 0: label -1 is outside 0\.\.2$'),
         (other_wnid, r'row 0: the path \S+ names class n\d{8}, its label \d class '
          r'n\d{8}$'),
-        (lambda rows: rows + rows[:1], r'row \d+: \S+\.JPEG, the image of \S+ row 0, '
-         r'again$'),
+        (lambda rows: rows + rows[:1], r'row \d+: \S+\.JPEG again \(first in \S+'
+         r'train-00000-of-00003\.parquet\)$'),
     )
     for change, message in cases:
       with self.subTest(message):
@@ -388,10 +343,11 @@ class ReadTest(absltest.TestCase):
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
         message = ('class n99999999 is not in the synsets file' if case == 'unknown'
-                   else r'\S+, the image of %s:%s, again' % (archive, extra_name))
+                   else r'\S+ again \(first in %s\)' % archive)
         with self.assertRaisesRegex(convert.ConversionError, '^%s:%s: %s$' % (
             archive, extra_name, message)):
           self._read(directory, _hugging_face.TARGZ)
+
 
 if __name__ == '__main__':
   absltest.main()

@@ -157,7 +157,7 @@ class HuggingFaceRunTest(layout_runs.LayoutRunTestCase):
     images = table.column('image').to_pylist()
     images[1] = dict(images[1], bytes=b'\xff\xd8\xff\xe0 not a jpeg')
     pq.write_table(table.set_column(0, 'image', pa.array(
-        images, demo_image_type())), path)
+        images, table.schema.field('image').type)), path)
     with self.assertRaisesRegex(records.ImageError, r'^%s row 1 \(%s\): ' % (
         path, images[1]['path'])):
       _driver.run(settings)
@@ -180,12 +180,7 @@ class HuggingFaceRunTest(layout_runs.LayoutRunTestCase):
     data_dir = os.path.join(self.create_tempdir().full_path, 'data')
     settings = _settings_for(data_dir, imagenet.HF_PARQUET)
     self.assertTrue(settings.checksums_file)
-    for option, value in (('no_extract', True), ('link_mode', 'symlink'),
-                          ('stream_extract', True)):
-      with self.subTest(option):
-        with self.assertRaisesRegex(ValueError, '--%s applies only to the official '
-                                    'tarballs' % option):
-          _driver.run(dataclasses.replace(settings, **{option: value}))
+    self.assert_tarball_options_refused(settings)
     with self.assertRaisesRegex(ValueError, r'its images are spooled under '
                                 r'DATA_DIR/spool/, which must be local; gs://b/d is '
                                 r'not$'):
@@ -193,10 +188,6 @@ class HuggingFaceRunTest(layout_runs.LayoutRunTestCase):
     with self.assertRaisesRegex(ValueError, 'bounding_box_archive is for Hugging '
                                 "Face's layouts"):
       _driver.run(_settings_for(data_dir, imagenet.KAGGLE, bounding_box_archive='/b'))
-
-
-def demo_image_type():
-  return pa.struct([('bytes', pa.binary()), ('path', pa.string())])
 
 
 class ReadTest(absltest.TestCase):

@@ -3,6 +3,7 @@ ImageNet converted from the official tarballs and from each layout (in-process, 
 the demo lays them out), and the comparison of their shards, box CSVs and closing
 lines."""
 
+import dataclasses
 import os
 import tempfile
 
@@ -84,3 +85,13 @@ class LayoutRunTestCase(absltest.TestCase):
     for source_format, source in self.sources.items():
       with self.subTest(source_format):
         self.assertEqual(self.snapshot(source), self.before[source_format])
+
+  def assert_tarball_options_refused(self, settings):
+    """The tarballs' own options, each refused before any work."""
+    for option, value in (('no_extract', True), ('link_mode', 'symlink'),
+                          ('stream_extract', True)):
+      with self.subTest(option):
+        with self.assertRaisesRegex(ValueError, '--%s applies only to the official '
+                                    'tarballs' % option):
+          _driver.run(dataclasses.replace(settings, **{option: value}))
+    self.assertEqual(os.listdir(settings.data_dir), [driver.DEMO_SOURCE_DIRNAME])

@@ -175,6 +175,11 @@ def _layouts(directory: str) -> Dict[str, List[str]]:
       HF_TARGZ: _shown(['%s/%s' % (_HF_DIRNAME, name) for name in hf_names
                         if _hugging_face.TARGZ_NAME.match(name)]),
   }
+  # Hugging Face ships no boxes: the official box archives beside its data/ are
+  # read with it, not a tarball layout of their own.
+  if ((found[HF_PARQUET] or found[HF_TARGZ]) and
+      set(found[TARBALLS]) <= set(_archives.BOX_ARCHIVES)):
+    found[TARBALLS] = []
   return {layout: names for layout, names in found.items() if names}
 
 

@@ -71,6 +71,12 @@ class HuggingFaceRunTest(layout_runs.LayoutRunTestCase):
   LAYOUTS = imagenet.SPOOLED
   snapshot = staticmethod(_listing)
 
+  def test_auto_finds_the_layout_with_the_box_archives_beside_it(self):
+    for source_format, source in self.sources.items():
+      with self.subTest(source_format):
+        self.assertIn(imagenet.BBOX_TRAIN_TAR_GZ, os.listdir(source))
+        self.assertEqual(imagenet.detect_source(source).format, source_format)
+
   def test_the_spool_is_gone(self):
     for source_format, data_dir in self.data_dirs.items():
       with self.subTest(source_format):

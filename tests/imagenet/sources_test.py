@@ -125,6 +125,13 @@ class DetectSourceTest(absltest.TestCase):
                      "Source %s: Hugging Face's ILSVRC/imagenet-1k parquet files (data/"
                      'train-00000-of-00003.parquet, data/validation-00000-of-00002.'
                      'parquet)' % parquet)
+    beside = self._dir('data/train-00000-of-00001.parquet',
+                       'ILSVRC2012_bbox_train_v2.tar.gz', 'ILSVRC2012_bbox_val_v3.tgz')
+    self.assertEqual(_sources.detect_source(beside).format, 'hf_parquet')
+    with self.assertRaisesRegex(_sources.SourceError, 'holds a mixture'):
+      _sources.detect_source(self._dir('data/train-00000-of-00001.parquet',
+                                       'ILSVRC2012_bbox_train_v2.tar.gz',
+                                       'ILSVRC2012_img_val.tar'))
     targz = self._dir('data/train_images_0.tar.gz', 'data/val_images.tar.gz')
     for source_format in ('auto', 'hf_targz'):
       self.assertEqual(_sources.detect_source(targz, source_format).format, 'hf_targz')

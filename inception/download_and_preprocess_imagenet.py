@@ -17,9 +17,13 @@ extracts each image tarball while it downloads, so that it is read once. The las
 line is `Finished writing all N images in data set.`
 
 --source may also be Kaggle's imagenet-object-localization-challenge, unpacked or
-its zip (found from its names, or named by --source_format): it is read in place, with
-no download, extract or relabel step, and gives the same shards. --demo
---source_format=kaggle (or kaggle_zip) runs the demo from that layout.
+its zip, or Hugging Face's ILSVRC/imagenet-1k (its parquet or older tar.gz files
+under data/), found from its names or named by --source_format: Kaggle's is read in
+place, Hugging Face's in one pass per split into a spool under DATA_DIR (its boxes
+from the official box archive beside data/, or --bounding_box_archive, or none);
+either way with no download, extract or relabel step, and the same shards. --demo
+--source_format=kaggle (kaggle_zip, hf_parquet, hf_targz) runs the demo from that
+layout.
 """
 
 # First: importing cli quiets TensorFlow's start-up logs.

@@ -153,17 +153,24 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertRegex(result.stderr.strip().splitlines()[-1],
                      'error: source directory .*no_tarballs_here does not exist')
 
-  def test_demo_from_kaggles_tree_and_zip_gives_the_tarballs_shards(self):
+  def test_demo_from_kaggle_and_hugging_face_gives_the_tarballs_shards(self):
     cwd = self.create_tempdir('layouts').full_path
     outputs = {}
-    for source_format in ('tarballs', 'kaggle', 'kaggle_zip'):
+    for source_format in ('tarballs', 'kaggle', 'kaggle_zip', 'hf_parquet',
+                          'hf_targz'):
       result = binaries.run(_BINARY, ['--demo', '--source_format=' + source_format,
                                       source_format] + _SMALL_DEMO, cwd)
       self.assertEqual(result.returncode, 0, result.stderr[-3000:])
       data_dir = os.path.join(cwd, source_format)
       outputs[source_format] = (result.stdout.replace(data_dir, 'DATA_DIR'),
                                 file_trees.shard_digests(data_dir))
-      if source_format != 'tarballs':
+      if source_format.startswith('hf'):
+        self.assertRegex(result.stderr, r"Source %s/hf-\S*: Hugging Face's ILSVRC/"
+                         'imagenet-1k' % os.path.join(data_dir, 'demo-source'))
+        self.assertRegex(result.stderr, r'Hugging Face source \S+: \d+ train images '
+                         r'of \d+ classes, \d+ validation images')
+        self.assertFalse(os.path.exists(os.path.join(data_dir, 'spool')))
+      elif source_format != 'tarballs':
         self.assertRegex(result.stderr, r"Source %s/kaggle\S*: Kaggle's imagenet-"
                          'object-localization-challenge' %
                          os.path.join(data_dir, 'demo-source'))
@@ -175,6 +182,8 @@ class DriverBinaryTest(absltest.TestCase):
     self.assertLen(outputs['tarballs'][1], 3)
     self.assertEqual(outputs['kaggle'], outputs['tarballs'])
     self.assertEqual(outputs['kaggle_zip'], outputs['tarballs'])
+    self.assertEqual(outputs['hf_parquet'], outputs['tarballs'])
+    self.assertEqual(outputs['hf_targz'], outputs['tarballs'])
 
   def test_a_mixture_is_a_one_line_error_before_any_work(self):
     cwd = self.create_tempdir('mixture').full_path

@@ -43,6 +43,7 @@ from inception.acquire._members import plain_member_name
 from inception.acquire._options import FetchOptions
 from inception.acquire._options import FetchSummary
 from inception.acquire._options import LINK_MODES
+from inception.acquire._tar_index import TarMember
 from inception.acquire._tar_index import index_flat_tar
 from inception.acquire._tar_index import index_train_tar
 from inception.acquire._tree import extract_tree
@@ -71,6 +72,7 @@ __all__ = [
     'PENDING_SUFFIX',
     'STAMP_SUFFIX',
     'TREE',
+    'TarMember',
     'TransferError',
     'UnsafeArchiveError',
     'ZipIndex',

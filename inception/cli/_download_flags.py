@@ -118,15 +118,23 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
 
 
 def define_source_format(flag_values: flags.FlagValues = flags.FLAGS) -> None:
-  """--source_format: what --source holds (imagenet.SOURCE_FORMATS)."""
+  """--source_format: what --source holds (imagenet.SOURCE_FORMATS), and
+  --bounding_box_archive, the boxes of a source that has none (Hugging Face's)."""
   flags.DEFINE_enum(
       'source_format', imagenet.AUTO, list(imagenet.SOURCE_FORMATS),
       'What --source holds: %s (found from its names), %s (the official tarballs), '
       '%s (Kaggle\'s %s unpacked) or %s (that zip, or a directory holding it), both '
-      'read in place; %s and %s (Hugging Face\'s) are not supported yet.' % (
+      'read in place; %s and %s (Hugging Face\'s parquet or older tar.gz files under '
+      'data/), read in one pass per split into a spool under DATA_DIR.' % (
           imagenet.AUTO, imagenet.TARBALLS, imagenet.KAGGLE, imagenet.KAGGLE_ZIP_FILE,
           imagenet.KAGGLE_ZIP, imagenet.HF_PARQUET, imagenet.HF_TARGZ),
       flag_values=flag_values)
+  flags.DEFINE_string(
+      'bounding_box_archive', None,
+      'For Hugging Face\'s layouts, which have no boxes: the official %s, when it is '
+      'not beside --source\'s data/ folder. Checked against its published MD5 (or '
+      '--checksums_file\'s). Without one the run converts without boxes.' %
+      imagenet.BBOX_TRAIN_TAR_GZ, flag_values=flag_values)
 
 
 def define_test_shards(purpose: str, flag_values: flags.FlagValues = flags.FLAGS
@@ -171,7 +179,8 @@ def download_settings_from_flags(values: flags.FlagValues = flags.FLAGS
                                  ) -> Dict[str, Any]:
   """What the download flags set in the ImageNet driver's settings (paths absolute),
   for both binaries that run its download step: --link_mode only when given (a
-  source read in place refuses it), --source_format when the binary defines it."""
+  source read in place refuses it), --source_format and --bounding_box_archive when
+  the binary defines them."""
   settings = dict(
       source=source_from_flags(values),
       link_mode=values.link_mode if values['link_mode'].present else None,
@@ -181,6 +190,8 @@ def download_settings_from_flags(values: flags.FlagValues = flags.FLAGS
       extract_xml=values.extract_xml, stream_extract=values.stream_extract)
   if 'source_format' in values:
     settings['source_format'] = values.source_format
+    settings['bounding_box_archive'] = core.absolute_user_path(
+        values.bounding_box_archive)
   return settings
 
 

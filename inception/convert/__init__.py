@@ -6,6 +6,9 @@ public for the benchmark, the tests and the data sets' drivers: find the images
 (`find_class_entries`, `find_generic_entries`, `find_unlabelled_entries`,
 `image_members`), plan (`plan_split`), prepare against the output directory, write
 with the runner of `ConvertOptions.runner` (the local pool or Apache Beam), finish.
+A source read in one sequential pass (Hugging Face's parquet or tar.gz) gives its
+splits as `SpooledEntries`: the pending shards' images are spooled into local files
+per range of shards first (`SpoolStats`, `spool_files`).
 `ConversionError` names what is wrong.
 """
 
@@ -29,6 +32,11 @@ from inception.convert._options import SplitResult
 from inception.convert._options import finished_line
 from inception.convert._planning import ImageEntry
 from inception.convert._planning import plan_split
+from inception.convert._spooling import SHARDS_PER_SPOOL_FILE
+from inception.convert._spooling import SourceImage
+from inception.convert._spooling import SpoolStats
+from inception.convert._spooling import SpooledEntries
+from inception.convert._spooling import spool_files
 
 __all__ = [
     'ConversionError',
@@ -36,7 +44,11 @@ __all__ = [
     'ImageClass',
     'ImageEntry',
     'LOCAL_RUNNER',
+    'SHARDS_PER_SPOOL_FILE',
     'ShardCounts',
+    'SourceImage',
+    'SpoolStats',
+    'SpooledEntries',
     'SplitCallback',
     'SplitPaths',
     'SplitResult',
@@ -50,5 +62,6 @@ __all__ = [
     'image_members',
     'is_image',
     'plan_split',
+    'spool_files',
     'splits_in_order',
 ]

@@ -17,6 +17,7 @@ from inception.convert import _finding
 from inception.convert import _options
 from inception.convert import _planning
 from inception.convert import _preparing
+from inception.convert import _spooling
 from inception.convert import _writing
 
 # (split, where its images are, its shard count)
@@ -34,11 +35,14 @@ def convert_split(split: str, entries: Sequence[records.ImageEntry], num_shards:
                                             record_format), options)
 
 
-def _convert_plan(plan: _planning.SplitPlan, options: _options.ConvertOptions
+def _convert_plan(plan: _planning.SplitPlan, options: _options.ConvertOptions,
+                  spooled: Optional[_spooling.SpooledEntries] = None
                   ) -> _options.SplitResult:
-  """Writes (resuming) and finishes a planned split with the runner of `options`."""
+  """Writes (resuming) and finishes a planned split with the runner of `options`,
+  its pending shards' images spooled first when the source is `spooled`."""
   prepared = _preparing.prepare_split(plan, options)
-  results = _writing.write_pending(prepared, options)
+  with _spooling.spooled_pending(prepared, spooled, options) as prepared:
+    results = _writing.write_pending(prepared, options)
   return _writing.finish_split(prepared, results, options)
 
 
@@ -65,13 +69,16 @@ def convert_splits(sources: Sequence[SplitSource],
   """Converts each (split, source, shard count) of splits_in_order, in order.
 
   Args:
-    find_entries: (split, source) → the split's images.
+    find_entries: (split, source) → the split's images, or a SpooledEntries (a
+      source read in one pass: its pending shards' images spooled first).
     boxes: {filename: boxes}, or None for a format without boxes.
     on_split_finished: called with each split's result as soon as it is complete.
   """
   results = {}
   for split, source, num_shards in sources:
-    entries = find_entries(split, source)
+    found = find_entries(split, source)
+    spooled = found if isinstance(found, _spooling.SpooledEntries) else None
+    entries = found if spooled is None else found.entries
     num_images = len(entries)
     num_classes = len(set(_planning.entry_labels(entries)))
     plan = _planning.plan_split(split, entries, num_shards, output_directory, boxes,
@@ -80,7 +87,7 @@ def convert_splits(sources: Sequence[SplitSource],
     logging.info('%s: found %d images in %d classes%s', split, num_images, num_classes,
                  '' if boxes is None else
                  ', %d with bounding boxes' % plan.num_with_boxes)
-    results[split] = _convert_plan(plan, options)
+    results[split] = _convert_plan(plan, options, spooled)
     del plan
     if on_split_finished:
       on_split_finished(results[split])

@@ -5,8 +5,8 @@ ImageNet (docs/SOURCES.md): Kaggle's tree and zip (`write_kaggle_tree`,
 `write_hf_targz`); and a mini flower_photos.tgz:
 `generate_flowers(directory, FlowersConfig(...))`. Above the drivers: the settings that
 run each driver on its mini data set (`imagenet_demo_settings`, `flowers_demo_settings`,
-for the binaries' --demo; `kaggle_demo_source` for --demo from Kaggle's layouts), the
-archives under the names of inception.imagenet's catalogue.
+for the binaries' --demo; `layout_demo_source` for --demo from Kaggle's and Hugging
+Face's layouts), the archives under the names of inception.imagenet's catalogue.
 """
 
 from inception.demo._flowers_demo import FLOWERS_DEMO_CONFIG
@@ -23,9 +23,9 @@ from inception.demo._imagenet_demo import IMAGENET_DEMO_CONFIG
 from inception.demo._imagenet_demo import IMAGENET_DEMO_SHARD_COUNTS
 from inception.demo._imagenet_demo import IMAGENET_DEMO_TEST_IMAGES
 from inception.demo._imagenet_demo import imagenet_demo_settings
-from inception.demo._imagenet_demo import KAGGLE_DEMO_DIRNAMES
+from inception.demo._imagenet_demo import LAYOUT_DEMO_DIRNAMES
 from inception.demo._imagenet_demo import imagenet_demo_source
-from inception.demo._imagenet_demo import kaggle_demo_source
+from inception.demo._imagenet_demo import layout_demo_source
 from inception.demo._kaggle_layout import KAGGLE_ZIP
 from inception.demo._kaggle_layout import KaggleSource
 from inception.demo._kaggle_layout import write_kaggle_tree
@@ -61,9 +61,9 @@ __all__ = [
     'IMAGENET_DEMO_CONFIG',
     'IMAGENET_DEMO_SHARD_COUNTS',
     'IMAGENET_DEMO_TEST_IMAGES',
-    'KAGGLE_DEMO_DIRNAMES',
     'KAGGLE_ZIP',
     'KaggleSource',
+    'LAYOUT_DEMO_DIRNAMES',
     'MiniFlowers',
     'ParquetConfig',
     'TarGzConfig',
@@ -75,7 +75,7 @@ __all__ = [
     'generate_flowers',
     'imagenet_demo_settings',
     'imagenet_demo_source',
-    'kaggle_demo_source',
+    'layout_demo_source',
     'render_photo',
     'test_filename',
     'validation_filename',

@@ -1,9 +1,11 @@
 """The ImageNet demo: the identical pipeline on a generated mini ImageNet, offline,
-from the official tarballs' layout or (source_format) from Kaggle's tree or zip."""
+from the official tarballs' layout or (source_format) from Kaggle's tree or zip, or
+Hugging Face's parquet or tar.gz files (with the fixture's box archives beside them)."""
 
 import dataclasses
 import json
 import os
+import shutil
 from typing import Any, Dict
 
 from inception import convert
@@ -12,12 +14,16 @@ from inception import driver
 from inception import imagenet
 from inception import label_files
 from inception import records
+from inception.demo import _hugging_face_layout
 from inception.demo import _kaggle_layout
 from inception.demo import _mini_imagenet
 
 _RECORD = 'fixture.json'
-# Where the demo's mini ImageNet goes in Kaggle's layouts, under demo-source/.
-KAGGLE_DEMO_DIRNAMES = {imagenet.KAGGLE: 'kaggle', imagenet.KAGGLE_ZIP: 'kaggle-zip'}
+# Where the demo's mini ImageNet goes in the other publishers' layouts, under
+# demo-source/.
+LAYOUT_DEMO_DIRNAMES = {imagenet.KAGGLE: 'kaggle', imagenet.KAGGLE_ZIP: 'kaggle-zip',
+                        imagenet.HF_PARQUET: 'hf-parquet',
+                        imagenet.HF_TARGZ: 'hf-targz'}
 
 # The demo's mini ImageNet: a few classes, a few hundred photo-like images.
 IMAGENET_DEMO_CONFIG = _mini_imagenet.Config(num_classes=8, images_per_class=32,
@@ -60,25 +66,32 @@ def imagenet_demo_source(data_dir: str,
   return dict(record, source=source, **paths)
 
 
-def kaggle_demo_source(data_dir: str, source_format: str,
+def layout_demo_source(data_dir: str, source_format: str,
                        config: _mini_imagenet.Config = IMAGENET_DEMO_CONFIG) -> str:
-  """Writes the demo's mini ImageNet in Kaggle's layout (source_format: the tree, or
-  the zip) under demo-source/ once; returns its directory.
+  """Writes the demo's mini ImageNet in another publisher's layout (source_format:
+  Kaggle's tree or zip, Hugging Face's parquet or tar.gz, the fixture's box archives
+  beside its data/) under demo-source/ once; returns its directory.
 
   The layout is made from the tarballs' fixture (generated again: the same config
   gives the same bytes), and a stamp beside it records the config it was made from.
   """
   source = driver.demo_source_dir(data_dir)
   imagenet_demo_source(data_dir, config)
-  directory = os.path.join(source, KAGGLE_DEMO_DIRNAMES[source_format])
+  directory = os.path.join(source, LAYOUT_DEMO_DIRNAMES[source_format])
   stamp = directory + '.json'
   wanted = json.dumps(dataclasses.asdict(config), sort_keys=True)
   if not core.exists(stamp) or core.read_text(stamp) != wanted:
     fixture = _mini_imagenet.generate(source, config)
-    if source_format == imagenet.KAGGLE:
-      _kaggle_layout.write_kaggle_tree(fixture, directory)
-    else:
-      _kaggle_layout.write_kaggle_zip(fixture, directory)
+    writers = {imagenet.KAGGLE: _kaggle_layout.write_kaggle_tree,
+               imagenet.KAGGLE_ZIP: _kaggle_layout.write_kaggle_zip,
+               imagenet.HF_PARQUET: _hugging_face_layout.write_hf_parquet,
+               imagenet.HF_TARGZ: _hugging_face_layout.write_hf_targz}
+    writers[source_format](fixture, directory)
+    if source_format in imagenet.SPOOLED:
+      for archive in (fixture.bbox_train_tar_gz, fixture.bbox_validation_tgz):
+        with open(archive, 'rb') as f, core.atomic_output(
+            os.path.join(directory, os.path.basename(archive))) as copy:
+          shutil.copyfileobj(f, copy)
     core.write_text(stamp, wanted)
   return directory
 
@@ -88,7 +101,9 @@ def imagenet_demo_settings(data_dir: str,
                            **overrides: Any) -> imagenet.Settings:
   """The settings that run the identical pipeline on the demo's mini ImageNet,
   with no credentials: the tarballs symlinked from demo-source/, or with
-  source_format=kaggle (kaggle_zip) Kaggle's tree (zip) read in place there;
+  source_format=kaggle (kaggle_zip, hf_parquet, hf_targz) Kaggle's tree (zip,
+  Hugging Face's parquet or tar.gz files, their box archives' MD5s from the
+  fixture's checksums file) there;
   with_test=True adds test images to the fixture (IMAGENET_DEMO_TEST_IMAGES unless
   `config` has some)."""
   if overrides.get('with_test') and not config.num_test_images:
@@ -100,8 +115,10 @@ def imagenet_demo_settings(data_dir: str,
                                     fixture['validation_labels_file']),
       shards=IMAGENET_DEMO_SHARD_COUNTS, expected_counts=fixture['expected_counts'])
   source_format = overrides.get('source_format', imagenet.AUTO)
-  if source_format in KAGGLE_DEMO_DIRNAMES:
-    values['source'] = kaggle_demo_source(data_dir, source_format, config)
+  if source_format in LAYOUT_DEMO_DIRNAMES:
+    values['source'] = layout_demo_source(data_dir, source_format, config)
+    if source_format in imagenet.SPOOLED:
+      values['checksums_file'] = fixture['checksums_file']
   else:
     values.update(source=fixture['source'], link_mode='symlink',
                   checksums_file=fixture['checksums_file'])

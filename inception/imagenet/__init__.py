@@ -16,10 +16,12 @@ The ILSVRC2012 archives (_archives): their names, sizes and MD5s (`KNOWN_FILES`,
 (_extraction: `extract_all`).
 
 Where else ImageNet comes from (docs/SOURCES.md): `detect_source` tells what --source
-holds (`SOURCE_FORMATS`: the tarballs, Kaggle's tree or zip; Hugging Face's not yet);
-Kaggle's is read in place (_kaggle: `read_kaggle` reads and checks its index into
-`ListedSplits`, which `convert_listed` converts), with the steps bounding_boxes,
-convert and check only (_in_place).
+holds (`SOURCE_FORMATS`: the tarballs, Kaggle's tree or zip, Hugging Face's parquet
+or tar.gz); Kaggle's is read in place (_kaggle: `read_kaggle` reads and checks its
+index into `ListedSplits`, which `convert_listed` converts), Hugging Face's is
+indexed the same way and spooled a split at a time (_hugging_face:
+`read_hugging_face`), with the steps bounding_boxes, convert and check only
+(_in_place).
 """
 
 from inception.imagenet._archives import ACCESS_KEY_ENV
@@ -46,6 +48,9 @@ from inception.imagenet._driver import steps_to_run
 from inception.imagenet._extraction import ExtractResult
 from inception.imagenet._extraction import extract_all
 from inception.imagenet._extraction import image_extractions
+from inception.imagenet._hugging_face import HuggingFaceIndex
+from inception.imagenet._hugging_face import official_name
+from inception.imagenet._hugging_face import read_hugging_face
 from inception.imagenet._kaggle import KAGGLE_ZIP_FILE
 from inception.imagenet._kaggle import KaggleIndex
 from inception.imagenet._kaggle import read_kaggle
@@ -53,8 +58,10 @@ from inception.imagenet._layout import BOUNDING_BOXES_DIRNAME
 from inception.imagenet._layout import TEST_DIRNAME
 from inception.imagenet._layout import TRAIN_BOXES_CSV
 from inception.imagenet._layout import VALIDATION_BOUNDING_BOXES_DIRNAME
+from inception.imagenet._layout import SPOOL_DIRNAME
 from inception.imagenet._layout import VALIDATION_BOXES_CSV
 from inception.imagenet._layout import boxes_csv_dir
+from inception.imagenet._layout import spool_dir
 from inception.imagenet._layout import test_images_dir
 from inception.imagenet._layout import train_boxes_csv
 from inception.imagenet._layout import train_xml_dir
@@ -72,6 +79,7 @@ from inception.imagenet._sources import HF_TARGZ
 from inception.imagenet._sources import IN_PLACE
 from inception.imagenet._sources import KAGGLE
 from inception.imagenet._sources import KAGGLE_ZIP
+from inception.imagenet._sources import LISTED
 from inception.imagenet._sources import SOURCE_FORMATS
 from inception.imagenet._sources import SPOOLED
 from inception.imagenet._sources import Source
@@ -101,6 +109,7 @@ __all__ = [
     'ExtractResult',
     'HF_PARQUET',
     'HF_TARGZ',
+    'HuggingFaceIndex',
     'IMAGE_TARS',
     'IN_PLACE',
     'IN_PLACE_STEPS',
@@ -109,11 +118,13 @@ __all__ = [
     'KAGGLE_ZIP_FILE',
     'KNOWN_FILES',
     'KaggleIndex',
+    'LISTED',
     'LOGIN',
     'ListedSplits',
     'OPTIONAL_FILES',
     'SHARD_COUNTS',
     'SOURCE_FORMATS',
+    'SPOOL_DIRNAME',
     'SPOOLED',
     'STEPS',
     'Settings',
@@ -142,9 +153,12 @@ __all__ = [
     'image_extractions',
     'imagenet_classes',
     'login_for',
+    'official_name',
     'read_bounding_boxes',
+    'read_hugging_face',
     'read_kaggle',
     'run',
+    'spool_dir',
     'step_names',
     'steps_to_run',
     'test_images_dir',

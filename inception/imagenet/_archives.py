@@ -53,6 +53,8 @@ OPTIONAL_FILES = (BBOX_VALIDATION_TGZ, DEVKIT_TAR_GZ)
 # can verify it (acquire.FetchOptions.verify_on_first_read). The box tarballs are
 # small, and with --no_extract read by annotations, so they are hashed when fetched.
 IMAGE_TARS = (TRAIN_TAR, VALIDATION_TAR, TEST_TAR)
+# The bounding box archives (which a Hugging Face layout may have beside it).
+BOX_ARCHIVES = (BBOX_TRAIN_TAR_GZ, BBOX_VALIDATION_TGZ)
 
 _MD5_PATTERN = re.compile(r'^[0-9a-f]{32}$')
 

@@ -30,11 +30,12 @@ reads each image by its offset inside the tarballs (convert.convert_imagenet wit
 train_tar and validation_tar), in the same order and with the same records as the
 extract path. Every path is core's layout (docs/ARCHITECTURE.md).
 
-A source read in place (Kaggle's tree or zip, found by _sources.detect_source or named
-by source_format) has the steps bounding_boxes (from its own XMLs), convert (its
-images read where they are) and check only; its index is read and checked before any
-work, and each step records its index files' MD5s, so that a source changed since is
-refused on resume (_in_place).
+A source with an index of its own (Kaggle's tree or zip, read in place; Hugging
+Face's parquet or tar.gz, spooled a split at a time; found by _sources.detect_source
+or named by source_format) has the steps bounding_boxes (from Kaggle's XMLs, or the
+box archive beside Hugging Face's data/: none without one), convert and check only;
+its index is read and checked before any work, and each step records its index
+files' MD5s, so that a source changed since is refused on resume (_in_place).
 
 Resumable as a whole: <data_dir>/pipeline_state.json records each finished step, the
 settings it ran with and what it produced. A re-run skips a finished step whose
@@ -67,7 +68,6 @@ from inception import label_files
 from inception.imagenet import _archives
 from inception.imagenet import _extraction
 from inception.imagenet import _in_place
-from inception.imagenet import _kaggle
 from inception.imagenet import _layout
 from inception.imagenet import _settings
 from inception.imagenet import _sources
@@ -77,7 +77,7 @@ from inception.imagenet import _splits
 def steps(settings: _settings.Settings,
           credentials: Optional[acquire.Credentials] = None,
           only: Optional[Sequence[str]] = None,
-          index: Optional[_kaggle.KaggleIndex] = None) -> List[driver.Step]:
+          index: Optional[_in_place.Index] = None) -> List[driver.Step]:
   """The driver's steps for `settings`, in order (driver.run_steps runs them).
 
   `only`: the steps this run may run (None: all); the download then leaves the image
@@ -92,8 +92,12 @@ def steps(settings: _settings.Settings,
       with a source read in place.
   """
   source = _sources.detect_source(settings.source, settings.source_format)
-  if source.format in _sources.IN_PLACE:
+  if source.format in _sources.LISTED:
     return _in_place_steps(settings, source, only, index)
+  if settings.bounding_box_archive:
+    raise ValueError('bounding_box_archive is for Hugging Face\'s layouts, which have '
+                     'no boxes; the tarballs\' is %s, fetched with them' %
+                     _archives.BBOX_TRAIN_TAR_GZ)
   if settings.extract_xml and settings.no_extract:
     raise ValueError('extract_xml needs the extract step: with no_extract nothing is '
                      'extracted')
@@ -123,14 +127,14 @@ def steps(settings: _settings.Settings,
 
 def _in_place_steps(settings: _settings.Settings, source: _sources.Source,
                     only: Optional[Sequence[str]],
-                    index: Optional[_kaggle.KaggleIndex]) -> List[driver.Step]:
-  """bounding_boxes, convert and check of a source read in place; the first and the
-  last record the source they read (_in_place.source_record)."""
+                    index: Optional[_in_place.Index]) -> List[driver.Step]:
+  """bounding_boxes, convert and check of a source with its own index; the first
+  and the last record the source they read (_in_place.source_record)."""
   _in_place.refuse_options(settings, source, only)
   opened = [index]
-  box_sources = _kaggle.box_sources(source.path, source.format == _sources.KAGGLE_ZIP)
+  box_sources = _in_place.box_sources(settings, source)
 
-  def listed() -> _kaggle.KaggleIndex:
+  def listed() -> _in_place.Index:
     """The index run() read, or (a step run without it) read now."""
     if opened[0] is None:
       opened[0] = _in_place.open_source(settings, source)
@@ -141,8 +145,10 @@ def _in_place_steps(settings: _settings.Settings, source: _sources.Source,
         _in_place.SOURCE_KEY: _in_place.source_record(source, listed())})
 
   runners = {
-      _settings.BOUNDING_BOXES: lambda: recorded(_box_csvs(settings, box_sources)),
-      _settings.CONVERT: lambda: _in_place.run_convert(settings, listed()),
+      _settings.BOUNDING_BOXES: lambda: recorded(
+          _box_csvs(settings, box_sources) if box_sources else {'boxes': None}),
+      _settings.CONVERT: lambda: _in_place.run_convert(settings, listed(),
+                                                       box_sources is not None),
       _settings.CHECK: lambda: recorded(run_check(settings, listed().counts())),
   }
   return [driver.Step(name, runners[name], settings.step_settings(name, source.format))
@@ -354,7 +360,7 @@ def run(settings: _settings.Settings,
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
   source = _sources.detect_source(settings.source, settings.source_format)
   logging.info(source.line())
-  if source.format in _sources.IN_PLACE:
+  if source.format in _sources.LISTED:
     _in_place.refuse_options(settings, source, only)
     index = _in_place.open_source(settings, source)
     _in_place.refuse_changed_source(settings.data_dir, index, redo)

@@ -1,30 +1,47 @@
-"""A source read in place (Kaggle's tree or zip): what is refused before any work,
+"""A source with an index of its own (_sources.LISTED: Kaggle's tree or zip, read in
+place; Hugging Face's parquet or tar.gz, spooled): what is refused before any work,
 what its steps read, and what they record.
 
 Such a source has no download, extract or relabel step: its images are read where
-they are, and nothing in it is written, moved or deleted. Before any work:
+they are (or, Hugging Face's, in one pass per split into a spool under DATA_DIR),
+and nothing in it is written, moved or deleted. Before any work:
 - `refuse_options`: the tarballs' own options mean nothing here and are refused, as is
   a run of only the download or extract step (download_imagenet);
-- `open_source`: the source's index is read and checked (_kaggle.read_kaggle), and
-  what it lists is said in one line;
+- `open_source`: the source's index is read and checked (_kaggle.read_kaggle,
+  _hugging_face.read_hugging_face), and what it lists is said in one line; for
+  Hugging Face's, which has no boxes, the official box archive beside data/ (or
+  --bounding_box_archive) is checked against its MD5 (`box_sources`), or the line
+  says the run converts without boxes;
 - `refuse_changed_source`: a source whose index files differ from those the finished
   steps of this DATA_DIR read is refused: its shards would mix both.
 The bounding_boxes and check steps record the source they read (`source_record`: its
-path, format and the MD5 of each index file) in their outputs.
+path, format and the MD5 of each index file: Hugging Face's, of each file's rows or
+members and of its box archive) in their outputs.
 """
 
-from typing import Any, Dict, Optional, Sequence
+import dataclasses
+import hashlib
+import os
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from absl import logging
 
+from inception import core
 from inception import driver
+from inception.imagenet import _archives
+from inception.imagenet import _hugging_face
 from inception.imagenet import _kaggle
+from inception.imagenet import _layout
 from inception.imagenet import _settings
 from inception.imagenet import _sources
 from inception.imagenet import _splits
 
 # The key of a step's outputs that records the source it read.
 SOURCE_KEY = 'source'
+
+Index = Union[_kaggle.KaggleIndex, _hugging_face.HuggingFaceIndex]
+_HF_LAYOUTS = {_sources.HF_PARQUET: _hugging_face.PARQUET,
+               _sources.HF_TARGZ: _hugging_face.TARGZ}
 
 
 def refuse_options(settings: _settings.Settings, source: _sources.Source,
@@ -34,14 +51,24 @@ def refuse_options(settings: _settings.Settings, source: _sources.Source,
   Raises:
     ValueError: naming the options or steps, and what the source is.
   """
-  what = '--source %s is %s, read in place' % (source.path,
-                                               _sources.DESCRIPTIONS[source.format])
+  spooled = source.format in _sources.SPOOLED
+  what = '--source %s is %s, read %s' % (
+      source.path, _sources.DESCRIPTIONS[source.format],
+      'in one pass per split' if spooled else 'in place')
   given = [flag for flag, value in (
       ('--no_extract', settings.no_extract), ('--link_mode', settings.link_mode),
       ('--stream_extract', settings.stream_extract),
       ('--extract_xml', settings.extract_xml),
-      ('--checksums_file', settings.checksums_file),
+      # Hugging Face's box archive is checked against its MD5, or the file's.
+      ('--checksums_file', settings.checksums_file and not spooled),
       ('--with_devkit', settings.with_devkit)) if value]
+  if spooled and core.is_remote(settings.data_dir):
+    raise ValueError('%s: its images are spooled under DATA_DIR/%s/, which must be '
+                     'local; %s is not' % (what, _layout.SPOOL_DIRNAME,
+                                           settings.data_dir))
+  if settings.bounding_box_archive and not spooled:
+    raise ValueError('%s: --bounding_box_archive is for Hugging Face\'s layouts, '
+                     'which have no boxes; leave it out' % what)
   if given:
     raise ValueError('%s: %s %s only to the official tarballs (nothing is downloaded, '
                      'linked or extracted here); leave %s out' % (
@@ -54,28 +81,94 @@ def refuse_options(settings: _settings.Settings, source: _sources.Source,
                      'it' % (what, ' or '.join(others), source.path))
 
 
-def open_source(settings: _settings.Settings,
-                source: _sources.Source) -> _kaggle.KaggleIndex:
-  """The source's index, read and checked; its counts logged in one line.
+def open_source(settings: _settings.Settings, source: _sources.Source) -> Index:
+  """The source's index, read and checked; its counts logged in one line (and for
+  Hugging Face's, its boxes: the box archives' MD5s checked and fingerprinted).
 
   Raises:
     convert.ConversionError: the index disagrees with what is there or with the label
-      files (_kaggle.read_kaggle).
+      files (_kaggle.read_kaggle, _hugging_face.read_hugging_face).
+    driver.DriverError: a box archive that is not what its MD5 says.
   """
-  index = _kaggle.read_kaggle(source.path, source.format == _sources.KAGGLE_ZIP,
-                              settings.labels, settings.with_test)
+  if source.format not in _sources.SPOOLED:
+    index = _kaggle.read_kaggle(source.path, source.format == _sources.KAGGLE_ZIP,
+                                settings.labels, settings.with_test)
+    logging.info(index.counts_line())
+    return index
+  index = _hugging_face.read_hugging_face(
+      source.path, _HF_LAYOUTS[source.format], settings.labels, settings.with_test,
+      _layout.spool_dir(settings.data_dir))
   logging.info(index.counts_line())
-  return index
+  archives = box_sources(settings, source)
+  if archives is None:
+    logging.info('No bounding boxes: Hugging Face ships none, and %s is not beside '
+                 '%s/ (--bounding_box_archive names one): converting without boxes',
+                 _archives.BBOX_TRAIN_TAR_GZ, _hugging_face.HF_DATA_DIRNAME)
+    return index
+  fingerprint = dict(index.fingerprint)
+  for name, path in zip((_archives.BBOX_TRAIN_TAR_GZ, _archives.BBOX_VALIDATION_TGZ),
+                        archives):
+    if path:
+      fingerprint[os.path.basename(path)] = _checked_md5(settings, name, path)
+  logging.info('Bounding boxes from %s', ', '.join(path for path in archives if path))
+  return dataclasses.replace(index, fingerprint=fingerprint)
 
 
-def source_record(source: _sources.Source,
-                  index: _kaggle.KaggleIndex) -> Dict[str, Any]:
+def box_sources(settings: _settings.Settings, source: _sources.Source
+                ) -> Optional[Tuple[Any, Any]]:
+  """Where the bounding_boxes step reads the train and validation XMLs: Kaggle's
+  own; for Hugging Face's, the official box archives (the train one beside data/
+  or given, the validation one, with validation_bounding_boxes, beside it), or None
+  for none.
+
+  Raises:
+    ValueError: a box archive given or needed that is not there.
+  """
+  if source.format not in _sources.SPOOLED:
+    return _kaggle.box_sources(source.path, source.format == _sources.KAGGLE_ZIP)
+  train = settings.bounding_box_archive or os.path.join(source.path,
+                                                        _archives.BBOX_TRAIN_TAR_GZ)
+  if not os.path.isfile(train):
+    if settings.bounding_box_archive:
+      raise ValueError('--bounding_box_archive %s: no such file' % train)
+    return None
+  validation = None
+  if settings.validation_bounding_boxes:
+    validation = os.path.join(os.path.dirname(train), _archives.BBOX_VALIDATION_TGZ)
+    if not os.path.isfile(validation):
+      raise ValueError('--validation_bounding_boxes: %s is missing (expected beside '
+                       '%s)' % (validation, train))
+  return train, validation
+
+
+def _checked_md5(settings: _settings.Settings, name: str, path: str) -> str:
+  """The MD5 of a box archive, which must be its published one (or the checksums
+  file's for `name`).
+
+  Raises:
+    driver.DriverError: it is not.
+  """
+  expected = _archives.archives([name], settings.checksums())[0].md5
+  digest = hashlib.md5()
+  with open(path, 'rb') as f:
+    for chunk in iter(lambda: f.read(1 << 20), b''):
+      digest.update(chunk)
+  if digest.hexdigest() != expected:
+    raise driver.DriverError('%s: MD5 %s, expected %s (%s%s); give the right archive, '
+                             'or its MD5 in --checksums_file' % (
+                                 path, digest.hexdigest(), expected, name,
+                                 '\'s in %s' % settings.checksums_file
+                                 if settings.checksums_file else ' as published'))
+  return expected
+
+
+def source_record(source: _sources.Source, index: Index) -> Dict[str, Any]:
   """What a step records of the source it read."""
   return {'path': source.path, 'format': source.format,
           'index_files': dict(sorted(index.fingerprint.items()))}
 
 
-def refuse_changed_source(data_dir: str, index: _kaggle.KaggleIndex,
+def refuse_changed_source(data_dir: str, index: Index,
                           redo: Sequence[str] = ()) -> None:
   """Refuses to resume on a source whose index files changed since the finished
   steps recorded in DATA_DIR read them (unless every step is redone).
@@ -102,10 +195,11 @@ def refuse_changed_source(data_dir: str, index: _kaggle.KaggleIndex,
               _settings.IN_PLACE_STEPS[0]))
 
 
-def run_convert(settings: _settings.Settings,
-                index: _kaggle.KaggleIndex) -> Dict[str, Any]:
-  """Converts the splits the index lists, their images read in place."""
+def run_convert(settings: _settings.Settings, index: Index,
+                with_boxes: bool = True) -> Dict[str, Any]:
+  """Converts the splits the index lists, their images read in place (or spooled),
+  boxed from the bounding_boxes step's CSVs unless it had none (`with_boxes`)."""
   results = _splits.convert_listed(
       index.splits, settings.data_dir, settings.options,
-      _settings.boxes_csv_paths(settings), settings.shards)
+      _settings.boxes_csv_paths(settings) if with_boxes else (), settings.shards)
   return driver.conversion_outputs(results)

@@ -5,6 +5,8 @@
                                                with --extract_xml
   raw-data/imagenet_2012_bounding_boxes.csv    (downloads/ with --no_extract)
   raw-data/imagenet_2012_validation_bounding_boxes.csv   likewise
+  spool/<split>-<first>-<last>.spool           Hugging Face's images of a range of
+                                               shards, while their split is written
 
 Every function here only joins names: none touches the disk. Paths may be remote.
 """
@@ -17,6 +19,7 @@ BOUNDING_BOXES_DIRNAME = 'bounding_boxes'
 VALIDATION_BOUNDING_BOXES_DIRNAME = 'validation_bounding_boxes'
 TRAIN_BOXES_CSV = 'imagenet_2012_bounding_boxes.csv'
 VALIDATION_BOXES_CSV = 'imagenet_2012_validation_bounding_boxes.csv'
+SPOOL_DIRNAME = 'spool'
 
 
 def test_images_dir(data_dir: str) -> str:
@@ -48,3 +51,8 @@ def train_boxes_csv(data_dir: str, no_extract: bool = False) -> str:
 def validation_boxes_csv(data_dir: str, no_extract: bool = False) -> str:
   """The validation images' box CSV (with --validation_bounding_boxes)."""
   return core.join(boxes_csv_dir(data_dir, no_extract), VALIDATION_BOXES_CSV)
+
+
+def spool_dir(data_dir: str) -> str:
+  """spool/: a spooled source's images while their split is written (local)."""
+  return core.join(data_dir, SPOOL_DIRNAME)

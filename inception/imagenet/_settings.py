@@ -25,8 +25,8 @@ CONVERT = driver.CONVERT
 CHECK = driver.CHECK
 STEPS = (DOWNLOAD, EXTRACT, BOUNDING_BOXES, VALIDATION_RELABEL, CONVERT, CHECK)
 NO_EXTRACT_STEPS = (DOWNLOAD, BOUNDING_BOXES, CONVERT, CHECK)
-# A source read in place (_sources.IN_PLACE: Kaggle's tree or zip) has nothing to
-# download, extract or relabel.
+# A source with an index of its own (_sources.LISTED: Kaggle's tree or zip read in
+# place, Hugging Face's spooled) has nothing to download, extract or relabel.
 IN_PLACE_STEPS = (BOUNDING_BOXES, CONVERT, CHECK)
 # The steps download_imagenet runs (with --extract; without it, the download only).
 DOWNLOAD_STEPS = (DOWNLOAD, EXTRACT)
@@ -61,6 +61,8 @@ class Settings:
       its MD5) and write the unlabelled test split (records.TEST).
     with_devkit: also fetch ILSVRC2012_devkit_t12.tar.gz (download_imagenet
       --with_devkit; nothing reads it).
+    bounding_box_archive: for Hugging Face's layouts (which have no boxes): the
+      official train box archive, when it is not beside data/ (None: not given).
     labels: the three label files (label_files.LabelFiles; unset: data/'s).
     shards: the shard count of each split (default ImageNet's 1024, 128, 100).
     expected_counts: {'train': N, 'validation': M} for the check; None = ImageNet's.
@@ -78,6 +80,7 @@ class Settings:
   stream_extract: bool = False
   with_test: bool = False
   with_devkit: bool = False
+  bounding_box_archive: Optional[str] = None
   labels: label_files.LabelFiles = label_files.LabelFiles()
   shards: convert.ShardCounts = _splits.SHARD_COUNTS
   expected_counts: Optional[Mapping[str, int]] = None
@@ -104,6 +107,9 @@ class Settings:
       download['stream_extract'] = True
     if self.with_devkit:
       download['with_devkit'] = True
+    boxes = {}
+    if self.bounding_box_archive:
+      boxes['bounding_box_archive'] = self.bounding_box_archive
     test = {}
     if self.with_test:
       common['with_test'] = True
@@ -116,7 +122,8 @@ class Settings:
         EXTRACT: {'extract_xml': True} if self.extract_xml else {},
         BOUNDING_BOXES: {'labels_file': self.labels.synsets,
                          'validation_labels_file': self.labels.validation_labels,
-                         'validation_bounding_boxes': self.validation_bounding_boxes},
+                         'validation_bounding_boxes': self.validation_bounding_boxes,
+                         **boxes},
         VALIDATION_RELABEL: {'validation_labels_file': self.labels.validation_labels},
         CONVERT: {'labels_file': self.labels.synsets,
                   'imagenet_metadata_file': self.labels.metadata,

@@ -5,8 +5,9 @@ The formats (--source_format, docs/SOURCES.md):
               downloaded (or linked), extracted and relabelled, as ever;
   kaggle      Kaggle's imagenet-object-localization-challenge unpacked, read in place;
   kaggle_zip  its zip (the file, or a directory holding it), read in place;
-  hf_parquet, hf_targz   Hugging Face's ILSVRC/imagenet-1k: not read yet (a source
-              whose images must first be spooled in one sequential pass: SPOOLED);
+  hf_parquet, hf_targz   Hugging Face's ILSVRC/imagenet-1k (parquet files, or the
+              older tar.gz files): indexed, then each split's images spooled in one
+              sequential pass (SPOOLED);
   auto        whichever of these --source holds (`detect_source`).
 
 Detection reads names only, never a file: a directory's own names (and those of its
@@ -19,11 +20,11 @@ download does not need it again).
 
 import dataclasses
 import os
-import re
 from typing import Dict, List
 
 from inception import acquire
 from inception.imagenet import _archives
+from inception.imagenet import _hugging_face
 from inception.imagenet import _kaggle
 
 AUTO = 'auto'
@@ -37,8 +38,11 @@ SOURCE_FORMATS = (AUTO, TARBALLS, KAGGLE, KAGGLE_ZIP, HF_PARQUET, HF_TARGZ)
 # relabel step.
 IN_PLACE = (KAGGLE, KAGGLE_ZIP)
 # Read in one sequential pass that spools the images (parquet row groups, gzip
-# streams allow no random access): not supported yet.
+# streams allow no random access); no download, extract or relabel step either.
 SPOOLED = (HF_PARQUET, HF_TARGZ)
+# The sources with an index of their own, read where they are: the steps
+# bounding_boxes, convert and check only (_in_place).
+LISTED = IN_PLACE + SPOOLED
 
 DESCRIPTIONS = {
     TARBALLS: 'the official ILSVRC2012 tarballs',
@@ -55,9 +59,7 @@ _EXPECTED = {
     HF_PARQUET: 'data/train-000NN-of-000MM.parquet, ...',
     HF_TARGZ: 'data/train_images_0.tar.gz, ...',
 }
-_HF_DIRNAME = 'data'
-_PARQUET = re.compile(r'^(train|validation|test)-\d+-of-\d+\.parquet$')
-_HF_TARGZ = re.compile(r'^(train_images_\d+|val_images|test_images)\.tar\.gz$')
+_HF_DIRNAME = _hugging_face.HF_DATA_DIRNAME
 _SHOWN = 4  # names a message shows, at most
 
 
@@ -91,7 +93,7 @@ def detect_source(source: str, source_format: str = AUTO) -> Source:
   Raises:
     SourceError: an unknown format; a URL for a format other than the tarballs'; a
       source that does not hold the format asked for; with AUTO, a directory holding
-      two layouts, or files of none; a Hugging Face layout (not supported yet).
+      two layouts, or files of none.
   """
   if source_format not in SOURCE_FORMATS:
     raise SourceError('unknown source format %r (one of %s)' %
@@ -113,8 +115,8 @@ def detect_source(source: str, source_format: str = AUTO) -> Source:
     raise SourceError('--source %s holds no %s: expected %s; found %s' % (
         source, DESCRIPTIONS[source_format], _EXPECTED[source_format],
         _contents(source)))
-  return _supported(Source(source_format, _layout_path(source, source_format),
-                           ', '.join(found[source_format])))
+  return Source(source_format, _layout_path(source, source_format),
+                ', '.join(found[source_format]))
 
 
 def _file_source(path: str, source_format: str) -> Source:
@@ -135,7 +137,7 @@ def _only_layout(path: str, found: Dict[str, List[str]]) -> Source:
                           for layout, names in found.items()), ' or '.join(found)))
   if found:
     (layout, names), = found.items()
-    return _supported(Source(layout, _layout_path(path, layout), ', '.join(names)))
+    return Source(layout, _layout_path(path, layout), ', '.join(names))
   if not os.path.isdir(path):
     return Source(TARBALLS, path, 'does not exist: the download step names what it '
                   'lacks, if it needs it')
@@ -146,14 +148,6 @@ def _only_layout(path: str, found: Dict[str, List[str]]) -> Source:
                     'expected %s; found %s' % (path, '; or '.join(
                         '%s (%s)' % (DESCRIPTIONS[layout], _EXPECTED[layout])
                         for layout in DESCRIPTIONS), _contents(path)))
-
-
-def _supported(source: Source) -> Source:
-  if source.format in SPOOLED:
-    raise SourceError('--source %s holds %s (%s): not supported yet (issue 21); the '
-                      'official tarballs and Kaggle\'s tree or zip are' %
-                      (source.path, DESCRIPTIONS[source.format], source.found))
-  return source
 
 
 def _layout_path(path: str, layout: str) -> str:
@@ -177,10 +171,15 @@ def _layouts(directory: str) -> Dict[str, List[str]]:
                if name in names],
       KAGGLE_ZIP: [name for name in names if name == _kaggle.KAGGLE_ZIP_FILE],
       HF_PARQUET: _shown(['%s/%s' % (_HF_DIRNAME, name) for name in hf_names
-                          if _PARQUET.match(name)]),
+                          if _hugging_face.PARQUET_NAME.match(name)]),
       HF_TARGZ: _shown(['%s/%s' % (_HF_DIRNAME, name) for name in hf_names
-                        if _HF_TARGZ.match(name)]),
+                        if _hugging_face.TARGZ_NAME.match(name)]),
   }
+  # Hugging Face ships no boxes: the official box archives beside its data/ are
+  # read with it, not a tarball layout of their own.
+  if ((found[HF_PARQUET] or found[HF_TARGZ]) and
+      set(found[TARBALLS]) <= set(_archives.BOX_ARCHIVES)):
+    found[TARBALLS] = []
   return {layout: names for layout, names in found.items() if names}
 
 

@@ -13,7 +13,7 @@ Label = 1 + the synset's line in the synsets file, text from the metadata file
 (`imagenet_classes`); the boxes are the merged box CSVs (`read_bounding_boxes`), found
 by file name or stem (convert.plan_split). `convert_imagenet` does it all on the
 converter of inception.convert; `convert_listed` the same for splits a source's own
-index listed (`ListedSplits`: Kaggle's tree or zip).
+index listed (`ListedSplits`: Kaggle's tree or zip, Hugging Face's files).
 """
 
 import dataclasses
@@ -66,16 +66,18 @@ class SplitSources:
 
 @dataclasses.dataclass(frozen=True)
 class ListedSplits:
-  """Splits whose images a source's own index lists (Kaggle's tree or zip): each
-  split's entries, found and checked before any work, and where they are.
+  """Splits whose images a source's own index lists (Kaggle's tree or zip, Hugging
+  Face's files): each split's entries, found and checked before any work, and where
+  they are.
 
   Attributes:
     paths: per split, where its images are (for messages; None: not converted).
     entries: per split given a path, its entries (sources: files, or archive
-      members read in place).
+      members read in place), or a convert.SpooledEntries (Hugging Face's: spooled
+      in one pass before its shards are written).
   """
   paths: convert.SplitPaths
-  entries: Mapping[str, records.ShardEntries]
+  entries: Mapping[str, Any]
 
 
 def imagenet_classes(labels: label_files.LabelFiles) -> Tuple[List[str], List[str]]:

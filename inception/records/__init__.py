@@ -3,8 +3,8 @@
 - The format names, split names and ImageNet's shard counts (`TRAIN`, `IMAGENET_FORMAT`,
   `IMAGENET_TRAIN_SHARDS`, ...).
 - Image bytes → the record's JPEG and size (`ImageError` for what cannot go in), and
-  how much of each image is checked (`VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`;
-  `jpeg_structure_error`: the structure walk of 'structure'; `jpeg_size_error`: its
+  how much of each image is checked (`prepare_image`, as a shard writer judges it;
+  `VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`; `jpeg_structure_error`: the structure walk of 'structure'; `jpeg_size_error`: its
   check that the frame header claims no more pixels than the scan data can hold, on
   the first scan alone, cheap enough for every record).
 - Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
@@ -40,6 +40,7 @@ from inception.records._image_coding import VALIDATE_IMAGES
 from inception.records._image_coding import is_jpeg
 from inception.records._image_coding import is_png
 from inception.records._image_coding import jpeg_structure_error
+from inception.records._image_coding import prepare_image
 from inception.records._manifest import Manifest
 from inception.records._manifest import SplitManifest
 from inception.records._manifest import load_manifest
@@ -107,6 +108,7 @@ __all__ = [
     'masked_crc32c',
     'parse_shard_name',
     'plan_fingerprint',
+    'prepare_image',
     'read_records',
     'read_zip_member',
     'record_spans',

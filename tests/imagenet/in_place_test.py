@@ -6,14 +6,10 @@ import dataclasses
 import hashlib
 import os
 import shutil
-import tempfile
 
 from absl.testing import absltest
 
 from inception import acquire
-from inception import convert
-from inception import core
-from inception import demo
 from inception import driver
 from inception import imagenet
 from inception import records
@@ -23,20 +19,11 @@ from inception.imagenet import _kaggle
 from inception.imagenet import _settings
 from inception.imagenet import _sources
 from tests import file_trees
+from tests.imagenet import layout_runs
 
-_FIXTURE = demo.Config(num_classes=3, images_per_class=7, num_validation_images=6,
-                       num_test_images=4, min_side=48, max_side=80, seed=5)
-_SPLITS = ('train-', 'validation-', 'test-')
-_CSVS = (imagenet.TRAIN_BOXES_CSV, imagenet.VALIDATION_BOXES_CSV)
-
-
-def _settings_for(data_dir, source_format, **overrides):
-  values = dict(with_test=True, shards=convert.ShardCounts(3, 2, test=2),
-                options=convert.ConvertOptions(workers=core.Workers(1),
-                                               progress_interval=60))
-  values.update(overrides)
-  return demo.imagenet_demo_settings(data_dir, _FIXTURE, source_format=source_format,
-                                     **values)
+_SPLITS = layout_runs.SPLITS
+_CSVS = layout_runs.CSVS
+_settings_for = layout_runs.settings_for
 
 
 def _digests(directory):
@@ -44,49 +31,13 @@ def _digests(directory):
           for name, data in file_trees.file_contents(directory).items()}
 
 
-def _csvs(data_dir):
-  return {name: file_trees.file_contents(driver.raw_data_dir(data_dir))[name]
-          for name in _CSVS}
-
-
-def _closing_lines(data_dir, state):
-  """The closing lines, DATA_DIR left out."""
-  return [line.replace(data_dir, 'DATA_DIR')
-          for line in driver.closing_lines(data_dir, state)]
-
-
-class InPlaceRunTest(absltest.TestCase):
+class InPlaceRunTest(layout_runs.LayoutRunTestCase):
   """One mini ImageNet converted from the tarballs, Kaggle's tree and Kaggle's zip."""
 
-  @classmethod
-  def setUpClass(cls):
-    super().setUpClass()
-    root = tempfile.mkdtemp(dir=absltest.get_default_test_tmpdir())
-    cls.reference_dir = os.path.join(root, 'tarballs')
-    cls.reference_state = _driver.run(_settings_for(cls.reference_dir, 'tarballs'))
-    cls.data_dirs, cls.states, cls.sources, cls.before = {}, {}, {}, {}
-    for source_format in (imagenet.KAGGLE, imagenet.KAGGLE_ZIP):
-      data_dir = os.path.join(root, source_format)
-      settings = _settings_for(data_dir, source_format)
-      cls.sources[source_format] = settings.source
-      cls.before[source_format] = _digests(settings.source)
-      cls.data_dirs[source_format] = data_dir
-      cls.states[source_format] = _driver.run(settings)
+  LAYOUTS = (imagenet.KAGGLE, imagenet.KAGGLE_ZIP)
+  snapshot = staticmethod(_digests)
 
-  def test_shards_box_csvs_and_closing_lines_are_the_tarballs(self):
-    reference = file_trees.shard_digests(self.reference_dir, _SPLITS)
-    self.assertLen(reference, 7)
-    for source_format, data_dir in self.data_dirs.items():
-      with self.subTest(source_format):
-        self.assertEqual(file_trees.shard_digests(data_dir, _SPLITS), reference)
-        self.assertEqual(_csvs(data_dir), _csvs(self.reference_dir))
-        self.assertEqual(_closing_lines(data_dir, self.states[source_format]),
-                         _closing_lines(self.reference_dir, self.reference_state))
-
-  def test_the_source_is_untouched(self):
-    for source_format, source in self.sources.items():
-      with self.subTest(source_format):
-        self.assertEqual(_digests(source), self.before[source_format])
+  def test_the_zip_is_alone_in_its_directory(self):
     self.assertEqual(os.listdir(self.sources[imagenet.KAGGLE_ZIP]),
                      [imagenet.KAGGLE_ZIP_FILE])
 
@@ -168,14 +119,7 @@ class InPlaceRunTest(absltest.TestCase):
 
   def test_the_tarballs_options_are_refused_before_any_work(self):
     data_dir = os.path.join(self.create_tempdir().full_path, 'data')
-    settings = _settings_for(data_dir, imagenet.KAGGLE)
-    for option, value in (('no_extract', True), ('link_mode', 'symlink'),
-                          ('stream_extract', True)):
-      with self.subTest(option):
-        with self.assertRaisesRegex(ValueError, '--%s applies only to the official '
-                                    'tarballs' % option):
-          _driver.run(dataclasses.replace(settings, **{option: value}))
-    self.assertEqual(os.listdir(data_dir), [driver.DEMO_SOURCE_DIRNAME])
+    self.assert_tarball_options_refused(_settings_for(data_dir, imagenet.KAGGLE))
 
 
 def _index(fingerprint):

@@ -116,19 +116,28 @@ class DetectSourceTest(absltest.TestCase):
                                 'holds no Kaggle.*found no such directory'):
       _sources.detect_source(missing, 'kaggle')
 
-  def test_hugging_face_is_not_supported_yet(self):
+  def test_hugging_face(self):
     parquet = self._dir('data/train-00000-of-00003.parquet',
                         'data/validation-00000-of-00002.parquet', 'README.md')
-    with self.assertRaisesRegex(
-        _sources.SourceError,
-        r"holds Hugging Face's ILSVRC/imagenet-1k parquet files \(data/train-00000-"
-        r'of-00003.parquet, data/validation-00000-of-00002.parquet\): not supported '
-        r'yet'):
-      _sources.detect_source(parquet)
+    source = _sources.detect_source(parquet)
+    self.assertEqual((source.format, source.path), ('hf_parquet', parquet))
+    self.assertEqual(source.line(),
+                     "Source %s: Hugging Face's ILSVRC/imagenet-1k parquet files (data/"
+                     'train-00000-of-00003.parquet, data/validation-00000-of-00002.'
+                     'parquet)' % parquet)
+    beside = self._dir('data/train-00000-of-00001.parquet',
+                       'ILSVRC2012_bbox_train_v2.tar.gz', 'ILSVRC2012_bbox_val_v3.tgz')
+    self.assertEqual(_sources.detect_source(beside).format, 'hf_parquet')
+    with self.assertRaisesRegex(_sources.SourceError, 'holds a mixture'):
+      _sources.detect_source(self._dir('data/train-00000-of-00001.parquet',
+                                       'ILSVRC2012_bbox_train_v2.tar.gz',
+                                       'ILSVRC2012_img_val.tar'))
     targz = self._dir('data/train_images_0.tar.gz', 'data/val_images.tar.gz')
     for source_format in ('auto', 'hf_targz'):
-      with self.assertRaisesRegex(_sources.SourceError, 'tar.gz files .*not supported'):
-        _sources.detect_source(targz, source_format)
+      self.assertEqual(_sources.detect_source(targz, source_format).format, 'hf_targz')
+    with self.assertRaisesRegex(_sources.SourceError, "holds no Hugging Face's "
+                                'ILSVRC/imagenet-1k parquet files'):
+      _sources.detect_source(targz, 'hf_parquet')
 
   def test_an_unknown_format(self):
     with self.assertRaisesRegex(_sources.SourceError,

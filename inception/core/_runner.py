@@ -28,7 +28,20 @@ from typing import Any, Callable, Iterable, Optional
 ProgressCallback = Callable[[int, int], None]
 ResultCallback = Callable[[Any], None]
 Work = Callable[..., Any]  # (task, report_progress) or (shared, task, report_progress)
-NO_SHARED = None  # the default `shared`: the work takes (task, report_progress)
+
+
+class _NoShared(object):
+  """The type of NO_SHARED: one object, also after pickling (it pickles by name)."""
+
+  def __reduce__(self) -> str:
+    return 'NO_SHARED'
+
+  def __repr__(self) -> str:
+    return 'NO_SHARED'
+
+
+# The default `shared`: the work takes (task, report_progress). (None is a value.)
+NO_SHARED = _NoShared()
 
 
 class WorkerError(RuntimeError):

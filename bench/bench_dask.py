@@ -36,6 +36,8 @@ def _parse_args():
   parser.add_argument('--num_classes', type=int, default=100)
   parser.add_argument('--images_per_shard', type=int, default=1251)
   parser.add_argument('--repeats', type=int, default=2)
+  parser.add_argument('--sets', default='photos,tiny files',
+                      help='comma list of the sets to run: photos, tiny files')
   parser.add_argument('--work_dir', default='/tmp/bench_convert')
   parser.add_argument('--address', default='',
                       help='a running cluster to use instead of starting one')
@@ -152,6 +154,7 @@ def main():
   sets = [('photos', os.path.join(args.work_dir, 'data'), args.num_images, False),
           ('tiny files', os.path.join(args.work_dir, 'data-tiny'), args.tiny_images,
            True)]
+  sets = [s for s in sets if s[0] in args.sets.split(',')]
   for _, data_dir, num_images, tiny in sets:
     bench_convert.generate(data_dir, num_images, args.num_classes, 0, tiny)
   lines = ['| set | images | shards | local pool (2 processes) images/s | '

@@ -147,9 +147,7 @@ class DaskRunner(_runner.Runner):
                shared: Any = _runner.NO_SHARED,
                worker_environment: Optional[Dict[str, str]] = None,
                local_workers: int = 1):
-    if getattr(work, '__module__', '__main__') == '__main__' or '<' in work.__qualname__:
-      raise ValueError('%r is not a module-level function of an importable module'
-                       % (work,))
+    _runner.check_importable(work)
     self._work = work
     self.cluster = cluster
     self.describe = describe

@@ -69,6 +69,17 @@ class InProcessRunner(Runner):
       on_result(call_work(self._work, self._shared, task, on_progress))
 
 
+def check_importable(work: Work) -> None:
+  """Refuses a work function that other processes cannot import by name.
+
+  Raises:
+    ValueError: `work` is a lambda, a nested function or one of __main__.
+  """
+  if getattr(work, '__module__', '__main__') == '__main__' or '<' in work.__qualname__:
+    raise ValueError('%r is not a module-level function of an importable module'
+                     % (work,))
+
+
 def call_work(work: Work, shared: Any, task: Any,
               report_progress: Optional[ProgressCallback]) -> Any:
   """Calls `work` on one task, with `shared` first when there is one."""

@@ -14,6 +14,7 @@ import errno
 import io
 import os
 import signal
+import subprocess
 import tempfile
 import time
 
@@ -24,6 +25,7 @@ import distributed
 from inception import convert
 from inception import core
 from inception import records
+from tests import binaries
 from tests import conversion_fixtures as fixtures
 from tests import dask_clusters
 from tests import file_trees
@@ -209,6 +211,31 @@ class DaskRunnerTest(absltest.TestCase):
       _CLUSTER.stop(worker)
       dask_clusters.wait_for(lambda: len(_CLIENT.scheduler_info()['workers']) == 2,
                              'the odd worker to leave')
+
+  def test_ctrl_c_cancels_the_jobs_tasks(self):
+    entries = _split(self.root, 2)
+    blocking = entries[3].source
+    image = _make_fifo(blocking)
+    fixtures.write(os.path.join(self.root, 'labels.txt'),
+                   ''.join(s + '\n' for s in SYNSETS).encode())
+    binary = subprocess.Popen(
+        [binaries.path('build_image_data'), '--train_directory=train',
+         '--validation_directory=', '--labels_file=labels.txt', '--train_shards=4',
+         '--output_directory=out', '--dask_address=' + _CLUSTER.address],
+        cwd=self.root, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env=binaries.user_environment(), text=True)
+    writer = _open_writer(blocking)
+    try:
+      _reader(_CLUSTER.workers, blocking)  # a worker of the cluster, not a local one
+      binary.send_signal(signal.SIGINT)
+      _, stderr = binary.communicate(timeout=_JOB_SECONDS)
+    finally:
+      os.write(writer, image)  # lets the worker's cancelled task end
+      os.close(writer)
+    self.assertEqual(binary.returncode, 130, stderr[-3000:])
+    self.assertIn('build_image_data: interrupted.', stderr)
+    dask_clusters.wait_for(lambda: not _CLIENT.run_on_scheduler(
+        lambda dask_scheduler: len(dask_scheduler.tasks)), 'the tasks to be released')
 
   def test_a_scheduler_that_does_not_answer_is_one_line(self):
     entries = _split(self.root, 1)

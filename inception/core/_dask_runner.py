@@ -369,9 +369,12 @@ def _check_fingerprint(expected: _fingerprint.Fingerprint, worker) -> None:
 
 
 def _mismatch_line(address: str, name: Any, problem: str) -> str:
+  """`problem` is what differs (_fingerprint.difference), or says what it is."""
   named = address if name in (None, address) else '%s (%s)' % (address, name)
-  return ('the Dask worker %s runs %s than this launcher: install the same checkout '
-          'and requirements there (tools/setup.sh) and restart it' % (named, problem))
+  if not problem.startswith('cannot'):
+    problem = 'runs %s than this launcher' % problem
+  return ('the Dask worker %s %s: install the same checkout and requirements there '
+          '(tools/setup.sh) and restart it' % (named, problem))
 
 
 class _Reporter(object):
@@ -407,10 +410,8 @@ def _check_workers(client, here: _fingerprint.Fingerprint) -> None:
   for address in sorted(answers):
     answer = answers[address]
     if isinstance(answer, BaseException):
-      problem = ('no importable inception (%s: %s)' % (type(answer).__name__, answer)
-                 if isinstance(answer, ImportError) or 'inception' in str(answer)
-                 else 'something it cannot report (%s: %s)' % (type(answer).__name__,
-                                                                answer))
+      problem = 'cannot give its fingerprint (is the project installed there?): %s' % (
+          answer,)
       raise FingerprintMismatch(_mismatch_line(address, names.get(address),
                                                ' '.join(problem.split())))
     problem = _fingerprint.difference(here, answer)

@@ -212,6 +212,26 @@ class DaskRunnerTest(absltest.TestCase):
       dask_clusters.wait_for(lambda: len(_CLIENT.scheduler_info()['workers']) == 2,
                              'the odd worker to leave')
 
+  def test_a_worker_without_the_project_is_refused_naming_it(self):
+    broken = os.path.join(self.root, 'broken')
+    fixtures.write(os.path.join(broken, 'inception', '__init__.py'),
+                   b'raise ImportError("not this project")\n')
+    worker = _CLUSTER.start_worker(
+        dask_clusters.worker_command(_BIN, _CLUSTER.address, '--name', 'bare'),
+        PYTHONPATH=broken)
+    try:
+      _CLIENT.wait_for_workers(3, timeout=dask_clusters.START_SECONDS)
+      entries = _split(self.root, 1)
+      with self.assertRaisesRegex(
+          convert.ConversionError,
+          r'^the Dask worker tcp://127\.0\.0\.1:\d+ \(bare\) cannot give its fingerprint '
+          r'\(is the project installed there\?\): .*not this project.*tools/setup\.sh'):
+        _convert(entries, 2, os.path.join(self.root, 'out'), _on(_CLUSTER.address))
+    finally:
+      _CLUSTER.stop(worker)
+      dask_clusters.wait_for(lambda: len(_CLIENT.scheduler_info()['workers']) == 2,
+                             'the bare worker to leave')
+
   def test_ctrl_c_cancels_the_jobs_tasks(self):
     entries = _split(self.root, 2)
     blocking = entries[3].source

@@ -13,11 +13,16 @@ the same version as the launcher's):
 - pillow: image headers, and re-encoding PNG and CMYK JPEG images. Pinned to the
   version of requirements.txt: the re-encoded bytes depend on it, and the shards must
   be byte-identical to the local engine's.
-- tensorflow-cpu: tf.io.gfile, for gs:// inputs and outputs (and
-  --validate_images=full). Pinned like requirements.txt. It is the largest install
-  (~600 MB per worker); a custom container (--sdk_container_image) with these packages
-  preinstalled makes worker start-up faster, and the pip install then does nothing.
+- fsspec with s3fs, gcsfs and adlfs: s3://, gs://, az:// inputs and outputs
+  (docs/OBJECT_STORAGE.md), imported only for such paths. Pinned like
+  requirements.txt.
 - google-crc32c (TFRecord framing), absl-py (logging), numpy (rare images).
+
+No TensorFlow: the workers read and write every store without it. Only
+--validate_images=full decodes images with TensorFlow: install the `full_validation`
+extra for it (~600 MB per worker); a custom container (--sdk_container_image) with
+these packages preinstalled makes worker start-up faster, and the pip install then
+does nothing.
 
 Workers of a dask.distributed cluster (--dask_address) start from no container: a
 checkout with tools/setup.sh (which installs this package into .venv, editable), or
@@ -31,11 +36,17 @@ import setuptools
 # Keep the pins equal to requirements.txt.
 WORKER_REQUIREMENTS = [
     'pillow==12.3.0',
-    'tensorflow-cpu==2.21.0',
+    'fsspec==2026.9.0',
+    's3fs==2026.9.0',
+    'gcsfs==2026.10.1',
+    'adlfs==2026.8.0',
     'google-crc32c>=1.5',
     'absl-py>=1.0',
     'numpy>=1.26',
 ]
+
+# --validate_images=full decodes every image with TensorFlow.
+FULL_VALIDATION_WORKER_REQUIREMENTS = ['tensorflow-cpu==2.21.0']
 
 # A dask.distributed worker (--dask_address) must have the launcher's version of every
 # pin of requirements.txt (the fingerprint compares them all): the rest of the pins.
@@ -49,6 +60,8 @@ DASK_WORKER_REQUIREMENTS = [
     'numpy==2.4.6',
     'protobuf==6.33.6',
     'pyarrow==25.0.1',
+    'tensorflow-cpu==2.21.0',
+    'tqdm==4.70.1',
     'urllib3==2.8.0',
 ]
 
@@ -59,5 +72,6 @@ setuptools.setup(
     packages=setuptools.find_packages(include=['inception', 'inception.*']),
     python_requires='>=3.10',
     install_requires=WORKER_REQUIREMENTS,
-    extras_require={'dask': DASK_WORKER_REQUIREMENTS},
+    extras_require={'dask': DASK_WORKER_REQUIREMENTS,
+                    'full_validation': FULL_VALIDATION_WORKER_REQUIREMENTS},
 )

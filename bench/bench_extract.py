@@ -83,7 +83,8 @@ def make_train_tar(path: str) -> int:
   return total
 
 
-def _warm(path: str) -> str:
+def warm(path: str) -> str:
+  """Reads `path` whole (into the page cache); returns its MD5."""
   hasher = hashlib.md5()
   with open(path, 'rb') as f:
     for chunk in iter(lambda: f.read(1 << 20), b''):
@@ -108,7 +109,9 @@ def run_ours(train_tar: str, out: str) -> None:
   _extract_classes(train_tar, out)
 
 
-def run_ours_md5(train_tar: str, md5: str, work: str, out: str) -> None:
+def link_pending(train_tar: str, md5: str, work: str) -> str:
+  """A fresh symlink to `train_tar` under `work` that awaits verification against
+  `md5` (as `--link_mode=symlink` leaves it): its first read hashes it."""
   downloads = _fresh(os.path.join(work, 'downloads'))
   acquire.fetch_all(
       downloads, os.path.dirname(train_tar),
@@ -118,6 +121,11 @@ def run_ours_md5(train_tar: str, md5: str, work: str, out: str) -> None:
                            progress_interval=3600))
   linked = os.path.join(downloads, imagenet.TRAIN_TAR)
   assert os.path.exists(linked + acquire.PENDING_SUFFIX)
+  return linked
+
+
+def run_ours_md5(train_tar: str, md5: str, work: str, out: str) -> None:
+  linked = link_pending(train_tar, md5, work)
   _extract_classes(linked, out)
   assert os.path.exists(linked + acquire.STAMP_SUFFIX)
 
@@ -138,7 +146,7 @@ def main(argv):
   train_tar = os.path.join(source, imagenet.TRAIN_TAR)
   files = make_train_tar(train_tar)
   size = os.path.getsize(train_tar)
-  md5 = _warm(train_tar)
+  md5 = warm(train_tar)
   print('train tar: %d classes x %d files, %d files, %.1f MB; load %s' % (
       FLAGS.num_classes, FLAGS.files_per_class, files, size / 1e6,
       ' '.join('%.2f' % load for load in os.getloadavg())))
@@ -147,7 +155,7 @@ def main(argv):
       'ours+md5': lambda: run_ours_md5(train_tar, md5, work,
                                        os.path.join(work, 'ours_md5')),
       'gnu tar': lambda: run_gnu_tar(train_tar, os.path.join(work, 'gnu')),
-      'md5 only': lambda: _warm(train_tar),
+      'md5 only': lambda: warm(train_tar),
   }
   seconds = {name: [] for name in runs}
   for _ in range(FLAGS.repeats):

@@ -25,7 +25,10 @@ scale 1 takes a few minutes.
 At scale s < 1 every class keeps max(1, round(count * s)) train images (all the
 special names among them) and max(1, round(50 * s)) validation images (its first ones
 in the real label file, so every class has one and the extract path finds every
-validation directory); the XML and box counts scale with s.
+validation directory); the XML and box counts scale with s. With
+`SetConfig.leading_validation`, the validation images are instead the real label
+file's first ones as many, under their real names (what a Kaggle or Hugging Face copy
+of the subset holds: source_layouts.py).
 
 Deterministic: the same config gives byte-identical files (seeded numpy streams, fixed
 tar header times and owners, gzip without name or time). Cached: `set.json`, written
@@ -93,6 +96,11 @@ class SetConfig:
   max_side: int = 136
   min_quality: int = 55
   max_quality: int = 85
+  # The validation images: each class's first ones, numbered from 1 (False); or the
+  # real label file's first ones, under their real names and classes (True), so that
+  # the set agrees with data/'s validation label file, as another publisher's copy of
+  # the subset (Kaggle, Hugging Face) is checked against it.
+  leading_validation: bool = False
   version: int = 1  # bump when the generator's output changes
 
   def __post_init__(self):
@@ -168,10 +176,14 @@ def image_numbers(seed: int, class_index: int, count: int,
   return sorted([int(n) for n in drawn] + [int(n) for n in required])
 
 
-def validation_subset(labels: Sequence[str], scale: float) -> List[str]:
+def validation_subset(labels: Sequence[str], scale: float,
+                      leading: bool = False) -> List[str]:
   """The validation labels at `scale`: each class's first max(1, round(50 s)) images
-  of the real label file, in its order (all of it at scale 1)."""
+  of the real label file, in its order (all of it at scale 1); with `leading`, as
+  many of the file's first lines."""
   per_class = scaled_count(VALIDATION_PER_CLASS, scale)
+  if leading:
+    return list(labels[:len(validation_subset(labels, scale))])
   taken = {}
   subset = []
   for synset in labels:
@@ -372,7 +384,8 @@ def generate(directory: str, config: SetConfig, data_dir: str,
   real_validation = label_files.read_validation_labels(
       os.path.join(data_dir, label_files.VALIDATION_LABELS_FILE))
   counts = class_counts(synsets, config.scale, config.seed)
-  validation = validation_subset(real_validation, config.scale)
+  validation = validation_subset(real_validation, config.scale,
+                                 config.leading_validation)
   specials = specials_by_synset()
   num_train = sum(counts.values())
   boxes = boxes_per_image(config.seed, num_train,

@@ -36,7 +36,8 @@ flags.DEFINE_string('expected_counts', '',
                     'the shard totals are 1024 and 128, else only consistency.')
 flags.DEFINE_float('sample', 1.0,
                    'Share of the images fully decoded, 0..1 (every JPEG header is read '
-                   'either way).')
+                   'either way): all (1) with TensorFlow\'s decoder, a sample with '
+                   'Pillow\'s, which needs no TensorFlow.')
 cli.define_worker_flags()
 flags.DEFINE_string(
     'report_dir', None, 'Where the reports go; default DATA_DIR/%s.' %

@@ -9,8 +9,6 @@ The result can be fed to the pipeline as a local ImageNet download.
 # First: importing cli quiets TensorFlow's start-up logs.
 from inception import cli  # pylint: disable=g-bad-import-order
 
-import os
-
 from absl import app
 from absl import flags
 
@@ -44,13 +42,6 @@ flags.mark_flag_as_required('output_directory')
 FLAGS = flags.FLAGS
 
 
-def _file_size(path: str) -> int:
-  if core.is_remote(path):
-    import tensorflow as tf  # pylint: disable=g-import-not-at-top  (remote paths only)
-    return tf.io.gfile.stat(path).length
-  return os.path.getsize(path)
-
-
 def _summary(fixture: demo.Fixture) -> str:
   """A few human-readable lines about what was written."""
   archives = [fixture.train_tar, fixture.validation_tar, fixture.bbox_train_tar_gz,
@@ -62,7 +53,7 @@ def _summary(fixture: demo.Fixture) -> str:
            (sum(fixture.train_counts.values()), len(fixture.validation_labels)) +
            (', test images: %d' % fixture.num_test_images if fixture.test_tar else '')]
   for path in archives:
-    lines.append('  %s: %d bytes' % (path, _file_size(path)))
+    lines.append('  %s: %d bytes' % (path, core.size(path)))
   for kind, name in sorted(fixture.hard_cases.items()):
     lines.append('  hard case %s: %s' % (kind, name))
   for kind, name in sorted(fixture.box_cases.items()):

@@ -7,11 +7,13 @@ from typing import Iterable, Tuple, Union
 Member = Union[tarfile.TarInfo, Tuple[str, bytes]]
 
 
-def tar_bytes(members: Iterable[Member], mode: str = 'w') -> bytes:
+def tar_bytes(members: Iterable[Member], mode: str = 'w',
+              tar_format: int = tarfile.GNU_FORMAT) -> bytes:
   """A tar (mode 'w') or tar.gz ('w:gz') of (name, bytes) files, or of TarInfos as they
-  are (links, devices, odd names: what the safety checks must refuse)."""
+  are (links, devices, odd names: what the safety checks must refuse), in
+  `tar_format` (tarfile's GNU, USTAR or PAX)."""
   out = io.BytesIO()
-  with tarfile.open(fileobj=out, mode=mode, format=tarfile.GNU_FORMAT) as tar:
+  with tarfile.open(fileobj=out, mode=mode, format=tar_format) as tar:
     for member in members:
       if isinstance(member, tarfile.TarInfo):
         tar.addfile(member)

@@ -26,8 +26,9 @@ What is checked (docs/FORMAT.md), each a failure kind of the report:
               recorded height and width and 1 or 3 components (a CMYK JPEG must have
               been re-encoded) and claims no more pixels than its scan data can hold
               (the converter's bound, records.jpeg_size_error); a `sample_fraction` of
-              them is also fully decoded with tf.io.decode_jpeg(channels=3) and must
-              give (height, width, 3);
+              them is also fully decoded and must give (height, width, 3): with
+              tf.io.decode_jpeg(channels=3) when the fraction is 1 (a full check),
+              else with Pillow, in workers that never import TensorFlow;
   duplicate   no file name twice, within or across splits;
   index       `index/<shard>.idx` (DALI, `offset size` per record), where present,
               matches its shard, and every shard has one if any has;
@@ -42,7 +43,7 @@ without the synset and box rules, and label files are not used for it (each labe
 still have one text).
 
 The workers parse records without TensorFlow and import it only to decode their
-first sampled image; the main process never imports it for local paths, and keeps
+first image of a full check; the main process never imports it for local paths, and keeps
 per shard only its numbers, its first failures and its file names packed in one
 value (~130 MiB at ImageNet's 1,331,167 records; bench/bench_check.py --memory).
 

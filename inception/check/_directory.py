@@ -48,7 +48,9 @@ def check_directory(directory: str, *, workers: core.Workers,
     workers: the processes checking shards; one checks in this process.
     expected: the records per split and the label files (default: neither; the
       counts then come from the manifest or ImageNet's numbers).
-    sample_fraction: share of images fully decoded (all headers are always read).
+    sample_fraction: share of images fully decoded (all headers are always read):
+      with TensorFlow's decoder when it is 1 (all), else with Pillow's
+      (`_record_checks.decoder_for`).
     report_dir: where the reports go; default `<directory>/check_report`.
 
   Returns:
@@ -98,7 +100,8 @@ def check_directory(directory: str, *, workers: core.Workers,
   index_paths, index_failures = _index_paths(directory, shards)
   failures.extend(index_failures)
 
-  settings = _shard_checks.CheckSettings(schema, sample_fraction)
+  settings = _shard_checks.CheckSettings(schema, sample_fraction,
+                                         _record_checks.decoder_for(sample_fraction))
   samples = sample_counts(len(shards), _CONTACT_SHEET_SAMPLES)
   tasks = [_shard_checks.ShardCheckTask(path, shard, index_paths.get(shard.name),
                                         settings, samples.get(number, 0))

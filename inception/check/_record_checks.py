@@ -7,22 +7,32 @@ against the label files (`LabelFiles`) and the boxes; `check_image` checks that
 image/encoded is a JPEG whose frame header (`jpeg_header`) has the recorded size and 1
 or 3 components and claims no more pixels than its scan data can hold (the converter's
 bound, `records.jpeg_size_error`: TensorFlow decodes such a file to the size claimed,
-filling it with grey), and, for the records `in_sample` chooses, that TensorFlow
-decodes it to that size.
+filling it with grey), and, for the records `in_sample` chooses, that it decodes to
+that size: with Pillow (PILLOW, the sample of a quick check: no TensorFlow in the
+process) or with TensorFlow's `tf.io.decode_jpeg(channels=3)` (TENSORFLOW, the full
+check: the decoder the training readers use), as `decoder_for` chooses. Both accept
+and refuse the same files (tests/check/record_checks_test.py, DecodersAgreeTest): the
+demo's CMYK, grayscale, progressive and EXIF JPEGs and its PNG bytes decode in both
+(the check refuses the PNG and CMYK records before any decode); files cut anywhere
+(even just before the end-of-image marker), headers without data and garbled scan
+data are refused by both; a frame header claiming more rows than the data holds
+decodes in both, the rest grey (the scan bound refuses it: jpeg_size_error).
 
 Each check returns (kind, message) problems; the shard check gives them a location.
 Records are parsed without TensorFlow (`_example_proto`); TensorFlow is imported on
-first use only, to decode the sampled images.
+first use only, by TENSORFLOW's first decode.
 """
 
 import dataclasses
 import functools
+import io
 import re
 import struct
 import zlib
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from google.protobuf import message as protobuf_message
+from PIL import Image
 
 from inception import label_files
 from inception import records
@@ -31,6 +41,11 @@ from inception.check import _failures
 
 IMAGENET_SCHEMA = 'imagenet'
 GENERIC_SCHEMA = 'generic'
+
+# How sampled images are decoded (decoder_for): Pillow in the worker, or TensorFlow.
+PILLOW = 'pillow'
+TENSORFLOW = 'tensorflow'
+DECODERS = (PILLOW, TENSORFLOW)
 
 _BYTES = 'bytes_list'
 _INT64 = 'int64_list'
@@ -323,20 +338,29 @@ def jpeg_header(data: bytes) -> Tuple[int, int, int]:
   raise ValueError('JPEG ends at byte %d before its frame header' % len(data))
 
 
-def check_image(fields: RecordFields, decode: bool) -> Tuple[Problems, bool]:
-  """Checks image/encoded: JPEG magic, header size and components, optional decode.
+def decoder_for(sample_fraction: float) -> str:
+  """TENSORFLOW for a full check (every image decoded, --check=full), else PILLOW:
+  a sample needs no TensorFlow, whose import costs each worker seconds."""
+  return TENSORFLOW if sample_fraction >= 1.0 else PILLOW
+
+
+def check_image(fields: RecordFields, decode: bool,
+                decoder: str = TENSORFLOW) -> Tuple[Problems, bool]:
+  """Checks image/encoded: JPEG magic, header size and components, optional decode
+  with `decoder` (one of DECODERS).
 
   Each message names the image's source file (image/filename), to find and replace it.
 
   Returns:
     (kind, message) problems, and whether a full decode was done and succeeded.
   """
-  problems, decoded = _image_problems(fields, decode)
+  problems, decoded = _image_problems(fields, decode, decoder)
   source = 'image/filename %s' % (fields.filename or '(none)')
   return [(kind, '%s: %s' % (source, message)) for kind, message in problems], decoded
 
 
-def _image_problems(fields: RecordFields, decode: bool) -> Tuple[Problems, bool]:
+def _image_problems(fields: RecordFields, decode: bool,
+                    decoder: str) -> Tuple[Problems, bool]:
   encoded = fields.encoded
   if not encoded:
     return [(_failures.IMAGE, 'image/encoded is empty')], False
@@ -360,17 +384,46 @@ def _image_problems(fields: RecordFields, decode: bool) -> Tuple[Problems, bool]
     problems.append((_failures.IMAGE, 'image/encoded: %s' % size_error))
   if not decode:
     return problems, False
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
   try:
-    shape = tuple(tf.io.decode_jpeg(encoded, channels=3).shape)
-  except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as e:
-    problems.append((_failures.IMAGE, 'image/encoded does not decode: %s' %
-                     _failures.first_line(e.message)))
+    shape = decoded_shape(encoded, decoder)
+  except ValueError as e:
+    problems.append((_failures.IMAGE, 'image/encoded does not decode: %s' % e))
     return problems, False
   if shape != (fields.height, fields.width, 3):
     problems.append((_failures.IMAGE, 'decodes to shape %s, the record says (%s, %s, 3)'
                      % (shape, fields.height, fields.width)))
   return problems, not problems
+
+
+def decoded_shape(encoded: bytes, decoder: str) -> Tuple[int, int, int]:
+  """(height, width, 3): what `decoder` (one of DECODERS) decodes the image to.
+
+  Raises:
+    ValueError: it does not decode; the decoder's reason, on one line.
+  """
+  return _DECODE[decoder](encoded)
+
+
+def _pillow_shape(encoded: bytes) -> Tuple[int, int, int]:
+  try:
+    with Image.open(io.BytesIO(encoded)) as image:
+      image.load()  # every pixel; a truncated file raises (LOAD_TRUNCATED_IMAGES off)
+      width, height = image.size
+  except Exception as e:  # PIL raises OSError, SyntaxError, ValueError, ...
+    message = _failures.first_line(str(e).split(' <_io.BytesIO')[0])
+    raise ValueError(message or type(e).__name__) from None
+  return height, width, 3
+
+
+def _tensorflow_shape(encoded: bytes) -> Tuple[int, int, int]:
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (on first use)
+  try:
+    return tuple(tf.io.decode_jpeg(encoded, channels=3).shape)
+  except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as e:
+    raise ValueError(_failures.first_line(e.message)) from None
+
+
+_DECODE = {PILLOW: _pillow_shape, TENSORFLOW: _tensorflow_shape}
 
 
 def in_sample(shard: str, record: int, fraction: float) -> bool:

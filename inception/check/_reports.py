@@ -99,6 +99,7 @@ class CheckReport:
         'ok': self.ok,
         'schema': self.schema,
         'sample_fraction': self.sample_fraction,
+        'decoder': _record_checks.decoder_for(self.sample_fraction),
         'num_failures': self.num_failures,
         'failures_by_kind': dict(sorted(self.failures_by_kind.items())),
         'failures': [dataclasses.asdict(f) for f in self.failures],
@@ -133,10 +134,11 @@ def render_markdown(report: CheckReport) -> str:
            '- directory: `%s`' % report.directory,
            '- schema: %s (%d keys)' % (
                report.schema, len(_record_checks.FEATURES_BY_SCHEMA[report.schema])),
-           '- images fully decoded: %d of %d (sample fraction %g); every JPEG header '
-           'read' % (sum(s.num_decoded for s in report.splits.values()),
-                     sum(s.num_records for s in report.splits.values()),
-                     report.sample_fraction),
+           '- images fully decoded: %d of %d (sample fraction %g, with %s); every '
+           'JPEG header read' % (sum(s.num_decoded for s in report.splits.values()),
+                                 sum(s.num_records for s in report.splits.values()),
+                                 report.sample_fraction,
+                                 _record_checks.decoder_for(report.sample_fraction)),
            '- failures: %d' % report.num_failures, '',
            '## Counts', '',
            '| split | shards | records | expected | from | classes | boxes | images '

@@ -11,8 +11,9 @@ does and stops at the first bad one (docs/FORMAT.md, "Shards"); bytes after the 
 whole record, which tf.data ignores, are reported too. The index file, where there is
 one, must list each record's `offset size` (docs/FORMAT.md, "Index files").
 
-TensorFlow is imported only by the first record chosen for a full decode (and for a
-remote path), so that a worker that decodes nothing stays small.
+TensorFlow is imported only by the first record chosen for a full decode with
+TensorFlow's decoder (a full check; a sample is decoded with Pillow), and for a
+remote path, so that a worker of a quick check starts in a fraction of a second.
 """
 
 import collections
@@ -55,9 +56,11 @@ class CheckSettings:
   Attributes:
     schema: the directory's schema (`_record_checks.IMAGENET_SCHEMA` or `GENERIC_SCHEMA`).
     sample_fraction: share of the images fully decoded.
+    decoder: how they are decoded (`_record_checks.DECODERS`).
   """
   schema: str
   sample_fraction: float
+  decoder: str = _record_checks.TENSORFLOW
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,7 +178,8 @@ def _check_record(settings: CheckSettings,
   fields, problems = _record_checks.check_example(serialized, settings.schema, labels,
                                                   result.split)
   decode = _record_checks.in_sample(result.name, index, settings.sample_fraction)
-  image_problems, decoded = _record_checks.check_image(fields, decode)
+  image_problems, decoded = _record_checks.check_image(fields, decode,
+                                                       settings.decoder)
   problems.extend(image_problems)
   for kind, message in problems:
     log.add(kind, index, message)

@@ -35,8 +35,8 @@ def define_directory_flags(train_shards: int, validation_shards: int,
   _flags.define_validation_directory(
       '/tmp/', 'Validation data directory (empty: no validation split).', flag_values)
   _flags.define_output_directory(
-      '/tmp/', 'Output data directory (local or any tf.io.gfile path, e.g. gs://).',
-      flag_values)
+      '/tmp/', 'Output data directory (local, or s3://, gs://, az://: '
+      'docs/OBJECT_STORAGE.md).', flag_values)
   _flags.define_shard_flags(train_shards, validation_shards, flag_values)
 
 

@@ -12,6 +12,10 @@ fetched again), never after bad input, which stays bad. A bad value caught in `m
 allowed>` and `Try --help.`, as absl's own flag errors end (without the usage of every
 flag). Any other exception is a bug and keeps its traceback.
 
+Before main, the run chooses how it writes on stderr (`_output.set_up_output`: bars
+and plain lines for a person at a terminal, else absl's log lines); a failure ends
+the bars still drawn before its line.
+
 `hold_directory` is the binaries' run lock (core.hold_directory), taken in `main` on
 the directory the run writes (or checks) and held to its end.
 """
@@ -27,6 +31,7 @@ from inception import acquire
 from inception import convert
 from inception import core
 from inception import driver
+from inception.cli import _output
 
 Main = Callable[[Sequence[str]], Optional[int]]
 
@@ -96,17 +101,21 @@ def guarded(main: Main, errors: Sequence[Type[BaseException]] = (),
 
   def guarded_main(argv: Sequence[str]) -> Optional[int]:
     name = program_name(argv[0] if argv else sys.argv[0])
+    _output.set_up_output(name)
     try:
       return main(argv)
     except KeyboardInterrupt:
+      core.close_progress_bars()  # each line below starts on a line of its own
       print('%s: %s' % (name, with_hint('interrupted.', hint)), file=sys.stderr,
             flush=True)
       return _INTERRUPTED_STATUS
     except app.UsageError as e:  # the command itself is wrong: no hint to re-run it
+      core.close_progress_bars()
       print('%s: error: %s\nTry --help.' % (name, error_line(e)), file=sys.stderr,
             flush=True)
       return e.exitcode
     except Exception as e:  # pylint: disable=broad-except  (re-raised unless the user's)
+      core.close_progress_bars()
       if not isinstance(e, user_error_types(errors)):
         raise
       line = error_line(e)

@@ -8,7 +8,7 @@ with a warning for a directory.
 
 import collections
 import os
-from typing import Any, List, NamedTuple, Optional, Sequence
+from typing import AbstractSet, Any, List, NamedTuple, Optional, Sequence
 
 from absl import logging
 
@@ -31,21 +31,26 @@ def is_image(name: str) -> bool:
   return name.lower().endswith(IMAGE_EXTENSIONS)
 
 
-def find_class_entries(directory: str, classes: Sequence[ImageClass]
+def find_class_entries(directory: str, classes: Sequence[ImageClass],
+                       optional: AbstractSet[str] = frozenset()
                        ) -> records.ShardEntries:
   """Lists the images of each `<directory>/<class directory>/` in label order (label =
-  1 + the class's index).
+  1 + the class's index). A class directory named in `optional` may be missing (the
+  class then has no image here: a split that holds some classes only).
 
   Returns:
     The entries as columns, sorted by (label, filename): the sorted file list that is
     shuffled.
 
   Raises:
-    ConversionError: a class directory is missing or holds no image.
+    ConversionError: a class directory is missing (and not optional) or holds no
+      image.
   """
   builder = records.EntriesBuilder()
   for label, (name, synset, text) in enumerate(classes, 1):
     class_directory = os.path.join(directory, name)
+    if name in optional and not core.isdir(class_directory):
+      continue
     builder.add_directory(label, synset, text, class_directory,
                           _image_names(class_directory, 'class directory'))
   return builder.build()

@@ -76,7 +76,7 @@ def plan_split(split: str, entries: Sequence[ImageEntry], num_shards: int,
     split: 'train', 'validation', ...; the shards' name prefix.
     entries: the split's images.
     num_shards: how many shards.
-    output_directory: where the shards go (local or any tf.io.gfile path).
+    output_directory: where the shards go (local, or s3://, gs://, az://...).
     boxes: {image filename: boxes} (a records.BoxTable, as the box CSVs are read, or
       any mapping to (xmin, ymin, xmax, ymax) sequences), matched to the images by
       `match_boxes`; images not in it get no box.

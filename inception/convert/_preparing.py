@@ -59,10 +59,7 @@ def prepare_split(plan: _planning.SplitPlan, options: _options.ConvertOptions
           '%s holds %d %s shards of another plan (e.g. %s); use --overwrite to replace '
           'them' % (directory, len(foreign), plan.split, foreign[0]))
     if previous is not None and previous.plan_fingerprint != plan.fingerprint:
-      raise _options.ConversionError(
-          '%s: the %s shards there were written from a different plan (other images, '
-          'labels, boxes or shard count; see %s); use --overwrite to replace them' %
-          (directory, plan.split, core.MANIFEST_FILENAME))
+      raise _options.ConversionError(_other_plan_message(plan, previous))
     if previous is None and on_disk & planned_names:
       raise _options.ConversionError(
           '%s holds %s shards but no record of their plan in %s; use --overwrite to '
@@ -87,6 +84,22 @@ def prepare_split(plan: _planning.SplitPlan, options: _options.ConvertOptions
     record_result(prepared, result, write=False)
   records.save_manifest(directory, manifest)
   return prepared
+
+
+def _other_plan_message(plan: _planning.SplitPlan,
+                        previous: records.SplitManifest) -> str:
+  """Why the shards in the directory are not resumed, in one line: another plan, or
+  the same images re-encoded by a version before the re-encoding options counted."""
+  directory = plan.output_directory
+  if previous.plan_fingerprint == records.plan_fingerprint(
+      plan.record_format, plan.num_shards, plan.tasks, reencode=None):
+    return ('%s: the %s shards there were written by an earlier version, which '
+            're-encoded PNG and CMYK images with other JPEG options (4:2:0 chroma; now '
+            '4:4:4), and resuming would mix the two; use --overwrite to write them '
+            'again' % (directory, plan.split))
+  return ('%s: the %s shards there were written from a different plan (other images, '
+          'labels, boxes, shard count or re-encoding; see %s); use --overwrite to '
+          'replace them' % (directory, plan.split, core.MANIFEST_FILENAME))
 
 
 def planned_record(plan: _planning.SplitPlan) -> records.SplitManifest:

@@ -1,10 +1,12 @@
 """The ground floor every other package stands on (docs/ARCHITECTURE.md).
 
-- File access for local and remote (gs://) paths; TensorFlow is imported only for
-  remote ones, so local work and the pool's workers stay free of it.
-- Atomic output: a temporary name, renamed when complete (`write_text`, `atomic_output`);
+- File access for local and remote paths (s3://, gs://, az://, ... through fsspec,
+  imported only when such a path appears); no TensorFlow, so the workers stay small.
+- Atomic output: a temporary name renamed when complete, or on an object store an
+  upload committed last (`write_text`, `atomic_output`, `PendingOutput`);
   a full disk's error names the file and its directory (`naming_write_errors`).
-- `Progress`: progress lines with rate and ETA.
+- `Progress`: progress with rate and ETA, as log lines or, after
+  `show_progress_bars()`, as a bar on a terminal (`close_progress_bars()`).
 - `absolute_user_path`: the user's paths, relative to where the command was typed.
 - The names beside the shards (`manifest_path`, `index_path`, `lock_path`, ...),
   defined once; a driver's DATA_DIR names are inception.driver's.
@@ -17,6 +19,7 @@
   cluster), built once at the edge and passed whole.
 """
 
+from inception.core._atomic_files import PendingOutput
 from inception.core._atomic_files import atomic_output
 from inception.core._atomic_files import is_temporary_path
 from inception.core._atomic_files import naming_write_errors
@@ -44,6 +47,7 @@ from inception.core._file_io import read_text
 from inception.core._file_io import remove
 from inception.core._file_io import remove_tree
 from inception.core._file_io import rename
+from inception.core._file_io import size
 from inception.core._file_io import start_writeback
 from inception.core._file_io import walk
 from inception.core._layout import BAD_IMAGES_FORMAT
@@ -60,7 +64,9 @@ from inception.core._layout import lock_path
 from inception.core._layout import manifest_path
 from inception.core._process_pool import ProcessPoolRunner
 from inception.core._progress import Progress
+from inception.core._progress import close_progress_bars
 from inception.core._progress import format_duration
+from inception.core._progress import show_progress_bars
 from inception.core._runner import InProcessRunner
 from inception.core._runner import ProgressCallback
 from inception.core._runner import ResultCallback
@@ -86,6 +92,7 @@ __all__ = [
     'LOCK_FILENAME',
     'MANIFEST_FILENAME',
     'NoWorkersError',
+    'PendingOutput',
     'ProcessPoolRunner',
     'Progress',
     'ProgressCallback',
@@ -97,6 +104,7 @@ __all__ = [
     'atomic_output',
     'bad_images_path',
     'check_report_dir',
+    'close_progress_bars',
     'default_num_workers',
     'error_types',
     'exists',
@@ -122,6 +130,8 @@ __all__ = [
     'remove_stale_temporaries',
     'remove_tree',
     'rename',
+    'show_progress_bars',
+    'size',
     'start_writeback',
     'temporary_path',
     'walk',

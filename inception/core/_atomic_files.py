@@ -1,9 +1,10 @@
-"""Atomic file output: write under a temporary name, rename when complete.
+"""Atomic file output: a file appears under its final name only complete.
 
-A reader never sees a half-written file under its final name, and an interrupted run
-leaves only `*.incomplete-*` files, which the next run replaces. Paths may be local
-(os.replace: an atomic rename) or gs:// (tf.io.gfile), through _file_io, so this
-module does not import TensorFlow for local paths.
+Locally it is written under a temporary name and renamed when complete (os.replace),
+so an interrupted run leaves only `*.incomplete-*` files, which the next run replaces.
+On an object store (no rename there; a copy would double the bytes) it is uploaded
+straight to its final name with the upload committed last (`_object_store`), so a
+failed or killed writer leaves no object under the name (`PendingOutput`).
 
 A write that fails for want of room (a full disk or quota, ENOSPC / EDQUOT, or a file
 size limit, EFBIG) raises an OSError that names no file; `naming_write_errors` gives it
@@ -12,10 +13,13 @@ where (every writer here and records.ShardWriter use it).
 """
 
 import contextlib
+import io
 import os
 from typing import Iterator, IO
 
 from inception.core import _file_io
+from inception.core import _object_store
+from inception.core import _user_paths
 
 INCOMPLETE_MARKER = '.incomplete-'
 
@@ -50,18 +54,66 @@ def naming_write_errors(path: str) -> Iterator[None]:
     raise named from e
 
 
+class PendingOutput:
+  """A file being written for `path`, which appears there only at `commit()`.
+
+  `file` takes the writes ('wb' or 'w': UTF-8 text). `commit(durable=True)` also
+  fsyncs a local file before its rename; `discard()` drops everything written.
+  """
+
+  def __init__(self, path: str, mode: str = 'wb'):
+    self.path = path
+    self._remote = _user_paths.is_remote(path)
+    self._temporary = None if self._remote else temporary_path(path)
+    with naming_write_errors(path):
+      if self._remote:
+        self._upload = _object_store.open_uncommitted(path)
+        self.file = (self._upload if 'b' in mode else
+                     io.TextIOWrapper(self._upload, encoding='utf-8', newline=''))
+      else:
+        self._upload = None
+        self.file = _file_io.open_file(self._temporary, mode)
+
+  def commit(self, durable: bool = False) -> None:
+    """Publishes the file under `path`, whole; on failure nothing is published."""
+    try:
+      with naming_write_errors(self.path):
+        self.file.flush()
+        if self._remote:
+          _object_store.commit(self._upload)
+          return
+        if durable:
+          os.fsync(self.file.fileno())
+        self.file.close()
+        _file_io.rename(self._temporary, self.path)
+    except BaseException:
+      self.discard()
+      raise
+
+  def discard(self) -> None:
+    """Drops what was written; `path` keeps what it held before (or stays absent)."""
+    if self._remote:
+      _object_store.discard(self._upload)
+      return
+    try:
+      self.file.close()
+    except OSError:
+      pass  # the failure being raised is the one to report (a full disk, say)
+    finally:
+      _file_io.remove(self._temporary, missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str, mode: str = 'wb') -> Iterator[IO]:
-  """Yields a file to write; renames it to `path` only if the block succeeds."""
-  temporary = temporary_path(path)
+  """Yields a file to write; it appears as `path` only if the block succeeds."""
+  output = PendingOutput(path, mode)
   try:
-    with naming_write_errors(path), _file_io.open_file(temporary, mode) as f:
-      yield f
-      f.flush()
-    _file_io.rename(temporary, path)
+    with naming_write_errors(path):
+      yield output.file
   except BaseException:
-    _file_io.remove(temporary, missing_ok=True)
+    output.discard()
     raise
+  output.commit()
 
 
 def write_bytes(path: str, data: bytes) -> None:
@@ -77,8 +129,9 @@ def write_text(path: str, text: str) -> None:
 
 
 def remove_stale_temporaries(directory: str) -> int:
-  """Deletes `*.incomplete-*` files an interrupted run left in `directory`."""
-  if not _file_io.isdir(directory):
+  """Deletes `*.incomplete-*` files an interrupted run left in `directory` (an object
+  store has none: its unfinished uploads never became objects)."""
+  if _user_paths.is_remote(directory) or not _file_io.isdir(directory):
     return 0
   removed = 0
   for name in _file_io.listdir(directory):

@@ -1,29 +1,30 @@
-"""File operations on a local or remote path, without TensorFlow for local ones.
+"""File operations on a local or remote path, without TensorFlow for either.
 
-A path with a scheme (`gs://...`, `ram://...`: `_user_paths.is_remote`) goes through
-tf.io.gfile, imported on first use only; any other path through `open`/`os`, which is
-faster and keeps TensorFlow (~500 MiB of RSS) out of processes that only touch local
-files, such as the converter's workers.
+A path with a scheme (`s3://...`, `gs://...`, `az://...`, `memory://...`:
+`_user_paths.is_remote`) goes through fsspec (`_object_store`), imported on first use
+only; any other path through `open`/`os`, which is faster and keeps even fsspec out of
+processes that only touch local files, such as the converter's workers.
 
 Behaviour is the same on both sides where callers rely on it: text is UTF-8 with no
-newline translation (as tf.io.gfile.GFile), `rename` replaces the target atomically
-(os.replace locally), `listdir` returns names only, and a missing file raises an
-OSError locally or a tf.errors.OpError remotely.
+newline translation, `listdir` returns names only, a missing file raises
+FileNotFoundError, and a remote failure is an OSError naming the URL (the store
+library's own exceptions included: missing credentials, an unreachable endpoint).
+Writes that must appear whole go through `_atomic_files` (a temporary name and a
+rename locally; an upload committed on success remotely).
 """
 
+import contextlib
 import ctypes
+import errno
+import io
 import os
+import posixpath
 import shutil
 import sys
 from typing import IO, Iterator, List, Optional, Tuple, Type
 
+from inception.core import _object_store
 from inception.core import _user_paths
-
-
-def _gfile():
-  """The tf.io.gfile module (imports TensorFlow: for remote paths only)."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top  (remote paths only)
-  return tf.io.gfile
 
 
 _SYNC_FILE_RANGE_WRITE = 2  # <linux/fs.h>: start writeback, do not wait for it
@@ -60,104 +61,182 @@ def start_writeback(f: IO[bytes], offset: int, length: int) -> bool:
 
 
 def error_types() -> Tuple[Type[BaseException], ...]:
-  """The exceptions a file operation may raise: OSError, and tf.errors.OpError once
-  TensorFlow is loaded (it cannot have raised one before)."""
+  """The exceptions a file operation may raise: OSError, the store libraries' own
+  once one is loaded, and tf.errors.OpError once TensorFlow is (for tf.data readers)."""
+  types = (OSError,) + _object_store.library_errors()
   tensorflow = sys.modules.get('tensorflow')
   if tensorflow is None or not hasattr(tensorflow, 'errors'):
-    return (OSError,)
-  return (OSError, tensorflow.errors.OpError)
+    return types
+  return types + (tensorflow.errors.OpError,)
 
 
-def open_file(path: str, mode: str = 'r') -> IO:
-  """Opens `path` like tf.io.gfile.GFile: 'r', 'w', 'a' (UTF-8 text) or with 'b'."""
-  if _user_paths.is_remote(path):
-    return _gfile().GFile(path, mode)
+@contextlib.contextmanager
+def _naming(path: str) -> Iterator[None]:
+  """Re-raises a remote operation's failure as an OSError naming `path`."""
+  try:
+    yield
+  except _object_store.remote_errors() as e:
+    raise _object_store.naming_error(e, path) from None
+
+
+def open_file(path: str, mode: str = 'r', ranged: bool = False) -> IO:
+  """Opens `path`: 'r', 'w', 'a' (UTF-8 text) or with 'b'.
+
+  `ranged`: a remote file read in small pieces at scattered offsets (archive members):
+  each read is one ranged request for exactly its bytes, with no read-ahead.
+  """
+  if not _user_paths.is_remote(path):
+    if 'b' in mode:
+      return open(path, mode)
+    return open(path, mode, encoding='utf-8', newline='')
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    options = dict(_object_store.RANGED) if ranged else {}
+    binary = fs.open(name, mode.replace('t', '').replace('b', '') + 'b', **options)
   if 'b' in mode:
-    return open(path, mode)
-  return open(path, mode, encoding='utf-8', newline='')
+    return binary
+  return io.TextIOWrapper(binary, encoding='utf-8', newline='')
 
 
 def read_text(path: str) -> str:
-  with open_file(path, 'r') as f:
-    return f.read()
+  return read_bytes(path).decode('utf-8')
 
 
 def read_bytes(path: str) -> bytes:
-  with open_file(path, 'rb') as f:
-    return f.read()
+  """The whole file (remote: one GET)."""
+  if not _user_paths.is_remote(path):
+    with open(path, 'rb') as f:
+      return f.read()
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    return fs.cat_file(name)
+
+
+def size(path: str) -> int:
+  """The file's size in bytes."""
+  if not _user_paths.is_remote(path):
+    return os.path.getsize(path)
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    return int(fs.size(name))
 
 
 def exists(path: str) -> bool:
-  if _user_paths.is_remote(path):
-    return _gfile().exists(path)
-  return os.path.exists(path)
+  if not _user_paths.is_remote(path):
+    return os.path.exists(path)
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    return fs.exists(name)
 
 
 def isdir(path: str) -> bool:
-  if _user_paths.is_remote(path):
-    return _gfile().isdir(path)
-  return os.path.isdir(path)
+  """Locally a directory; remotely a prefix holding at least one object."""
+  if not _user_paths.is_remote(path):
+    return os.path.isdir(path)
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    return fs.isdir(name)
 
 
 def listdir(path: str) -> List[str]:
   """The names in directory `path` (not paths), in no particular order."""
-  if _user_paths.is_remote(path):
-    return _gfile().listdir(path)
-  return os.listdir(path)
+  if not _user_paths.is_remote(path):
+    return os.listdir(path)
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    fs.invalidate_cache(name)
+    try:
+      children = fs.ls(name, detail=False)
+    except FileNotFoundError:
+      # A prefix holds no object yet: on an object store, an empty directory.
+      bucket = _object_store.bucket_of(path)
+      if bucket is None or bucket == name.strip('/') or not fs.exists(bucket):
+        raise
+      return []
+    return [posixpath.basename(child.rstrip('/'))
+            for child in children if child.rstrip('/') != name.rstrip('/')]
 
 
 def makedirs(path: str) -> None:
-  """Creates `path` and its parents; nothing if it is already a directory."""
-  if _user_paths.is_remote(path):
-    _gfile().makedirs(path)
-  else:
+  """Creates `path` and its parents; nothing if it is already a directory (on an
+  object store, where prefixes need no creating, nothing but a missing bucket's
+  error)."""
+  if not _user_paths.is_remote(path):
     os.makedirs(path, exist_ok=True)
+    return
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    bucket = _object_store.bucket_of(path)
+    if bucket is None:
+      fs.makedirs(name, exist_ok=True)
+    elif not fs.exists(bucket):
+      raise FileNotFoundError(errno.ENOENT, 'no such bucket or container: %s' % bucket,
+                              path)
 
 
 def remove(path: str, missing_ok: bool = False) -> None:
   """Deletes the file `path`; with `missing_ok`, a missing file is not an error."""
-  if _user_paths.is_remote(path):
-    if not missing_ok or _gfile().exists(path):
-      _gfile().remove(path)
+  if not _user_paths.is_remote(path):
+    try:
+      os.remove(path)
+    except FileNotFoundError:
+      if not missing_ok:
+        raise
     return
-  try:
-    os.remove(path)
-  except FileNotFoundError:
-    if not missing_ok:
-      raise
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    if not fs.exists(name):
+      if missing_ok:
+        return
+      raise FileNotFoundError(errno.ENOENT, 'No such file', path)
+    fs.rm_file(name)
 
 
 def remove_tree(path: str) -> None:
   """Deletes the directory `path` and everything below it; nothing if it is missing."""
-  if _user_paths.is_remote(path):
-    if _gfile().exists(path):
-      _gfile().rmtree(path)
+  if not _user_paths.is_remote(path):
+    try:
+      shutil.rmtree(path)
+    except FileNotFoundError:
+      pass
     return
-  try:
-    shutil.rmtree(path)
-  except FileNotFoundError:
-    pass
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    if fs.exists(name):
+      fs.rm(name, recursive=True)
 
 
 def rename(source: str, target: str, overwrite: bool = True) -> None:
-  """Renames `source` to `target` (atomically for local paths).
+  """Renames `source` to `target` (atomically for local paths; remotely a copy, then
+  a delete: shards never take this way, see `_atomic_files`).
 
   An existing `target` is replaced, or with `overwrite=False` is an error
   (FileExistsError) and nothing is renamed.
   """
-  if _user_paths.is_remote(source):
-    _gfile().rename(source, target, overwrite=overwrite)
-    return
-  if not overwrite and os.path.lexists(target):
+  if not overwrite and exists(target):
     raise FileExistsError('%s already exists; %s was not renamed' % (target, source))
-  os.replace(source, target)
+  if not _user_paths.is_remote(source):
+    os.replace(source, target)
+    return
+  with _naming(source):
+    fs, name = _object_store.filesystem(source)
+    fs.mv(name, _object_store.filesystem(target)[1])
 
 
 def walk(top: str) -> Iterator[Tuple[str, List[str], List[str]]]:
   """(directory, subdirectory names, file names) for `top` and below, top first."""
-  if _user_paths.is_remote(top):
-    return iter(_gfile().walk(top))
-  return os.walk(top)
+  if not _user_paths.is_remote(top):
+    return os.walk(top)
+  return _walk_remote(top)
+
+
+def _walk_remote(top: str) -> Iterator[Tuple[str, List[str], List[str]]]:
+  with _naming(top):
+    fs, name = _object_store.filesystem(top)
+    prefix = name.rstrip('/')
+    for directory, subdirectories, files in fs.walk(name):
+      yield (top.rstrip('/') + directory.rstrip('/')[len(prefix):],
+             sorted(subdirectories), sorted(files))
 
 
 def join(directory: str, *names: str) -> str:

@@ -10,7 +10,8 @@ from typing import Mapping, Optional
 
 
 def is_remote(path: str) -> bool:
-  """True for URL-style paths (gs://, s3://, ...) that tf.io.gfile handles."""
+  """True for URL-style paths (s3://, gs://, az://, ...), which core opens through
+  fsspec."""
   return '://' in path
 
 

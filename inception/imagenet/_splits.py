@@ -17,7 +17,7 @@ index listed (`ListedSplits`: Kaggle's tree or zip).
 """
 
 import dataclasses
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from absl import logging
 
@@ -88,8 +88,12 @@ def imagenet_classes(labels: label_files.LabelFiles) -> Tuple[List[str], List[st
 
 
 def find_imagenet_entries(directory: str, synsets: Sequence[str],
-                          texts: Sequence[str]) -> records.ShardEntries:
-  """Lists `<directory>/<synset>/` images; label = 1 + the synset's index.
+                          texts: Sequence[str],
+                          optional: AbstractSet[str] = frozenset()
+                          ) -> records.ShardEntries:
+  """Lists `<directory>/<synset>/` images; label = 1 + the synset's index. The
+  directory of a synset in `optional` may be missing: in the validation split, those
+  its label file does not name (none in ImageNet's, some in a subset's).
 
   Returns:
     The entries as columns (records.ShardEntries, a sequence of ImageEntry), sorted
@@ -98,7 +102,7 @@ def find_imagenet_entries(directory: str, synsets: Sequence[str],
   Raises:
     ConversionError: a class directory is missing or holds no image.
   """
-  return convert.find_class_entries(directory, _classes(synsets, texts))
+  return convert.find_class_entries(directory, _classes(synsets, texts), optional)
 
 
 def train_tar_entries(members_by_synset: Mapping[str, Sequence[Any]],
@@ -262,6 +266,9 @@ def convert_imagenet(sources: SplitSources, output_directory: str,
   def find_entries(split: str, source: str) -> records.ShardEntries:
     if split == records.TEST and source not in tarballs:
       return test_directory_entries(source)
+    if source not in tarballs and split == records.VALIDATION:
+      return find_imagenet_entries(source, synsets, texts, set(synsets) - set(
+          label_files.read_validation_labels(labels.validation_labels_path())))
     if source not in tarballs:
       return find_imagenet_entries(source, synsets, texts)
     logging.info('Indexing %s (one pass over the headers)', source)

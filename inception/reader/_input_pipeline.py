@@ -23,6 +23,7 @@ from typing import Optional
 import tensorflow as tf
 
 from inception.reader import _example_parsing
+from inception.reader import _record_streams
 from inception.reader import _shard_files
 
 DEFAULT_IMAGE_SIZE = 299  # the original's --image_size
@@ -58,7 +59,8 @@ def dataset(data_dir: str, subset: str, *, image_size: int = DEFAULT_IMAGE_SIZE,
   API (README, "Reading the records").
 
   Args:
-    data_dir: the directory of the shards (local or gs://).
+    data_dir: the directory of the shards: local, gs:// (read by TensorFlow), or any
+      other fsspec URL such as s3:// or az:// (streamed: _record_streams).
     subset: the split, e.g. 'train' or 'validation'.
     image_size: the height and width of the images returned.
     batch_size: batch the pairs (images [B, size, size, 3], labels [B]); None: one
@@ -78,7 +80,10 @@ def dataset(data_dir: str, subset: str, *, image_size: int = DEFAULT_IMAGE_SIZE,
   files = tf.data.Dataset.from_tensor_slices(paths)
   if shuffle:
     files = files.shuffle(len(paths), seed=seed)
-  examples = files.interleave(tf.data.TFRecordDataset, cycle_length=num_readers,
+  read = (tf.data.TFRecordDataset
+          if all(_record_streams.read_by_tensorflow(p) for p in paths)
+          else _record_streams.record_dataset)
+  examples = files.interleave(read, cycle_length=num_readers,
                               block_length=1, num_parallel_calls=tf.data.AUTOTUNE,
                               deterministic=True)
   if shuffle:

@@ -4,14 +4,11 @@ The original globbed `<data_dir>/<subset>-*` and took whatever matched. `data_fi
 keeps from that glob only the names that are shard names of the subset
 (records.parse_shard_name, docs/FORMAT.md "Shards"), so a copy such as
 `train-00001-of-00004.copy`, a temporary of an interrupted write or another split
-named `train-extra-...` is never read as training data. The glob goes through
-tf.io.gfile, so `gs://` and other TensorFlow file systems work as local paths do.
+named `train-extra-...` is never read as training data. The directory is listed
+through core (fsspec for a URL), so s3://, gs://, az:// work as local paths do.
 """
 
-import os
 from typing import List
-
-import tensorflow as tf
 
 from inception import core
 from inception import records
@@ -24,8 +21,9 @@ def data_files(data_dir: str, subset: str) -> List[str]:
     ValueError: no shard of `subset` matches `<data_dir>/<subset>-*`.
   """
   pattern = core.join(data_dir, subset + '-*')
-  paths = sorted(path for path in tf.io.gfile.glob(pattern)
-                 if _is_shard_of(os.path.basename(path), subset))
+  names = core.listdir(data_dir) if core.isdir(data_dir) else []
+  paths = sorted(core.join(data_dir, name) for name in names
+                 if _is_shard_of(name, subset))
   if not paths:
     raise ValueError('no shard of %r matches %s (shard names are %s-NNNNN-of-NNNNN)'
                      % (subset, pattern, subset))

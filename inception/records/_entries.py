@@ -20,7 +20,7 @@ class ImageEntry(NamedTuple):
   """One image of a split.
 
   Attributes:
-    source: the image file's path (local or any tf.io.gfile path), or any picklable
+    source: the image file's path (local, or a URL core opens: s3://, gs://, ...), or any picklable
       object with a `read_bytes()` method (e.g. a member of a tar archive).
     filename: the basename stored as image/filename, e.g. 'n01440764_10026.JPEG'.
     label: 1 + the class's index in the labels file (0 is background).

@@ -9,7 +9,8 @@ PNG and CMYK files by name. Here the content decides, and only the header is rea
   only where something is unusual: a CMYK, broken or multi-picture file, say, so
   that every such file gets the decision and the message it always got);
 - a JPEG with 4 components (CMYK or YCCK; PIL mode 'CMYK'), a PNG (by its magic bytes)
-  or any other format PIL reads is decoded and re-encoded as an RGB JPEG at quality 100.
+  or any other format PIL reads is decoded and re-encoded as an RGB JPEG at quality 100
+  with 4:4:4 chroma (REENCODE_OPTIONS).
 
 Every JPEG's marker structure is also walked (`jpeg_structure_error`, the default
 --validate_images=structure): a truncated file, or garbage inside the scan data, is
@@ -29,7 +30,13 @@ from inception.records import _scan_bounds
 
 JPEG_MAGIC = b'\xff\xd8\xff'
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
-REENCODE_QUALITY = 100
+# How a PNG, CMYK or other non-JPEG image is re-encoded (PIL's JPEG options): quality
+# 100 with 4:4:4 chroma (subsampling=0; PIL's default 4:2:0 halves the colour
+# resolution: the demo's CMYK image landed a mean 4.63 and at most 38 levels from its
+# source, at 4:4:4 0.47 and 4, docs/FORMAT.md). They change the re-encoded records'
+# bytes, so they enter the conversion plan's fingerprint (records.plan_fingerprint):
+# shards re-encoded otherwise are not resumed as if they were of the same plan.
+REENCODE_OPTIONS = {'quality': 100, 'subsampling': 0}
 
 # How much of each image is checked, cheapest first; each mode includes the ones before.
 # none: the header only (PIL Image.open), the pipeline's behaviour before 2026-11;
@@ -316,7 +323,7 @@ def _read_header(data: bytes, name: str) -> (str, int, int):
 
 
 def _reencode(data: bytes, name: str, kind: Optional[str]) -> PreparedImage:
-  """Decodes any image PIL reads and encodes it as an RGB JPEG at quality 100."""
+  """Decodes any image PIL reads and encodes it as an RGB JPEG (REENCODE_OPTIONS)."""
   try:
     with Image.open(io.BytesIO(data)) as image:
       kind = kind or (image.format or 'unknown').lower()
@@ -325,7 +332,7 @@ def _reencode(data: bytes, name: str, kind: Optional[str]) -> PreparedImage:
   except Exception as e:
     raise ImageError(name, 'not a decodable image (%s)' % _describe(e)) from None
   output = io.BytesIO()
-  rgb.save(output, format='JPEG', quality=REENCODE_QUALITY)
+  rgb.save(output, format='JPEG', **REENCODE_OPTIONS)
   width, height = rgb.size
   return PreparedImage(output.getvalue(), height, width, kind)
 

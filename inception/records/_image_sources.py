@@ -33,11 +33,11 @@ def read_source_bytes(source: Any) -> bytes:
     if not isinstance(source, str):
       return source.read_bytes()
     if core.is_remote(source):
-      return core.read_bytes(source)  # TensorFlow only for a remote path
+      return core.read_bytes(source)  # one GET through fsspec
     return _read_local_file(source)
   except _image_coding.ImageError:
     raise
-  except Exception as e:  # OSError, tf.errors.*, tar errors
+  except Exception as e:  # OSError, a store library's errors, tar errors
     raise _unreadable(source, e) from None
 
 
@@ -112,12 +112,13 @@ def _unreadable(source: Any, error: Exception) -> _image_coding.ImageError:
 
 class _Archive:
   """An archive open for reading members at offsets: a local one with os.pread (one
-  system call a member), a remote one through core.open_file."""
+  system call a member), a remote one through core.open_file: one ranged request a
+  member, no read-ahead."""
 
   def __init__(self, path: str):
     self._fd = self._file = None
     if core.is_remote(path):
-      self._file = core.open_file(path, 'rb')
+      self._file = core.open_file(path, 'rb', ranged=True)  # one GET a member
     else:
       self._fd = os.open(path, os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
 

@@ -10,7 +10,8 @@ Its name matches neither `train-*` nor `validation-*`. Keys:
     record_format: "imagenet" (15 keys, docs/FORMAT.md "Records") or "generic"
       (build_image_data keys)
     num_shards: int
-    plan_fingerprint: sha256 hex over the record format, the number of shards and, per
+    plan_fingerprint: sha256 hex over the record format, the number of shards, the
+      JPEG options of re-encoded images (since issue 25: quality 100, 4:4:4) and, per
       shard in order, each image's (filename, label, synset, text, boxes): everything
       that decides the records' content and order (not where the files are read from)
     num_planned_images: images in the plan
@@ -33,6 +34,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from inception import core
 from inception.records import _entries
+from inception.records import _image_coding
 from inception.records import _shard_tasks
 
 FORMAT = 'inception-conversion-manifest'
@@ -118,10 +120,20 @@ class Manifest:
 
 
 def plan_fingerprint(record_format: str, num_shards: int,
-                     tasks: Sequence[_shard_tasks.ShardTask]) -> str:
-  """A sha256 over everything that decides the split's records and their order."""
+                     tasks: Sequence[_shard_tasks.ShardTask],
+                     reencode: Optional[Mapping[str, Any]] = (
+                         _image_coding.REENCODE_OPTIONS)) -> str:
+  """A sha256 over everything that decides the split's records and their order.
+
+  `reencode` is how images are re-encoded (PIL's JPEG options, sorted into one line);
+  None gives the fingerprint of the versions before it counted (quality 100, 4:2:0),
+  so that such a plan can be told apart from another one.
+  """
   digest = hashlib.sha256()
   digest.update(('%s\t%d\n' % (record_format, num_shards)).encode('utf-8'))
+  if reencode is not None:
+    digest.update(('reencode\t%s\n' % ' '.join(
+        '%s=%s' % item for item in sorted(reencode.items()))).encode('utf-8'))
   class_fields = {}  # id(a class table) -> {label: its fields' text}
   for task in tasks:
     digest.update(('shard\t%d\t%d\n' % (task.index, len(task.entries))).encode('utf-8'))

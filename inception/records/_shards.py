@@ -8,9 +8,10 @@
   1024 shards gives 1251–1252 each, 50,000 in 128 gives 390–391. Integer arithmetic,
   so exact on any machine.
 - `ShardWriter`: TFRecord framing (docs/FORMAT.md, "Shards": uint64 length, masked
-  crc32c of the length, data, masked crc32c of the data) written to a temporary name
-  (`core.temporary_path`) and renamed once complete, closed and fsync-ed, so a
-  shard under its final name is always whole. With an index path it also writes the
+  crc32c of the length, data, masked crc32c of the data) through
+  `core.PendingOutput`: locally a temporary name renamed once complete, closed and
+  fsync-ed; on an object store an upload committed last; so a shard under its final
+  name is always whole. With an index path it also writes the
   DALI / `tfrecord`-package index while writing: one line `offset size` per record,
   size = 8 + 4 + len + 4. A full disk's error names the shard (or index) and its
   directory (core.naming_write_errors).
@@ -22,9 +23,8 @@ reader's glob `<output>/train-*` matches shards only. For DALI, pass
 core.index_path(...) per shard; for the `tfrecord` package, index_pattern
 '<output>/index/{}.idx' with data_pattern '<output>/{}'.
 
-Local paths use plain file I/O; URL paths (gs://...) go through tf.io.gfile, imported on
-first use only (inception.file_io), so the shard workers need no TensorFlow for local
-output.
+Local paths use plain file I/O; URL paths (s3://, gs://, ...) go through fsspec,
+imported on first use only (inception.core), so the shard workers need no TensorFlow.
 """
 
 import dataclasses
@@ -121,18 +121,23 @@ class ShardWriter(object):
     self.index_file = index_file
     self.num_records = 0
     self.num_bytes = 0
-    self._temporary = core.temporary_path(path)
-    self._index_temporary = (core.temporary_path(index_file) if index_file
-                             else None)
+    self._shard = None
+    self._index_output = None
     self._file = None
     self._index = None
     # Local shards: bytes up to here were handed to the disk (core.start_writeback).
     self._writeback_offset = None if core.is_remote(path) else 0
 
   def __enter__(self) -> 'ShardWriter':
-    self._file = core.open_file(self._temporary, 'wb')
-    if self._index_temporary:
-      self._index = core.open_file(self._index_temporary, 'w')
+    self._shard = core.PendingOutput(self.path, 'wb')
+    self._file = self._shard.file
+    if self.index_file:
+      try:
+        self._index_output = core.PendingOutput(self.index_file, 'w')
+      except BaseException:
+        self._shard.discard()
+        raise
+      self._index = self._index_output.file
     return self
 
   def write(self, record: bytes) -> None:
@@ -175,28 +180,18 @@ class ShardWriter(object):
 
   def _commit(self) -> None:
     try:
-      with core.naming_write_errors(self.path):
-        _close_durably(self._file, self._temporary)
-      if self._index:
-        with core.naming_write_errors(self.index_file):
-          _close_durably(self._index, self._index_temporary)
-        core.rename(self._index_temporary, self.index_file)
+      if self._index_output:
+        self._index_output.commit(durable=True)
     except BaseException:
-      self._discard()
+      self._shard.discard()
       raise
     # The shard last: a shard under its final name implies its index is complete.
-    core.rename(self._temporary, self.path)
+    self._shard.commit(durable=True)
 
   def _discard(self) -> None:
-    for f, name in ((self._file, self._temporary), (self._index, self._index_temporary)):
-      if f is None:
-        continue
-      try:
-        f.close()
-      except OSError:
-        pass  # the failure being raised is the one to report (a full disk, say)
-      finally:
-        core.remove(name, missing_ok=True)
+    for output in (self._shard, self._index_output):
+      if output is not None:
+        output.discard()
 
 
 def _raise_naming(path: str) -> None:
@@ -232,13 +227,3 @@ def record_spans(path: str) -> List[Tuple[int, int]]:
       spans.append((offset, size))
       offset += size
   return spans
-
-
-def _close_durably(f, path: str) -> None:
-  """Closes `f`; for a local file, also fsyncs it, so the rename publishes whole data."""
-  if core.is_remote(path):
-    f.close()
-    return
-  f.flush()
-  os.fsync(f.fileno())
-  f.close()

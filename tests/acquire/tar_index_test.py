@@ -117,6 +117,28 @@ class TarIndexTest(absltest.TestCase):
                      _member_bytes(_tar_index.index_train_tar(self.fixture.train_tar)[
                          self.fixture.synsets[0]][0]))
 
+  def test_an_archive_left_to_tarfile_is_verified_in_the_same_pass(self):
+    """A tarball awaiting verification that the fast header reader leaves to tarfile
+    (a pax long name) after reading ahead: tarfile's index, and the MD5 of the whole
+    file, checked once."""
+    source = os.path.join(self.create_tempdir().full_path, _TRAIN_TAR)
+    long_name = 'n01_' + 'x' * 120 + '.JPEG'
+    with open(source, 'wb') as f:
+      f.write(archives.tar_bytes(
+          [('n01.tar', archives.tar_bytes([('a.JPEG', b'a' * 3000)])),
+           ('n02.tar', archives.tar_bytes([(long_name, b'b' * 700)],
+                                          tar_format=tarfile.PAX_FORMAT))]))
+    md5 = hashlib.md5(_read(source)).hexdigest()
+    index = _tar_index.index_train_tar(self.link_pending(_TRAIN_TAR, source, md5))
+    self.assertEqual({wnid: [(m.name, _member_bytes(m)) for m in members]
+                      for wnid, members in index.items()},
+                     {'n01': [('a.JPEG', b'a' * 3000)],
+                      'n02': [(long_name, b'b' * 700)]})
+    self.assertTrue(os.path.exists(index['n01'][0].archive_path +
+                                   acquire.STAMP_SUFFIX))
+    with self.assertRaisesRegex(acquire.ChecksumMismatch, 'MD5 mismatch'):
+      _tar_index.index_train_tar(self.link_pending(_TRAIN_TAR, source, '0' * 32))
+
   def test_unsafe_or_unexpected_members_are_refused(self):
     directory = self.create_tempdir().full_path
     link = tarfile.TarInfo('link.JPEG')

@@ -74,6 +74,8 @@ class PlanTest(absltest.TestCase):
     self.assertLen(one_each, 1000)
     self.assertLen(set(one_each), 1000)
     self.assertEqual(one_each[0], labels[0])
+    leading = imagenet_set.validation_subset(labels, 0.01, leading=True)
+    self.assertEqual(leading, labels[:1000])
 
   def test_image_numbers_hold_the_special_ones(self):
     numbers = imagenet_set.image_numbers(2012, 5, 1300, [2933])

@@ -123,6 +123,15 @@ class DirectoryTest(check_fixtures.CheckTestBase):
            self.create_tempdir().full_path],
           check=True, capture_output=True, text=True).stdout
       self.assertEqual(output.split(), ['True', decoded, 'False'], (workers, sample))
+    # A sample (a quick check) is decoded with Pillow: no TensorFlow in the process.
+    report_dir = self.create_tempdir().full_path
+    output = subprocess.run(
+        [sys.executable, '-c', code, self.directory, '1', '0.5', report_dir],
+        check=True, capture_output=True, text=True).stdout.split()
+    self.assertEqual((output[0], output[2]), ('True', 'False'))
+    self.assertBetween(int(output[1]), 1, 10)
+    with open(os.path.join(report_dir, 'check_report.json')) as f:
+      self.assertEqual(json.load(f)['decoder'], 'pillow')
 
   def test_only_the_contact_sheets_shards_give_thumbnails(self):
     self.assertEqual(_directory.sample_counts(0, 24), {})

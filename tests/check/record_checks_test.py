@@ -1,11 +1,14 @@
 """Tests of inception.check._record_checks: schema, labels, boxes, image."""
 
 import io
+import os
+import tarfile
 
 from absl.testing import absltest
 from PIL import Image
 import tensorflow as tf
 
+from inception import demo
 from inception.check import _failures
 from inception.check import _record_checks
 from tests import conversion_fixtures as fixtures
@@ -177,6 +180,93 @@ class TestSplitTest(check_fixtures.CheckTestBase):
     check_fixtures.write_output(self.directory, change, layout=check_fixtures.TEST_LAYOUT)
     self.assertFails(self.run_check(), _failures.LABEL,
                      'validation-00000-of-00002 record 1', 'labels start at 1')
+
+
+def _demo_hard_cases(directory):
+  """{kind: the bytes of the demo's image of that kind}: the mini ImageNet's
+  hard cases (demo.Config(...).hard_cases: png, cmyk, grayscale, progressive, exif)
+  read back from its train tar of class tars, and one plain image."""
+  fixture = demo.generate(directory, demo.Config(num_classes=2, images_per_class=6,
+                                                 num_validation_images=1,
+                                                 min_side=64, max_side=160, seed=7))
+  wanted = {name: kind for kind, name in fixture.hard_cases.items()}
+  images = {}
+  with tarfile.open(fixture.train_tar) as outer:
+    for class_tar in outer:
+      with tarfile.open(fileobj=outer.extractfile(class_tar)) as inner:
+        for member in inner:
+          kind = wanted.get(os.path.basename(member.name), 'plain')
+          if kind not in images:
+            images[kind] = inner.extractfile(member).read()
+  return images
+
+
+def _changed_in_place(data):
+  """200 bytes of scan data changed, not removed."""
+  changed = bytearray(data)
+  middle = (data.find(b'\xff\xda') + len(data)) // 2
+  changed[middle:middle + 200] = bytes((b * 7 + 13) % 256 for b in data[middle:
+                                                                         middle + 200])
+  return bytes(changed)
+
+
+class DecodersAgreeTest(absltest.TestCase):
+  """Pillow's decoder (a quick check's sample) and TensorFlow's (--check=full)
+  accept and refuse the same images: the demo's hard cases, and damaged JPEGs."""
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    images = _demo_hard_cases(absltest.get_default_test_tmpdir())
+    plain = images['plain']
+    cls.cases = dict(images)
+    cls.cases.update({
+        'cut in half': plain[:len(plain) // 2],
+        'cut before its end-of-image marker': plain[:-2],
+        'cut 100 bytes short': plain[:-100],
+        'header only': fixtures.truncated_scan_jpeg()[:300],
+        'cut in the header': fixtures.truncated_jpeg(),
+        'scan cut short': fixtures.truncated_scan_jpeg(),
+        'half of a progressive JPEG': fixtures.damaged_jpeg('half', 'progressive'),
+        'garbled scan data': fixtures.damaged_jpeg('garbled'),
+        'garbled progressive scan data': fixtures.damaged_jpeg('garbled',
+                                                               'progressive'),
+        'not an image': b'\xff\xd8\xff' + b'not a JPEG' * 10,
+        'scan data changed in place': _changed_in_place(plain),
+        'a 16x16 JPEG claiming 16x20000': fixtures.lying_jpeg(16, 20000),
+        'a 16x16 JPEG claiming 2000x16': fixtures.lying_jpeg(2000, 16),
+    })
+
+  def _decode(self, data, decoder):
+    try:
+      return _record_checks.decoded_shape(data, decoder)
+    except ValueError as e:
+      self.assertTrue(str(e), decoder)  # a reason is given
+      self.assertNotIn('\n', str(e))
+      return 'refused'
+
+  def test_both_decoders_accept_and_refuse_the_same_images(self):
+    outcomes = {name: (self._decode(data, _record_checks.PILLOW),
+                       self._decode(data, _record_checks.TENSORFLOW))
+                for name, data in self.cases.items()}
+    for name, (pillow, tensorflow) in outcomes.items():
+      self.assertEqual(pillow, tensorflow, name)
+    accepted = {name for name, (pillow, _) in outcomes.items() if pillow != 'refused'}
+    self.assertEqual(accepted, {'plain', 'png', 'cmyk', 'grayscale', 'progressive',
+                                'exif', 'a 16x16 JPEG claiming 16x20000',
+                                'a 16x16 JPEG claiming 2000x16'})
+
+  def test_the_check_finds_the_same_problems_with_either_decoder(self):
+    for name, data in self.cases.items():
+      fields = _record_checks.RecordFields(filename='x.JPEG', encoded=data)
+      try:
+        fields.height, fields.width, _ = _record_checks.jpeg_header(data)
+      except ValueError:
+        fields.height, fields.width = 1, 1
+      found = [_record_checks.check_image(fields, True, decoder)
+               for decoder in _record_checks.DECODERS]
+      self.assertEqual(*[(decoded, [kind for kind, _ in problems])
+                         for problems, decoded in found], msg=name)
 
 
 class RecordFunctionTest(absltest.TestCase):

@@ -1,6 +1,8 @@
 """Tests for inception.cli._tensorflow_logs: no TensorFlow start-up noise in the binaries,
 and the user's own settings win."""
 
+import contextlib
+import io
 import os
 import platform
 import re
@@ -9,7 +11,10 @@ import sys
 from absl.testing import absltest
 
 from inception import cli
+from inception import convert
+from inception import core
 from tests import binaries
+from tests import conversion_fixtures as fixtures
 
 # The lines TensorFlow 2.21 prints at start-up when not quieted (C++ log lines written
 # before absl::InitializeLog carry a zero time).
@@ -37,27 +42,32 @@ class QuietTensorflowTest(absltest.TestCase):
 
 
 class BinaryOutputTest(absltest.TestCase):
-  """check_tfrecords loads TensorFlow for a remote path and lists it through it.
+  """check_tfrecords loads TensorFlow to decode the images of a shard."""
 
-  (For a local directory it loads TensorFlow only to decode images.)
-  """
-
-  def check_empty_directory(self, **environ):
+  def check_one_shard(self, **environ):
     cwd = self.create_tempdir().full_path
-    result = binaries.run('check_tfrecords', ['--nolabel_files', 'ram://' + cwd], cwd,
+    synsets = fixtures.synset_names(1)
+    fixtures.make_imagenet_split(os.path.join(cwd, 'train'), synsets, 1)
+    labels_file, _ = fixtures.write_label_files(os.path.join(cwd, 'labels'), synsets)
+    with contextlib.redirect_stdout(io.StringIO()):
+      convert.convert_generic(
+          convert.SplitPaths(train=os.path.join(cwd, 'train')),
+          os.path.join(cwd, 'out'), labels_file, convert.ShardCounts(1, 1),
+          convert.ConvertOptions(workers=core.Workers(1)))
+    result = binaries.run('check_tfrecords', ['--nolabel_files', 'out'], cwd,
                           unset=_VARIABLES, **environ)
-    self.assertNotEqual(result.returncode, 0)  # no shards in an empty directory
+    self.assertEqual(result.returncode, 0, result.stderr)  # every image decoded
     self.assertNotIn('Traceback', result.stderr)
     return result
 
   def test_no_noise(self):
-    result = self.check_empty_directory()
+    result = self.check_one_shard()
     self.assertEmpty(_noise(result), result.stderr)
 
   @absltest.skipIf(platform.machine() not in ('x86_64', 'AMD64'),
                    'the oneDNN line is printed on x86 only')
   def test_the_users_settings_bring_the_logs_back(self):
-    result = self.check_empty_directory(TF_CPP_MIN_LOG_LEVEL='0',
+    result = self.check_one_shard(TF_CPP_MIN_LOG_LEVEL='0',
                                         TF_ENABLE_ONEDNN_OPTS='1')
     self.assertNotEmpty(_noise(result), result.stderr)
 

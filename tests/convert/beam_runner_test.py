@@ -212,12 +212,21 @@ class WorkerRequirementsTest(absltest.TestCase):
   def test_setup_py_pins_match_requirements_txt(self):
     files = runfiles.Create()
 
-    def pins(name):
+    def pins(name, only=None):
       with open(files.Rlocation('inception/' + name)) as f:
-        return dict(re.findall(r"([A-Za-z0-9_.-]+)==([0-9][^'\s,]*)", f.read()))
+        text = f.read()
+      if only:  # one list of setup.py
+        text = re.search(r'^' + only + r' = \[(.*?)\]', text, re.S | re.M).group(1)
+      return dict(re.findall(r"([A-Za-z0-9_.-]+)(?:\[[a-z,]+\])?==([0-9][^'\s,]*)",
+                             text))
 
     worker_pins = pins('setup.py')
-    self.assertContainsSubset(['pillow', 'tensorflow-cpu'], worker_pins)
+    self.assertContainsSubset(['pillow', 'tensorflow-cpu', 'fsspec', 's3fs', 'gcsfs'],
+                              worker_pins)
+    # The workers read and write every store without TensorFlow; only the
+    # full_validation extra brings it.
+    self.assertNotIn('tensorflow-cpu', pins('setup.py', 'WORKER_REQUIREMENTS'))
+    self.assertIn('tensorflow-cpu', pins('setup.py', 'FULL_VALIDATION_WORKER_REQUIREMENTS'))
     requirements = pins('requirements.txt')
     for package, version in worker_pins.items():
       self.assertEqual(requirements.get(package), version, package)

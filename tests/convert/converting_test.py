@@ -5,7 +5,6 @@ import io
 import os
 
 from absl.testing import absltest
-import tensorflow as tf
 
 from inception import convert
 from inception import core
@@ -36,35 +35,46 @@ class SplitsInOrderTest(absltest.TestCase):
           convert.ShardCounts(2, 2), convert.ConvertOptions())
 
 
-class GfilePathTest(absltest.TestCase):
-  """Input and output through tf.io.gfile (ram:// stands in for gs://; it lives in
-  this process's memory, hence one worker)."""
+class RemotePathTest(absltest.TestCase):
+  """Input and output through fsspec (memory:// stands in for an object store; it
+  lives in this process's memory, hence one worker; tests/object_storage_test.py runs
+  the binaries on S3 and GCS emulators)."""
 
-  def test_ram_filesystem_in_and_out_with_resume(self):
+  def test_memory_filesystem_in_and_out_with_resume(self):
     labels_file = fixtures.write(
         os.path.join(self.create_tempdir().full_path, 'labels.txt'),
         ''.join(s + '\n' for s in SYNSETS).encode())
+    local_train = os.path.join(self.create_tempdir().full_path, 'train')
     for synset in SYNSETS:
       for n in range(3):
-        with tf.io.gfile.GFile('ram://raw/train/%s/%s_%d.JPEG' % (synset, synset, n),
-                               'wb') as f:
-          f.write(fixtures.image_bytes(n, 'png' if n == 2 else None))
+        data = fixtures.image_bytes(n, 'png' if n == 2 else None)
+        name = '%s/%s_%d.JPEG' % (synset, synset, n)
+        core.write_bytes('memory://raw/train/' + name, data)
+        os.makedirs(os.path.join(local_train, synset), exist_ok=True)
+        fixtures.write(os.path.join(local_train, name), data)
     options = convert.ConvertOptions(workers=core.Workers(1), write_index=True)
+    shards = convert.ShardCounts(train=2, validation=1)
+    local_out = self.create_tempdir().full_path
+    with contextlib.redirect_stdout(io.StringIO()):
+      _converting.convert_generic(convert.SplitPaths(train=local_train), local_out,
+                                  labels_file, shards, options)
     for expected_reused in (0, 2):
       with contextlib.redirect_stdout(io.StringIO()):
         result = _converting.convert_generic(
-            convert.SplitPaths(train='ram://raw/train'), 'ram://out', labels_file,
-            convert.ShardCounts(train=2, validation=1), options)['train']
+            convert.SplitPaths(train='memory://raw/train'), 'memory://out', labels_file,
+            shards, options)['train']
       self.assertEqual((result.num_images, result.num_reused_shards),
                        (9, expected_reused))
-    self.assertCountEqual(tf.io.gfile.listdir('ram://out'),
+    self.assertCountEqual(core.listdir('memory://out'),
                           ['conversion_manifest.json', 'index', 'train-00000-of-00002',
                            'train-00001-of-00002'])
-    records = list(tf.data.TFRecordDataset(tf.io.gfile.glob('ram://out/train-*')))
-    self.assertLen(records, 9)
-    spans = records_lib.record_spans('ram://out/train-00000-of-00002')
-    with tf.io.gfile.GFile('ram://out/index/train-00000-of-00002.idx') as f:
-      self.assertEqual(records_lib.index_text(spans), f.read())
+    for name in ('train-00000-of-00002', 'train-00001-of-00002',
+                 'index/train-00000-of-00002.idx'):
+      with open(os.path.join(local_out, name), 'rb') as f:
+        self.assertEqual(core.read_bytes('memory://out/' + name), f.read(), name)
+    spans = records_lib.record_spans('memory://out/train-00000-of-00002')
+    self.assertEqual(records_lib.index_text(spans),
+                     core.read_text('memory://out/index/train-00000-of-00002.idx'))
 
 
 if __name__ == '__main__':

@@ -24,6 +24,19 @@ class FindEntriesTest(absltest.TestCase):
     with self.assertRaisesRegex(convert.ConversionError, 'n00000002 holds no'):
       _finding.find_class_entries(root, _CLASSES)
 
+  def test_an_optional_class_directory_may_be_missing(self):
+    root = self.create_tempdir().full_path
+    fixtures.write(os.path.join(root, 'n00000002', 'b.JPEG'), b'x')
+    entries = _finding.find_class_entries(root, _CLASSES, optional={'n00000001'})
+    self.assertEqual([(e.filename, e.label, e.synset) for e in entries],
+                     [('b.JPEG', 2, 'n00000002')])
+    with self.assertRaisesRegex(convert.ConversionError,
+                                'n00000001 does not exist'):
+      _finding.find_class_entries(root, _CLASSES, optional={'n00000002'})
+    fixtures.write(os.path.join(root, 'n00000001', 'notes.txt'), b'x')
+    with self.assertRaisesRegex(convert.ConversionError, 'n00000001 holds no'):
+      _finding.find_class_entries(root, _CLASSES, optional={'n00000001'})
+
   def test_generic_entries(self):
     root = self.create_tempdir().full_path
     for name in ('roses/r1.JPG', 'roses/r2.png', 'tulips/t.Jpeg', 'tulips/t.gif'):

@@ -13,6 +13,7 @@ from absl.testing import absltest
 
 from inception import convert
 from inception import core
+from inception import records
 from tests import conversion_fixtures as fixtures
 from tests import file_trees
 
@@ -126,6 +127,31 @@ class ResumeTest(absltest.TestCase):
     self.assertEqual(sorted(n for n in os.listdir(output) if '-of-' in n),
                      ['train-%05d-of-00003' % i for i in range(3)])
     self.assertEqual(self.stdout, 'Finished writing all 25 images in data set.\n')
+
+  def test_shards_of_a_version_that_reencoded_at_420_are_refused_in_one_line(self):
+    # A directory converted by a version before issue 25 (PNG and CMYK re-encoded at
+    # 4:2:0) holds the same plan under the fingerprint without the re-encoding line:
+    # resuming it would mix shards of both, so it is refused, saying why.
+    output = os.path.join(self.root, 'out')
+    self.convert(output, num_shards=2)
+    plan = convert.plan_split('train', convert.find_class_entries(self.train, CLASSES),
+                              2, output)
+    manifest = records.load_manifest(output)
+    manifest.splits['train'].plan_fingerprint = records.plan_fingerprint(
+        plan.record_format, plan.num_shards, plan.tasks, reencode=None)
+    records.save_manifest(output, manifest)
+    with self.assertRaises(convert.ConversionError) as refused:
+      self.convert(output, num_shards=2)
+    self.assertEqual(
+        str(refused.exception),
+        '%s: the train shards there were written by an earlier version, which '
+        're-encoded PNG and CMYK images with other JPEG options (4:2:0 chroma; now '
+        '4:4:4), and resuming would mix the two; use --overwrite to write them again'
+        % output)
+    result = self.convert(output, num_shards=2, overwrite=True)
+    self.assertEqual(result.num_reused_shards, 0)
+    self.assertEqual(records.load_manifest(output).splits['train'].plan_fingerprint,
+                     plan.fingerprint)
 
   def test_shards_without_a_manifest_are_refused(self):
     output = os.path.join(self.root, 'out')

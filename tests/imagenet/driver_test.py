@@ -523,37 +523,61 @@ class TestSplitTest(absltest.TestCase):
 class OlderVersionTest(absltest.TestCase):
   """A DATA_DIR left half-done by the version before the driver layer (06c5926):
   its state file (download to validation_relabel finished), its conversion manifest
-  and all but one of its shards, kept in testdata/ as that version wrote them."""
+  and its shards' digests, kept in testdata/ as that version wrote them. Since issue
+  25 re-encodes PNG and CMYK images at 4:4:4 chroma (that version: 4:2:0), the shards
+  holding one differ, and the conversion is refused in one line rather than mixing
+  shards of both; the finished steps stay finished."""
 
   def _testdata(self, name):
     return runfiles.Create().Rlocation(
         'inception/tests/imagenet/testdata/written_by_06c5926/' + name)
 
-  def test_resumes_where_it_stopped_with_the_same_shards(self):
+  def _reencoded_shards(self, data_dir):
+    """The shards holding one of the fixture's PNG or CMYK images."""
+    hard_cases = demo.generate(self.create_tempdir().full_path, _FIXTURE).hard_cases
+    names = {hard_cases['png'].encode(), hard_cases['cmyk'].encode()}
+    return {name for name in file_trees.shard_digests(data_dir)
+            if names & {tf.train.Example.FromString(record).features.feature[
+                'image/filename'].bytes_list.value[0]
+                        for record in _records(os.path.join(data_dir, name))}}
+
+  def test_refused_in_one_line_then_rewritten_with_overwrite_keeping_its_steps(self):
     data_dir = self.create_tempdir().full_path
-    # The older version's shards, byte for byte (SHARDS.sha256 holds their digests).
+    # The older version's shards, byte for byte (SHARDS.sha256 holds their digests),
+    # but for the shards holding a re-encoded image.
     _driver.run(_run_settings(data_dir))
-    expected = dict(reversed(line.split()) for line in
-                    _read(self._testdata('SHARDS.sha256')).decode().splitlines())
-    self.assertEqual(file_trees.shard_digests(data_dir), expected)
+    now = file_trees.shard_digests(data_dir)
+    before = dict(reversed(line.split()) for line in
+                  _read(self._testdata('SHARDS.sha256')).decode().splitlines())
+    reencoded = self._reencoded_shards(data_dir)
+    self.assertNotEmpty(reencoded)
+    self.assertEqual({n for n in before if now[n] != before[n]}, reencoded)
+    self.assertEqual(now.keys(), before.keys())
     # What the older version left: its state file and manifest, one shard missing.
     old_state = _read(self._testdata('pipeline_state.json')).decode().replace(
         '@DATA_DIR@', data_dir)
     _write(os.path.join(data_dir, 'pipeline_state.json'), old_state)
     shutil.copy(self._testdata('conversion_manifest.json'), data_dir)
     os.remove(os.path.join(data_dir, 'train-00001-of-00003'))
-    kept = {name: os.stat(os.path.join(data_dir, name)).st_mtime_ns
-            for name in expected if name != 'train-00001-of-00003'}
 
-    state = _driver.run(_run_settings(data_dir))
+    with self.assertRaises(convert.ConversionError) as refused:
+      _driver.run(_run_settings(data_dir))
+    self.assertEqual(
+        str(refused.exception),
+        '%s: the validation shards there were written by an earlier version, which '
+        're-encoded PNG and CMYK images with other JPEG options (4:2:0 chroma; now '
+        '4:4:4), and resuming would mix the two; use --overwrite to write them again'
+        % data_dir)
+    self.assertFalse(os.path.exists(os.path.join(data_dir, 'train-00001-of-00003')))
 
+    overwrite = _run_settings(data_dir, options=convert.ConvertOptions(
+        workers=core.Workers(1), progress_interval=60, overwrite=True))
+    state = _driver.run(overwrite)
     old_steps = json.loads(old_state)['steps']
     for step in (_settings.DOWNLOAD, _settings.EXTRACT, _settings.BOUNDING_BOXES,
                  _settings.VALIDATION_RELABEL):
       self.assertEqual(state[step], old_steps[step], step)  # not run again
-    self.assertEqual(file_trees.shard_digests(data_dir), expected)
-    self.assertEqual({name: os.stat(os.path.join(data_dir, name)).st_mtime_ns
-                      for name in kept}, kept)  # complete shards kept as they were
+    self.assertEqual(file_trees.shard_digests(data_dir), now)
 
 
 if __name__ == '__main__':

@@ -167,6 +167,36 @@ class FindEntriesTest(absltest.TestCase):
     self.assertEqual(sources.tarball_paths(), {'/val.tar'})
 
 
+class ValidationSubsetTest(absltest.TestCase):
+
+  def test_a_validation_class_its_label_file_does_not_name_may_be_missing(self):
+    root = self.create_tempdir().full_path
+    fixtures.make_imagenet_split(os.path.join(root, 'validation'), SYNSETS[1:], 1,
+                                 seed=3)
+    synsets_file, metadata_file = fixtures.write_label_files(
+        os.path.join(root, 'labels'), SYNSETS)
+    subset_labels = fixtures.write(os.path.join(root, 'subset_labels.txt'), ''.join(
+        '%s\n' % synset for synset in SYNSETS[1:]).encode())
+    labels = label_files.LabelFiles(synsets_file, metadata_file, subset_labels)
+    sources = _splits.SplitSources(convert.SplitPaths(
+        validation=os.path.join(root, 'validation')))
+    options = convert.ConvertOptions(workers=core.Workers(1))
+    results = _splits.convert_imagenet(sources, os.path.join(root, 'out'), options,
+                                       labels, (), convert.ShardCounts(train=1, validation=1))
+    self.assertEqual(results['validation'].num_images, 2)
+    records = read_split(os.path.join(root, 'out'), 'validation')
+    self.assertEqual(sorted(int(features['image/class/label'])
+                            for features, _ in records), [2, 3])
+    every_class = fixtures.write(os.path.join(root, 'all_labels.txt'), ''.join(
+        '%s\n' % synset for synset in SYNSETS).encode())
+    with self.assertRaisesRegex(convert.ConversionError,
+                                '%s does not exist' % SYNSETS[0]):
+      _splits.convert_imagenet(
+          sources, os.path.join(root, 'out2'), options,
+          label_files.LabelFiles(synsets_file, metadata_file, every_class), (),
+          convert.ShardCounts(train=1, validation=1))
+
+
 class MemoryTest(absltest.TestCase):
 
   def test_a_split_holds_no_object_per_image(self):

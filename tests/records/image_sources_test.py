@@ -6,6 +6,7 @@ from unittest import mock
 
 from absl.testing import absltest
 
+from inception import core
 from inception import records
 from inception.records import _image_sources
 from tests import conversion_fixtures as fixtures
@@ -62,6 +63,35 @@ class ImageSourcesTest(shard_fixtures.ShardTestCase):
     self._check_read_through_one_open_archive(
         lambda path, files: shard_fixtures.write_zip(path, files, zip64=True),
         'images.zip')
+
+  def test_tar_members_on_a_store_are_read_through_one_ranged_open(self):
+    """A tar on memory:// (fsspec, this process): opened once, ranged (one request a
+    member on a store, no read-ahead: docs/OBJECT_STORAGE.md), the same shard."""
+    files = {'%d.JPEG' % n: fixtures.image_bytes(n) for n in range(3)}
+    entries = [self._entry(name, data) for name, data in files.items()]
+    records.write_shard(self._task(entries))
+    with open(self.output, 'rb') as f:
+      expected = f.read()
+    local = os.path.join(self.directory, 'remote.tar')
+    members = _write_tar(local, files)
+    remote = 'memory://image_sources_test/remote.tar'
+    with open(local, 'rb') as f:
+      core.write_bytes(remote, f.read())
+    builder = records.EntriesBuilder()
+    for member in members:
+      builder.add_member(1, 'n00000001', 'text 1', member._replace(archive_path=remote))
+    real_open, opened = core.open_file, []
+
+    def recording_open(path, mode='r', ranged=False):
+      f = real_open(path, mode, ranged)
+      opened.append((path, ranged, f))
+      return f
+
+    with mock.patch.object(core, 'open_file', recording_open):
+      records.write_shard(self._task(entries)._replace(entries=builder.build()))
+    with open(self.output, 'rb') as f:
+      self.assertEqual(f.read(), expected)
+    self.assertEqual([ranged for path, ranged, _ in opened if path == remote], [True])
 
   def test_truncated_and_missing_archives_name_the_member(self):
     files = {'a.JPEG': fixtures.image_bytes(1), 'b.JPEG': fixtures.image_bytes(2)}

@@ -40,16 +40,18 @@ class FingerprintTest(absltest.TestCase):
 
   def test_fingerprint_of_a_known_plan_is_fixed(self):
     # Existing output directories resume only if a plan keeps its fingerprint: it is
-    # the sha256 of these lines, whatever module defines the tasks and entries.
+    # the sha256 of these lines, whatever module defines the tasks and entries. The
+    # re-encoding line came with 4:4:4 chroma (issue 25); without it, the lines of
+    # the versions before, whose fingerprint was b83092fe... .
     boxes = (((0.1, 0.2, 0.3, 0.4), (0.5, 0.5, 1.0, 1.0)), ())
     tasks = [_task(0, [('a.JPEG', 1), ('b.JPEG', 2)], boxes), _task(1, [('c.JPEG', 1)])]
-    lines = ('imagenet\t2\n'
-             'shard\t0\t2\n'
-             'a.JPEG\t1\tn1\tt1\t[(0.1, 0.2, 0.3, 0.4), (0.5, 0.5, 1.0, 1.0)]\n'
-             'b.JPEG\t2\tn2\tt2\t[]\n'
-             'shard\t1\t1\n'
-             'c.JPEG\t1\tn1\tt1\t[]\n')
-    expected = 'b83092fe6a3b70084e746f53f827a1988fd7d7dfea8d670fb5807bd795bdf279'
+    images = ('shard\t0\t2\n'
+              'a.JPEG\t1\tn1\tt1\t[(0.1, 0.2, 0.3, 0.4), (0.5, 0.5, 1.0, 1.0)]\n'
+              'b.JPEG\t2\tn2\tt2\t[]\n'
+              'shard\t1\t1\n'
+              'c.JPEG\t1\tn1\tt1\t[]\n')
+    lines = 'imagenet\t2\nreencode\tquality=100 subsampling=0\n' + images
+    expected = '5adb2430a2e5daa9e68220e98a3483fe174c19c3c8580663b2f3d60ea9e850fa'
     self.assertEqual(hashlib.sha256(lines.encode('utf-8')).hexdigest(), expected)
     self.assertEqual(_manifest.plan_fingerprint('imagenet', 2, tasks), expected)
     compact = [t._replace(entries=records.ShardEntries.from_entries(t.entries, {}),
@@ -57,6 +59,13 @@ class FingerprintTest(absltest.TestCase):
                               {'a.JPEG': boxes[0]}).shard_boxes(rows))
                for t, rows in zip(tasks, ([0, -1], [-1]))]
     self.assertEqual(_manifest.plan_fingerprint('imagenet', 2, compact), expected)
+    before = 'b83092fe6a3b70084e746f53f827a1988fd7d7dfea8d670fb5807bd795bdf279'
+    self.assertEqual(hashlib.sha256(('imagenet\t2\n' + images).encode('utf-8')
+                                    ).hexdigest(), before)
+    self.assertEqual(_manifest.plan_fingerprint('imagenet', 2, tasks, reencode=None),
+                     before)
+    self.assertNotEqual(_manifest.plan_fingerprint(
+        'imagenet', 2, tasks, reencode={'quality': 100, 'subsampling': 2}), expected)
 
   def test_stable_and_independent_of_source_paths(self):
     moved = [t._replace(entries=tuple(e._replace(source='/elsewhere/' + e.filename)

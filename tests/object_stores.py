@@ -1,0 +1,242 @@
+"""Object-store emulators on 127.0.0.1 for the tests, and a fault proxy in front of one.
+
+- `Emulator`: a server process (moto's S3 server, gcp-storage-emulator) on a free
+  port, started once per test file and stopped by it; `s3()` and `gcs()` make one.
+- `make_tree`, `converter_args`: the small labelled image tree every store test
+  converts (a PNG among its JPEGs), and build_imagenet_data's arguments for it.
+- `FaultProxy`: an HTTP proxy to an emulator that can answer 503 SlowDown (or any
+  canned error) to the first requests, or hold the requests that match a test (a
+  multipart upload's completion, say) until released, never forwarding them: a
+  writer killed while held has sent its last request, which the store never got.
+
+The tests reach a store only through the standard variables (AWS_ENDPOINT_URL and
+the AWS keys, STORAGE_EMULATOR_HOST), as a user's shell would pass them.
+"""
+
+import http.client
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Callable, Dict, List, Optional, Sequence
+import urllib.request
+
+from tests import conversion_fixtures as fixtures
+
+
+def make_tree(root: str, synsets: Sequence[str], train_per_class: int) -> None:
+  """`root`/raw/train and raw/validation (folder per class) and labels/ (synsets.txt,
+  metadata.txt), the second train image of the second class a PNG."""
+  fixtures.make_imagenet_split(os.path.join(root, 'raw', 'train'), synsets,
+                               train_per_class, special={
+                                   '%s_1.JPEG' % synsets[1]:
+                                       fixtures.image_bytes(8, 'png')})
+  fixtures.make_imagenet_split(os.path.join(root, 'raw', 'validation'), synsets, 2,
+                               name_format='val_%(synset)s_%(n)d.JPEG')
+  fixtures.write_label_files(os.path.join(root, 'labels'), synsets)
+
+
+def converter_args(source: str, output: str, boxes: str = '') -> List[str]:
+  """build_imagenet_data's arguments from a make_tree `source` (raw, or its copy in a
+  store) into `output`, run from the tree's root."""
+  return ['--train_directory=%s/train' % source,
+          '--validation_directory=%s/validation' % source,
+          '--bounding_box_file=' + boxes, '--output_directory=' + output,
+          '--labels_file=labels/synsets.txt',
+          '--imagenet_metadata_file=labels/metadata.txt', '--num_threads=2',
+          '--train_shards=2', '--validation_shards=1']
+
+
+def free_port() -> int:
+  with socket.socket() as s:
+    s.bind(('127.0.0.1', 0))
+    return s.getsockname()[1]
+
+
+class Emulator:
+  """A store's emulator process on 127.0.0.1:`port`, until `stop()`."""
+
+  def __init__(self, command: Sequence[str], port: int, log_path: str,
+               environ: Optional[Dict[str, str]] = None):
+    self.port = port
+    self.url = 'http://127.0.0.1:%d' % port
+    self._log = open(log_path, 'wb')
+    self._process = subprocess.Popen(
+        list(command), stdin=subprocess.DEVNULL, stdout=self._log,
+        stderr=subprocess.STDOUT, env=dict(os.environ, **(environ or {})))
+    deadline = time.monotonic() + 60
+    while True:
+      try:
+        urllib.request.urlopen(self.url, timeout=2).close()
+        return
+      except urllib.error.HTTPError:
+        return  # it answers
+      except OSError:
+        if self._process.poll() is not None or time.monotonic() > deadline:
+          self.stop()
+          with open(log_path, 'rb') as f:
+            raise RuntimeError('emulator did not start: %s' % f.read()[-2000:])
+        time.sleep(0.2)
+
+  def stop(self) -> None:
+    if self._process.poll() is None:
+      self._process.terminate()
+      try:
+        self._process.wait(timeout=10)
+      except subprocess.TimeoutExpired:
+        self._process.kill()
+        self._process.wait()
+    self._log.close()
+
+
+def s3(log_path: str) -> Emulator:
+  """moto's S3 server (moto[server])."""
+  port = free_port()
+  return Emulator([sys.executable, '-m', 'moto.server', '-H', '127.0.0.1', '-p',
+                   str(port)], port, log_path)
+
+
+def gcs(log_path: str) -> Emulator:
+  """gcp-storage-emulator, in memory."""
+  port = free_port()
+  return Emulator([sys.executable, '-m', 'gcp_storage_emulator', 'start',
+                   '--host=127.0.0.1', '--port=%d' % port, '--in-memory'], port,
+                  log_path)
+
+
+# Azurite's well-known development account (public, in Azure's documentation).
+AZURITE_ACCOUNT = 'devstoreaccount1'
+AZURITE_KEY = ('Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr'
+               '/KBHBeksoGMGw==')
+
+
+def azurite(log_path: str) -> Emulator:
+  """npm's Azurite (Blob service only, in memory), which tools/setup.sh installs into
+  the venv's azurite/ directory."""
+  binary = os.path.join(sys.prefix, 'azurite', 'node_modules', '.bin', 'azurite-blob')
+  if not os.path.exists(binary):
+    raise RuntimeError('%s is missing: run tools/setup.sh (it needs npm)' % binary)
+  port = free_port()
+  return Emulator([binary, '--blobHost', '127.0.0.1', '--blobPort', str(port),
+                   '--inMemoryPersistence', '--skipApiVersionCheck', '--loose'], port,
+                  log_path)
+
+
+def azurite_connection_string(emulator: Emulator) -> str:
+  """AZURE_STORAGE_CONNECTION_STRING for `emulator`."""
+  return ('DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;'
+          'BlobEndpoint=%s/%s;' % (AZURITE_ACCOUNT, AZURITE_KEY, emulator.url,
+                                   AZURITE_ACCOUNT))
+
+
+Matcher = Callable[[str, str], bool]  # (method, path with query) -> bool
+
+
+def completes_an_upload(method: str, path: str) -> bool:
+  """S3's CompleteMultipartUpload: POST ...?uploadId=..."""
+  return method == 'POST' and 'uploadId=' in path
+
+
+_SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+              b'<Message>Please reduce your request rate.</Message></Error>')
+_ACCESS_DENIED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied'
+                  b'</Code><Message>Access Denied</Message></Error>')
+
+
+class FaultProxy:
+  """Forwards HTTP requests on 127.0.0.1:`port` to `target_port`, with faults."""
+
+  def __init__(self, target_port: int):
+    self.target_port = target_port
+    self.slow_downs_left = 0  # answer 503 SlowDown to this many requests first
+    self.deny = False  # answer 403 AccessDenied to every request
+    self.hold: Optional[Matcher] = None
+    self.held = threading.Event()  # set once a request is being held
+    self.requests: List[str] = []
+    self._release = threading.Event()
+    self._lock = threading.Lock()
+    proxy = self
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+      protocol_version = 'HTTP/1.1'
+
+      def log_message(self, *args):
+        pass
+
+      def _body(self) -> bytes:
+        if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+          chunks = []
+          while True:
+            size = int(self.rfile.readline().split(b';')[0], 16)
+            chunk = self.rfile.read(size + 2)[:size]
+            if not size:
+              self.rfile.readline()
+              return b''.join(chunks)
+            chunks.append(chunk)
+        return self.rfile.read(int(self.headers.get('Content-Length') or 0))
+
+      def _answer(self, status: int, body: bytes, headers=(),
+                  length: Optional[str] = None) -> None:
+        self.send_response(status)
+        for name, value in headers:
+          self.send_header(name, value)
+        self.send_header('Content-Length', length or str(len(body)))
+        self.end_headers()
+        if self.command != 'HEAD':
+          self.wfile.write(body)
+
+      def _forward(self) -> None:
+        body = self._body()
+        with proxy._lock:
+          proxy.requests.append(' '.join([self.command, self.path] + (
+              [self.headers['Range']] if self.headers.get('Range') else [])))
+          if proxy.slow_downs_left > 0:
+            proxy.slow_downs_left -= 1
+            self._answer(503, _SLOW_DOWN, [('Content-Type', 'application/xml')])
+            return
+        if proxy.deny:
+          self._answer(403, _ACCESS_DENIED, [('Content-Type', 'application/xml')])
+          return
+        if proxy.hold and proxy.hold(self.command, self.path):
+          proxy.held.set()
+          proxy._release.wait()
+          self.close_connection = True
+          return  # never forwarded: the store never sees it
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in ('transfer-encoding', 'connection')}
+        headers['Content-Length'] = str(len(body))
+        connection = http.client.HTTPConnection('127.0.0.1', proxy.target_port,
+                                                timeout=60)
+        try:
+          connection.request(self.command, self.path, body=body, headers=headers)
+          response = connection.getresponse()
+          data = response.read()
+          kept = [(k, v) for k, v in response.getheaders()
+                  if k.lower() not in ('transfer-encoding', 'connection',
+                                       'content-length')]
+          self._answer(response.status, data, kept,
+                       response.getheader('Content-Length') if self.command == 'HEAD'
+                       else None)
+        finally:
+          connection.close()
+
+      do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+    self._server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    self._server.daemon_threads = True
+    self.port = self._server.server_address[1]
+    self.url = 'http://127.0.0.1:%d' % self.port
+    self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    self._thread.start()
+
+  def release(self) -> None:
+    """Lets the held requests go (unanswered: their connections are closed)."""
+    self._release.set()
+
+  def stop(self) -> None:
+    self.release()
+    self._server.shutdown()
+    self._server.server_close()

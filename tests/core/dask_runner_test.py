@@ -192,45 +192,38 @@ class DaskRunnerTest(absltest.TestCase):
       job.result(timeout=_JOB_SECONDS)
     self.assertNotIn('\n', str(raised.exception))
 
-  def test_a_worker_of_other_sources_is_refused_naming_it(self):
-    other = dask_clusters.copy_sources(os.path.join(self.root, 'other'))
-    with open(os.path.join(other, 'inception', 'records', '__init__.py'), 'a') as f:
-      f.write('# changed\n')
+  def assert_third_worker_refused(self, name: str, pythonpath: str, message: str):
+    """Starts a third worker importing `pythonpath` first; a run fails with
+    `message` (a pattern after the worker's address and name); the worker leaves."""
     worker = _CLUSTER.start_worker(
-        dask_clusters.worker_command(_BIN, _CLUSTER.address, '--name', 'odd'),
-        PYTHONPATH=other)
+        dask_clusters.worker_command(_BIN, _CLUSTER.address, '--name', name),
+        PYTHONPATH=pythonpath)
     try:
       _CLIENT.wait_for_workers(3, timeout=dask_clusters.START_SECONDS)
       entries = _split(self.root, 1)
       with self.assertRaisesRegex(
           convert.ConversionError,
-          r'^the Dask worker tcp://127\.0\.0\.1:\d+ \(odd\) runs other inception sources '
-          r'than this launcher'):
+          r'^the Dask worker tcp://127\.0\.0\.1:\d+ \(%s\) %s' % (name, message)):
         _convert(entries, 2, os.path.join(self.root, 'out'), _on(_CLUSTER.address))
     finally:
       _CLUSTER.stop(worker)
       dask_clusters.wait_for(lambda: len(_CLIENT.scheduler_info()['workers']) == 2,
-                             'the odd worker to leave')
+                             'the %s worker to leave' % name)
+
+  def test_a_worker_of_other_sources_is_refused_naming_it(self):
+    other = dask_clusters.copy_sources(os.path.join(self.root, 'other'))
+    with open(os.path.join(other, 'inception', 'records', '__init__.py'), 'a') as f:
+      f.write('# changed\n')
+    self.assert_third_worker_refused(
+        'odd', other, 'runs other inception sources than this launcher')
 
   def test_a_worker_without_the_project_is_refused_naming_it(self):
     broken = os.path.join(self.root, 'broken')
     fixtures.write(os.path.join(broken, 'inception', '__init__.py'),
                    b'raise ImportError("not this project")\n')
-    worker = _CLUSTER.start_worker(
-        dask_clusters.worker_command(_BIN, _CLUSTER.address, '--name', 'bare'),
-        PYTHONPATH=broken)
-    try:
-      _CLIENT.wait_for_workers(3, timeout=dask_clusters.START_SECONDS)
-      entries = _split(self.root, 1)
-      with self.assertRaisesRegex(
-          convert.ConversionError,
-          r'^the Dask worker tcp://127\.0\.0\.1:\d+ \(bare\) cannot give its fingerprint '
-          r'\(is the project installed there\?\): .*not this project.*tools/setup\.sh'):
-        _convert(entries, 2, os.path.join(self.root, 'out'), _on(_CLUSTER.address))
-    finally:
-      _CLUSTER.stop(worker)
-      dask_clusters.wait_for(lambda: len(_CLIENT.scheduler_info()['workers']) == 2,
-                             'the bare worker to leave')
+    self.assert_third_worker_refused(
+        'bare', broken, r'cannot give its fingerprint \(is the project installed '
+        r'there\?\): .*not this project.*tools/setup\.sh')
 
   def test_ctrl_c_cancels_the_jobs_tasks(self):
     entries = _split(self.root, 2)

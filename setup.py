@@ -24,10 +24,11 @@ extra for it (~600 MB per worker); a custom container (--sdk_container_image) wi
 these packages preinstalled makes worker start-up faster, and the pip install then
 does nothing.
 
-Workers of a dask.distributed cluster (--runner=DaskRunner) start from no container:
-install the package there with its `dask` extra (`pip install .[dask]`, which adds
-apache-beam, dask and distributed at the launcher's versions), or point PYTHONPATH at a
-checkout with requirements.txt installed.
+Workers of a dask.distributed cluster (--dask_address) start from no container: a
+checkout with tools/setup.sh (which installs this package into .venv, editable), or
+`pip install '.[dask]'`, whose extra pins every other package of requirements.txt,
+since the launcher refuses a worker whose installed versions of those pins differ from
+its own (inception.core's fingerprint).
 """
 
 import setuptools
@@ -47,11 +48,21 @@ WORKER_REQUIREMENTS = [
 # --validate_images=full decodes every image with TensorFlow.
 FULL_VALIDATION_WORKER_REQUIREMENTS = ['tensorflow-cpu==2.21.0']
 
-# A dask.distributed worker has no Beam SDK container: it needs Beam and Dask too.
+# A dask.distributed worker (--dask_address) must have the launcher's version of every
+# pin of requirements.txt (the fingerprint compares them all): the rest of the pins.
 DASK_WORKER_REQUIREMENTS = [
+    'absl-py==2.5.1',
     'apache-beam==2.77.0',
+    'bazel-runfiles==2.4.6',
     'dask==2026.8.0',
     'distributed==2026.8.0',
+    'google-crc32c==1.9.0',
+    'numpy==2.4.6',
+    'protobuf==6.33.6',
+    'pyarrow==25.0.1',
+    'tensorflow-cpu==2.21.0',
+    'tqdm==4.70.1',
+    'urllib3==2.8.0',
 ]
 
 setuptools.setup(

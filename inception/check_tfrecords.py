@@ -38,7 +38,7 @@ flags.DEFINE_float('sample', 1.0,
                    'Share of the images fully decoded, 0..1 (every JPEG header is read '
                    'either way): all (1) with TensorFlow\'s decoder, a sample with '
                    'Pillow\'s, which needs no TensorFlow.')
-cli.define_num_threads()
+cli.define_worker_flags()
 flags.DEFINE_string(
     'report_dir', None, 'Where the reports go; default DATA_DIR/%s.' %
     core.CHECK_REPORT_DIRNAME)
@@ -86,7 +86,7 @@ def main(argv: Sequence[str]) -> int:
                                          label_files.VALIDATION_LABELS_FILE))
   with cli.hold_directory(directory, shared=True):
     report = check.check_directory(
-        directory, workers=core.Workers.from_flag(FLAGS.num_threads),
+        directory, workers=cli.workers_from_flags(FLAGS),
         expected=expected, sample_fraction=FLAGS.sample,
         report_dir=core.absolute_user_path(FLAGS.report_dir))
   for name, path in sorted(report.report_files.items()):

@@ -31,7 +31,7 @@ cli.define_labels_file(
 cli.define_validation_labels_file(
     'none. It gives each ILSVRC2012_val_* image its synset, for the v3 validation '
     'XMLs.')
-cli.define_num_threads()
+cli.define_worker_flags()
 _STRICT = flags.DEFINE_bool(
     'strict', False, 'Fail on the first malformed XML, one without a size, or a '
     'second XML for one image, instead of reporting them.')
@@ -58,7 +58,7 @@ def main(argv):
   output_file = core.absolute_user_path(_OUTPUT_FILE.value)
   stats = annotations.process_bounding_boxes(
       [core.absolute_user_path(source) for source in sources], output_file,
-      workers=core.Workers.from_flag(FLAGS.num_threads),
+      workers=cli.workers_from_flags(FLAGS),
       rules=annotations.BoxRules(synsets, image_synsets), strict=_STRICT.value)
   for line in stats.summary_lines(max_bad_files=len(stats.bad_files)):
     print(line)

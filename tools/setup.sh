@@ -5,7 +5,11 @@
 #   2. .venv/ inside the repository, with the pinned requirements.txt and the tests'
 #      requirements-test.txt (the object-storage emulators);
 #   3. .venv/azurite: npm's Azurite (the Azure Blob emulator of the tests; apt's npm);
-#   4. user.bazelrc (ignored by git), pointing Bazel's Python toolchain at .venv.
+#   4. this checkout installed into .venv as an editable package (`pip install -e`,
+#      setup.py), so that `.venv/bin/dask scheduler` and `.venv/bin/dask worker`
+#      import `inception` from any directory, with no PYTHONPATH, and see every
+#      change of the checkout without a reinstall;
+#   5. user.bazelrc (ignored by git), pointing Bazel's Python toolchain at .venv.
 # A second run checks and returns in seconds. Needs root (or sudo) for apt only.
 set -euo pipefail
 
@@ -59,6 +63,19 @@ else
   say "npm install azurite@${azurite_version} into ${venv}/azurite (the Azure tests' emulator)"
   npm install --no-audit --no-fund --silent --prefix "${venv}/azurite" \
     "azurite@${azurite_version}" >/dev/null
+fi
+
+# The editable install: done once per checkout (a second run only asks the venv where
+# `inception` comes from, from / so that the current directory does not answer).
+installed="$(cd / && "${venv}/bin/python3" -c 'import os, inception
+print(os.path.realpath(os.path.dirname(inception.__file__)))' 2>/dev/null || true)"
+if [ "${installed}" = "$(realpath "${repo}/inception")" ]; then
+  say "editable install up to date: inception from ${repo}"
+else
+  say "pip install -e ${repo} (editable: dask workers import inception from here)"
+  "${venv}/bin/python3" -m pip install -q --disable-pip-version-check --no-deps \
+    --no-build-isolation -e "${repo}"
+  "${venv}/bin/python3" -m pip check
 fi
 
 rc_line="common --repo_env=PYTHON_BIN_PATH=${venv}/bin/python3"

@@ -61,6 +61,7 @@ def check_directory(directory: str, *, workers: core.Workers,
     ValueError: a label file is malformed.
   """
   started = time.monotonic()
+  workers.check_reachable(directory)
   if not core.isdir(directory):
     raise FileNotFoundError('%s is not a directory' % directory)
   if not 0.0 <= sample_fraction <= 1.0:
@@ -89,26 +90,23 @@ def check_directory(directory: str, *, workers: core.Workers,
   paths = [core.join(directory, s.name) for s in shards]
   schema = _shard_checks.peek_schema(paths)
   labels = None
-  synsets_file = expected.synsets_file
-  metadata_file = expected.metadata_file
-  validation_labels_file = expected.validation_labels_file
-  if schema != _record_checks.IMAGENET_SCHEMA or not synsets_file:
-    synsets_file = metadata_file = validation_labels_file = None
-  else:  # read here first, so that a malformed file fails before any shard is checked
+  if schema == _record_checks.IMAGENET_SCHEMA and expected.synsets_file:
+    # Read here, once: a malformed file fails before any shard is checked, and the
+    # workers get the data, not paths of this machine.
     _record_checks.read_label_files.cache_clear()
-    labels = _record_checks.read_label_files(synsets_file, metadata_file,
-                                             validation_labels_file)
+    labels = _record_checks.read_label_files(expected.synsets_file,
+                                             expected.metadata_file,
+                                             expected.validation_labels_file)
   index_paths, index_failures = _index_paths(directory, shards)
   failures.extend(index_failures)
 
-  settings = _shard_checks.CheckSettings(
-      schema, synsets_file, metadata_file, validation_labels_file, sample_fraction,
-      _record_checks.decoder_for(sample_fraction))
+  settings = _shard_checks.CheckSettings(schema, sample_fraction,
+                                         _record_checks.decoder_for(sample_fraction))
   samples = sample_counts(len(shards), _CONTACT_SHEET_SAMPLES)
   tasks = [_shard_checks.ShardCheckTask(path, shard, index_paths.get(shard.name),
                                         settings, samples.get(number, 0))
            for number, (path, shard) in enumerate(zip(paths, shards))]
-  shard_results = _check_shards(tasks, workers, 'check %s' % directory)
+  shard_results = _check_shards(tasks, labels, workers, 'check %s' % directory)
   results = shard_results.results
 
   # Failures in order: names and files, then each shard's, then what the merge finds.
@@ -182,11 +180,13 @@ def sample_counts(num_shards: int, num_samples: int) -> Dict[int, int]:
   return {number: per_shard for number in givers}
 
 
-def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask], workers: core.Workers,
+def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask],
+                  labels: Optional[_record_checks.LabelFiles], workers: core.Workers,
                   description: str) -> _split_checks.ShardResults:
-  """Runs check_shard_task on every task with the local pool; results folded in.
+  """Runs check_shard_task on every task with the workers; results folded in.
 
-  Progress is counted per shard, as each shard's result arrives.
+  The label data goes once to each worker (`shared`). Progress is counted per shard,
+  as each shard's result arrives.
   """
   tracker = core.Progress(description, total=len(tasks), unit='shards')
   shard_results = _split_checks.ShardResults()
@@ -197,7 +197,7 @@ def _check_shards(tasks: Sequence[_shard_checks.ShardCheckTask], workers: core.W
 
   runner = workers.runner(
       _shard_checks.check_shard_task,
-      describe=lambda task: 'checking ' + task.path,
+      describe=lambda task: 'checking ' + task.path, shared=labels,
       # One worker per core already: each worker's TensorFlow keeps to one thread.
       worker_environment=_ONE_TENSORFLOW_THREAD)
   runner.run(tasks, on_result)

@@ -1,7 +1,8 @@
 """Checks of one shard: its framing, its index file, and each of its records.
 
 `check_shard_task` is the unit of parallel work: a pure module-level function of a
-small picklable `ShardCheckTask` (paths and settings, no records) that returns a
+small picklable `ShardCheckTask` (paths and settings, no records) and the label
+data that returns a
 `ShardCheckResult`, the per-shard summary the directory check merges (counts, file
 names packed in one value, the first failures, the thumbnails its task asks for):
 per shard, never per record, crosses the process boundary. It reads the shard with
@@ -54,16 +55,10 @@ class CheckSettings:
 
   Attributes:
     schema: the directory's schema (`_record_checks.IMAGENET_SCHEMA` or `GENERIC_SCHEMA`).
-    synsets_file: the label files the records are compared against; None for none.
-    metadata_file: image/class/text of each synset, or None.
-    validation_labels_file: the synset of each validation image, or None.
     sample_fraction: share of the images fully decoded.
     decoder: how they are decoded (`_record_checks.DECODERS`).
   """
   schema: str
-  synsets_file: Optional[str]
-  metadata_file: Optional[str]
-  validation_labels_file: Optional[str]
   sample_fraction: float
   decoder: str = _record_checks.TENSORFLOW
 
@@ -117,18 +112,17 @@ class _FailureLog(object):
       self.failures.append(_failures.Failure(kind, location, message))
 
 
-def check_shard_task(task: ShardCheckTask, report_progress=None) -> ShardCheckResult:
+def check_shard_task(labels: Optional[_record_checks.LabelFiles], task: ShardCheckTask,
+                     report_progress=None) -> ShardCheckResult:
   """Checks every record of one shard, and its index file; see the module docstring.
 
-  The runner's work function (`report_progress` is unused: results come per shard).
+  The runner's work function: `labels` (the label files' contents, read once by the
+  launcher; None for none) is the runner's `shared` input, so that a worker of another
+  machine needs no label file; `report_progress` is unused: results come per shard.
   """
   del report_progress
   name = task.shard.name
   settings = task.settings
-  labels = (_record_checks.read_label_files(settings.synsets_file,
-                                            settings.metadata_file,
-                                            settings.validation_labels_file)
-            if settings.synsets_file else None)
   result = ShardCheckResult(name=name, split=task.shard.split)
   log = _FailureLog(name)
   positions: List[Tuple[int, int]] = []

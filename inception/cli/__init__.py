@@ -31,13 +31,14 @@ from inception.cli._flags import define_data_dir
 from inception.cli._flags import define_driver_flags
 from inception.cli._flags import define_imagenet_metadata_file
 from inception.cli._flags import define_labels_file
-from inception.cli._flags import define_num_threads
 from inception.cli._flags import define_output_directory
 from inception.cli._flags import define_shard_flags
 from inception.cli._flags import define_validation_directory
 from inception.cli._flags import define_validation_labels_file
+from inception.cli._flags import define_worker_flags
 from inception.cli._flags import label_file_from_flag
 from inception.cli._flags import label_files_from_flags
+from inception.cli._flags import workers_from_flags
 from inception.cli._main import error_line
 from inception.cli._main import guarded
 from inception.cli._main import hold_directory
@@ -63,13 +64,13 @@ __all__ = [
     'define_imagenet_metadata_file',
     'define_labels_file',
     'define_negation',
-    'define_num_threads',
     'define_output_directory',
     'define_shard_flags',
     'define_source_format',
     'define_test_shards',
     'define_validation_directory',
     'define_validation_labels_file',
+    'define_worker_flags',
     'download_settings_from_flags',
     'error_line',
     'guarded',
@@ -83,4 +84,5 @@ __all__ = [
     'run',
     'source_from_flags',
     'user_error_types',
+    'workers_from_flags',
 ]

@@ -5,6 +5,7 @@ at the top of a binary); nothing is defined on import, so library users and the
 pipeline driver can import this module without their own flags clashing.
 """
 
+import dataclasses
 from typing import Any, Dict, Tuple
 
 from absl import flags
@@ -40,8 +41,9 @@ def define_directory_flags(train_shards: int, validation_shards: int,
 
 
 def define_converter_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
-  """Defines --num_threads, --validate_images, --skip_bad_images, --overwrite, ..."""
-  _flags.define_num_threads(flag_values)
+  """Defines --num_threads, --dask_address, --validate_images, --skip_bad_images,
+  --overwrite, ..."""
+  _flags.define_worker_flags(flag_values)
   flags.DEFINE_enum(
       'validate_images', records.DEFAULT_VALIDATE_IMAGES, list(records.VALIDATE_IMAGES),
       'How much of each image is checked (per-image cost on one core, 84 KB photos; '
@@ -67,11 +69,13 @@ def define_converter_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
       flag_values=flag_values)
   flags.DEFINE_string(
       'runner', convert.LOCAL_RUNNER,
-      'Where the shards are written. local: worker processes of this machine. Any '
+      'Where the shards are written. local: worker processes of this machine, or the '
+      'cluster of --dask_address. DaskRunner: a dask.distributed cluster, as '
+      '--dask_address does (the scheduler of --beam_pipeline_options='
+      'dask_client_address=HOST:PORT, or a local cluster of --num_threads workers). Any '
       'other value is an Apache Beam runner running the same shard plan with the same '
       'record writer (byte-identical shards): DirectRunner (this machine, '
-      'multi-process), DaskRunner (a dask.distributed cluster: '
-      'dask_client_address=HOST:PORT, or a local one), DataflowRunner, ...',
+      'multi-process), DataflowRunner, ...',
       flag_values=flag_values)
   flags.DEFINE_string(
       'beam_pipeline_options', '',
@@ -103,14 +107,23 @@ def parse_beam_pipeline_options(text: str) -> Tuple[str, ...]:
 
 
 def options_from_flags(values: flags.FlagValues = flags.FLAGS) -> convert.ConvertOptions:
+  """The converter's options; `--runner=DaskRunner` (and its Beam options) becomes the
+  local runner on the Dask cluster it names, as --dask_address gives one."""
+  workers = _flags.workers_from_flags(values)
+  runner = values.runner.strip() or convert.LOCAL_RUNNER
+  beam_pipeline_args = parse_beam_pipeline_options(values.beam_pipeline_options)
+  if convert.is_dask_runner(runner):
+    workers = dataclasses.replace(workers, dask=convert.dask_cluster_from_beam_options(
+        beam_pipeline_args, workers.dask, values.dask_no_workers_timeout))
+    runner, beam_pipeline_args = convert.LOCAL_RUNNER, ()
   return convert.ConvertOptions(
-      workers=core.Workers.from_flag(values.num_threads),
+      workers=workers,
       validate_images=values.validate_images,
       skip_bad_images=values.skip_bad_images,
       overwrite=values.overwrite,
       write_index=values.write_index,
-      runner=values.runner.strip() or convert.LOCAL_RUNNER,
-      beam_pipeline_args=parse_beam_pipeline_options(values.beam_pipeline_options))
+      runner=runner,
+      beam_pipeline_args=beam_pipeline_args)
 
 
 def conversion_arguments(values: flags.FlagValues = flags.FLAGS) -> Dict[str, Any]:

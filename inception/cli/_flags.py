@@ -101,14 +101,35 @@ def define_validation_labels_file(unset: str,
                      'ILSVRC2012_val_<i>.JPEG.', unset, flag_values)
 
 
-def define_num_threads(flag_values: flags.FlagValues = flags.FLAGS) -> None:
-  """--num_threads (alias --num_workers): the original's name for the parallelism."""
+def define_worker_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
+  """Where a binary's tasks run: --num_threads (alias --num_workers), the original's
+  name for the local parallelism, and --dask_address, --dask_no_workers_timeout."""
   flags.DEFINE_integer(
       'num_threads', None,
       'Worker processes working in parallel (the name is the original\'s; they are '
       'processes). Default: the number of cores. The output is the same for any '
       'value.', lower_bound=1, flag_values=flag_values)
   define_aliases('num_threads', ['num_workers'], flag_values)
+  flags.DEFINE_string(
+      'dask_address', '',
+      'Run the tasks (one per shard) on the dask.distributed cluster of this scheduler, '
+      'tcp://HOST:PORT or tls://HOST:PORT (TLS files from dask\'s configuration), '
+      'instead of local processes. Its workers must run the same checkout and '
+      'requirements (tools/setup.sh; checked) and see the input and output: local '
+      'paths only with a scheduler on 127.0.0.1.', flag_values=flag_values)
+  flags.DEFINE_float(
+      'dask_no_workers_timeout', core.DEFAULT_NO_WORKERS_TIMEOUT,
+      'With --dask_address: fail when the cluster has had no worker for this many '
+      'seconds, instead of waiting for one.', lower_bound=0.001,
+      flag_values=flag_values)
+
+
+def workers_from_flags(values: flags.FlagValues = flags.FLAGS) -> core.Workers:
+  """The workers the flags of define_worker_flags name (a Dask cluster or none)."""
+  dask = None
+  if values.dask_address.strip():
+    dask = core.DaskCluster(values.dask_address.strip(), values.dask_no_workers_timeout)
+  return core.Workers.from_flag(values.num_threads, dask)
 
 
 def label_file_from_flag(value: Optional[str], basename: str,

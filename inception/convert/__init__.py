@@ -5,7 +5,9 @@ data set from its finder, `convert_split` one split (docs/FORMAT.md). The stages
 public for the benchmark, the tests and the data sets' drivers: find the images
 (`find_class_entries`, `find_generic_entries`, `find_unlabelled_entries`,
 `image_members`), plan (`plan_split`), prepare against the output directory, write
-with the runner of `ConvertOptions.runner` (the local pool or Apache Beam), finish.
+with the runner of `ConvertOptions` (the local pool, a Dask cluster, or Apache Beam;
+`--runner=DaskRunner`'s Beam options name a Dask cluster:
+`dask_cluster_from_beam_options`), finish.
 A source read in one sequential pass (Hugging Face's parquet or tar.gz) gives its
 splits as `SpooledEntries`: the pending shards' images are spooled into local files
 per range of shards first (`SpoolStats`, `spool_files`).
@@ -16,6 +18,8 @@ from inception.convert._converting import convert_generic
 from inception.convert._converting import convert_split
 from inception.convert._converting import convert_splits
 from inception.convert._converting import splits_in_order
+from inception.convert._dask_cluster import dask_cluster_from_beam_options
+from inception.convert._dask_cluster import is_dask_runner
 from inception.convert._finding import ImageClass
 from inception.convert._finding import find_class_entries
 from inception.convert._finding import find_generic_entries
@@ -55,11 +59,13 @@ __all__ = [
     'convert_generic',
     'convert_split',
     'convert_splits',
+    'dask_cluster_from_beam_options',
     'find_class_entries',
     'find_generic_entries',
     'find_unlabelled_entries',
     'finished_line',
     'image_members',
+    'is_dask_runner',
     'is_image',
     'plan_split',
     'spool_files',

@@ -4,8 +4,9 @@ The same plan, the same per-shard function, the same bytes: each pending
 `records.ShardTask` becomes one Beam element, and a Map step calls
 `records.write_shard` on it, which writes the shard atomically exactly as the local
 process pool does. Only where the work runs changes: Beam's local engine on this
-machine (DirectRunner), a dask.distributed cluster (DaskRunner, see _dask_cluster), or
-Dataflow, Flink, Spark for data sets one machine cannot convert in time.
+machine (DirectRunner), or Dataflow, Flink, Spark for data sets one machine cannot
+convert in time. (`--runner=DaskRunner` runs on inception.core's own Dask engine, not
+here: see _dask_cluster.)
 
 Everything goes through storage the workers can reach, so that remote runners work
 the same as the local one: the launcher writes each task as a small pickle into a
@@ -43,7 +44,6 @@ from apache_beam.metrics import Metrics
 
 from inception import core
 from inception import records
-from inception.convert import _dask_cluster
 
 DIRECT_RUNNER_NAMES = ('direct', 'directrunner')
 STAGING_PREFIX = '.beam-'
@@ -61,7 +61,6 @@ _MAX_POLL_SECONDS = 5.0
 _STAGING_THREADS = 16  # object stores take tens of ms per small write
 # Re-logs, in this process, what the local workers already print to the shared stderr.
 _WORKER_LOG_FORWARDER = 'apache_beam.runners.portability.local_job_service'
-_DASK_LOGGER = 'distributed'
 
 
 class BeamPipelineError(core.WorkerError):
@@ -119,7 +118,6 @@ class BeamRunner(core.Runner):
     """`runner` is Beam's name for it (DirectRunner, DataflowRunner, ...)."""
     self._runner = runner
     self._arguments = pipeline_arguments(runner, pipeline_args, num_workers)
-    self._num_workers = num_workers
     self._poll_seconds = min(poll_seconds, _MAX_POLL_SECONDS)
 
   def __str__(self) -> str:
@@ -140,9 +138,8 @@ class BeamRunner(core.Runner):
       failure = None
       with _Poller(collector, self._poll_seconds):
         try:
-          with self._engine_arguments(len(tasks)) as arguments:
-            _run_pipeline(self._runner, arguments, task_paths,
-                          '%s %s' % (output_directory, split))
+          _run_pipeline(self._runner, self._arguments, task_paths,
+                        '%s %s' % (output_directory, split))
         except Exception as e:  # pylint: disable=broad-except  (re-raised below)
           failure = e
       collector.collect()
@@ -160,19 +157,6 @@ class BeamRunner(core.Runner):
         raise shard_error from failure
     finally:
       _remove_tree(staging)
-
-  @contextlib.contextmanager
-  def _engine_arguments(self, num_shards: int) -> Iterator[List[str]]:
-    """Yields the pipeline options; a Dask run's cluster lives inside the block."""
-    if not _dask_cluster.is_dask_runner(self._runner):
-      yield self._arguments
-      return
-    # dask.distributed logs every connection and worker at INFO.
-    with _silenced(_DASK_LOGGER, python_logging.WARNING):
-      with _dask_cluster.cluster_arguments(self._arguments, self._num_workers,
-                                           num_shards) as arguments:
-        yield arguments
-
 
 # Worker side.
 
@@ -226,11 +210,10 @@ def _run_pipeline(runner: str, arguments: List[str], task_paths: Sequence[str],
   from apache_beam.runners.runner import PipelineState
   pipeline_options = PipelineOptions(arguments)
   local = is_direct_runner(runner)
-  dask = _dask_cluster.is_dask_runner(runner)
   if local:
     pipeline_runner = _local_runner(pipeline_options)
   else:
-    pipeline_runner = _dask_cluster.runner() if dask else runner.strip()
+    pipeline_runner = runner.strip()
   pipeline = beam.Pipeline(runner=pipeline_runner, options=pipeline_options)
   _ = (pipeline
        | 'ShardTasks' >> beam.Create(list(task_paths))
@@ -244,9 +227,6 @@ def _run_pipeline(runner: str, arguments: List[str], task_paths: Sequence[str],
     except KeyboardInterrupt:
       _cancel_quietly(result)
       raise
-    finally:
-      if dask:
-        _dask_cluster.close_client(result)
   if state is not None and state != PipelineState.DONE:
     raise BeamPipelineError('the Beam pipeline writing %s ended in state %s' %
                             (description, state))
@@ -294,14 +274,13 @@ def _check_reachable_paths(runner: str, arguments: Sequence[str],
                            paths: Sequence[str]) -> None:
   """Refuses early the local paths that the runner's workers cannot see.
 
-  Dataflow's never can; a Dask cluster's can only when it runs on this machine.
+  Dataflow's never can.
   """
+  del arguments  # (the runner's options: none of them changes the answer yet)
   local = [p for p in paths if isinstance(p, str) and not core.is_remote(p)]
   if not local:
     return
-  if _dask_cluster.is_dask_runner(runner):
-    _dask_cluster.check_local_path(arguments, local[0])
-  elif runner.strip().lower() in ('dataflow', 'dataflowrunner'):
+  if runner.strip().lower() in ('dataflow', 'dataflowrunner'):
     raise ValueError('%s: Dataflow workers cannot read or write this machine\'s files; '
                      'use gs:// input and output directories' % local[0])
 

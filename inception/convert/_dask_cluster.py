@@ -1,33 +1,25 @@
-"""The Dask runner's cluster: Beam's DaskRunner on dask.distributed, here or elsewhere.
+"""Beam's Dask flags, kept: `--runner=DaskRunner` runs on inception.core's Dask engine.
 
-`--runner=DaskRunner` runs the Beam runner's pipeline (one element per shard) on a
-dask.distributed cluster: the scheduler of
-`--beam_pipeline_options=dask_client_address=HOST:PORT` (or dask_scheduler_file), or,
-without one, a LocalCluster started for the run (one single-threaded worker process
-per core or --num_threads, on 127.0.0.1, no dashboard) and closed after it.
-
-Each shard is its own Dask partition (dask_npartitions = the number of shards unless
-the options give a partitioning), so the scheduler hands out shards one at a time to
-whichever worker is free and, when a worker dies, re-runs only the shards it held (up
-to distributed.scheduler.allowed-failures times, then the job fails naming the task).
-
-Workers must import this project (PYTHONPATH, or setup.py's package) and see the
-input and output: this machine's paths only for a cluster on this machine (a
-loopback scheduler address, or the LocalCluster); gs:// and other tf.io.gfile paths
-anywhere. dask and distributed are imported only when a Dask run starts.
+Before the direct engine (core.DaskRunner), `--runner=DaskRunner
+--beam_pipeline_options=dask_client_address=HOST:PORT` ran Beam's DaskRunner. The same
+flags now name the cluster of the direct engine (`--dask_address`): the scheduler of
+`dask_client_address` (or of the JSON `dask_scheduler_file`), or, with neither, a
+LocalCluster of --num_threads single-threaded worker processes on 127.0.0.1 started
+for the run. One task per shard always, so Beam's partitioning options
+(`dask_npartitions`, ...) have no use and are ignored, with a warning.
 """
 
-import contextlib
-import ipaddress
 import json
-import urllib.parse
-from typing import Iterator, List, Optional, Sequence
+from typing import Optional, Sequence
+
+from absl import logging
 
 from inception import core
 
 DASK_RUNNER = 'apache_beam.runners.dask.dask_runner.DaskRunner'
 _NAMES = ('dask', 'daskrunner', DASK_RUNNER.lower())
-_LOCAL_HOST = '127.0.0.1'
+_ADDRESS_OPTION = 'dask_client_address'
+_SCHEDULER_FILE_OPTION = 'dask_scheduler_file'
 
 
 def is_dask_runner(runner: str) -> bool:
@@ -35,90 +27,38 @@ def is_dask_runner(runner: str) -> bool:
   return runner.strip().lower() in _NAMES
 
 
-def runner():
-  """A new Beam DaskRunner."""
-  from apache_beam.runners.dask import dask_runner  # pylint: disable=g-import-not-at-top
-  return dask_runner.DaskRunner()
+def dask_cluster_from_beam_options(
+    arguments: Sequence[str], given: Optional[core.DaskCluster] = None,
+    no_workers_timeout: float = core.DEFAULT_NO_WORKERS_TIMEOUT) -> core.DaskCluster:
+  """The cluster that `--runner=DaskRunner` with these Beam options names.
 
-
-def is_local_address(address: str) -> bool:
-  """True for a scheduler on this machine: localhost or 127.0.0.0/8 (::1)."""
-  host = urllib.parse.urlsplit(address if '://' in address else 'tcp://' + address
-                               ).hostname or ''
-  if host == 'localhost':
-    return True
-  try:
-    return ipaddress.ip_address(host).is_loopback
-  except ValueError:
-    return False
-
-
-def check_local_path(arguments: Sequence[str], path: str) -> None:
-  """Accepts a path of this machine only for a cluster on this machine.
+  Args:
+    arguments: Beam options as '--name=value' strings.
+    given: the cluster of --dask_address, if any: the options may name the same one.
+    no_workers_timeout: the cluster's, when `given` is None.
 
   Raises:
-    ValueError: the options name a scheduler outside 127.0.0.0/8 and localhost.
+    ValueError: the options name another scheduler than `given`, or a scheduler file
+      without an address.
   """
-  address = _scheduler_address(_options(arguments))
-  if address is not None and not is_local_address(address):
-    raise ValueError(
-        '%s: the Dask workers of %s may run on other machines and cannot see this '
-        'machine\'s files; use gs:// (or other tf.io.gfile) input and output paths, '
-        'or a scheduler on 127.0.0.1' % (path, address))
-
-
-@contextlib.contextmanager
-def cluster_arguments(arguments: Sequence[str], num_workers: int,
-                      num_shards: int) -> Iterator[List[str]]:
-  """Yields the pipeline options of a Dask run, with a scheduler to run on.
-
-  The user's scheduler when the options name one, else a LocalCluster started here
-  for the block (its workers are stopped at the end); dask_npartitions = num_shards
-  unless the options give dask_npartitions or dask_partition_size.
-  """
-  options = _options(arguments)
-  arguments = list(arguments)
-  if options.npartitions is None and options.partition_size is None:
-    arguments.append('--dask_npartitions=%d' % num_shards)
-  if _scheduler_address(options) is not None:
-    yield arguments
-    return
-  # pylint: disable=g-import-not-at-top
-  import distributed
-  with distributed.LocalCluster(n_workers=num_workers,
-                                threads_per_worker=1, processes=True,
-                                host=_LOCAL_HOST, dashboard_address=None,
-                                # Its health endpoints, off the dashboard's port.
-                                scheduler_kwargs={'dashboard_address': _LOCAL_HOST + ':0'}
-                                ) as cluster:
-    yield arguments + ['--dask_client_address=' + cluster.scheduler_address]
-
-
-def close_client(result) -> None:
-  """Closes the client DaskRunner opened for the run, which releases its futures.
-
-  The scheduler then drops the shards not yet started (after a failure or Ctrl-C);
-  those under way finish on their workers, atomically.
-  """
-  result.client.close()
-
-
-def _options(arguments: Sequence[str]):
-  """The arguments' DaskOptions, as Beam's DaskRunner reads them."""
-  # pylint: disable=g-import-not-at-top
-  from apache_beam.options.pipeline_options import PipelineOptions
-  try:
-    from apache_beam.runners.dask import dask_runner
-  except ImportError as e:
-    raise ValueError('--runner=DaskRunner needs dask and distributed (pip install -r '
-                     'requirements.txt): %s' % e) from e
-  return PipelineOptions(list(arguments)).view_as(dask_runner.DaskOptions)
-
-
-def _scheduler_address(options) -> Optional[str]:
-  """The scheduler the options name (directly or in a scheduler file), or None."""
-  if options.address:
-    return options.address
-  if options.scheduler_file:
-    return json.loads(core.read_text(options.scheduler_file))['address']
-  return None
+  values = {}
+  for argument in arguments:
+    name, _, value = argument.lstrip('-').partition('=')
+    values[name] = value
+  address = values.pop(_ADDRESS_OPTION, None)
+  scheduler_file = values.pop(_SCHEDULER_FILE_OPTION, None)
+  if not address and scheduler_file:
+    try:
+      address = json.loads(core.read_text(scheduler_file))['address']
+    except (KeyError, TypeError, ValueError) as e:
+      raise ValueError('%s: not a Dask scheduler file (no "address"): %s' %
+                       (scheduler_file, e)) from None
+  if values:
+    logging.warning('--runner=DaskRunner runs one task per shard on the Dask engine; '
+                    'ignoring the Beam options %s', ', '.join(sorted(values)))
+  if given is not None:
+    if address and core.DaskCluster(address).address != given.address:
+      raise ValueError('--dask_address=%s and --beam_pipeline_options=%s=%s name two '
+                       'schedulers: give one' % (given.address, _ADDRESS_OPTION, address))
+    return given
+  return core.DaskCluster(address or None, no_workers_timeout)

@@ -24,8 +24,9 @@ class ConvertOptions:
   """How to run a conversion (none of these change the records' bytes).
 
   Attributes:
-    workers: the local worker pool (core.Workers; default: one process per core);
-      a Beam DirectRunner or local Dask cluster gets as many workers.
+    workers: the workers of the shards (core.Workers; default: one local process
+      per core; `workers.dask`: a Dask cluster); a Beam DirectRunner, or the local
+      Dask cluster of `--runner=DaskRunner` without an address, gets as many.
     validate_images: one of records.VALIDATE_IMAGES ('none', 'structure', 'full');
       the default, records.DEFAULT_VALIDATE_IMAGES, is decided here for a
       conversion, and each shard task gets this value.
@@ -35,8 +36,10 @@ class ConvertOptions:
     write_index: write `<output>/index/<shard>.idx` (docs/FORMAT.md, "Index files")
       with each shard.
     progress_interval: seconds between progress lines.
-    runner: 'local' (worker processes of this machine) or an Apache Beam runner's
-      name: 'DirectRunner' (this machine, multi-process), 'DataflowRunner', ...
+    runner: 'local' (the workers: processes of this machine, or their Dask
+      cluster), 'DaskRunner' (the Dask cluster the Beam options name, on the same
+      engine), or an Apache Beam runner's name: 'DirectRunner' (this machine,
+      multi-process), 'DataflowRunner', ...
     beam_pipeline_args: options for a Beam runner as '--name=value' strings (project,
       region, temp_location, num_workers, setup_file, direct_num_workers, ...).
 

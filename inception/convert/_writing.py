@@ -1,41 +1,42 @@
 """Writing a prepared split's pending shards with a runner, and finishing it.
 
 `write_pending` runs `records.write_shard` per pending task on the runner
-`shard_runner` picks for options.runner: inception.core's local process pool ('local',
-the default), or an Apache Beam pipeline (any other runner name: DirectRunner,
-DataflowRunner, ...), which gives byte-identical shards; apache_beam is imported only
-for a Beam runner. `finish_split` writes the final manifest and the bad-image report
-(under --skip_bad_images: `<output>/bad_images-<split>.txt`, `source<TAB>reason`
-lines) and gives the split's result.
+`shard_runner` picks: the workers of the options (inception.core's local process pool,
+or its Dask engine when they name a cluster, or for `--runner=DaskRunner`), or an
+Apache Beam pipeline (any other runner name: DirectRunner, DataflowRunner, ...); all
+give byte-identical shards; apache_beam is imported only for a Beam runner.
+`finish_split` writes the final manifest and the bad-image report (under
+--skip_bad_images: `<output>/bad_images-<split>.txt`, `source<TAB>reason` lines) and
+gives the split's result.
 """
 
 import collections
 import dataclasses
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 from absl import logging
 
 from inception import core
 from inception import records
+from inception.convert import _dask_cluster
 from inception.convert import _options
 from inception.convert import _planning
 from inception.convert import _preparing
 
 
 def shard_runner(options: _options.ConvertOptions) -> core.Runner:
-  """The runner that writes shards for `options.runner`: the local pool, or Beam.
+  """The runner that writes shards for `options`: its workers (local processes, or a
+  Dask cluster: `workers.dask`, or `--runner=DaskRunner`), or a Beam pipeline.
 
   Raises:
-    ConversionError: Beam options without a Beam runner, or apache_beam missing.
+    ConversionError: Beam options without a Beam runner, a Dask cluster with a Beam
+      runner, or apache_beam missing.
   """
-  if options.runner.strip().lower() == _options.LOCAL_RUNNER:
-    if options.beam_pipeline_args:
-      raise _options.ConversionError('Beam pipeline options (%s) need a Beam runner, '
-                                     'e.g. --runner=DirectRunner' %
-                                     ' '.join(options.beam_pipeline_args))
-    return options.workers.runner(records.write_shard,
-                                  describe=lambda task: 'writing ' + task.output_path,
-                                  expected_errors=(records.ImageError,))
+  workers = shard_workers(options)
+  if workers is not None:
+    return workers.runner(records.write_shard,
+                          describe=lambda task: 'writing ' + task.output_path,
+                          expected_errors=(records.ImageError,))
   try:
     from inception.convert import _beam_runner  # pylint: disable=g-import-not-at-top
   except ImportError as e:
@@ -43,6 +44,35 @@ def shard_runner(options: _options.ConvertOptions) -> core.Runner:
                                    'requirements.txt): %s' % (options.runner, e)) from e
   return _beam_runner.BeamRunner(options.runner, options.beam_pipeline_args,
                                  options.workers.count, options.progress_interval)
+
+
+def shard_workers(options: _options.ConvertOptions) -> Optional[core.Workers]:
+  """The workers that write the shards, or None for a Beam runner.
+
+  `--runner=DaskRunner` and its Beam options name a Dask cluster of the workers.
+
+  Raises:
+    ConversionError: Beam options without a Beam runner, or a Dask cluster with one.
+  """
+  runner = options.runner.strip().lower()
+  if _dask_cluster.is_dask_runner(runner):
+    try:
+      cluster = _dask_cluster.dask_cluster_from_beam_options(
+          options.beam_pipeline_args, options.workers.dask)
+    except ValueError as e:
+      raise _options.ConversionError(str(e)) from None
+    return dataclasses.replace(options.workers, dask=cluster)
+  if runner != _options.LOCAL_RUNNER:
+    if options.workers.dask is not None:
+      raise _options.ConversionError(
+          '--dask_address runs the shards on %s; it cannot be combined with '
+          '--runner=%s' % (options.workers.dask, options.runner))
+    return None
+  if options.beam_pipeline_args:
+    raise _options.ConversionError('Beam pipeline options (%s) need a Beam runner, '
+                                   'e.g. --runner=DirectRunner' %
+                                   ' '.join(options.beam_pipeline_args))
+  return options.workers
 
 
 def write_pending(prepared: _preparing.PreparedSplit,
@@ -59,6 +89,13 @@ def write_pending(prepared: _preparing.PreparedSplit,
   """
   plan = prepared.plan
   runner = shard_runner(options)
+  workers = shard_workers(options)
+  if workers is not None and prepared.pending:
+    # A remote cluster's workers cannot see this machine's files.
+    workers.check_reachable(plan.output_directory)
+    for entry in prepared.pending[0].entries[:1]:
+      if isinstance(entry.source, str):
+        workers.check_reachable(entry.source)
   if not prepared.pending:
     logging.info('%s: all %d shards already complete', plan.split, plan.num_shards)
     return []
@@ -78,6 +115,12 @@ def write_pending(prepared: _preparing.PreparedSplit,
     runner.run(prepared.pending, on_result, meter.update)
   except core.WorkerError as e:
     raise _options.ConversionError(str(e)) from e
+  finally:
+    if workers is not None and workers.dask is not None:
+      # A worker killed mid-shard (its shard re-run elsewhere) could not remove its
+      # temporary file; every shard is over now.
+      for directory in (plan.output_directory, core.index_dir(plan.output_directory)):
+        core.remove_stale_temporaries(directory)
   meter.finish()
   return sorted(results, key=lambda r: r.index)
 

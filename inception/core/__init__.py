@@ -13,8 +13,10 @@
 - `hold_directory`: the run lock of a directory (fcntl.flock; exclusive for a run that
   writes, shared for the checker; released by the kernel when the process ends).
 - The runner interface (`Runner.run(tasks, on_result, on_progress)`), with
-  `InProcessRunner` and `ProcessPoolRunner`, and `Workers`: a step's worker pool
-  (`default_num_workers` its one default), built once at the edge and passed whole.
+  `InProcessRunner`, `ProcessPoolRunner` and `DaskRunner` (a dask.distributed
+  cluster, `DaskCluster`: one task per task, fingerprints compared first), and
+  `Workers`: a step's workers (`default_num_workers` its one default; `dask` its
+  cluster), built once at the edge and passed whole.
 """
 
 from inception.core._atomic_files import PendingOutput
@@ -25,6 +27,12 @@ from inception.core._atomic_files import remove_stale_temporaries
 from inception.core._atomic_files import temporary_path
 from inception.core._atomic_files import write_bytes
 from inception.core._atomic_files import write_text
+from inception.core._dask_runner import DEFAULT_NO_WORKERS_TIMEOUT
+from inception.core._dask_runner import DaskCluster
+from inception.core._dask_runner import DaskRunner
+from inception.core._dask_runner import FingerprintMismatch
+from inception.core._dask_runner import NoWorkersError
+from inception.core._dask_runner import is_local_address
 from inception.core._directory_lock import DirectoryLockedError
 from inception.core._directory_lock import hold_directory
 from inception.core._file_io import error_types
@@ -73,12 +81,17 @@ from inception.core._workers import Workers
 __all__ = [
     'BAD_IMAGES_FORMAT',
     'CHECK_REPORT_DIRNAME',
+    'DEFAULT_NO_WORKERS_TIMEOUT',
+    'DaskCluster',
+    'DaskRunner',
     'DirectoryLockedError',
+    'FingerprintMismatch',
     'INDEX_DIRNAME',
     'INDEX_SUFFIX',
     'InProcessRunner',
     'LOCK_FILENAME',
     'MANIFEST_FILENAME',
+    'NoWorkersError',
     'PendingOutput',
     'ProcessPoolRunner',
     'Progress',
@@ -99,6 +112,7 @@ __all__ = [
     'hold_directory',
     'index_dir',
     'index_path',
+    'is_local_address',
     'is_remote',
     'is_temporary_path',
     'isdir',

@@ -64,9 +64,7 @@ class ProcessPoolRunner(_runner.Runner):
                expected_errors: Tuple[Type[BaseException], ...] = (),
                shared: Any = _runner.NO_SHARED,
                worker_environment: Optional[Dict[str, str]] = None):
-    if getattr(work, '__module__', '__main__') == '__main__' or '<' in work.__qualname__:
-      raise ValueError('%r is not a module-level function of an importable module'
-                       % (work,))
+    _runner.check_importable(work)
     self._work = work
     self._num_workers = num_workers
     self._describe = describe

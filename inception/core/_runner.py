@@ -28,7 +28,20 @@ from typing import Any, Callable, Iterable, Optional
 ProgressCallback = Callable[[int, int], None]
 ResultCallback = Callable[[Any], None]
 Work = Callable[..., Any]  # (task, report_progress) or (shared, task, report_progress)
-NO_SHARED = None  # the default `shared`: the work takes (task, report_progress)
+
+
+class _NoShared(object):
+  """The type of NO_SHARED: one object, also after pickling (it pickles by name)."""
+
+  def __reduce__(self) -> str:
+    return 'NO_SHARED'
+
+  def __repr__(self) -> str:
+    return 'NO_SHARED'
+
+
+# The default `shared`: the work takes (task, report_progress). (None is a value.)
+NO_SHARED = _NoShared()
 
 
 class WorkerError(RuntimeError):
@@ -54,6 +67,17 @@ class InProcessRunner(Runner):
   def run(self, tasks, on_result, on_progress=None) -> None:
     for task in tasks:
       on_result(call_work(self._work, self._shared, task, on_progress))
+
+
+def check_importable(work: Work) -> None:
+  """Refuses a work function that other processes cannot import by name.
+
+  Raises:
+    ValueError: `work` is a lambda, a nested function or one of __main__.
+  """
+  if getattr(work, '__module__', '__main__') == '__main__' or '<' in work.__qualname__:
+    raise ValueError('%r is not a module-level function of an importable module'
+                     % (work,))
 
 
 def call_work(work: Work, shared: Any, task: Any,

@@ -1,26 +1,31 @@
-"""The worker pool of a step: how many local processes run its tasks, defined once.
+"""The worker pool of a step: where its tasks run, defined once.
 
-`Workers` is built once at the edge (a binary's --num_threads, a driver's settings)
-and passed whole to every library that runs tasks in parallel (the converter, the
-bounding boxes, the checker), which asks it for a runner of its work function. Its
-default, the cores this process may use, is the only default worker count.
+`Workers` is built once at the edge (a binary's --num_threads and --dask_address, a
+driver's settings) and passed whole to every library that runs tasks in parallel (the
+converter, the bounding boxes, the checker), which asks it for a runner of its work
+function: local processes, or a Dask cluster when it has one. Its default, the cores
+this process may use, is the only default worker count.
 """
 
 import dataclasses
 from typing import Any, Callable, Dict, Optional, Tuple, Type
 
+from inception.core import _dask_runner
 from inception.core import _process_pool
 from inception.core import _runner
 
 
 @dataclasses.dataclass(frozen=True)
 class Workers:
-  """Local worker processes for a step's tasks.
+  """The workers of a step's tasks.
 
   Attributes:
-    count: how many processes at most; default: the cores this process may use.
+    count: how many local processes at most (and a local Dask cluster's size);
+      default: the cores this process may use.
+    dask: a Dask cluster to run the tasks on instead of local processes; None: local.
   """
   count: int = dataclasses.field(default_factory=_runner.default_num_workers)
+  dask: Optional[_dask_runner.DaskCluster] = None
 
   def __post_init__(self):
     if not isinstance(self.count, int) or self.count < 1:
@@ -28,16 +33,27 @@ class Workers:
                        (self.count,))
 
   @classmethod
-  def from_flag(cls, value: Optional[int]) -> 'Workers':
+  def from_flag(cls, value: Optional[int],
+                dask: Optional[_dask_runner.DaskCluster] = None) -> 'Workers':
     """From a --num_threads value: None (unset) or 0 means the default."""
-    return cls(value) if value else cls()
+    return cls(value, dask) if value else cls(dask=dask)
+
+  def check_reachable(self, path: str) -> None:
+    """Refuses a path of this machine that the workers may not see (a remote Dask
+    cluster's); see DaskCluster.check_reachable."""
+    if self.dask is not None:
+      self.dask.check_reachable(path)
 
   def runner(self, work: _runner.Work, *, describe: Callable[[Any], str] = repr,
              expected_errors: Tuple[Type[BaseException], ...] = (),
              shared: Any = _runner.NO_SHARED,
              worker_environment: Optional[Dict[str, str]] = None) -> _runner.Runner:
-    """The engine that maps `work` over tasks in these processes
-    (core.ProcessPoolRunner: see it for the arguments)."""
+    """The engine that maps `work` over tasks on these workers
+    (core.ProcessPoolRunner: see it for the arguments; core.DaskRunner with `dask`)."""
+    if self.dask is not None:
+      return _dask_runner.DaskRunner(
+          work, self.dask, describe=describe, expected_errors=expected_errors,
+          shared=shared, worker_environment=worker_environment, local_workers=self.count)
     return _process_pool.ProcessPoolRunner(
         work, self.count, describe=describe, expected_errors=expected_errors,
         shared=shared, worker_environment=worker_environment)

@@ -91,17 +91,21 @@ class ShardDamageTest(check_fixtures.CheckTestBase):
 class ShardTaskTest(check_fixtures.CheckTestBase):
 
   def task(self, name: str, samples_per_shard: int = 0) -> _shard_checks.ShardCheckTask:
-    settings = _shard_checks.CheckSettings(
-        _record_checks.IMAGENET_SCHEMA, self.synsets_file, self.metadata_file,
-        self.validation_labels_file, sample_fraction=1.0)
+    settings = _shard_checks.CheckSettings(_record_checks.IMAGENET_SCHEMA,
+                                           sample_fraction=1.0)
     return _shard_checks.ShardCheckTask(
         os.path.join(self.directory, name), records.parse_shard_name(name),
         core.index_path(self.directory, name), settings, samples_per_shard)
 
+  def labels(self) -> _record_checks.LabelFiles:
+    return _record_checks.read_label_files(self.synsets_file, self.metadata_file,
+                                           self.validation_labels_file)
+
   def test_a_good_shard(self):
     check_fixtures.write_output(self.directory)
     name = 'train-00001-of-00002'
-    result = _shard_checks.check_shard_task(self.task(name, samples_per_shard=2))
+    result = _shard_checks.check_shard_task(self.labels(),
+                                            self.task(name, samples_per_shard=2))
     self.assertEqual(result.failures, [])
     self.assertTrue(result.framing_ok)
     self.assertEqual((result.name, result.split, result.num_records), (name, 'train', 3))
@@ -119,12 +123,13 @@ class ShardTaskTest(check_fixtures.CheckTestBase):
     check_fixtures.write_output(self.directory)
     task = self.task('validation-00000-of-00002', samples_per_shard=1)
     self.assertEqual(pickle.loads(pickle.dumps(task)), task)
-    result = _shard_checks.check_shard_task(task)
+    result = _shard_checks.check_shard_task(self.labels(), task)
     self.assertLen(result.samples, 1)
     self.assertEqual(pickle.loads(pickle.dumps(result)), result)
 
   def test_a_missing_shard_is_a_framing_failure(self):
-    result = _shard_checks.check_shard_task(self.task('train-00000-of-00002'))
+    result = _shard_checks.check_shard_task(self.labels(),
+                                            self.task('train-00000-of-00002'))
     self.assertFalse(result.framing_ok)
     self.assertEqual(result.failures_by_kind, {_failures.FRAMING: 1})
     self.assertIn('cannot read the shard', result.failures[0].message)

@@ -32,7 +32,7 @@ def _defined() -> flags.FlagValues:
   _flags.define_labels_file('none.', values)
   _flags.define_imagenet_metadata_file('none.', values)
   _flags.define_validation_labels_file('none.', values)
-  _flags.define_num_threads(values)
+  _flags.define_worker_flags(values)
   return values
 
 

@@ -8,7 +8,10 @@ interpreter that imported TensorFlow), and starts in a fraction of a second.
 
 Each worker runs whole tasks, one at a time; results arrive in any order, so the
 work must fix its output by its task alone (the shards do not depend on the number of
-workers). The first failure stops the hand-out of new tasks; the tasks in progress
+workers). A task is taken from the iterable only when fewer than
+`_BACKLOG_PER_WORKER` tasks per worker are taken and not yet answered in the calling
+thread (`on_result`): a slow caller holds the workers back instead of letting results
+pile up. The first failure stops the hand-out of new tasks; the tasks in progress
 finish, and then the failure is raised. A worker whose parent dies sees its standard
 input close and exits.
 
@@ -37,6 +40,10 @@ _LENGTH = struct.Struct('<Q')
 # module that importing inception.core has already imported.
 _WORKER_MODULE = 'inception.core._pool_worker'
 _NO_TASK = object()
+# Tasks per worker taken from the iterable and not yet answered: the one it runs and
+# one more whose result is on its way to the calling thread.
+_BACKLOG_PER_WORKER = 2
+_POLL_SECONDS = 0.1
 
 
 class ProcessPoolRunner(_runner.Runner):
@@ -105,6 +112,7 @@ class _Pool(object):
     self._tasks = iter(())
     self._tasks_lock = threading.Lock()
     self._events = queue.Queue()
+    self._backlog = threading.Semaphore(_BACKLOG_PER_WORKER * num_workers)
     self._stop = threading.Event()
     self._processes = []
 
@@ -128,9 +136,11 @@ class _Pool(object):
             on_progress(*payload)
         elif kind == 'result':
           on_result(payload[0])
+          self._backlog.release()
         elif kind == 'error':
           self._stop.set()
           first_error = first_error or payload[0]
+          self._backlog.release()
         elif kind == 'done':
           running -= 1
     except BaseException:
@@ -157,6 +167,8 @@ class _Pool(object):
     try:
       _send(process.stdin, self._setup)
       while not self._stop.is_set():
+        if not self._backlog.acquire(timeout=_POLL_SECONDS):
+          continue
         with self._tasks_lock:
           task = next(self._tasks, _NO_TASK)
         if task is _NO_TASK:

@@ -3,6 +3,7 @@
 import contextlib
 import io
 import os
+import time
 
 from absl.testing import absltest
 
@@ -91,14 +92,19 @@ class ProcessPoolRunnerTest(absltest.TestCase):
     def stream():
       for task in _tasks(8):
         taken.append(task['n'])
-        # Each of the two workers holds at most one task and has at most one result
-        # on its way to this thread, besides the task being made: at most 5 taken
-        # and not yet answered (a list of all 8 up front would be 8).
-        self.assertLessEqual(len(taken) - len(results), 5)
+        # Each of the two workers holds at most one task and one more whose result
+        # is on its way to this thread (the one being made among them), however
+        # slow this thread is: at most 4 taken and not yet answered (a list of all
+        # 8 up front would be 8).
+        self.assertLessEqual(len(taken) - len(results), 4)
         yield task
 
+    def slow_on_result(result):
+      time.sleep(0.05)  # a caller slower than the workers
+      results.append(result)
+
     _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2).run(
-        stream(), results.append)
+        stream(), slow_on_result)
     self.assertCountEqual([r[0] for r in results], range(8))
 
   def test_an_error_of_the_callback_stops_the_run(self):

@@ -6,29 +6,37 @@ made as tools/setup.sh makes it (tests/dask_clusters.py: an editable install of 
 checkout), the hosts are 127.0.0.1, the port a free one, `$(nproc)` is 1 (two worker
 commands, so two single-threaded workers); each runs in an empty directory of its own
 with no PYTHONPATH. The launcher is README's command with this test's paths and 4 + 2
-shards (the defaults, 1024 + 128, would make 1,152 tasks of a few images). Its shards,
-manifest and output lines must be the local run's, with the documented flag and with
-the Beam flags kept from before; the checker and the driver run their tasks there too.
-The data are on local disk (a loopback scheduler); the object-storage variant (input
-and output in an S3 emulator) plugs in where `_write_set` and the paths are.
+shards (the defaults, 1024 + 128, would make 1,152 tasks of a few images), and its
+bucket this test's. The data are only in S3: moto's server on 127.0.0.1, started once
+for this file, reached by the launcher and every worker through the standard AWS
+variables alone (tests/object_stores.py), the secret key a string no output may hold.
+Its shards, manifest and output lines must be a local run's, with the documented flag
+and with the Beam flags kept from before; the checker and the driver run their tasks
+there too.
 """
 
 import os
 import re
+import secrets
 import shlex
 import tempfile
 
 from absl.testing import absltest
 import distributed
+import fsspec
 from PIL import Image
 
 from inception import label_files
 from tests import binaries
 from tests import dask_clusters
 from tests import file_trees
+from tests import object_stores
 
 _README_SECTION = '### A Dask cluster of several machines'
 _JOB_SECONDS = 240
+_README_BUCKET = 'my-bucket'
+_BUCKET = 'inception-dask'
+_SECRET = 'secret-' + secrets.token_hex(12)
 
 
 def _readme_commands():
@@ -54,16 +62,21 @@ def _substituted(command: str, bin_dir: str, port: int):
     command = command.replace(host, '127.0.0.1')
   command = command.replace(':8786', ':%d' % port).replace('--port 8786',
                                                           '--port %d' % port)
+  command = command.replace('s3://%s/' % _README_BUCKET, 's3://%s/' % _BUCKET)
   return shlex.split(command.replace('$(nproc)', '1'))
 
 
 def setUpModule():
-  global _DIRECTORY, _BIN, _CLUSTER, _CLIENT, _LAUNCHER, _ADDRESS
+  global _DIRECTORY, _BIN, _CLUSTER, _CLIENT, _LAUNCHER, _ADDRESS, _STORE
   _DIRECTORY = tempfile.mkdtemp(dir=absltest.TEST_TMPDIR.value)
   _BIN = dask_clusters.project_venv(_DIRECTORY)
   scheduler, worker, launcher = _readme_commands()
   port = dask_clusters.free_port()
-  _CLUSTER = dask_clusters.Cluster(os.path.join(_DIRECTORY, 'cluster'))
+  _STORE = object_stores.s3(os.path.join(_DIRECTORY, 'moto.log'))
+  aws = object_stores.aws_variables(_STORE.url, _SECRET)
+  os.environ.update(aws)  # this process's s3fs and the launcher's, as a user's shell
+  fsspec.filesystem('s3').mkdir(_BUCKET)
+  _CLUSTER = dask_clusters.Cluster(os.path.join(_DIRECTORY, 'cluster'), aws)
   try:
     _ADDRESS = _CLUSTER.start_scheduler(_substituted(scheduler, _BIN, port), port,
                                         'tcp://127.0.0.1:%d' % port)
@@ -82,11 +95,12 @@ def tearDownModule():
   if client is not None:
     client.close()
   _CLUSTER.__exit__()
+  _STORE.stop()
 
 
 def _write_set(root: str) -> None:
   """A tiny image per class of the shipped label files, in train and validation, and
-  the box CSV."""
+  the box CSV: under `root/raw-data/`, and copied to s3://BUCKET/raw-data/."""
   for index, synset in enumerate(label_files.read_synsets()):
     for split, name in (('train', '%s_1.JPEG' % synset),
                         ('validation', 'ILSVRC2012_val_%08d.JPEG' % (index + 1))):
@@ -95,12 +109,33 @@ def _write_set(root: str) -> None:
       Image.new('RGB', (9, 7), (index % 256, 40, 90)).save(path, 'JPEG', quality=80)
   with open(os.path.join(root, 'raw-data', 'imagenet_2012_bounding_boxes.csv'), 'w') as f:
     f.write('n01440764_1.JPEG,0.1000,0.2000,0.3000,0.4000\n')
+  fsspec.filesystem('s3').put(os.path.join(root, 'raw-data'), _BUCKET + '/raw-data',
+                              recursive=True)
 
 
-def _launcher_arguments(root: str, output: str):
-  arguments = [a.replace('/shared/raw-data', os.path.join(root, 'raw-data'))
-               .replace('/shared/tfrecords', output) for a in _LAUNCHER]
+def _launcher_arguments(output: str):
+  """README's launcher arguments writing to s3://BUCKET/`output`, with few shards."""
+  arguments = [a.replace('s3://%s/tfrecords' % _BUCKET, 's3://%s/%s' % (_BUCKET, output))
+               for a in _LAUNCHER]
   return arguments + ['--train_shards=4', '--validation_shards=2']
+
+
+def _local_arguments(root: str, output: str):
+  """The same job on this machine's pool: the local copy of the set, into `output`."""
+  return [a.replace('s3://%s/raw-data' % _BUCKET, os.path.join(root, 'raw-data'))
+          for a in _launcher_arguments('') if not a.startswith(
+              ('--dask_address', '--output_directory'))] + [
+                  '--output_directory=' + output, '--num_threads=2']
+
+
+def _objects(prefix: str):
+  """{name below s3://BUCKET/prefix/: bytes} of what a run wrote there, but its run
+  lock and the check's report (as file_trees.output_contents)."""
+  s3 = fsspec.filesystem('s3')
+  s3.invalidate_cache()
+  root = '%s/%s/' % (_BUCKET, prefix)
+  return {key[len(root):]: s3.cat_file(key) for key in s3.find(root)
+          if not key.endswith('inception-run.lock') and '/check_report' not in key}
 
 
 class ReadmeRecipeTest(absltest.TestCase):
@@ -108,16 +143,17 @@ class ReadmeRecipeTest(absltest.TestCase):
   def run_binary(self, name: str, arguments, cwd: str):
     result = binaries.run(name, arguments, cwd=cwd, timeout=_JOB_SECONDS)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertNotIn(_SECRET, result.stdout + result.stderr)
     return result
 
   def test_the_documented_and_the_beam_flags_give_the_local_shards(self):
     root = self.create_tempdir().full_path
     _write_set(root)
     self.assertIn('--dask_address=%s' % _ADDRESS, _LAUNCHER)
-    documented = _launcher_arguments(root, os.path.join(root, 'dask'))
-    local = [a for a in _launcher_arguments(root, os.path.join(root, 'local'))
-             if not a.startswith('--dask_address')] + ['--num_threads=2']
-    beam = [a for a in _launcher_arguments(root, os.path.join(root, 'beam'))
+    self.assertIn('--output_directory=s3://%s/tfrecords' % _BUCKET, _LAUNCHER)
+    documented = _launcher_arguments('dask')
+    local = _local_arguments(root, os.path.join(root, 'local'))
+    beam = [a for a in _launcher_arguments('beam')
             if not a.startswith('--dask_address')] + [
                 '--runner=DaskRunner',
                 '--beam_pipeline_options=dask_client_address=' + _ADDRESS]
@@ -128,11 +164,16 @@ class ReadmeRecipeTest(absltest.TestCase):
         self.assertEqual(result.stdout.splitlines(),
                          ['Finished writing all 1000 images in data set.'] * 2)
         self.assertRegex(result.stderr, r'train: 1000/1000 images \(100\.0%\)')
-        outputs[name] = file_trees.output_contents(os.path.join(root, name))
-        if name != 'local':
+        if name == 'local':
+          outputs[name] = file_trees.output_contents(os.path.join(root, name))
+        else:
+          outputs[name] = _objects(name)
           self.assertIn('to write with the Dask cluster at ' + _ADDRESS, result.stderr)
+    self.assertGreater(len(outputs['local']), 6)
     self.assertEqual(outputs['dask'], outputs['local'])
     self.assertEqual(outputs['beam'], outputs['local'])
+    for name in ('scheduler', 'worker0', 'worker1'):
+      self.assertNotIn(_SECRET, _CLUSTER.log(name))
     shard_workers = {t['worker'] for t in stream.data
                      if str(t['key']).startswith('write_shard-')}
     self.assertLen(shard_workers, 2)  # both workers wrote shards
@@ -140,7 +181,7 @@ class ReadmeRecipeTest(absltest.TestCase):
       # (the validation names here are not the label file's: no validation labels)
       self.run_binary('check_tfrecords', ['--dask_address=' + _ADDRESS,
                                           '--validation_labels_file=',
-                                          os.path.join(root, 'dask')], root)
+                                          's3://%s/dask' % _BUCKET], root)
     self.assertTrue(any(str(t['key']).startswith('check_shard_task-')
                         for t in stream.data))
 

@@ -2,6 +2,7 @@
 
 - `Emulator`: a server process (moto's S3 server, gcp-storage-emulator) on a free
   port, started once per test file and stopped by it; `s3()` and `gcs()` make one.
+- `aws_variables`: what a user's shell holds to reach such a store.
 - `make_tree`, `converter_args`: the small labelled image tree every store test
   converts (a PNG among its JPEGs), and build_imagenet_data's arguments for it.
 - `FaultProxy`: an HTTP proxy to an emulator that can answer 503 SlowDown (or any
@@ -90,6 +91,15 @@ class Emulator:
         self._process.kill()
         self._process.wait()
     self._log.close()
+
+
+def aws_variables(endpoint: str, secret: str) -> Dict[str, str]:
+  """The variables a user's shell would hold for an S3-compatible store at
+  `endpoint`, and nothing of this machine's own AWS configuration."""
+  return dict(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID='test-key-id',
+              AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION='us-east-1',
+              AWS_EC2_METADATA_DISABLED='true',
+              AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
 
 
 def s3(log_path: str) -> Emulator:

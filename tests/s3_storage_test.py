@@ -33,10 +33,7 @@ _ROOT = None  # local tree: raw/, labels/, boxes.csv, out/ (the local run's outp
 
 def _aws(endpoint: str) -> dict:
   """The variables a user's shell would hold for an S3-compatible store."""
-  return dict(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID='test-key-id',
-              AWS_SECRET_ACCESS_KEY=_SECRET, AWS_DEFAULT_REGION='us-east-1',
-              AWS_EC2_METADATA_DISABLED='true',
-              AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+  return object_stores.aws_variables(endpoint, _SECRET)
 
 
 def setUpModule():

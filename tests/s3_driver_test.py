@@ -10,10 +10,12 @@ tarballs; the secret key is in no output.
 
 import os
 import secrets
+import shlex
 import subprocess
 
 from absl.testing import absltest
 import fsspec
+from runfiles import runfiles
 
 from inception import demo
 from tests import binaries
@@ -36,15 +38,30 @@ def _aws(endpoint: str) -> dict:
               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
 
 
-def _driver(source: str, data_dir: str, *extra: str) -> subprocess.CompletedProcess:
-  return binaries.run(_BINARY, [
-      '--source=' + source, '--no_extract',
-      '--checksums_file=' + _FIXTURE.checksums_file,
+def _readme_driver_args():
+  """The arguments of the driver command in README's "The ImageNet driver on a
+  store", `my-bucket` replaced by this test's bucket."""
+  with open(runfiles.Create().Rlocation('inception/README.md')) as f:
+    text = f.read()
+  section = text.split('### The ImageNet driver on a store', 1)[1]
+  block = section.split('```', 2)[1].replace('\\\n', ' ')
+  command = 'bazel run //inception:%s -- ' % _BINARY
+  line, = [line for line in block.splitlines() if line.startswith(command)]
+  return shlex.split(line[len(command):].replace('my-bucket', _BUCKET))
+
+
+def _subset_flags(*extra: str):
+  """The flags of the mini ImageNet (its MD5s and label files) and small shards."""
+  return ['--checksums_file=' + _FIXTURE.checksums_file,
       '--labels_file=' + _FIXTURE.synsets_file,
       '--imagenet_metadata_file=' + _FIXTURE.metadata_file,
       '--validation_labels_file=' + _FIXTURE.validation_labels_file,
       '--train_shards=2', '--validation_shards=1', '--num_threads=2'] + list(extra)
-                     + [data_dir], cwd=_ROOT)
+
+
+def _driver(source: str, data_dir: str, *extra: str) -> subprocess.CompletedProcess:
+  return binaries.run(_BINARY, ['--source=' + source, '--no_extract'] +
+                      _subset_flags(*extra) + [data_dir], cwd=_ROOT)
 
 
 def setUpModule():
@@ -110,10 +127,13 @@ class S3DriverTest(absltest.TestCase):
       self.assertIn(part, errors[0])
     return errors[0]
 
-  def test_s3_to_s3_is_byte_identical_to_local_copies_nothing_and_resumes(self):
+  def test_readme_command_s3_to_s3_is_byte_identical_to_local_and_copies_nothing(self):
     source = 's3://%s/tarballs' % _BUCKET
     data_dir = 's3://%s/imagenet' % _BUCKET
-    result = _driver(source, data_dir)
+    args = _readme_driver_args()
+    self.assertEqual(args, ['--source=' + source, '--no_extract', data_dir])
+    result = binaries.run(_BINARY, args[:-1] + _subset_flags() + args[-1:],
+                          cwd=_ROOT)
     self.assert_clean(result)
     self.assertEqual(result.stdout.splitlines()[1:],
                      _LOCAL[1].stdout.splitlines()[1:])  # the closing lines

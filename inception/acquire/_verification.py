@@ -14,6 +14,11 @@ Files beside a tarball <name> in the download directory:
 A copy or a download hashes the bytes as it writes them, so it gets the verified stamp
 at once; only a symlink (the user's 140 GB file) or a file found in place waits for
 its first read, which then is the one read of it.
+
+An object read in place from a store (_store) has the same two records, named after
+its name in the download directory (a `record` path: the object is the user's) and
+holding its ETag (or generation) where a file's hold its mtime; a wrong one is left
+where it is, not moved aside.
 """
 
 import contextlib

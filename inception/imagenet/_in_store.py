@@ -93,7 +93,8 @@ def download_outputs(summary: acquire.FetchSummary) -> Dict[str, object]:
 def refuse_changed_objects(settings: _settings.Settings,
                            redo: Sequence[str]) -> None:
   """Refuses, in one line, to resume from objects replaced (or deleted) since the
-  download step recorded them; --redo=download records them again.
+  download step recorded them; --redo=download records them again, and --overwrite
+  rewrites the shards already made (a redone convert keeps those of the same plan).
 
   Raises:
     driver.DriverError: one is.
@@ -109,5 +110,5 @@ def refuse_changed_objects(settings: _settings.Settings,
     if change:
       raise driver.DriverError(
           '%s; the shards made from it and those still to make would mix two '
-          'versions: run again with --redo=%s to read it from the start' %
-          (change, _settings.DOWNLOAD))
+          'versions: run again with --redo=%s --overwrite to convert it from the '
+          'start' % (change, _settings.DOWNLOAD))

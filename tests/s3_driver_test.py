@@ -30,14 +30,6 @@ _ROOT = None
 _LOCAL = None  # the local run: its DATA_DIR and its output
 
 
-def _aws(endpoint: str) -> dict:
-  """The variables a user's shell would hold for an S3-compatible store."""
-  return dict(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID='test-key-id',
-              AWS_SECRET_ACCESS_KEY=_SECRET, AWS_DEFAULT_REGION='us-east-1',
-              AWS_EC2_METADATA_DISABLED='true',
-              AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-
-
 def _readme_driver_args():
   """The arguments of the driver command in README's "The ImageNet driver on a
   store", `my-bucket` replaced by this test's bucket."""
@@ -68,7 +60,7 @@ def setUpModule():
   global _SERVER, _FIXTURE, _ROOT, _LOCAL
   tmp = absltest.get_default_test_tmpdir()
   _SERVER = object_stores.s3(os.path.join(tmp, 'moto.log'))
-  os.environ.update(_aws(_SERVER.url))  # this process's s3fs and the binaries'
+  os.environ.update(object_stores.aws_environment(_SERVER.url, _SECRET))  # this process's s3fs and the binaries'
   _ROOT = tmp
   _FIXTURE = demo.generate(os.path.join(tmp, 'fixture'), demo.Config(
       num_classes=3, images_per_class=6, num_validation_images=6, min_side=48,
@@ -105,27 +97,11 @@ def _local_files() -> dict:
 
 
 def _objects(prefix: str) -> dict:
-  """{name below `prefix`: bytes} of the objects under s3://bucket/prefix."""
-  s3 = fsspec.filesystem('s3')
-  s3.invalidate_cache()
-  root = '%s/%s/' % (_BUCKET, prefix)
-  return {key[len(root):]: s3.cat_file(key) for key in s3.find(root)}
+  return object_stores.s3_objects(_BUCKET, prefix)
 
 
-class S3DriverTest(absltest.TestCase):
-
-  def assert_clean(self, result: subprocess.CompletedProcess, status: int = 0):
-    self.assertEqual(result.returncode, status, result.stderr[-3000:])
-    self.assertNotIn('Traceback', result.stderr)
-    self.assertNotIn(_SECRET, result.stdout + result.stderr)
-
-  def assert_one_line_error(self, result, *parts: str) -> str:
-    self.assert_clean(result, 1)
-    errors = [line for line in result.stderr.splitlines() if ': error: ' in line]
-    self.assertLen(errors, 1, result.stderr)
-    for part in parts:
-      self.assertIn(part, errors[0])
-    return errors[0]
+class S3DriverTest(object_stores.StoreRunAssertions):
+  SECRET = _SECRET
 
   def test_readme_command_s3_to_s3_is_byte_identical_to_local_and_copies_nothing(self):
     source = 's3://%s/tarballs' % _BUCKET
@@ -134,7 +110,7 @@ class S3DriverTest(absltest.TestCase):
     self.assertEqual(args, ['--source=' + source, '--no_extract', data_dir])
     result = binaries.run(_BINARY, args[:-1] + _subset_flags() + args[-1:],
                           cwd=_ROOT)
-    self.assert_clean(result)
+    self.assert_clean_run(result)
     self.assertEqual(result.stdout.splitlines()[1:],
                      _LOCAL[1].stdout.splitlines()[1:])  # the closing lines
     self.assertEqual(result.stdout.splitlines()[0],
@@ -161,7 +137,7 @@ class S3DriverTest(absltest.TestCase):
     self.assertIn('"url": "%s/ILSVRC2012_img_train.tar"' % source, state)
     # A re-run has nothing to do.
     again = _driver(source, data_dir)
-    self.assert_clean(again)
+    self.assert_clean_run(again)
     self.assertEqual(again.stdout, result.stdout)
     self.assertNotIn('Indexing', again.stderr)
 
@@ -192,7 +168,7 @@ class S3DriverTest(absltest.TestCase):
     first = binaries.run('download_imagenet', [
         '--source=' + source, '--no_extract',
         '--checksums_file=' + _FIXTURE.checksums_file, data_dir], cwd=_ROOT)
-    self.assert_clean(first)
+    self.assert_clean_run(first)
     box_archive = '%s/changing/ILSVRC2012_bbox_train_v2.tar.gz' % _BUCKET
     s3.pipe_file(box_archive, s3.cat_file(box_archive) + b'\0' * 512)
     result = _driver(source, data_dir)

@@ -85,15 +85,19 @@ def _shards(files: dict) -> dict:
           if name.startswith(('train-', 'validation-'))}
 
 
-def _local_files() -> dict:
-  local = _LOCAL[0]
+def _files(directory: str) -> dict:
+  """{name: bytes} of the files directly in `directory`."""
   found = {}
-  for name in os.listdir(local):
-    path = os.path.join(local, name)
+  for name in os.listdir(directory):
+    path = os.path.join(directory, name)
     if os.path.isfile(path):
       with open(path, 'rb') as f:
         found[name] = f.read()
   return found
+
+
+def _local_files() -> dict:
+  return _files(_LOCAL[0])
 
 
 def _objects(prefix: str) -> dict:
@@ -140,6 +144,18 @@ class S3DriverTest(object_stores.StoreRunAssertions):
     self.assert_clean_run(again)
     self.assertEqual(again.stdout, result.stdout)
     self.assertNotIn('Indexing', again.stderr)
+
+  def test_s3_source_into_a_local_data_dir(self):
+    data_dir = self.create_tempdir().full_path
+    result = _driver('s3://%s/tarballs' % _BUCKET, data_dir)
+    self.assert_clean_run(result)
+    self.assertEqual(result.stdout.splitlines()[1:],
+                     _LOCAL[1].stdout.splitlines()[1:])
+    self.assertEqual(_shards(_files(data_dir)), _shards(_local_files()))
+    self.assertEqual(sorted(os.listdir(os.path.join(data_dir, 'downloads'))), [
+        'ILSVRC2012_bbox_train_v2.tar.gz.md5-verified',
+        'ILSVRC2012_img_train.tar.md5-verified',
+        'ILSVRC2012_img_val.tar.md5-verified', 'imagenet_2012_bounding_boxes.csv'])
 
   def test_a_wrong_md5_fails_in_one_line_naming_the_object(self):
     s3 = fsspec.filesystem('s3')

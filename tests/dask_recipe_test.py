@@ -73,7 +73,7 @@ def setUpModule():
   scheduler, worker, launcher = _readme_commands()
   port = dask_clusters.free_port()
   _STORE = object_stores.s3(os.path.join(_DIRECTORY, 'moto.log'))
-  aws = object_stores.aws_variables(_STORE.url, _SECRET)
+  aws = object_stores.aws_environment(_STORE.url, _SECRET)
   os.environ.update(aws)  # this process's s3fs and the launcher's, as a user's shell
   fsspec.filesystem('s3').mkdir(_BUCKET)
   _CLUSTER = dask_clusters.Cluster(os.path.join(_DIRECTORY, 'cluster'), aws)
@@ -131,11 +131,8 @@ def _local_arguments(root: str, output: str):
 def _objects(prefix: str):
   """{name below s3://BUCKET/prefix/: bytes} of what a run wrote there, but its run
   lock and the check's report (as file_trees.output_contents)."""
-  s3 = fsspec.filesystem('s3')
-  s3.invalidate_cache()
-  root = '%s/%s/' % (_BUCKET, prefix)
-  return {key[len(root):]: s3.cat_file(key) for key in s3.find(root)
-          if not key.endswith('inception-run.lock') and '/check_report' not in key}
+  return {name: data for name, data in object_stores.s3_objects(_BUCKET, prefix).items()
+          if name != 'inception-run.lock' and not name.startswith('check_report')}
 
 
 class ReadmeRecipeTest(absltest.TestCase):

@@ -2,9 +2,11 @@
 
 - `Emulator`: a server process (moto's S3 server, gcp-storage-emulator) on a free
   port, started once per test file and stopped by it; `s3()` and `gcs()` make one.
-- `aws_variables`: what a user's shell holds to reach such a store.
 - `make_tree`, `converter_args`: the small labelled image tree every store test
   converts (a PNG among its JPEGs), and build_imagenet_data's arguments for it.
+- `aws_environment`, `s3_objects`, `StoreRunAssertions`: what the S3 tests of the
+  binaries share (the AWS variables of a user's shell, the objects under a prefix,
+  a clean run and a one-line error with the secret in no output).
 - `FaultProxy`: an HTTP proxy to an emulator that can answer 503 SlowDown (or any
   canned error) to the first requests, or hold the requests that match a test (a
   multipart upload's completion, say) until released, never forwarding them: a
@@ -25,7 +27,49 @@ import time
 from typing import Callable, Dict, List, Optional, Sequence
 import urllib.request
 
+from absl.testing import absltest
+
 from tests import conversion_fixtures as fixtures
+
+
+def aws_environment(endpoint: str, secret: str) -> Dict[str, str]:
+  """The variables a user's shell would hold for an S3-compatible store at
+  `endpoint`, with `secret` as the secret key (and no other AWS configuration)."""
+  return dict(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID='test-key-id',
+              AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION='us-east-1',
+              AWS_EC2_METADATA_DISABLED='true',
+              AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+
+
+def s3_objects(bucket: str, prefix: str) -> Dict[str, bytes]:
+  """{name below `prefix`: bytes} of the objects under s3://bucket/prefix."""
+  import fsspec  # pylint: disable=g-import-not-at-top  (the S3 tests only)
+  s3 = fsspec.filesystem('s3')
+  s3.invalidate_cache()
+  root = '%s/%s/' % (bucket, prefix)
+  return {key[len(root):]: s3.cat_file(key) for key in s3.find(root)}
+
+
+class StoreRunAssertions(absltest.TestCase):
+  """A binary's run on a store: clean, or failing in one line; SECRET (set by the
+  test class) in no output."""
+  SECRET = ''
+
+  def assert_clean_run(self, result: subprocess.CompletedProcess, status: int = 0):
+    self.assertEqual(result.returncode, status, result.stderr[-3000:])
+    self.assertNotIn('Traceback', result.stderr)
+    self.assertTrue(self.SECRET)
+    self.assertNotIn(self.SECRET, result.stdout + result.stderr)
+
+  def assert_one_line_error(self, result: subprocess.CompletedProcess,
+                            *parts: str) -> str:
+    """The one error line, holding each of `parts`."""
+    self.assert_clean_run(result, 1)
+    errors = [line for line in result.stderr.splitlines() if ': error: ' in line]
+    self.assertLen(errors, 1, result.stderr)
+    for part in parts:
+      self.assertIn(part, errors[0])
+    return errors[0]
 
 
 def make_tree(root: str, synsets: Sequence[str], train_per_class: int) -> None:
@@ -91,15 +135,6 @@ class Emulator:
         self._process.kill()
         self._process.wait()
     self._log.close()
-
-
-def aws_variables(endpoint: str, secret: str) -> Dict[str, str]:
-  """The variables a user's shell would hold for an S3-compatible store at
-  `endpoint`, and nothing of this machine's own AWS configuration."""
-  return dict(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID='test-key-id',
-              AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION='us-east-1',
-              AWS_EC2_METADATA_DISABLED='true',
-              AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
 
 
 def s3(log_path: str) -> Emulator:

@@ -33,7 +33,7 @@ _ROOT = None  # local tree: raw/, labels/, boxes.csv, out/ (the local run's outp
 
 def _aws(endpoint: str) -> dict:
   """The variables a user's shell would hold for an S3-compatible store."""
-  return object_stores.aws_variables(endpoint, _SECRET)
+  return object_stores.aws_environment(endpoint, _SECRET)
 
 
 def setUpModule():
@@ -97,27 +97,11 @@ def _local_output() -> dict:
 
 
 def _objects(prefix: str) -> dict:
-  """{name below `prefix`: bytes} of the objects under s3://bucket/prefix."""
-  s3 = fsspec.filesystem('s3')
-  s3.invalidate_cache()
-  root = '%s/%s/' % (_BUCKET, prefix)
-  return {key[len(root):]: s3.cat_file(key) for key in s3.find(root)}
+  return object_stores.s3_objects(_BUCKET, prefix)
 
 
-class S3Test(absltest.TestCase):
-
-  def assert_clean_run(self, result: subprocess.CompletedProcess, status: int = 0):
-    self.assertEqual(result.returncode, status, result.stderr[-3000:])
-    self.assertNotIn('Traceback', result.stderr)
-    self.assertNotIn(_SECRET, result.stdout + result.stderr)
-
-  def assert_one_line_error(self, result: subprocess.CompletedProcess, *parts: str):
-    self.assert_clean_run(result, 1)
-    errors = [line for line in result.stderr.splitlines() if ': error: ' in line]
-    self.assertLen(errors, 1, result.stderr)
-    for part in parts:
-      self.assertIn(part, errors[0])
-    return errors[0]
+class S3Test(object_stores.StoreRunAssertions):
+  SECRET = _SECRET
 
   def assert_same_as_local(self, prefix: str):
     objects = {name: data for name, data in _objects(prefix).items()

@@ -15,6 +15,11 @@
 - `index_train_tar`, `index_flat_tar`: each member's offset (and class tar), for
   converting without extracting; a `TarMember` names itself ARCHIVE:MEMBER;
   `index_zip` the same for a zip, from its central directory (`ZipIndex`).
+- A store source (`is_store_url`: s3://, gs://, az://): `fetch_all` records each
+  object (`record_of`: URL, size, ETag or generation) and copies nothing; the MD5 is
+  checked by the first index that streams it (its stamps named after its name in
+  the download directory: the index functions' `record`); `changed_object` says
+  whether a recorded object was replaced since (_store).
 - `parse_checksums_file`, `read_checksums_file`: md5sum-format files.
 """
 
@@ -43,6 +48,10 @@ from inception.acquire._members import plain_member_name
 from inception.acquire._options import FetchOptions
 from inception.acquire._options import FetchSummary
 from inception.acquire._options import LINK_MODES
+from inception.acquire._store import URL_KEY
+from inception.acquire._store import changed_object
+from inception.acquire._store import is_store_url
+from inception.acquire._store import record_of
 from inception.acquire._tar_index import TarMember
 from inception.acquire._tar_index import index_flat_tar
 from inception.acquire._tar_index import index_train_tar
@@ -74,8 +83,10 @@ __all__ = [
     'TREE',
     'TarMember',
     'TransferError',
+    'URL_KEY',
     'UnsafeArchiveError',
     'ZipIndex',
+    'changed_object',
     'extract',
     'extract_tree',
     'fetch_all',
@@ -83,11 +94,13 @@ __all__ = [
     'index_flat_tar',
     'index_train_tar',
     'index_zip',
+    'is_store_url',
     'is_url',
     'move_aside_corrupt',
     'parse_checksums_file',
     'plain_member_name',
     'read_checksums_file',
+    'record_of',
     'resolve_credentials',
     'set_aside_corrupt',
 ]

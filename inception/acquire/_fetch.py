@@ -1,8 +1,9 @@
 """Fetches archives into a directory: resumable, verified, safe (`fetch_all`).
 
 Sources: a base URL (http or https; files are `<base>/<name>`, sent with HTTP basic
-auth when credentials are given: _http) or a local directory of tarballs, copied or
-symlinked (_local). Every file is verified by size (when known) and MD5 (the
+auth when credentials are given: _http), a local directory of tarballs, copied or
+symlinked (_local), or a prefix in object storage (s3://, gs://, az://), whose
+objects are recorded and read in place, never copied (_store). Every file is verified by size (when known) and MD5 (the
 caller's `Archive`) in the stream that copies or downloads it, before it gets its
 final name. A file named in FetchOptions.verify_on_first_read that is symlinked or
 found in place is not hashed here: it gets a pending record, and the first
@@ -41,6 +42,7 @@ from inception.acquire import _http
 from inception.acquire import _local
 from inception.acquire import _members
 from inception.acquire import _options
+from inception.acquire import _store
 from inception.acquire import _streaming
 from inception.acquire import _verification
 
@@ -117,9 +119,11 @@ def fetch_all(data_dir: str, source: str, archives: Sequence[_archive.Archive],
   """Fetches `archives` from `source` into `data_dir`, verified, and logs a summary.
 
   Args:
-    data_dir: local directory the tarballs go to (created if missing).
+    data_dir: local directory the tarballs go to (created if missing); for a store
+      source, where their verification records go (local or in a store).
     source: an http(s) base URL, or a local directory holding the tarballs (under
-      any of their names: Archive.names).
+      any of their names: Archive.names), or a store prefix holding them (each
+      object recorded and left in place: its path is its URL).
     archives: what to fetch, in order: each one's name, size and MD5.
     options: how (FetchOptions: credentials, link mode, verification on first read,
       extraction while downloading, retries, progress).
@@ -127,16 +131,20 @@ def fetch_all(data_dir: str, source: str, archives: Sequence[_archive.Archive],
   Returns:
     A FetchSummary; `summary.paths[name]` is where each file is.
   """
+  if _store.is_store_url(source):
+    return _fetch_from_store(data_dir, source, archives, options)
   if '://' in data_dir:
-    raise ValueError('the download directory must be local, got %s' % data_dir)
+    raise ValueError('the download directory %s is in object storage: only tarballs '
+                     'in object storage too (--source=s3://...) are read from there '
+                     'in place; %s would be copied' % (data_dir, source))
   if options.link_mode not in _options.LINK_MODES:
     raise ValueError('link_mode must be one of %s, got %r' % (_options.LINK_MODES,
                                                                options.link_mode))
   os.makedirs(data_dir, exist_ok=True)
   url_source = is_url(source)
   if not url_source and '://' in source:
-    raise ValueError('unsupported source %s: give an http(s) URL or a local directory'
-                     % source)
+    raise ValueError('unsupported source %s: give an http(s) URL, a local directory '
+                     'or an object-store prefix (s3://, gs://, az://)' % source)
   if not url_source and not os.path.isdir(source):
     raise _verification.DownloadError('source directory %s does not exist' % source)
   pool = None
@@ -158,6 +166,20 @@ def fetch_all(data_dir: str, source: str, archives: Sequence[_archive.Archive],
       result = _local.fetch_local(_local.local_source(source, archive), path, archive,
                                   options)
     results.append(result)
+  summary = _options.FetchSummary(results)
+  log_summary(summary)
+  return summary
+
+
+def _fetch_from_store(data_dir: str, source: str,
+                      archives: Sequence[_archive.Archive],
+                      options: _options.FetchOptions) -> _options.FetchSummary:
+  """fetch_all for a store prefix: each archive recorded in place (_store)."""
+  core.makedirs(data_dir)
+  results = [_store.fetch_store_object(_store.object_url(source, archive),
+                                       core.join(data_dir, archive.name), archive,
+                                       options)
+             for archive in archives]
   summary = _options.FetchSummary(results)
   log_summary(summary)
   return summary

@@ -135,9 +135,12 @@ def _tarfile_train_index(f: IO[bytes], train_tar: str, label: str,
   return index
 
 
-def index_train_tar(train_tar: str,
-                    progress_interval: float = 10.0) -> Dict[str, List[TarMember]]:
+def index_train_tar(train_tar: str, progress_interval: float = 10.0,
+                    record: Optional[str] = None) -> Dict[str, List[TarMember]]:
   """{class: [TarMember of each file]} for a train tar of per-class tars.
+
+  `record`: for a tarball read in place from a store, the path its verification
+  records are named after (_store); None: the tarball's own.
 
   One sequential pass over headers only; the image data is never read (unless the
   tarball is still to be verified, which reads it all once). Logs progress in archive
@@ -153,7 +156,7 @@ def index_train_tar(train_tar: str,
   tracker = core.Progress('index %s' % label, total=total,
                           unit='bytes', interval=progress_interval)
   with _verification.verifying_read(train_tar, _no_output,
-                                    (_members.ExtractionError,)) as f:
+                                    (_members.ExtractionError,), record) as f:
     index = _fast_train_index(_blocks(f), train_tar, tracker)
     if index is None:
       index = _tarfile_train_index(f, train_tar, label, tracker)
@@ -165,11 +168,12 @@ def index_train_tar(train_tar: str,
   return index
 
 
-def index_flat_tar(tar_path: str) -> List[TarMember]:
-  """[TarMember] of an uncompressed tar of plain files (e.g. the validation tar)."""
+def index_flat_tar(tar_path: str, record: Optional[str] = None) -> List[TarMember]:
+  """[TarMember] of an uncompressed tar of plain files (e.g. the validation tar);
+  `record` as for index_train_tar."""
   label = os.path.basename(tar_path)
   with _verification.verifying_read(tar_path, _no_output,
-                                    (_members.ExtractionError,)) as f:
+                                    (_members.ExtractionError,), record) as f:
     try:
       return _tar_members(tar_path, _tar_headers.members(_blocks(f)))
     except _tar_headers.NotPlain:

@@ -14,6 +14,11 @@ Files beside a tarball <name> in the download directory:
 A copy or a download hashes the bytes as it writes them, so it gets the verified stamp
 at once; only a symlink (the user's 140 GB file) or a file found in place waits for
 its first read, which then is the one read of it.
+
+An object read in place from a store (_store) has the same two records, named after
+its name in the download directory (a `record` path: the object is the user's) and
+holding its ETag (or generation) where a file's hold its mtime; a wrong one is left
+where it is, not moved aside.
 """
 
 import contextlib
@@ -55,46 +60,53 @@ class Expected(NamedTuple):
   md5: str
 
 
-# The verified stamp.
+# The verified stamp. `record` is the path the stamps are named after: the file
+# itself, or for an object read in place from a store (which is the user's, and may be
+# read-only) its name in the download directory (`<downloads>/<name>.md5-verified`).
 
 
 def stamp_path(path: str) -> str:
   return path + STAMP_SUFFIX
 
 
-def _stat_text(stat: os.stat_result) -> str:
-  return '%d %d' % (stat.st_size, stat.st_mtime_ns)
+def _identity(path: str) -> str:
+  """'<size> <version>' of a file: its mtime in ns, or a store object's ETag."""
+  return '%d %s' % core.object_version(path)
 
 
-def _stamp_text(md5: str, stat: os.stat_result) -> str:
-  return '%s %s\n' % (md5, _stat_text(stat))
+def _stamp_text(md5: str, path: str) -> str:
+  return '%s %s\n' % (md5, _identity(path))
 
 
 def _read_small(path: str) -> Optional[str]:
   try:
+    if core.is_remote(path):
+      return core.read_text(path)[:200] if core.exists(path) else None
     with open(path) as f:
       return f.read(200)
   except OSError:
     return None
 
 
-def stamp_matches(path: str, md5: str) -> bool:
+def stamp_matches(path: str, md5: str, record: Optional[str] = None) -> bool:
   """True if `path` was verified against `md5` and has not changed since."""
-  stamp = _read_small(stamp_path(path))
+  stamp = _read_small(stamp_path(record or path))
   try:
-    return stamp is not None and stamp == _stamp_text(md5, os.stat(path))
+    return stamp is not None and stamp == _stamp_text(md5, path)
   except OSError:
     return False
 
 
-def write_stamp(path: str, md5: str) -> None:
+def write_stamp(path: str, md5: str, record: Optional[str] = None) -> None:
   """Records `path` as verified against `md5` (and drops a pending record)."""
-  core.write_text(stamp_path(path), _stamp_text(md5, os.stat(path)))
-  remove_if_exists(pending_path(path))
+  core.write_text(stamp_path(record or path), _stamp_text(md5, path))
+  remove_if_exists(pending_path(record or path))
 
 
 def remove_if_exists(path: str) -> None:
-  if os.path.lexists(path):
+  if core.is_remote(path):
+    core.remove(path, missing_ok=True)
+  elif os.path.lexists(path):
     os.remove(path)
 
 
@@ -113,48 +125,50 @@ def pending_path(path: str) -> str:
   return path + PENDING_SUFFIX
 
 
-def write_pending(path: str, expected: Expected) -> None:
+def write_pending(path: str, expected: Expected, record: Optional[str] = None) -> None:
   """Records that `path` must still be checked against `expected` by its first read."""
-  remove_if_exists(stamp_path(path))
-  core.write_text(pending_path(path), '%s %s %s\n' % (
+  record = record or path
+  remove_if_exists(stamp_path(record))
+  core.write_text(pending_path(record), '%s %s %s\n' % (
       expected.md5, '-' if expected.size is None else expected.size,
-      _stat_text(os.stat(path))))
+      _identity(path)))
 
 
-def _read_pending(path: str) -> Optional[Tuple[Expected, str]]:
-  """(what `path` must be, the size and mtime it had) from its pending record."""
-  text = _read_small(pending_path(path))
+def _read_pending(record: str) -> Optional[Tuple[Expected, str]]:
+  """(what the file must be, the size and version it had) from its pending record."""
+  text = _read_small(pending_path(record))
   fields = (text or '').split()
   if len(fields) != 4:
     return None
-  md5, size, file_size, mtime = fields
+  md5, size, file_size, version = fields
   return (Expected(None if size == '-' else int(size), md5),
-          '%s %s' % (file_size, mtime))
+          '%s %s' % (file_size, version))
 
 
-def is_pending(path: str, expected: Expected) -> bool:
+def is_pending(path: str, expected: Expected, record: Optional[str] = None) -> bool:
   """True if `path` awaits its first read to be checked against `expected`, and has
   not changed since it was linked or found (no hashing)."""
-  record = _read_pending(path)
+  pending = _read_pending(record or path)
   try:
-    return (record is not None and record[0] == expected and
-            record[1] == _stat_text(os.stat(path)))
+    return (pending is not None and pending[0] == expected and
+            pending[1] == _identity(path))
   except OSError:
     return False
 
 
-def pending_expectation(path: str) -> Optional[Expected]:
-  """What a local tarball awaiting verification must be; None if it awaits none
-  (verified, fetched elsewhere, or remote).
+def pending_expectation(path: str,
+                        record: Optional[str] = None) -> Optional[Expected]:
+  """What a tarball awaiting verification must be; None if it awaits none
+  (verified, fetched elsewhere, or remote with no `record` of its own).
 
   A pending record applies even if the file changed since: reading it checks it.
   """
-  if core.is_remote(path):
+  if record is None and core.is_remote(path):
     return None
-  record = _read_pending(path)
-  if record is None or stamp_matches(path, record[0].md5):
+  pending = _read_pending(record or path)
+  if pending is None or stamp_matches(path, pending[0].md5, record):
     return None
-  return record[0]
+  return pending[0]
 
 
 # Hashing in the reading stream.
@@ -211,7 +225,8 @@ class HashingReader(PositionedReader):
     self._hashed = 0
 
   def _size(self) -> int:
-    return os.fstat(self._file.fileno()).st_size
+    size = getattr(self._file, 'size', None)  # a store's file (fsspec) knows it
+    return size if isinstance(size, int) else os.fstat(self._file.fileno()).st_size
 
   def _raw_read(self, position: int, size: int) -> bytes:
     if self._file_position != position:
@@ -261,16 +276,23 @@ def _problem(expected: Expected, size: int,
 
 
 def _settle(path: str, expected: Expected, reader: HashingReader,
-            discard: Callable[[], str]) -> Optional[ChecksumMismatch]:
+            discard: Callable[[], str],
+            record: Optional[str] = None) -> Optional[ChecksumMismatch]:
   """Finishes hashing a read tarball: writes its verified stamp, or returns the error
-  for a wrong one after discarding what its stream produced and moving it aside."""
+  for a wrong one after discarding what its stream produced and moving it aside (a
+  store object read in place, the user's, is left where it is)."""
   size, md5 = reader.finish()
   problem = _problem(expected, size, md5)
   if problem is None:
-    write_stamp(path, md5)
+    write_stamp(path, md5, record)
     return None
   discarded = discard()
-  remove_if_exists(pending_path(path))
+  remove_if_exists(pending_path(record or path))
+  if record is not None and record != path:
+    return ChecksumMismatch(
+        path, problem[0], problem[1], problem[2], None,
+        ' (found while reading it); %s. The object is left as it is: replace it (or '
+        'its line in the checksums file), then run again' % discarded)
   aside = move_aside(path, md5, path)
   return ChecksumMismatch(
       path, problem[0], problem[1], problem[2], aside,
@@ -280,8 +302,8 @@ def _settle(path: str, expected: Expected, reader: HashingReader,
 
 @contextlib.contextmanager
 def verifying_read(path: str, discard: Callable[[], str],
-                   check_after: Tuple[Type[BaseException], ...] = ()
-                  ) -> Iterator[IO[bytes]]:
+                   check_after: Tuple[Type[BaseException], ...] = (),
+                   record: Optional[str] = None) -> Iterator[IO[bytes]]:
   """Opens a tarball for the stream that reads it whole, verifying it on the way if
   it awaits verification (pending_expectation).
 
@@ -290,22 +312,23 @@ def verifying_read(path: str, discard: Callable[[], str],
   `discard()`, which removes what the stream produced and says what, moves the
   tarball aside and raises ChecksumMismatch. If the body raises one of `check_after`
   (a corrupt archive, say), the file is checked as well and a mismatch is the error
-  raised. Remote and verified tarballs are read as they are.
+  raised. Verified tarballs, and remote ones without a `record` (the path their
+  stamps are named after), are read as they are.
   """
-  expected = pending_expectation(path)
+  expected = pending_expectation(path, record)
   if expected is None:
     with core.open_file(path, 'rb') as f:
       yield f
     return
-  with open(path, 'rb') as f:
+  with core.open_file(path, 'rb') as f:
     reader = HashingReader(f, path)
     try:
       yield reader
     except check_after as failure:
-      error = _settle(path, expected, reader, discard)
+      error = _settle(path, expected, reader, discard, record)
       if error is None:
         raise
       raise error from failure
-    error = _settle(path, expected, reader, discard)
+    error = _settle(path, expected, reader, discard, record)
   if error is not None:
     raise error

@@ -41,6 +41,7 @@ from inception.core._file_io import isdir
 from inception.core._file_io import join
 from inception.core._file_io import listdir
 from inception.core._file_io import makedirs
+from inception.core._file_io import object_version
 from inception.core._file_io import open_file
 from inception.core._file_io import read_bytes
 from inception.core._file_io import read_text
@@ -122,6 +123,7 @@ __all__ = [
     'makedirs',
     'manifest_path',
     'naming_write_errors',
+    'object_version',
     'open_file',
     'portable_exception',
     'read_bytes',

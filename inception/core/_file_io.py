@@ -121,6 +121,28 @@ def size(path: str) -> int:
     return int(fs.size(name))
 
 
+# What a store's listing calls an object's version, in order of preference (S3's
+# ETag, GCS's generation, Azure's etag); `created` for memory://.
+_VERSION_FIELDS = ('ETag', 'etag', 'generation', 'version_id', 'created', 'mtime')
+
+
+def object_version(path: str) -> Tuple[int, str]:
+  """(size, version) of a file: remotely the store's ETag (or GCS's generation) as
+  fsspec's info gives it, locally the modification time in ns. Either changes when
+  the file's content is replaced, so a record of it tells a changed file (one HEAD)."""
+  if not _user_paths.is_remote(path):
+    stat = os.stat(path)
+    return stat.st_size, str(stat.st_mtime_ns)
+  with _naming(path):
+    fs, name = _object_store.filesystem(path)
+    fs.invalidate_cache(name)
+    info = fs.info(name)
+  if info.get('type') == 'directory':
+    raise IsADirectoryError(errno.EISDIR, 'a directory, not an object', path)
+  version = next((info[field] for field in _VERSION_FIELDS if info.get(field)), '')
+  return int(info['size']), ''.join(str(version).split())
+
+
 def exists(path: str) -> bool:
   if not _user_paths.is_remote(path):
     return os.path.exists(path)

@@ -18,6 +18,10 @@ The box CSVs always come straight from the box .tar.gz files (544,546 train XMLs
 are not written as tiny files only to be read back); with `no_extract` they are
 written into <data_dir>/downloads/.
 
+With the tarballs in object storage (--source=s3://..., with no_extract only),
+`download` records each object and copies nothing, and the steps after it read the
+objects where they are; DATA_DIR may then be in a store too (_in_store).
+
 With `stream_extract` and a URL source, `download` extracts each image tarball
 (train, validation, test) while it downloads, from the .partial file as it grows: the
 download's MD5 decides, as always (a wrong tarball leaves nothing extracted and is
@@ -68,6 +72,7 @@ from inception import label_files
 from inception.imagenet import _archives
 from inception.imagenet import _extraction
 from inception.imagenet import _in_place
+from inception.imagenet import _in_store
 from inception.imagenet import _layout
 from inception.imagenet import _settings
 from inception.imagenet import _sources
@@ -104,6 +109,7 @@ def steps(settings: _settings.Settings,
   if settings.stream_extract and settings.no_extract:
     raise ValueError('stream_extract extracts the tarballs while they download; it '
                      'cannot be combined with no_extract')
+  _in_store.refuse_settings(settings)
   _archive_specs(settings)  # a tarball without a known MD5 is refused here, first
   names = _settings.step_names(settings)
   only = names if only is None else only
@@ -118,8 +124,10 @@ def steps(settings: _settings.Settings,
       _settings.CHECK: lambda: run_check(settings),
   }
   # A finished download holds only while every tarball is in downloads/, verified or
-  # awaiting its first read to be (acquire.files_needing_fetch).
-  still_done = {_settings.DOWNLOAD: lambda: not _archives_to_fetch(settings)}
+  # awaiting its first read to be (acquire.files_needing_fetch); one of objects in a
+  # store while they are unchanged, which run() checks first (refusing a change).
+  still_done = {} if settings.reads_store_in_place() else {
+      _settings.DOWNLOAD: lambda: not _archives_to_fetch(settings)}
   return [driver.Step(name, runners[name], settings.step_settings(name),
                       still_done.get(name))
           for name in names]
@@ -199,6 +207,10 @@ def _archive_specs(settings: _settings.Settings) -> List[acquire.Archive]:
 
 
 def _archive_paths(settings: _settings.Settings) -> Dict[str, str]:
+  """{name: path} of each archive: in downloads/, or the object in a store the
+  download step recorded."""
+  if settings.reads_store_in_place():
+    return _in_store.archive_paths(settings)
   return {name: os.path.join(driver.downloads_dir(settings.data_dir), name)
           for name in _archive_names(settings)}
 
@@ -223,6 +235,8 @@ def run_download(settings: _settings.Settings,
           if settings.streams_extraction() else None))
   summary = acquire.fetch_all(driver.downloads_dir(settings.data_dir), settings.source,
                               _archive_specs(settings), options)
+  if settings.reads_store_in_place():
+    return _in_store.download_outputs(summary)
   return {'files': summary.paths, 'bytes_transferred': summary.bytes_transferred}
 
 
@@ -312,7 +326,8 @@ def run_convert(settings: _settings.Settings) -> Dict[str, Any]:
     sources = _splits.SplitSources(tarballs=convert.SplitPaths(
         train=archives[_archives.TRAIN_TAR],
         validation=archives[_archives.VALIDATION_TAR],
-        test=archives.get(_archives.TEST_TAR)))
+        test=archives.get(_archives.TEST_TAR)),
+        verification_records=_in_store.verification_records(settings, archives))
   else:
     sources = _splits.SplitSources(directories=convert.SplitPaths(
         train=driver.train_images_dir(data_dir),
@@ -366,6 +381,7 @@ def run(settings: _settings.Settings,
     _in_place.refuse_changed_source(settings.data_dir, index, redo)
     return driver.run_steps(settings.data_dir, steps(settings, None, only, index),
                             redo, only, clock)
+  _in_store.refuse_changed_objects(settings, redo)
   try:
     return driver.run_steps(settings.data_dir, steps(settings, credentials, only),
                             redo, only, clock)

@@ -37,9 +37,11 @@ class Settings:
   """Everything that decides what the pipeline produces (all paths absolute).
 
   Attributes:
-    data_dir: where everything goes; the shards land directly in it.
-    source: base URL, or a local directory holding the tarballs, or Kaggle's tree or
-      zip (or a directory holding the zip).
+    data_dir: where everything goes; the shards land directly in it (in a store
+      only with no_extract and the tarballs in a store too).
+    source: base URL, or a local directory holding the tarballs, or a store prefix
+      holding them (read in place, with no_extract), or Kaggle's tree or zip (or a
+      directory holding the zip).
     source_format: one of _sources.SOURCE_FORMATS: what `source` holds ('auto':
       detected from its names).
     link_mode: for a directory of tarballs: 'copy' or 'symlink'; None: not given
@@ -145,6 +147,11 @@ class Settings:
     """Whether the download step extracts the image tarballs as they download."""
     return (self.stream_extract and not self.no_extract and
             acquire.is_url(self.source))
+
+  def reads_store_in_place(self) -> bool:
+    """Whether the tarballs are objects in a store (--source=s3://...), recorded by
+    the download step and read where they are (acquire's _store)."""
+    return acquire.is_store_url(self.source)
 
   def checksums(self) -> Optional[Dict[str, str]]:
     """The checksums file's {name: md5}, read now (None without one)."""

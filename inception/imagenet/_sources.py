@@ -91,7 +91,8 @@ def detect_source(source: str, source_format: str = AUTO) -> Source:
   its names show (AUTO).
 
   Raises:
-    SourceError: an unknown format; a URL for a format other than the tarballs'; a
+    SourceError: an unknown format; a URL (http(s) or a store's) for a format other
+      than the tarballs'; a
       source that does not hold the format asked for; with AUTO, a directory holding
       two layouts, or files of none.
   """
@@ -103,6 +104,12 @@ def detect_source(source: str, source_format: str = AUTO) -> Source:
       raise SourceError('--source_format=%s reads a local copy; a URL source (%s) '
                         'serves the official tarballs' % (source_format, source))
     return Source(TARBALLS, source, 'a URL')
+  if acquire.is_store_url(source):
+    if source_format not in (AUTO, TARBALLS):
+      raise SourceError('--source %s is in object storage, where only the official '
+                        'tarballs are read (in place); --source_format=%s reads a '
+                        'local copy' % (source, source_format))
+    return Source(TARBALLS, source, 'object storage: read in place, nothing copied')
   if os.path.isfile(source) and source_format != TARBALLS:
     return _file_source(source, source_format)
   found = _layouts(source)

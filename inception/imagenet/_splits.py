@@ -40,12 +40,16 @@ class SplitSources:
   Attributes:
     directories: per split, `<dir>/<synset>/` folders (flat for the test split).
     tarballs: per split, its ILSVRC2012 tarball, read in place.
+    verification_records: {tarball: the path its verification records are named
+      after} for tarballs whose records are not beside them (objects in a store:
+      acquire's index `record`).
 
   Raises:
     ValueError: a split is given both a directory and a tarball.
   """
   directories: convert.SplitPaths = convert.SplitPaths()
   tarballs: convert.SplitPaths = convert.SplitPaths()
+  verification_records: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
   def __post_init__(self):
     for field in dataclasses.fields(convert.SplitPaths):
@@ -274,12 +278,14 @@ def convert_imagenet(sources: SplitSources, output_directory: str,
     if source not in tarballs:
       return find_imagenet_entries(source, synsets, texts)
     logging.info('Indexing %s (one pass over the headers)', source)
+    record = sources.verification_records.get(source)
     if split == records.TEST:
-      return test_tar_entries(acquire.index_flat_tar(source), source)
+      return test_tar_entries(acquire.index_flat_tar(source, record), source)
     if split == records.TRAIN:
-      return train_tar_entries(acquire.index_train_tar(source), synsets, texts, source)
+      return train_tar_entries(acquire.index_train_tar(source, record=record),
+                               synsets, texts, source)
     return validation_tar_entries(
-        acquire.index_flat_tar(source),
+        acquire.index_flat_tar(source, record),
         label_files.read_validation_labels(labels.validation_labels_path()), synsets,
         texts, source)
 

@@ -22,13 +22,15 @@ class FetchAllTest(fetch_fixtures.FixtureTestCase):
 
   def test_bad_arguments_are_refused_before_anything_is_fetched(self):
     archives = self.archives([_TEST_TAR])
-    with self.assertRaisesRegex(ValueError, 'the download directory must be local'):
+    with self.assertRaisesRegex(ValueError, 'the download directory gs://bucket/'
+                                'downloads is in object storage: only tarballs in '
+                                'object storage too'):
       acquire.fetch_all('gs://bucket/downloads', self.fixture.directory, archives)
     with self.assertRaisesRegex(ValueError, "link_mode must be one of .*'hardlink'"):
       acquire.fetch_all(self.data_dir, self.fixture.directory, archives,
                         acquire.FetchOptions(link_mode='hardlink'))
-    with self.assertRaisesRegex(ValueError, 'unsupported source gs://bucket/x'):
-      acquire.fetch_all(self.data_dir, 'gs://bucket/x', archives)
+    with self.assertRaisesRegex(ValueError, 'unsupported source file:///x'):
+      acquire.fetch_all(self.data_dir, 'file:///x', archives)
     with self.assertRaisesRegex(acquire.DownloadError,
                                 'source directory /nonexistent does not exist'):
       acquire.fetch_all(self.data_dir, '/nonexistent', archives)

@@ -97,6 +97,22 @@ class FileIoTest(parameterized.TestCase):
     self.assertEmpty([n for n in _file_io.listdir(root) if n.rstrip('/') == 'staging'])
     _file_io.remove_tree(tree)  # already gone: no error
 
+  @parameterized.parameters('local', 'remote')
+  def test_object_version_changes_with_the_content(self, kind):
+    path = _file_io.join(self._root(kind), 'archive.tar')
+    with _file_io.open_file(path, 'wb') as f:
+      f.write(b'first')
+    size, version = _file_io.object_version(path)
+    self.assertEqual(size, 5)
+    self.assertTrue(version)
+    self.assertNotIn(' ', version)
+    self.assertEqual(_file_io.object_version(path), (size, version))
+    with _file_io.open_file(path, 'wb') as f:
+      f.write(b'second')
+    self.assertNotEqual(_file_io.object_version(path), (size, version))
+    with self.assertRaises(FileNotFoundError):
+      _file_io.object_version(_file_io.join(self._root(kind), 'missing'))
+
   def test_start_writeback_flushes_and_starts_the_disk_write(self):
     path = os.path.join(self.create_tempdir().full_path, 'file')
     data = os.urandom(3 << 20)

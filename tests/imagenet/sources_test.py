@@ -33,6 +33,17 @@ class DetectSourceTest(absltest.TestCase):
                                 r'source \(https://x/\) serves the official tarballs$'):
       _sources.detect_source('https://x/', 'kaggle')
 
+  def test_a_store_prefix_is_the_tarballs_read_in_place(self):
+    source = _sources.detect_source('s3://bucket/tarballs', 'tarballs')
+    self.assertEqual((source.format, source.path, source.found),
+                     ('tarballs', 's3://bucket/tarballs',
+                      'object storage: read in place, nothing copied'))
+    self.assertEqual(_sources.detect_source('gs://bucket/t').format, 'tarballs')
+    with self.assertRaisesRegex(_sources.SourceError,
+                                r'^--source s3://b/k is in object storage, where only '
+                                r'the official tarballs are read \(in place\)'):
+      _sources.detect_source('s3://b/k', 'kaggle')
+
   def test_each_layout_by_its_names(self):
     cases = (
         (('ILSVRC2012_img_val.tar', 'ILSVRC2012_bbox_train_v2.tar.gz', 'notes.txt'),

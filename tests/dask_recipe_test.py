@@ -6,10 +6,12 @@ made as tools/setup.sh makes it (tests/dask_clusters.py: an editable install of 
 checkout), the hosts are 127.0.0.1, the port a free one, `$(nproc)` is 1 (two worker
 commands, so two single-threaded workers); each runs in an empty directory of its own
 with no PYTHONPATH. The launcher is README's command with this test's paths and 4 + 2
-shards (the defaults, 1024 + 128, would make 1,152 tasks of a few images), and its
-bucket this test's. The data are only in S3: moto's server on 127.0.0.1, started once
-for this file, reached by the launcher and every worker through the standard AWS
-variables alone (tests/object_stores.py), the secret key a string no output may hold.
+shards (the defaults, 1024 + 128, would make 1,152 tasks of a few images) and a
+--labels_file of 20 of the 1000 classes (every class directory is listed on the store:
+1000 would take minutes on the emulator), and its bucket this test's. The data are
+only in S3: moto's server on 127.0.0.1, started once for this file, reached by the
+launcher and every worker through the standard AWS variables alone
+(tests/object_stores.py), the secret key a string no output may hold.
 Its shards, manifest and output lines must be a local run's, with the documented flag
 and with the Beam flags kept from before; the checker and the driver run their tasks
 there too.
@@ -37,6 +39,7 @@ _JOB_SECONDS = 240
 _README_BUCKET = 'my-bucket'
 _BUCKET = 'inception-dask'
 _SECRET = 'secret-' + secrets.token_hex(12)
+_NUM_CLASSES = 20
 
 
 def _readme_commands():
@@ -98,10 +101,18 @@ def tearDownModule():
   _STORE.stop()
 
 
+def _synsets_file(root: str) -> str:
+  return os.path.join(root, 'synsets.txt')
+
+
 def _write_set(root: str) -> None:
-  """A tiny image per class of the shipped label files, in train and validation, and
-  the box CSV: under `root/raw-data/`, and copied to s3://BUCKET/raw-data/."""
-  for index, synset in enumerate(label_files.read_synsets()):
+  """A tiny image per class of the first _NUM_CLASSES of the shipped synsets, in
+  train and validation, and the box CSV: under `root/raw-data/`, and copied to
+  s3://BUCKET/raw-data/; their synsets file `_synsets_file(root)`."""
+  synsets = label_files.read_synsets()[:_NUM_CLASSES]
+  with open(_synsets_file(root), 'w') as f:
+    f.write(''.join(synset + '\n' for synset in synsets))
+  for index, synset in enumerate(synsets):
     for split, name in (('train', '%s_1.JPEG' % synset),
                         ('validation', 'ILSVRC2012_val_%08d.JPEG' % (index + 1))):
       path = os.path.join(root, 'raw-data', split, synset, name)
@@ -113,17 +124,19 @@ def _write_set(root: str) -> None:
                               recursive=True)
 
 
-def _launcher_arguments(output: str):
-  """README's launcher arguments writing to s3://BUCKET/`output`, with few shards."""
+def _launcher_arguments(root: str, output: str):
+  """README's launcher arguments writing to s3://BUCKET/`output`, with few shards
+  and classes."""
   arguments = [a.replace('s3://%s/tfrecords' % _BUCKET, 's3://%s/%s' % (_BUCKET, output))
                for a in _LAUNCHER]
-  return arguments + ['--train_shards=4', '--validation_shards=2']
+  return arguments + ['--train_shards=4', '--validation_shards=2',
+                      '--labels_file=' + _synsets_file(root)]
 
 
 def _local_arguments(root: str, output: str):
   """The same job on this machine's pool: the local copy of the set, into `output`."""
   return [a.replace('s3://%s/raw-data' % _BUCKET, os.path.join(root, 'raw-data'))
-          for a in _launcher_arguments('') if not a.startswith(
+          for a in _launcher_arguments(root, '') if not a.startswith(
               ('--dask_address', '--output_directory'))] + [
                   '--output_directory=' + output, '--num_threads=2']
 
@@ -148,9 +161,9 @@ class ReadmeRecipeTest(absltest.TestCase):
     _write_set(root)
     self.assertIn('--dask_address=%s' % _ADDRESS, _LAUNCHER)
     self.assertIn('--output_directory=s3://%s/tfrecords' % _BUCKET, _LAUNCHER)
-    documented = _launcher_arguments('dask')
+    documented = _launcher_arguments(root, 'dask')
     local = _local_arguments(root, os.path.join(root, 'local'))
-    beam = [a for a in _launcher_arguments('beam')
+    beam = [a for a in _launcher_arguments(root, 'beam')
             if not a.startswith('--dask_address')] + [
                 '--runner=DaskRunner',
                 '--beam_pipeline_options=dask_client_address=' + _ADDRESS]
@@ -158,9 +171,10 @@ class ReadmeRecipeTest(absltest.TestCase):
     with distributed.get_task_stream(client=_CLIENT) as stream:
       for name, arguments in (('local', local), ('dask', documented), ('beam', beam)):
         result = self.run_binary('build_imagenet_data', arguments, root)
-        self.assertEqual(result.stdout.splitlines(),
-                         ['Finished writing all 1000 images in data set.'] * 2)
-        self.assertRegex(result.stderr, r'train: 1000/1000 images \(100\.0%\)')
+        self.assertEqual(result.stdout.splitlines(), [
+            'Finished writing all %d images in data set.' % _NUM_CLASSES] * 2)
+        self.assertRegex(result.stderr, r'train: %d/%d images \(100\.0%%\)' % (
+            _NUM_CLASSES, _NUM_CLASSES))
         if name == 'local':
           outputs[name] = file_trees.output_contents(os.path.join(root, name))
         else:
@@ -177,7 +191,7 @@ class ReadmeRecipeTest(absltest.TestCase):
     with distributed.get_task_stream(client=_CLIENT) as stream:
       # (the validation names here are not the label file's: no validation labels)
       self.run_binary('check_tfrecords', ['--dask_address=' + _ADDRESS,
-                                          '--validation_labels_file=',
+                                          '--nolabel_files',
                                           's3://%s/dask' % _BUCKET], root)
     self.assertTrue(any(str(t['key']).startswith('check_shard_task-')
                         for t in stream.data))

@@ -31,13 +31,6 @@ KAGGLE_ZIP = 'kaggle_zip'
 HF_PARQUET = 'hf_parquet'
 LAYOUTS = (KAGGLE_TREE, KAGGLE_ZIP, HF_PARQUET)
 VALIDATION_BOX_ARCHIVE = imagenet.BBOX_VALIDATION_TGZ
-_TAR_MTIME = 1335830400  # as the set's archives
-
-
-def _xml_member(archive: tarfile.TarFile, name: str, data: bytes) -> None:
-  info = tarfile.TarInfo(name)
-  info.size, info.mtime, info.mode = len(data), _TAR_MTIME, 0o644
-  archive.addfile(info, io.BytesIO(data))
 
 
 def validation_box_archive(set_record: Mapping[str, Any], path: str) -> str:
@@ -56,7 +49,7 @@ def validation_box_archive(set_record: Mapping[str, Any], path: str) -> str:
       synset = labels[number - 1]
       box = (width // 4, height // 4, width * 3 // 4, height * 3 // 4)
       stem = member.name[:-len('.JPEG')]
-      _xml_member(out, 'val/%s.xml' % stem, demo.annotation_xml(
+      demo.add_tar_member(out, 'val/%s.xml' % stem, demo.annotation_xml(
           'val', stem, width, height, [(synset, box)]))
   return path
 

@@ -39,6 +39,7 @@ from inception.demo._mini_imagenet import BOX_CASE_KINDS
 from inception.demo._mini_imagenet import CHECKSUMS_FILE
 from inception.demo._mini_imagenet import Config
 from inception.demo._mini_imagenet import Fixture
+from inception.demo._mini_imagenet import add_tar_member
 from inception.demo._mini_imagenet import annotation_xml
 from inception.demo._mini_imagenet import encode_image
 from inception.demo._mini_imagenet import generate
@@ -67,6 +68,7 @@ __all__ = [
     'MiniFlowers',
     'ParquetConfig',
     'TarGzConfig',
+    'add_tar_member',
     'annotation_xml',
     'encode_image',
     'flowers_demo_archive',

@@ -109,7 +109,7 @@ def read_bytes(path: str) -> bytes:
       return f.read()
   with _naming(path):
     fs, name = _object_store.filesystem(path)
-    return fs.cat_file(name)
+    return fs.cat_file(name, **_object_store.whole_read_options(fs))
 
 
 def read_range(path: str, offset: int, size: int) -> bytes:

@@ -165,6 +165,17 @@ class S3DriverTest(object_stores.StoreRunAssertions):
     self.assert_one_line_error(result, data_dir, 'object storage too')
     self.assertEqual(_objects('extracting'), {})
 
+  def test_a_demo_into_a_store_without_no_extract_is_refused_before_any_work(self):
+    data_dir = 's3://%s/demo' % _BUCKET
+    for extra, parts in (
+        ([], [data_dir, 'give --no_extract', data_dir + '/demo-source']),
+        (['--no_extract', '--source_format=kaggle'],
+         [data_dir, '--source_format=kaggle', 'local disk only'])):
+      result = binaries.run(_BINARY, ['--demo'] + extra + [data_dir], cwd=_RUNS.root)
+      self.assertEqual(result.stderr.count('\n'), 1, result.stderr)  # no warning
+      self.assert_one_line_error(result, *parts)
+      self.assertEqual(_objects('demo'), {})  # no mini ImageNet written there
+
 
 if __name__ == '__main__':
   absltest.main()

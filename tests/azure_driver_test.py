@@ -11,7 +11,6 @@ lines are compared with the same run from a local directory into a local DATA_DI
 import os
 
 from absl.testing import absltest
-import fsspec
 
 from tests import object_stores
 from tests import store_driver_runs
@@ -25,10 +24,7 @@ def setUpModule():
   _SERVER = object_stores.azurite(os.path.join(tmp, 'azurite.log'))
   os.environ['AZURE_STORAGE_CONNECTION_STRING'] = (
       object_stores.azurite_connection_string(_SERVER))
-  AzureDriverTest.RUNS = store_driver_runs.DriverFixture(tmp)
-  az = fsspec.filesystem('az')
-  az.mkdir(AzureDriverTest.BUCKET)
-  AzureDriverTest.RUNS.upload(az, AzureDriverTest.BUCKET + '/tarballs')
+  AzureDriverTest.set_up_store(tmp)
 
 
 def tearDownModule():

@@ -11,7 +11,6 @@ directory into a local DATA_DIR (store_driver_runs.StoreToStoreTest).
 import os
 
 from absl.testing import absltest
-import fsspec
 
 from tests import object_stores
 from tests import store_driver_runs
@@ -25,10 +24,7 @@ def setUpModule():
   _SERVER = object_stores.gcs(os.path.join(tmp, 'gcs-emulator.log'))
   os.environ['STORAGE_EMULATOR_HOST'] = _SERVER.url
   os.environ['GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT'] = 'false'  # this process's gcsfs
-  GcsDriverTest.RUNS = store_driver_runs.DriverFixture(tmp)
-  gcs = fsspec.filesystem('gs')
-  gcs.mkdir(GcsDriverTest.BUCKET)
-  GcsDriverTest.RUNS.upload(gcs, GcsDriverTest.BUCKET + '/tarballs')
+  GcsDriverTest.set_up_store(tmp)
 
 
 def tearDownModule():

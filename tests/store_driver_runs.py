@@ -99,6 +99,15 @@ class StoreToStoreTest(absltest.TestCase):
   UNSET: Sequence[str] = ()
   SECRET = ''
 
+  @classmethod
+  def set_up_store(cls, root: str) -> None:
+    """RUNS under `root` (the local run included), its archives in BUCKET/tarballs
+    (call from setUpModule, the store's variables set)."""
+    cls.RUNS = DriverFixture(root)
+    fs = fsspec.filesystem(cls.PROTOCOL)
+    fs.mkdir(cls.BUCKET)
+    cls.RUNS.upload(fs, cls.BUCKET + '/tarballs')
+
   def test_store_to_store_is_byte_identical_to_local_and_copies_nothing(self):
     url = '%s://%s' % (self.PROTOCOL, self.BUCKET)
     result = self.RUNS.run(url + '/tarballs', url + '/imagenet', unset=self.UNSET)

@@ -29,7 +29,8 @@ _READ_CHUNK_BYTES = 1 << 18  # most ImageNet JPEGs (~110 KB) in one read
 
 # Reads of a shard's images from a store in flight at once, per worker: 8 hide a
 # store's ~20 ms per request behind the encoding (bench/bench_store_reads.py) and hold
-# at most 8 images in memory; s3fs's connection pool (10) serves them all at once.
+# at most 8 images in memory beside the one being encoded; s3fs's connection pool
+# (10) serves them all at once.
 STORE_READS_IN_FLIGHT = 8
 
 # (entry index in the shard, entry) -> its bytes, or an ImageError naming it.
@@ -147,10 +148,11 @@ def _read_ahead(entries: Sequence[_entries.ImageEntry], read: _Read
         future.cancel()
 
 
-def _read_member(archive: '_Archive', members: Any, index: int,
+def _read_member(archive: Any, members: Any, index: int,
                  entry: _entries.ImageEntry) -> bytes:
-  """The bytes of `entry`, member `index` of `members` (entries' columns): a tar
-  member's as they are, a zip member's inflated and checked.
+  """The bytes of `entry`, member `index` of `members` (entries' columns), read with
+  `archive.read(offset, size)` (an _Archive or a _RemoteArchive): a tar member's as
+  they are, a zip member's inflated and checked.
 
   Raises:
     IOError: a tar member cut short.

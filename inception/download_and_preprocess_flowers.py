@@ -74,6 +74,7 @@ def _settings(data_dir):
 
 def main(argv):
   data_dir = cli.data_dir_to_write(argv)
+  flowers.refuse_data_dir_in_store(data_dir)  # before the demo writes its tarball
   make_settings = _settings(data_dir)
   with cli.hold_directory(data_dir):
     state = flowers.run(make_settings(), _REDO.value)

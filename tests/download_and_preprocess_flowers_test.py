@@ -131,6 +131,18 @@ class ResumeHintTest(absltest.TestCase):
     self.assertEqual(result.stderr.splitlines()[-1], '%s: error: source directory %s '
                      'does not exist' % (_BINARY, os.path.join(cwd, 'none')))
 
+  def test_a_data_dir_in_a_store_is_refused_before_any_work(self):
+    cwd = self.create_tempdir().full_path
+    for args in (['--demo'], []):
+      result = binaries.run(_BINARY, args + ['s3://no-such-bucket/flowers'], cwd)
+      self.assertEqual(result.returncode, 1)
+      self.assertEqual(result.stderr, '%s: error: DATA_DIR s3://no-such-bucket/flowers '
+                       'is in object storage: the flowers driver extracts its tarball '
+                       'into DATA_DIR/raw-data/; give a local DATA_DIR (then copy the '
+                       'shards, or convert a split tree in a store with '
+                       'build_image_data)\n' % _BINARY)
+      self.assertEqual(os.listdir(cwd), [])
+
 
 if __name__ == '__main__':
   del sys.argv[1:]

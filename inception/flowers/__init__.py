@@ -18,6 +18,7 @@ from inception.flowers._driver import SHARD_COUNTS
 from inception.flowers._driver import STEPS
 from inception.flowers._driver import Settings
 from inception.flowers._driver import VALIDATION_PER_CLASS
+from inception.flowers._driver import refuse_data_dir_in_store
 from inception.flowers._driver import run
 from inception.flowers._split import SplitError
 
@@ -32,5 +33,6 @@ __all__ = [
     'Settings',
     'SplitError',
     'VALIDATION_PER_CLASS',
+    'refuse_data_dir_in_store',
     'run',
 ]

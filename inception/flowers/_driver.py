@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, List, Sequence
 from inception import acquire
 from inception import check
 from inception import convert
+from inception import core
 from inception import driver
 from inception.flowers import _archive
 from inception.flowers import _split
@@ -151,6 +152,21 @@ def run_check(settings: Settings) -> Dict[str, Any]:
 # The driver.
 
 
+def refuse_data_dir_in_store(data_dir: str) -> None:
+  """Refuses, in one line and before any work, a DATA_DIR in object storage: the
+  driver extracts and splits the tarball into DATA_DIR/raw-data/ (3,670 images, each
+  an object there), and the demo writes its tarball under DATA_DIR first.
+
+  Raises:
+    ValueError: `data_dir` is a store's URL.
+  """
+  if core.is_remote(data_dir):
+    raise ValueError('DATA_DIR %s is in object storage: the flowers driver extracts '
+                     'its tarball into DATA_DIR/raw-data/; give a local DATA_DIR (then '
+                     'copy the shards, or convert a split tree in a store with '
+                     'build_image_data)' % data_dir)
+
+
 def steps(settings: Settings) -> List[driver.Step]:
   """The flowers driver's steps, in order (driver.run_steps runs them)."""
   runners = {DOWNLOAD: run_download, EXTRACT: run_extract, SPLIT: run_split,
@@ -166,8 +182,9 @@ def run(settings: Settings, redo: Sequence[str] = (),
 
   Raises:
     driver.DriverError, acquire.DownloadError, acquire.ExtractionError, ValueError (a
-      step's own error, naming the file): the steps before it stay recorded as
+      DATA_DIR in a store; a step's own error, naming the file): the steps before it stay recorded as
       finished, so a re-run resumes there.
   """
+  refuse_data_dir_in_store(settings.data_dir)
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
   return driver.run_steps(settings.data_dir, steps(settings), redo, clock=clock)

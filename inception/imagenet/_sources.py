@@ -186,7 +186,8 @@ def _layouts(directory: str) -> Dict[str, List[str]]:
   names = _listdir(directory)
   tarball_names = set(_archives.KNOWN_FILES) | {_archives.TEST_TAR,
                                                 _archives.TFDS_TEST_TAR}
-  hf_names = _listdir(core.join(directory, _HF_DIRNAME))
+  hf_names = (_listdir(core.join(directory, _HF_DIRNAME)) if _HF_DIRNAME in names
+              else [])
   found = {
       TARBALLS: sorted(set(names) & tarball_names),
       KAGGLE: [name + ('/' if name == _kaggle.ILSVRC_DIRNAME else '')

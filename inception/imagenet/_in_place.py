@@ -158,8 +158,7 @@ def box_sources(settings: _settings.Settings, source: _sources.Source
     return None
   validation = None
   if settings.validation_bounding_boxes:
-    validation = core.join(train.rsplit('/', 1)[0] if acquire.is_store_url(train)
-                           else os.path.dirname(train), _archives.BBOX_VALIDATION_TGZ)
+    validation = core.join(os.path.dirname(train), _archives.BBOX_VALIDATION_TGZ)
     if not _is_file(validation):
       raise ValueError('--validation_bounding_boxes: %s is missing (expected beside '
                        '%s)' % (validation, train))
@@ -215,14 +214,9 @@ def refuse_changed_source(data_dir: str, index: Index,
     recorded = (record.get('outputs') or {}).get(SOURCE_KEY)
     if not isinstance(recorded, dict) or 'index_files' not in recorded:
       continue
-    for name in sorted(recorded.get(_in_store.OBJECTS_KEY) or {}):
-      change = acquire.changed_object(recorded[_in_store.OBJECTS_KEY][name],
-                                      'the finished %s step' % step)
-      if change:
-        raise driver.DriverError(
-            '%s; the shards made from it and those still to make would mix two '
-            'versions: run again with --redo=%s --overwrite to convert it from the '
-            'start' % (change, _settings.IN_PLACE_STEPS[0]))
+    _in_store.refuse_changed(recorded.get(_in_store.OBJECTS_KEY),
+                             'the finished %s step' % step,
+                             _settings.IN_PLACE_STEPS[0])
     before, now = recorded['index_files'], index.fingerprint
     changed = sorted(name for name in set(before) | set(now)
                      if before.get(name) != now.get(name))

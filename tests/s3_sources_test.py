@@ -181,32 +181,12 @@ class S3SourcesTest(object_stores.StoreRunAssertions):
             r'\(size \d+, version .*\); .* --redo=bounding_boxes --overwrite' % key):
           imagenet.run(settings)
         self.assertFalse(file_trees.shard_digests(data_dir, _SPLITS))
-        if layout == imagenet.KAGGLE_ZIP:
-          continue  # its image is damaged now
+        if layout != imagenet.KAGGLE:
+          continue  # the zip's image is damaged now; one redo is enough
         # Redone from the start, the same shards.
         imagenet.run(settings, redo=('bounding_boxes',))
         self.assertEqual(file_trees.shard_digests(data_dir, _SPLITS),
                          _local_shards(layout))
-
-
-def _flip_an_image_byte(data):
-  """The zip with one byte of a validation image's compressed data changed."""
-  path = os.path.join(absltest.get_default_test_tmpdir(), 'changed.zip')
-  with open(path, 'wb') as f:
-    f.write(data)
-  index = acquire.index_zip(path)
-  folder = 'ILSVRC/Data/CLS-LOC/val'
-  member = index.member(folder + '/' + index.listdir(folder)[0])
-  position = member.offset + member.compressed_size // 2 + 64
-  return data[:position] + bytes([data[position] ^ 0xff]) + data[position + 1:]
-
-
-def _other_row_groups(data):
-  """The same parquet rows, one per row group."""
-  table = pq.read_table(io.BytesIO(data))
-  out = io.BytesIO()
-  pq.write_table(table, out, row_group_size=1)
-  return out.getvalue()
 
 
   def test_readme_command_and_a_prefix_of_no_layout_through_the_binary(self):
@@ -217,7 +197,8 @@ def _other_row_groups(data):
     flags = ['--labels_file=' + settings.labels.synsets,
              '--imagenet_metadata_file=' + settings.labels.metadata,
              '--validation_labels_file=' + settings.labels.validation_labels,
-             '--train_shards=2', '--validation_shards=1', '--num_threads=2']
+             '--validation_bounding_boxes', '--train_shards=2',
+             '--validation_shards=1', '--num_threads=2']
     result = binaries.run(_BINARY, args[:-1] + flags + [data_dir], cwd=_ROOT)
     self.assert_clean_run(result)
     self.assertIn("Source s3://%s/kaggle: Kaggle's" % _BUCKET, result.stderr)
@@ -246,6 +227,26 @@ def _readme_kaggle_args():
            if line.startswith(command)]
   return shlex.split(line[len('bazel run //inception:%s -- ' % _BINARY):].replace(
       'my-bucket', _BUCKET))
+
+
+def _flip_an_image_byte(data):
+  """The zip with one byte of a validation image's compressed data changed."""
+  path = os.path.join(absltest.get_default_test_tmpdir(), 'changed.zip')
+  with open(path, 'wb') as f:
+    f.write(data)
+  index = acquire.index_zip(path)
+  folder = 'ILSVRC/Data/CLS-LOC/val'
+  member = index.member(folder + '/' + index.listdir(folder)[0])
+  position = member.offset + member.compressed_size // 2 + 64
+  return data[:position] + bytes([data[position] ^ 0xff]) + data[position + 1:]
+
+
+def _other_row_groups(data):
+  """The same parquet rows, one per row group."""
+  table = pq.read_table(io.BytesIO(data))
+  out = io.BytesIO()
+  pq.write_table(table, out, row_group_size=1)
+  return out.getvalue()
 
 
 if __name__ == '__main__':

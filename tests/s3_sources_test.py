@@ -10,7 +10,8 @@ into a local DATA_DIR and (Kaggle's) into one on the bucket, and must give the
 local run's shards byte for byte, copy nothing and leave the source untouched; a
 source object replaced since a finished step read it is refused on resume in one
 line. The built binary runs README's command (the secret key in no output) and a
-prefix holding no layout fails in one line naming it.
+missing bucket fails in one line naming it; a prefix holding no layout is refused
+naming what it holds.
 """
 
 import dataclasses
@@ -188,8 +189,7 @@ class S3SourcesTest(object_stores.StoreRunAssertions):
         self.assertEqual(file_trees.shard_digests(data_dir, _SPLITS),
                          _local_shards(layout))
 
-
-  def test_readme_command_and_a_prefix_of_no_layout_through_the_binary(self):
+  def test_readme_command_and_a_missing_bucket_through_the_binary(self):
     settings = _LOCAL[imagenet.KAGGLE][1]
     data_dir = os.path.join(self.create_tempdir().full_path, 'data')
     args = _readme_kaggle_args()
@@ -204,16 +204,22 @@ class S3SourcesTest(object_stores.StoreRunAssertions):
     self.assertIn("Source s3://%s/kaggle: Kaggle's" % _BUCKET, result.stderr)
     self.assertEqual(file_trees.shard_digests(data_dir, _SPLITS),
                      _local_shards(imagenet.KAGGLE))
-    empty = 's3://%s/nothing-here' % _BUCKET
-    fsspec.filesystem('s3').pipe_file(empty[5:] + '/notes.txt', b'hello')
-    result = binaries.run(_BINARY, ['--source=' + empty] + flags + [data_dir + '2'],
-                          cwd=_ROOT)
-    self.assert_one_line_error(result, empty, 'holds none of the layouts',
-                               'notes.txt')
     missing = 's3://no-such-bucket-here/kaggle'
-    result = binaries.run(_BINARY, ['--source=' + missing] + flags + [data_dir + '3'],
+    result = binaries.run(_BINARY, ['--source=' + missing] + flags + [data_dir + '2'],
                           cwd=_ROOT)
     self.assert_one_line_error(result, missing, 'no such bucket')
+
+  def test_a_prefix_of_no_layout_is_refused_naming_what_it_holds(self):
+    prefix = 's3://%s/nothing-here' % _BUCKET
+    fsspec.filesystem('s3').pipe_file(prefix[len('s3://'):] + '/notes.txt', b'hello')
+    data_dir = os.path.join(self.create_tempdir().full_path, 'data')
+    with self.assertRaisesRegex(imagenet.SourceError,
+                                r'^--source %s holds none of the layouts ImageNet '
+                                r'comes in: .*; found notes.txt$' % prefix):
+      imagenet.run(dataclasses.replace(
+          _from_store(imagenet.KAGGLE, data_dir, 'nothing-here'),
+          source_format=imagenet.AUTO))
+    self.assertFalse(os.path.exists(data_dir))
 
 
 def _readme_kaggle_args():

@@ -6,10 +6,11 @@ One mini ImageNet is laid out as Kaggle's tree, Kaggle's zip, Hugging Face's par
 and its older tar.gz files (inception.demo's builders), each converted once from
 local disk and uploaded to s3://bucket/<layout>. The driver (in-process, as
 tests/imagenet/layout_runs.py runs it locally) then reads each from the bucket,
-into a local DATA_DIR and (Kaggle's) into one on the bucket, and must give the
-local run's shards byte for byte, copy nothing and leave the source untouched; a
-source object replaced since a finished step read it is refused on resume in one
-line. The built binary runs README's command (the secret key in no output) and a
+into a local DATA_DIR and (Kaggle's and parquet) into one on the bucket, and must
+give the local run's shards byte for byte, copy nothing and leave the source
+untouched (Hugging Face's spool, for a DATA_DIR on the bucket, in the local
+temporary directory, removed at the end); a source object replaced since a
+finished step read it is refused on resume in one line. The built binary runs README's command (the secret key in no output) and a
 missing bucket fails in one line naming it; a prefix holding no layout is refused
 naming what it holds.
 """
@@ -20,6 +21,7 @@ import io
 import os
 import secrets
 import shlex
+import tempfile
 
 from absl.testing import absltest
 import fsspec
@@ -90,11 +92,6 @@ def _objects(prefix):
   return object_stores.s3_objects(_BUCKET, prefix)
 
 
-def _remote_shards(prefix):
-  return {name: data for name, data in _objects(prefix).items()
-          if name.startswith(_SPLITS)}
-
-
 def _local_shards(layout):
   return file_trees.shard_digests(_LOCAL[layout][0], _SPLITS)
 
@@ -139,22 +136,24 @@ class S3SourcesTest(object_stores.StoreRunAssertions):
               '/', 4)[4]]))
           self.assertTrue(record['version'])
 
-  def test_kaggle_into_a_data_dir_on_s3_without_no_extract(self):
-    for layout in (imagenet.KAGGLE, imagenet.KAGGLE_ZIP):
+  def test_into_a_data_dir_on_s3_without_no_extract(self):
+    for layout in (imagenet.KAGGLE, imagenet.KAGGLE_ZIP, imagenet.HF_PARQUET):
       with self.subTest(layout):
         data_dir = 's3://%s/out-%s' % (_BUCKET, layout)
+        spool = imagenet.spool_dir(data_dir)
+        if layout in imagenet.SPOOLED:  # spooled on this machine's disk
+          self.assertTrue(spool.startswith(tempfile.gettempdir() + os.sep), spool)
         imagenet.run(_from_store(layout, data_dir))
-        shards = _remote_shards('out-' + layout)
+        objects = _objects('out-' + layout)
+        shards = {name: data for name, data in objects.items()
+                  if name.startswith(_SPLITS)}
         self.assertLen(shards, 3)
         self.assertEqual({name: hashlib.sha256(data).hexdigest()
                           for name, data in shards.items()}, _local_shards(layout))
-
-  def test_hugging_face_into_a_data_dir_on_s3_is_refused_in_one_line(self):
-    data_dir = 's3://%s/out-hf' % _BUCKET
-    with self.assertRaisesRegex(ValueError, r'spool/, which must be local; %s is '
-                                'not$' % data_dir):
-      imagenet.run(_from_store(imagenet.HF_PARQUET, data_dir))
-    self.assertEqual(_objects('out-hf'), {})
+        self.assertIn('pipeline_state.json', objects)
+        self.assertNotIn(driver.DOWNLOADS_DIRNAME,
+                         {name.split('/')[0] for name in objects})
+        self.assertFalse(os.path.exists(spool))  # removed once the splits are written
 
   def test_a_replaced_object_is_refused_on_resume(self):
     s3 = fsspec.filesystem('s3')

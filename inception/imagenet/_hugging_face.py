@@ -144,7 +144,7 @@ def read_hugging_face(path: str, layout: str, labels: label_files.LabelFiles,
     layout: PARQUET or TARGZ.
     labels: the run's label files.
     with_test: also the test split.
-    spool_directory: where the splits are spooled (local, under DATA_DIR).
+    spool_directory: where the splits are spooled (local: _layout.spool_dir).
 
   Raises:
     convert.ConversionError: naming the file (and row or member) and what is wrong.

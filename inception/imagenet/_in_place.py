@@ -24,8 +24,8 @@ the zip's directory and members by byte range, parquet's footers and column chun
 by byte range, a tar.gz streamed. Each object read as a whole (the tree's index
 files, the zip, each Hugging Face file, a box archive) is recorded with its size and
 version (`store_objects`, under _in_store.OBJECTS_KEY), and one replaced since is
-refused on resume (`refuse_changed_source`). DATA_DIR may be in a store too, but
-for Hugging Face's layouts, whose spool must be local.
+refused on resume (`refuse_changed_source`). DATA_DIR may be in a store too; Hugging
+Face's spool then goes to the local temporary directory (_layout.spool_dir).
 """
 
 import dataclasses
@@ -73,10 +73,6 @@ def refuse_options(settings: _settings.Settings, source: _sources.Source,
       # Hugging Face's box archive is checked against its MD5, or the file's.
       ('--checksums_file', settings.checksums_file and not spooled),
       ('--with_devkit', settings.with_devkit)) if value]
-  if spooled and core.is_remote(settings.data_dir):
-    raise ValueError('%s: its images are spooled under DATA_DIR/%s/, which must be '
-                     'local; %s is not' % (what, _layout.SPOOL_DIRNAME,
-                                           settings.data_dir))
   if settings.bounding_box_archive and not spooled:
     raise ValueError('%s: --bounding_box_archive is for Hugging Face\'s layouts, '
                      'which have no boxes; leave it out' % what)
@@ -109,10 +105,16 @@ def open_source(settings: _settings.Settings, source: _sources.Source) -> Index:
     files = ({os.path.basename(source.path): source.path} if zipped else
              {name: core.join(source.path, name) for name in index.fingerprint})
     return dataclasses.replace(index, objects=store_objects(files))
+  spool = _layout.spool_dir(settings.data_dir)
   index = _hugging_face.read_hugging_face(
       source.path, _HF_LAYOUTS[source.format], settings.labels, settings.with_test,
-      _layout.spool_dir(settings.data_dir))
+      spool)
   logging.info(index.counts_line())
+  if core.is_remote(settings.data_dir):
+    logging.info('DATA_DIR %s is in object storage: each split\'s images are spooled '
+                 'on this machine\'s disk under %s (the split\'s size at once; '
+                 'TMPDIR chooses the disk), removed when the split is written',
+                 settings.data_dir, spool)
   files = {name: core.join(source.path, name) for name in index.fingerprint}
   archives = box_sources(settings, source)
   if archives is None:

@@ -151,6 +151,8 @@ class S3SourcesTest(object_stores.StoreRunAssertions):
         self.assertEqual({name: hashlib.sha256(data).hexdigest()
                           for name, data in shards.items()}, _local_shards(layout))
         self.assertIn('pipeline_state.json', objects)
+        for name, data in objects.items():
+          self.assertNotIn(_SECRET.encode(), data, name)
         self.assertNotIn(driver.DOWNLOADS_DIRNAME,
                          {name.split('/')[0] for name in objects})
         self.assertFalse(os.path.exists(spool))  # removed once the splits are written

@@ -67,7 +67,7 @@ _EXPECTED = {
 }
 _HF_DIRNAME = _hugging_face.HF_DATA_DIRNAME
 # What the line saying what --source is says of a store's.
-IN_STORE = 'object storage: read in place, nothing copied'
+_IN_STORE = 'object storage: read in place, nothing copied'
 _SHOWN = 4  # names a message shows, at most
 
 
@@ -114,7 +114,7 @@ def detect_source(source: str, source_format: str = AUTO) -> Source:
     return Source(TARBALLS, source, 'a URL')
   in_store = acquire.is_store_url(source)
   if in_store and source_format == TARBALLS:
-    return Source(TARBALLS, source, IN_STORE)
+    return Source(TARBALLS, source, _IN_STORE)
   if source_format != TARBALLS and _is_file(source, in_store):
     return _file_source(source, source_format)
   found = _layouts(source)
@@ -160,7 +160,7 @@ def _only_layout(path: str, found: Dict[str, List[str]]) -> Source:
     return Source(layout, _layout_path(path, layout), ', '.join(names))
   if acquire.is_store_url(path) and not _listdir(path):
     return Source(TARBALLS, path, '%s; nothing there yet: the download step names '
-                  'what it lacks, if it needs it' % IN_STORE)
+                  'what it lacks, if it needs it' % _IN_STORE)
   if not os.path.isdir(path) and not acquire.is_store_url(path):
     return Source(TARBALLS, path, 'does not exist: the download step names what it '
                   'lacks, if it needs it')

@@ -143,7 +143,9 @@ class S3SourcesTest(object_stores.StoreRunAssertions):
         spool = imagenet.spool_dir(data_dir)
         if layout in imagenet.SPOOLED:  # spooled on this machine's disk
           self.assertTrue(spool.startswith(tempfile.gettempdir() + os.sep), spool)
-        imagenet.run(_from_store(layout, data_dir))
+        # Kaggle's zip: the object itself, as README's second command gives it.
+        imagenet.run(dataclasses.replace(_from_store(layout, data_dir),
+                                         source=_store_url(layout)))
         objects = _objects('out-' + layout)
         shards = {name: data for name, data in objects.items()
                   if name.startswith(_SPLITS)}
@@ -209,6 +211,19 @@ class S3SourcesTest(object_stores.StoreRunAssertions):
     result = binaries.run(_BINARY, ['--source=' + missing] + flags + [data_dir + '2'],
                           cwd=_ROOT)
     self.assert_one_line_error(result, missing, 'no such bucket')
+
+  def test_a_missing_image_is_refused_before_any_work_naming_its_url(self):
+    s3 = fsspec.filesystem('s3')
+    s3.copy('%s/kaggle/' % _BUCKET, '%s/kaggle-missing/' % _BUCKET, recursive=True)
+    image = sorted(key for key in s3.find('%s/kaggle-missing/ILSVRC/Data/CLS-LOC/val'
+                                          % _BUCKET))[0]
+    s3.rm_file(image)
+    data_dir = os.path.join(self.create_tempdir().full_path, 'data')
+    with self.assertRaisesRegex(convert.ConversionError,
+                                r'^LOC_val_solution.csv lists s3://%s, which is '
+                                r'missing$' % image):
+      imagenet.run(_from_store(imagenet.KAGGLE, data_dir, 'kaggle-missing'))
+    self.assertFalse(os.path.exists(data_dir))
 
   def test_a_prefix_of_no_layout_is_refused_naming_what_it_holds(self):
     prefix = 's3://%s/nothing-here' % _BUCKET

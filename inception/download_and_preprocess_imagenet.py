@@ -75,7 +75,9 @@ def _settings(data_dir):
       stream_extract=FLAGS.stream_extract, with_test=FLAGS.with_test, shards=shards,
       check_mode=_CHECK.value, options=cli.options_from_flags(FLAGS),
       source_format=FLAGS.source_format)
-  if _DEMO.value:
+  if _DEMO.value:  # one that cannot run on a store is refused before any work
+    demo.refuse_imagenet_demo_in_store(data_dir, values['no_extract'],
+                                       values['source_format'])
     return functools.partial(demo.imagenet_demo_settings, data_dir, **values)
   values.update(cli.download_settings_from_flags(FLAGS))
   return functools.partial(imagenet.Settings, data_dir=data_dir,

@@ -10,7 +10,10 @@
 - `FaultProxy`: an HTTP proxy to an emulator that can answer 503 SlowDown (or any
   canned error) to the first requests, or hold the requests that match a test (a
   multipart upload's completion, say) until released, never forwarding them: a
-  writer killed while held has sent its last request, which the store never got.
+  writer killed while held has sent its last request, which the store never got. It
+  can also delay every request (a real store's latency), deny the ones whose request
+  line matches, and counts what it forwards (requests, body bytes answered, most
+  requests in flight at once).
 
 The tests reach a store only through the standard variables (AWS_ENDPOINT_URL and
 the AWS keys, STORAGE_EMULATOR_HOST), as a user's shell would pass them.
@@ -199,6 +202,11 @@ class FaultProxy:
     self.slow_downs_left = 0  # answer 503 SlowDown to this many requests first
     self.deny = False  # answer 403 AccessDenied to every request
     self.hold: Optional[Matcher] = None
+    self.delay_seconds = 0.0  # before forwarding each request (a store's latency)
+    # Answer 403 AccessDenied to the requests whose line (`requests`' form) it matches.
+    self.deny_request: Optional[Callable[[str], bool]] = None
+    self.bytes_answered = 0  # body bytes of the forwarded answers
+    self.in_flight = self.most_in_flight = 0
     self.held = threading.Event()  # set once a request is being held
     self.requests: List[str] = []
     self._release = threading.Event()
@@ -235,9 +243,13 @@ class FaultProxy:
 
       def _forward(self) -> None:
         body = self._body()
+        line = ' '.join([self.command, self.path] + (
+            [self.headers['Range']] if self.headers.get('Range') else []))
         with proxy._lock:
-          proxy.requests.append(' '.join([self.command, self.path] + (
-              [self.headers['Range']] if self.headers.get('Range') else [])))
+          proxy.requests.append(line)
+          if proxy.deny_request and proxy.deny_request(line):
+            self._answer(403, _ACCESS_DENIED, [('Content-Type', 'application/xml')])
+            return
           if proxy.slow_downs_left > 0:
             proxy.slow_downs_left -= 1
             self._answer(503, _SLOW_DOWN, [('Content-Type', 'application/xml')])
@@ -253,12 +265,25 @@ class FaultProxy:
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() not in ('transfer-encoding', 'connection')}
         headers['Content-Length'] = str(len(body))
+        with proxy._lock:
+          proxy.in_flight += 1
+          proxy.most_in_flight = max(proxy.most_in_flight, proxy.in_flight)
+        try:
+          time.sleep(proxy.delay_seconds)
+          self._relay(body, headers)
+        finally:
+          with proxy._lock:
+            proxy.in_flight -= 1
+
+      def _relay(self, body: bytes, headers: Dict[str, str]) -> None:
         connection = http.client.HTTPConnection('127.0.0.1', proxy.target_port,
                                                 timeout=60)
         try:
           connection.request(self.command, self.path, body=body, headers=headers)
           response = connection.getresponse()
           data = response.read()
+          with proxy._lock:
+            proxy.bytes_answered += len(data)
           kept = [(k, v) for k, v in response.getheaders()
                   if k.lower() not in ('transfer-encoding', 'connection',
                                        'content-length')]
@@ -276,6 +301,12 @@ class FaultProxy:
     self.url = 'http://127.0.0.1:%d' % self.port
     self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
     self._thread.start()
+
+  def reset_counts(self) -> None:
+    """Forgets the requests and bytes counted so far."""
+    with self._lock:
+      self.requests.clear()
+      self.bytes_answered = self.most_in_flight = 0
 
   def release(self) -> None:
     """Lets the held requests go (unanswered: their connections are closed)."""

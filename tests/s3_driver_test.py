@@ -17,17 +17,15 @@ from absl.testing import absltest
 import fsspec
 from runfiles import runfiles
 
-from inception import demo
 from tests import binaries
 from tests import object_stores
+from tests import store_driver_runs
 
 _SECRET = 'secret-' + secrets.token_hex(12)
 _BUCKET = 'inception-driver'
-_BINARY = 'download_and_preprocess_imagenet'
+_BINARY = store_driver_runs.BINARY
 _SERVER = None
-_FIXTURE = None
-_ROOT = None
-_LOCAL = None  # the local run: its DATA_DIR and its output
+_RUNS = None  # the mini ImageNet, and its local run
 
 
 def _readme_driver_args():
@@ -42,62 +40,23 @@ def _readme_driver_args():
   return shlex.split(line[len(command):].replace('my-bucket', _BUCKET))
 
 
-def _subset_flags(*extra: str):
-  """The flags of the mini ImageNet (its MD5s and label files) and small shards."""
-  return ['--checksums_file=' + _FIXTURE.checksums_file,
-      '--labels_file=' + _FIXTURE.synsets_file,
-      '--imagenet_metadata_file=' + _FIXTURE.metadata_file,
-      '--validation_labels_file=' + _FIXTURE.validation_labels_file,
-      '--train_shards=2', '--validation_shards=1', '--num_threads=2'] + list(extra)
-
-
-def _driver(source: str, data_dir: str, *extra: str) -> subprocess.CompletedProcess:
-  return binaries.run(_BINARY, ['--source=' + source, '--no_extract'] +
-                      _subset_flags(*extra) + [data_dir], cwd=_ROOT)
-
-
 def setUpModule():
-  global _SERVER, _FIXTURE, _ROOT, _LOCAL
+  global _SERVER, _RUNS
   tmp = absltest.get_default_test_tmpdir()
   _SERVER = object_stores.s3(os.path.join(tmp, 'moto.log'))
   os.environ.update(object_stores.aws_environment(_SERVER.url, _SECRET))  # this process's s3fs and the binaries'
-  _ROOT = tmp
-  _FIXTURE = demo.generate(os.path.join(tmp, 'fixture'), demo.Config(
-      num_classes=3, images_per_class=6, num_validation_images=6, min_side=48,
-      max_side=96, seed=22))
+  _RUNS = store_driver_runs.DriverFixture(tmp)
   s3 = fsspec.filesystem('s3')
   s3.mkdir(_BUCKET)
-  for path in (_FIXTURE.train_tar, _FIXTURE.validation_tar,
-               _FIXTURE.bbox_train_tar_gz):
-    s3.put_file(path, '%s/tarballs/%s' % (_BUCKET, os.path.basename(path)))
-  local = os.path.join(tmp, 'local')
-  result = _driver(_FIXTURE.directory, local)
-  assert result.returncode == 0, result.stderr[-3000:]
-  _LOCAL = (local, result)
+  _RUNS.upload(s3, _BUCKET + '/tarballs')
 
 
 def tearDownModule():
   _SERVER.stop()
 
 
-def _shards(files: dict) -> dict:
-  return {name: data for name, data in files.items()
-          if name.startswith(('train-', 'validation-'))}
-
-
-def _files(directory: str) -> dict:
-  """{name: bytes} of the files directly in `directory`."""
-  found = {}
-  for name in os.listdir(directory):
-    path = os.path.join(directory, name)
-    if os.path.isfile(path):
-      with open(path, 'rb') as f:
-        found[name] = f.read()
-  return found
-
-
-def _local_files() -> dict:
-  return _files(_LOCAL[0])
+def _driver(source: str, data_dir: str, *extra: str) -> subprocess.CompletedProcess:
+  return _RUNS.run(source, data_dir, *extra)
 
 
 def _objects(prefix: str) -> dict:
@@ -112,18 +71,18 @@ class S3DriverTest(object_stores.StoreRunAssertions):
     data_dir = 's3://%s/imagenet' % _BUCKET
     args = _readme_driver_args()
     self.assertEqual(args, ['--source=' + source, '--no_extract', data_dir])
-    result = binaries.run(_BINARY, args[:-1] + _subset_flags() + args[-1:],
-                          cwd=_ROOT)
+    result = binaries.run(_BINARY, args[:-1] + _RUNS.subset_flags() + args[-1:],
+                          cwd=_RUNS.root)
     self.assert_clean_run(result)
     self.assertEqual(result.stdout.splitlines()[1:],
-                     _LOCAL[1].stdout.splitlines()[1:])  # the closing lines
+                     _RUNS.local_stdout.splitlines()[1:])  # the closing lines
     self.assertEqual(result.stdout.splitlines()[0],
                      'Output: %s (train 18, validation 6).' % data_dir)
     self.assertIn('it has no run lock', result.stderr)  # a store has no flock
     objects = _objects('imagenet')
-    shards = _shards(objects)
+    shards = store_driver_runs.shards(objects)
     self.assertLen(shards, 3)
-    self.assertEqual(shards, _shards(_local_files()))
+    self.assertEqual(shards, _RUNS.local_shards)
     # Nothing copied: downloads/ holds the box CSV and the tarballs' verification
     # stamps, each a line, and no archive.
     downloads = {name[len('downloads/'):]: data for name, data in objects.items()
@@ -132,7 +91,7 @@ class S3DriverTest(object_stores.StoreRunAssertions):
         'ILSVRC2012_bbox_train_v2.tar.gz.md5-verified',
         'ILSVRC2012_img_train.tar.md5-verified',
         'ILSVRC2012_img_val.tar.md5-verified', 'imagenet_2012_bounding_boxes.csv'])
-    with open(os.path.join(_LOCAL[0], 'downloads',
+    with open(os.path.join(_RUNS.local_data_dir, 'downloads',
                            'imagenet_2012_bounding_boxes.csv'), 'rb') as f:
       self.assertEqual(downloads['imagenet_2012_bounding_boxes.csv'], f.read())
     for name, data in objects.items():
@@ -150,8 +109,9 @@ class S3DriverTest(object_stores.StoreRunAssertions):
     result = _driver('s3://%s/tarballs' % _BUCKET, data_dir)
     self.assert_clean_run(result)
     self.assertEqual(result.stdout.splitlines()[1:],
-                     _LOCAL[1].stdout.splitlines()[1:])
-    self.assertEqual(_shards(_files(data_dir)), _shards(_local_files()))
+                     _RUNS.local_stdout.splitlines()[1:])
+    self.assertEqual(store_driver_runs.shards(store_driver_runs.local_files(data_dir)),
+                     _RUNS.local_shards)
     self.assertEqual(sorted(os.listdir(os.path.join(data_dir, 'downloads'))), [
         'ILSVRC2012_bbox_train_v2.tar.gz.md5-verified',
         'ILSVRC2012_img_train.tar.md5-verified',
@@ -162,7 +122,7 @@ class S3DriverTest(object_stores.StoreRunAssertions):
     source = 's3://%s/bad-tarballs' % _BUCKET
     s3.copy('%s/tarballs/' % _BUCKET, '%s/bad-tarballs/' % _BUCKET, recursive=True)
     checksums = os.path.join(self.create_tempdir().full_path, 'MD5SUMS')
-    with open(_FIXTURE.checksums_file) as f:
+    with open(_RUNS.archives.checksums_file) as f:
       lines = [line.replace(line[:32], '0' * 32) if 'img_val' in line else line
                for line in f]
     with open(checksums, 'w') as f:
@@ -171,7 +131,7 @@ class S3DriverTest(object_stores.StoreRunAssertions):
                      '--checksums_file=' + checksums)
     self.assert_one_line_error(result, source + '/ILSVRC2012_img_val.tar',
                                'MD5 mismatch', '0' * 32)
-    self.assertFalse(_shards(_objects('bad-md5')))
+    self.assertFalse(store_driver_runs.shards(_objects('bad-md5')))
     # The user's object is left where it was.
     self.assertTrue(s3.exists('%s/bad-tarballs/ILSVRC2012_img_val.tar' % _BUCKET))
 
@@ -183,7 +143,7 @@ class S3DriverTest(object_stores.StoreRunAssertions):
     # Only the download step: it records the objects.
     first = binaries.run('download_imagenet', [
         '--source=' + source, '--no_extract',
-        '--checksums_file=' + _FIXTURE.checksums_file, data_dir], cwd=_ROOT)
+        '--checksums_file=' + _RUNS.archives.checksums_file, data_dir], cwd=_RUNS.root)
     self.assert_clean_run(first)
     box_archive = '%s/changing/ILSVRC2012_bbox_train_v2.tar.gz' % _BUCKET
     s3.pipe_file(box_archive, s3.cat_file(box_archive) + b'\0' * 512)
@@ -191,19 +151,30 @@ class S3DriverTest(object_stores.StoreRunAssertions):
     self.assert_one_line_error(
         result, 's3://%s: changed since the download step recorded it' % box_archive,
         '--redo=download')
-    self.assertFalse(_shards(_objects('changed-out')))
+    self.assertFalse(store_driver_runs.shards(_objects('changed-out')))
 
   def test_a_remote_data_dir_with_extraction_is_refused_before_any_work(self):
     data_dir = 's3://%s/extracting' % _BUCKET
     result = binaries.run(_BINARY, [
         '--source=s3://%s/tarballs' % _BUCKET,
-        '--checksums_file=' + _FIXTURE.checksums_file, data_dir], cwd=_ROOT)
+        '--checksums_file=' + _RUNS.archives.checksums_file, data_dir], cwd=_RUNS.root)
     self.assert_one_line_error(result, data_dir, '--no_extract')
     self.assertEqual(_objects('extracting'), {})
     # Local tarballs are not copied into a store either.
-    result = _driver(_FIXTURE.directory, data_dir)
+    result = _driver(_RUNS.archives.directory, data_dir)
     self.assert_one_line_error(result, data_dir, 'object storage too')
     self.assertEqual(_objects('extracting'), {})
+
+  def test_a_demo_into_a_store_without_no_extract_is_refused_before_any_work(self):
+    data_dir = 's3://%s/demo' % _BUCKET
+    for extra, parts in (
+        ([], [data_dir, 'give --no_extract', data_dir + '/demo-source']),
+        (['--no_extract', '--source_format=kaggle'],
+         [data_dir, '--source_format=kaggle', 'local disk only'])):
+      result = binaries.run(_BINARY, ['--demo'] + extra + [data_dir], cwd=_RUNS.root)
+      self.assertEqual(result.stderr.count('\n'), 1, result.stderr)  # no warning
+      self.assert_one_line_error(result, *parts)
+      self.assertEqual(_objects('demo'), {})  # no mini ImageNet written there
 
 
 if __name__ == '__main__':

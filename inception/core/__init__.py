@@ -44,6 +44,7 @@ from inception.core._file_io import makedirs
 from inception.core._file_io import object_version
 from inception.core._file_io import open_file
 from inception.core._file_io import read_bytes
+from inception.core._file_io import read_range
 from inception.core._file_io import read_text
 from inception.core._file_io import remove
 from inception.core._file_io import remove_tree
@@ -127,6 +128,7 @@ __all__ = [
     'open_file',
     'portable_exception',
     'read_bytes',
+    'read_range',
     'read_text',
     'remove',
     'remove_stale_temporaries',

@@ -26,6 +26,7 @@ from inception.demo._imagenet_demo import imagenet_demo_settings
 from inception.demo._imagenet_demo import LAYOUT_DEMO_DIRNAMES
 from inception.demo._imagenet_demo import imagenet_demo_source
 from inception.demo._imagenet_demo import layout_demo_source
+from inception.demo._imagenet_demo import refuse_imagenet_demo_in_store
 from inception.demo._kaggle_layout import KAGGLE_ZIP
 from inception.demo._kaggle_layout import KaggleSource
 from inception.demo._kaggle_layout import write_kaggle_tree
@@ -78,6 +79,7 @@ __all__ = [
     'imagenet_demo_settings',
     'imagenet_demo_source',
     'layout_demo_source',
+    'refuse_imagenet_demo_in_store',
     'render_photo',
     'test_filename',
     'validation_filename',

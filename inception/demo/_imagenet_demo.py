@@ -96,6 +96,32 @@ def layout_demo_source(data_dir: str, source_format: str,
   return directory
 
 
+def refuse_imagenet_demo_in_store(data_dir: str, no_extract: bool = False,
+                                  source_format: str = imagenet.AUTO) -> None:
+  """Refuses, in one line and before the mini ImageNet is written, a demo whose
+  DATA_DIR is in object storage but that could not run there: its tarballs, written
+  under DATA_DIR/demo-source/ in the store, are read in place, so with no_extract
+  only (as a store's tarballs are), and the other layouts are read from local disk
+  only.
+
+  Raises:
+    ValueError: a remote DATA_DIR without no_extract, or with another layout.
+  """
+  if not core.is_remote(data_dir):
+    return
+  if source_format in LAYOUT_DEMO_DIRNAMES:
+    raise ValueError('--demo --source_format=%s: DATA_DIR %s is in object storage, '
+                     'and that layout is read from local disk only; give a local '
+                     'DATA_DIR, or the tarballs\' demo (--no_extract)' %
+                     (source_format, data_dir))
+  if not no_extract:
+    raise ValueError('--demo: DATA_DIR %s is in object storage: give --no_extract '
+                     '(the demo\'s tarballs are written under %s and read there in '
+                     'place, as tarballs in a store are; the extraction would write '
+                     'each image as an object)' %
+                     (data_dir, driver.demo_source_dir(data_dir)))
+
+
 def imagenet_demo_settings(data_dir: str,
                            config: _mini_imagenet.Config = IMAGENET_DEMO_CONFIG,
                            **overrides: Any) -> imagenet.Settings:
@@ -106,6 +132,8 @@ def imagenet_demo_settings(data_dir: str,
   fixture's checksums file) there;
   with_test=True adds test images to the fixture (IMAGENET_DEMO_TEST_IMAGES unless
   `config` has some)."""
+  refuse_imagenet_demo_in_store(data_dir, overrides.get('no_extract', False),
+                                overrides.get('source_format', imagenet.AUTO))
   if overrides.get('with_test') and not config.num_test_images:
     config = dataclasses.replace(config, num_test_images=IMAGENET_DEMO_TEST_IMAGES)
   fixture = imagenet_demo_source(data_dir, config)

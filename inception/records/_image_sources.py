@@ -3,12 +3,22 @@
 `read_source_bytes` reads one source; `entries_with_bytes` reads a shard's entries in
 order, its archive members (a tar's, or a zip's, inflated and checked) through one
 open archive (`_Archive`: os.pread for a local one). What cannot be read becomes an
-ImageError that names the source, as a bad image does. Imports no TensorFlow (only a
-remote path loads it, through core).
+ImageError that names the source, as a bad image does. Imports no TensorFlow.
+
+Sources in a store (a remote path, or the members of a remote archive) are read
+`STORE_READS_IN_FLIGHT` at a time by a small thread pool, the next images of the
+shard fetched while the worker encodes the current one, and handed on in the shard's
+order (the same records, byte for byte). Each read is one request of exactly the
+image's bytes, so a store's latency is paid about once per STORE_READS_IN_FLIGHT
+images instead of once per image (docs/OBJECT_STORAGE.md, "What a run costs").
+Local sources are read in the worker's own thread, as before.
 """
 
+import collections
+import concurrent.futures
+import itertools
 import os
-from typing import Any, Iterator, Sequence, Tuple
+from typing import Any, Callable, Iterator, Sequence, Tuple
 
 from inception import core
 from inception.records import _entries
@@ -16,6 +26,15 @@ from inception.records import _image_coding
 from inception.records import _zip_members
 
 _READ_CHUNK_BYTES = 1 << 18  # most ImageNet JPEGs (~110 KB) in one read
+
+# Reads of a shard's images from a store in flight at once, per worker: 8 hide a
+# store's ~20 ms per request behind the encoding (bench/bench_store_reads.py) and hold
+# at most 8 images in memory beside the one being encoded; s3fs's connection pool
+# (10) serves them all at once.
+STORE_READS_IN_FLIGHT = 8
+
+# (entry index in the shard, entry) -> its bytes, or an ImageError naming it.
+_Read = Callable[[int, _entries.ImageEntry], Any]
 
 
 def describe_source(source: Any) -> str:
@@ -59,36 +78,81 @@ def _read_local_file(path: str) -> bytes:
 def entries_with_bytes(entries: Sequence[_entries.ImageEntry]
                        ) -> Iterator[Tuple[_entries.ImageEntry, Any]]:
   """(entry, its bytes or the ImageError that names why they cannot be read), in
-  order; a shard's archive members are read through one open archive."""
+  order; a shard's archive members are read through one open archive, and sources in
+  a store STORE_READS_IN_FLIGHT at a time."""
   members = entries.members_of() if isinstance(entries, _entries.ShardEntries) else None
   if members is None:
-    for entry in entries:
-      try:
-        yield entry, read_source_bytes(entry.source)
-      except _image_coding.ImageError as e:
-        yield entry, e
+    read = lambda index, entry: _bytes_or_error(entry.source, read_source_bytes,
+                                                entry.source)
+    if _first_source_is_remote(entries):
+      yield from _read_ahead(entries, read)
+    else:
+      yield from ((entry, read(index, entry)) for index, entry in enumerate(entries))
+    return
+  if core.is_remote(members.archive_path):
+    archive = _RemoteArchive(members.archive_path)
+    yield from _read_ahead(entries, lambda index, entry: _bytes_or_error(
+        entry.source, _read_member, archive, members, index, entry))
     return
   try:
-    archive = _Archive(members.archive_path)
+    local_archive = _Archive(members.archive_path)
   except Exception as e:  # pylint: disable=broad-except
     for entry in entries:  # as each member's own read would fail
       yield entry, _unreadable(entry.source, e)
     return
-  with archive:
+  with local_archive:
     for index, entry in enumerate(entries):
-      try:
-        data = _read_member(archive, members, index, entry)
-      except _image_coding.ImageError as e:  # a zip member's, naming it
-        data = e
-      except Exception as e:  # pylint: disable=broad-except
-        data = _unreadable(entry.source, e)
-      yield entry, data
+      yield entry, _bytes_or_error(entry.source, _read_member, local_archive,
+                                   members, index, entry)
 
 
-def _read_member(archive: '_Archive', members: Any, index: int,
+def _bytes_or_error(source: Any, read: Callable[..., bytes], *args: Any) -> Any:
+  """`read(*args)`, or the ImageError naming `source` that says why it cannot be
+  read (returned, not raised: a shard may skip it)."""
+  try:
+    return read(*args)
+  except _image_coding.ImageError as e:  # a zip member's, or read_source_bytes'
+    return e
+  except Exception as e:  # pylint: disable=broad-except
+    return _unreadable(source, e)
+
+
+def _first_source_is_remote(entries: Sequence[_entries.ImageEntry]) -> bool:
+  """Whether the shard's sources are in a store: a split's images are under one
+  directory, so its first entry tells (a mixed shard is still read right, serially)."""
+  first = next(iter(entries), None)
+  return (first is not None and isinstance(first.source, str) and
+          core.is_remote(first.source))
+
+
+def _read_ahead(entries: Sequence[_entries.ImageEntry], read: _Read
+                ) -> Iterator[Tuple[_entries.ImageEntry, Any]]:
+  """`(entry, read(index, entry))` in order, with up to STORE_READS_IN_FLIGHT reads
+  running ahead in threads while the caller works on the one given; reads not yet
+  needed when the caller stops are cancelled (the running ones end first)."""
+  numbered = enumerate(entries)
+  with concurrent.futures.ThreadPoolExecutor(
+      STORE_READS_IN_FLIGHT, thread_name_prefix='store-read') as pool:
+    pending = collections.deque(
+        (entry, pool.submit(read, index, entry))
+        for index, entry in itertools.islice(numbered, STORE_READS_IN_FLIGHT))
+    try:
+      while pending:
+        entry, future = pending.popleft()
+        data = future.result()
+        for index, following in itertools.islice(numbered, 1):
+          pending.append((following, pool.submit(read, index, following)))
+        yield entry, data
+    finally:
+      for _, future in pending:
+        future.cancel()
+
+
+def _read_member(archive: Any, members: Any, index: int,
                  entry: _entries.ImageEntry) -> bytes:
-  """The bytes of `entry`, member `index` of `members` (entries' columns): a tar
-  member's as they are, a zip member's inflated and checked.
+  """The bytes of `entry`, member `index` of `members` (entries' columns), read with
+  `archive.read(offset, size)` (an _Archive or a _RemoteArchive): a tar member's as
+  they are, a zip member's inflated and checked.
 
   Raises:
     IOError: a tar member cut short.
@@ -110,22 +174,25 @@ def _unreadable(source: Any, error: Exception) -> _image_coding.ImageError:
                                   (type(error).__name__, error))
 
 
-class _Archive:
-  """An archive open for reading members at offsets: a local one with os.pread (one
-  system call a member), a remote one through core.open_file: one ranged request a
-  member, no read-ahead."""
+class _RemoteArchive:
+  """An archive in a store, read at offsets: one ranged GET of exactly the bytes
+  asked for (core.read_range: no HEAD, no read-ahead, safe from several threads)."""
 
   def __init__(self, path: str):
-    self._fd = self._file = None
-    if core.is_remote(path):
-      self._file = core.open_file(path, 'rb', ranged=True)  # one GET a member
-    else:
-      self._fd = os.open(path, os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
+    self.path = path
 
   def read(self, offset: int, size: int) -> bytes:
-    if self._file is not None:
-      self._file.seek(offset)
-      return self._file.read(size)
+    return core.read_range(self.path, offset, size)
+
+
+class _Archive:
+  """A local archive open for reading members at offsets: os.pread, one system call
+  a member."""
+
+  def __init__(self, path: str):
+    self._fd = os.open(path, os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
+
+  def read(self, offset: int, size: int) -> bytes:
     data = os.pread(self._fd, size, offset)
     if len(data) == size or not data:
       return data
@@ -143,8 +210,5 @@ class _Archive:
     return self
 
   def __exit__(self, *unused) -> None:
-    if self._file is not None:
-      self._file.close()
-    else:
-      os.close(self._fd)
+    os.close(self._fd)
 

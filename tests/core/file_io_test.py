@@ -5,6 +5,7 @@ this process); tests/object_storage_test.py runs the same code against S3 and GC
 emulators.
 """
 
+import inspect
 import io
 import os
 import subprocess
@@ -84,6 +85,28 @@ class FileIoTest(parameterized.TestCase):
     with _file_io.open_file(_file_io.join(root, 'z.xml'), 'rb') as f:
       f.seek(4)
       self.assertEqual(f.read(3), b'456')
+
+  @parameterized.parameters('local', 'remote')
+  def test_read_range_reads_exactly_the_range(self, kind):
+    path = _file_io.join(self._root(kind), 'member.tar')
+    with _file_io.open_file(path, 'wb') as f:
+      f.write(b'0123456789')
+    self.assertEqual(_file_io.read_range(path, 3, 4), b'3456')
+    self.assertEqual(_file_io.read_range(path, 8, 4), b'89')  # cut at the end
+    _file_io.remove(path)
+    with self.assertRaises(OSError) as raised:
+      _file_io.read_range(path, 0, 1)
+    self.assertEqual(raised.exception.filename, path)
+
+  def test_whole_reads_are_one_request_on_s3(self):
+    """s3fs would send a HEAD before the GET of a whole object (to cut a large one
+    into concurrent ranges) unless told max_concurrency=1; other stores need nothing
+    (tests/records/image_sources_store_test.py counts the requests on moto)."""
+    s3 = fsspec.filesystem('s3', anon=True)  # made without a request
+    self.assertEqual(_object_store.whole_read_options(s3), {'max_concurrency': 1})
+    # The installed s3fs takes the option (a newer one might rename it).
+    self.assertIn('max_concurrency', inspect.signature(s3._cat_file).parameters)
+    self.assertEqual(_object_store.whole_read_options(fsspec.filesystem('memory')), {})
 
   @parameterized.parameters('local', 'remote')
   def test_remove_tree(self, kind):

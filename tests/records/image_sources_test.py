@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import threading
 from unittest import mock
 
 from absl.testing import absltest
@@ -64,10 +65,11 @@ class ImageSourcesTest(shard_fixtures.ShardTestCase):
         lambda path, files: shard_fixtures.write_zip(path, files, zip64=True),
         'images.zip')
 
-  def test_tar_members_on_a_store_are_read_through_one_ranged_open(self):
-    """A tar on memory:// (fsspec, this process): opened once, ranged (one request a
-    member on a store, no read-ahead: docs/OBJECT_STORAGE.md), the same shard."""
-    files = {'%d.JPEG' % n: fixtures.image_bytes(n) for n in range(3)}
+  def test_tar_members_on_a_store_are_read_one_range_each_ahead_in_order(self):
+    """A tar on memory:// (fsspec, this process): each member one core.read_range of
+    exactly its bytes (one ranged GET on a store, no HEAD, no read-ahead:
+    docs/OBJECT_STORAGE.md), read by the read-ahead threads, the same shard."""
+    files = {'%d.JPEG' % n: fixtures.image_bytes(n) for n in range(12)}
     entries = [self._entry(name, data) for name, data in files.items()]
     records.write_shard(self._task(entries))
     with open(self.output, 'rb') as f:
@@ -80,18 +82,19 @@ class ImageSourcesTest(shard_fixtures.ShardTestCase):
     builder = records.EntriesBuilder()
     for member in members:
       builder.add_member(1, 'n00000001', 'text 1', member._replace(archive_path=remote))
-    real_open, opened = core.open_file, []
+    real_read_range, reads = core.read_range, []
 
-    def recording_open(path, mode='r', ranged=False):
-      f = real_open(path, mode, ranged)
-      opened.append((path, ranged, f))
-      return f
+    def recording_read_range(path, offset, size):
+      reads.append((path, offset, size, threading.current_thread().name))
+      return real_read_range(path, offset, size)
 
-    with mock.patch.object(core, 'open_file', recording_open):
+    with mock.patch.object(core, 'read_range', recording_read_range):
       records.write_shard(self._task(entries)._replace(entries=builder.build()))
     with open(self.output, 'rb') as f:
       self.assertEqual(f.read(), expected)
-    self.assertEqual([ranged for path, ranged, _ in opened if path == remote], [True])
+    self.assertCountEqual([read[:3] for read in reads],
+                          [(remote, m.offset, m.size) for m in members])
+    self.assertTrue(all(read[3].startswith('store-read') for read in reads))
 
   def test_truncated_and_missing_archives_name_the_member(self):
     files = {'a.JPEG': fixtures.image_bytes(1), 'b.JPEG': fixtures.image_bytes(2)}

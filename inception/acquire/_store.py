@@ -48,19 +48,21 @@ def record_of(url: str) -> Dict[str, Any]:
   return {URL_KEY: url, SIZE_KEY: size, VERSION_KEY: version}
 
 
-def changed_object(recorded: Dict[str, Any]) -> Optional[str]:
-  """Why an object recorded by `record_of` is no longer that object (replaced,
-  resized, deleted), in one line naming it; None if it is the same."""
+def changed_object(recorded: Dict[str, Any],
+                   recorder: str = 'the download step') -> Optional[str]:
+  """Why an object recorded by `record_of` (by `recorder`, for the message) is no
+  longer that object (replaced, resized, deleted), in one line naming it; None if
+  it is the same."""
   url = recorded[URL_KEY]
   try:
     now = record_of(url)
   except FileNotFoundError:
-    return '%s: gone since the download step recorded it' % url
+    return '%s: gone since %s recorded it' % (url, recorder)
   if now == recorded:
     return None
-  return ('%s: changed since the download step recorded it (size %s, version %s; '
-          'now size %s, version %s)' % (url, recorded[SIZE_KEY], recorded[VERSION_KEY],
-                                        now[SIZE_KEY], now[VERSION_KEY]))
+  return ('%s: changed since %s recorded it (size %s, version %s; now size %s, '
+          'version %s)' % (url, recorder, recorded[SIZE_KEY], recorded[VERSION_KEY],
+                           now[SIZE_KEY], now[VERSION_KEY]))
 
 
 def _hash_object(url: str, interval: float) -> _verification.Expected:

@@ -24,6 +24,8 @@ from inception.cli import _flags
 flags.disclaim_key_flags()
 
 _DEFAULT_NETRC = '~/.netrc'
+# Kaggle's data set, as its zip is named.
+_KAGGLE_DATASET = os.path.splitext(imagenet.KAGGLE_ZIP_FILE)[0]
 
 
 class _NegationFlag(flags.BooleanFlag):
@@ -51,7 +53,13 @@ def define_download_flags(flag_values: flags.FlagValues = flags.FLAGS) -> None:
   """
   flags.DEFINE_string(
       'source', imagenet.DEFAULT_BASE_URL,
-      'Base URL of the tarballs (http or https), or a local directory holding them.',
+      'Where ImageNet is: the base URL of the official tarballs (http or https), or '
+      'a local directory or an object-store prefix (s3://, gs://, az://) holding '
+      'them; or, read in place from a local directory or a store prefix alike: '
+      'Kaggle\'s %s unpacked, that zip (the file or object itself, or what holds '
+      'it), or what holds Hugging Face\'s data/ (parquet or the older tar.gz files; '
+      'the box archive beside it). download_and_preprocess_imagenet finds the layout '
+      'from its names (or --source_format).' % _KAGGLE_DATASET,
       flag_values=flag_values)
   flags.DEFINE_enum(
       'link_mode', 'copy', list(acquire.LINK_MODES),
@@ -164,8 +172,9 @@ def source_from_flags(values: flags.FlagValues = flags.FLAGS) -> str:
   source = core.absolute_user_path(values.source)
   if (os.path.exists(source) and not os.path.isdir(source) and
       not source.lower().endswith('.zip')):
-    raise app.UsageError('--source %s is %s; expected the directory holding the '
-                         'tarballs, or an http(s) URL' %
+    raise app.UsageError('--source %s is %s; expected a directory (the tarballs, '
+                         'Kaggle\'s tree, Hugging Face\'s data/), Kaggle\'s zip, a '
+                         'store prefix or an http(s) URL' %
                          (source, _flags.non_directory_kind(source)))
   return source
 

@@ -27,13 +27,14 @@ import io
 import os
 import re
 import tarfile
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from inception import annotations
 from inception import convert
+from inception import core
 from inception import label_files
 from inception import records
 from inception.imagenet import _splits
@@ -52,22 +53,46 @@ _PARQUET_SPLITS = {'train': records.TRAIN, 'validation': records.VALIDATION,
 _COLUMNS = ('image.path', 'label')
 
 
-class _CountingFile(io.FileIO):
-  """A file that counts the bytes read from it (into `counter`)."""
+class _CountingFile(io.RawIOBase):
+  """A file, local or in a store (core.open_file), read for pyarrow or tarfile,
+  that counts the bytes read from it (into `counter`).
 
-  def __init__(self, path: str, counter: convert.SpoolStats):
-    super().__init__(path, 'rb')
+  `ranged`: in a store, each read is one ranged GET of exactly its bytes (parquet's
+  footer and column chunks, read by offset); else fsspec reads ahead (a gzip
+  stream, read from start to end).
+  """
+
+  def __init__(self, path: str, counter: convert.SpoolStats, ranged: bool):
+    super().__init__()
+    self._file = core.open_file(path, 'rb', ranged=ranged)
     self._counter = counter
 
-  def read(self, size: int = -1) -> bytes:
-    data = super().read(size)
-    self._counter.bytes_read += len(data or b'')
+  def readable(self) -> bool:
+    return True
+
+  def seekable(self) -> bool:
+    return True
+
+  def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+    return self._file.seek(offset, whence)
+
+  def tell(self) -> int:
+    return self._file.tell()
+
+  def read(self, size: Optional[int] = -1) -> bytes:
+    data = self._file.read() if size is None or size < 0 else self._file.read(size)
+    self._counter.bytes_read += len(data)
     return data
 
   def readinto(self, buffer) -> int:
-    count = super().readinto(buffer)
-    self._counter.bytes_read += count or 0
-    return count
+    data = self.read(len(buffer))
+    buffer[:len(data)] = data
+    return len(data)
+
+  def close(self) -> None:
+    if not self.closed:
+      self._file.close()
+    super().close()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,10 +103,13 @@ class HuggingFaceIndex:
     path: the directory holding data/.
     splits: each split's entries (convert.SpooledEntries), and its files.
     fingerprint: {file under path: MD5 of its size and rows (members)}.
+    objects: in a store, {name: acquire.record_of} of the files (and box
+      archives) read; set by the driver (_in_place.open_source).
   """
   path: str
   splits: _splits.ListedSplits
   fingerprint: Dict[str, str]
+  objects: Dict[str, Dict[str, Any]] = dataclasses.field(default_factory=dict)
 
   def counts(self) -> Dict[str, int]:
     """Images per split."""
@@ -116,7 +144,7 @@ def read_hugging_face(path: str, layout: str, labels: label_files.LabelFiles,
     layout: PARQUET or TARGZ.
     labels: the run's label files.
     with_test: also the test split.
-    spool_directory: where the splits are spooled (local, under DATA_DIR).
+    spool_directory: where the splits are spooled (local: _layout.spool_dir).
 
   Raises:
     convert.ConversionError: naming the file (and row or member) and what is wrong.
@@ -127,7 +155,7 @@ def read_hugging_face(path: str, layout: str, labels: label_files.LabelFiles,
       {wnid: (label, text) for label, (wnid, text) in enumerate(zip(synsets, texts), 1)},
       sorted(synsets), annotations.validation_image_synsets(
           label_files.read_validation_labels(validation_path)), validation_path)
-  data_dir = os.path.join(path, HF_DATA_DIRNAME)
+  data_dir = core.join(path, HF_DATA_DIRNAME)
   wanted = [records.TRAIN, records.VALIDATION] + ([records.TEST] if with_test else [])
   if layout == PARQUET:
     files, index, images = _parquet_files(data_dir, wanted), _parquet_rows, _parquet_images
@@ -135,20 +163,25 @@ def read_hugging_face(path: str, layout: str, labels: label_files.LabelFiles,
     files, index, images = _targz_files(data_dir, wanted), _targz_rows, _targz_images
   entries, fingerprint = {}, {}
   for split in wanted:
-    stats = convert.SpoolStats(source_bytes=sum(os.path.getsize(f)
-                                                for f in files[split]))
+    sizes = {file: core.size(file) for file in files[split]}
+    stats = convert.SpoolStats(source_bytes=sum(sizes.values()))
     builder = _SplitBuilder(split, classes, data_dir)
     for file in files[split]:
-      digest = hashlib.md5(b'%d\n' % os.path.getsize(file))
+      digest = hashlib.md5(b'%d\n' % sizes[file])
       for hf_path, label, where, detail in index(file, stats):
         digest.update(('%s\t%s\n' % (hf_path, detail)).encode('utf-8'))
         builder.add(hf_path, label, where, file)
-      fingerprint[os.path.relpath(file, path)] = digest.hexdigest()
+      fingerprint[relative_name(file, path)] = digest.hexdigest()
     entries[split] = convert.SpooledEntries(
         builder.build(), _reader(images, files[split], stats), spool_directory, stats)
   where = {split: data_dir for split in wanted}
   return HuggingFaceIndex(path, _splits.ListedSplits(convert.SplitPaths(**where),
                                                      entries), fingerprint)
+
+
+def relative_name(file: str, path: str) -> str:
+  """`file`'s name under the directory (or store prefix) `path`: data/NAME."""
+  return '%s/%s' % (HF_DATA_DIRNAME, file.rstrip('/').rsplit('/', 1)[-1])
 
 
 def _reader(images: Callable[[str, convert.SpoolStats], Iterator[Tuple[str, bytes, str]]],
@@ -251,7 +284,7 @@ def _numbered(data_dir: str, pattern: re.Pattern, split_of: Callable[[re.Match],
     convert.ConversionError: a split wanted has no file.
   """
   try:
-    names = sorted(os.listdir(data_dir))
+    names = sorted(core.listdir(data_dir))
   except (FileNotFoundError, NotADirectoryError):
     raise convert.ConversionError('%s/ is missing' % data_dir) from None
   found = collections.defaultdict(list)
@@ -260,7 +293,7 @@ def _numbered(data_dir: str, pattern: re.Pattern, split_of: Callable[[re.Match],
     if match:
       found[split_of(match)].append((int(match.group('number') or 0),
                                      int(match.groupdict().get('total') or 0),
-                                     os.path.join(data_dir, name)))
+                                     core.join(data_dir, name)))
   for split in wanted:
     if not found.get(split):
       raise convert.ConversionError('%s holds no file of the %s split' %
@@ -306,7 +339,7 @@ def _targz_files(data_dir: str, wanted: Sequence[str]) -> Dict[str, List[str]]:
           for split in wanted}
 
 
-def _open_parquet(path: str, raw: io.FileIO) -> pq.ParquetFile:
+def _open_parquet(path: str, raw: _CountingFile) -> pq.ParquetFile:
   """The parquet file `path` (open as `raw`), its columns checked."""
   try:
     parquet = pq.ParquetFile(raw)
@@ -325,7 +358,7 @@ def _open_parquet(path: str, raw: io.FileIO) -> pq.ParquetFile:
 def _row_groups(path: str, stats: convert.SpoolStats, columns: Sequence[str]
                 ) -> Iterator[Tuple[int, pa.Table, str]]:
   """(first row, the row group's columns, where) of each row group, in order."""
-  with _CountingFile(path, stats) as raw:
+  with _CountingFile(path, stats, ranged=True) as raw:
     parquet = _open_parquet(path, raw)
     first = 0
     for group in range(parquet.metadata.num_row_groups):
@@ -364,8 +397,8 @@ def _targz_members(path: str, stats: convert.SpoolStats, with_bytes: bool
   """(member name, its bytes if with_bytes, where, size) of each file member, in
   one streaming pass."""
   try:
-    with _CountingFile(path, stats) as raw, tarfile.open(fileobj=raw,
-                                                         mode='r|gz') as archive:
+    with _CountingFile(path, stats, ranged=False) as raw, tarfile.open(
+        fileobj=raw, mode='r|gz') as archive:
       for member in archive:
         if not member.isfile():
           continue

@@ -17,19 +17,30 @@ and nothing in it is written, moved or deleted. Before any work:
 The bounding_boxes and check steps record the source they read (`source_record`: its
 path, format and the MD5 of each index file: Hugging Face's, of each file's rows or
 members and of its box archive) in their outputs.
+
+In object storage (--source=s3://..., gs://, az://) the same source is read in
+place through core's fsspec file io, nothing copied: the tree's files one GET each,
+the zip's directory and members by byte range, parquet's footers and column chunks
+by byte range, a tar.gz streamed. Each object read as a whole (the tree's index
+files, the zip, each Hugging Face file, a box archive) is recorded with its size and
+version (`store_objects`, under _in_store.OBJECTS_KEY), and one replaced since is
+refused on resume (`refuse_changed_source`). DATA_DIR may be in a store too; Hugging
+Face's spool then goes to the local temporary directory (_layout.spool_dir).
 """
 
 import dataclasses
 import hashlib
 import os
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 from absl import logging
 
+from inception import acquire
 from inception import core
 from inception import driver
 from inception.imagenet import _archives
 from inception.imagenet import _hugging_face
+from inception.imagenet import _in_store
 from inception.imagenet import _kaggle
 from inception.imagenet import _layout
 from inception.imagenet import _settings
@@ -62,10 +73,6 @@ def refuse_options(settings: _settings.Settings, source: _sources.Source,
       # Hugging Face's box archive is checked against its MD5, or the file's.
       ('--checksums_file', settings.checksums_file and not spooled),
       ('--with_devkit', settings.with_devkit)) if value]
-  if spooled and core.is_remote(settings.data_dir):
-    raise ValueError('%s: its images are spooled under DATA_DIR/%s/, which must be '
-                     'local; %s is not' % (what, _layout.SPOOL_DIRNAME,
-                                           settings.data_dir))
   if settings.bounding_box_archive and not spooled:
     raise ValueError('%s: --bounding_box_archive is for Hugging Face\'s layouts, '
                      'which have no boxes; leave it out' % what)
@@ -91,27 +98,46 @@ def open_source(settings: _settings.Settings, source: _sources.Source) -> Index:
     driver.DriverError: a box archive that is not what its MD5 says.
   """
   if source.format not in _sources.SPOOLED:
-    index = _kaggle.read_kaggle(source.path, source.format == _sources.KAGGLE_ZIP,
-                                settings.labels, settings.with_test)
+    zipped = source.format == _sources.KAGGLE_ZIP
+    index = _kaggle.read_kaggle(source.path, zipped, settings.labels,
+                                settings.with_test)
     logging.info(index.counts_line())
-    return index
+    files = ({os.path.basename(source.path): source.path} if zipped else
+             {name: core.join(source.path, name) for name in index.fingerprint})
+    return dataclasses.replace(index, objects=store_objects(files))
+  spool = _layout.spool_dir(settings.data_dir)
   index = _hugging_face.read_hugging_face(
       source.path, _HF_LAYOUTS[source.format], settings.labels, settings.with_test,
-      _layout.spool_dir(settings.data_dir))
+      spool)
   logging.info(index.counts_line())
+  if core.is_remote(settings.data_dir):
+    logging.info('DATA_DIR %s is in object storage: each split\'s images are spooled '
+                 'on this machine\'s disk under %s (the split\'s size at once; '
+                 'TMPDIR chooses the disk), removed when the split is written',
+                 settings.data_dir, spool)
+  files = {name: core.join(source.path, name) for name in index.fingerprint}
   archives = box_sources(settings, source)
   if archives is None:
     logging.info('No bounding boxes: Hugging Face ships none, and %s is not beside '
                  '%s/ (--bounding_box_archive names one): converting without boxes',
                  _archives.BBOX_TRAIN_TAR_GZ, _hugging_face.HF_DATA_DIRNAME)
-    return index
+    return dataclasses.replace(index, objects=store_objects(files))
   fingerprint = dict(index.fingerprint)
   for name, path in zip((_archives.BBOX_TRAIN_TAR_GZ, _archives.BBOX_VALIDATION_TGZ),
                         archives):
     if path:
       fingerprint[os.path.basename(path)] = _checked_md5(settings, name, path)
+      files[os.path.basename(path)] = path
   logging.info('Bounding boxes from %s', ', '.join(path for path in archives if path))
-  return dataclasses.replace(index, fingerprint=fingerprint)
+  return dataclasses.replace(index, fingerprint=fingerprint,
+                             objects=store_objects(files))
+
+
+def store_objects(files: Mapping[str, str]) -> Dict[str, Dict[str, Any]]:
+  """{name: {url, size, version}} of those of `files` ({name: path}) in a store (one
+  HEAD each); local files are not recorded."""
+  return {name: acquire.record_of(path) for name, path in sorted(files.items())
+          if acquire.is_store_url(path)}
 
 
 def box_sources(settings: _settings.Settings, source: _sources.Source
@@ -126,19 +152,24 @@ def box_sources(settings: _settings.Settings, source: _sources.Source
   """
   if source.format not in _sources.SPOOLED:
     return _kaggle.box_sources(source.path, source.format == _sources.KAGGLE_ZIP)
-  train = settings.bounding_box_archive or os.path.join(source.path,
-                                                        _archives.BBOX_TRAIN_TAR_GZ)
-  if not os.path.isfile(train):
+  train = settings.bounding_box_archive or core.join(source.path,
+                                                     _archives.BBOX_TRAIN_TAR_GZ)
+  if not _is_file(train):
     if settings.bounding_box_archive:
       raise ValueError('--bounding_box_archive %s: no such file' % train)
     return None
   validation = None
   if settings.validation_bounding_boxes:
-    validation = os.path.join(os.path.dirname(train), _archives.BBOX_VALIDATION_TGZ)
-    if not os.path.isfile(validation):
+    validation = core.join(os.path.dirname(train), _archives.BBOX_VALIDATION_TGZ)
+    if not _is_file(validation):
       raise ValueError('--validation_bounding_boxes: %s is missing (expected beside '
                        '%s)' % (validation, train))
   return train, validation
+
+
+def _is_file(path: str) -> bool:
+  """A local file, or an object in a store."""
+  return core.exists(path) if acquire.is_store_url(path) else os.path.isfile(path)
 
 
 def _checked_md5(settings: _settings.Settings, name: str, path: str) -> str:
@@ -150,7 +181,7 @@ def _checked_md5(settings: _settings.Settings, name: str, path: str) -> str:
   """
   expected = _archives.archives([name], settings.checksums())[0].md5
   digest = hashlib.md5()
-  with open(path, 'rb') as f:
+  with core.open_file(path, 'rb') as f:
     for chunk in iter(lambda: f.read(1 << 20), b''):
       digest.update(chunk)
   if digest.hexdigest() != expected:
@@ -164,8 +195,11 @@ def _checked_md5(settings: _settings.Settings, name: str, path: str) -> str:
 
 def source_record(source: _sources.Source, index: Index) -> Dict[str, Any]:
   """What a step records of the source it read."""
-  return {'path': source.path, 'format': source.format,
-          'index_files': dict(sorted(index.fingerprint.items()))}
+  record = {'path': source.path, 'format': source.format,
+            'index_files': dict(sorted(index.fingerprint.items()))}
+  if index.objects:
+    record[_in_store.OBJECTS_KEY] = index.objects
+  return record
 
 
 def refuse_changed_source(data_dir: str, index: Index,
@@ -182,6 +216,9 @@ def refuse_changed_source(data_dir: str, index: Index,
     recorded = (record.get('outputs') or {}).get(SOURCE_KEY)
     if not isinstance(recorded, dict) or 'index_files' not in recorded:
       continue
+    _in_store.refuse_changed(recorded.get(_in_store.OBJECTS_KEY),
+                             'the finished %s step' % step,
+                             _settings.IN_PLACE_STEPS[0])
     before, now = recorded['index_files'], index.fingerprint
     changed = sorted(name for name in set(before) | set(now)
                      if before.get(name) != now.get(name))

@@ -8,7 +8,8 @@ that streams each once; their verification records are named after
 downloads/<name> (`verification_records`), small files (or objects, for a DATA_DIR
 in a store) beside the box CSVs. An object replaced since the download step
 recorded it is refused on resume (`refuse_changed_objects`): the shards made from
-it and those still to make would mix two versions.
+it and those still to make would mix two versions (`refuse_changed`, which
+_in_place uses for the objects of Kaggle's and Hugging Face's layouts in a store).
 
 Where it runs: DATA_DIR may be in a store only with no_extract and the tarballs in
 a store too (the extraction would write 1.28 M objects, and nothing is copied into
@@ -105,10 +106,23 @@ def refuse_changed_objects(settings: _settings.Settings,
   if recorded is None or recorded.get('settings') != driver.jsonable(
       settings.step_settings(_settings.DOWNLOAD)):
     return  # the download step runs (again) anyway
-  for record in (recorded.get('outputs', {}).get(OBJECTS_KEY) or {}).values():
-    change = acquire.changed_object(record)
+  refuse_changed(recorded.get('outputs', {}).get(OBJECTS_KEY),
+                 'the download step', _settings.DOWNLOAD)
+
+
+def refuse_changed(objects: Optional[Dict[str, Dict[str, object]]], recorder: str,
+                   first_step: str) -> None:
+  """Refuses, in one line, the first of `objects` ({name: acquire.record_of}, as
+  `recorder` recorded them) replaced, resized or deleted since; --redo=`first_step`
+  --overwrite is the way to convert again from the start.
+
+  Raises:
+    driver.DriverError: one is.
+  """
+  for name in sorted(objects or {}):
+    change = acquire.changed_object(objects[name], recorder)
     if change:
       raise driver.DriverError(
           '%s; the shards made from it and those still to make would mix two '
           'versions: run again with --redo=%s --overwrite to convert it from the '
-          'start' % (change, _settings.DOWNLOAD))
+          'start' % (change, first_step))

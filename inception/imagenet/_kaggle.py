@@ -28,12 +28,12 @@ the source's fingerprint, which the driver records.
 import collections
 import dataclasses
 import hashlib
-import os
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from inception import acquire
 from inception import annotations
 from inception import convert
+from inception import core
 from inception import label_files
 from inception import records
 from inception.imagenet import _splits
@@ -62,31 +62,31 @@ _Class = Tuple[int, str, str]  # label, synset, text
 
 
 class _Tree:
-  """The unpacked tree: files under a local directory."""
+  """The unpacked tree: files under a local directory or a store prefix (each
+  folder listed once, each index file one GET)."""
 
   def __init__(self, root: str):
     self.path = root
 
   def read(self, name: str) -> Optional[bytes]:
-    path = os.path.join(self.path, name)
-    if not os.path.isfile(path):
+    try:
+      return core.read_bytes(self.where(name))
+    except (FileNotFoundError, IsADirectoryError):
       return None
-    with open(path, 'rb') as f:
-      return f.read()
 
   def listdir(self, folder: str) -> Optional[List[str]]:
-    try:
-      with os.scandir(os.path.join(self.path, folder)) as scan:
-        return [entry.name for entry in scan if not entry.is_dir()]
-    except (FileNotFoundError, NotADirectoryError):
-      return None
+    """The files directly in `folder`; None if it is missing (core.walk yields
+    nothing for a missing directory or prefix)."""
+    for _, _, files in core.walk(self.where(folder)):
+      return files
+    return None
 
   def add_images(self, builder: records.EntriesBuilder, image_class: _Class,
                  folder: str, names: Sequence[str]) -> None:
-    builder.add_directory(*image_class, os.path.join(self.path, folder), names)
+    builder.add_directory(*image_class, self.where(folder), names)
 
   def where(self, name: str) -> str:
-    return os.path.join(self.path, name)
+    return core.join(self.path, name)
 
 
 class _Zip:
@@ -123,11 +123,14 @@ class KaggleIndex:
     splits: each split's entries, and where they are.
     fingerprint: {index file: its MD5} of those present.
     unlisted: per split, the images present that its index does not list.
+    objects: in a store, {name: acquire.record_of} of the objects read (the index
+      files, or the zip); set by the driver (_in_place.open_source).
   """
   path: str
   splits: _splits.ListedSplits
   fingerprint: Dict[str, str]
   unlisted: Dict[str, int]
+  objects: Dict[str, Dict[str, Any]] = dataclasses.field(default_factory=dict)
 
   def counts(self) -> Dict[str, int]:
     """Images per split."""
@@ -156,7 +159,7 @@ def box_sources(path: str, zipped: bool
              for split in (records.TRAIN, records.VALIDATION)]
   if zipped:
     return tuple(annotations.ZipXmls(path, folder) for folder in folders)
-  return tuple(os.path.join(path, folder) for folder in folders)
+  return tuple(core.join(path, folder) for folder in folders)
 
 
 def read_kaggle(path: str, zipped: bool, labels: label_files.LabelFiles,

@@ -7,9 +7,16 @@
   raw-data/imagenet_2012_validation_bounding_boxes.csv   likewise
   spool/<split>-<first>-<last>.spool           Hugging Face's images of a range of
                                                shards, while their split is written
+                                               (local: for a DATA_DIR in a store,
+                                               under $TMPDIR: `spool_dir`)
 
-Every function here only joins names: none touches the disk. Paths may be remote.
+Every function here only joins names (`spool_dir` for a DATA_DIR in a store also
+asks Python where the temporary directory is): none writes. Paths may be remote.
 """
+
+import hashlib
+import os
+import tempfile
 
 from inception import core
 from inception import driver
@@ -54,5 +61,11 @@ def validation_boxes_csv(data_dir: str, no_extract: bool = False) -> str:
 
 
 def spool_dir(data_dir: str) -> str:
-  """spool/: a spooled source's images while their split is written (local)."""
+  """spool/: a spooled source's images while their split is written, on a local
+  disk: DATA_DIR/spool/, or for a DATA_DIR in a store (whose objects cannot be
+  read back by offset) a directory of that DATA_DIR's own in the local temporary
+  directory ($TMPDIR, else /tmp): inception-spool-<MD5 of the URL, 12 digits>."""
+  if core.is_remote(data_dir):
+    return os.path.join(tempfile.gettempdir(), 'inception-%s-%s' % (
+        SPOOL_DIRNAME, hashlib.md5(data_dir.encode('utf-8')).hexdigest()[:12]))
   return core.join(data_dir, SPOOL_DIRNAME)

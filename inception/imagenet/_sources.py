@@ -16,6 +16,11 @@ directory holding two layouts, or files of none, is a SourceError saying what wa
 found and what was expected, before any work. A directory that does not exist or is
 empty is the tarballs' (their download step names what it lacks, and a finished
 download does not need it again).
+
+A store URL (s3://, gs://, az://: core's fsspec file io) is detected the same way,
+by listing the prefix (and its data/): every layout is read there in place, nothing
+copied (a missing bucket is the store's one-line error naming the URL). A `.zip`
+object is Kaggle's zip itself.
 """
 
 import dataclasses
@@ -23,6 +28,7 @@ import os
 from typing import Dict, List
 
 from inception import acquire
+from inception import core
 from inception.imagenet import _archives
 from inception.imagenet import _hugging_face
 from inception.imagenet import _kaggle
@@ -60,6 +66,8 @@ _EXPECTED = {
     HF_TARGZ: 'data/train_images_0.tar.gz, ...',
 }
 _HF_DIRNAME = _hugging_face.HF_DATA_DIRNAME
+# What the line saying what --source is says of a store's.
+_IN_STORE = 'object storage: read in place, nothing copied'
 _SHOWN = 4  # names a message shows, at most
 
 
@@ -91,10 +99,10 @@ def detect_source(source: str, source_format: str = AUTO) -> Source:
   its names show (AUTO).
 
   Raises:
-    SourceError: an unknown format; a URL (http(s) or a store's) for a format other
-      than the tarballs'; a
-      source that does not hold the format asked for; with AUTO, a directory holding
-      two layouts, or files of none.
+    SourceError: an unknown format; an http(s) URL for a format other than the
+      tarballs'; a source that does not hold the format asked for; with AUTO, a
+      directory (or store prefix) holding two layouts, or files of none.
+    OSError: a store's bucket missing, or the store unreachable (naming the URL).
   """
   if source_format not in SOURCE_FORMATS:
     raise SourceError('unknown source format %r (one of %s)' %
@@ -104,13 +112,10 @@ def detect_source(source: str, source_format: str = AUTO) -> Source:
       raise SourceError('--source_format=%s reads a local copy; a URL source (%s) '
                         'serves the official tarballs' % (source_format, source))
     return Source(TARBALLS, source, 'a URL')
-  if acquire.is_store_url(source):
-    if source_format not in (AUTO, TARBALLS):
-      raise SourceError('--source %s is in object storage, where only the official '
-                        'tarballs are read (in place); --source_format=%s reads a '
-                        'local copy' % (source, source_format))
-    return Source(TARBALLS, source, 'object storage: read in place, nothing copied')
-  if os.path.isfile(source) and source_format != TARBALLS:
+  in_store = acquire.is_store_url(source)
+  if in_store and source_format == TARBALLS:
+    return Source(TARBALLS, source, _IN_STORE)
+  if source_format != TARBALLS and _is_file(source, in_store):
     return _file_source(source, source_format)
   found = _layouts(source)
   if source_format == TARBALLS:  # today's rules: the download step names what lacks
@@ -126,10 +131,18 @@ def detect_source(source: str, source_format: str = AUTO) -> Source:
                 ', '.join(found[source_format]))
 
 
+def _is_file(source: str, in_store: bool) -> bool:
+  """Whether `source` is a file (a store's: a `.zip` object; a prefix is listed)."""
+  if in_store:
+    return source.lower().endswith('.zip') and core.exists(source)
+  return os.path.isfile(source)
+
+
 def _file_source(path: str, source_format: str) -> Source:
   """A file given as --source: Kaggle's zip (by its name or its end)."""
   if source_format in (AUTO, KAGGLE_ZIP) and path.lower().endswith('.zip'):
-    return Source(KAGGLE_ZIP, path, 'a zip file')
+    return Source(KAGGLE_ZIP, path, 'a zip object in object storage, read in place'
+                  if acquire.is_store_url(path) else 'a zip file')
   raise SourceError('--source %s is a file; expected a directory holding %s' % (
       path, DESCRIPTIONS[source_format] if source_format != AUTO else
       "one of ImageNet's layouts, or Kaggle's zip"))
@@ -145,10 +158,13 @@ def _only_layout(path: str, found: Dict[str, List[str]]) -> Source:
   if found:
     (layout, names), = found.items()
     return Source(layout, _layout_path(path, layout), ', '.join(names))
-  if not os.path.isdir(path):
+  if acquire.is_store_url(path) and not _listdir(path):
+    return Source(TARBALLS, path, '%s; nothing there yet: the download step names '
+                  'what it lacks, if it needs it' % _IN_STORE)
+  if not os.path.isdir(path) and not acquire.is_store_url(path):
     return Source(TARBALLS, path, 'does not exist: the download step names what it '
                   'lacks, if it needs it')
-  if not os.listdir(path):
+  if not _listdir(path):
     return Source(TARBALLS, path, 'empty: the download step names what it lacks, if '
                   'it needs it')
   raise SourceError('--source %s holds none of the layouts ImageNet comes in: '
@@ -160,7 +176,7 @@ def _only_layout(path: str, found: Dict[str, List[str]]) -> Source:
 def _layout_path(path: str, layout: str) -> str:
   """The path a layout is read from: Kaggle's zip itself, else the directory."""
   if layout == KAGGLE_ZIP:
-    return os.path.join(path, _kaggle.KAGGLE_ZIP_FILE)
+    return core.join(path, _kaggle.KAGGLE_ZIP_FILE)
   return path
 
 
@@ -170,7 +186,8 @@ def _layouts(directory: str) -> Dict[str, List[str]]:
   names = _listdir(directory)
   tarball_names = set(_archives.KNOWN_FILES) | {_archives.TEST_TAR,
                                                 _archives.TFDS_TEST_TAR}
-  hf_names = _listdir(os.path.join(directory, _HF_DIRNAME))
+  hf_names = (_listdir(core.join(directory, _HF_DIRNAME)) if _HF_DIRNAME in names
+              else [])
   found = {
       TARBALLS: sorted(set(names) & tarball_names),
       KAGGLE: [name + ('/' if name == _kaggle.ILSVRC_DIRNAME else '')
@@ -191,6 +208,14 @@ def _layouts(directory: str) -> Dict[str, List[str]]:
 
 
 def _listdir(directory: str) -> List[str]:
+  """The names in `directory` (a store prefix's: its objects and sub-prefixes, none
+  for a prefix holding nothing); none for a directory missing.
+
+  Raises:
+    OSError: a store's bucket missing, or the store unreachable (naming the URL).
+  """
+  if acquire.is_store_url(directory):
+    return sorted(core.listdir(directory))
   try:
     return sorted(os.listdir(directory))
   except (FileNotFoundError, NotADirectoryError):
@@ -207,6 +232,6 @@ def _shown(names: List[str]) -> List[str]:
 def _contents(directory: str) -> str:
   """What a directory holds, in a few names."""
   names = _listdir(directory)
-  if not os.path.isdir(directory):
+  if not names and not core.isdir(directory):
     return 'no such directory'
   return ', '.join(_shown(names)) if names else 'nothing'

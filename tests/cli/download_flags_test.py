@@ -30,6 +30,17 @@ class DownloadFlagsTest(absltest.TestCase):
     self.assertEqual(_download_flags.netrc_file_from_flags(values),
                      os.path.expanduser('~/.netrc'))
 
+  def test_the_source_help_names_every_accepted_form(self):
+    text = ' '.join(_parsed()['source'].help.split())
+    for form in ('http or https', 'local directory', 's3://', 'gs://', 'az://',
+                 "Kaggle's imagenet-object-localization-challenge unpacked",
+                 'that zip', "Hugging Face's data/", 'parquet', 'tar.gz'):
+      self.assertIn(form, text)
+
+  def test_a_store_source_is_kept_as_given(self):
+    self.assertEqual(_download_flags.source_from_flags(
+        _parsed('--source=s3://bucket/kaggle.zip')), 's3://bucket/kaggle.zip')
+
   def test_extract_and_its_negation(self):
     for argv, extract in ((['--noextract'], False), (['--no_extract'], False),
                           (['--no_extract=false'], True), (['--extract'], True),
@@ -91,9 +102,10 @@ class DownloadFlagsTest(absltest.TestCase):
 
   def test_source_that_is_a_file_is_a_usage_error(self):
     tarball = self.create_tempfile('ILSVRC2012_img_train.tar').full_path
-    with self.assertRaisesRegex(app.UsageError, r'^--source %s is a file; expected the '
-                                r'directory holding the tarballs, or an http\(s\) URL$'
-                                % tarball):
+    with self.assertRaisesRegex(app.UsageError, r'^--source %s is a file; expected a '
+                                r"directory \(the tarballs, Kaggle's tree, Hugging "
+                                r"Face's data/\), Kaggle's zip, a store prefix or an "
+                                r'http\(s\) URL$' % tarball):
       _download_flags.source_from_flags(_parsed('--source=' + tarball))
     # Kaggle's zip, by any name ending in .zip, is a source of its own.
     for name in ('imagenet-object-localization-challenge.zip', 'mine.ZIP'):

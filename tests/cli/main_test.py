@@ -212,8 +212,10 @@ class BinaryUsageErrorTest(absltest.TestCase):
     for name in ('download_and_preprocess_imagenet', 'download_imagenet'):
       with self.subTest(name=name):
         self.assert_usage_error(name, ['--source=' + tarball, data_dir],
-                                '--source %s is a file; expected the directory holding '
-                                'the tarballs, or an http(s) URL' % tarball)
+                                '--source %s is a file; expected a directory (the '
+                                "tarballs, Kaggle's tree, Hugging Face's data/), "
+                                "Kaggle's zip, a store prefix or an http(s) URL" %
+                                tarball)
     self.assertFalse(os.path.exists(data_dir))
 
   def test_too_many_arguments(self):

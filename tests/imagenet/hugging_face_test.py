@@ -187,10 +187,6 @@ class HuggingFaceRunTest(layout_runs.LayoutRunTestCase):
     settings = _settings_for(data_dir, imagenet.HF_PARQUET)
     self.assertTrue(settings.checksums_file)
     self.assert_tarball_options_refused(settings)
-    with self.assertRaisesRegex(ValueError, r'its images are spooled under '
-                                r'DATA_DIR/spool/, which must be local; gs://b/d is '
-                                r'not$'):
-      _driver.run(dataclasses.replace(settings, data_dir='gs://b/d'))
     with self.assertRaisesRegex(ValueError, 'bounding_box_archive is for Hugging '
                                 "Face's layouts"):
       _driver.run(_settings_for(data_dir, imagenet.KAGGLE, bounding_box_archive='/b'))

@@ -8,6 +8,7 @@ import os
 import shutil
 
 from absl.testing import absltest
+import fsspec
 
 from inception import acquire
 from inception import driver
@@ -165,6 +166,36 @@ class RefusalsTest(absltest.TestCase):
       _in_place.refuse_changed_source(data_dir, _index({'a': '9', 'b': '2', 'c': '3'}))
     _in_place.refuse_changed_source(data_dir, _index({'a': '9'}),
                                     redo=['bounding_boxes'])
+
+  def test_the_objects_of_a_store_are_recorded_and_a_replaced_one_refused(self):
+    store = fsspec.filesystem('memory')
+    url = 'memory://in_place_test/k/LOC_synset_mapping.txt'
+    store.pipe_file(url[len('memory://'):], b'n01 a\n')
+    objects = _in_place.store_objects({'LOC_synset_mapping.txt': url,
+                                       'local.txt': '/k/local.txt'})
+    self.assertEqual(list(objects), ['LOC_synset_mapping.txt'])  # local: not recorded
+    self.assertEqual(objects['LOC_synset_mapping.txt'], acquire.record_of(url))
+    index = dataclasses.replace(_index({'a': '1'}), objects=objects)
+    source = _sources.Source(_sources.KAGGLE, 'memory://in_place_test/k', 'a store')
+    record = _in_place.source_record(source, index)
+    self.assertEqual(record['objects'], objects)
+    data_dir = self.create_tempdir().full_path
+    driver.write_state(data_dir, {'bounding_boxes': {'settings': {}, 'outputs': {
+        'source': record}}})
+    _in_place.refuse_changed_source(data_dir, index)  # unchanged
+    store.pipe_file(url[len('memory://'):], b'n01 a\nn02 b\n')
+    with self.assertRaisesRegex(
+        driver.DriverError,
+        r'^%s: changed since the finished bounding_boxes step recorded it \(size 6, '
+        r'version .*; now size 12, version .*\); the shards made from it and those '
+        r'still to make would mix two versions: run again with --redo=bounding_boxes '
+        r'--overwrite to convert it from the start$' % url):
+      _in_place.refuse_changed_source(data_dir, index)
+    _in_place.refuse_changed_source(data_dir, index, redo=['bounding_boxes'])
+    store.rm_file(url[len('memory://'):])
+    with self.assertRaisesRegex(driver.DriverError, r'^%s: gone since the finished '
+                                r'bounding_boxes step recorded it;' % url):
+      _in_place.refuse_changed_source(data_dir, index)
 
   def test_source_record(self):
     source = _sources.Source(_sources.KAGGLE_ZIP, '/k.zip', 'a zip file')

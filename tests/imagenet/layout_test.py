@@ -1,5 +1,8 @@
 """Tests for inception.imagenet's layout: ImageNet's own names under DATA_DIR."""
 
+import re
+import tempfile
+
 from absl.testing import absltest
 
 from inception import imagenet
@@ -28,6 +31,14 @@ class ImagenetLayoutTest(absltest.TestCase):
 
   def test_remote_data_dir(self):
     self.assertEqual(_layout.test_images_dir('gs://b/d'), 'gs://b/d/raw-data/test')
+
+  def test_the_spool_is_local_even_for_a_data_dir_in_a_store(self):
+    self.assertEqual(_layout.spool_dir('/d'), '/d/spool')
+    spool = _layout.spool_dir('gs://b/d')
+    self.assertRegex(spool, r'^%s/inception-spool-[0-9a-f]{12}$' %
+                     re.escape(tempfile.gettempdir()))
+    self.assertEqual(_layout.spool_dir('gs://b/d'), spool)  # a resumed run's
+    self.assertNotEqual(_layout.spool_dir('gs://b/e'), spool)
 
   def test_exported_by_imagenet(self):
     self.assertIs(imagenet.train_boxes_csv, _layout.train_boxes_csv)

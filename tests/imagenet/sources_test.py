@@ -3,6 +3,7 @@
 import os
 
 from absl.testing import absltest
+import fsspec
 
 from inception.imagenet import _sources
 
@@ -33,16 +34,39 @@ class DetectSourceTest(absltest.TestCase):
                                 r'source \(https://x/\) serves the official tarballs$'):
       _sources.detect_source('https://x/', 'kaggle')
 
-  def test_a_store_prefix_is_the_tarballs_read_in_place(self):
-    source = _sources.detect_source('s3://bucket/tarballs', 'tarballs')
+  def test_a_store_prefix_is_told_from_its_names_as_a_directory(self):
+    source = _sources.detect_source('s3://bucket/tarballs', 'tarballs')  # not listed
     self.assertEqual((source.format, source.path, source.found),
                      ('tarballs', 's3://bucket/tarballs',
                       'object storage: read in place, nothing copied'))
-    self.assertEqual(_sources.detect_source('gs://bucket/t').format, 'tarballs')
+    store = fsspec.filesystem('memory')
+    root = 'memory://sources_test'
+    for prefix, names, layout, path in (
+        ('kaggle', ('LOC_synset_mapping.txt', 'ILSVRC/Data/CLS-LOC/val/a.JPEG'),
+         'kaggle', 'kaggle'),
+        ('zip', ('imagenet-object-localization-challenge.zip',), 'kaggle_zip',
+         'zip/imagenet-object-localization-challenge.zip'),
+        ('hf', ('data/train-00000-of-00001.parquet', 'README.md'), 'hf_parquet', 'hf'),
+        ('targz', ('data/val_images.tar.gz',), 'hf_targz', 'targz'),
+        ('tars', ('ILSVRC2012_img_val.tar',), 'tarballs', 'tars')):
+      with self.subTest(layout):
+        for name in names:
+          store.pipe_file('/sources_test/%s/%s' % (prefix, name), b'x')
+        found = _sources.detect_source('%s/%s' % (root, prefix))
+        self.assertEqual((found.format, found.path),
+                         (layout, '%s/%s' % (root, path)))
+    zip_object = root + '/zip/imagenet-object-localization-challenge.zip'
+    self.assertEqual(_sources.detect_source(zip_object),
+                     _sources.Source('kaggle_zip', zip_object,
+                                     'a zip object in object storage, read in place'))
+    store.pipe_file('/sources_test/notes/notes.txt', b'x')
     with self.assertRaisesRegex(_sources.SourceError,
-                                r'^--source s3://b/k is in object storage, where only '
-                                r'the official tarballs are read \(in place\)'):
-      _sources.detect_source('s3://b/k', 'kaggle')
+                                r'^--source %s/notes holds none of the layouts .*; '
+                                r'found notes.txt$' % root):
+      _sources.detect_source(root + '/notes')
+    with self.assertRaisesRegex(_sources.SourceError,
+                                r'^--source %s/hf holds no Kaggle\'s' % root):
+      _sources.detect_source(root + '/hf', 'kaggle')
 
   def test_each_layout_by_its_names(self):
     cases = (

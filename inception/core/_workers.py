@@ -4,7 +4,9 @@
 driver's settings) and passed whole to every library that runs tasks in parallel (the
 converter, the bounding boxes, the checker), which asks it for a runner of its work
 function: local processes, or a Dask cluster when it has one. Its default, the cores
-this process may use, is the only default worker count.
+this process may use, is the only default worker count. A step whose work is small
+(the demo's) runs it in this process (`in_process_when`): a pool's fresh interpreters
+cost ~1 s of CPU each to start (their imports), more than such work.
 """
 
 import dataclasses
@@ -37,6 +39,13 @@ class Workers:
                 dask: Optional[_dask_runner.DaskCluster] = None) -> 'Workers':
     """From a --num_threads value: None (unset) or 0 means the default."""
     return cls(value, dask) if value else cls(dask=dask)
+
+  def in_process_when(self, small: bool) -> 'Workers':
+    """One worker, this process, when `small` and these are local processes; else
+    these workers. A Dask cluster is kept: the user asked for it by its address."""
+    if small and self.dask is None:
+      return dataclasses.replace(self, count=1)
+    return self
 
   def check_reachable(self, path: str) -> None:
     """Refuses a path of this machine that the workers may not see (a remote Dask

@@ -36,6 +36,13 @@ class WorkersTest(absltest.TestCase):
     core.Workers(1).runner(pool_work.square).run([{'n': 3}], results.append)
     self.assertEqual(results, [(3, 9, os.getpid())])
 
+  def test_small_work_runs_in_this_process_unless_on_a_dask_cluster(self):
+    workers = core.Workers(3)
+    self.assertEqual(workers.in_process_when(True), core.Workers(1))
+    self.assertIs(workers.in_process_when(False), workers)
+    on_dask = core.Workers(3, dask=core.DaskCluster('tcp://127.0.0.1:8786'))
+    self.assertIs(on_dask.in_process_when(True), on_dask)
+
 
 if __name__ == '__main__':
   absltest.main()

@@ -27,7 +27,7 @@ from inception.annotations import _xml_sources
 _Source = Union[str, _xml_sources.ZipXmls]
 
 # A source of at most this many XMLs is parsed in this process (~20 µs each: 0.1 s),
-# without the pool's worker processes, whose start costs more (~1 s of CPU each,
+# without the pool's worker processes, whose start costs more (~0.5 s of CPU each,
 # their imports): the demo's box archives, say, not ImageNet's 544,546 XMLs.
 IN_PROCESS_MAX_FILES = 5000
 

@@ -37,7 +37,7 @@ _MAX_SAMPLES_PER_SHARD = 8
 _ONE_TENSORFLOW_THREAD = {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1'}
 # Local shards of at most this many bytes in all get a sampled check (Pillow's
 # decoder) in this process (the demo's 27 MB: ~0.5 s), without the pool's worker
-# processes, whose start costs more (~1 s of CPU each, their imports). A full check
+# processes, whose start costs more (~0.5 s of CPU each, their imports). A full check
 # keeps its workers: TensorFlow's decoder stays out of the main process.
 IN_PROCESS_MAX_BYTES = 64 << 20
 

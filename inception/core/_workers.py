@@ -6,7 +6,7 @@ converter, the bounding boxes, the checker), which asks it for a runner of its w
 function: local processes, or a Dask cluster when it has one. Its default, the cores
 this process may use, is the only default worker count. A step whose work is small
 (the demo's) runs it in this process (`in_process_when`): a pool's fresh interpreters
-cost ~1 s of CPU each to start (their imports), more than such work.
+cost ~0.5 s of CPU each to start (their imports), more than such work.
 """
 
 import contextlib

@@ -131,7 +131,11 @@ class LocalPool(object):
 
   def processes(self, count: int) -> List[subprocess.Popen]:
     """`count` (at most `size`) running workers, started if need be."""
-    self._processes = [p for p in self._processes if p.poll() is None]
+    for process in self._processes:
+      if process.poll() is not None:  # died since: its pipes are closed
+        _close_quietly(process.stdin)
+        _close_quietly(process.stdout)
+    self._processes = [p for p in self._processes if p.returncode is None]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     while len(self._processes) < min(count, self.size):
       self._processes.append(subprocess.Popen(

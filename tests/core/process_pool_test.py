@@ -152,12 +152,18 @@ class LocalPoolTest(absltest.TestCase):
         tasks, results.append)
     return results
 
+  def running(self):
+    """The pids of the pool's two workers."""
+    return {process.pid for process in self.pool.processes(2)}
+
   def test_runs_of_other_work_reuse_the_workers_and_end_with_the_pool(self):
-    first = {pid for _, _, pid in self.run_on_pool(pool_work.square, _tasks(6))}
+    self.run_on_pool(pool_work.square, _tasks(6))
+    first = self.running()
     second = self.run_on_pool(pool_work.scaled, _tasks(6), shared=10)
     self.assertCountEqual([(n, value) for n, value, _ in second],
                           [(n, 10 * n) for n in range(6)])
     self.assertLessEqual({pid for _, _, pid in second}, first)
+    self.assertEqual(self.running(), first)
     self.assertNotIn(os.getpid(), first)
     self.pool.end()
     for pid in first:
@@ -172,19 +178,22 @@ class LocalPoolTest(absltest.TestCase):
                      [None] * 4)
 
   def test_a_tasks_error_leaves_the_workers_a_dead_one_is_replaced(self):
-    first = {pid for _, _, pid in self.run_on_pool(pool_work.square, _tasks(4))}
+    self.run_on_pool(pool_work.square, _tasks(4))
+    first = self.running()
     with self.assertRaisesRegex(pool_work.BadInput, 'bad input 1'):
       self.run_on_pool(pool_work.square, _failing(4, 1, 'bad'))
-    self.assertEqual(
-        {pid for _, _, pid in self.run_on_pool(pool_work.square, _tasks(4))}, first)
+    self.assertEqual(self.running(), first, 'a task\'s error keeps the workers')
     with self.assertRaisesRegex(core.WorkerError, 'exited'):
       self.run_on_pool(pool_work.square, _failing(4, 2, 'die'))
     after = self.run_on_pool(pool_work.square, _tasks(6))
     self.assertCountEqual([n for n, _, _ in after], range(6))
-    self.assertLen({pid for _, _, pid in after} - first, 1, 'one new worker')
+    running = self.running()
+    self.assertLen(running - first, 1, 'the dead worker replaced')
+    self.assertLen(running & first, 1, 'the other one kept')
 
   def test_an_error_of_the_callback_ends_the_workers(self):
-    first = {pid for _, _, pid in self.run_on_pool(pool_work.square, _tasks(4))}
+    self.run_on_pool(pool_work.square, _tasks(4))
+    first = self.running()
 
     def on_result(result):
       raise RuntimeError('callback failed on %d' % result[0])
@@ -192,8 +201,11 @@ class LocalPoolTest(absltest.TestCase):
     with self.assertRaisesRegex(RuntimeError, 'callback failed'):
       _process_pool.ProcessPoolRunner(pool_work.square, 2, pool=self.pool).run(
           _tasks(4), on_result)
-    after = {pid for _, _, pid in self.run_on_pool(pool_work.square, _tasks(4))}
-    self.assertFalse(after & first)
+    for pid in first:
+      with self.assertRaises(ProcessLookupError, msg='worker %d still runs' % pid):
+        os.kill(pid, 0)
+    self.run_on_pool(pool_work.square, _tasks(4))
+    self.assertFalse(self.running() & first)
 
 
 if __name__ == '__main__':

@@ -13,6 +13,7 @@ the run (unless strict).
 
 import contextlib
 import gc
+import itertools
 import os
 from typing import Callable, Dict, Iterable, Iterator, List, Sequence, Tuple, Union
 
@@ -24,6 +25,11 @@ from inception.annotations import _xml_sources
 
 # A source of XMLs: a directory or an archive's path, or a zip's folder.
 _Source = Union[str, _xml_sources.ZipXmls]
+
+# A source of at most this many XMLs is parsed in this process (~20 µs each: 0.1 s),
+# without the pool's worker processes, whose start costs more (~0.5 s of CPU each,
+# their imports): the demo's box archives, say, not ImageNet's 544,546 XMLs.
+IN_PROCESS_MAX_FILES = 5000
 
 
 def process_bounding_boxes(source: Union[_Source, Sequence[_Source]],
@@ -139,6 +145,8 @@ def _process_chunks(chunks: Iterable[_xml_chunks.Chunk], first_number: int,
   The workers (inception.core's local pool) take the chunks as they are free, so a
   streamed tarball is never held in memory whole; results that finish early wait in
   a small buffer until the ones before them are in, so the run is deterministic.
+  A source of at most IN_PROCESS_MAX_FILES XMLs is parsed in this process instead
+  (its chunks are read ahead up to that count to tell).
   """
   waiting: Dict[int, _xml_chunks.ChunkResult] = {}
   next_number = [first_number]
@@ -149,6 +157,21 @@ def _process_chunks(chunks: Iterable[_xml_chunks.Chunk], first_number: int,
       on_chunk(waiting.pop(next_number[0]))
       next_number[0] += 1
 
-  runner = workers.runner(_xml_chunks.process_chunk,
-                          describe=_xml_chunks.describe_chunk, shared=rules)
+  small, chunks = _read_ahead(chunks, IN_PROCESS_MAX_FILES)
+  runner = workers.in_process_when(small).runner(
+      _xml_chunks.process_chunk, describe=_xml_chunks.describe_chunk, shared=rules)
   runner.run(chunks, on_result)
+
+
+def _read_ahead(chunks: Iterable[_xml_chunks.Chunk], max_files: int
+                ) -> Tuple[bool, Iterable[_xml_chunks.Chunk]]:
+  """(whether `chunks` hold at most `max_files` files, the same chunks): reads
+  them until past that count, the rest left to be streamed."""
+  chunks = iter(chunks)
+  head, files = [], 0
+  for chunk in chunks:
+    head.append(chunk)
+    files += chunk.num_files()
+    if files > max_files:
+      return False, itertools.chain(head, chunks)
+  return True, head

@@ -39,6 +39,9 @@ class Chunk(NamedTuple):
   data: Optional[bytes]  # the XMLs end to end; None: the worker reads the local files
   ends: Optional[array.array]  # where each XML ends in `data`
 
+  def num_files(self) -> int:
+    return self.names.count(SEPARATOR) + 1
+
 
 class ChunkResult(NamedTuple):
   """What one chunk gave, for its usable files in chunk order, and its bad files."""

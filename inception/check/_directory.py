@@ -35,6 +35,11 @@ _MAX_REPORTED_FAILURES = 1000
 _CONTACT_SHEET_SAMPLES = 24
 _MAX_SAMPLES_PER_SHARD = 8
 _ONE_TENSORFLOW_THREAD = {'TF_NUM_INTRAOP_THREADS': '1', 'TF_NUM_INTEROP_THREADS': '1'}
+# Local shards of at most this many bytes in all get a sampled check (Pillow's
+# decoder) in this process (the demo's 27 MB: ~0.5 s), without the pool's worker
+# processes, whose start costs more (~0.5 s of CPU each, their imports). A full check
+# keeps its workers: TensorFlow's decoder stays out of the main process.
+IN_PROCESS_MAX_BYTES = 64 << 20
 
 
 def check_directory(directory: str, *, workers: core.Workers,
@@ -106,7 +111,9 @@ def check_directory(directory: str, *, workers: core.Workers,
   tasks = [_shard_checks.ShardCheckTask(path, shard, index_paths.get(shard.name),
                                         settings, samples.get(number, 0))
            for number, (path, shard) in enumerate(zip(paths, shards))]
-  shard_results = _check_shards(tasks, labels, workers, 'check %s' % directory)
+  small = _is_small_quick_check(paths, settings.decoder)
+  shard_results = _check_shards(tasks, labels, workers.in_process_when(small),
+                                'check %s' % directory)
   results = shard_results.results
 
   # Failures in order: names and files, then each shard's, then what the merge finds.
@@ -137,6 +144,14 @@ def check_directory(directory: str, *, workers: core.Workers,
       report_dir or core.check_report_dir(directory))
   logging.info('Checked %s in %.1f s', directory, time.monotonic() - started)
   return report
+
+
+def _is_small_quick_check(paths: Sequence[str], decoder: str) -> bool:
+  """Whether checking the shards `paths` costs less than starting worker processes:
+  a sampled check (Pillow's decoder) of local shards of IN_PROCESS_MAX_BYTES at most."""
+  if decoder != _record_checks.PILLOW or any(map(core.is_remote, paths)):
+    return False
+  return sum(map(core.size, paths)) <= IN_PROCESS_MAX_BYTES
 
 
 def _index_paths(directory: str, shards: Sequence[records.ShardName]

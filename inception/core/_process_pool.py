@@ -3,8 +3,14 @@
 Threads would be held back by the GIL, and forking a process that has started
 TensorFlow's threads is unsafe; so each worker is a fresh interpreter started as
 `python -m inception.core._pool_worker`, which imports only inception.core and the
-module of the work function (a light one: tens of MB, not the ~500 MB of an
+module of each run's work function (a light one: tens of MB, not the ~500 MB of an
 interpreter that imported TensorFlow), and starts in a fraction of a second.
+
+A `LocalPool` keeps its workers between runs: a driver shares one over its steps
+(core.Workers.sharing_one_pool), so that each step does not pay for starting
+interpreters and their imports again. Each worker is started at the first run that
+needs it; a run sends each worker it uses its work function and `shared` first. A
+runner given no pool makes one for its run and ends it after.
 
 Each worker runs whole tasks, one at a time; results arrive in any order, so the
 work must fix its output by its task alone (the shards do not depend on the number of
@@ -12,13 +18,15 @@ workers). A task is taken from the iterable only when fewer than
 `_BACKLOG_PER_WORKER` tasks per worker are taken and not yet answered in the calling
 thread (`on_result`): a slow caller holds the workers back instead of letting results
 pile up. The first failure stops the hand-out of new tasks; the tasks in progress
-finish, and then the failure is raised. A worker whose parent dies sees its standard
-input close and exits.
+finish, and then the failure is raised (the workers stay for the next run, but a
+failure of the caller's own, an interruption say, ends them). A worker whose parent
+dies sees its standard input close and exits.
 
-Protocol (private): length-prefixed pickles. Parent → worker: first (module, function
-name, shared), then one task at a time. Worker → parent: ('progress', units, bytes) messages, then ('result', result)
-or ('error', exception, traceback text). The worker's fd 1 is redirected to stderr,
-so a stray print cannot corrupt the stream.
+Protocol (private): length-prefixed pickles. Parent → worker: (_SETUP, module,
+function name, shared, environment) at the start of each run, then (_TASK, task) one
+at a time. Worker → parent: ('progress', units, bytes) messages, then ('result',
+result) or ('error', exception, traceback text). The worker's fd 1 is redirected to
+stderr, so a stray print cannot corrupt the stream.
 """
 
 import importlib
@@ -31,7 +39,8 @@ import subprocess
 import sys
 import threading
 import traceback
-from typing import Any, BinaryIO, Callable, Dict, Iterable, Optional, Tuple, Type
+from typing import (Any, BinaryIO, Callable, Dict, Iterable, List, Optional, Tuple,
+                    Type)
 
 from inception.core import _runner
 
@@ -40,6 +49,9 @@ _LENGTH = struct.Struct('<Q')
 # module that importing inception.core has already imported.
 _WORKER_MODULE = 'inception.core._pool_worker'
 _NO_TASK = object()
+# The kinds of message a worker receives.
+_SETUP = 'setup'
+_TASK = 'task'
 # Tasks per worker taken from the iterable and not yet answered: the one it runs and
 # one more whose result is on its way to the calling thread.
 _BACKLOG_PER_WORKER = 2
@@ -62,15 +74,19 @@ class ProcessPoolRunner(_runner.Runner):
       OSError (a file the task could not read or write: a full disk, say) is always
       the task's own.
     shared: a read-only input of every task, sent once to each worker.
-    worker_environment: variables set for the workers only (e.g. TensorFlow's
-      thread counts when each core already has its worker).
+    worker_environment: variables set for the workers only, for this run (e.g.
+      TensorFlow's thread counts when each core already has its worker); set before
+      the work's module is imported.
+    pool: the worker processes to run on, kept after the run (a driver's, shared by
+      its steps); None: processes started for this run and ended after it.
   """
 
   def __init__(self, work: _runner.Work, num_workers: int,
                describe: Callable[[Any], str] = repr,
                expected_errors: Tuple[Type[BaseException], ...] = (),
                shared: Any = _runner.NO_SHARED,
-               worker_environment: Optional[Dict[str, str]] = None):
+               worker_environment: Optional[Dict[str, str]] = None,
+               pool: Optional['LocalPool'] = None):
     _runner.check_importable(work)
     self._work = work
     self._num_workers = num_workers
@@ -78,6 +94,7 @@ class ProcessPoolRunner(_runner.Runner):
     self._expected_errors = expected_errors
     self._shared = shared
     self._worker_environment = dict(worker_environment or {})
+    self._pool = pool
 
   def __str__(self) -> str:
     return '%d local worker processes' % self._num_workers
@@ -90,41 +107,81 @@ class ProcessPoolRunner(_runner.Runner):
       in_process = _runner.InProcessRunner(self._work, self._shared)
       in_process.run(tasks, on_result, on_progress)
       return
-    setup = (self._work.__module__, self._work.__qualname__, self._shared)
-    env = dict(os.environ, **self._worker_environment)
-    env['PYTHONPATH'] = os.pathsep.join(p for p in sys.path if p)
-    pool = _Pool(setup, num_workers, self._describe, self._expected_errors, env)
-    pool.run(tasks, on_result, on_progress)
+    setup = (_SETUP, self._work.__module__, self._work.__qualname__, self._shared,
+             self._worker_environment)
+    pool = self._pool or LocalPool(num_workers)
+    try:
+      processes = pool.processes(num_workers)
+      _Run(setup, processes, self._describe, self._expected_errors).run(
+          tasks, on_result, on_progress, pool.end)
+    finally:
+      if pool is not self._pool:
+        pool.end()
 
 
-class _Pool(object):
-  """Worker processes, each driven by one thread of the parent."""
+class LocalPool(object):
+  """Worker processes on this machine, kept from one run to the next until `end()`.
 
-  def __init__(self, setup: Tuple[str, str, Any], num_workers: int,
+  Each is started when a run first needs it; one that has died since is replaced.
+  """
+
+  def __init__(self, size: int):
+    self.size = size
+    self._processes: List[subprocess.Popen] = []
+
+  def processes(self, count: int) -> List[subprocess.Popen]:
+    """`count` (at most `size`) running workers, started if need be."""
+    for process in self._processes:
+      if process.poll() is not None:  # died since: its pipes are closed
+        _close_quietly(process.stdin)
+        _close_quietly(process.stdout)
+    self._processes = [p for p in self._processes if p.returncode is None]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    while len(self._processes) < min(count, self.size):
+      self._processes.append(subprocess.Popen(
+          [sys.executable, '-m', _WORKER_MODULE], env=env, stdin=subprocess.PIPE,
+          stdout=subprocess.PIPE))
+    return self._processes[:count]
+
+  def end(self) -> None:
+    """Ends the workers: each sees its input close and exits (killed after 30 s)."""
+    processes, self._processes = self._processes, []
+    for process in processes:
+      _close_quietly(process.stdin)
+    for process in processes:
+      try:
+        process.wait(timeout=30)
+      except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+      _close_quietly(process.stdout)
+
+
+class _Run(object):
+  """One run on worker processes, each driven by one thread of the parent."""
+
+  def __init__(self, setup: Tuple[Any, ...], processes: List[subprocess.Popen],
                describe: Callable[[Any], str],
-               expected_errors: Tuple[Type[BaseException], ...],
-               env: Dict[str, str]):
+               expected_errors: Tuple[Type[BaseException], ...]):
     self._setup = setup
-    self._env = env
-    self._num_workers = num_workers
+    self._processes = processes
     self._describe = describe
     self._expected_errors = expected_errors
     self._tasks = iter(())
     self._tasks_lock = threading.Lock()
     self._events = queue.Queue()
-    self._backlog = threading.Semaphore(_BACKLOG_PER_WORKER * num_workers)
+    self._backlog = threading.Semaphore(_BACKLOG_PER_WORKER * len(processes))
     self._stop = threading.Event()
-    self._processes = []
 
-  def run(self, tasks: Iterable[Any], on_result, on_progress) -> None:
+  def run(self, tasks: Iterable[Any], on_result, on_progress,
+          end_pool: Callable[[], None]) -> None:
+    """Runs the tasks; on a failure of this thread's own (the caller's callback, an
+    interruption), kills the workers and `end_pool`s."""
     self._tasks = iter(tasks)
     threads = []
     first_error = None
     try:
-      for _ in range(self._num_workers):
-        process = subprocess.Popen([sys.executable, '-m', _WORKER_MODULE], env=self._env,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self._processes.append(process)
+      for process in self._processes:
         thread = threading.Thread(target=self._drive, args=(process,), daemon=True)
         thread.start()
         threads.append(thread)
@@ -147,16 +204,9 @@ class _Pool(object):
       self._stop.set()
       for process in self._processes:
         process.kill()
+      end_pool()
       raise
     finally:
-      for process in self._processes:
-        _close_quietly(process.stdin)
-      for process in self._processes:
-        try:
-          process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-          process.kill()
-          process.wait()
       for thread in threads:
         thread.join(timeout=5)
     if first_error is not None:
@@ -174,7 +224,7 @@ class _Pool(object):
         if task is _NO_TASK:
           break
         try:
-          _send(process.stdin, task)
+          _send(process.stdin, (_TASK, task))
           while True:
             message = _receive(process.stdout)
             if message is None:
@@ -186,6 +236,7 @@ class _Pool(object):
               break
             self._events.put(message)
         except (OSError, EOFError, pickle.UnpicklingError) as e:
+          process.kill()  # its stream is out of step: not used again
           raise _runner.WorkerError('lost worker process %d while %s: %s' %
                                     (process.pid, self._describe(task), e)) from None
         if message[0] == 'result':
@@ -250,23 +301,27 @@ def _import_work(module: str, qualname: str) -> _runner.Work:
 
 
 def worker_main() -> int:
-  """Worker loop: read a task, run the work on it, send the result; until stdin closes."""
+  """Worker loop: for each run, its work function; then a task at a time, its
+  result sent back; until stdin closes."""
   output = os.fdopen(os.dup(sys.stdout.fileno()), 'wb')
   os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-  tasks = sys.stdin.buffer
+  messages = sys.stdin.buffer
   report = lambda units, num_bytes: _send(output, ('progress', units, num_bytes))
+  started_with = dict(os.environ)
+  work = shared = None
   try:
-    setup = _receive(tasks)
-    if setup is None:
-      return 0
-    module, qualname, shared = setup
-    work = _import_work(module, qualname)
     while True:
-      task = _receive(tasks)
-      if task is None:
+      message = _receive(messages)
+      if message is None:
         return 0
+      if message[0] == _SETUP:
+        _, module, qualname, shared, environment = message
+        os.environ.clear()  # this run's variables only, not an earlier run's
+        os.environ.update(started_with, **environment)
+        work = _import_work(module, qualname)
+        continue
       try:
-        result = _runner.call_work(work, shared, task, report)
+        result = _runner.call_work(work, shared, message[1], report)
       except Exception as e:  # pylint: disable=broad-except  (sent to the parent)
         _send(output, ('error', _runner.portable_exception(e), traceback.format_exc()))
         continue

@@ -57,6 +57,7 @@ bad copy) is moved aside as downloads/<name>.corrupt-<md5>; either way the downl
 step is un-finished, so the same command run again fetches it again.
 """
 
+import dataclasses
 import os
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
@@ -367,12 +368,26 @@ def run(settings: _settings.Settings,
   `only` limits the run to some steps (download_imagenet: download, and extract
   unless no_extract), with the rules of driver.run_steps.
 
+  The steps share one pool of worker processes (core.Workers.sharing_one_pool),
+  ended when the run ends, however it ends.
+
   Raises:
     driver.DriverError (or a step's own error): a step failed; the steps before it stay
       recorded as finished, so a re-run resumes there (driver.ResumableError: a
       tarball found bad, moved aside, and the next run fetches it again).
   """
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
+  with settings.options.workers.sharing_one_pool() as workers:
+    settings = dataclasses.replace(
+        settings, options=dataclasses.replace(settings.options, workers=workers))
+    return _run_steps(settings, credentials, redo, only, clock)
+
+
+def _run_steps(settings: _settings.Settings,
+               credentials: Optional[acquire.Credentials], redo: Sequence[str],
+               only: Optional[Sequence[str]], clock: Callable[[], float]
+               ) -> Dict[str, Any]:
+  """run()'s work, with the settings' shared workers."""
   source = _sources.detect_source(settings.source, settings.source_format)
   logging.info(source.line())
   if source.format in _sources.LISTED:

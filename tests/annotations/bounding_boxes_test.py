@@ -1,6 +1,8 @@
 """Tests of inception.annotations._bounding_boxes: XML sources → the CSV."""
 
 import os
+import resource
+from unittest import mock
 
 from absl.testing import absltest
 
@@ -12,6 +14,7 @@ from inception import records
 from inception.annotations import _bounding_boxes
 from inception.annotations import _box_rules
 from inception.annotations import _boxes_csv
+from inception.annotations import _xml_chunks
 from tests.annotations import annotation_fixtures
 
 TENCH = annotation_fixtures.TENCH
@@ -110,13 +113,15 @@ class ProcessBoundingBoxesTest(absltest.TestCase):
   def test_workers_do_not_change_the_output(self):
     xml_dir = _write_tree(os.path.join(self.directory, 'many'), _many_xmls(2500))
     results = []
-    for num_workers in (1, 2, 3):
+    # 2500 XMLs are parsed in this process; with no in-process share, by the pool.
+    for num_workers, in_process_max in ((1, 5000), (2, 5000), (2, 0), (3, 0)):
       output = os.path.join(self.directory, 'many-%d.csv' % num_workers)
-      stats = _bounding_boxes.process_bounding_boxes(
-          xml_dir, output, workers=core.Workers(num_workers), rules=TRAIN_RULES)
+      with mock.patch.object(_bounding_boxes, 'IN_PROCESS_MAX_FILES', in_process_max):
+        stats = _bounding_boxes.process_bounding_boxes(
+            xml_dir, output, workers=core.Workers(num_workers), rules=TRAIN_RULES)
       results.append((_read(output), stats))
-    self.assertEqual(results[1], results[0])
-    self.assertEqual(results[2], results[0])
+    for result in results[1:]:
+      self.assertEqual(result, results[0])
     csv, stats = results[0]
     self.assertEqual(stats.files_read, 2500)
     self.assertEqual(stats.files_outside_synsets, 834)  # every third: n02000000
@@ -124,6 +129,40 @@ class ProcessBoundingBoxesTest(absltest.TestCase):
                                               key=lambda line: line.split(',')[0]))
     self.assertGreater(stats.boxes_swapped, 0)
     self.assertGreater(stats.boxes_dropped[_box_rules.OTHER_SYNSET], 0)
+
+  def test_a_small_source_is_parsed_in_this_process_a_larger_one_by_workers(self):
+    tarball = _write_tarball(os.path.join(self.directory, 'small.tar.gz'),
+                             _many_xmls(30))
+    csvs, workers_cpu = [], []
+    for in_process_max in (_bounding_boxes.IN_PROCESS_MAX_FILES, 29):
+      before = _children_cpu_seconds()
+      with mock.patch.object(_bounding_boxes, 'IN_PROCESS_MAX_FILES', in_process_max):
+        _bounding_boxes.process_bounding_boxes(
+            tarball, os.path.join(self.directory, '%d.csv' % in_process_max),
+            workers=core.Workers(2), rules=TRAIN_RULES)
+      workers_cpu.append(_children_cpu_seconds() - before)
+      csvs.append(_read(os.path.join(self.directory, '%d.csv' % in_process_max)))
+    self.assertEqual(csvs[1], csvs[0])
+    self.assertEqual(workers_cpu[0], 0, 'no worker process for 30 XMLs')
+    self.assertGreater(workers_cpu[1], 0, 'worker processes past the threshold')
+
+  def test_reading_ahead_stops_past_the_threshold_and_loses_no_chunk(self):
+    taken = []
+
+    def chunks(count):
+      for number in range(count):
+        taken.append(number)
+        yield _xml_chunks.Chunk(
+            number, 0, _xml_chunks.SEPARATOR.join(['a.xml'] * 1000), '', None, None)
+
+    small, head = _bounding_boxes._read_ahead(chunks(3), 3000)
+    self.assertTrue(small)
+    self.assertEqual([chunk.number for chunk in head], [0, 1, 2])
+    taken.clear()
+    small, rest = _bounding_boxes._read_ahead(chunks(10), 1500)
+    self.assertFalse(small)
+    self.assertEqual(taken, [0, 1], 'streamed: read only past the threshold')
+    self.assertEqual([chunk.number for chunk in rest], list(range(10)))
 
   def test_strict_raises_naming_the_file_and_keeps_the_old_output(self):
     output = os.path.join(self.directory, 'boxes.csv')
@@ -263,6 +302,12 @@ class ProcessBoundingBoxesTest(absltest.TestCase):
           annotations.ZipXmls(os.path.join(empty, 'gone.zip'), 'x'), output,
           workers=core.Workers())
     self.assertFalse(os.path.exists(output))
+
+
+def _children_cpu_seconds() -> float:
+  """CPU seconds of this process's ended child processes (a pool's workers)."""
+  usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+  return usage.ru_utime + usage.ru_stime
 
 
 class MiniImagenetTest(absltest.TestCase):

@@ -2,8 +2,10 @@
 
 import json
 import os
+import resource
 import subprocess
 import sys
+from unittest import mock
 
 from absl.testing import absltest
 from PIL import Image
@@ -79,6 +81,26 @@ class DirectoryTest(check_fixtures.CheckTestBase):
                     os.path.dirname(parallel.report_files['json']), name), 'rb') as b:
         self.assertEqual(a.read(), b.read(), name)
 
+  def test_a_small_quick_check_runs_in_this_process_a_larger_one_in_workers(self):
+    check_fixtures.write_output(self.directory)
+    reports, workers_cpu = [], []
+    for in_process_max in (_directory.IN_PROCESS_MAX_BYTES, 0):
+      before = _children_cpu_seconds()
+      with mock.patch.object(_directory, 'IN_PROCESS_MAX_BYTES', in_process_max):
+        report = self.run_check(
+            workers=core.Workers(2), sample_fraction=0.5,
+            report_dir=self.create_tempdir('max-%d' % in_process_max).full_path)
+      workers_cpu.append(_children_cpu_seconds() - before)
+      self.assertTrue(report.ok, '\n'.join(map(str, report.failures)))
+      with open(report.report_files['json'], 'rb') as f:
+        reports.append(f.read().replace(
+            os.path.dirname(report.report_files['json']).encode(), b'REPORT_DIR'))
+    self.assertEqual(reports[1], reports[0])
+    self.assertEqual(workers_cpu[0], 0, 'no worker process for a small quick check')
+    self.assertGreater(workers_cpu[1], 0, 'worker processes past the threshold')
+    # A full check decodes with TensorFlow in workers, however small: see
+    # test_the_main_process_and_undecoding_workers_import_no_tensorflow.
+
   def test_generic_schema_passes(self):
     check_fixtures.write_output(self.directory, generic=True)
     report = self.run_check()
@@ -148,6 +170,12 @@ class DirectoryTest(check_fixtures.CheckTestBase):
          'print("tensorflow" in sys.modules)'],
         check=True, capture_output=True, text=True).stdout
     self.assertEqual(output.strip(), 'False')
+
+
+def _children_cpu_seconds() -> float:
+  """CPU seconds of this process's ended child processes (a pool's workers)."""
+  usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+  return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == '__main__':

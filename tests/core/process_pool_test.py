@@ -16,6 +16,11 @@ def _tasks(count, **extra):
   return [dict(n=n, **extra.get(n, {})) for n in range(count)]
 
 
+def _failing(count, number, how):
+  """`count` tasks, of which task `number` fails `how` (pool_work.square)."""
+  return [dict(n=n, fail=how) if n == number else dict(n=n) for n in range(count)]
+
+
 class ProcessPoolRunnerTest(absltest.TestCase):
 
   def test_every_task_runs_once_in_workers(self):
@@ -131,6 +136,76 @@ class ProcessPoolRunnerTest(absltest.TestCase):
   def test_work_must_be_importable_by_name(self):
     with self.assertRaisesRegex(ValueError, 'module-level function'):
       _process_pool.ProcessPoolRunner(lambda task, report: task, 2)
+
+
+class LocalPoolTest(absltest.TestCase):
+  """A pool kept between runs, as a driver's steps share one."""
+
+  def setUp(self):
+    super().setUp()
+    self.pool = _process_pool.LocalPool(2)
+    self.addCleanup(self.pool.end)
+
+  def run_on_pool(self, work, tasks, **kwargs):
+    results = []
+    _process_pool.ProcessPoolRunner(work, 2, pool=self.pool, **kwargs).run(
+        tasks, results.append)
+    return results
+
+  def running(self):
+    """The pids of the pool's two workers."""
+    return {process.pid for process in self.pool.processes(2)}
+
+  def test_runs_of_other_work_reuse_the_workers_and_end_with_the_pool(self):
+    self.run_on_pool(pool_work.square, _tasks(6))
+    first = self.running()
+    second = self.run_on_pool(pool_work.scaled, _tasks(6), shared=10)
+    self.assertCountEqual([(n, value) for n, value, _ in second],
+                          [(n, 10 * n) for n in range(6)])
+    self.assertLessEqual({pid for _, _, pid in second}, first)
+    self.assertEqual(self.running(), first)
+    self.assertNotIn(os.getpid(), first)
+    self.pool.end()
+    for pid in first:
+      with self.assertRaises(ProcessLookupError, msg='worker %d still runs' % pid):
+        os.kill(pid, 0)
+
+  def test_each_run_has_its_own_worker_environment(self):
+    name = 'INCEPTION_POOL_TEST'
+    self.assertEqual(self.run_on_pool(pool_work.environment_variable, [name] * 4,
+                                      worker_environment={name: 'set'}), ['set'] * 4)
+    self.assertEqual(self.run_on_pool(pool_work.environment_variable, [name] * 4),
+                     [None] * 4)
+
+  def test_a_tasks_error_leaves_the_workers_a_dead_one_is_replaced(self):
+    self.run_on_pool(pool_work.square, _tasks(4))
+    first = self.running()
+    with self.assertRaisesRegex(pool_work.BadInput, 'bad input 1'):
+      self.run_on_pool(pool_work.square, _failing(4, 1, 'bad'))
+    self.assertEqual(self.running(), first, 'a task\'s error keeps the workers')
+    with self.assertRaisesRegex(core.WorkerError, 'exited'):
+      self.run_on_pool(pool_work.square, _failing(4, 2, 'die'))
+    after = self.run_on_pool(pool_work.square, _tasks(6))
+    self.assertCountEqual([n for n, _, _ in after], range(6))
+    running = self.running()
+    self.assertLen(running - first, 1, 'the dead worker replaced')
+    self.assertLen(running & first, 1, 'the other one kept')
+
+  def test_an_error_of_the_callback_ends_the_workers(self):
+    self.run_on_pool(pool_work.square, _tasks(4))
+    first = self.running()
+
+    def on_result(result):
+      raise RuntimeError('callback failed on %d' % result[0])
+
+    with self.assertRaisesRegex(RuntimeError, 'callback failed'):
+      _process_pool.ProcessPoolRunner(pool_work.square, 2, pool=self.pool).run(
+          _tasks(4), on_result)
+    for pid in first:
+      with self.assertRaises(ProcessLookupError, msg='worker %d still runs' % pid):
+        os.kill(pid, 0)
+    self.run_on_pool(pool_work.square, _tasks(4))
+    self.assertFalse(self.running() & first)
 
 
 if __name__ == '__main__':

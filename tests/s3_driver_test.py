@@ -170,7 +170,7 @@ class S3DriverTest(object_stores.StoreRunAssertions):
     for extra, parts in (
         ([], [data_dir, 'give --no_extract', data_dir + '/demo-source']),
         (['--no_extract', '--source_format=kaggle'],
-         [data_dir, '--source_format=kaggle', 'local disk only'])):
+         [data_dir, '--source_format=kaggle', 'local files only'])):
       result = binaries.run(_BINARY, ['--demo'] + extra + [data_dir], cwd=_RUNS.root)
       self.assertEqual(result.stderr.count('\n'), 1, result.stderr)  # no warning
       self.assert_one_line_error(result, *parts)

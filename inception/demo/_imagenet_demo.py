@@ -101,8 +101,8 @@ def refuse_imagenet_demo_in_store(data_dir: str, no_extract: bool = False,
   """Refuses, in one line and before the mini ImageNet is written, a demo whose
   DATA_DIR is in object storage but that could not run there: its tarballs, written
   under DATA_DIR/demo-source/ in the store, are read in place, so with no_extract
-  only (as a store's tarballs are), and the other layouts are read from local disk
-  only.
+  only (as a store's tarballs are); the other layouts' demo sources are written
+  with local files only.
 
   Raises:
     ValueError: a remote DATA_DIR without no_extract, or with another layout.
@@ -111,8 +111,8 @@ def refuse_imagenet_demo_in_store(data_dir: str, no_extract: bool = False,
     return
   if source_format in LAYOUT_DEMO_DIRNAMES:
     raise ValueError('--demo --source_format=%s: DATA_DIR %s is in object storage, '
-                     'and that layout is read from local disk only; give a local '
-                     'DATA_DIR, or the tarballs\' demo (--no_extract)' %
+                     'and the demo writes that layout with local files only; give a '
+                     'local DATA_DIR, or the tarballs\' demo (--no_extract)' %
                      (source_format, data_dir))
   if not no_extract:
     raise ValueError('--demo: DATA_DIR %s is in object storage: give --no_extract '

@@ -178,7 +178,8 @@ def steps(settings: Settings) -> List[driver.Step]:
 
 def run(settings: Settings, redo: Sequence[str] = (),
         clock: Callable[[], float] = time.time) -> Dict[str, Any]:
-  """Runs the steps that are not finished; returns the state of every step.
+  """Runs the steps that are not finished; returns the state of every step. The
+  steps share one pool of worker processes, ended when the run ends.
 
   Raises:
     driver.DriverError, acquire.DownloadError, acquire.ExtractionError, ValueError (a
@@ -187,4 +188,7 @@ def run(settings: Settings, redo: Sequence[str] = (),
   """
   refuse_data_dir_in_store(settings.data_dir)
   driver.check_mode_sample(settings.check_mode)  # refuses an unknown mode first
-  return driver.run_steps(settings.data_dir, steps(settings), redo, clock=clock)
+  with settings.options.workers.sharing_one_pool() as workers:
+    settings = dataclasses.replace(
+        settings, options=dataclasses.replace(settings.options, workers=workers))
+    return driver.run_steps(settings.data_dir, steps(settings), redo, clock=clock)

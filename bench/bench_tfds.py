@@ -61,7 +61,7 @@ flags.DEFINE_string('tfds_venv', os.path.join(os.path.dirname(
 RUNS = ('tfds', 'ours', 'ours_extract', 'tar')
 TFDS_GOAL = 2.0
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_REQUIREMENTS = os.path.join(_HERE, 'requirements-tfds.txt')
+REQUIREMENTS = os.path.join(_HERE, 'requirements-tfds.txt')
 _PREPARE = os.path.join(_HERE, 'tfds_prepare.py')
 _STAMP = '.requirements.sha256'
 _TFDS_VALIDATION_LABELS = os.path.join(
@@ -268,7 +268,7 @@ def main(argv):
       sum(a['bytes'] for a in record['archives'].values()) / 1e6), flush=True)
   tfds_python = None
   if 'tfds' in FLAGS.runs:
-    tfds_python = ensure_venv(os.path.abspath(FLAGS.tfds_venv), _REQUIREMENTS,
+    tfds_python = ensure_venv(os.path.abspath(FLAGS.tfds_venv), REQUIREMENTS,
                               getattr(sys, '_base_executable', sys.executable))
   results = []
   try:

@@ -1,0 +1,216 @@
+"""Where the CPU goes, per step: the driver's --no_extract run under py-spy.
+
+Runs, on the set of bench_tfds.py (generated there, or here, at --scale),
+
+  py-spy record --subprocesses --nonblocking --format raw --rate R -- \
+      python inception/download_and_preprocess_imagenet.py DATA_DIR --no_extract ...
+
+(the command of bench_imagenet.driver_command), and splits the samples by step. py-spy
+samples only running threads, so a sample is CPU time (1/R s). A sample of the main
+process belongs to the step whose runner (`run_<step>` of inception/imagenet/_driver.py)
+is on its stack, or to "outside steps" (start-up, imports); a worker process (a fresh
+interpreter per pool, core/_process_pool.py) to the step that was running when this
+script first saw its pid (the process tree is polled every 20 ms while the driver's log
+gives the step boundaries). Per step, the functions where the samples land (self time,
+the leaf frame) with their share of the step's CPU, and the nearest frame of inception/
+below each (the code of ours that called it). py-spy is installed in the bench's venv
+(bench/requirements-tfds.txt).
+
+  PYTHONPATH=. .venv/bin/python bench/profile_steps.py --scale=0.1
+"""
+
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+
+from absl import app
+from absl import flags
+
+from bench import bench_imagenet
+from bench import bench_tfds
+from bench import imagenet_set
+from bench.process_tree import descendants
+
+FLAGS = flags.FLAGS
+flags.DEFINE_integer('rate', 100, 'py-spy samples per second.')
+flags.DEFINE_integer('top', 8, 'Functions shown per step.')
+
+OUTSIDE = 'outside steps'
+UNATTRIBUTED = 'worker, step unknown'
+_RUNNER = re.compile(r'^run_(\w+) \(inception/imagenet/_driver\.py:\d+\)$')
+_LINE = re.compile(r':\d+\)$')
+_POLL_SECONDS = 0.02
+
+
+def parse_raw(lines: Iterable[str]) -> List[Tuple[int, List[str], int]]:
+  """(pid, frames root first, samples) of each line of py-spy's raw output."""
+  stacks = []
+  for line in lines:
+    line = line.rstrip('\n')
+    if not line.startswith('process '):
+      continue
+    stack, _, count = line.rpartition(' ')
+    process, _, frames = stack.partition('";')
+    pid = int(process[len('process '):].partition(':')[0])
+    stacks.append((pid, frames.split(';') if frames else [], int(count)))
+  return stacks
+
+
+def step_of(frames: List[str], pid: int, main_pid: int,
+            worker_steps: Mapping[int, str]) -> str:
+  if pid != main_pid:
+    return worker_steps.get(pid, UNATTRIBUTED)
+  for frame in frames:
+    match = _RUNNER.match(frame)
+    if match and match.group(1) in bench_imagenet.STEPS:
+      return match.group(1)
+  return OUTSIDE
+
+
+def function_of(frame: str) -> str:
+  """'read (tarfile.py:123)' -> 'read (tarfile.py)': a function, not a line."""
+  return _LINE.sub(')', frame)
+
+
+def our_caller(frames: List[str]) -> str:
+  """The innermost frame in inception/ (the leaf's own if it is ours)."""
+  for frame in reversed(frames):
+    if '(inception/' in frame:
+      return function_of(frame)
+  return '–'
+
+
+def per_step(stacks: Iterable[Tuple[int, List[str], int]], main_pid: int,
+             worker_steps: Mapping[int, str]
+             ) -> Dict[str, collections.Counter]:
+  """{step: Counter({(leaf function, our caller): samples})}."""
+  steps = collections.defaultdict(collections.Counter)
+  for pid, frames, count in stacks:
+    if not frames:
+      continue
+    step = step_of(frames, pid, main_pid, worker_steps)
+    steps[step][(function_of(frames[-1]), our_caller(frames))] += count
+  return steps
+
+
+def table(steps: Mapping[str, collections.Counter], rate: int, top: int,
+          seconds: Mapping[str, float]) -> List[str]:
+  lines = ['| step (wall s) | CPU s | function (self) | % of step CPU | via (ours) |',
+           '|---|---:|---|---:|---|']
+  order = [s for s in bench_imagenet.STEPS if s in steps] + [
+      s for s in (OUTSIDE, UNATTRIBUTED) if s in steps]
+  for step in order:
+    total = sum(steps[step].values())
+    label = '%s (%.1f)' % (step, seconds[step]) if step in seconds else step
+    for rank, ((function, caller), samples) in enumerate(
+        steps[step].most_common(top)):
+      lines.append('| %s | %s | `%s` | %.1f | `%s` |' % (
+          label if rank == 0 else '', '%.1f' % (total / rate) if rank == 0 else '',
+          function, 100.0 * samples / total, caller))
+  return lines
+
+
+class PidSteps(object):
+  """Which step each process of the tree under `root` was first seen in."""
+
+  def __init__(self, root: int):
+    self._root = root
+    self.step = None
+    self.first_seen = {}
+    self._stop = threading.Event()
+    self._thread = threading.Thread(target=self._run, daemon=True)
+    self._thread.start()
+
+  def _run(self) -> None:
+    while not self._stop.wait(_POLL_SECONDS):
+      step = self.step
+      if step is None:
+        continue  # between steps: a process appearing now gets the next step
+      for pid in descendants(self._root):
+        self.first_seen.setdefault(pid, step)
+
+  def stop(self) -> Dict[int, str]:
+    self._stop.set()
+    self._thread.join()
+    return dict(self.first_seen)
+
+
+def profile(record: Mapping[str, object], py_spy: str, python: str, repo: str,
+            work_dir: str) -> List[str]:
+  """Runs the driver under py-spy; the table of where its CPU went, per step."""
+  data_dir = os.path.join(work_dir, 'run-profile')
+  shutil.rmtree(data_dir, ignore_errors=True)
+  os.makedirs(data_dir)
+  raw = os.path.join(work_dir, 'profile.raw')
+  driver = bench_imagenet.driver_command(python, repo, data_dir, record, 'no_extract',
+                                         FLAGS.num_threads, '/dev/null')[4:]
+  command = [py_spy, 'record', '--subprocesses', '--nonblocking', '--format', 'raw',
+             '--rate', str(FLAGS.rate), '--output', raw, '--'] + driver
+  print(' '.join(command), flush=True)
+  with subprocess.Popen(command, env=dict(os.environ, PYTHONPATH=repo),
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                        bufsize=1) as process, open(raw + '.log', 'w') as log:
+    pids = PidSteps(process.pid)
+    for line in process.stdout:
+      log.write(line)
+      event = bench_imagenet.parse_step_event(line)
+      if event:
+        pids.step = event[0] if event[1] == 'starting' else None
+    status = process.wait()
+  worker_steps = pids.stop()
+  if status:
+    sys.exit('py-spy or the driver failed (status %d): %s.log' % (status, raw))
+  with open(os.path.join(data_dir, 'pipeline_state.json')) as f:
+    seconds = {s: v['seconds'] for s, v in json.load(f)['steps'].items()}
+  with open(raw) as f:
+    stacks = parse_raw(f)
+  main_pid = main_of(stacks)
+  worker_steps.pop(main_pid, None)
+  steps = per_step(stacks, main_pid, worker_steps)
+  return table(steps, FLAGS.rate, FLAGS.top, seconds)
+
+
+def main_of(stacks: List[Tuple[int, List[str], int]]) -> Optional[int]:
+  """The driver's main process: the one whose stacks hold the step engine."""
+  for pid, frames, _ in stacks:
+    if any(frame.startswith('run_steps (inception/driver/') for frame in frames):
+      return pid
+  return None
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  repo = os.path.abspath(FLAGS.repo)
+  python = FLAGS.python or os.path.join(repo, '.venv', 'bin', 'python')
+  work_dir = os.path.abspath(FLAGS.work_dir)
+  os.makedirs(work_dir, exist_ok=True)
+  record = imagenet_set.generate(
+      os.path.join(work_dir, 'set-%g' % FLAGS.scale),
+      imagenet_set.SetConfig(scale=FLAGS.scale, leading_validation=True),
+      os.path.join(repo, 'data'), log=lambda line: print(line, flush=True))
+  venv_python = bench_tfds.ensure_venv(
+      os.path.abspath(FLAGS.tfds_venv), bench_tfds.REQUIREMENTS,
+      getattr(sys, '_base_executable', sys.executable))
+  py_spy = os.path.join(os.path.dirname(venv_python), 'py-spy')
+  load_before = bench_tfds.load_average()
+  started = time.monotonic()
+  lines = profile(record, py_spy, python, repo, work_dir)
+  print('\n'.join(['', '%s train + %s validation images, --rate=%d, %.0f s, load %s '
+                   'before, %s after (%d cores)' % (
+                       '{:,}'.format(record['train_images']),
+                       '{:,}'.format(record['validation_images']), FLAGS.rate,
+                       time.monotonic() - started, load_before,
+                       bench_tfds.load_average(), os.cpu_count()), ''] + lines))
+  return 0
+
+
+if __name__ == '__main__':
+  app.run(main)

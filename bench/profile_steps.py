@@ -6,15 +6,20 @@ Runs, on the set of bench_tfds.py (generated there, or here, at --scale),
       python inception/download_and_preprocess_imagenet.py DATA_DIR --no_extract ...
 
 (the command of bench_imagenet.driver_command), and splits the samples by step. py-spy
-samples only running threads, so a sample is CPU time (1/R s). A sample of the main
-process belongs to the step whose runner (`run_<step>` of inception/imagenet/_driver.py)
-is on its stack, or to "outside steps" (start-up, imports); a worker process (a fresh
-interpreter per pool, core/_process_pool.py) to the step that was running when this
-script first saw its pid (the process tree is polled every 20 ms while the driver's log
-gives the step boundaries). Per step, the functions where the samples land (self time,
-the leaf frame) with their share of the step's CPU, and the nearest frame of inception/
+samples active threads only (1/R s each): running, waiting for a core, or in a system
+call it does not know as a wait (rename, fsync), so on a loaded machine "active s"
+exceeds the CPU time. A sample of the main process belongs to the step whose runner
+(`run_<step>` of inception/imagenet/_driver.py) is on its stack, else (a thread the
+step started) to the step of the innermost package of inception/ on it (annotations;
+convert or records; check), else to "main, outside steps" (start-up, imports, the
+pools' generic plumbing); a worker process (a fresh interpreter per pool,
+core/_process_pool.py) to the step that was running when this script first saw its
+pid (the process tree is polled every 20 ms while the driver's log gives the step
+boundaries). Per step, the functions where the samples land (self time, the leaf
+frame) with their share of the step's samples, and the nearest frame of inception/
 below each (the code of ours that called it). py-spy is installed in the bench's venv
-(bench/requirements-tfds.txt).
+(bench/requirements-tfds.txt); the samples and the pid map stay in --work_dir
+(profile.raw, profile.raw.pids.json).
 
   PYTHONPATH=. .venv/bin/python bench/profile_steps.py --scale=0.1
 """
@@ -42,24 +47,34 @@ FLAGS = flags.FLAGS
 flags.DEFINE_integer('rate', 100, 'py-spy samples per second.')
 flags.DEFINE_integer('top', 8, 'Functions shown per step.')
 
-OUTSIDE = 'outside steps'
+OUTSIDE = 'main, outside steps'
 UNATTRIBUTED = 'worker, step unknown'
 _RUNNER = re.compile(r'^run_(\w+) \(inception/imagenet/_driver\.py:\d+\)$')
 _LINE = re.compile(r':\d+\)$')
+_PROCESS = re.compile(r'process (\d+):"[^"]*";?')
+_PROCESSES = re.compile(r'^((?:process \d+:"[^"]*";?)+)(.*) (\d+)$')
 _POLL_SECONDS = 0.02
+# A stack of the main process without a step's runner (a thread the step started,
+# feeding its workers) belongs to the step of the innermost of these packages.
+_PACKAGE = re.compile(r'\(inception/(\w+)/')
+_PACKAGE_STEPS = {'annotations': 'bounding_boxes', 'convert': 'convert',
+                  'records': 'convert', 'check': 'check'}
 
 
 def parse_raw(lines: Iterable[str]) -> List[Tuple[int, List[str], int]]:
-  """(pid, frames root first, samples) of each line of py-spy's raw output."""
+  """(pid, frames root first, samples) of each line of py-spy's raw output.
+
+  A line is `process PID:"CMDLINE";frame;...;leaf COUNT`; with --subprocesses a
+  child's stack follows its ancestors' `process` elements, and the last is its own.
+  """
   stacks = []
   for line in lines:
-    line = line.rstrip('\n')
-    if not line.startswith('process '):
+    match = _PROCESSES.match(line.rstrip('\n'))
+    if not match:
       continue
-    stack, _, count = line.rpartition(' ')
-    process, _, frames = stack.partition('";')
-    pid = int(process[len('process '):].partition(':')[0])
-    stacks.append((pid, frames.split(';') if frames else [], int(count)))
+    pid = int(_PROCESS.findall(match.group(1))[-1])
+    frames = match.group(2)
+    stacks.append((pid, frames.split(';') if frames else [], int(match.group(3))))
   return stacks
 
 
@@ -71,6 +86,10 @@ def step_of(frames: List[str], pid: int, main_pid: int,
     match = _RUNNER.match(frame)
     if match and match.group(1) in bench_imagenet.STEPS:
       return match.group(1)
+  for frame in reversed(frames):  # a thread of the main process: by its code
+    package = _PACKAGE.search(frame)
+    if package and package.group(1) in _PACKAGE_STEPS:
+      return _PACKAGE_STEPS[package.group(1)]
   return OUTSIDE
 
 
@@ -102,7 +121,7 @@ def per_step(stacks: Iterable[Tuple[int, List[str], int]], main_pid: int,
 
 def table(steps: Mapping[str, collections.Counter], rate: int, top: int,
           seconds: Mapping[str, float]) -> List[str]:
-  lines = ['| step (wall s) | CPU s | function (self) | % of step CPU | via (ours) |',
+  lines = ['| step (wall s) | active s | function (self) | % of step | via (ours) |',
            '|---|---:|---|---:|---|']
   order = [s for s in bench_imagenet.STEPS if s in steps] + [
       s for s in (OUTSIDE, UNATTRIBUTED) if s in steps]
@@ -131,9 +150,10 @@ class PidSteps(object):
   def _run(self) -> None:
     while not self._stop.wait(_POLL_SECONDS):
       step = self.step
-      if step is None:
-        continue  # between steps: a process appearing now gets the next step
-      for pid in descendants(self._root):
+      found = descendants(self._root)
+      if step is None or self.step != step:
+        continue  # between steps, or a step boundary while listing: look again
+      for pid in found:
         self.first_seen.setdefault(pid, step)
 
   def stop(self) -> Dict[int, str]:
@@ -165,6 +185,8 @@ def profile(record: Mapping[str, object], py_spy: str, python: str, repo: str,
         pids.step = event[0] if event[1] == 'starting' else None
     status = process.wait()
   worker_steps = pids.stop()
+  with open(raw + '.pids.json', 'w') as f:  # kept beside the samples, to look again
+    json.dump(worker_steps, f, indent=1, sort_keys=True)
   if status:
     sys.exit('py-spy or the driver failed (status %d): %s.log' % (status, raw))
   with open(os.path.join(data_dir, 'pipeline_state.json')) as f:

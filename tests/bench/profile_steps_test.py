@@ -10,7 +10,8 @@ from absl.testing import absltest
 from bench import profile_steps
 
 _DRIVER = 'inception/imagenet/_driver.py'
-# py-spy 0.4.3's raw format: 'process PID:"CMDLINE";frame;...;leaf COUNT'.
+# py-spy 0.4.3's raw format: 'process PID:"CMDLINE";frame;...;leaf COUNT', a
+# child's stack after its parent's `process` element.
 _RAW = [
     'process 100:"python driver.py /d";<module> (driver.py:9);'
     'run_steps (inception/driver/_steps.py:126);<lambda> (%s:124);'
@@ -21,10 +22,12 @@ _RAW = [
     'run_check (%s:400);wait (threading.py:320) 10\n' % (_DRIVER, _DRIVER),
     'process 100:"python driver.py /d";<module> (driver.py:9);'
     '_find_and_load (<frozen importlib._bootstrap>:1176) 5\n',
+    'process 100:"python driver.py /d";'
     'process 101:"python -m inception.core._pool_worker";'
     'write_shard (inception/records/_shard_tasks.py:50);'
     'crc32c (google_crc32c/python.py:20) 10\n',
-    'process 102:"python -m inception.core._pool_worker";main (x.py:1);f (y.py:2) 4\n',
+    'process 100:"python driver.py /d";process 102:"python -m '
+    'inception.core._pool_worker";main (x.py:1);f (y.py:2) 4\n',
     'some header line that is not a stack\n',
 ]
 

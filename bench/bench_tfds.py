@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tarfile
 import time
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from absl import app
 from absl import flags
@@ -249,12 +249,9 @@ def load_average() -> str:
   return '%.2f' % os.getloadavg()[0]
 
 
-def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError('unexpected arguments: %s' % ' '.join(argv[1:]))
-  unknown = sorted(set(FLAGS.runs) - set(RUNS))
-  if unknown:
-    raise app.UsageError('unknown --runs %s (known: %s)' % (unknown, ', '.join(RUNS)))
+def the_set() -> Tuple[str, str, str, Dict[str, Any]]:
+  """(repo, its python, work_dir, the set's record) from the flags; the set generated
+  under work_dir unless cached there."""
   repo = os.path.abspath(FLAGS.repo)
   python = FLAGS.python or os.path.join(repo, '.venv', 'bin', 'python')
   work_dir = os.path.abspath(FLAGS.work_dir)
@@ -263,6 +260,16 @@ def main(argv):
       os.path.join(work_dir, 'set-%g' % FLAGS.scale),
       imagenet_set.SetConfig(scale=FLAGS.scale, leading_validation=True),
       os.path.join(repo, 'data'), log=lambda line: print(line, flush=True))
+  return repo, python, work_dir, record
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError('unexpected arguments: %s' % ' '.join(argv[1:]))
+  unknown = sorted(set(FLAGS.runs) - set(RUNS))
+  if unknown:
+    raise app.UsageError('unknown --runs %s (known: %s)' % (unknown, ', '.join(RUNS)))
+  repo, python, work_dir, record = the_set()
   print('set: %s train + %s validation images, %.0f MB of tarballs' % (
       '{:,}'.format(record['train_images']), '{:,}'.format(record['validation_images']),
       sum(a['bytes'] for a in record['archives'].values()) / 1e6), flush=True)

@@ -40,7 +40,6 @@ from absl import flags
 
 from bench import bench_imagenet
 from bench import bench_tfds
-from bench import imagenet_set
 from bench.process_tree import descendants
 
 FLAGS = flags.FLAGS
@@ -210,14 +209,7 @@ def main_of(stacks: List[Tuple[int, List[str], int]]) -> Optional[int]:
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError('unexpected arguments: %s' % ' '.join(argv[1:]))
-  repo = os.path.abspath(FLAGS.repo)
-  python = FLAGS.python or os.path.join(repo, '.venv', 'bin', 'python')
-  work_dir = os.path.abspath(FLAGS.work_dir)
-  os.makedirs(work_dir, exist_ok=True)
-  record = imagenet_set.generate(
-      os.path.join(work_dir, 'set-%g' % FLAGS.scale),
-      imagenet_set.SetConfig(scale=FLAGS.scale, leading_validation=True),
-      os.path.join(repo, 'data'), log=lambda line: print(line, flush=True))
+  repo, python, work_dir, record = bench_tfds.the_set()
   venv_python = bench_tfds.ensure_venv(
       os.path.abspath(FLAGS.tfds_venv), bench_tfds.REQUIREMENTS,
       getattr(sys, '_base_executable', sys.executable))

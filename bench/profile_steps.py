@@ -8,14 +8,15 @@ Runs, on the set of bench_tfds.py (generated there, or here, at --scale),
 (the command of bench_imagenet.driver_command), and splits the samples by step. py-spy
 samples active threads only (1/R s each): running, waiting for a core, or in a system
 call it does not know as a wait (rename, fsync), so on a loaded machine "active s"
-exceeds the CPU time. A sample of the main process belongs to the step whose runner
-(`run_<step>` of inception/imagenet/_driver.py) is on its stack, else (a thread the
-step started) to the step of the innermost package of inception/ on it (annotations;
-convert or records; check), else to "main, outside steps" (start-up, imports, the
-pools' generic plumbing); a worker process (a fresh interpreter per pool,
-core/_process_pool.py) to the step that was running when this script first saw its
-pid (the process tree is polled every 20 ms while the driver's log gives the step
-boundaries). Per step, the functions where the samples land (self time, the leaf
+exceeds the CPU time. A sample of the main thread belongs to the step whose runner
+(`run_<step>` of inception/imagenet/_driver.py) is on its stack; any other sample (a
+worker's, or a thread the step started) to the step of the outermost package of ours
+on its stack that belongs to one (annotations; convert or records; check: a worker's
+work function names its step even when one pool serves several steps); else a
+worker's to the step that was running when this script first saw its pid (the tree
+polled every 20 ms while the driver's log gives the step boundaries), and the main
+process's to "main, outside steps" (start-up, imports, the pools' generic plumbing).
+Per step, the functions where the samples land (self time, the leaf
 frame) with their share of the step's samples, and the nearest frame of inception/
 below each (the code of ours that called it). py-spy is installed in the bench's venv
 (bench/requirements-tfds.txt); the samples and the pid map stay in --work_dir
@@ -79,17 +80,20 @@ def parse_raw(lines: Iterable[str]) -> List[Tuple[int, List[str], int]]:
 
 def step_of(frames: List[str], pid: int, main_pid: int,
             worker_steps: Mapping[int, str]) -> str:
-  if pid != main_pid:
-    return worker_steps.get(pid, UNATTRIBUTED)
+  """The step of one stack: the main thread's by the runner on it; any other's by the
+  outermost package of ours that belongs to a step (a worker's work function, as one
+  pool may serve several steps; a main-process thread's feeding code); else a
+  worker's by the step its pid appeared in."""
+  if pid == main_pid:
+    for frame in frames:
+      match = _RUNNER.match(frame)
+      if match and match.group(1) in bench_imagenet.STEPS:
+        return match.group(1)
   for frame in frames:
-    match = _RUNNER.match(frame)
-    if match and match.group(1) in bench_imagenet.STEPS:
-      return match.group(1)
-  for frame in reversed(frames):  # a thread of the main process: by its code
     package = _PACKAGE.search(frame)
     if package and package.group(1) in _PACKAGE_STEPS:
       return _PACKAGE_STEPS[package.group(1)]
-  return OUTSIDE
+  return OUTSIDE if pid == main_pid else worker_steps.get(pid, UNATTRIBUTED)
 
 
 def function_of(frame: str) -> str:

@@ -51,6 +51,14 @@ class ParseTest(absltest.TestCase):
     self.assertEqual(sum(steps[profile_steps.OUTSIDE].values()), 5)
     self.assertEqual(steps[profile_steps.UNATTRIBUTED], {('f (y.py)', '–'): 4})
 
+  def test_a_worker_is_placed_by_its_work_function_first(self):
+    # One pool serving two steps: the worker appeared in bounding_boxes.
+    stacks = profile_steps.parse_raw(_RAW)
+    steps = profile_steps.per_step(stacks, 100, {101: 'bounding_boxes',
+                                                 102: 'bounding_boxes'})
+    self.assertEqual(sum(steps['convert'].values()), 40)  # its write_shard
+    self.assertEqual(sum(steps['bounding_boxes'].values()), 4)  # by its pid
+
   def test_table_gives_each_step_its_share(self):
     steps = profile_steps.per_step(profile_steps.parse_raw(_RAW), 100,
                                    {101: 'convert'})

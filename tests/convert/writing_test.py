@@ -5,6 +5,7 @@ import contextlib
 import io
 import json
 import os
+from unittest import mock
 
 from absl.testing import absltest
 
@@ -118,6 +119,39 @@ class BadImageTest(absltest.TestCase):
     self.assertEqual(self.convert(num_workers=1, validate_images='none').num_images, 15)
     with self.assertRaisesRegex(records_lib.ImageError, 'TensorFlow cannot decode'):
       self.convert(num_workers=2, validate_images='full', overwrite=True)
+
+
+class ManifestWritesTest(absltest.TestCase):
+  """The manifest is written at most once a second while shards complete, and
+  whole at the end: not rewritten after each of many small shards."""
+
+  def setUp(self):
+    super().setUp()
+    root = self.create_tempdir().full_path
+    self.train = os.path.join(root, 'train')
+    fixtures.make_imagenet_split(self.train, SYNSETS, 5)
+    self.output = os.path.join(root, 'out')
+
+  def writes(self):
+    """Converts the 15 images into 15 shards; how many times the manifest was written."""
+    with mock.patch.object(records_lib, 'save_manifest',
+                           wraps=records_lib.save_manifest) as save, \
+        contextlib.redirect_stdout(io.StringIO()):
+      result = convert.convert_split(
+          'train', convert.find_class_entries(self.train, CLASSES), 15, self.output,
+          convert.ConvertOptions(workers=core.Workers(1), overwrite=True))
+    self.assertEqual(result.num_images, 15)
+    record = records_lib.load_manifest(self.output).splits['train']
+    self.assertTrue(record.complete)
+    self.assertEqual(record.shard_counts, [1] * 15)
+    return save.call_count
+
+  def test_a_few_writes_for_many_shards(self):
+    self.assertLessEqual(self.writes(), 4)  # planned, maybe one on the way, end
+
+  def test_every_shard_written_out_without_the_interval(self):
+    with mock.patch.object(_writing, 'MANIFEST_SAVE_SECONDS', 0):
+      self.assertGreaterEqual(self.writes(), 15)
 
 
 class LocalShardRunnerTest(absltest.TestCase):

@@ -119,6 +119,9 @@ _TRAIN_CASES = {
                         False),
     'outer cut': (archives.cut_before_member(
         _tar([('n%02d.tar' % i, _tar()) for i in range(3)]), 2), False),
+    'class tar cut before the next class tar': (_tar([
+        ('n01.tar', archives.cut_before_member(_tar(), 3)),
+        ('n02.tar', _tar([('b' + name, data) for name, data in _PLAIN]))]), False),
     'outer one zero block': (_tar([('n01.tar', _tar())])[:_end_of_members(
         _tar([('n01.tar', _tar())])) + 512], False),
 }

@@ -112,6 +112,37 @@ class Blocks(object):
     return self._buffer, position
 
 
+class _FastSwitching(object):
+  """The GIL switch interval at _SWITCH_INTERVAL while any ReadAhead runs.
+
+  A reader thread takes the GIL back after each read and each update of the hash:
+  at the default 5 ms interval it would wait for the walk about that long each time,
+  more than hashing a piece takes. Counted, so that read-aheads in several threads
+  restore the interval only when the last one ends.
+  """
+
+  def __init__(self):
+    self._lock = threading.Lock()
+    self._users = 0
+    self._saved = None
+
+  def enter(self) -> None:
+    with self._lock:
+      if not self._users:
+        self._saved = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._saved, _SWITCH_INTERVAL))
+      self._users += 1
+
+  def exit(self) -> None:
+    with self._lock:
+      self._users -= 1
+      if not self._users:
+        sys.setswitchinterval(self._saved)
+
+
+_SWITCHING = _FastSwitching()
+
+
 class ReadAhead(Blocks):
   """The blocks of a binary file read whole, front to back: a second thread reads it
   in `piece_size` pieces, `depth` pieces ahead, while the caller walks the headers.
@@ -130,13 +161,9 @@ class ReadAhead(Blocks):
     self._stopping = threading.Event()
     self._thread = threading.Thread(target=self._read, name='tar-read-ahead',
                                     daemon=True)
-    self._switch_interval = sys.getswitchinterval()
 
   def __enter__(self) -> 'ReadAhead':
-    # The reader takes the GIL back after each read and each update of the hash:
-    # at the default 5 ms interval it would wait for the walk about that long each
-    # time, more than hashing a piece takes.
-    sys.setswitchinterval(min(self._switch_interval, _SWITCH_INTERVAL))
+    _SWITCHING.enter()
     self._thread.start()
     return self
 
@@ -148,7 +175,7 @@ class ReadAhead(Blocks):
       except queue.Empty:
         pass
       self._thread.join(0.01)
-    sys.setswitchinterval(self._switch_interval)
+    _SWITCHING.exit()
 
   def _read(self) -> None:
     try:

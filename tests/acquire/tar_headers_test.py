@@ -277,6 +277,17 @@ class TarHeadersTest(absltest.TestCase):
           f.seek(0)
           self.assertEqual(f.read(), _CASES[case][0] * 50)
 
+  def test_the_switch_interval_is_restored_when_the_last_read_ahead_ends(self):
+    interval = sys.getswitchinterval()
+    first = _tar_headers.ReadAhead(io.BytesIO(_tar()), 512)
+    second = _tar_headers.ReadAhead(io.BytesIO(_tar()), 512)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    self.assertLess(sys.getswitchinterval(), interval)
+    second.__exit__(None, None, None)
+    self.assertEqual(sys.getswitchinterval(), interval)
+
   def test_a_read_error_in_the_reader_thread_is_raised_in_the_walk(self):
 
     class FailingFile(io.BytesIO):

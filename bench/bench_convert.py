@@ -43,7 +43,7 @@ starts to its first shard begun (the birth time of the shard's temporary file, w
 the rename keeps) and renamed into place (its change time), and to its exit; beside,
 in the same run, `python -c pass`, the floor of any absl binary (python importing
 absl), the binary's imports alone and a shard worker's imports alone (each a process
-to its exit). Best of --repeats.
+to its exit). Best of --repeats; --repo=DIR times another checkout's binary.
 
   ... bench/bench_convert.py --plan_memory
 
@@ -100,6 +100,9 @@ def _parse_args():
                       'first is written soon after start-up)')
   parser.add_argument('--repeats', type=int, default=5,
                       help='runs of each command in --startup; the fastest is kept')
+  parser.add_argument('--repo', default=os.path.dirname(os.path.dirname(
+      os.path.abspath(__file__))), help='the checkout whose binary --startup times '
+                      '(default: this one), e.g. another to compare')
   return parser.parse_args()
 
 
@@ -386,12 +389,11 @@ def _startup_run(data_dir: str, output: str, num_shards: int, env) -> Tuple[floa
 
 
 def startup(data_dir: str, work_dir: str, num_images: int, num_shards: int,
-            repeats: int) -> int:
+            repeats: int, repo: str) -> int:
   """Start-up of `build_imagenet_data` on the set, beside the floor of any absl
   binary (python importing absl) and its parts (the binary's imports, a shard
   worker's) measured in the same run; best of `repeats`."""
-  env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(
-      os.path.abspath(__file__))))
+  env = dict(os.environ, PYTHONPATH=repo)
   commands = {
       'python -c pass': lambda: (_process_seconds([sys.executable, '-c', 'pass']),),
       'python + absl (floor)': lambda: (_process_seconds(
@@ -408,9 +410,9 @@ def startup(data_dir: str, work_dir: str, num_images: int, num_shards: int,
   for _ in range(repeats):
     for name, command in commands.items():
       runs[name].append(command())
-  print('%d images in %d shards; load %s; seconds from process start, best of %d '
-        '(median):' % (num_images, num_shards,
-                       ' '.join('%.2f' % load for load in os.getloadavg()), repeats))
+  print('%s: %d images in %d shards; load %s; seconds from process start, best of '
+        '%d (median):' % (repo, num_images, num_shards,
+                          ' '.join('%.2f' % load for load in os.getloadavg()), repeats))
   for name, timings in runs.items():
     columns = zip(*timings)
     what = (('to exit',) if len(timings[0]) == 1 else
@@ -437,7 +439,7 @@ def main():
     return image_checks(data_dir)
   if args.startup:
     return startup(data_dir, args.work_dir, args.num_images, args.startup_shards,
-                   args.repeats)
+                   args.repeats, args.repo)
   synsets, texts = imagenet.imagenet_classes(label_files.LabelFiles(
       synsets=os.path.join(data_dir, 'synsets.txt'),
       metadata=os.path.join(data_dir, 'metadata.txt')))

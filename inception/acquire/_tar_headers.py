@@ -4,7 +4,8 @@ tarfile builds a TarInfo per member, parsing and decoding every field of its hea
 (about 100 us each): ImageNet's train tar holds 1.28 M members, and indexing it ran
 at a fraction of `md5sum`'s speed. Here a tar is walked header to header by its size
 fields alone, seeking past the data (or, for a file hashed on the way, reading it
-whole in large pieces), and the headers walked are then checked together,
+whole in large pieces in a second thread: ReadAhead), and the headers walked are then
+checked together,
 a few thousand at a time: one regular expression for the common header, numpy for
 the checksums. The fast reader answers only when every header is the common case
 that tarfile and `_members.plain_member_name` accept as they are:

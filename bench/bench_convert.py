@@ -35,6 +35,16 @@ decodes, TensorFlow's decode), and how many of 100 damaged copies of each of bas
 progressive and restart-interval JPEGs each check refuses (truncated at a random
 point of the scan data; 2000, 16 or 1 random bytes written over it).
 
+  ... bench/bench_convert.py --startup
+
+measures instead the start-up of `build_imagenet_data` as a process on the set (train
+only, no boxes, --startup_shards small shards): seconds from just before the process
+starts to its first shard begun (the birth time of the shard's temporary file, which
+the rename keeps) and renamed into place (its change time), and to its exit; beside,
+in the same run, `python -c pass`, the floor of any absl binary (python importing
+absl), the binary's imports alone and a shard worker's imports alone (each a process
+to its exit). Best of --repeats; --repo=DIR times another checkout's binary.
+
   ... bench/bench_convert.py --plan_memory
 
 measures instead the main process at ImageNet scale without any image: RSS after
@@ -50,9 +60,11 @@ import os
 import pickle
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from typing import Tuple
 
 import numpy as np
 
@@ -80,6 +92,17 @@ def _parse_args():
                       help='measure the main process at ImageNet scale instead')
   parser.add_argument('--image_checks', action='store_true',
                       help='measure the cost and catch rate of each image check instead')
+  parser.add_argument('--startup', action='store_true',
+                      help='measure the start-up of the build_imagenet_data process '
+                      'instead (start to first shard begun and renamed)')
+  parser.add_argument('--startup_shards', type=int, default=500,
+                      help='--train_shards of the --startup runs (small shards: the '
+                      'first is written soon after start-up)')
+  parser.add_argument('--repeats', type=int, default=5,
+                      help='runs of each command in --startup; the fastest is kept')
+  parser.add_argument('--repo', default=os.path.dirname(os.path.dirname(
+      os.path.abspath(__file__))), help='the checkout whose binary --startup times '
+                      '(default: this one), e.g. another to compare')
   return parser.parse_args()
 
 
@@ -328,6 +351,78 @@ def _timed(check, images) -> float:
   return time.perf_counter() - start
 
 
+def _shard_times(path: str) -> Tuple[float, float]:
+  """(birth, change) times of a file, epoch seconds: when a shard's temporary file
+  was created (its writer started) and when it was renamed into place."""
+  birth, change = subprocess.run(['stat', '-c', '%.9W %.9Z', path], check=True,
+                                 capture_output=True, text=True).stdout.split()
+  return float(birth), float(change)
+
+
+def _process_seconds(argv, env=None) -> float:
+  """Wall seconds of running `argv` to its exit."""
+  start = time.time()
+  subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
+  return time.time() - start
+
+
+def _startup_run(data_dir: str, output: str, num_shards: int, env) -> Tuple[float, ...]:
+  """(seconds to the first shard begun, to the first renamed, to exit) of one
+  build_imagenet_data process, from just before it was started."""
+  shutil.rmtree(output, ignore_errors=True)
+  argv = [sys.executable, '-m', 'inception.build_imagenet_data',
+          '--train_directory=' + os.path.join(data_dir, 'train'),
+          '--validation_directory=', '--bounding_box_file=',
+          '--output_directory=' + output, '--train_shards=%d' % num_shards,
+          '--labels_file=' + os.path.join(data_dir, 'synsets.txt'),
+          '--imagenet_metadata_file=' + os.path.join(data_dir, 'metadata.txt')]
+  start = time.time()
+  subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL,
+                 stderr=subprocess.DEVNULL)
+  end = time.time()
+  times = [_shard_times(os.path.join(output, name))
+           for name in os.listdir(output) if name.startswith('train-')]
+  if len(times) != num_shards:
+    raise RuntimeError('%s: %d shards, expected %d' % (output, len(times), num_shards))
+  return (min(birth for birth, _ in times) - start,
+          min(change for _, change in times) - start, end - start)
+
+
+def startup(data_dir: str, work_dir: str, num_images: int, num_shards: int,
+            repeats: int, repo: str) -> int:
+  """Start-up of `build_imagenet_data` on the set, beside the floor of any absl
+  binary (python importing absl) and its parts (the binary's imports, a shard
+  worker's) measured in the same run; best of `repeats`."""
+  env = dict(os.environ, PYTHONPATH=repo)
+  commands = {
+      'python -c pass': lambda: (_process_seconds([sys.executable, '-c', 'pass']),),
+      'python + absl (floor)': lambda: (_process_seconds(
+          [sys.executable, '-c', 'from absl import app, flags, logging']),),
+      'import build_imagenet_data': lambda: (_process_seconds(
+          [sys.executable, '-c', 'import inception.build_imagenet_data'], env),),
+      'a pool worker\'s imports': lambda: (_process_seconds(
+          [sys.executable, '-c', 'import inception.core._process_pool, '
+           'inception.records._shard_tasks'], env),),
+      'build_imagenet_data': lambda: _startup_run(
+          data_dir, os.path.join(work_dir, 'out_startup'), num_shards, env),
+  }
+  runs = {name: [] for name in commands}
+  for _ in range(repeats):
+    for name, command in commands.items():
+      runs[name].append(command())
+  print('%s: %d images in %d shards; load %s; seconds from process start, best of '
+        '%d (median):' % (repo, num_images, num_shards,
+                          ' '.join('%.2f' % load for load in os.getloadavg()), repeats))
+  for name, timings in runs.items():
+    columns = zip(*timings)
+    what = (('to exit',) if len(timings[0]) == 1 else
+            ('to the first shard begun', 'to the first shard renamed', 'to exit'))
+    print('%-28s %s' % (name, '; '.join(
+        '%s %.3f s (%.3f)' % (label, min(column), statistics.median(column))
+        for label, column in zip(what, columns))))
+  return 0
+
+
 def main():
   args = _parse_args()
   from absl import logging  # pylint: disable=g-import-not-at-top
@@ -342,6 +437,9 @@ def main():
   generate(data_dir, args.num_images, args.num_classes, args.seed, args.tiny)
   if args.image_checks:
     return image_checks(data_dir)
+  if args.startup:
+    return startup(data_dir, args.work_dir, args.num_images, args.startup_shards,
+                   args.repeats, args.repo)
   synsets, texts = imagenet.imagenet_classes(label_files.LabelFiles(
       synsets=os.path.join(data_dir, 'synsets.txt'),
       metadata=os.path.join(data_dir, 'metadata.txt')))

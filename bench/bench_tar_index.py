@@ -10,7 +10,9 @@ Times, in the same run, each --repeats times in turn, from a warm page cache:
 
 and prints the fastest of each (every run is listed, with its CPU seconds, steadier
 than wall time on a busy machine), and md5sum's seconds / index+md5's: the goal is at
-least 0.8. Tiny files are
+least 0.8. index+md5 reads ahead in a second thread that hashes while the main thread
+walks the headers: its wall time can be below its CPU seconds only on a free core
+(the load average is printed before and after). Tiny files are
 the hard case (a header per 3.5 KB instead of ImageNet's 110 KB). The train tar is
 --train_tar, e.g. the 1 % set's (`bench/imagenet_set.py`), or else one generated as
 `bench_extract.py` generates it (its flags: --num_classes, --files_per_class,
@@ -101,6 +103,7 @@ def main(argv):
             best['md5sum'] / best['index+md5'], best['md5sum'] / best['index'],
             best_cpu['md5sum'] / best_cpu['index+md5'],
             best_cpu['md5sum'] / best_cpu['index']))
+  print('load at the end: %s' % ' '.join('%.2f' % load for load in os.getloadavg()))
   if not FLAGS.work_dir:
     shutil.rmtree(work)
 

@@ -4,7 +4,8 @@ tarfile builds a TarInfo per member, parsing and decoding every field of its hea
 (about 100 us each): ImageNet's train tar holds 1.28 M members, and indexing it ran
 at a fraction of `md5sum`'s speed. Here a tar is walked header to header by its size
 fields alone, seeking past the data (or, for a file hashed on the way, reading it
-whole in large pieces), and the headers walked are then checked together,
+whole in large pieces in a second thread: ReadAhead), and the headers walked are then
+checked together,
 a few thousand at a time: one regular expression for the common header, numpy for
 the checksums. The fast reader answers only when every header is the common case
 that tarfile and `_members.plain_member_name` accept as they are:
@@ -29,8 +30,10 @@ it gives exactly what tarfile would: the same names, data offsets and sizes, in 
 same order (tests/acquire/tar_headers_test.py compares them on every kind of tar).
 """
 import io
+import queue
 import re
 import sys
+import threading
 from typing import Callable, IO, Iterator, List, NamedTuple, Tuple
 
 import numpy as np
@@ -39,6 +42,8 @@ BLOCK_SIZE = 512
 _ZERO_BLOCK = bytes(BLOCK_SIZE)
 # Headers checked at once: a few MB of them.
 _BATCH = 8192
+# The GIL switch interval while a ReadAhead reads (s; Python's default is 0.005).
+_SWITCH_INTERVAL = 0.0002
 
 # Header fields (tarfile's frombuf): [start, end) in the block.
 _NAME_END = 100
@@ -106,6 +111,109 @@ class Blocks(object):
       if len(self._buffer) < BLOCK_SIZE:
         raise NotPlain('the file ends in a header')
     return self._buffer, position
+
+
+class _FastSwitching(object):
+  """The GIL switch interval at _SWITCH_INTERVAL while any ReadAhead runs.
+
+  A reader thread takes the GIL back after each read and each update of the hash:
+  at the default 5 ms interval it would wait for the walk about that long each time,
+  more than hashing a piece takes. Counted, so that read-aheads in several threads
+  restore the interval only when the last one ends.
+  """
+
+  def __init__(self):
+    self._lock = threading.Lock()
+    self._users = 0
+    self._saved = None
+
+  def enter(self) -> None:
+    with self._lock:
+      if not self._users:
+        self._saved = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._saved, _SWITCH_INTERVAL))
+      self._users += 1
+
+  def exit(self) -> None:
+    with self._lock:
+      self._users -= 1
+      if not self._users:
+        sys.setswitchinterval(self._saved)
+
+
+_SWITCHING = _FastSwitching()
+
+
+class ReadAhead(Blocks):
+  """The blocks of a binary file read whole, front to back: a second thread reads it
+  in `piece_size` pieces, `depth` pieces ahead, while the caller walks the headers.
+
+  For a file hashed on the way (_verification.HashingReader), the reading and the
+  hashing, which release the GIL, then overlap the walk, which holds it: on two cores
+  the MD5 is mostly hidden behind the walk. Blocks are asked for in increasing order
+  (the walk's). A context manager: the thread has stopped once it exits, so the file
+  is the caller's again (to read with tarfile, or to hash the rest).
+  """
+
+  def __init__(self, f: IO[bytes], piece_size: int, depth: int = 4):
+    super().__init__(f)
+    self._piece_size = piece_size
+    self._pieces = queue.Queue(depth)
+    self._stopping = threading.Event()
+    self._thread = threading.Thread(target=self._read, name='tar-read-ahead',
+                                    daemon=True)
+
+  def __enter__(self) -> 'ReadAhead':
+    _SWITCHING.enter()
+    self._thread.start()
+    return self
+
+  def __exit__(self, *unused_exc_info) -> None:
+    self._stopping.set()
+    while self._thread.is_alive():
+      try:  # Room for a last piece the reader may be putting.
+        self._pieces.get_nowait()
+      except queue.Empty:
+        pass
+      self._thread.join(0.01)
+    _SWITCHING.exit()
+
+  def _read(self) -> None:
+    try:
+      while not self._stopping.is_set():
+        piece = self._file.read(self._piece_size)
+        self._pieces.put(piece)
+        if not piece:
+          return
+    except BaseException as e:  # pylint: disable=broad-except
+      self._pieces.put(e)  # Raised in the walk.
+
+  def _next_piece(self) -> bytes:
+    """The piece after the buffer; NotPlain at the end of the file."""
+    piece = self._pieces.get()
+    if isinstance(piece, BaseException):
+      raise piece
+    if not piece:
+      raise NotPlain('the file ends in a header')
+    return piece
+
+  def at(self, offset: int) -> Tuple[bytes, int]:
+    position = offset - self._start
+    if position < 0:
+      raise ValueError('read ahead: block %d asked for after %d' % (
+          offset, self._start))
+    while position >= len(self._buffer):  # Past the buffer: the pieces on.
+      self._start += len(self._buffer)
+      position -= len(self._buffer)
+      self._buffer = self._next_piece()
+    if position + BLOCK_SIZE <= len(self._buffer):
+      return self._buffer, position
+    block = self._buffer[position:]  # The block goes on in the next pieces.
+    while len(block) < BLOCK_SIZE:
+      self._start += len(self._buffer)
+      self._buffer = self._next_piece()
+      block += self._buffer[:BLOCK_SIZE - len(block)]
+    return block, 0
 
 
 def padded(offset: int) -> int:

@@ -24,15 +24,19 @@ whole by its index, hashed on the way and checked at the end; a wrong one gives 
 index (ChecksumMismatch, the tarball moved aside), so no shard is written from it.
 """
 
+import contextlib
 import itertools
 import os
 import tarfile
-from typing import Dict, IO, List, NamedTuple, Optional
+from typing import ContextManager, Dict, IO, List, NamedTuple, Optional
 
 from inception import core
 from inception.acquire import _members
 from inception.acquire import _tar_headers
 from inception.acquire import _verification
+
+# The pieces a tarball read whole (hashed on the way) is read in.
+_READ_AHEAD_PIECE = 4 << 20
 
 
 class TarMember(NamedTuple):
@@ -73,12 +77,12 @@ def _open_tar(fileobj: IO[bytes], archive_path: str, label: str) -> tarfile.TarF
     raise _members.open_error(archive_path, e, label) from None
 
 
-def _blocks(f: IO[bytes]) -> _tar_headers.Blocks:
-  """The blocks of `f`: read in large pieces if it is read whole anyway (hashed),
-  else a little from each header on."""
+def _blocks(f: IO[bytes]) -> ContextManager[_tar_headers.Blocks]:
+  """The blocks of `f`: read ahead in large pieces by a second thread if it is read
+  whole anyway (hashed on the way), else a little from each header on."""
   if isinstance(f, _verification.HashingReader):
-    return _tar_headers.Blocks(f, _verification.CHUNK_SIZE)
-  return _tar_headers.Blocks(f)
+    return _tar_headers.ReadAhead(f, _READ_AHEAD_PIECE)
+  return contextlib.nullcontext(_tar_headers.Blocks(f))
 
 
 def _tar_members(archive_path: str, members: _tar_headers.Members,
@@ -157,7 +161,8 @@ def index_train_tar(train_tar: str, progress_interval: float = 10.0,
                           unit='bytes', interval=progress_interval)
   with _verification.verifying_read(train_tar, _no_output,
                                     (_members.ExtractionError,), record) as f:
-    index = _fast_train_index(_blocks(f), train_tar, tracker)
+    with _blocks(f) as blocks:
+      index = _fast_train_index(blocks, train_tar, tracker)
     if index is None:
       index = _tarfile_train_index(f, train_tar, label, tracker)
   if total is not None:
@@ -175,7 +180,8 @@ def index_flat_tar(tar_path: str, record: Optional[str] = None) -> List[TarMembe
   with _verification.verifying_read(tar_path, _no_output,
                                     (_members.ExtractionError,), record) as f:
     try:
-      return _tar_members(tar_path, _tar_headers.members(_blocks(f)))
+      with _blocks(f) as blocks:
+        return _tar_members(tar_path, _tar_headers.members(blocks))
     except _tar_headers.NotPlain:
       return _tarfile_flat_index(f, tar_path, label)
 

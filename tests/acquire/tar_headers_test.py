@@ -2,9 +2,12 @@
 the fast header reader gives the index that tarfile gives, or leaves the archive to
 tarfile, and the index functions then give tarfile's index or its error."""
 
+import contextlib
 import io
 import os
+import sys
 import tarfile
+import threading
 
 from absl.testing import absltest
 
@@ -116,8 +119,23 @@ _TRAIN_CASES = {
                         False),
     'outer cut': (archives.cut_before_member(
         _tar([('n%02d.tar' % i, _tar()) for i in range(3)]), 2), False),
+    'class tar cut before the next class tar': (_tar([
+        ('n01.tar', archives.cut_before_member(_tar(), 3)),
+        ('n02.tar', _tar([('b' + name, data) for name, data in _PLAIN]))]), False),
     'outer one zero block': (_tar([('n01.tar', _tar())])[:_end_of_members(
         _tar([('n01.tar', _tar())])) + 512], False),
+}
+
+
+# {name: a context manager of the Blocks of a file}: every way of reading them, with
+# pieces that split headers anywhere.
+_BLOCK_READERS = {
+    **{'seeking, %d bytes' % size: (
+        lambda f, size=size: contextlib.nullcontext(_tar_headers.Blocks(f, size)))
+       for size in (0, 700, 8192, 1 << 20)},
+    **{'read ahead, %d bytes' % size: (
+        lambda f, size=size: _tar_headers.ReadAhead(f, size, depth=2))
+       for size in (100, 700, 8192, 1 << 20)},
 }
 
 
@@ -137,19 +155,18 @@ class TarHeadersTest(absltest.TestCase):
       f.write(data)
     return path
 
-  def fast_flat(self, path, read_size):
-    """The fast reader's index of a flat tar, or None if it leaves it to tarfile."""
-    with open(path, 'rb') as f:
+  def fast_flat(self, path, blocks_of):
+    """The fast reader's index of a flat tar, or None if it leaves it to tarfile;
+    its blocks read by `blocks_of(file)` (a context manager)."""
+    with open(path, 'rb') as f, blocks_of(f) as blocks:
       try:
-        return _tar_index._tar_members(
-            path, _tar_headers.members(_tar_headers.Blocks(f, read_size)))
+        return _tar_index._tar_members(path, _tar_headers.members(blocks))
       except _tar_headers.NotPlain:
         return None
 
-  def fast_train(self, path, read_size):
-    with open(path, 'rb') as f:
-      return _tar_index._fast_train_index(_tar_headers.Blocks(f, read_size), path,
-                                          core.Progress('test'))
+  def fast_train(self, path, blocks_of):
+    with open(path, 'rb') as f, blocks_of(f) as blocks:
+      return _tar_index._fast_train_index(blocks, path, core.Progress('test'))
 
   def tarfile_flat(self, path):
     with open(path, 'rb') as f:
@@ -165,11 +182,11 @@ class TarHeadersTest(absltest.TestCase):
     function gives tarfile's index or error either way."""
     expected = _outcome(tarfile_index, path)
     self.assertEqual(_outcome(public_index, path), expected)
-    for read_size in (0, 700, 8192, 1 << 20):
-      found = fast(path, read_size)
-      self.assertEqual(found is not None, expect_fast, read_size)
+    for name, blocks_of in _BLOCK_READERS.items():
+      found = fast(path, blocks_of)
+      self.assertEqual(found is not None, expect_fast, name)
       if found is not None:
-        self.assertEqual(found, expected)
+        self.assertEqual(found, expected, name)
 
   def test_flat_tars(self):
     for case, (data, fast_flat, _) in _CASES.items():
@@ -195,7 +212,8 @@ class TarHeadersTest(absltest.TestCase):
 
   def test_a_train_tar_of_zero_blocks_holds_no_class_tars(self):
     path = self.write('train.tar', bytes(10240))
-    self.assertIsNone(self.fast_train(path, 0))
+    for blocks_of in _BLOCK_READERS.values():
+      self.assertIsNone(self.fast_train(path, blocks_of))
     self.assertEqual(self.tarfile_train(path), {})
     with self.assertRaisesRegex(acquire.ExtractionError,
                                 '^train.tar: holds no class tars$'):
@@ -236,6 +254,53 @@ class TarHeadersTest(absltest.TestCase):
     with tarfile.open(path) as tar:
       ends = [_tar_headers.padded(m.offset_data + m.size) for m in tar]
     self.assertEqual(offsets, ends)
+
+  def test_read_ahead_stops_and_gives_the_file_back(self):
+    """Left early (a name seen twice) or at the end, the reader thread has stopped
+    once the read-ahead exits, the switch interval is as before, and the file is
+    the caller's to read again."""
+    interval = sys.getswitchinterval()
+    for case in ('duplicate name', 'gnu'):
+      with self.subTest(case):
+        path = self.write('val.tar', _CASES[case][0] * 50)
+        with open(path, 'rb') as f:
+          read_ahead = _tar_headers.ReadAhead(f, 512, depth=1)
+          with read_ahead:
+            try:
+              _tar_headers.members(read_ahead)
+            except _tar_headers.NotPlain:
+              pass
+            self.assertLess(sys.getswitchinterval(), interval)
+          self.assertFalse(
+              any(t.name == 'tar-read-ahead' for t in threading.enumerate()))
+          self.assertEqual(sys.getswitchinterval(), interval)
+          f.seek(0)
+          self.assertEqual(f.read(), _CASES[case][0] * 50)
+
+  def test_the_switch_interval_is_restored_when_the_last_read_ahead_ends(self):
+    interval = sys.getswitchinterval()
+    first = _tar_headers.ReadAhead(io.BytesIO(_tar()), 512)
+    second = _tar_headers.ReadAhead(io.BytesIO(_tar()), 512)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    self.assertLess(sys.getswitchinterval(), interval)
+    second.__exit__(None, None, None)
+    self.assertEqual(sys.getswitchinterval(), interval)
+
+  def test_a_read_error_in_the_reader_thread_is_raised_in_the_walk(self):
+
+    class FailingFile(io.BytesIO):
+
+      def read(self, size=-1):
+        if self.tell() >= 4096:
+          raise OSError('disk on fire')
+        return super().read(size)
+
+    with _tar_headers.ReadAhead(FailingFile(_tar() * 10), 1024) as blocks:
+      with self.assertRaisesRegex(OSError, '^disk on fire$'):
+        for offset in range(0, 10 * 4096, 512):
+          blocks.at(offset)
 
 
 if __name__ == '__main__':

@@ -37,6 +37,7 @@ import uuid
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple, Type
 
 from inception.core import _fingerprint
+from inception.core import _malloc_thresholds
 from inception.core import _runner
 from inception.core import _user_paths
 
@@ -342,6 +343,7 @@ def run_task(setup: _TaskSetup, shared: Any, number: int, task: Any):
   import distributed  # pylint: disable=g-import-not-at-top
   worker = distributed.get_worker()
   _check_fingerprint(setup.fingerprint, worker)
+  _malloc_thresholds.keep_buffers_in_heap()
   for name, value in setup.environment:
     os.environ.setdefault(name, value)
   reporter = _Reporter(worker, setup.topic, number)

@@ -12,11 +12,14 @@ attempt killed mid-task and re-run elsewhere is not counted twice.
 Before any task, every worker answers with its fingerprint (inception.core._fingerprint:
 this project's sources and the pinned packages' versions) and a worker that differs
 is refused in one line naming it; each task checks its worker again, so a worker that
-joins later is refused the same way. A worker that dies mid-task has the task re-run
-elsewhere by the scheduler (the work must fix its output by its task alone, and write
-atomically); a task that kills `distributed.scheduler.allowed-failures` + 1 workers
-fails the run naming it; a cluster without workers for `no_workers_timeout` seconds
-fails the run naming the cluster. The client uses dask's own configuration: its
+joins later is refused the same way. That first task also sets the worker's malloc
+thresholds (inception.core._malloc_thresholds: dask's nanny turns off glibc's dynamic
+mmap threshold, which made each image's read buffer a fresh mmap). A worker that dies
+mid-task has the task re-run elsewhere by the scheduler (the work must fix its output
+by its task alone, and write atomically); a task that kills
+`distributed.scheduler.allowed-failures` + 1 workers fails the run naming it; a
+cluster without workers for `no_workers_timeout` seconds fails the run naming the
+cluster. The client uses dask's own configuration: its
 connect timeout (`distributed.comm.timeouts.connect`) and, for `tls://` addresses, its
 TLS files (`distributed.comm.tls.*`, e.g. DASK_DISTRIBUTED__COMM__TLS__CA_FILE).
 

@@ -31,6 +31,7 @@ import contextlib
 import dataclasses
 import ipaddress
 import os
+import pickle
 import queue
 import sys
 import time
@@ -263,7 +264,8 @@ class _Run(object):
       number = self._number
       self._number += 1
       future = self._client.submit(
-          run_task, self._setup, self._shared, number, task, pure=False,
+          run_task, self._setup, self._shared, number,
+          pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL), pure=False,
           key='%s-%d-%s' % (self._setup.work.__name__, number, self._setup.topic[-12:]))
       self._pending[future] = (number, task)
       future.add_done_callback(lambda f: self._events.put(('done', f)))
@@ -334,8 +336,11 @@ class _Run(object):
 _checked_fingerprints = set()
 
 
-def run_task(setup: _TaskSetup, shared: Any, number: int, task: Any):
+def run_task(setup: _TaskSetup, shared: Any, number: int, pickled_task: bytes):
   """A Dask task: checks this worker's fingerprint, runs the work on one task.
+
+  The task arrives pickled: the scheduler passes bytes on as they are, while it would
+  unpickle and pickle again a task object (a shard's entries: 2-4 ms of its CPU each).
 
   Returns (result, units, bytes): the result and this attempt's progress totals.
 
@@ -351,7 +356,7 @@ def run_task(setup: _TaskSetup, shared: Any, number: int, task: Any):
     os.environ.setdefault(name, value)
   reporter = _Reporter(worker, setup.topic, number)
   try:
-    result = _runner.call_work(setup.work, shared, task, reporter)
+    result = _runner.call_work(setup.work, shared, pickle.loads(pickled_task), reporter)
   except Exception as e:  # pylint: disable=broad-except  (re-raised, portable)
     raise _runner.portable_exception(e) from None
   return result, reporter.units, reporter.num_bytes

@@ -100,6 +100,19 @@ def _open_writer(fifo: str) -> int:
   return dask_clusters.wait_for(try_open, 'a worker to open ' + fifo, _JOB_SECONDS)
 
 
+def _page_faults_of_reads(path: str, reads: int) -> int:
+  """Minor page faults of `reads` reads of `path` through a 256 KiB os.read buffer (as
+  the converter reads an image), in the process that runs it."""
+  import resource  # pylint: disable=g-import-not-at-top  (runs on a worker)
+  before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+  for _ in range(reads):
+    fd = os.open(path, os.O_RDONLY)
+    while os.read(fd, 1 << 18):
+      pass
+    os.close(fd)
+  return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
 def _reader(workers, fifo: str, exclude=()) -> int:
   """The pid of the worker process holding `fifo` open (waits for one; the test holds
   the writing end)."""
@@ -147,6 +160,19 @@ class DaskRunnerTest(absltest.TestCase):
     runner.run(iter(plan.tasks), results.append, on_progress)
     self.assertEqual(sorted(r.index for r in results), list(range(8)))
     self.assertEqual(progress, [24, sum(r.num_input_bytes for r in results)])
+
+  def test_a_worker_that_ran_a_task_keeps_read_buffers_in_its_heap(self):
+    # dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_ set: without the
+    # thresholds a task sets, each read buffer is a fresh mmap (~4 faults a read).
+    entries = _split(self.root, 2)
+    with distributed.get_task_stream(client=_CLIENT) as stream:
+      _convert(entries, 4, os.path.join(self.root, 'out'), _on(_CLUSTER.address))
+    ran = sorted({record['worker'] for record in stream.data})
+    self.assertNotEmpty(ran)
+    faults = _CLIENT.run(_page_faults_of_reads, entries[0].source, 1000, workers=ran)
+    self.assertLen(faults, len(ran))
+    for worker, count in faults.items():
+      self.assertLess(count, 100, worker)
 
   def test_a_worker_killed_mid_shard_has_its_shard_rerun_elsewhere(self):
     entries = _split(self.root, 4)

@@ -175,9 +175,15 @@ def class_of_member(label: str, name: str) -> str:
 def read_member(f, member: tarfile.TarInfo, archive_path: str, label: str) -> bytes:
   """A regular member's bytes, read from `f` at its position; a short read is a
   truncated archive."""
-  data = f.read(member.size)
-  if len(data) != member.size:
+  return read_exactly(f, member.name, member.size, archive_path, label)
+
+
+def read_exactly(f, name: str, size: int, archive_path: str, label: str) -> bytes:
+  """`size` bytes of member `name`, read from `f` at its position; a short read is a
+  truncated archive."""
+  data = f.read(size)
+  if len(data) != size:
     raise CorruptArchiveError(
         archive_path, 'truncated: member %r has %d of its %d bytes' %
-        (member.name, len(data), member.size), label)
+        (name, len(data), size), label)
   return data

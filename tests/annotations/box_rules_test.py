@@ -1,5 +1,8 @@
 """Tests of inception.annotations._box_rules: one XML → its boxes, by the rules."""
 
+import itertools
+import os
+
 from absl.testing import absltest
 
 from inception.annotations import _box_rules
@@ -195,6 +198,37 @@ class BoxRulesTest(absltest.TestCase):
         self.assertIsNone(_box_rules._common_annotation(data, path), path)
       else:
         self.assertEqual(_box_rules._common_annotation(data, path), expected, path)
+
+  def test_image_names_are_os_path_s(self):
+    for path in ('a/b/n01440764_1.xml', 'n01440764_1.xml', '.xml', '..xml', 'a/.b.xml',
+                 'x', 'a.b.c', 'a/..', 'a/.', 'a/', '...a.xml', 'a/b.c/d', '.a.'):
+      self.assertEqual(_box_rules.image_name_for_xml(path),
+                       os.path.splitext(os.path.basename(path))[0] + '.JPEG', path)
+
+  def test_normalize_box_keeps_the_original_arithmetic(self):
+    # The original's min/max formulas, -0.0 and ties included: the CSV's bytes.
+    def original(raw, width, height):
+      xmin, xmax = raw.xmin / width, raw.xmax / width
+      ymin, ymax = raw.ymin / height, raw.ymax / height
+      swapped = xmin > xmax or ymin > ymax
+      xmin, xmax = min(xmin, xmax), max(xmin, xmax)
+      ymin, ymax = min(ymin, ymax), max(ymin, ymax)
+      outside = xmax <= 0.0 or ymax <= 0.0 or xmin >= 1.0 or ymin >= 1.0
+      clamped = min(xmin, ymin) < 0.0 or max(xmax, ymax) > 1.0
+      box = _boxes_csv.Box(*(min(max(v, 0.0), 1.0) for v in (xmin, ymin, xmax, ymax)))
+      reason = None
+      if box.xmin >= box.xmax or box.ymin >= box.ymax:
+        reason = _box_rules.OUTSIDE_IMAGE if outside else _box_rules.ZERO_AREA
+      return box, swapped, clamped, reason
+
+    values = (-20.0, -0.0, 0.0, 7.5, 100.0, 200.0, 250.0)
+    for xmin, ymin, xmax, ymax in itertools.product(values, repeat=4):
+      raw = _box_rules.RawBox('a', xmin, ymin, xmax, ymax)
+      got, expected = (_box_rules.normalize_box(raw, 200.0, 100.0),
+                       original(raw, 200.0, 100.0))
+      self.assertEqual(repr(got), repr(expected), repr(raw))
+      self.assertEqual(_boxes_csv.format_csv_line('a.JPEG', got[0]),
+                       '%s,%.4f,%.4f,%.4f,%.4f' % ('a.JPEG', *expected[0]))
 
 
 if __name__ == '__main__':

@@ -97,6 +97,22 @@ class ShardWriterTest(absltest.TestCase):
     with open(self.path, 'rb') as mine, open(reference, 'rb') as theirs:
       self.assertEqual(mine.read(), theirs.read())
 
+  def test_small_records_gathered_into_writes_keep_their_bytes(self):
+    # Records of ~500 bytes, gathered into writes of WRITE_BYTES at least: the shard
+    # is TensorFlow's, cut at no record boundary of its own.
+    records = [bytes([i % 251]) * (i % 997) for i in range(3000)]
+    self.assertGreater(sum(map(len, records)), 3 * _shards.WRITE_BYTES)
+    with _shards.ShardWriter(self.path) as writer:
+      for record in records:
+        writer.write(record)
+    reference = os.path.join(self.directory, 'reference')
+    with tf.io.TFRecordWriter(reference) as tf_writer:
+      for record in records:
+        tf_writer.write(record)
+    with open(self.path, 'rb') as mine, open(reference, 'rb') as theirs:
+      self.assertEqual(mine.read(), theirs.read())
+    self.assertEqual(writer.num_bytes, os.path.getsize(self.path))
+
   def test_index_matches_record_offsets(self):
     records = _records(9, seed=3)
     index = core.index_path(self.directory, 'train-00000-of-00001')

@@ -12,9 +12,10 @@ interpreters and their imports again. Each worker is started at the first run th
 needs it; a run sends each worker it uses its work function and `shared` first. A
 runner given no pool makes one for its run and ends it after.
 
-Each worker runs whole tasks, one at a time; results arrive in any order, so the
-work must fix its output by its task alone (the shards do not depend on the number of
-workers). A task is taken from the iterable only when fewer than
+Each worker runs whole tasks, one at a time, with the next one already sent to it
+(waiting in its pipe: no idle round trip between two tasks); results arrive in any
+order, so the work must fix its output by its task alone (the shards do not depend
+on the number of workers). A task is taken from the iterable only when fewer than
 `_BACKLOG_PER_WORKER` tasks per worker are taken and not yet answered in the calling
 thread (`on_result`): a slow caller holds the workers back instead of letting results
 pile up. The first failure stops the hand-out of new tasks; the tasks in progress
@@ -29,6 +30,7 @@ result) or ('error', exception, traceback text). The worker's fd 1 is redirected
 stderr, so a stray print cannot corrupt the stream.
 """
 
+import collections
 import importlib
 import os
 import pickle
@@ -52,9 +54,19 @@ _NO_TASK = object()
 # The kinds of message a worker receives.
 _SETUP = 'setup'
 _TASK = 'task'
-# Tasks per worker taken from the iterable and not yet answered: the one it runs and
+# Tasks sent to a worker and not yet answered: the one it runs and the next, waiting
+# in its pipe, so that it starts the next as soon as it sends a result instead of
+# idling for a round trip through this process (1152 shards of ~125 tiny images: a
+# round trip per shard).
+_TASKS_SENT_PER_WORKER = 2
+# Tasks per worker taken from the iterable and not yet answered: those sent to it and
 # one more whose result is on its way to the calling thread.
-_BACKLOG_PER_WORKER = 2
+_BACKLOG_PER_WORKER = _TASKS_SENT_PER_WORKER + 1
+# A task waits in a worker's pipe only if its message is at most this big: its write
+# then never blocks (Linux's pipes hold 64 KiB), so this thread keeps reading the
+# worker's progress while the worker runs the task before. A bigger one is sent when
+# the worker has answered.
+_WAITING_TASK_MAX_BYTES = 32 << 10
 _POLL_SECONDS = 0.1
 
 
@@ -213,32 +225,37 @@ class _Run(object):
       raise first_error
 
   def _drive(self, process: subprocess.Popen) -> None:
-    """Thread body: hands tasks to one worker until none are left or one failed."""
+    """Thread body: hands tasks to one worker, _TASKS_SENT_PER_WORKER at a time,
+    until none are left or one failed; the tasks it was sent are answered first."""
+    sent = collections.deque()  # the tasks sent and not answered, in order
+    held = None  # (task, message) taken but too big to wait in the worker's pipe
+    failed = False
     try:
       _send(process.stdin, self._setup)
-      while not self._stop.is_set():
-        if not self._backlog.acquire(timeout=_POLL_SECONDS):
-          continue
-        with self._tasks_lock:
-          task = next(self._tasks, _NO_TASK)
-        if task is _NO_TASK:
-          break
-        try:
-          _send(process.stdin, (_TASK, task))
-          while True:
-            message = _receive(process.stdout)
-            if message is None:
-              raise _runner.WorkerError(
-                  'worker process %d exited (status %s) while %s%s'
-                  % (process.pid, process.wait(), self._describe(task),
-                     _exit_cause(process.returncode)))
-            if message[0] != 'progress':
+      while True:
+        while (not failed and len(sent) < _TASKS_SENT_PER_WORKER and
+               not self._stop.is_set()):
+          if held is not None:
+            (task, message), held = held, None
+          else:
+            task = self._take_task(wait=not sent)
+            if task is _NO_TASK:
               break
-            self._events.put(message)
-        except (OSError, EOFError, pickle.UnpicklingError) as e:
-          process.kill()  # its stream is out of step: not used again
-          raise _runner.WorkerError('lost worker process %d while %s: %s' %
-                                    (process.pid, self._describe(task), e)) from None
+            message = _encode((_TASK, task))
+          if sent and len(message) > _WAITING_TASK_MAX_BYTES:
+            held = task, message
+            break
+          try:
+            _write(process.stdin, message)
+          except OSError as e:
+            process.kill()  # its stream is out of step: not used again
+            raise _runner.WorkerError('lost worker process %d while %s: %s' %
+                                      (process.pid, self._describe(task), e)) from None
+          sent.append(task)
+        if not sent:
+          break
+        message = self._answer(process, sent[0])
+        sent.popleft()
         if message[0] == 'result':
           self._events.put(message)
         else:
@@ -246,11 +263,45 @@ class _Run(object):
           if not isinstance(error, self._expected_errors + (OSError,)):
             sys.stderr.write(trace)
           self._events.put(('error', error))
-          break
+          failed = True  # no more tasks for it; those sent are answered first
     except BaseException as e:  # pylint: disable=broad-except  (reported, not lost)
       self._events.put(('error', e))
     finally:
       self._events.put(('done',))
+
+  def _take_task(self, wait: bool) -> Any:
+    """The next task, or _NO_TASK: none left, the run is stopping, or (unless
+    `wait`) the backlog is full now."""
+    while not self._stop.is_set():
+      if self._backlog.acquire(timeout=_POLL_SECONDS) if wait else (
+          self._backlog.acquire(blocking=False)):
+        with self._tasks_lock:
+          task = next(self._tasks, _NO_TASK)
+        if task is _NO_TASK:
+          self._backlog.release()
+        return task
+      if not wait:
+        break
+    return _NO_TASK
+
+  def _answer(self, process: subprocess.Popen, task: Any) -> Tuple[Any, ...]:
+    """The worker's answer to `task` (its first task not yet answered): its result
+    or error, its progress messages passed on on the way."""
+    try:
+      while True:
+        message = _receive(process.stdout)
+        if message is None:
+          raise _runner.WorkerError(
+              'worker process %d exited (status %s) while %s%s'
+              % (process.pid, process.wait(), self._describe(task),
+                 _exit_cause(process.returncode)))
+        if message[0] != 'progress':
+          return message
+        self._events.put(message)
+    except (OSError, EOFError, pickle.UnpicklingError) as e:
+      process.kill()  # its stream is out of step: not used again
+      raise _runner.WorkerError('lost worker process %d while %s: %s' %
+                                (process.pid, self._describe(task), e)) from None
 
 
 def _exit_cause(status: int) -> str:
@@ -267,9 +318,17 @@ def _exit_cause(status: int) -> str:
 
 
 def _send(stream: BinaryIO, message) -> None:
+  _write(stream, _encode(message))
+
+
+def _encode(message) -> bytes:
+  """A message as it crosses a pipe: its pickle's length, then the pickle."""
   data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-  stream.write(_LENGTH.pack(len(data)))
-  stream.write(data)
+  return _LENGTH.pack(len(data)) + data
+
+
+def _write(stream: BinaryIO, encoded: bytes) -> None:
+  stream.write(encoded)
   stream.flush()
 
 

@@ -3,7 +3,7 @@
 `convert_split` does one split with the runner of its options; `convert_splits` the
 splits of a data set, the validation split first, then train (the original's order),
 then test, handing each finished split to `on_split_finished` (each split found and
-planned in a thread while the one before it is written); `convert_generic` a
+planned in a thread beside the one before it); `convert_generic` a
 folder-per-class set as build_image_data. Any failure raises (a bad image names its
 path), before that split is handed on, and leaves nothing partial under a shard's
 final name; a re-run resumes.
@@ -89,10 +89,10 @@ def convert_splits(sources: Sequence[SplitSource],
                                               record_format), spooled, num_classes)
 
   results = {}
-  # Each split is found and planned in a thread while the split before it is written
-  # (the train tar's index and plan, ~2.5 s of a 10 %-scale ImageNet, beside the
-  # validation split's shards); the splits still start and end in order.
-  with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix='plan') as planner:
+  # Each split is found and planned in a thread, beside the split before it (the
+  # train tar's index and plan, ~2 s of a 10 %-scale ImageNet, beside the validation
+  # split's, then its shards); the splits still start and end in order.
+  with concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix='plan') as planner:
     upcoming = [planner.submit(planned, *source) for source in sources[:1]]
     try:
       for number, (split, _, _) in enumerate(sources):

@@ -484,7 +484,7 @@ def tarballs_convert(tarballs: str, boxes_csv: str, work_dir: str,
     load = os.getloadavg()[0]
     line = subprocess.run(
         [sys.executable, '-c', _TARBALLS_CONVERT, tarballs, boxes_csv, output,
-         str(num_threads or 0)], env=env, check=True, capture_output=True,
+         str(num_threads or 0)], env=env, cwd=repo, check=True, capture_output=True,
         text=True).stdout.strip().splitlines()[-1]
     run = json.loads(line)
     cpu = run['main_cpu'] + run['workers_cpu']

@@ -12,8 +12,9 @@ interpreters and their imports again. Each worker is started at the first run th
 needs it; a run sends each worker it uses its work function and `shared` first. A
 runner given no pool makes one for its run and ends it after.
 
-Each worker runs whole tasks, one at a time, with the next one already sent to it
-(waiting in its pipe: no idle round trip between two tasks); results arrive in any
+Each worker runs whole tasks, one at a time (unless the runner says more), with the
+next one already sent to it (waiting in its pipe: no idle round trip between two
+tasks); results arrive in any
 order, so the work must fix its output by its task alone (the shards do not depend
 on the number of workers). A task is taken from the iterable only when fewer than
 those a worker runs at once plus two (one waiting in its pipe, one whose result is on
@@ -24,9 +25,10 @@ finish, and then the failure is raised (the workers stay for the next run, but a
 failure of the caller's own, an interruption say, ends them). A worker whose parent
 dies sees its standard input close and exits.
 
-A run may ask each worker to run `tasks_at_once` tasks at a time, in threads: work
-that waits on the disk (a shard's fsync before its rename) then keeps the core busy
-with another task meanwhile; the GIL still runs one task's Python at a time.
+A runner may have each worker run several tasks at a time, in threads
+(`with_tasks_at_once`): work that waits on the disk (a shard's fsync before its
+rename) then keeps the core busy with another task meanwhile; the GIL still runs one
+task's Python at a time.
 
 Protocol (private): length-prefixed pickles. Parent → worker: (_SETUP, module,
 function name, shared, environment, tasks at once) at the start of each run, then
@@ -98,8 +100,7 @@ class ProcessPoolRunner(_runner.Runner):
       the work's module is imported.
     pool: the worker processes to run on, kept after the run (a driver's, shared by
       its steps); None: processes started for this run and ended after it.
-    tasks_at_once: tasks each worker runs at a time, in threads (more than 1 for
-      work that waits on the disk).
+  Each worker runs one task at a time, unless `with_tasks_at_once` says otherwise.
   """
 
   def __init__(self, work: _runner.Work, num_workers: int,
@@ -107,11 +108,9 @@ class ProcessPoolRunner(_runner.Runner):
                expected_errors: Tuple[Type[BaseException], ...] = (),
                shared: Any = _runner.NO_SHARED,
                worker_environment: Optional[Dict[str, str]] = None,
-               pool: Optional['LocalPool'] = None, tasks_at_once: int = 1):
+               pool: Optional['LocalPool'] = None):
     _runner.check_importable(work)
-    if tasks_at_once < 1:
-      raise ValueError('tasks_at_once must be at least 1, not %r' % tasks_at_once)
-    self._tasks_at_once = tasks_at_once
+    self._tasks_at_once = 1
     self._work = work
     self._num_workers = num_workers
     self._describe = describe
@@ -119,6 +118,14 @@ class ProcessPoolRunner(_runner.Runner):
     self._shared = shared
     self._worker_environment = dict(worker_environment or {})
     self._pool = pool
+
+  def with_tasks_at_once(self, tasks_at_once: int) -> 'ProcessPoolRunner':
+    """This runner, each worker running `tasks_at_once` tasks at a time, in threads
+    (more than 1 for work that waits on the disk)."""
+    if not isinstance(tasks_at_once, int) or tasks_at_once < 1:
+      raise ValueError('tasks_at_once must be at least 1, not %r' % (tasks_at_once,))
+    self._tasks_at_once = tasks_at_once
+    return self
 
   def __str__(self) -> str:
     return '%d local worker processes' % self._num_workers

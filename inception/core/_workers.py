@@ -87,5 +87,5 @@ class Workers:
           shared=shared, worker_environment=worker_environment, local_workers=self.count)
     return _process_pool.ProcessPoolRunner(
         work, self.count, describe=describe, expected_errors=expected_errors,
-        shared=shared, worker_environment=worker_environment, pool=self.pool,
-        tasks_at_once=tasks_at_once)
+        shared=shared, worker_environment=worker_environment,
+        pool=self.pool).with_tasks_at_once(tasks_at_once)

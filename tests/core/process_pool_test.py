@@ -124,23 +124,23 @@ class ProcessPoolRunnerTest(absltest.TestCase):
 
   def test_a_worker_runs_tasks_at_once_in_threads(self):
     results = []
-    _process_pool.ProcessPoolRunner(pool_work.meet, num_workers=2, tasks_at_once=2).run(
-        [dict(n=n, timeout=30) for n in range(4)], results.append)
+    _process_pool.ProcessPoolRunner(pool_work.meet, num_workers=2).with_tasks_at_once(
+        2).run([dict(n=n, timeout=30) for n in range(4)], results.append)
     self.assertCountEqual([n for n, _, _ in results], range(4))
     self.assertTrue(any(met for _, met, _ in results), results)
 
   def test_tasks_at_once_keep_errors_and_results_apart(self):
     results = []
     runner = _process_pool.ProcessPoolRunner(
-        pool_work.square, num_workers=2, expected_errors=(pool_work.BadInput,),
-        tasks_at_once=2)
+        pool_work.square, num_workers=2,
+        expected_errors=(pool_work.BadInput,)).with_tasks_at_once(2)
     with self.assertRaisesRegex(pool_work.BadInput, 'bad input 3'):
       runner.run(_failing(8, 3, 'bad'), results.append)
     self.assertNotIn(3, [r[0] for r in results])
     runner.run(_tasks(9), results.append)  # the workers go on, a run at a time
     self.assertCountEqual([r[:2] for r in results[-9:]], [(n, n * n) for n in range(9)])
     with self.assertRaisesRegex(ValueError, 'at least 1'):
-      _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2, tasks_at_once=0)
+      runner.with_tasks_at_once(0)
 
   def test_an_error_of_the_callback_stops_the_run(self):
     def on_result(result):

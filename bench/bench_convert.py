@@ -45,6 +45,17 @@ in the same run, `python -c pass`, the floor of any absl binary (python importin
 absl), the binary's imports alone and a shard worker's imports alone (each a process
 to its exit). Best of --repeats; --repo=DIR times another checkout's binary.
 
+  ... bench/bench_convert.py --tarballs=/tmp/bench-tfds/set-0.1 \
+      --boxes_csv=DATA_DIR/downloads/imagenet_2012_bounding_boxes.csv [--repo=DIR]
+
+measures instead the ImageNet driver's convert step alone on a set of the official
+tarballs (bench_tfds.py's, read in place as with --no_extract: validation, then
+train, 128 + 1024 shards, the boxes of --boxes_csv, e.g. the one an `ours` run of
+bench_tfds.py wrote), as a process of --repo's code with --num_threads workers, into
+a fresh directory under --work_dir, --repeats times: wall seconds, CPU seconds of the
+main process and of its workers, and the CPU per image. Alternate two --repo values
+to compare checkouts on a shared machine.
+
   ... bench/bench_convert.py --plan_memory
 
 measures instead the main process at ImageNet scale without any image: RSS after
@@ -56,6 +67,7 @@ converter does once a split is planned; and the size of the pickled shard tasks.
 
 import argparse
 import gc
+import json
 import os
 import pickle
 import resource
@@ -98,6 +110,11 @@ def _parse_args():
   parser.add_argument('--startup_shards', type=int, default=500,
                       help='--train_shards of the --startup runs (small shards: the '
                       'first is written soon after start-up)')
+  parser.add_argument('--tarballs', default=None,
+                      help='measure the convert step alone on this set of the official '
+                      'tarballs instead (bench_tfds.py\'s)')
+  parser.add_argument('--boxes_csv', default=None,
+                      help='the box CSV of --tarballs (a driver run\'s)')
   parser.add_argument('--repeats', type=int, default=5,
                       help='runs of each command in --startup; the fastest is kept')
   parser.add_argument('--repo', default=os.path.dirname(os.path.dirname(
@@ -423,6 +440,60 @@ def startup(data_dir: str, work_dir: str, num_images: int, num_shards: int,
   return 0
 
 
+# The convert step of the ImageNet driver on a set's tarballs, as --tarballs runs it in
+# a process of --repo's code: argv = set, boxes CSV, output directory, workers.
+_TARBALLS_CONVERT = r'''
+import json, os, sys, time
+from absl import logging
+from inception import convert, core, label_files
+from inception.imagenet import _splits
+tarballs, boxes_csv, output, count = sys.argv[1:5]
+logging.set_verbosity(logging.WARNING)
+labels = label_files.LabelFiles(*(os.path.join(tarballs, name) for name in (
+    'imagenet_lsvrc_2015_synsets.txt', 'imagenet_metadata.txt',
+    'imagenet_2012_validation_synset_labels.txt')))
+sources = _splits.SplitSources(tarballs=convert.SplitPaths(
+    train=os.path.join(tarballs, 'ILSVRC2012_img_train.tar'),
+    validation=os.path.join(tarballs, 'ILSVRC2012_img_val.tar')))
+start, times = time.monotonic(), os.times()
+with core.Workers.from_flag(int(count)).sharing_one_pool() as workers:
+  results = _splits.convert_imagenet(sources, output, convert.ConvertOptions(
+      workers=workers), labels, [boxes_csv])
+end = os.times()
+print(json.dumps({
+    'images': sum(r.num_images for r in results.values()),
+    'wall': time.monotonic() - start,
+    'main_cpu': end.user + end.system - times.user - times.system,
+    'workers_cpu': (end.children_user + end.children_system - times.children_user -
+                    times.children_system)}))
+'''
+
+
+def tarballs_convert(tarballs: str, boxes_csv: str, work_dir: str,
+                     num_threads: int, repeats: int, repo: str) -> None:
+  """The convert step alone on a set's tarballs, --repeats times (see the doc)."""
+  if not boxes_csv:
+    raise SystemExit('--tarballs needs --boxes_csv')
+  output = os.path.join(work_dir, 'tarballs-out')
+  env = dict(os.environ, PYTHONPATH=repo)
+  print('repo %s, %s workers, load %.2f' % (repo, num_threads or 'default',
+                                            os.getloadavg()[0]), flush=True)
+  for _ in range(repeats):
+    shutil.rmtree(output, ignore_errors=True)
+    os.makedirs(output)
+    load = os.getloadavg()[0]
+    line = subprocess.run(
+        [sys.executable, '-c', _TARBALLS_CONVERT, tarballs, boxes_csv, output,
+         str(num_threads or 0)], env=env, cwd=repo, check=True, capture_output=True,
+        text=True).stdout.strip().splitlines()[-1]
+    run = json.loads(line)
+    cpu = run['main_cpu'] + run['workers_cpu']
+    print('wall %.2f s, CPU %.2f s (main %.2f, workers %.2f), %.0f us CPU per image, '
+          'load %.2f before' % (run['wall'], cpu, run['main_cpu'], run['workers_cpu'],
+                                cpu / run['images'] * 1e6, load), flush=True)
+  shutil.rmtree(output, ignore_errors=True)
+
+
 def main():
   args = _parse_args()
   from absl import logging  # pylint: disable=g-import-not-at-top
@@ -433,6 +504,9 @@ def main():
   logging.set_verbosity(logging.WARNING)
   if args.plan_memory:
     return plan_memory()
+  if args.tarballs:
+    return tarballs_convert(args.tarballs, args.boxes_csv, args.work_dir,
+                            args.num_threads, args.repeats, args.repo)
   data_dir = os.path.join(args.work_dir, 'data-tiny' if args.tiny else 'data')
   generate(data_dir, args.num_images, args.num_classes, args.seed, args.tiny)
   if args.image_checks:

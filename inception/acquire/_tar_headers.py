@@ -36,8 +36,6 @@ import sys
 import threading
 from typing import Callable, IO, Iterator, List, NamedTuple, Tuple
 
-import numpy as np
-
 BLOCK_SIZE = 512
 _ZERO_BLOCK = bytes(BLOCK_SIZE)
 # Headers checked at once: a few MB of them.
@@ -66,7 +64,7 @@ _COMMON_HEADER = re.compile(
     rb'(?:[0-7]{7}\x00){3}[0-7]{11}\x00[0-7]{11}\x00[0-7]{6}\x00 [0\x00]'
     rb'.{100}ustar(?:\x0000|  \x00).{64}(?:[0-7\x00]{7}\x00){2}\x00.{166}',
     re.DOTALL)
-_CHECKSUM_WEIGHTS = 8 ** np.arange(5, -1, -1, dtype=np.int64)
+_CHECKSUM_WEIGHTS = tuple(8 ** k for k in range(5, -1, -1))  # of its 6 octal digits
 # A number field that tarfile's nti parses as octal: the part before the first NUL
 # stripped of spaces is octal digits (or nothing, which is 0).
 _OCTAL = re.compile(rb' *[0-7]* *(?:\x00.*)?', re.DOTALL)
@@ -256,6 +254,9 @@ def _names(headers: bytes, sizes: List[int]) -> List[str]:
   blocks, each of its fixed-width matches is one of them. Their checksums are
   summed in numpy.
   """
+  # Imported here: numpy is a tenth of a binary's start-up, and only a tar's index or
+  # extraction walks headers.
+  import numpy as np  # pylint: disable=g-import-not-at-top
   names = _COMMON_HEADER.findall(headers)
   common = None  # All of them.
   if len(names) != len(sizes):
@@ -265,8 +266,9 @@ def _names(headers: bytes, sizes: List[int]) -> List[str]:
     names = [match and match.group(1) for match in matches]
   block = np.frombuffer(headers, np.uint8).reshape(-1, BLOCK_SIZE)
   checksum = block[:, _CHECKSUM[0]:_CHECKSUM[1]]
+  weights = np.array(_CHECKSUM_WEIGHTS, np.int64)
   wrong = (block.sum(axis=1, dtype=np.int64) - checksum.sum(axis=1, dtype=np.int64) +
-           8 * ord(' ') != (checksum[:, :6] - ord('0')) @ _CHECKSUM_WEIGHTS)
+           8 * ord(' ') != (checksum[:, :6] - ord('0')) @ weights)
   if (wrong if common is None else wrong & common).any():
     raise NotPlain('not the unsigned checksum')
   names = [name and name.decode('ascii') for name in names]

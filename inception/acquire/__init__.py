@@ -15,6 +15,9 @@
 - `index_train_tar`, `index_flat_tar`: each member's offset (and class tar), for
   converting without extracting; a `TarMember` names itself ARCHIVE:MEMBER;
   `index_zip` the same for a zip, from its central directory (`ZipIndex`).
+- `plain_tree_files(stream)`: the files of a tree-shaped tar stream read by their
+  headers alone where each is the common case, else `NotPlain` (read it with
+  tarfile and `plain_member_name` instead).
 - A store source (`is_store_url`: s3://, gs://, az://): `fetch_all` records each
   object (`record_of`: URL, size, ETag or generation) and copies nothing; the MD5 is
   checked by the first index that streams it (its stamps named after its name in
@@ -57,9 +60,11 @@ if typing.TYPE_CHECKING:
   from inception.acquire._store import changed_object
   from inception.acquire._store import is_store_url
   from inception.acquire._store import record_of
+  from inception.acquire._tar_headers import NotPlain
   from inception.acquire._tar_index import TarMember
   from inception.acquire._tar_index import index_flat_tar
   from inception.acquire._tar_index import index_train_tar
+  from inception.acquire._tar_stream import plain_tree_files
   from inception.acquire._tree import extract_tree
   from inception.acquire._verification import ChecksumMismatch
   from inception.acquire._verification import DownloadError
@@ -83,6 +88,7 @@ __all__ = [
     'FetchSummary',
     'LINK_MODES',
     'Login',
+    'NotPlain',
     'PENDING_SUFFIX',
     'STAMP_SUFFIX',
     'TREE',
@@ -104,6 +110,7 @@ __all__ = [
     'move_aside_corrupt',
     'parse_checksums_file',
     'plain_member_name',
+    'plain_tree_files',
     'read_checksums_file',
     'record_of',
     'resolve_credentials',

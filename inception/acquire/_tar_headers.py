@@ -34,9 +34,10 @@ import queue
 import re
 import sys
 import threading
-from typing import Callable, IO, Iterator, List, NamedTuple, Tuple
+from typing import TYPE_CHECKING, Callable, IO, Iterator, List, NamedTuple, Tuple
 
-import numpy as np
+if TYPE_CHECKING:
+  import numpy as np
 
 BLOCK_SIZE = 512
 ZERO_BLOCK = bytes(BLOCK_SIZE)
@@ -74,7 +75,7 @@ def header_pattern(name: bytes, member_type: bytes) -> 're.Pattern[bytes]':
 # devminor octal digits or NULs; no prefix. Group 1: the name.
 _COMMON_HEADER = header_pattern(rb'(?=(?:\./)?([ -.0-9;-\[\]-~]{1,99})\x00)',
                                 rb'[0\x00]')
-_CHECKSUM_WEIGHTS = 8 ** np.arange(5, -1, -1, dtype=np.int64)
+_CHECKSUM_WEIGHTS = tuple(8 ** k for k in range(5, -1, -1))  # of its 6 octal digits
 # A number field that tarfile's nti parses as octal: the part before the first NUL
 # stripped of spaces is octal digits (or nothing, which is 0).
 _OCTAL = re.compile(rb' *[0-7]* *(?:\x00.*)?', re.DOTALL)
@@ -256,13 +257,17 @@ def _other_header(block: bytes) -> Tuple[str, int]:
   return name.group(1).decode('ascii'), _number(block[SIZE_FIELD[0]:SIZE_FIELD[1]])
 
 
-def wrong_checksums(headers: bytes) -> np.ndarray:
+def wrong_checksums(headers: bytes) -> 'np.ndarray':
   """Per header (blocks one after another, each checksum field 6 octal digits as in
   the common header): whether its unsigned checksum is not the field's."""
+  # Imported here: numpy is a tenth of a binary's start-up, and only a tar's index or
+  # extraction walks headers.
+  import numpy as np  # pylint: disable=g-import-not-at-top
   block = np.frombuffer(headers, np.uint8).reshape(-1, BLOCK_SIZE)
   checksum = block[:, _CHECKSUM[0]:_CHECKSUM[1]]
+  weights = np.array(_CHECKSUM_WEIGHTS, np.int64)
   return (block.sum(axis=1, dtype=np.int64) - checksum.sum(axis=1, dtype=np.int64) +
-          8 * ord(' ') != (checksum[:, :6] - ord('0')) @ _CHECKSUM_WEIGHTS)
+          8 * ord(' ') != (checksum[:, :6] - ord('0')) @ weights)
 
 
 def _names(headers: bytes, sizes: List[int]) -> List[str]:
@@ -273,6 +278,7 @@ def _names(headers: bytes, sizes: List[int]) -> List[str]:
   blocks, each of its fixed-width matches is one of them. Their checksums are
   summed in numpy.
   """
+  import numpy as np  # pylint: disable=g-import-not-at-top  (as wrong_checksums)
   names = _COMMON_HEADER.findall(headers)
   common = None  # All of them.
   if len(names) != len(sizes):

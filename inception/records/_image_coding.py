@@ -20,11 +20,14 @@ This module imports no TensorFlow at load time, so the shard workers stay small;
 `check_decodes` (the --validate_images=full option) imports it, on first use.
 """
 
+from __future__ import annotations  # PIL's Image in annotations, imported on use
+
 import io
 import re
-from typing import NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, NamedTuple, Optional, Tuple
 
-from PIL import Image
+if TYPE_CHECKING:
+  from PIL import Image
 
 from inception.records import _scan_bounds
 
@@ -316,6 +319,9 @@ def _next_marker(data: bytes, position: int) -> int:
 
 def _read_header(data: bytes, name: str) -> (str, int, int):
   """Reads mode and size from the header only (no pixel decoding)."""
+  # Imported here: PIL is a fifth of a shard worker's imports, and the structure walk
+  # (the default) reads the header without it.
+  from PIL import Image  # pylint: disable=g-import-not-at-top
   try:
     with Image.open(io.BytesIO(data)) as image:
       if image.format != 'JPEG':
@@ -333,6 +339,7 @@ def _read_header(data: bytes, name: str) -> (str, int, int):
 
 def _reencode(data: bytes, name: str, kind: Optional[str]) -> PreparedImage:
   """Decodes any image PIL reads and encodes it as an RGB JPEG (REENCODE_OPTIONS)."""
+  from PIL import Image  # pylint: disable=g-import-not-at-top  (as _read_header)
   try:
     with Image.open(io.BytesIO(data)) as image:
       kind = kind or (image.format or 'unknown').lower()
@@ -357,6 +364,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
   """Converts to 8-bit RGB; 16-bit grayscale is scaled, not clipped."""
   if image.mode in _SIXTEEN_BIT_MODES:
     import numpy as np  # pylint: disable=g-import-not-at-top  (rare; keeps workers lean)
+    from PIL import Image  # pylint: disable=g-import-not-at-top  (as _read_header)
     pixels = np.asarray(image, dtype=np.uint32)
     if image.mode != 'I' or pixels.max() > 255:
       pixels = pixels >> 8

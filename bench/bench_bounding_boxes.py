@@ -152,6 +152,14 @@ def _children_peak_mib(parent: int) -> float:
   return peak / 1024
 
 
+def _cpu_seconds() -> float:
+  """User and system CPU seconds of this process and of its ended children (the
+  run's workers, ended with it)."""
+  return sum(usage.ru_utime + usage.ru_stime
+             for usage in (resource.getrusage(resource.RUSAGE_SELF),
+                           resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
 def _convert_one(source: str, output_csv: str) -> None:
   """In a fresh process (--convert_one): converts one source, prints its figures."""
   worker_peak = [0.0]
@@ -163,14 +171,16 @@ def _convert_one(source: str, output_csv: str) -> None:
 
   watcher = threading.Thread(target=watch_workers, daemon=True)
   watcher.start()
+  cpu_before = _cpu_seconds()
   start = time.monotonic()
   stats = annotations.process_bounding_boxes(source, output_csv,
                                              workers=core.Workers(FLAGS.num_workers))
   seconds = time.monotonic() - start
+  cpu = _cpu_seconds() - cpu_before
   done.set()
   watcher.join()
   print(json.dumps(dict(
-      seconds=seconds, files=stats.files_read, boxes=stats.boxes_written,
+      seconds=seconds, cpu=cpu, files=stats.files_read, boxes=stats.boxes_written,
       dropped=sum(stats.boxes_dropped.values()), swapped=stats.boxes_swapped,
       clamped=stats.boxes_clamped, load=os.getloadavg()[0],
       main_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB
@@ -185,11 +195,12 @@ def _run(label: str, source: str, output_csv: str, num_files: int) -> float:
       check=True, stdout=subprocess.PIPE, text=True).stdout
   figures = json.loads(output.strip().splitlines()[-1])
   seconds = figures['seconds']
-  print('%-9s %d files, %d boxes (%d dropped, %d swapped, %d clamped) in %.1f s: '
-        '%.0f files/s with %d workers (load average %.1f; peak RSS: main %.0f MiB, '
-        'each worker <= %.0f MiB)%s' %
+  print('%-9s %d files, %d boxes (%d dropped, %d swapped, %d clamped) in %.1f s '
+        '(%.1f CPU s, workers included): %.0f files/s with %d workers (load average '
+        '%.1f; peak RSS: main %.0f MiB, each worker <= %.0f MiB)%s' %
         (label, figures['files'], figures['boxes'], figures['dropped'],
-         figures['swapped'], figures['clamped'], seconds, figures['files'] / seconds,
+         figures['swapped'], figures['clamped'], seconds, figures['cpu'],
+         figures['files'] / seconds,
          FLAGS.num_workers, figures['load'], figures['main_mib'],
          figures['worker_mib'],
          '' if num_files == 544546 else

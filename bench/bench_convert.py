@@ -42,8 +42,23 @@ only, no boxes, --startup_shards small shards): seconds from just before the pro
 starts to its first shard begun (the birth time of the shard's temporary file, which
 the rename keeps) and renamed into place (its change time), and to its exit; beside,
 in the same run, `python -c pass`, the floor of any absl binary (python importing
-absl), the binary's imports alone and a shard worker's imports alone (each a process
-to its exit). Best of --repeats; --repo=DIR times another checkout's binary.
+absl), the binary's imports alone, a shard worker's imports alone, check_tfrecords'
+imports and `download_and_preprocess_imagenet --help` (each a process to its exit,
+run in the checkout). Best and median of --repeats; --repo=DIR times another
+checkout's binaries, and several --repo are timed alternately in one sitting:
+
+  ... bench/bench_convert.py --startup --repo=/work/main --repo=$PWD
+
+  ... bench/bench_convert.py --tarballs=/tmp/bench-tfds/set-0.1 \
+      --boxes_csv=DATA_DIR/downloads/imagenet_2012_bounding_boxes.csv [--repo=DIR]
+
+measures instead the ImageNet driver's convert step alone on a set of the official
+tarballs (bench_tfds.py's, read in place as with --no_extract: validation, then
+train, 128 + 1024 shards, the boxes of --boxes_csv, e.g. the one an `ours` run of
+bench_tfds.py wrote), as a process of --repo's code with --num_threads workers, into
+a fresh directory under --work_dir, --repeats times: wall seconds, CPU seconds of the
+main process and of its workers, and the CPU per image. Alternate two --repo values
+to compare checkouts on a shared machine.
 
   ... bench/bench_convert.py --plan_memory
 
@@ -56,6 +71,7 @@ converter does once a split is planned; and the size of the pickled shard tasks.
 
 import argparse
 import gc
+import json
 import os
 import pickle
 import resource
@@ -64,7 +80,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Tuple
+from typing import List, Tuple
 
 import numpy as np
 
@@ -98,11 +114,16 @@ def _parse_args():
   parser.add_argument('--startup_shards', type=int, default=500,
                       help='--train_shards of the --startup runs (small shards: the '
                       'first is written soon after start-up)')
+  parser.add_argument('--tarballs', default=None,
+                      help='measure the convert step alone on this set of the official '
+                      'tarballs instead (bench_tfds.py\'s)')
+  parser.add_argument('--boxes_csv', default=None,
+                      help='the box CSV of --tarballs (a driver run\'s)')
   parser.add_argument('--repeats', type=int, default=5,
                       help='runs of each command in --startup; the fastest is kept')
-  parser.add_argument('--repo', default=os.path.dirname(os.path.dirname(
-      os.path.abspath(__file__))), help='the checkout whose binary --startup times '
-                      '(default: this one), e.g. another to compare')
+  parser.add_argument('--repo', action='append',
+                      help='a checkout whose binaries --startup times (default: this '
+                      'one); repeat it to compare checkouts, run alternately')
   return parser.parse_args()
 
 
@@ -359,14 +380,18 @@ def _shard_times(path: str) -> Tuple[float, float]:
   return float(birth), float(change)
 
 
-def _process_seconds(argv, env=None) -> float:
-  """Wall seconds of running `argv` to its exit."""
+def _process_seconds(argv, env=None, cwd=None, exit_codes=(0,)) -> float:
+  """Wall seconds of running `argv` (in `cwd`) to its exit."""
   start = time.time()
-  subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL)
+  code = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL).returncode
+  if code not in exit_codes:
+    raise RuntimeError('%s exited with %d' % (' '.join(argv), code))
   return time.time() - start
 
 
-def _startup_run(data_dir: str, output: str, num_shards: int, env) -> Tuple[float, ...]:
+def _startup_run(data_dir: str, output: str, num_shards: int, env,
+                 cwd: str) -> Tuple[float, ...]:
   """(seconds to the first shard begun, to the first renamed, to exit) of one
   build_imagenet_data process, from just before it was started."""
   shutil.rmtree(output, ignore_errors=True)
@@ -377,7 +402,7 @@ def _startup_run(data_dir: str, output: str, num_shards: int, env) -> Tuple[floa
           '--labels_file=' + os.path.join(data_dir, 'synsets.txt'),
           '--imagenet_metadata_file=' + os.path.join(data_dir, 'metadata.txt')]
   start = time.time()
-  subprocess.run(argv, check=True, env=env, stdout=subprocess.DEVNULL,
+  subprocess.run(argv, check=True, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
                  stderr=subprocess.DEVNULL)
   end = time.time()
   times = [_shard_times(os.path.join(output, name))
@@ -388,39 +413,121 @@ def _startup_run(data_dir: str, output: str, num_shards: int, env) -> Tuple[floa
           min(change for _, change in times) - start, end - start)
 
 
+def _startup_commands(repo: str, data_dir: str, output: str, num_shards: int):
+  """{name: a function timing one run} of a checkout's processes. Each runs in the
+  checkout (python -c and -m put the working directory first on sys.path)."""
+  env = dict(os.environ, PYTHONPATH=repo)
+
+  def imports(*modules):
+    return lambda: (_process_seconds(
+        [sys.executable, '-c', 'import ' + ', '.join(modules)], env, repo),)
+
+  return {
+      'import build_imagenet_data': imports('inception.build_imagenet_data'),
+      'a pool worker\'s imports': imports('inception.core._process_pool',
+                                         'inception.records._shard_tasks'),
+      'import check_tfrecords': imports('inception.check_tfrecords'),
+      'download_and_preprocess_imagenet --help': lambda: (_process_seconds(
+          [sys.executable, '-m', 'inception.download_and_preprocess_imagenet',
+           '--help'], env, repo, exit_codes=(0, 1)),),  # absl's --help exits 1
+      'build_imagenet_data': lambda: _startup_run(data_dir, output, num_shards, env,
+                                                  repo),
+  }
+
+
 def startup(data_dir: str, work_dir: str, num_images: int, num_shards: int,
-            repeats: int, repo: str) -> int:
+            repeats: int, repos: List[str]) -> int:
   """Start-up of `build_imagenet_data` on the set, beside the floor of any absl
   binary (python importing absl) and its parts (the binary's imports, a shard
-  worker's) measured in the same run; best of `repeats`."""
-  env = dict(os.environ, PYTHONPATH=repo)
-  commands = {
+  worker's), and the other binaries' imports, measured in the same run; each
+  checkout of `repos` in turn, alternating, `repeats` times; best and median."""
+  floors = {
       'python -c pass': lambda: (_process_seconds([sys.executable, '-c', 'pass']),),
       'python + absl (floor)': lambda: (_process_seconds(
           [sys.executable, '-c', 'from absl import app, flags, logging']),),
-      'import build_imagenet_data': lambda: (_process_seconds(
-          [sys.executable, '-c', 'import inception.build_imagenet_data'], env),),
-      'a pool worker\'s imports': lambda: (_process_seconds(
-          [sys.executable, '-c', 'import inception.core._process_pool, '
-           'inception.records._shard_tasks'], env),),
-      'build_imagenet_data': lambda: _startup_run(
-          data_dir, os.path.join(work_dir, 'out_startup'), num_shards, env),
   }
-  runs = {name: [] for name in commands}
+  output = os.path.join(work_dir, 'out_startup')
+  commands = {repo: _startup_commands(repo, data_dir, output, num_shards)
+              for repo in repos}
+  runs = {(None, name): [] for name in floors}
+  runs.update({(repo, name): [] for repo in repos for name in commands[repo]})
+  loads = [os.getloadavg()[0]]
   for _ in range(repeats):
-    for name, command in commands.items():
-      runs[name].append(command())
-  print('%s: %d images in %d shards; load %s; seconds from process start, best of '
-        '%d (median):' % (repo, num_images, num_shards,
-                          ' '.join('%.2f' % load for load in os.getloadavg()), repeats))
-  for name, timings in runs.items():
-    columns = zip(*timings)
-    what = (('to exit',) if len(timings[0]) == 1 else
-            ('to the first shard begun', 'to the first shard renamed', 'to exit'))
-    print('%-28s %s' % (name, '; '.join(
-        '%s %.3f s (%.3f)' % (label, min(column), statistics.median(column))
-        for label, column in zip(what, columns))))
+    for name, command in floors.items():
+      runs[None, name].append(command())
+    for repo in repos:
+      for name, command in commands[repo].items():
+        runs[repo, name].append(command())
+    loads.append(os.getloadavg()[0])
+  print('%d images in %d shards; load (1 min) %.2f-%.2f; seconds from process start, '
+        'best of %d (median):' % (num_images, num_shards, min(loads), max(loads),
+                                  repeats))
+  for repo in [None] + repos:
+    print(repo or 'any checkout:')
+    for (where, name), timings in runs.items():
+      if where != repo:
+        continue
+      columns = zip(*timings)
+      what = (('to exit',) if len(timings[0]) == 1 else
+              ('to the first shard begun', 'to the first shard renamed', 'to exit'))
+      print('  %-40s %s' % (name, '; '.join(
+          '%s %.3f s (%.3f)' % (label, min(column), statistics.median(column))
+          for label, column in zip(what, columns))))
   return 0
+
+
+# The convert step of the ImageNet driver on a set's tarballs, as --tarballs runs it in
+# a process of --repo's code: argv = set, boxes CSV, output directory, workers.
+_TARBALLS_CONVERT = r'''
+import json, os, sys, time
+from absl import logging
+from inception import convert, core, label_files
+from inception.imagenet import _splits
+tarballs, boxes_csv, output, count = sys.argv[1:5]
+logging.set_verbosity(logging.WARNING)
+labels = label_files.LabelFiles(*(os.path.join(tarballs, name) for name in (
+    'imagenet_lsvrc_2015_synsets.txt', 'imagenet_metadata.txt',
+    'imagenet_2012_validation_synset_labels.txt')))
+sources = _splits.SplitSources(tarballs=convert.SplitPaths(
+    train=os.path.join(tarballs, 'ILSVRC2012_img_train.tar'),
+    validation=os.path.join(tarballs, 'ILSVRC2012_img_val.tar')))
+start, times = time.monotonic(), os.times()
+with core.Workers.from_flag(int(count)).sharing_one_pool() as workers:
+  results = _splits.convert_imagenet(sources, output, convert.ConvertOptions(
+      workers=workers), labels, [boxes_csv])
+end = os.times()
+print(json.dumps({
+    'images': sum(r.num_images for r in results.values()),
+    'wall': time.monotonic() - start,
+    'main_cpu': end.user + end.system - times.user - times.system,
+    'workers_cpu': (end.children_user + end.children_system - times.children_user -
+                    times.children_system)}))
+'''
+
+
+def tarballs_convert(tarballs: str, boxes_csv: str, work_dir: str,
+                     num_threads: int, repeats: int, repo: str) -> None:
+  """The convert step alone on a set's tarballs, --repeats times (see the doc)."""
+  if not boxes_csv:
+    raise SystemExit('--tarballs needs --boxes_csv')
+  output = os.path.join(work_dir, 'tarballs-out')
+  env = dict(os.environ, PYTHONPATH=repo)
+  print('repo %s, %s workers, load %.2f' % (repo, num_threads or 'default',
+                                            os.getloadavg()[0]), flush=True)
+  for _ in range(repeats):
+    shutil.rmtree(output, ignore_errors=True)
+    os.makedirs(output)
+    load = os.getloadavg()[0]
+    line = subprocess.run(
+        [sys.executable, '-c', _TARBALLS_CONVERT, tarballs, boxes_csv, output,
+         str(num_threads or 0)], env=env, cwd=repo, check=True, capture_output=True,
+        text=True).stdout.strip().splitlines()[-1]
+    run = json.loads(line)
+    cpu = run['main_cpu'] + run['workers_cpu']
+    print('wall %.2f s, CPU %.2f s (main %.2f, workers %.2f), %.0f us CPU per image, '
+          'load %.2f before' % (run['wall'], cpu, run['main_cpu'], run['workers_cpu'],
+                                cpu / run['images'] * 1e6, load), flush=True)
+  shutil.rmtree(output, ignore_errors=True)
 
 
 def main():
@@ -433,13 +540,17 @@ def main():
   logging.set_verbosity(logging.WARNING)
   if args.plan_memory:
     return plan_memory()
+  if args.tarballs:
+    return tarballs_convert(args.tarballs, args.boxes_csv, args.work_dir,
+                            args.num_threads, args.repeats, args.repo)
   data_dir = os.path.join(args.work_dir, 'data-tiny' if args.tiny else 'data')
   generate(data_dir, args.num_images, args.num_classes, args.seed, args.tiny)
   if args.image_checks:
     return image_checks(data_dir)
   if args.startup:
     return startup(data_dir, args.work_dir, args.num_images, args.startup_shards,
-                   args.repeats, args.repo)
+                   args.repeats, args.repo or [os.path.dirname(os.path.dirname(
+                       os.path.abspath(__file__)))])
   synsets, texts = imagenet.imagenet_classes(label_files.LabelFiles(
       synsets=os.path.join(data_dir, 'synsets.txt'),
       metadata=os.path.join(data_dir, 'metadata.txt')))

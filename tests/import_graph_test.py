@@ -1,12 +1,13 @@
 """The import graph of inception/: layered packages, public faces, no circles.
 
 docs/ARCHITECTURE.md draws the layers. This test reads every module's imports (with
-ast, importing nothing) and checks the rules that keep them layered:
+ast, importing none of them) and checks the rules that keep them layered:
 - a package imports only packages below it, and those only through their public
   `__init__` (`from inception import records`), never another package's `_module`;
 - inside a package the private modules import each other without circles;
-- a package's `__init__` imports only its own private modules, and its `__all__`
-  is exactly the names it imports;
+- a package's `__init__` imports only its own private modules (its public names
+  under `typing.TYPE_CHECKING`, loaded on first use: core.exports_on_first_use), and
+  its `__all__` is exactly the names it imports;
 - the binaries (inception/*.py) import only public packages and absl/third-party.
 """
 
@@ -16,6 +17,8 @@ import re
 
 from absl.testing import absltest
 from bazel_tools.tools.python.runfiles import runfiles
+
+from inception.core import _lazy_exports
 
 # Bottom to top: each package may import only those before it.
 LAYERS = ('core', 'label_files', 'records', 'reader', 'acquire', 'annotations',
@@ -109,22 +112,40 @@ class ImportGraphTest(absltest.TestCase):
                          if target == package and private}
       self.assertEqual(_cycle(graph), None, 'inception/%s' % package)
 
-  def test_init_exports_exactly_what_it_imports(self):
+  def test_init_exports_exactly_what_it_imports_on_first_use(self):
+    """A package's public names are the imports of its `if typing.TYPE_CHECKING:`
+    block, one name a line from its own modules, loaded on first use by
+    core.exports_on_first_use, which reads the same lines (core._lazy_exports)."""
     for package in self.packages:
       path = os.path.join(self.root, package, '__init__.py')
       with open(path, encoding='utf-8') as f:
         tree = ast.parse(f.read(), path)
-      imported, exported = set(), None
+      own = 'inception.%s' % package
+      imported, exported, hook = {}, None, None
       for node in tree.body:
-        if isinstance(node, ast.ImportFrom):
-          own = 'inception.%s' % package
-          self.assertTrue(node.module == own or node.module.startswith(own + '._'),
-                          '%s: %s' % (path, node.module))
-          imported.update(a.asname or a.name for a in node.names
-                          if not (a.asname or a.name).startswith('_'))
-        elif isinstance(node, ast.Assign) and node.targets[0].id == '__all__':
+        if isinstance(node, ast.If) and ast.unparse(node.test) == 'typing.TYPE_CHECKING':
+          for statement in node.body:
+            self.assertIsInstance(statement, ast.ImportFrom, path)
+            self.assertTrue(statement.module.startswith(own + '._'),
+                            '%s: %s' % (path, statement.module))
+            self.assertLen(statement.names, 1, '%s: one name a line' % path)
+            imported[statement.names[0].name] = statement.module
+        elif isinstance(node, ast.ImportFrom):  # the hook, or cli's quieting: at once
+          names = [a.name for a in node.names]
+          self.assertTrue(
+              node.module.startswith(own + '._') or
+              (node.module == own and all(n.startswith('_') for n in names)) or
+              (node.module == 'inception' and names == ['core']),
+              '%s: %s' % (path, node.module))
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+          self.assertEqual(node.targets[0].id, '__all__', path)
           exported = set(ast.literal_eval(node.value))
-      self.assertEqual(exported, imported, path)
+        elif isinstance(node, ast.Assign):
+          hook = ast.unparse(node)
+      self.assertEqual(exported, set(imported), path)
+      self.assertEqual(_lazy_exports.exports(path), imported, path)
+      self.assertEqual(hook, '__getattr__, __dir__ = %sexports_on_first_use(__name__, '
+                       '__file__)' % ('' if package == 'core' else 'core.'), path)
       self.assertTrue(ast.get_docstring(tree), '%s has no docstring' % path)
 
   def test_binaries_use_only_public_packages(self):

@@ -12,8 +12,6 @@ import netrc
 import os
 from typing import Callable, Dict, Mapping, Optional
 
-import urllib3
-
 from inception.acquire import _verification
 
 
@@ -48,6 +46,9 @@ class Credentials(object):
 
   def authorization_headers(self) -> Dict[str, str]:
     """The HTTP basic auth header carrying these credentials."""
+    # Imported here: urllib3 is a tenth of a binary's start-up, and only a download
+    # sends credentials.
+    import urllib3  # pylint: disable=g-import-not-at-top
     return urllib3.util.make_headers(
         basic_auth='%s:%s' % (self.username, self._access_key))
 

@@ -34,12 +34,13 @@ import queue
 import re
 import sys
 import threading
-from typing import Callable, IO, Iterator, List, NamedTuple, Tuple
+from typing import TYPE_CHECKING, Callable, IO, Iterator, List, NamedTuple, Tuple
 
-import numpy as np
+if TYPE_CHECKING:
+  import numpy as np
 
 BLOCK_SIZE = 512
-_ZERO_BLOCK = bytes(BLOCK_SIZE)
+ZERO_BLOCK = bytes(BLOCK_SIZE)
 # Headers checked at once: a few MB of them.
 _BATCH = 8192
 # The GIL switch interval while a ReadAhead reads (s; Python's default is 0.005).
@@ -47,7 +48,7 @@ _SWITCH_INTERVAL = 0.0002
 
 # Header fields (tarfile's frombuf): [start, end) in the block.
 _NAME_END = 100
-_SIZE = (124, 136)
+SIZE_FIELD = (124, 136)
 _CHECKSUM = (148, 156)
 _TYPE = 156
 _MAGIC = 257
@@ -56,17 +57,25 @@ _MAGICS = (b'ustar\x0000', b'ustar  \x00')
 _NUMBER_FIELDS = ((100, 108), (108, 116), (116, 124), (136, 148), (329, 337),
                   (337, 345))  # mode, uid, gid, mtime, devmajor, devminor.
 
+
+def header_pattern(name: bytes, member_type: bytes) -> 're.Pattern[bytes]':
+  """The common header, a whole block, its name field matched by the lookahead
+  `name` and its type flag by `member_type` (_COMMON_HEADER; _tar_stream's)."""
+  return re.compile(
+      name + rb'.{100}'
+      rb'(?:[0-7]{7}\x00){3}[0-7]{11}\x00[0-7]{11}\x00[0-7]{6}\x00 ' + member_type +
+      rb'.{100}ustar(?:\x0000|  \x00).{64}(?:[0-7\x00]{7}\x00){2}\x00.{166}',
+      re.DOTALL)
+
+
 # The common header, a whole block: a plain name (printable ASCII but '/', '\\' and
 # ':', an optional './' before it) ended by a NUL; the number fields as tarfile and
 # GNU tar write them (mode, uid, gid, size, mtime: octal digits and a NUL; the
 # checksum: 6 digits, NUL, space); a regular file; either magic; devmajor and
 # devminor octal digits or NULs; no prefix. Group 1: the name.
-_COMMON_HEADER = re.compile(
-    rb'(?=(?:\./)?([ -.0-9;-\[\]-~]{1,99})\x00).{100}'
-    rb'(?:[0-7]{7}\x00){3}[0-7]{11}\x00[0-7]{11}\x00[0-7]{6}\x00 [0\x00]'
-    rb'.{100}ustar(?:\x0000|  \x00).{64}(?:[0-7\x00]{7}\x00){2}\x00.{166}',
-    re.DOTALL)
-_CHECKSUM_WEIGHTS = 8 ** np.arange(5, -1, -1, dtype=np.int64)
+_COMMON_HEADER = header_pattern(rb'(?=(?:\./)?([ -.0-9;-\[\]-~]{1,99})\x00)',
+                                rb'[0\x00]')
+_CHECKSUM_WEIGHTS = tuple(8 ** k for k in range(5, -1, -1))  # of its 6 octal digits
 # A number field that tarfile's nti parses as octal: the part before the first NUL
 # stripped of spaces is octal digits (or nothing, which is 0).
 _OCTAL = re.compile(rb' *[0-7]* *(?:\x00.*)?', re.DOTALL)
@@ -245,7 +254,20 @@ def _other_header(block: bytes) -> Tuple[str, int]:
   name = _PLAIN_NAME.match(block, 0, _NAME_END)
   if name is None:
     raise NotPlain('not a plain name')
-  return name.group(1).decode('ascii'), _number(block[_SIZE[0]:_SIZE[1]])
+  return name.group(1).decode('ascii'), _number(block[SIZE_FIELD[0]:SIZE_FIELD[1]])
+
+
+def wrong_checksums(headers: bytes) -> 'np.ndarray':
+  """Per header (blocks one after another, each checksum field 6 octal digits as in
+  the common header): whether its unsigned checksum is not the field's."""
+  # Imported here: numpy is a tenth of a binary's start-up, and only a tar's index or
+  # extraction walks headers.
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  block = np.frombuffer(headers, np.uint8).reshape(-1, BLOCK_SIZE)
+  checksum = block[:, _CHECKSUM[0]:_CHECKSUM[1]]
+  weights = np.array(_CHECKSUM_WEIGHTS, np.int64)
+  return (block.sum(axis=1, dtype=np.int64) - checksum.sum(axis=1, dtype=np.int64) +
+          8 * ord(' ') != (checksum[:, :6] - ord('0')) @ weights)
 
 
 def _names(headers: bytes, sizes: List[int]) -> List[str]:
@@ -256,6 +278,7 @@ def _names(headers: bytes, sizes: List[int]) -> List[str]:
   blocks, each of its fixed-width matches is one of them. Their checksums are
   summed in numpy.
   """
+  import numpy as np  # pylint: disable=g-import-not-at-top  (as wrong_checksums)
   names = _COMMON_HEADER.findall(headers)
   common = None  # All of them.
   if len(names) != len(sizes):
@@ -263,10 +286,7 @@ def _names(headers: bytes, sizes: List[int]) -> List[str]:
                for start in range(0, len(headers), BLOCK_SIZE)]
     common = np.array([match is not None for match in matches])
     names = [match and match.group(1) for match in matches]
-  block = np.frombuffer(headers, np.uint8).reshape(-1, BLOCK_SIZE)
-  checksum = block[:, _CHECKSUM[0]:_CHECKSUM[1]]
-  wrong = (block.sum(axis=1, dtype=np.int64) - checksum.sum(axis=1, dtype=np.int64) +
-           8 * ord(' ') != (checksum[:, :6] - ord('0')) @ _CHECKSUM_WEIGHTS)
+  wrong = wrong_checksums(headers)
   if (wrong if common is None else wrong & common).any():
     raise NotPlain('not the unsigned checksum')
   names = [name and name.decode('ascii') for name in names]
@@ -293,9 +313,9 @@ class _Batch(object):
   def _add(self, header: bytes, offset: int) -> int:
     """Takes in `header`, found at `offset`; returns where the next one is."""
     try:
-      size = int(header[_SIZE[0]:_SIZE[1] - 1], 8)
+      size = int(header[SIZE_FIELD[0]:SIZE_FIELD[1] - 1], 8)
     except ValueError:
-      size = _number(header[_SIZE[0]:_SIZE[1]])
+      size = _number(header[SIZE_FIELD[0]:SIZE_FIELD[1]])
     if size < 0:
       raise NotPlain('a negative size')
     self._headers.append(header)
@@ -307,7 +327,7 @@ class _Batch(object):
     """Takes in the header at `offset`; False if it is a zero block instead."""
     buffer, position = self._blocks.at(offset)
     header = buffer[position:position + BLOCK_SIZE]
-    if header == _ZERO_BLOCK:
+    if header == ZERO_BLOCK:
       return False
     self._add(header, offset)
     return True
@@ -334,10 +354,10 @@ class _Batch(object):
         buffer, position = self._blocks.at(offset)
         buffer_start = offset - position
       if not buffer[position]:  # A zero block? (A plain name's first byte is not.)
-        if buffer[position:position + BLOCK_SIZE] == _ZERO_BLOCK:
+        if buffer[position:position + BLOCK_SIZE] == ZERO_BLOCK:
           return offset
-      digits = buffer[position + _SIZE[0]:position + _SIZE[1] - 1]
-      if digits.isdigit() and not buffer[position + _SIZE[1] - 1]:
+      digits = buffer[position + SIZE_FIELD[0]:position + SIZE_FIELD[1] - 1]
+      if digits.isdigit() and not buffer[position + SIZE_FIELD[1] - 1]:
         size = int(digits, 8)
         headers.append(buffer[position:position + BLOCK_SIZE])
         offset += BLOCK_SIZE
@@ -367,7 +387,7 @@ def _unique(members: Members) -> Members:
 def _check_end(blocks: Blocks, end_of_members: int) -> None:
   """A whole-file tar's end-of-archive marker: a second zero block."""
   buffer, position = blocks.at(end_of_members + BLOCK_SIZE)
-  if buffer[position:position + BLOCK_SIZE] != _ZERO_BLOCK:
+  if buffer[position:position + BLOCK_SIZE] != ZERO_BLOCK:
     raise NotPlain('one zero block only')
 
 

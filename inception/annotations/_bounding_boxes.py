@@ -26,9 +26,10 @@ from inception.annotations import _xml_sources
 # A source of XMLs: a directory or an archive's path, or a zip's folder.
 _Source = Union[str, _xml_sources.ZipXmls]
 
-# A source of at most this many XMLs is parsed in this process (~20 µs each: 0.1 s),
-# without the pool's worker processes, whose start costs more (~0.5 s of CPU each,
-# their imports): the demo's box archives, say, not ImageNet's 544,546 XMLs.
+# A source of at most this many XMLs is parsed in this process (a few µs each since
+# the common XMLs are read by regular expressions), without the pool's worker
+# processes, whose start costs more (~0.5 s of CPU each, their imports): the demo's
+# box archives, say, not ImageNet's 544,546 XMLs.
 IN_PROCESS_MAX_FILES = 5000
 
 

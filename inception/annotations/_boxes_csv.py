@@ -21,7 +21,7 @@ class Box(NamedTuple):
 
 def format_csv_line(image_name: str, box: Box) -> str:
   """`name,xmin,ymin,xmax,ymax` with 4 decimals, no newline."""
-  return '%s,%.4f,%.4f,%.4f,%.4f' % (image_name, box.xmin, box.ymin, box.xmax, box.ymax)
+  return '%s,%.4f,%.4f,%.4f,%.4f' % ((image_name,) + box)
 
 
 def parse_csv_line(line: str, source: str = 'bounding box file',

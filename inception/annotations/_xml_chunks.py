@@ -18,9 +18,8 @@ from inception.annotations import _box_rules
 
 SEPARATOR = '\0'
 
-# select_boxes' counter keys, kept per file in this order.
-COUNT_KEYS = ('written', 'swapped', 'clamped', 'outside synsets',
-              _box_rules.OTHER_SYNSET, _box_rules.OUTSIDE_IMAGE, _box_rules.ZERO_AREA)
+# What is counted per file, in this order (_box_rules').
+COUNT_KEYS = _box_rules.COUNT_KEYS
 
 
 class BadFile(NamedTuple):
@@ -85,12 +84,13 @@ def process_chunk(rules: _box_rules.BoxRules, chunk: Chunk,
       bad_files.append(BadFile(source, _box_rules.UNREADABLE,
                                '%s: cannot be read (%s)' % (source, e)))
       continue
-    lines, file_counts = _box_rules.select_boxes(annotation, rules)
-    text = ''.join(line + '\n' for line in lines)
-    csv.append(text)
-    csv_length += len(text)
+    lines, file_counts = _box_rules.box_lines(annotation, rules)
+    if lines:
+      text = '\n'.join(lines) + '\n'
+      csv.append(text)
+      csv_length += len(text)
     csv_ends.append(csv_length)
-    counts.extend(file_counts[key] for key in COUNT_KEYS)
+    counts.extend(file_counts)
     image_names.append(annotation.image_name)
     names.append(name)
   return ChunkResult(chunk.number, chunk.source_index, chunk.prefix,

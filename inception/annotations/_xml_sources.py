@@ -112,11 +112,10 @@ def tarball_chunks(source_index: int, tarball: str,
                    first_number: int) -> Iterator[_xml_chunks.Chunk]:
   """Streams the XML members of a tarball (gzipped or not) in chunks, in archive order.
 
-  Only one chunk's XMLs are held at a time: tarfile's list of the members read so
-  far is emptied as it goes (it would keep every header: ~400 bytes per member).
-
-  Each member must pass acquire.plain_member_name, as when the tarball is extracted
-  (an unsafe or repeated member raises acquire's error naming it).
+  Only one chunk's XMLs are held at a time. Read by their headers alone while every
+  header is the common case (acquire.plain_tree_files); at anything else, the
+  tarball is read again from its start by tarfile (_tarfile_files), the files
+  already given skipped, so that each rule and message is tarfile's and acquire's.
 
   tarfile alone ends a stream silently at a truncated header, so a truncated download
   would lose boxes without a word. Here gzip is decoded by the gzip module, which
@@ -128,33 +127,59 @@ def tarball_chunks(source_index: int, tarball: str,
     with core.open_file(tarball, 'rb') as raw:
       gzipped = raw.read(2) == b'\x1f\x8b'  # by content: names can lie
       raw.seek(0)
-      reader = _CountingReader(gzip.GzipFile(fileobj=raw, mode='rb') if gzipped
-                               else raw)
-      with tarfile.open(fileobj=reader, mode='r|') as archive:
-        seen = set()
-        for member in archive:
-          archive.members.clear()  # streamed: no header is needed again
-          # Extraction's own rule, so that both modes accept the same archives.
-          acquire.plain_member_name(tarball, member, allow_subdirectories=True,
-                                    seen=seen)
-          if member.isfile() and _is_xml(member.name):
-            chunk = builder.add(member.name, archive.extractfile(member).read())
+      stream = gzip.GzipFile(fileobj=raw, mode='rb') if gzipped else raw
+      given = 0
+      try:
+        for name, data in acquire.plain_tree_files(stream):
+          given += 1
+          if _is_xml(name):
+            chunk = builder.add(name, data)
             if chunk:
               yield chunk
-        end = archive.offset
-      reader.drain()
+      except acquire.NotPlain:
+        stream.seek(0)
+        for name, data in _tarfile_files(tarball, stream, skip=given):
+          if _is_xml(name):
+            chunk = builder.add(name, data)
+            if chunk:
+              yield chunk
   except (tarfile.TarError, EOFError, zlib.error, OSError) as e:
     # CorruptArchiveError: the driver moves a bad copy in downloads/ aside and fetches
     # it again, as it does for an image tarball.
     raise acquire.CorruptArchiveError(
         tarball, 'not a readable tar/tar.gz archive of XMLs (%s)' % e) from None
+  chunk = builder.flush()
+  if chunk:
+    yield chunk
+
+
+def _tarfile_files(tarball: str, stream: IO[bytes],
+                   skip: int) -> Iterator[Tuple[str, bytes]]:
+  """(name, data) of each regular file of the tar `stream` after the first `skip`,
+  read by tarfile, every member checked by acquire.plain_member_name.
+
+  tarfile's list of the members read so far is emptied as it goes (it would keep
+  every header: ~400 bytes per member).
+  """
+  reader = _CountingReader(stream)
+  with tarfile.open(fileobj=reader, mode='r|') as archive:
+    seen = set()
+    for member in archive:
+      archive.members.clear()  # streamed: no header is needed again
+      # Extraction's own rule, so that both modes accept the same archives.
+      acquire.plain_member_name(tarball, member, allow_subdirectories=True,
+                                seen=seen)
+      if member.isfile():
+        if skip:
+          skip -= 1
+        else:
+          yield member.name, archive.extractfile(member).read()
+    end = archive.offset
+  reader.drain()
   if reader.count < end + 2 * tarfile.BLOCKSIZE:
     raise acquire.CorruptArchiveError(
         tarball, 'not a readable tar/tar.gz archive of XMLs (truncated: it ends at '
         'byte %d, before its end-of-archive marker)' % reader.count)
-  chunk = builder.flush()
-  if chunk:
-    yield chunk
 
 
 class ZipXmls(NamedTuple):

@@ -55,10 +55,15 @@ their label text and boxes drawn. `parse_expected_counts` reads the `--expected_
 `QUICK_SAMPLE_FRACTION` is the share of images the driver's quick check decodes.
 """
 
-from inception.check._directory import QUICK_SAMPLE_FRACTION
-from inception.check._directory import check_directory
-from inception.check._expectations import Expected
-from inception.check._expectations import parse_expected_counts
+import typing
+
+from inception import core
+
+if typing.TYPE_CHECKING:
+  from inception.check._directory import QUICK_SAMPLE_FRACTION
+  from inception.check._directory import check_directory
+  from inception.check._expectations import Expected
+  from inception.check._expectations import parse_expected_counts
 
 __all__ = [
     'Expected',
@@ -66,3 +71,5 @@ __all__ = [
     'check_directory',
     'parse_expected_counts',
 ]
+
+__getattr__, __dir__ = core.exports_on_first_use(__name__, __file__)

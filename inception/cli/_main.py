@@ -35,24 +35,35 @@ from inception.cli import _output
 
 Main = Callable[[Sequence[str]], Optional[int]]
 
-# The packages' own errors for bad input (most others subclass ValueError), a dead
-# worker (its message names the task and the signal), and a directory another run holds.
-_PACKAGE_ERRORS = (acquire.DownloadError, acquire.ExtractionError,
-                   convert.ConversionError, core.DirectoryLockedError, core.WorkerError,
-                   driver.DriverError)
-# Failures a re-run gets past: what was done stays done (or what was bad is set aside
-# to be fetched again), and what stopped them need not happen again.
-_RESUMABLE_ERRORS = (KeyboardInterrupt, acquire.TransferError, core.WorkerError,
-                     driver.ResumableError)
 _RESUMABLE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)  # once space is freed
 _INTERRUPTED_STATUS = 130
+
+
+# The two tuples below are built when an error is reported, not at import: naming a
+# package's error imports its module (acquire's TransferError: urllib3), and a binary
+# imports only what it runs.
+
+
+def _package_errors() -> Tuple[Type[BaseException], ...]:
+  """The packages' own errors for bad input (most others subclass ValueError), a dead
+  worker (its message names the task and the signal), and a directory another run
+  holds."""
+  return (acquire.DownloadError, acquire.ExtractionError, convert.ConversionError,
+          core.DirectoryLockedError, core.WorkerError, driver.DriverError)
+
+
+def _resumable_errors() -> Tuple[Type[BaseException], ...]:
+  """Failures a re-run gets past: what was done stays done (or what was bad is set
+  aside to be fetched again), and what stopped them need not happen again."""
+  return (KeyboardInterrupt, acquire.TransferError, core.WorkerError,
+          driver.ResumableError)
 
 
 def user_error_types(extra: Sequence[Type[BaseException]] = ()
                      ) -> Tuple[Type[BaseException], ...]:
   """The exceptions reported in one line: OSError and TensorFlow's file errors
   (core.error_types), ValueError, the packages' own, and `extra`."""
-  return core.error_types() + (ValueError,) + _PACKAGE_ERRORS + tuple(extra)
+  return core.error_types() + (ValueError,) + _package_errors() + tuple(extra)
 
 
 def error_line(error: BaseException) -> str:
@@ -75,7 +86,7 @@ def can_resume(error: BaseException) -> bool:
     return error.moved_to is not None
   if isinstance(error, OSError) and error.errno in _RESUMABLE_ERRNOS:
     return True
-  return isinstance(error, _RESUMABLE_ERRORS)
+  return isinstance(error, _resumable_errors())
 
 
 def with_hint(message: str, hint: str) -> str:

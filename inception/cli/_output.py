@@ -18,7 +18,6 @@ from typing import IO, Optional
 
 from absl import flags
 from absl import logging
-import tqdm
 
 from inception import core
 
@@ -50,6 +49,9 @@ class _TerminalHandler(python_logging.Handler):
     self._stream = stream
 
   def emit(self, record: python_logging.LogRecord) -> None:
+    # Imported here: tqdm is a tenth of a binary's start-up, and only a terminal
+    # gets bars (core._progress imports it for them as well).
+    import tqdm  # pylint: disable=g-import-not-at-top
     try:
       tqdm.tqdm.write(human_line(record), file=self._stream)
     except Exception:  # pylint: disable=broad-except  (logging must not raise)

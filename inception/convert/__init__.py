@@ -14,33 +14,38 @@ per range of shards first (`SpoolStats`, `spool_files`).
 `ConversionError` names what is wrong.
 """
 
-from inception.convert._converting import convert_generic
-from inception.convert._converting import convert_split
-from inception.convert._converting import convert_splits
-from inception.convert._converting import splits_in_order
-from inception.convert._dask_cluster import dask_cluster_from_beam_options
-from inception.convert._dask_cluster import is_dask_runner
-from inception.convert._finding import ImageClass
-from inception.convert._finding import find_class_entries
-from inception.convert._finding import find_generic_entries
-from inception.convert._finding import find_unlabelled_entries
-from inception.convert._finding import image_members
-from inception.convert._finding import is_image
-from inception.convert._options import ConversionError
-from inception.convert._options import ConvertOptions
-from inception.convert._options import LOCAL_RUNNER
-from inception.convert._options import ShardCounts
-from inception.convert._options import SplitCallback
-from inception.convert._options import SplitPaths
-from inception.convert._options import SplitResult
-from inception.convert._options import finished_line
-from inception.convert._planning import ImageEntry
-from inception.convert._planning import plan_split
-from inception.convert._spooling import SHARDS_PER_SPOOL_FILE
-from inception.convert._spooling import SourceImage
-from inception.convert._spooling import SpoolStats
-from inception.convert._spooling import SpooledEntries
-from inception.convert._spooling import spool_files
+import typing
+
+from inception import core
+
+if typing.TYPE_CHECKING:
+  from inception.convert._converting import convert_generic
+  from inception.convert._converting import convert_split
+  from inception.convert._converting import convert_splits
+  from inception.convert._converting import splits_in_order
+  from inception.convert._dask_cluster import dask_cluster_from_beam_options
+  from inception.convert._dask_cluster import is_dask_runner
+  from inception.convert._finding import ImageClass
+  from inception.convert._finding import find_class_entries
+  from inception.convert._finding import find_generic_entries
+  from inception.convert._finding import find_unlabelled_entries
+  from inception.convert._finding import image_members
+  from inception.convert._finding import is_image
+  from inception.convert._options import ConversionError
+  from inception.convert._options import ConvertOptions
+  from inception.convert._options import LOCAL_RUNNER
+  from inception.convert._options import ShardCounts
+  from inception.convert._options import SplitCallback
+  from inception.convert._options import SplitPaths
+  from inception.convert._options import SplitResult
+  from inception.convert._options import finished_line
+  from inception.convert._planning import ImageEntry
+  from inception.convert._planning import plan_split
+  from inception.convert._spooling import SHARDS_PER_SPOOL_FILE
+  from inception.convert._spooling import SourceImage
+  from inception.convert._spooling import SpoolStats
+  from inception.convert._spooling import SpooledEntries
+  from inception.convert._spooling import spool_files
 
 __all__ = [
     'ConversionError',
@@ -71,3 +76,5 @@ __all__ = [
     'spool_files',
     'splits_in_order',
 ]
+
+__getattr__, __dir__ = core.exports_on_first_use(__name__, __file__)

@@ -14,7 +14,6 @@ answers with its own fingerprint, and `difference` says in a few words what diff
 import dataclasses
 import functools
 import hashlib
-import importlib.metadata
 import os
 import re
 from typing import Optional, Sequence, Tuple
@@ -50,6 +49,9 @@ def pinned_requirements() -> Tuple[str, ...]:
     return tuple(sorted({m.group(1).lower() for m in map(_PIN.match, lines) if m}))
   except FileNotFoundError:
     pass
+  # Imported here: importlib.metadata (email, zipfile, ...) is a sixth of a binary's
+  # start-up, and only a Dask run compares fingerprints.
+  import importlib.metadata  # pylint: disable=g-import-not-at-top
   try:
     requires = importlib.metadata.requires(_DISTRIBUTION) or []
   except importlib.metadata.PackageNotFoundError:
@@ -96,6 +98,7 @@ def _sources_digest(directory: str) -> str:
 
 
 def _version(name: str) -> str:
+  import importlib.metadata  # pylint: disable=g-import-not-at-top  (as above)
   try:
     return importlib.metadata.version(name)
   except importlib.metadata.PackageNotFoundError:

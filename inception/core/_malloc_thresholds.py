@@ -14,7 +14,6 @@ with a few MiB of headroom for re-encoded images, once per process. A worker the
 at most TRIM_THRESHOLD_BYTES free at the top of each heap instead of 64 KiB.
 """
 
-import ctypes
 import threading
 
 MMAP_THRESHOLD_BYTES = 4 << 20
@@ -38,6 +37,9 @@ def keep_buffers_in_heap() -> bool:
 
 
 def _set_thresholds() -> bool:
+  # Imported here: only a Dask worker sets the thresholds, and ctypes is a few ms of
+  # every binary's start-up.
+  import ctypes  # pylint: disable=g-import-not-at-top
   try:
     mallopt = ctypes.CDLL(None).mallopt
   except (AttributeError, OSError):

@@ -12,24 +12,35 @@ interpreters and their imports again. Each worker is started at the first run th
 needs it; a run sends each worker it uses its work function and `shared` first. A
 runner given no pool makes one for its run and ends it after.
 
-Each worker runs whole tasks, one at a time; results arrive in any order, so the
-work must fix its output by its task alone (the shards do not depend on the number of
-workers). A task is taken from the iterable only when fewer than
-`_BACKLOG_PER_WORKER` tasks per worker are taken and not yet answered in the calling
-thread (`on_result`): a slow caller holds the workers back instead of letting results
+Each worker runs whole tasks, one at a time (unless the runner says more), with the
+next one already sent to it (waiting in its pipe: no idle round trip between two
+tasks); results arrive in any
+order, so the work must fix its output by its task alone (the shards do not depend
+on the number of workers). A task is taken from the iterable only when fewer than
+those a worker runs at once plus two (one waiting in its pipe, one whose result is on
+its way) per worker are taken and not yet answered in the calling thread
+(`on_result`): a slow caller holds the workers back instead of letting results
 pile up. The first failure stops the hand-out of new tasks; the tasks in progress
 finish, and then the failure is raised (the workers stay for the next run, but a
 failure of the caller's own, an interruption say, ends them). A worker whose parent
 dies sees its standard input close and exits.
 
+A runner may have each worker run several tasks at a time, in threads
+(`with_tasks_at_once`): work that waits on the disk (a shard's fsync before its
+rename) then keeps the core busy with another task meanwhile; the GIL still runs one
+task's Python at a time.
+
 Protocol (private): length-prefixed pickles. Parent → worker: (_SETUP, module,
-function name, shared, environment) at the start of each run, then (_TASK, task) one
-at a time. Worker → parent: ('progress', units, bytes) messages, then ('result',
-result) or ('error', exception, traceback text). The worker's fd 1 is redirected to
+function name, shared, environment, tasks at once) at the start of each run, then
+(_TASK, number, task) per task. Worker → parent: ('progress', units, bytes) messages,
+and per task ('result', number, result) or ('error', number, exception, traceback
+text), in the order the tasks end. The worker's fd 1 is redirected to
 stderr, so a stray print cannot corrupt the stream.
 """
 
+import concurrent.futures
 import importlib
+import itertools
 import os
 import pickle
 import queue
@@ -52,9 +63,19 @@ _NO_TASK = object()
 # The kinds of message a worker receives.
 _SETUP = 'setup'
 _TASK = 'task'
-# Tasks per worker taken from the iterable and not yet answered: the one it runs and
-# one more whose result is on its way to the calling thread.
-_BACKLOG_PER_WORKER = 2
+# Tasks sent to a worker and not yet answered, beyond those it runs at once: one,
+# waiting in its pipe, so that it starts the next as soon as it sends a result instead
+# of idling for a round trip through this process (1152 shards of ~125 tiny images: a
+# round trip per shard).
+_TASKS_WAITING_PER_WORKER = 1
+# Tasks per worker taken from the iterable and not yet answered, beyond those sent to
+# it: one more whose result is on its way to the calling thread.
+_RESULTS_ON_THE_WAY_PER_WORKER = 1
+# A task waits in a worker's pipe only if its message is at most this big: its write
+# then never blocks (Linux's pipes hold 64 KiB), so this thread keeps reading the
+# worker's progress while the worker runs the task before. A bigger one is sent when
+# the worker has answered.
+_WAITING_TASK_MAX_BYTES = 32 << 10
 _POLL_SECONDS = 0.1
 
 
@@ -79,6 +100,7 @@ class ProcessPoolRunner(_runner.Runner):
       the work's module is imported.
     pool: the worker processes to run on, kept after the run (a driver's, shared by
       its steps); None: processes started for this run and ended after it.
+  Each worker runs one task at a time, unless `with_tasks_at_once` says otherwise.
   """
 
   def __init__(self, work: _runner.Work, num_workers: int,
@@ -88,6 +110,7 @@ class ProcessPoolRunner(_runner.Runner):
                worker_environment: Optional[Dict[str, str]] = None,
                pool: Optional['LocalPool'] = None):
     _runner.check_importable(work)
+    self._tasks_at_once = 1
     self._work = work
     self._num_workers = num_workers
     self._describe = describe
@@ -95,6 +118,14 @@ class ProcessPoolRunner(_runner.Runner):
     self._shared = shared
     self._worker_environment = dict(worker_environment or {})
     self._pool = pool
+
+  def with_tasks_at_once(self, tasks_at_once: int) -> 'ProcessPoolRunner':
+    """This runner, each worker running `tasks_at_once` tasks at a time, in threads
+    (more than 1 for work that waits on the disk)."""
+    if not isinstance(tasks_at_once, int) or tasks_at_once < 1:
+      raise ValueError('tasks_at_once must be at least 1, not %r' % (tasks_at_once,))
+    self._tasks_at_once = tasks_at_once
+    return self
 
   def __str__(self) -> str:
     return '%d local worker processes' % self._num_workers
@@ -108,11 +139,12 @@ class ProcessPoolRunner(_runner.Runner):
       in_process.run(tasks, on_result, on_progress)
       return
     setup = (_SETUP, self._work.__module__, self._work.__qualname__, self._shared,
-             self._worker_environment)
+             self._worker_environment, self._tasks_at_once)
     pool = self._pool or LocalPool(num_workers)
     try:
       processes = pool.processes(num_workers)
-      _Run(setup, processes, self._describe, self._expected_errors).run(
+      _Run(setup, processes, self._describe, self._expected_errors,
+           self._tasks_at_once).run(
           tasks, on_result, on_progress, pool.end)
     finally:
       if pool is not self._pool:
@@ -162,15 +194,17 @@ class _Run(object):
 
   def __init__(self, setup: Tuple[Any, ...], processes: List[subprocess.Popen],
                describe: Callable[[Any], str],
-               expected_errors: Tuple[Type[BaseException], ...]):
+               expected_errors: Tuple[Type[BaseException], ...], tasks_at_once: int):
     self._setup = setup
+    self._tasks_sent = tasks_at_once + _TASKS_WAITING_PER_WORKER
     self._processes = processes
     self._describe = describe
     self._expected_errors = expected_errors
     self._tasks = iter(())
     self._tasks_lock = threading.Lock()
     self._events = queue.Queue()
-    self._backlog = threading.Semaphore(_BACKLOG_PER_WORKER * len(processes))
+    self._backlog = threading.Semaphore(
+        (self._tasks_sent + _RESULTS_ON_THE_WAY_PER_WORKER) * len(processes))
     self._stop = threading.Event()
 
   def run(self, tasks: Iterable[Any], on_result, on_progress,
@@ -213,44 +247,86 @@ class _Run(object):
       raise first_error
 
   def _drive(self, process: subprocess.Popen) -> None:
-    """Thread body: hands tasks to one worker until none are left or one failed."""
+    """Thread body: hands tasks to one worker, those it runs at once and one more,
+    until none are left or one failed; the tasks it was sent are answered first."""
+    sent = {}  # number: task, of the tasks sent and not answered, in order
+    numbers = itertools.count()
+    held = None  # (task, message) taken but too big to wait in the worker's pipe
+    failed = False
     try:
       _send(process.stdin, self._setup)
-      while not self._stop.is_set():
-        if not self._backlog.acquire(timeout=_POLL_SECONDS):
-          continue
-        with self._tasks_lock:
-          task = next(self._tasks, _NO_TASK)
-        if task is _NO_TASK:
-          break
-        try:
-          _send(process.stdin, (_TASK, task))
-          while True:
-            message = _receive(process.stdout)
-            if message is None:
-              raise _runner.WorkerError(
-                  'worker process %d exited (status %s) while %s%s'
-                  % (process.pid, process.wait(), self._describe(task),
-                     _exit_cause(process.returncode)))
-            if message[0] != 'progress':
+      while True:
+        while (not failed and len(sent) < self._tasks_sent and
+               not self._stop.is_set()):
+          if held is not None:
+            (number, task, message), held = held, None
+          else:
+            task = self._take_task(wait=not sent)
+            if task is _NO_TASK:
               break
-            self._events.put(message)
-        except (OSError, EOFError, pickle.UnpicklingError) as e:
-          process.kill()  # its stream is out of step: not used again
-          raise _runner.WorkerError('lost worker process %d while %s: %s' %
-                                    (process.pid, self._describe(task), e)) from None
+            number = next(numbers)
+            message = _encode((_TASK, number, task))
+          if sent and len(message) > _WAITING_TASK_MAX_BYTES:
+            held = number, task, message
+            break
+          try:
+            _write(process.stdin, message)
+          except OSError as e:
+            process.kill()  # its stream is out of step: not used again
+            raise _runner.WorkerError('lost worker process %d while %s: %s' %
+                                      (process.pid, self._describe(task), e)) from None
+          sent[number] = task
+        if not sent:
+          break
+        message = self._answer(process, next(iter(sent.values())))
+        del sent[message[1]]
         if message[0] == 'result':
-          self._events.put(message)
+          self._events.put(('result', message[2]))
         else:
-          _, error, trace = message
+          _, _, error, trace = message
           if not isinstance(error, self._expected_errors + (OSError,)):
             sys.stderr.write(trace)
           self._events.put(('error', error))
-          break
+          failed = True  # no more tasks for it; those sent are answered first
     except BaseException as e:  # pylint: disable=broad-except  (reported, not lost)
       self._events.put(('error', e))
     finally:
       self._events.put(('done',))
+
+  def _take_task(self, wait: bool) -> Any:
+    """The next task, or _NO_TASK: none left, the run is stopping, or (unless
+    `wait`) the backlog is full now."""
+    while not self._stop.is_set():
+      if self._backlog.acquire(timeout=_POLL_SECONDS) if wait else (
+          self._backlog.acquire(blocking=False)):
+        with self._tasks_lock:
+          task = next(self._tasks, _NO_TASK)
+        if task is _NO_TASK:
+          self._backlog.release()
+        return task
+      if not wait:
+        break
+    return _NO_TASK
+
+  def _answer(self, process: subprocess.Popen, task: Any) -> Tuple[Any, ...]:
+    """The worker's next answer to a task (`task`: its oldest not yet answered, to
+    name if the worker is lost): a result or an error, its progress messages passed
+    on on the way."""
+    try:
+      while True:
+        message = _receive(process.stdout)
+        if message is None:
+          raise _runner.WorkerError(
+              'worker process %d exited (status %s) while %s%s'
+              % (process.pid, process.wait(), self._describe(task),
+                 _exit_cause(process.returncode)))
+        if message[0] != 'progress':
+          return message
+        self._events.put(message)
+    except (OSError, EOFError, pickle.UnpicklingError) as e:
+      process.kill()  # its stream is out of step: not used again
+      raise _runner.WorkerError('lost worker process %d while %s: %s' %
+                                (process.pid, self._describe(task), e)) from None
 
 
 def _exit_cause(status: int) -> str:
@@ -267,9 +343,17 @@ def _exit_cause(status: int) -> str:
 
 
 def _send(stream: BinaryIO, message) -> None:
+  _write(stream, _encode(message))
+
+
+def _encode(message) -> bytes:
+  """A message as it crosses a pipe: its pickle's length, then the pickle."""
   data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-  stream.write(_LENGTH.pack(len(data)))
-  stream.write(data)
+  return _LENGTH.pack(len(data)) + data
+
+
+def _write(stream: BinaryIO, encoded: bytes) -> None:
+  stream.write(encoded)
   stream.flush()
 
 
@@ -301,30 +385,51 @@ def _import_work(module: str, qualname: str) -> _runner.Work:
 
 
 def worker_main() -> int:
-  """Worker loop: for each run, its work function; then a task at a time, its
-  result sent back; until stdin closes."""
+  """Worker loop: for each run, its work function; then its tasks, one at a time or
+  (tasks at once > 1) in as many threads, each result sent back; until stdin closes."""
   output = os.fdopen(os.dup(sys.stdout.fileno()), 'wb')
   os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
   messages = sys.stdin.buffer
-  report = lambda units, num_bytes: _send(output, ('progress', units, num_bytes))
+  output_lock = threading.Lock()
+
+  def send(message) -> None:
+    with output_lock:
+      _send(output, message)
+
+  report = lambda units, num_bytes: send(('progress', units, num_bytes))
   started_with = dict(os.environ)
-  work = shared = None
+  run = None  # (work, shared) of the run under way
+
+  def answer(number: int, task: Any) -> None:
+    work, shared = run
+    try:
+      message = _encode(('result', number, _runner.call_work(work, shared, task,
+                                                             report)))
+    except Exception as e:  # pylint: disable=broad-except  (sent to the parent)
+      message = _encode(('error', number, _runner.portable_exception(e),
+                         traceback.format_exc()))
+    with output_lock:
+      _write(output, message)
+
+  threads = None
   try:
     while True:
       message = _receive(messages)
       if message is None:
         return 0
       if message[0] == _SETUP:
-        _, module, qualname, shared, environment = message
+        if threads is not None:
+          threads.shutdown()  # idle: the last run's tasks were all answered
+        _, module, qualname, shared, environment, tasks_at_once = message
         os.environ.clear()  # this run's variables only, not an earlier run's
         os.environ.update(started_with, **environment)
-        work = _import_work(module, qualname)
+        run = _import_work(module, qualname), shared
+        threads = (concurrent.futures.ThreadPoolExecutor(tasks_at_once)
+                   if tasks_at_once > 1 else None)
         continue
-      try:
-        result = _runner.call_work(work, shared, message[1], report)
-      except Exception as e:  # pylint: disable=broad-except  (sent to the parent)
-        _send(output, ('error', _runner.portable_exception(e), traceback.format_exc()))
-        continue
-      _send(output, ('result', result))
+      if threads is None:
+        answer(*message[1:])
+      else:
+        threads.submit(answer, *message[1:])
   except (KeyboardInterrupt, BrokenPipeError):
     return 130

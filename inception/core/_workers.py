@@ -76,13 +76,16 @@ class Workers:
   def runner(self, work: _runner.Work, *, describe: Callable[[Any], str] = repr,
              expected_errors: Tuple[Type[BaseException], ...] = (),
              shared: Any = _runner.NO_SHARED,
-             worker_environment: Optional[Dict[str, str]] = None) -> _runner.Runner:
+             worker_environment: Optional[Dict[str, str]] = None,
+             tasks_at_once: int = 1) -> _runner.Runner:
     """The engine that maps `work` over tasks on these workers
-    (core.ProcessPoolRunner: see it for the arguments; core.DaskRunner with `dask`)."""
+    (core.ProcessPoolRunner: see it for the arguments; core.DaskRunner with `dask`,
+    whose workers' threads decide how many tasks each runs at once)."""
     if self.dask is not None:
       return _dask_runner.DaskRunner(
           work, self.dask, describe=describe, expected_errors=expected_errors,
           shared=shared, worker_environment=worker_environment, local_workers=self.count)
     return _process_pool.ProcessPoolRunner(
         work, self.count, describe=describe, expected_errors=expected_errors,
-        shared=shared, worker_environment=worker_environment, pool=self.pool)
+        shared=shared, worker_environment=worker_environment,
+        pool=self.pool).with_tasks_at_once(tasks_at_once)

@@ -14,8 +14,6 @@ from inception import driver
 from inception import imagenet
 from inception import label_files
 from inception import records
-from inception.demo import _hugging_face_layout
-from inception.demo import _kaggle_layout
 from inception.demo import _mini_imagenet
 
 _RECORD = 'fixture.json'
@@ -81,6 +79,12 @@ def layout_demo_source(data_dir: str, source_format: str,
   stamp = directory + '.json'
   wanted = json.dumps(dataclasses.asdict(config), sort_keys=True)
   if not core.exists(stamp) or core.read_text(stamp) != wanted:
+    # Imported here: Hugging Face's layout needs pyarrow, a third of the driver's
+    # start-up, and only a demo in another layout writes one.
+    # pylint: disable=g-import-not-at-top
+    from inception.demo import _hugging_face_layout
+    from inception.demo import _kaggle_layout
+    # pylint: enable=g-import-not-at-top
     fixture = _mini_imagenet.generate(source, config)
     writers = {imagenet.KAGGLE: _kaggle_layout.write_kaggle_tree,
                imagenet.KAGGLE_ZIP: _kaggle_layout.write_kaggle_zip,

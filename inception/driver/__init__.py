@@ -10,38 +10,43 @@ prints last (`Finished writing all N images in data set.`). The names every driv
 DATA_DIR has (`state_path`, `downloads_dir`, `raw_data_dir`, ...) are defined here.
 """
 
-from inception.driver._layout import DEMO_SOURCE_DIRNAME
-from inception.driver._layout import DOWNLOADS_DIRNAME
-from inception.driver._layout import RAW_DATA_DIRNAME
-from inception.driver._layout import STATE_FILENAME
-from inception.driver._layout import TRAIN_DIRNAME
-from inception.driver._layout import VALIDATION_DIRNAME
-from inception.driver._layout import demo_source_dir
-from inception.driver._layout import downloads_dir
-from inception.driver._layout import raw_data_dir
-from inception.driver._layout import state_path
-from inception.driver._layout import train_images_dir
-from inception.driver._layout import validation_images_dir
-from inception.driver._outcome import CHECK_MODES
-from inception.driver._outcome import DriverError
-from inception.driver._outcome import RESUME_HINT
-from inception.driver._outcome import ResumableError
-from inception.driver._outcome import check_mode_sample
-from inception.driver._outcome import check_verdict
-from inception.driver._outcome import closing_lines
-from inception.driver._outcome import conversion_outputs
-from inception.driver._outcome import finished_lines
-from inception.driver._outcome import total_images
-from inception.driver._steps import CHECK
-from inception.driver._steps import CONVERT
-from inception.driver._steps import DOWNLOAD
-from inception.driver._steps import EXTRACT
-from inception.driver._steps import Step
-from inception.driver._steps import jsonable
-from inception.driver._steps import pending_steps
-from inception.driver._steps import read_state
-from inception.driver._steps import run_steps
-from inception.driver._steps import write_state
+import typing
+
+from inception import core
+
+if typing.TYPE_CHECKING:
+  from inception.driver._layout import DEMO_SOURCE_DIRNAME
+  from inception.driver._layout import DOWNLOADS_DIRNAME
+  from inception.driver._layout import RAW_DATA_DIRNAME
+  from inception.driver._layout import STATE_FILENAME
+  from inception.driver._layout import TRAIN_DIRNAME
+  from inception.driver._layout import VALIDATION_DIRNAME
+  from inception.driver._layout import demo_source_dir
+  from inception.driver._layout import downloads_dir
+  from inception.driver._layout import raw_data_dir
+  from inception.driver._layout import state_path
+  from inception.driver._layout import train_images_dir
+  from inception.driver._layout import validation_images_dir
+  from inception.driver._outcome import CHECK_MODES
+  from inception.driver._outcome import DriverError
+  from inception.driver._outcome import RESUME_HINT
+  from inception.driver._outcome import ResumableError
+  from inception.driver._outcome import check_mode_sample
+  from inception.driver._outcome import check_verdict
+  from inception.driver._outcome import closing_lines
+  from inception.driver._outcome import conversion_outputs
+  from inception.driver._outcome import finished_lines
+  from inception.driver._outcome import total_images
+  from inception.driver._steps import CHECK
+  from inception.driver._steps import CONVERT
+  from inception.driver._steps import DOWNLOAD
+  from inception.driver._steps import EXTRACT
+  from inception.driver._steps import Step
+  from inception.driver._steps import jsonable
+  from inception.driver._steps import pending_steps
+  from inception.driver._steps import read_state
+  from inception.driver._steps import run_steps
+  from inception.driver._steps import write_state
 
 __all__ = [
     'CHECK',
@@ -77,3 +82,5 @@ __all__ = [
     'validation_images_dir',
     'write_state',
 ]
+
+__getattr__, __dir__ = core.exports_on_first_use(__name__, __file__)

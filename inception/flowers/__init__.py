@@ -9,18 +9,23 @@ locally. `FLOWER_PHOTOS` holds
 the published facts of the tarball.
 """
 
-from inception.flowers._archive import Archive
-from inception.flowers._archive import DEFAULT_SOURCE
-from inception.flowers._archive import FLOWERS_TARBALL
-from inception.flowers._archive import FLOWERS_TOP_DIRNAME
-from inception.flowers._archive import FLOWER_PHOTOS
-from inception.flowers._driver import SHARD_COUNTS
-from inception.flowers._driver import STEPS
-from inception.flowers._driver import Settings
-from inception.flowers._driver import VALIDATION_PER_CLASS
-from inception.flowers._driver import refuse_data_dir_in_store
-from inception.flowers._driver import run
-from inception.flowers._split import SplitError
+import typing
+
+from inception import core
+
+if typing.TYPE_CHECKING:
+  from inception.flowers._archive import Archive
+  from inception.flowers._archive import DEFAULT_SOURCE
+  from inception.flowers._archive import FLOWERS_TARBALL
+  from inception.flowers._archive import FLOWERS_TOP_DIRNAME
+  from inception.flowers._archive import FLOWER_PHOTOS
+  from inception.flowers._driver import SHARD_COUNTS
+  from inception.flowers._driver import STEPS
+  from inception.flowers._driver import Settings
+  from inception.flowers._driver import VALIDATION_PER_CLASS
+  from inception.flowers._driver import refuse_data_dir_in_store
+  from inception.flowers._driver import run
+  from inception.flowers._split import SplitError
 
 __all__ = [
     'Archive',
@@ -36,3 +41,5 @@ __all__ = [
     'refuse_data_dir_in_store',
     'run',
 ]
+
+__getattr__, __dir__ = core.exports_on_first_use(__name__, __file__)

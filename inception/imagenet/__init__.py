@@ -24,76 +24,81 @@ indexed the same way and spooled a split at a time (_hugging_face:
 (_in_place).
 """
 
-from inception.imagenet._archives import ACCESS_KEY_ENV
-from inception.imagenet._archives import BBOX_TRAIN_TAR_GZ
-from inception.imagenet._archives import BBOX_VALIDATION_TGZ
-from inception.imagenet._archives import DEFAULT_BASE_URL
-from inception.imagenet._archives import DEFAULT_FILES
-from inception.imagenet._archives import DEVKIT_TAR_GZ
-from inception.imagenet._archives import IMAGE_TARS
-from inception.imagenet._archives import KNOWN_FILES
-from inception.imagenet._archives import LOGIN
-from inception.imagenet._archives import OPTIONAL_FILES
-from inception.imagenet._archives import TEST_TAR
-from inception.imagenet._archives import TFDS_TEST_TAR
-from inception.imagenet._archives import TRAIN_TAR
-from inception.imagenet._archives import USERNAME_ENV
-from inception.imagenet._archives import VALIDATION_TAR
-from inception.imagenet._archives import archives
-from inception.imagenet._archives import files_to_fetch
-from inception.imagenet._archives import login_for
-from inception.imagenet._driver import credentials
-from inception.imagenet._driver import run
-from inception.imagenet._driver import steps_to_run
-from inception.imagenet._extraction import ExtractResult
-from inception.imagenet._extraction import extract_all
-from inception.imagenet._extraction import image_extractions
-from inception.imagenet._hugging_face import HuggingFaceIndex
-from inception.imagenet._hugging_face import official_name
-from inception.imagenet._hugging_face import read_hugging_face
-from inception.imagenet._kaggle import KAGGLE_ZIP_FILE
-from inception.imagenet._kaggle import KaggleIndex
-from inception.imagenet._kaggle import read_kaggle
-from inception.imagenet._layout import BOUNDING_BOXES_DIRNAME
-from inception.imagenet._layout import TEST_DIRNAME
-from inception.imagenet._layout import TRAIN_BOXES_CSV
-from inception.imagenet._layout import VALIDATION_BOUNDING_BOXES_DIRNAME
-from inception.imagenet._layout import SPOOL_DIRNAME
-from inception.imagenet._layout import VALIDATION_BOXES_CSV
-from inception.imagenet._layout import boxes_csv_dir
-from inception.imagenet._layout import spool_dir
-from inception.imagenet._layout import test_images_dir
-from inception.imagenet._layout import train_boxes_csv
-from inception.imagenet._layout import train_xml_dir
-from inception.imagenet._layout import validation_boxes_csv
-from inception.imagenet._layout import validation_xml_dir
-from inception.imagenet._settings import DOWNLOAD
-from inception.imagenet._settings import DOWNLOAD_STEPS
-from inception.imagenet._settings import IN_PLACE_STEPS
-from inception.imagenet._settings import STEPS
-from inception.imagenet._settings import Settings
-from inception.imagenet._settings import step_names
-from inception.imagenet._sources import AUTO
-from inception.imagenet._sources import HF_PARQUET
-from inception.imagenet._sources import HF_TARGZ
-from inception.imagenet._sources import IN_PLACE
-from inception.imagenet._sources import KAGGLE
-from inception.imagenet._sources import KAGGLE_ZIP
-from inception.imagenet._sources import LISTED
-from inception.imagenet._sources import SOURCE_FORMATS
-from inception.imagenet._sources import SPOOLED
-from inception.imagenet._sources import Source
-from inception.imagenet._sources import SourceError
-from inception.imagenet._sources import TARBALLS
-from inception.imagenet._sources import detect_source
-from inception.imagenet._splits import ListedSplits
-from inception.imagenet._splits import SHARD_COUNTS
-from inception.imagenet._splits import SplitSources
-from inception.imagenet._splits import convert_imagenet
-from inception.imagenet._splits import convert_listed
-from inception.imagenet._splits import find_imagenet_entries
-from inception.imagenet._splits import imagenet_classes
-from inception.imagenet._splits import read_bounding_boxes
+import typing
+
+from inception import core
+
+if typing.TYPE_CHECKING:
+  from inception.imagenet._archives import ACCESS_KEY_ENV
+  from inception.imagenet._archives import BBOX_TRAIN_TAR_GZ
+  from inception.imagenet._archives import BBOX_VALIDATION_TGZ
+  from inception.imagenet._archives import DEFAULT_BASE_URL
+  from inception.imagenet._archives import DEFAULT_FILES
+  from inception.imagenet._archives import DEVKIT_TAR_GZ
+  from inception.imagenet._archives import IMAGE_TARS
+  from inception.imagenet._archives import KNOWN_FILES
+  from inception.imagenet._archives import LOGIN
+  from inception.imagenet._archives import OPTIONAL_FILES
+  from inception.imagenet._archives import TEST_TAR
+  from inception.imagenet._archives import TFDS_TEST_TAR
+  from inception.imagenet._archives import TRAIN_TAR
+  from inception.imagenet._archives import USERNAME_ENV
+  from inception.imagenet._archives import VALIDATION_TAR
+  from inception.imagenet._archives import archives
+  from inception.imagenet._archives import files_to_fetch
+  from inception.imagenet._archives import login_for
+  from inception.imagenet._driver import credentials
+  from inception.imagenet._driver import run
+  from inception.imagenet._driver import steps_to_run
+  from inception.imagenet._extraction import ExtractResult
+  from inception.imagenet._extraction import extract_all
+  from inception.imagenet._extraction import image_extractions
+  from inception.imagenet._hugging_face import HuggingFaceIndex
+  from inception.imagenet._hugging_face import official_name
+  from inception.imagenet._hugging_face import read_hugging_face
+  from inception.imagenet._kaggle import KAGGLE_ZIP_FILE
+  from inception.imagenet._kaggle import KaggleIndex
+  from inception.imagenet._kaggle import read_kaggle
+  from inception.imagenet._layout import BOUNDING_BOXES_DIRNAME
+  from inception.imagenet._layout import TEST_DIRNAME
+  from inception.imagenet._layout import TRAIN_BOXES_CSV
+  from inception.imagenet._layout import VALIDATION_BOUNDING_BOXES_DIRNAME
+  from inception.imagenet._layout import SPOOL_DIRNAME
+  from inception.imagenet._layout import VALIDATION_BOXES_CSV
+  from inception.imagenet._layout import boxes_csv_dir
+  from inception.imagenet._layout import spool_dir
+  from inception.imagenet._layout import test_images_dir
+  from inception.imagenet._layout import train_boxes_csv
+  from inception.imagenet._layout import train_xml_dir
+  from inception.imagenet._layout import validation_boxes_csv
+  from inception.imagenet._layout import validation_xml_dir
+  from inception.imagenet._settings import DOWNLOAD
+  from inception.imagenet._settings import DOWNLOAD_STEPS
+  from inception.imagenet._settings import IN_PLACE_STEPS
+  from inception.imagenet._settings import STEPS
+  from inception.imagenet._settings import Settings
+  from inception.imagenet._settings import step_names
+  from inception.imagenet._sources import AUTO
+  from inception.imagenet._sources import HF_PARQUET
+  from inception.imagenet._sources import HF_TARGZ
+  from inception.imagenet._sources import IN_PLACE
+  from inception.imagenet._sources import KAGGLE
+  from inception.imagenet._sources import KAGGLE_ZIP
+  from inception.imagenet._sources import LISTED
+  from inception.imagenet._sources import SOURCE_FORMATS
+  from inception.imagenet._sources import SPOOLED
+  from inception.imagenet._sources import Source
+  from inception.imagenet._sources import SourceError
+  from inception.imagenet._sources import TARBALLS
+  from inception.imagenet._sources import detect_source
+  from inception.imagenet._splits import ListedSplits
+  from inception.imagenet._splits import SHARD_COUNTS
+  from inception.imagenet._splits import SplitSources
+  from inception.imagenet._splits import convert_imagenet
+  from inception.imagenet._splits import convert_listed
+  from inception.imagenet._splits import find_imagenet_entries
+  from inception.imagenet._splits import imagenet_classes
+  from inception.imagenet._splits import read_bounding_boxes
 
 __all__ = [
     'ACCESS_KEY_ENV',
@@ -167,3 +172,5 @@ __all__ = [
     'validation_boxes_csv',
     'validation_xml_dir',
 ]
+
+__getattr__, __dir__ = core.exports_on_first_use(__name__, __file__)

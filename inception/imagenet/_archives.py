@@ -12,8 +12,6 @@ import dataclasses
 import re
 from typing import Dict, List, Mapping, Optional, Sequence
 
-import urllib3
-
 from inception import acquire
 
 DEFAULT_BASE_URL = 'https://image-net.org/data/ILSVRC/2012/'
@@ -106,5 +104,7 @@ def archives(names: Sequence[str],
 def login_for(source: str) -> acquire.Login:
   """ImageNet's login, its netrc machine the host of the URL `source` (a mirror's
   credentials are looked up under the mirror's name)."""
+  # Imported here: urllib3 is a tenth of a binary's start-up; only a download asks.
+  import urllib3  # pylint: disable=g-import-not-at-top
   return dataclasses.replace(LOGIN,
                              netrc_host=urllib3.util.parse_url(source).host or '')

@@ -20,6 +20,8 @@ size and its (path, label) rows (parquet) or its members' names and sizes
 (tar.gz): a source changed since is refused on resume.
 """
 
+from __future__ import annotations  # pyarrow's types in annotations, imported on use
+
 import collections
 import dataclasses
 import hashlib
@@ -27,10 +29,12 @@ import io
 import os
 import re
 import tarfile
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional,
+                    Sequence, Tuple)
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+  import pyarrow as pa
+  import pyarrow.parquet as pq
 
 from inception import annotations
 from inception import convert
@@ -341,6 +345,10 @@ def _targz_files(data_dir: str, wanted: Sequence[str]) -> Dict[str, List[str]]:
 
 def _open_parquet(path: str, raw: _CountingFile) -> pq.ParquetFile:
   """The parquet file `path` (open as `raw`), its columns checked."""
+  # Imported here: pyarrow is a tenth of a binary's start-up, and only a Hugging Face
+  # parquet source reads it.
+  import pyarrow as pa  # pylint: disable=g-import-not-at-top
+  import pyarrow.parquet as pq  # pylint: disable=g-import-not-at-top
   try:
     parquet = pq.ParquetFile(raw)
   except (pa.ArrowException, OSError) as e:
@@ -358,6 +366,7 @@ def _open_parquet(path: str, raw: _CountingFile) -> pq.ParquetFile:
 def _row_groups(path: str, stats: convert.SpoolStats, columns: Sequence[str]
                 ) -> Iterator[Tuple[int, pa.Table, str]]:
   """(first row, the row group's columns, where) of each row group, in order."""
+  import pyarrow as pa  # pylint: disable=g-import-not-at-top  (as _open_parquet)
   with _CountingFile(path, stats, ranged=True) as raw:
     parquet = _open_parquet(path, raw)
     first = 0

@@ -4,16 +4,21 @@ Found through the runfiles library, never by a hand-built path; each reader take
 explicit path too, and `label_file_path` resolves "no path given" to the shipped file.
 """
 
-from inception.label_files._label_data import LabelFiles
-from inception.label_files._label_data import METADATA_FILE
-from inception.label_files._label_data import SYNSETS_FILE
-from inception.label_files._label_data import VALIDATION_LABELS_FILE
-from inception.label_files._label_data import class_texts
-from inception.label_files._label_data import data_file_path
-from inception.label_files._label_data import label_file_path
-from inception.label_files._label_data import read_metadata
-from inception.label_files._label_data import read_synsets
-from inception.label_files._label_data import read_validation_labels
+import typing
+
+from inception import core
+
+if typing.TYPE_CHECKING:
+  from inception.label_files._label_data import LabelFiles
+  from inception.label_files._label_data import METADATA_FILE
+  from inception.label_files._label_data import SYNSETS_FILE
+  from inception.label_files._label_data import VALIDATION_LABELS_FILE
+  from inception.label_files._label_data import class_texts
+  from inception.label_files._label_data import data_file_path
+  from inception.label_files._label_data import label_file_path
+  from inception.label_files._label_data import read_metadata
+  from inception.label_files._label_data import read_synsets
+  from inception.label_files._label_data import read_validation_labels
 
 __all__ = [
     'LabelFiles',
@@ -27,3 +32,5 @@ __all__ = [
     'read_synsets',
     'read_validation_labels',
 ]
+
+__getattr__, __dir__ = core.exports_on_first_use(__name__, __file__)

@@ -10,11 +10,16 @@
   request.
 """
 
-from inception.reader._example_parsing import parse_example_proto
-from inception.reader._input_pipeline import DEFAULT_IMAGE_SIZE
-from inception.reader._input_pipeline import dataset
-from inception.reader._input_pipeline import distorted_bounding_box_crop
-from inception.reader._shard_files import data_files
+import typing
+
+from inception import core
+
+if typing.TYPE_CHECKING:
+  from inception.reader._example_parsing import parse_example_proto
+  from inception.reader._input_pipeline import DEFAULT_IMAGE_SIZE
+  from inception.reader._input_pipeline import dataset
+  from inception.reader._input_pipeline import distorted_bounding_box_crop
+  from inception.reader._shard_files import data_files
 
 __all__ = [
     'DEFAULT_IMAGE_SIZE',
@@ -23,3 +28,5 @@ __all__ = [
     'distorted_bounding_box_crop',
     'parse_example_proto',
 ]
+
+__getattr__, __dir__ = core.exports_on_first_use(__name__, __file__)

@@ -19,55 +19,60 @@
 - The conversion manifest (`Manifest`, `load_manifest`, `save_manifest`).
 """
 
-from inception.records._boxes import BoxTable
-from inception.records._boxes import Boxes
-from inception.records._boxes import ShardBoxes
-from inception.records._entries import EntriesBuilder
-from inception.records._entries import ImageEntry
-from inception.records._entries import ShardEntries
-from inception.records._formats import GENERIC_FORMAT
-from inception.records._formats import IMAGENET_FORMAT
-from inception.records._formats import IMAGENET_TEST_SHARDS
-from inception.records._formats import IMAGENET_TRAIN_SHARDS
-from inception.records._formats import IMAGENET_VALIDATION_SHARDS
-from inception.records._formats import RECORD_FORMATS
-from inception.records._formats import TEST
-from inception.records._formats import TRAIN
-from inception.records._formats import UNLABELLED
-from inception.records._formats import VALIDATION
-from inception.records._image_coding import DEFAULT_VALIDATE_IMAGES
-from inception.records._image_coding import ImageError
-from inception.records._image_coding import VALIDATE_IMAGES
-from inception.records._image_coding import is_jpeg
-from inception.records._image_coding import is_png
-from inception.records._image_coding import jpeg_structure_error
-from inception.records._image_coding import prepare_image
-from inception.records._manifest import Manifest
-from inception.records._manifest import SplitManifest
-from inception.records._manifest import load_manifest
-from inception.records._manifest import plan_fingerprint
-from inception.records._manifest import save_manifest
-from inception.records._scan_bounds import jpeg_frame
-from inception.records._scan_bounds import jpeg_size_error
-from inception.records._shard_tasks import ShardResult
-from inception.records._shard_tasks import ShardTask
-from inception.records._shard_tasks import SkippedImage
-from inception.records._shard_tasks import write_shard
-from inception.records._shards import CorruptShardError
-from inception.records._shards import RECORD_OVERHEAD
-from inception.records._shards import ShardName
-from inception.records._shards import ShardWriter
-from inception.records._shards import index_text
-from inception.records._shards import masked_crc32c
-from inception.records._shards import parse_shard_name
-from inception.records._shards import record_spans
-from inception.records._shards import shard_name
-from inception.records._shards import shard_ranges
-from inception.records._tfrecord_reader import FramingError
-from inception.records._tfrecord_reader import read_records
-from inception.records._zip_members import ZipMember
-from inception.records._zip_members import ZipMemberError
-from inception.records._zip_members import read_zip_member
+import typing
+
+from inception import core
+
+if typing.TYPE_CHECKING:
+  from inception.records._boxes import BoxTable
+  from inception.records._boxes import Boxes
+  from inception.records._boxes import ShardBoxes
+  from inception.records._entries import EntriesBuilder
+  from inception.records._entries import ImageEntry
+  from inception.records._entries import ShardEntries
+  from inception.records._formats import GENERIC_FORMAT
+  from inception.records._formats import IMAGENET_FORMAT
+  from inception.records._formats import IMAGENET_TEST_SHARDS
+  from inception.records._formats import IMAGENET_TRAIN_SHARDS
+  from inception.records._formats import IMAGENET_VALIDATION_SHARDS
+  from inception.records._formats import RECORD_FORMATS
+  from inception.records._formats import TEST
+  from inception.records._formats import TRAIN
+  from inception.records._formats import UNLABELLED
+  from inception.records._formats import VALIDATION
+  from inception.records._image_coding import DEFAULT_VALIDATE_IMAGES
+  from inception.records._image_coding import ImageError
+  from inception.records._image_coding import VALIDATE_IMAGES
+  from inception.records._image_coding import is_jpeg
+  from inception.records._image_coding import is_png
+  from inception.records._image_coding import jpeg_structure_error
+  from inception.records._image_coding import prepare_image
+  from inception.records._manifest import Manifest
+  from inception.records._manifest import SplitManifest
+  from inception.records._manifest import load_manifest
+  from inception.records._manifest import plan_fingerprint
+  from inception.records._manifest import save_manifest
+  from inception.records._scan_bounds import jpeg_frame
+  from inception.records._scan_bounds import jpeg_size_error
+  from inception.records._shard_tasks import ShardResult
+  from inception.records._shard_tasks import ShardTask
+  from inception.records._shard_tasks import SkippedImage
+  from inception.records._shard_tasks import write_shard
+  from inception.records._shards import CorruptShardError
+  from inception.records._shards import RECORD_OVERHEAD
+  from inception.records._shards import ShardName
+  from inception.records._shards import ShardWriter
+  from inception.records._shards import index_text
+  from inception.records._shards import masked_crc32c
+  from inception.records._shards import parse_shard_name
+  from inception.records._shards import record_spans
+  from inception.records._shards import shard_name
+  from inception.records._shards import shard_ranges
+  from inception.records._tfrecord_reader import FramingError
+  from inception.records._tfrecord_reader import read_records
+  from inception.records._zip_members import ZipMember
+  from inception.records._zip_members import ZipMemberError
+  from inception.records._zip_members import read_zip_member
 
 __all__ = [
     'BoxTable',
@@ -120,3 +125,5 @@ __all__ = [
     'shard_ranges',
     'write_shard',
 ]
+
+__getattr__, __dir__ = core.exports_on_first_use(__name__, __file__)

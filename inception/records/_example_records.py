@@ -16,7 +16,7 @@ bytes and pixel size (a PreparedImage).
 
 import functools
 import struct
-from typing import Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from inception.records import _image_coding
 
@@ -65,29 +65,33 @@ def imagenet_example(image: _image_coding.PreparedImage, filename: str, label: i
       empty without any, and image/object/bbox/label repeats `label` once per box.
   """
   # In key order, as deterministic serialization sorts map keys. What depends only on
-  # the class, or is the same in most records, is built once (_cached_entries).
-  return _example((
+  # the class, a size or a box count is built once (the lru_caches below).
+  encoded = image.encoded
+  name = filename.encode('utf-8')
+  return _example([
       _imagenet_class_entries(label, synset, text),  # channels .. colorspace
-      _bytes_entry_head(_ENCODED_KEY, len(image.encoded)), image.encoded,
-      _filename_entry(filename),
+      _bytes_entry_head(_ENCODED_KEY, len(encoded)), encoded,
+      _bytes_entry_head(_FILENAME_KEY, len(name)), name,
       _CONSTANT_FORMAT,
       _size_entry(_HEIGHT_KEY, image.height),
-      _box_entries(label, boxes),
+      _box_entries(label, boxes) if boxes else _NO_BOXES,
       _size_entry(_WIDTH_KEY, image.width),
-  ))
+  ])
 
 
 def generic_example(image: _image_coding.PreparedImage, filename: str, label: int,
                     text: str) -> bytes:
   """One folder-per-class record, with the keys of the original build_image_data.py."""
-  return _example((  # in key order
+  encoded = image.encoded
+  name = filename.encode('utf-8')
+  return _example([  # in key order
       _generic_class_entries(label, text),  # channels .. colorspace
-      _bytes_entry_head(_ENCODED_KEY, len(image.encoded)), image.encoded,
-      _filename_entry(filename),
+      _bytes_entry_head(_ENCODED_KEY, len(encoded)), encoded,
+      _bytes_entry_head(_FILENAME_KEY, len(name)), name,
       _CONSTANT_FORMAT,
       _size_entry(_HEIGHT_KEY, image.height),
       _size_entry(_WIDTH_KEY, image.width),
-  ))
+  ])
 
 
 # Wire format (tensorflow/core/example/{example,feature}.proto):
@@ -99,9 +103,11 @@ _BYTES_LIST, _FLOAT_LIST, _INT64_LIST = 1, 2, 3
 _Entry = Tuple[bytes, bytes]
 
 
-def _example(pieces: Sequence[bytes]) -> bytes:
-  """The Example message around its map entries' bytes, given as pieces in order."""
-  return b''.join((_header(1, sum(map(len, pieces))),) + tuple(pieces))
+def _example(pieces: List[bytes]) -> bytes:
+  """The Example message around its map entries' bytes, given as pieces in order (the
+  list is consumed)."""
+  pieces.insert(0, _header(1, sum(map(len, pieces))))
+  return b''.join(pieces)
 
 
 def _joined(entry: _Entry) -> bytes:
@@ -129,11 +135,7 @@ def _size_entry(key: str, value: int) -> bytes:
   return _joined(_int64_entry(key, (value,)))
 
 
-def _filename_entry(filename: str) -> bytes:
-  name = filename.encode('utf-8')
-  return _bytes_entry_head(_FILENAME_KEY, len(name)) + name
-
-
+@functools.lru_cache(maxsize=1 << 14)
 def _bytes_entry_head(key_field: bytes, size: int) -> bytes:
   """The head of a one-value BytesList entry whose value has `size` bytes (_entry's
   arithmetic, unrolled: the image and the file name of every record take it)."""
@@ -146,8 +148,40 @@ def _bytes_entry_head(key_field: bytes, size: int) -> bytes:
 
 
 def _box_entries(label: int, boxes: Sequence[BoxCoordinates]) -> bytes:
-  """The five bbox entries (label, xmax, xmin, ymax, ymin), in key order."""
-  return _encoded_box_entries(label, boxes) if boxes else _NO_BOXES
+  """The five bbox entries (label, xmax, xmin, ymax, ymin), in key order, for one box
+  or more: the heads per (label, box count) built once, the four float lists packed
+  in one call (the bytes of _encoded_box_entries, which builds them in full)."""
+  count = len(boxes)
+  if count == 1:
+    box = boxes[0]
+    values = (box[2], box[0], box[3], box[1])
+  else:
+    values = ([box[2] for box in boxes] + [box[0] for box in boxes] +
+              [box[3] for box in boxes] + [box[1] for box in boxes])
+  payload = _float_packer(count).pack(*values)
+  label_entry, xmax_head, xmin_head, ymax_head, ymin_head = _box_heads(label, count)
+  size = 4 * count
+  return b''.join((label_entry, xmax_head, payload[:size], xmin_head,
+                   payload[size:2 * size], ymax_head, payload[2 * size:3 * size],
+                   ymin_head, payload[3 * size:]))
+
+
+@functools.lru_cache(maxsize=64)
+def _float_packer(count: int) -> struct.Struct:
+  """Packs the four float lists of `count` boxes, one after the other."""
+  return struct.Struct('<%df' % (4 * count))
+
+
+@functools.lru_cache(maxsize=4096)
+def _box_heads(label: int, count: int) -> Tuple[bytes, ...]:
+  """The bbox label entry of `count` boxes, and the heads of the four float entries
+  (xmax, xmin, ymax, ymin) whose values follow each."""
+  values_head = _header(1, 4 * count)
+  placeholder = bytes(4 * count)
+  return ((_joined(_int64_entry('image/object/bbox/label', (label,) * count)),) +
+          tuple(_entry('image/object/bbox/' + key, _FLOAT_LIST, values_head,
+                       placeholder)[0]
+                for key in ('xmax', 'xmin', 'ymax', 'ymin')))
 
 
 def _encoded_box_entries(label: int, boxes: Sequence[BoxCoordinates]) -> bytes:
@@ -192,8 +226,8 @@ def _header(number: int, length: int) -> bytes:
 
 
 def _varint(value: int) -> bytes:
-  if value < 0x80:
-    return _SMALL_VARINTS[value]
+  if value < _TABLED_VARINTS:
+    return _VARINTS[value]
   out = bytearray()
   while value >= 0x80:
     out.append((value & 0x7F) | 0x80)
@@ -208,6 +242,11 @@ def _key_field(key: str) -> bytes:
 
 
 _SMALL_VARINTS = tuple(bytes((v,)) for v in range(0x80))
+# Every varint of one or two bytes, built once: record and value lengths of tiny
+# images and of every file name (~0.6 MB).
+_TABLED_VARINTS = 1 << 14
+_VARINTS = _SMALL_VARINTS + tuple(bytes(((v & 0x7F) | 0x80, v >> 7))
+                                  for v in range(0x80, _TABLED_VARINTS))
 _KEY_FIELDS = {key: _key_field(key) for key in IMAGENET_KEYS}
 _ENCODED_KEY = _KEY_FIELDS['image/encoded']
 _FILENAME_KEY = _KEY_FIELDS['image/filename']

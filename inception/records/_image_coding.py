@@ -20,11 +20,14 @@ This module imports no TensorFlow at load time, so the shard workers stay small;
 `check_decodes` (the --validate_images=full option) imports it, on first use.
 """
 
+from __future__ import annotations  # PIL's Image in annotations, imported on use
+
 import io
 import re
-from typing import NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, NamedTuple, Optional, Tuple
 
-from PIL import Image
+if TYPE_CHECKING:
+  from PIL import Image
 
 from inception.records import _scan_bounds
 
@@ -178,6 +181,8 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
     JFIF/Adobe segments, no multi-picture (MPF) segment, only markers PIL knows), so
     that a header read here and one read by PIL never differ; else PIL reads it.
   """
+  # Names bound locally: this loop runs ~10 times an image, most of a tiny image's cost.
+  search, segment_markers, sof_markers = _MARKER.search, _SEGMENT_MARKERS, _SOF_MARKERS
   position, size = 2, len(data)
   frames = scans = 0
   frame, plain = None, True
@@ -187,12 +192,13 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
   frame_marker, frame_content = 0, b''
   scan_at = scan_start = restart_bytes = least = 0
   while True:
-    at = _next_marker(data, position)
-    if at < 0:
+    found = search(data, position)  # _next_marker, inlined
+    if found is None:
       return 'truncated JPEG: %d bytes and no end-of-image marker' % size, None
+    at = found.start()
     marker = data[at + 1]
-    where = ' scan data' if next_restart is not None else ''
-    if scans and next_restart is None and data.count(b'\xff', position, at) < at - position:
+    if (scans and next_restart is None and at > position and
+        data.count(b'\xff', position, at) < at - position):
       return 'corrupt JPEG: stray bytes before the marker at byte %d' % at, None
     position = at + 2
     if marker == _EOI:
@@ -213,24 +219,25 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
     if marker == _TEM:
       plain = plain and scans > 0  # PIL's header reader knows no TEM
       continue
-    if marker not in _SEGMENT_MARKERS or (marker in _SOF_MARKERS and (frames or scans)):
+    is_frame = marker in sof_markers
+    if marker not in segment_markers or (is_frame and (frames or scans)):
       kind = ('second start-of-image' if marker == _SOI else 'second frame header'
-              if marker in _SOF_MARKERS else 'unknown')
-      return 'corrupt JPEG%s: %s marker FF%02X at byte %d' % (where, kind, marker,
-                                                               at), None
+              if is_frame else 'unknown')
+      return 'corrupt JPEG%s: %s marker FF%02X at byte %d' % (
+          _where(next_restart), kind, marker, at), None
     if position + 2 > size:
       return ('truncated JPEG: ends inside the FF%02X segment at byte %d' %
               (marker, at)), None
     length = (data[position] << 8) | data[position + 1]
     if length < 2 or position + length > size:
       return ('%s JPEG%s: the FF%02X segment at byte %d has length %d, %d bytes left' %
-              ('corrupt' if length < 2 else 'truncated', where, marker, at, length,
-               size - position)), None
+              ('corrupt' if length < 2 else 'truncated', _where(next_restart), marker,
+               at, length, size - position)), None
     if next_restart is not None and at - scan_start - restart_bytes < least:
       return _scan_bounds.shortfall(frame_content, scan_at,
                                     at - scan_start - restart_bytes, least), None
     if not scans:
-      if marker in _SOF_MARKERS:
+      if is_frame:
         frame = _frame(data, position + 2, length - 2)
         plain = plain and frame is not None
         if to_end:
@@ -242,7 +249,7 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
       elif marker in _PIL_CHECKED_SEGMENTS:
         plain = plain and _pil_reads_segment(marker, data[position + 2:position + length])
     position += length
-    frames += marker in _SOF_MARKERS
+    frames += is_frame
     if marker == _SOS:
       if not frames:
         return 'corrupt JPEG: a scan at byte %d before any frame header' % at, None
@@ -258,6 +265,11 @@ def _walk_jpeg(data: bytes, to_end: bool) -> Tuple[Optional[str], Optional[_Fram
       next_restart = 0
     else:
       next_restart = None
+
+
+def _where(next_restart: Optional[int]) -> str:
+  """Where the walk is, for a message: inside a scan's data, or between segments."""
+  return ' scan data' if next_restart is not None else ''
 
 
 def _frame(data: bytes, start: int, length: int) -> Optional[_Frame]:
@@ -307,6 +319,9 @@ def _next_marker(data: bytes, position: int) -> int:
 
 def _read_header(data: bytes, name: str) -> (str, int, int):
   """Reads mode and size from the header only (no pixel decoding)."""
+  # Imported here: PIL is a fifth of a shard worker's imports, and the structure walk
+  # (the default) reads the header without it.
+  from PIL import Image  # pylint: disable=g-import-not-at-top
   try:
     with Image.open(io.BytesIO(data)) as image:
       if image.format != 'JPEG':
@@ -324,6 +339,7 @@ def _read_header(data: bytes, name: str) -> (str, int, int):
 
 def _reencode(data: bytes, name: str, kind: Optional[str]) -> PreparedImage:
   """Decodes any image PIL reads and encodes it as an RGB JPEG (REENCODE_OPTIONS)."""
+  from PIL import Image  # pylint: disable=g-import-not-at-top  (as _read_header)
   try:
     with Image.open(io.BytesIO(data)) as image:
       kind = kind or (image.format or 'unknown').lower()
@@ -348,6 +364,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
   """Converts to 8-bit RGB; 16-bit grayscale is scaled, not clipped."""
   if image.mode in _SIXTEEN_BIT_MODES:
     import numpy as np  # pylint: disable=g-import-not-at-top  (rare; keeps workers lean)
+    from PIL import Image  # pylint: disable=g-import-not-at-top  (as _read_header)
     pixels = np.asarray(image, dtype=np.uint32)
     if image.mode != 'I' or pixels.max() > 255:
       pixels = pixels >> 8

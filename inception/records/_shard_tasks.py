@@ -135,8 +135,11 @@ def write_shard(task: ShardTask,
 
 def _record(task: ShardTask, entry: _entries.ImageEntry, boxes: _boxes.Boxes,
             data: bytes) -> bytes:
-  image = _image_coding.prepare_image(
-      data, _image_sources.describe_source(entry.source), task.validate_images)
+  try:  # the source named only for a failure: naming a tar member costs a format
+    image = _image_coding.prepare_image(data, '', task.validate_images)
+  except _image_coding.ImageError as e:
+    raise _image_coding.ImageError(_image_sources.describe_source(entry.source),
+                                   e.reason) from None
   if task.record_format == _formats.GENERIC_FORMAT:
     return _example_records.generic_example(image, entry.filename, entry.label,
                                            entry.text)

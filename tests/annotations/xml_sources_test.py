@@ -2,11 +2,14 @@
 chunks."""
 
 import gc
+import io
 import os
 import tarfile
 
 from absl.testing import absltest
 
+from inception import acquire
+from inception.acquire import _tar_stream
 from inception.annotations import _xml_sources
 from tests.annotations import annotation_fixtures
 
@@ -49,6 +52,34 @@ class XmlSourcesTest(absltest.TestCase):
       live_headers.append(sum(isinstance(o, tarfile.TarInfo) for o in gc.get_objects()))
     self.assertEqual(chunks, 3)
     self.assertLess(live_headers[-1] - live_headers[0], 10, live_headers)
+
+  def test_a_tarball_left_to_tarfile_midway_gives_each_xml_once_in_order(self):
+    # The first batches are read by their headers alone (acquire.plain_tree_files);
+    # a long name after them makes the rest tarfile's, the files given skipped.
+    files = annotation_fixtures.many_xmls(_tar_stream._BATCH + 10)
+    long_name = 'n01440764/' + 'n01440764_' * 12 + '1.xml'
+    files[long_name] = next(iter(files.values()))
+    names = sorted(files)
+    names.remove(long_name)
+    names.append(long_name)  # last: after the first batch
+    tarball = annotation_fixtures.write_tarball(
+        os.path.join(self.directory, 'long.tar.gz'),
+        {name: files[name] for name in names}, in_given_order=True)
+    chunks = list(_xml_sources.tarball_chunks(0, tarball, first_number=0))
+    self.assertEqual('\0'.join(chunk.names for chunk in chunks), '\0'.join(names))
+    self.assertEqual(b''.join(chunk.data for chunk in chunks),
+                     b''.join(files[name] for name in names))
+    # A second copy of a file after the fast batches: tarfile's path, acquire's
+    # error, as ever.
+    names[-1] = names[0]
+    tarball = os.path.join(self.directory, 'twice.tar.gz')
+    with tarfile.open(tarball, 'w:gz') as archive:
+      for name in names:
+        info = tarfile.TarInfo(name)
+        info.size = len(files[name])
+        archive.addfile(info, io.BytesIO(files[name]))
+    with self.assertRaisesRegex(acquire.ExtractionError, 'appears twice'):
+      list(_xml_sources.tarball_chunks(0, tarball, first_number=0))
 
   def test_zip_chunks_hold_the_xmls_under_the_folder_in_name_order(self):
     files = annotation_fixtures.many_xmls(_xml_sources.CHUNK_FILES + 3)

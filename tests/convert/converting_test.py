@@ -3,6 +3,7 @@
 import contextlib
 import io
 import os
+import threading
 
 from absl.testing import absltest
 
@@ -10,6 +11,7 @@ from inception import convert
 from inception import core
 from inception import records as records_lib
 from inception.convert import _converting
+from inception.convert import _finding
 from tests import conversion_fixtures as fixtures
 
 SYNSETS = fixtures.synset_names(3)
@@ -33,6 +35,64 @@ class SplitsInOrderTest(absltest.TestCase):
       _converting.convert_generic(
           convert.SplitPaths(train='/t', test='/x'), '/out', '/labels.txt',
           convert.ShardCounts(2, 2), convert.ConvertOptions())
+
+
+class SplitsOverlapTest(absltest.TestCase):
+  """Each split is found and planned while the one before it is written."""
+
+  def setUp(self):
+    super().setUp()
+    self.raw = self.create_tempdir().full_path
+    self.out = self.create_tempdir().full_path
+    self.labels = fixtures.write(os.path.join(self.raw, 'labels.txt'),
+                                 ''.join(s + '\n' for s in SYNSETS).encode())
+    for split in ('validation', 'train'):
+      for synset in SYNSETS:
+        for n in range(2):
+          fixtures.write(os.path.join(self.raw, split, synset, '%s_%s_%d.JPEG' % (
+              synset, split, n)), fixtures.image_bytes(n))
+    self.labels_table = _finding.read_generic_labels(self.labels)
+    self.sources = [('validation', os.path.join(self.raw, 'validation'), 1),
+                    ('train', os.path.join(self.raw, 'train'), 2)]
+
+  def test_the_next_split_is_found_while_the_one_before_is_written(self):
+    train_found = threading.Event()
+    seen = []
+
+    def find_entries(split, directory):
+      entries = convert.find_generic_entries(directory, self.labels_table)
+      if split == 'train':
+        train_found.set()
+      return entries
+
+    def on_split_finished(result):
+      # validation's shards are written; train was found meanwhile (or is being).
+      seen.append((result.split, train_found.wait(timeout=60)))
+
+    with contextlib.redirect_stdout(io.StringIO()):
+      results = _converting.convert_splits(
+          self.sources, find_entries, self.out, None,
+          convert.ConvertOptions(workers=core.Workers(1)),
+          records_lib.GENERIC_FORMAT, on_split_finished)
+    self.assertEqual(seen, [('validation', True), ('train', True)])
+    self.assertEqual({s: r.num_images for s, r in results.items()},
+                     {'validation': 6, 'train': 6})
+
+  def test_the_next_splits_failure_comes_after_the_one_before_is_done(self):
+    finished = []
+
+    def find_entries(split, directory):
+      if split == 'train':
+        raise convert.ConversionError('no train images here')
+      return convert.find_generic_entries(directory, self.labels_table)
+
+    with self.assertRaisesRegex(convert.ConversionError, 'no train images here'):
+      with contextlib.redirect_stdout(io.StringIO()):
+        _converting.convert_splits(
+            self.sources, find_entries, self.out, None,
+            convert.ConvertOptions(workers=core.Workers(1)),
+            records_lib.GENERIC_FORMAT, lambda result: finished.append(result.split))
+    self.assertEqual(finished, ['validation'])
 
 
 class RemotePathTest(absltest.TestCase):

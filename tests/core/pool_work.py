@@ -3,6 +3,7 @@
 import errno
 import os
 import signal
+import threading
 
 from inception import core
 
@@ -49,3 +50,19 @@ def environment_variable(name, report_progress=None):
   """The worker's value of the environment variable `name`."""
   del report_progress
   return os.environ.get(name)
+
+
+_MEETING = threading.Barrier(2)
+
+
+def meet(task, report_progress=None):
+  """Waits up to task['timeout'] s for another task of this worker to wait too:
+  (n, whether they met, pid). Two meet only if the worker runs them at once."""
+  del report_progress
+  try:
+    _MEETING.wait(timeout=task['timeout'])
+    met = True
+  except threading.BrokenBarrierError:
+    _MEETING.reset()
+    met = False
+  return task['n'], met, os.getpid()

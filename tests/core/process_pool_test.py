@@ -95,13 +95,13 @@ class ProcessPoolRunnerTest(absltest.TestCase):
     taken, results = [], []
 
     def stream():
-      for task in _tasks(8):
+      for task in _tasks(12):
         taken.append(task['n'])
-        # Each of the two workers holds at most one task and one more whose result
-        # is on its way to this thread (the one being made among them), however
-        # slow this thread is: at most 4 taken and not yet answered (a list of all
-        # 8 up front would be 8).
-        self.assertLessEqual(len(taken) - len(results), 4)
+        # Each of the two workers holds at most the task it runs, the next one
+        # waiting in its pipe and one more whose result is on its way to this
+        # thread (the one being made among them), however slow this thread is: at
+        # most 6 taken and not yet answered (a list of all 12 up front would be 12).
+        self.assertLessEqual(len(taken) - len(results), 6)
         yield task
 
     def slow_on_result(result):
@@ -110,7 +110,37 @@ class ProcessPoolRunnerTest(absltest.TestCase):
 
     _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2).run(
         stream(), slow_on_result)
-    self.assertCountEqual([r[0] for r in results], range(8))
+    self.assertCountEqual([r[0] for r in results], range(12))
+
+  def test_tasks_too_big_to_wait_in_a_pipe_are_sent_when_answered(self):
+    # Tasks of 100 KB, past what may wait in a worker's pipe (64 KiB, more than the
+    # limit), among small ones: each still runs once.
+    results = []
+    tasks = [dict(n=n, pad=b'x' * (100000 if n % 3 else 10)) for n in range(9)]
+    _process_pool.ProcessPoolRunner(pool_work.square, num_workers=2).run(
+        tasks, results.append)
+    self.assertGreater(100000, _process_pool._WAITING_TASK_MAX_BYTES)
+    self.assertCountEqual([r[0] for r in results], range(9))
+
+  def test_a_worker_runs_tasks_at_once_in_threads(self):
+    results = []
+    _process_pool.ProcessPoolRunner(pool_work.meet, num_workers=2).with_tasks_at_once(
+        2).run([dict(n=n, timeout=30) for n in range(4)], results.append)
+    self.assertCountEqual([n for n, _, _ in results], range(4))
+    self.assertTrue(any(met for _, met, _ in results), results)
+
+  def test_tasks_at_once_keep_errors_and_results_apart(self):
+    results = []
+    runner = _process_pool.ProcessPoolRunner(
+        pool_work.square, num_workers=2,
+        expected_errors=(pool_work.BadInput,)).with_tasks_at_once(2)
+    with self.assertRaisesRegex(pool_work.BadInput, 'bad input 3'):
+      runner.run(_failing(8, 3, 'bad'), results.append)
+    self.assertNotIn(3, [r[0] for r in results])
+    runner.run(_tasks(9), results.append)  # the workers go on, a run at a time
+    self.assertCountEqual([r[:2] for r in results[-9:]], [(n, n * n) for n in range(9)])
+    with self.assertRaisesRegex(ValueError, 'at least 1'):
+      runner.with_tasks_at_once(0)
 
   def test_an_error_of_the_callback_stops_the_run(self):
     def on_result(result):

@@ -56,6 +56,25 @@ class ShardEntriesTest(absltest.TestCase):
     self.assertLess(len(data), 30 * 1000)  # the file names and labels, ~25 bytes each
     self.assertEqual(pickle.loads(data), task)
 
+  def test_a_shard_carries_only_its_own_labels_classes(self):
+    # A split's class table (1000 classes) is shared by its shards in this process;
+    # a shard's pickle, its task's, holds the classes of its own labels only.
+    builder = _entries.EntriesBuilder()
+    for label in range(1, 1001):
+      builder.add_member(label, 'n%08d' % label, 'the text of class %d' % label,
+                         Member('/t.tar', 512 * label, 100, 'n%08d_1.JPEG' % label,
+                                'n%08d.tar' % label))
+    entries = builder.build()
+    shard = entries.take([999, 4, 500])
+    data = pickle.dumps(shard, protocol=pickle.HIGHEST_PROTOCOL)
+    self.assertLess(len(data), 1000)
+    self.assertNotIn(b'the text of class 6', data)
+    again = pickle.loads(data)
+    self.assertEqual(list(again), list(shard))
+    self.assertEqual(sorted(again.classes), [5, 501, 1000])
+    self.assertEqual(sorted(again.members_of().label_fields), [5, 501, 1000])
+    self.assertLen(entries.classes, 1000)  # the split's own table is left whole
+
   def test_refuses_what_it_cannot_hold(self):
     entry = _layout_entries('directories', 1)[0]
     with self.assertRaisesRegex(ValueError, 'NUL'):

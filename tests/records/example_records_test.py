@@ -98,6 +98,9 @@ class ImagenetExampleTest(absltest.TestCase):
         ([annotations.Box(0.006, 0.0886, 0.804, 0.999)], 1000, 333, 500),
         ([(0.1, 0.2, 0.3, 0.4), (0.0, 0.0, 1.0, 1.0), (0.5, 0.5, 0.75, 0.625)], 127,
          200000, 128),
+        # Many boxes: their four float lists are packed in one call and cut apart.
+        ([(k / 40, 1 - k / 40, (k + 1) / 40, 0.5) for k in range(40)], 200, 16384,
+         65536),
     ]
     for boxes, label, height, width in cases:
       args = (IMAGE, 'n01440764_10026.JPEG', height, width, label, 'n01440764',

@@ -19,17 +19,19 @@ data are refused by both; a frame header claiming more rows than the data holds
 decodes in both, the rest grey (the scan bound refuses it: jpeg_size_error).
 
 Each check returns (kind, message) problems; the shard check gives them a location.
-Records are parsed without TensorFlow (`_example_proto`); TensorFlow is imported on
-first use only, by TENSORFLOW's first decode.
+Records are read without TensorFlow: straight from their bytes when they are in the
+usual layout (`_wire_values`), else parsed by upb (`_example_proto`), which names the
+fault; both give the same values (`fields_and_problems` checks them). The frame
+header and the scan bound come from one walk (`records.jpeg_frame`). TensorFlow is
+imported on first use only, by TENSORFLOW's first decode.
 """
 
 import dataclasses
 import functools
 import io
 import re
-import struct
 import zlib
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from google.protobuf import message as protobuf_message
 from PIL import Image
@@ -38,6 +40,7 @@ from inception import label_files
 from inception import records
 from inception.check import _example_proto
 from inception.check import _failures
+from inception.check import _wire_values
 
 IMAGENET_SCHEMA = 'imagenet'
 GENERIC_SCHEMA = 'generic'
@@ -74,8 +77,14 @@ GENERIC_FEATURES: Dict[str, str] = {
 FEATURES_BY_SCHEMA = {IMAGENET_SCHEMA: IMAGENET_FEATURES,
                       GENERIC_SCHEMA: GENERIC_FEATURES}
 _LIST_KEYS = frozenset(_BOX_COORDINATE_KEYS + (_BOX_LABEL_KEY,))
+# How check_example reads the records of each schema in the usual layout.
+LAYOUTS = {schema: _wire_values.Layout(
+    features, list_keys=_LIST_KEYS, raw_keys=('image/encoded',),
+    varying_keys=frozenset(('image/encoded', 'image/filename') + _BOX_COORDINATE_KEYS))
+            for schema, features in FEATURES_BY_SCHEMA.items()}
 
 _WNID_PREFIX = re.compile(r'^(n\d{8})_')
+_VALIDATION_PREFIX = 'ILSVRC2012_val_'  # (what _VALIDATION_NAME starts with)
 _VALIDATION_NAME = re.compile(r'^ILSVRC2012_val_(\d{8})\.JPEG$')
 
 Problems = List[Tuple[str, str]]  # (failure kind, message)
@@ -141,12 +150,53 @@ def check_example(serialized: bytes, schema: str = IMAGENET_SCHEMA,
   Returns:
     The fields read (those that could be read), and (kind, message) problems.
   """
+  values = _wire_values.read_values(serialized, LAYOUTS[schema])
+  if values is None:  # not in the usual layout: upb parses it, and finds the fault
+    try:
+      example = _example_proto.Example.FromString(serialized)
+    except protobuf_message.DecodeError as e:
+      return RecordFields(), [(_failures.SCHEMA, 'not a tf.train.Example: %s' % e)]
+    values, problems = parsed_values(example, schema)
+  else:
+    problems = []
+  return fields_and_problems(values, problems, schema, labels, split)
+
+
+def fields_and_problems(values: Dict[str, Any], problems: Problems, schema: str,
+                        labels: Optional[LabelFiles],
+                        split: Optional[str]) -> Tuple[RecordFields, Problems]:
+  """check_example's result from a record's values and schema problems, however
+  they were read (`_wire_values`, or upb's message: `parsed_values`)."""
   fields = RecordFields()
+  fields.filename = values.get('image/filename', '')
+  fields.label = values.get('image/class/label')
+  fields.synset = values.get('image/class/synset', '')
+  fields.text = values.get('image/class/text', '')
+  fields.height = values.get('image/height')
+  fields.width = values.get('image/width')
+  fields.encoded = values.get('image/encoded', b'')
+  problems.extend(_check_constants(values))
+  if 'image/filename' in values and (not fields.filename or '/' in fields.filename):
+    problems.append((_failures.SCHEMA, 'image/filename %r is not a base name' %
+                     fields.filename))
+  for key in ('image/height', 'image/width'):
+    if key in values and values[key] <= 0:
+      problems.append((_failures.SCHEMA, '%s is %d' % (key, values[key])))
+  problems.extend(_check_unlabelled(fields) if split == records.TEST
+                  else _check_label(fields, schema, labels))
+  if schema == IMAGENET_SCHEMA:
+    box_problems, fields.boxes = _check_boxes(values, fields.label)
+    problems.extend(box_problems)
+    if split == records.TEST and fields.boxes:
+      problems.append((_failures.BOX, '%d bounding boxes; a test record has none' %
+                       len(fields.boxes)))
+  return fields, problems
+
+
+def parsed_values(example, schema: str) -> Tuple[Dict[str, Any], Problems]:
+  """The values of a parsed Example's expected features, and the schema's problems:
+  keys missing or unexpected, a value of the wrong kind or count, a text not UTF-8."""
   problems: Problems = []
-  try:
-    example = _example_proto.Example.FromString(serialized)
-  except protobuf_message.DecodeError as e:
-    return fields, [(_failures.SCHEMA, 'not a tf.train.Example: %s' % e)]
   features = dict(example.features.feature.items())
   expected = FEATURES_BY_SCHEMA[schema]
   if features.keys() != expected.keys():
@@ -181,29 +231,7 @@ def check_example(serialized: bytes, schema: str = IMAGENET_SCHEMA,
     else:
       values[key] = value_list[0]
 
-  fields.filename = values.get('image/filename', '')
-  fields.label = values.get('image/class/label')
-  fields.synset = values.get('image/class/synset', '')
-  fields.text = values.get('image/class/text', '')
-  fields.height = values.get('image/height')
-  fields.width = values.get('image/width')
-  fields.encoded = values.get('image/encoded', b'')
-  problems.extend(_check_constants(values))
-  if 'image/filename' in values and (not fields.filename or '/' in fields.filename):
-    problems.append((_failures.SCHEMA, 'image/filename %r is not a base name' %
-                     fields.filename))
-  for key in ('image/height', 'image/width'):
-    if key in values and values[key] <= 0:
-      problems.append((_failures.SCHEMA, '%s is %d' % (key, values[key])))
-  problems.extend(_check_unlabelled(fields) if split == records.TEST
-                  else _check_label(fields, schema, labels))
-  if schema == IMAGENET_SCHEMA:
-    box_problems, fields.boxes = _check_boxes(values, fields.label)
-    problems.extend(box_problems)
-    if split == records.TEST and fields.boxes:
-      problems.append((_failures.BOX, '%d bounding boxes; a test record has none' %
-                       len(fields.boxes)))
-  return fields, problems
+  return values, problems
 
 
 def _check_constants(values: Dict[str, Any]) -> Problems:
@@ -254,7 +282,8 @@ def _check_label(fields: RecordFields, schema: str,
     elif labels.texts is not None and fields.text != labels.texts[label - 1]:
       problems.append((_failures.LABEL, 'image/class/text of %s is %r, the metadata '
                        'file says %r' % (synset, fields.text, labels.texts[label - 1])))
-    validation = _VALIDATION_NAME.match(fields.filename)
+    validation = (fields.filename.startswith(_VALIDATION_PREFIX) and
+                  _VALIDATION_NAME.match(fields.filename))
     if validation and labels.validation_labels and fields.synset:
       number = int(validation.group(1))
       if number > len(labels.validation_labels):
@@ -277,7 +306,9 @@ def _check_boxes(values: Dict[str, Any],
   """Boxes: equal list lengths, coordinates in [0, 1], min < max, labels equal."""
   coordinates = [values.get(key) for key in _BOX_COORDINATE_KEYS]
   box_labels = values.get(_BOX_LABEL_KEY)
-  if any(c is None for c in coordinates) or box_labels is None:
+  if box_labels is None or None in coordinates:
+    return [], []
+  if not box_labels and not any(coordinates):  # no box: most records
     return [], []
   lengths = [len(c) for c in coordinates] + [len(box_labels)]
   if len(set(lengths)) != 1:
@@ -285,9 +316,10 @@ def _check_boxes(values: Dict[str, Any],
              'label): %s' % ', '.join(map(str, lengths)))], []
   problems = []
   boxes = []
-  for i, (xmin, ymin, xmax, ymax) in enumerate(zip(*coordinates)):
-    box = (xmin, ymin, xmax, ymax)
-    if not all(0.0 <= v <= 1.0 for v in box):  # also rejects NaN
+  for i, box in enumerate(zip(*coordinates)):
+    xmin, ymin, xmax, ymax = box
+    if not (0.0 <= xmin <= 1.0 and 0.0 <= ymin <= 1.0 and 0.0 <= xmax <= 1.0 and
+            0.0 <= ymax <= 1.0):  # also rejects NaN
       problems.append((_failures.BOX, 'box %d %s is not within [0, 1]' % (
           i, _format_box(box))))
     elif not (xmin < xmax and ymin < ymax):
@@ -295,10 +327,11 @@ def _check_boxes(values: Dict[str, Any],
           i, _format_box(box))))
     else:
       boxes.append(box)
-  wrong = [b for b in box_labels if b != label]
-  if label is not None and wrong:
-    problems.append((_failures.BOX, 'image/object/bbox/label holds %s, expected the '
-                     'class label %d' % (sorted(set(wrong))[:5], label)))
+  if label is not None:
+    wrong = [b for b in box_labels if b != label]
+    if wrong:
+      problems.append((_failures.BOX, 'image/object/bbox/label holds %s, expected the '
+                       'class label %d' % (sorted(set(wrong))[:5], label)))
   return problems, boxes
 
 
@@ -312,30 +345,7 @@ def jpeg_header(data: bytes) -> Tuple[int, int, int]:
   Raises:
     ValueError: the bytes are not a JPEG, or end before the frame header.
   """
-  if data[:2] != b'\xff\xd8':
-    raise ValueError('no JPEG start-of-image marker (starts with %r)' % data[:4])
-  position = 2
-  while position + 4 <= len(data):
-    if data[position] != 0xFF:
-      raise ValueError('no JPEG marker at byte %d' % position)
-    marker = data[position + 1]
-    if marker == 0xFF:  # fill byte
-      position += 1
-      continue
-    if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
-      position += 2
-      continue
-    if marker in (0xD9, 0xDA):
-      raise ValueError('JPEG scan or end before any frame header')
-    length = struct.unpack('>H', data[position + 2:position + 4])[0]
-    if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-      if length < 8 or position + 10 > len(data):
-        raise ValueError('JPEG frame header cut short at byte %d' % position)
-      _, height, width, components = struct.unpack(
-          '>BHHB', data[position + 4:position + 10])
-      return height, width, components
-    position += 2 + length
-  raise ValueError('JPEG ends at byte %d before its frame header' % len(data))
+  return records.jpeg_frame(data)[:3]
 
 
 def decoder_for(sample_fraction: float) -> str:
@@ -369,7 +379,7 @@ def _image_problems(fields: RecordFields, decode: bool,
     return [(_failures.IMAGE, 'image/encoded is not a JPEG (%s, starts with %r)' %
              (kind, encoded[:4]))], False
   try:
-    height, width, components = jpeg_header(encoded)
+    height, width, components, size_error = records.jpeg_frame(encoded)
   except ValueError as e:
     return [(_failures.IMAGE, 'image/encoded: %s' % e)], False
   problems = []
@@ -379,7 +389,6 @@ def _image_problems(fields: RecordFields, decode: bool,
   if components not in (1, 3):
     problems.append((_failures.IMAGE, 'JPEG has %d components (CMYK?); it should have '
                      'been re-encoded as RGB' % components))
-  size_error = records.jpeg_size_error(encoded)
   if size_error:
     problems.append((_failures.IMAGE, 'image/encoded: %s' % size_error))
   if not decode:
@@ -428,8 +437,16 @@ _DECODE = {PILLOW: _pillow_shape, TENSORFLOW: _tensorflow_shape}
 
 def in_sample(shard: str, record: int, fraction: float) -> bool:
   """Whether a record is fully decoded: a fixed pseudo-random `fraction` of them."""
+  return sample_chooser(shard, fraction)(record)
+
+
+def sample_chooser(shard: str, fraction: float) -> Callable[[int], bool]:
+  """`in_sample(shard, record, fraction)` as a function of the record: the CRC-32 of
+  `<shard>/<record>` below `fraction` of its range, the shard's part computed once."""
   if fraction >= 1.0:
-    return True
+    return lambda record: True
   if fraction <= 0.0:
-    return False
-  return zlib.crc32(('%s/%d' % (shard, record)).encode()) < fraction * 2**32
+    return lambda record: False
+  shard_crc = zlib.crc32(('%s/' % shard).encode())
+  threshold = fraction * 2**32
+  return lambda record: zlib.crc32(b'%d' % record, shard_crc) < threshold

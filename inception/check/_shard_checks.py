@@ -122,7 +122,6 @@ def check_shard_task(labels: Optional[_record_checks.LabelFiles], task: ShardChe
   """
   del report_progress
   name = task.shard.name
-  settings = task.settings
   result = ShardCheckResult(name=name, split=task.shard.split)
   log = _FailureLog(name)
   positions: List[Tuple[int, int]] = []
@@ -135,13 +134,13 @@ def check_shard_task(labels: Optional[_record_checks.LabelFiles], task: ShardChe
             _failures.first_line(str(e)))
     result.framing_ok = False
     return _finish(result, log)
+  checker = _RecordChecker(task, labels, result, log)
   try:
     with stream:
       for offset, serialized in records.read_records(stream, result.num_bytes):
         index = len(positions)
         positions.append((offset, len(serialized) + records.RECORD_OVERHEAD))
-        filenames.append(_check_record(settings, labels, result, log, index,
-                                       serialized, task.num_samples))
+        filenames.append(checker.check(index, serialized))
   except records.FramingError as e:
     result.framing_ok = False
     log.add(_failures.FRAMING, e.index, e.message)
@@ -170,37 +169,48 @@ def _finish(result: ShardCheckResult, log: _FailureLog) -> ShardCheckResult:
   return result
 
 
-def _check_record(settings: CheckSettings,
-                  labels: Optional[_record_checks.LabelFiles],
-                  result: ShardCheckResult, log: _FailureLog, index: int,
-                  serialized: bytes, num_samples: int) -> str:
-  """Checks one record into `result` and `log`; returns its file name."""
-  fields, problems = _record_checks.check_example(serialized, settings.schema, labels,
-                                                  result.split)
-  decode = _record_checks.in_sample(result.name, index, settings.sample_fraction)
-  image_problems, decoded = _record_checks.check_image(fields, decode,
-                                                       settings.decoder)
-  problems.extend(image_problems)
-  for kind, message in problems:
-    log.add(kind, index, message)
-  result.num_decoded += decoded
-  label = fields.label
-  if label is not None:
-    counts = result.class_counts
-    counts[label] = counts.get(label, 0) + 1
-    keys = result.class_keys.get(label)
-    if keys is None:
-      result.class_keys[label] = {(fields.synset, fields.text)}
-    elif (fields.synset, fields.text) not in keys:
-      keys.add((fields.synset, fields.text))
-  if fields.boxes:
-    result.num_boxes += len(fields.boxes)
-    result.num_images_with_boxes += 1
-  if len(result.samples) < num_samples and not image_problems:
-    sample = _make_sample(result.name, index, fields)
-    if sample is not None:
-      result.samples.append(sample)
-  return fields.filename
+class _RecordChecker(object):
+  """Checks the records of one shard into its `result` and `log`, one at a time."""
+
+  def __init__(self, task: ShardCheckTask,
+               labels: Optional[_record_checks.LabelFiles],
+               result: ShardCheckResult, log: _FailureLog):
+    self.settings = task.settings
+    self.num_samples = task.num_samples
+    self.labels = labels
+    self.result = result
+    self.log = log
+    self.in_sample = _record_checks.sample_chooser(result.name,
+                                                   task.settings.sample_fraction)
+
+  def check(self, index: int, serialized: bytes) -> str:
+    """Checks record `index`; returns its file name."""
+    result = self.result
+    fields, problems = _record_checks.check_example(
+        serialized, self.settings.schema, self.labels, result.split)
+    image_problems, decoded = _record_checks.check_image(
+        fields, self.in_sample(index), self.settings.decoder)
+    problems.extend(image_problems)
+    for kind, message in problems:
+      self.log.add(kind, index, message)
+    result.num_decoded += decoded
+    label = fields.label
+    if label is not None:
+      counts = result.class_counts
+      counts[label] = counts.get(label, 0) + 1
+      keys = result.class_keys.get(label)
+      if keys is None:
+        result.class_keys[label] = {(fields.synset, fields.text)}
+      else:
+        keys.add((fields.synset, fields.text))
+    if fields.boxes:
+      result.num_boxes += len(fields.boxes)
+      result.num_images_with_boxes += 1
+    if len(result.samples) < self.num_samples and not image_problems:
+      sample = _make_sample(result.name, index, fields)
+      if sample is not None:
+        result.samples.append(sample)
+    return fields.filename
 
 
 def _make_sample(shard: str, index: int,

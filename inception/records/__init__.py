@@ -6,7 +6,8 @@
   how much of each image is checked (`prepare_image`, as a shard writer judges it;
   `VALIDATE_IMAGES`, `DEFAULT_VALIDATE_IMAGES`; `jpeg_structure_error`: the structure walk of 'structure'; `jpeg_size_error`: its
   check that the frame header claims no more pixels than the scan data can hold, on
-  the first scan alone, cheap enough for every record).
+  the first scan alone, cheap enough for every record; `jpeg_frame`: the frame
+  header's size and components with that check, from one walk).
 - Shard names (`shard_name`, `parse_shard_name`), boundaries (`shard_ranges`), the
   atomic TFRecord `ShardWriter` and index files, and its reader (`read_records`:
   every CRC checked, no TensorFlow).
@@ -51,6 +52,7 @@ if typing.TYPE_CHECKING:
   from inception.records._manifest import load_manifest
   from inception.records._manifest import plan_fingerprint
   from inception.records._manifest import save_manifest
+  from inception.records._scan_bounds import jpeg_frame
   from inception.records._scan_bounds import jpeg_size_error
   from inception.records._shard_tasks import ShardResult
   from inception.records._shard_tasks import ShardTask
@@ -107,6 +109,7 @@ __all__ = [
     'index_text',
     'is_jpeg',
     'is_png',
+    'jpeg_frame',
     'jpeg_size_error',
     'jpeg_structure_error',
     'load_manifest',

@@ -106,13 +106,13 @@ def jpeg_size_error(data: bytes) -> Optional[str]:
   """Why a JPEG's frame header claims more pixels than its first scan can hold, or None.
 
   The header's segments are read back to back up to the first scan (as the checker's
-  header reader reads them: a header it cannot read gives None here, its own reader
-  naming the fault), and only as many bytes of that scan as its blocks take at the
-  least are searched for a marker that would end it. A header that lies fails there,
-  since every component's blocks grow with the size it claims; faults further on are
-  the structure walk's to find.
+  header reader, `jpeg_frame`, reads them: a header it cannot read gives None here,
+  its own reader naming the fault), and only as many bytes of that scan as its blocks
+  take at the least are searched for a marker that would end it. A header that lies
+  fails there, since every component's blocks grow with the size it claims; faults
+  further on are the structure walk's to find.
   """
-  position, frame_marker, frame = 2, 0, b''
+  position = 2
   while position + 4 <= len(data) and data[position] == 0xFF:
     marker = data[position + 1]
     if marker == 0xFF or marker == _TEM or _RST0 <= marker <= 0xD8:
@@ -123,9 +123,65 @@ def jpeg_size_error(data: bytes) -> Optional[str]:
     end = position + 2 + ((data[position + 2] << 8) | data[position + 3])
     if end > len(data):
       break  # cut short: the header reader's fault to name
-    if marker in _SOF_MARKERS and not frame:
-      frame_marker, frame = marker, data[position + 4:end]
-    elif marker == _SOS and frame:
+    if marker in _SOF_MARKERS and end > position + 4:  # an empty one is passed by
+      return _first_scan_error(data, end, marker, data[position + 4:end])
+    position = end
+  return None
+
+
+def jpeg_frame(data: bytes) -> Tuple[int, int, int, Optional[str]]:
+  """(height, width, components) from a JPEG's frame (SOFn) header, and
+  `jpeg_size_error(data)`, from one walk of the header's segments (the checker reads
+  both from every record).
+
+  Raises:
+    ValueError: the bytes are not a JPEG, or end before the frame header.
+  """
+  if data[:2] != b'\xff\xd8':
+    raise ValueError('no JPEG start-of-image marker (starts with %r)' % data[:4])
+  position, size = 2, len(data)
+  while True:
+    if position + 4 > size:
+      raise ValueError('JPEG ends at byte %d before its frame header' % size)
+    if data[position] != 0xFF:
+      raise ValueError('no JPEG marker at byte %d' % position)
+    marker = data[position + 1]
+    if marker == 0xFF or marker == _TEM or _RST0 <= marker <= 0xD8:
+      position += 1 if marker == 0xFF else 2  # a fill byte, a marker without a length
+      continue
+    if marker == _EOI or marker == _SOS:
+      raise ValueError('JPEG scan or end before any frame header')
+    length = (data[position + 2] << 8) | data[position + 3]
+    if marker in _SOF_MARKERS:
+      break
+    position += 2 + length
+  if length < 8 or position + 10 > size:
+    raise ValueError('JPEG frame header cut short at byte %d' % position)
+  height = (data[position + 5] << 8) | data[position + 6]
+  width = (data[position + 7] << 8) | data[position + 8]
+  components = data[position + 9]
+  end = position + 2 + length
+  if end > size:  # cut short: jpeg_size_error reads no further either
+    return height, width, components, None
+  return (height, width, components,
+          _first_scan_error(data, end, marker, data[position + 4:end]))
+
+
+def _first_scan_error(data: bytes, position: int, frame_marker: int,
+                      frame: bytes) -> Optional[str]:
+  """jpeg_size_error from the segment after the frame header (`frame_marker`,
+  `frame` its content) at `position` on: the first scan's shortfall, if any."""
+  while position + 4 <= len(data) and data[position] == 0xFF:
+    marker = data[position + 1]
+    if marker == 0xFF or marker == _TEM or _RST0 <= marker <= 0xD8:
+      position += 1 if marker == 0xFF else 2
+      continue
+    if marker == _EOI:
+      break
+    end = position + 2 + ((data[position + 2] << 8) | data[position + 3])
+    if end > len(data):
+      break
+    if marker == _SOS:
       try:
         check_frame(frame_marker, frame)
         least = least_scan_bytes(frame_marker, frame, data[position + 4:end])

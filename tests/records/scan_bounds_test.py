@@ -163,5 +163,72 @@ class JpegSizeErrorTest(parameterized.TestCase):
                      r'^unsupported JPEG: arithmetic-coded extended sequential \(SOF9\)')
 
 
+def _header_as_read_before(data):
+  """The checker's header reader before jpeg_frame (inception/check, 2026-12-07):
+  (height, width, components), or ValueError with its message."""
+  if data[:2] != b'\xff\xd8':
+    raise ValueError('no JPEG start-of-image marker (starts with %r)' % data[:4])
+  position = 2
+  while position + 4 <= len(data):
+    if data[position] != 0xFF:
+      raise ValueError('no JPEG marker at byte %d' % position)
+    marker = data[position + 1]
+    if marker == 0xFF:
+      position += 1
+      continue
+    if marker == 0x01 or 0xD0 <= marker <= 0xD8:
+      position += 2
+      continue
+    if marker in (0xD9, 0xDA):
+      raise ValueError('JPEG scan or end before any frame header')
+    length = struct.unpack('>H', data[position + 2:position + 4])[0]
+    if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+      if length < 8 or position + 10 > len(data):
+        raise ValueError('JPEG frame header cut short at byte %d' % position)
+      _, height, width, components = struct.unpack(
+          '>BHHB', data[position + 4:position + 10])
+      return height, width, components
+    position += 2 + length
+  raise ValueError('JPEG ends at byte %d before its frame header' % len(data))
+
+
+def _outcome(read, data):
+  try:
+    return read(data)
+  except ValueError as e:
+    return 'ValueError: %s' % e
+
+
+class JpegFrameTest(absltest.TestCase):
+  """jpeg_frame: the header reader's result and jpeg_size_error's, from one walk."""
+
+  def test_the_same_as_the_header_reader_and_the_size_bound_apart(self):
+    originals = [fixtures.image_bytes(3, kind, *size)
+                 for kind in (None, 'grayscale', 'progressive', 'exif', 'cmyk')
+                 for size in ((48, 32), (1, 1), (320, 240))]
+    originals += [fixtures.lying_jpeg(*size, kind) for size in fixtures.LYING_SIZES
+                  for kind in (None, 'progressive')]
+    originals += [fixtures.truncated_jpeg(), fixtures.truncated_scan_jpeg(),
+                  fixtures.damaged_jpeg('garbled'), b'\x89PNG\r\n\x1a\n', b'']
+    cases = list(originals)
+    for data in originals[:4] + originals[-8:-5]:
+      header_end = min(len(data), data.find(b'\xff\xda') + 16)
+      cases += [data[:cut] for cut in range(header_end)]  # cut in the header
+      for at in range(header_end):  # one byte of the header changed
+        for value in (0x00, 0xFF, data[at] ^ 0x10, 0xC2, 0xDA):
+          changed = bytearray(data)
+          changed[at] = value
+          cases.append(bytes(changed))
+    self.assertGreater(len(cases), 5000)
+    for data in cases:
+      header = _outcome(_header_as_read_before, data)
+      frame = _outcome(_scan_bounds.jpeg_frame, data)
+      if isinstance(header, str):
+        self.assertEqual(frame, header, data[:40])
+      else:
+        self.assertEqual(frame, header + (_scan_bounds.jpeg_size_error(data),),
+                         data[:40])
+
+
 if __name__ == '__main__':
   absltest.main()

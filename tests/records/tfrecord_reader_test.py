@@ -83,6 +83,30 @@ class TfrecordReaderTest(absltest.TestCase):
     with self.assertRaisesRegex(_tfrecord_reader.FramingError, 'truncated record'):
       list(_tfrecord_reader.read_records(io.BytesIO(header + b'abcd'), 16))
 
+  def test_any_chunk_size_reads_the_same_records_and_errors(self):
+    # Records cut across reads, longer than a read, and every damage of the other
+    # tests: the same records, or the same error, whatever the size of a read.
+    path = self.write_with_records()
+    with open(path, 'rb') as f:
+      good = f.read()
+    spans = records.record_spans(path)
+    damaged = bytearray(good)
+    damaged[spans[3][0] + 12 + 500] ^= 0x04
+    cases = [good, good[:-2], good + b'abc', bytes(damaged), good[:spans[2][0] + 5]]
+
+    def outcome(data, chunk_size):
+      try:
+        return list(_tfrecord_reader.read_records(io.BytesIO(data), len(data),
+                                                  chunk_size))
+      except _tfrecord_reader.FramingError as e:
+        return (e.index, e.offset, e.message)
+
+    for data in cases:
+      expected = outcome(data, _tfrecord_reader.CHUNK_SIZE)
+      for chunk_size in (1, 5, 12, 13, 300, 4096, 70016, 70017):
+        self.assertEqual(outcome(data, chunk_size), expected, chunk_size)
+    self.assertEqual([d for _, d in outcome(good, 7)], self.payloads)
+
   def test_the_error_crosses_processes(self):
     import pickle  # pylint: disable=g-import-not-at-top
     error = pickle.loads(pickle.dumps(_tfrecord_reader.FramingError(2, 40, 'why')))

@@ -75,7 +75,7 @@ def merge_results(results: Sequence[_xml_chunks.ChunkResult], stats: BoxStats,
     if result.num_files():
       image_names.extend(result.image_names.split(_xml_chunks.SEPARATOR))
   order = sorted(range(len(image_names)), key=image_names.__getitem__)
-  width = len(_xml_chunks.COUNT_KEYS)
+  width = len(_box_rules.COUNT_KEYS)
   totals = [sum(sum(result.counts[k::width]) for result in results)
             for k in range(width)]
   with_boxes = sum(_files_with_lines(result) for result in results)
@@ -113,7 +113,7 @@ def merge_results(results: Sequence[_xml_chunks.ChunkResult], stats: BoxStats,
         with_boxes -= begin < stop
         order[position] = -1
     first = end
-  counts = dict(zip(_xml_chunks.COUNT_KEYS, totals))
+  counts = dict(zip(_box_rules.COUNT_KEYS, totals))
   stats.images_with_boxes = with_boxes
   stats.boxes_written = counts['written']
   stats.boxes_swapped = counts['swapped']

@@ -18,9 +18,6 @@ from inception.annotations import _box_rules
 
 SEPARATOR = '\0'
 
-# What is counted per file, in this order (_box_rules').
-COUNT_KEYS = _box_rules.COUNT_KEYS
-
 
 class BadFile(NamedTuple):
   """An XML not used: its name (path, or `archive:member`), why, and the message."""
@@ -51,7 +48,7 @@ class ChunkResult(NamedTuple):
   names: str  # the files' paths or member names, joined by SEPARATOR
   csv: str  # their CSV lines, each file's after the one before
   csv_ends: array.array  # where each file's lines end in `csv`
-  counts: array.array  # len(COUNT_KEYS) per file, in COUNT_KEYS order
+  counts: array.array  # len(_box_rules.COUNT_KEYS) per file, in that order
   bad_files: List[BadFile]
 
   def num_files(self) -> int:

@@ -37,7 +37,7 @@ class ProcessChunkTest(absltest.TestCase):
     # Each file's lines end where the next file's begin: 4 lines of 46 characters,
     # 2 of 45, 2 of 57.
     self.assertEqual(list(result.csv_ends), [184, 274, 388])
-    width = len(_xml_chunks.COUNT_KEYS)
+    width = len(_box_rules.COUNT_KEYS)
     self.assertEqual([list(result.counts[i * width:(i + 1) * width]) for i in range(3)],
                      [[4, 1, 1, 0, 1, 1, 1], [2, 0, 0, 0, 0, 0, 0],
                       [2, 0, 0, 0, 1, 0, 0]])
